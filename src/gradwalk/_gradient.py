@@ -1,0 +1,388 @@
+"""The numerical gradient: validate input, run a plan, evaluate its points, report."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, overload
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._evaluate import Evaluator, InputModifiedError, _evaluate_in_place, _flat_view
+from ._plan import UNPERTURBED, Step, _Estimate, _plan_for, _Points
+from ._warnings import IgnoredInputWarning, NonFiniteWarning, PrecisionWarning, _warn
+
+__all__ = ["GradientResult", "numerical_diff", "numerical_gradient"]
+
+#: Largest number of element indices quoted in one warning.
+_QUOTED = 5
+
+
+@dataclass(frozen=True)
+class GradientResult:
+    """A numerical gradient with what it cost and how far it can be trusted.
+
+    Attributes
+    ----------
+    grad : ndarray
+        The gradient, with x's shape and floating dtype.
+    error : ndarray
+        Estimated absolute error of each element (nan where the method gives none).
+    nfev : int
+        Number of evaluations of f.
+    step : ndarray
+        The step used for each element (the last, finest one for adaptive methods).
+    method : str
+        The method that produced it.
+    """
+
+    grad: NDArray[np.floating]
+    error: NDArray[np.floating]
+    nfev: int
+    step: NDArray[np.floating]
+    method: str
+    _summary: str = field(default="", repr=False, compare=False)
+
+    def __repr__(self) -> str:
+        with np.printoptions(precision=8, threshold=20, edgeitems=3):
+            grad = np.array2string(self.grad, separator=", ", prefix="               ")
+            error = np.array2string(self.error, separator=", ", prefix="               ")
+        return (
+            f"GradientResult(method={self.method!r}, nfev={self.nfev},\n"
+            f"               grad={grad},\n"
+            f"               error={error})"
+        )
+
+
+def _working_array(x: ArrayLike) -> tuple[NDArray[np.floating], bool]:
+    """The array to perturb and whether it is the caller's own.
+
+    A writable floating ndarray is used as it is (the book's in-place semantics).
+    Integers, bools, lists, Python scalars and read-only arrays are computed on a float64
+    (or, for read-only floating arrays, same-dtype) copy: never truncated.
+    """
+    array = np.asarray(x)
+    kind = array.dtype.kind
+    if kind == "f":
+        if array is x and array.flags.writeable:
+            return array, True
+        return np.array(array, copy=True), False
+    if kind in "biu":
+        return array.astype(np.float64), False
+    if kind == "c":
+        raise TypeError(
+            f"x has complex dtype {array.dtype}; gradwalk differentiates real functions of "
+            "real arrays. Differentiate with respect to x.real and x.imag as two real arrays."
+        )
+    raise TypeError(
+        f"x must be a real numeric array, a list of numbers or a number; got dtype "
+        f"{array.dtype} ({type(x).__name__}). Convert it with np.asarray(x, dtype=float)."
+    )
+
+
+def _check_step(h: Step) -> Step:
+    """Validate h: a positive finite number."""
+    if isinstance(h, str):
+        return h
+    if isinstance(h, bool) or not isinstance(h, int | float | np.integer | np.floating):
+        raise TypeError(f"h must be a positive number, got {h!r} ({type(h).__name__}).")
+    if not math.isfinite(h) or h <= 0:
+        raise ValueError(f"h must be a positive finite number, got h={h!r}.")
+    return float(h)
+
+
+def _element_name(shape: tuple[int, ...], flat_index: int) -> str:
+    """``x[i, j]`` for an element given by its flat index."""
+    if not shape:
+        return "x"
+    position = np.unravel_index(flat_index, shape)
+    return "x[" + ", ".join(str(int(p)) for p in position) + "]"
+
+
+def _names(shape: tuple[int, ...], flat_indices: NDArray[np.intp]) -> str:
+    """A readable list of at most a few element names."""
+    quoted = ", ".join(_element_name(shape, int(i)) for i in flat_indices[:_QUOTED])
+    more = len(flat_indices) - _QUOTED
+    return quoted + (f" and {more} more" if more > 0 else "")
+
+
+def _warn_low_precision(dtype: np.dtype[Any], h: Step) -> None:
+    """float32/float16 with a fixed h: say how far rounding limits the result."""
+    if isinstance(h, str):
+        return
+    eps = float(np.finfo(dtype).eps)
+    limit = eps / h
+    if limit > 1e-6:
+        _warn(
+            f"x is {dtype}: with a fixed h = {h:g}, rounding in f limits the gradient's "
+            f"accuracy to about {limit:.0e} (the {dtype} spacing {eps:.1e} divided by h). "
+            "Pass h='auto' for a step sized to the dtype, or compute on "
+            "x.astype(np.float64).",
+            PrecisionWarning,
+        )
+
+
+def _run(
+    f: Callable[[Any], object],
+    x: ArrayLike,
+    h: Step,
+    method: str,
+) -> tuple[GradientResult, tuple[int, ...], np.dtype[Any]]:
+    """Compute the gradient; the shared core of numerical_gradient and numerical_diff."""
+    if not callable(f):
+        raise TypeError(f"f must be a callable taking an array, got {f!r}.")
+    factory = _plan_for(method)
+    h = _check_step(h)
+    work, is_callers = _working_array(x)
+    shape, dtype = work.shape, work.dtype
+    if dtype.itemsize < 8:
+        _warn_low_precision(dtype, h)
+
+    snapshot = work.copy()
+    flat = _flat_view(work)
+    x0 = snapshot.reshape(-1)
+    original = x0.tolist() if dtype == np.float64 else list(x0)
+    nfev = 0
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]] = []
+
+    def evaluate(points: _Points) -> NDArray[Any]:
+        nonlocal nfev
+        values = _evaluate_in_place(f, work, flat, original, points)
+        nfev += len(points.index)
+        values_seen.append((points.index, values))
+        return values
+
+    try:
+        estimate = _drive(factory(x0, h), evaluate)
+        if not np.array_equal(work, snapshot, equal_nan=True):
+            changed = np.flatnonzero(~((work == snapshot) | (np.isnan(work) & np.isnan(snapshot))))
+            raise InputModifiedError(
+                f"f modified x while it was being evaluated ({_names(shape, changed)} "
+                "changed). x has been restored. gradwalk perturbs x in place and needs f "
+                "to leave it unchanged: if f must modify its input, give it a copy, "
+                "e.g. lambda w: f(w.copy())."
+            )
+    finally:
+        if is_callers:
+            np.copyto(work, snapshot)
+
+    grad = estimate.grad.copy()
+    _flag_nonfinite(grad, values_seen, shape)
+    _flag_vanished_steps(estimate, x0, h, shape)
+    if x0.size and not estimate.vanished.any():
+        _flag_ignored_input(values_seen, evaluate, shape)
+    nfev_total = nfev
+    result_dtype = np.result_type(dtype, np.float16)
+    result = GradientResult(
+        grad=grad.astype(result_dtype, copy=False).reshape(shape),
+        error=estimate.error.astype(result_dtype, copy=False).reshape(shape),
+        nfev=nfev_total,
+        step=np.asarray(estimate.step, dtype=result_dtype).reshape(shape),
+        method=method,
+    )
+    return result, shape, dtype
+
+
+def _drive(plan: Any, evaluate: Evaluator) -> _Estimate:
+    """Run a plan generator to completion, feeding it the values of its points."""
+    try:
+        points = next(plan)
+        while True:
+            points = plan.send(evaluate(points))
+    except StopIteration as done:
+        estimate: _Estimate = done.value
+        return estimate
+
+
+def _flag_nonfinite(
+    grad: NDArray[np.floating],
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
+    shape: tuple[int, ...],
+) -> None:
+    """Set to nan every element whose evaluations were not all finite, and warn."""
+    bad: list[NDArray[np.intp]] = []
+    at_x = False
+    for index, values in values_seen:
+        not_finite = ~np.isfinite(values)
+        if not_finite.any():
+            bad.append(index[not_finite & (index >= 0)])
+            at_x = at_x or bool((not_finite & (index == UNPERTURBED)).any())
+    if at_x:
+        grad[...] = np.nan
+        _warn(
+            "f(x) itself is not finite, so every element of the gradient is nan.", NonFiniteWarning
+        )
+        return
+    if bad:
+        elements = np.unique(np.concatenate(bad))
+        if elements.size:
+            grad[elements] = np.nan
+            _warn(
+                f"f returned inf or nan at perturbed points of {_names(shape, elements)}; "
+                "those elements of the gradient are nan. Check the domain of f near x "
+                "(log or sqrt of a negative number, overflow) or use a smaller h.",
+                NonFiniteWarning,
+            )
+
+
+def _flag_vanished_steps(
+    estimate: _Estimate, x0: NDArray[np.floating], h: Step, shape: tuple[int, ...]
+) -> None:
+    """Warn where x ± h rounded back to x, which makes that element exactly 0."""
+    vanished = np.flatnonzero(estimate.vanished)
+    if not vanished.size:
+        return
+    first = int(vanished[0])
+    value = x0[first]
+    spacing = float(np.spacing(np.abs(value)))
+    _warn(
+        f"the step h = {h} is too small for the magnitude of {_names(shape, vanished)}: "
+        f"at {_element_name(shape, first)} = {value:.6g} floating-point numbers are "
+        f"{spacing:.2g} apart, so x ± h rounds back to x and that gradient element is "
+        "computed as exactly 0. Pass h='auto' for a step relative to |x|.",
+        PrecisionWarning,
+    )
+
+
+def _flag_ignored_input(
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
+    evaluate: Evaluator,
+    shape: tuple[int, ...],
+) -> None:
+    """Warn when f gave the same value at every perturbed point and at x itself."""
+    perturbed = np.concatenate([values[index >= 0] for index, values in values_seen])
+    if perturbed.size == 0 or not np.all(perturbed == perturbed[0]):
+        return
+    at_x = [values[index == UNPERTURBED] for index, values in values_seen]
+    known = np.concatenate(at_x)
+    if known.size == 0:
+        known = evaluate(
+            _Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=np.float64))
+        )
+    if np.all(known == perturbed[0]):
+        _warn(
+            "f returned exactly the same value at every perturbed point and at x itself, "
+            "so the gradient is all zeros. f probably ignores its argument: a closure such "
+            "as lambda w: net.loss(x, t) must read the very array passed to "
+            "numerical_gradient (net.W itself, not a copy or another array), and the "
+            "perturbations are only visible to it when that array is perturbed in place "
+            "(a float ndarray you own, the default mode). If f is constant near x, ignore "
+            "this warning.",
+            IgnoredInputWarning,
+        )
+
+
+@overload
+def numerical_gradient(
+    f: Callable[[Any], object],
+    x: ArrayLike,
+    h: Step = ...,
+    *,
+    method: str = ...,
+    full_output: Literal[False] = ...,
+) -> NDArray[np.floating]: ...
+
+
+@overload
+def numerical_gradient(
+    f: Callable[[Any], object],
+    x: ArrayLike,
+    h: Step = ...,
+    *,
+    method: str = ...,
+    full_output: Literal[True],
+) -> GradientResult: ...
+
+
+def numerical_gradient(
+    f: Callable[[Any], object],
+    x: ArrayLike,
+    h: Step = 1e-4,
+    *,
+    method: str = "central",
+    full_output: bool = False,
+) -> NDArray[np.floating] | GradientResult:
+    """Numerical gradient of a scalar function f at x, as in section 4.4 of the book.
+
+    Each element of x is perturbed in turn **in place**, on the caller's own array, and
+    f is called with that same array; the element is restored afterwards, bit for bit,
+    also when f raises. That is what makes the book's pattern
+    ``numerical_gradient(lambda w: net.loss(x, t), net.W)`` work.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> float``; must return a real scalar (a number or an array of size 1).
+    x : array_like
+        Point of any shape. Integer, bool, list, scalar and read-only input is computed
+        on a float64 copy (never truncated); float32 stays float32.
+    h : float
+        Step of the difference (the book's 1e-4 by default).
+    method : {"central", "forward", "backward"}
+        Difference formula; "central" is the book's.
+    full_output : bool
+        Return a :class:`GradientResult` (gradient, error estimate, evaluation count)
+        instead of the bare gradient.
+
+    Returns
+    -------
+    ndarray or GradientResult
+        The gradient, with x's shape and a floating dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> numerical_gradient(lambda x: np.sum(x**2), np.array([3.0, 4.0]))
+    array([6., 8.])
+    >>> numerical_gradient(lambda x: np.sum(x**2), [3, 4])  # ints are not truncated
+    array([6., 8.])
+    """
+    result, _, _ = _run(f, x, h, method)
+    return result if full_output else result.grad
+
+
+def numerical_diff(
+    f: Callable[[Any], object],
+    x: ArrayLike,
+    h: Step = 1e-4,
+    *,
+    method: str = "central",
+    full_output: bool = False,
+) -> Any:
+    """Numerical derivative of a function of one variable, as in section 4.3 of the book.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> float`` for a scalar x (it receives a NumPy scalar).
+    x : float
+        The point; a number or an array holding one number.
+    h, method, full_output
+        As for :func:`numerical_gradient`.
+
+    Returns
+    -------
+    numpy.floating or GradientResult
+
+    Examples
+    --------
+    >>> numerical_diff(lambda x: 0.01 * x**2 + 0.1 * x, 5)
+    np.float64(0.1999999999990898)
+    """
+    array = np.asarray(x)
+    if array.size != 1:
+        raise ValueError(
+            f"numerical_diff differentiates at one point, but x has shape {array.shape}; "
+            "use numerical_gradient for a function of several variables."
+        )
+
+    def scalar_f(w: NDArray[Any]) -> object:
+        return f(w.reshape(())[()])
+
+    point = x if isinstance(x, np.ndarray) and x.ndim == 0 else array.reshape(())
+    result, _, _ = _run(scalar_f, point, h, method)
+    if full_output:
+        return result
+    return result.grad.reshape(())[()]

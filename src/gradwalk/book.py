@@ -1,0 +1,63 @@
+"""Everything section 4.4 of the book defines, under the book's own names.
+
+>>> import numpy as np
+>>> from gradwalk.book import function_2, numerical_gradient
+>>> numerical_gradient(function_2, np.array([3.0, 4.0]))
+array([6., 8.])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._gradient import numerical_diff, numerical_gradient
+from .descent import gradient_descent
+from .functions import cross_entropy_error, softmax
+from .nets import SimpleNet, simpleNet
+
+__all__ = [
+    "SimpleNet",
+    "cross_entropy_error",
+    "function_1",
+    "function_2",
+    "gradient_descent",
+    "numerical_diff",
+    "numerical_gradient",
+    "simpleNet",
+    "softmax",
+    "tangent_line",
+]
+
+
+def function_1(x: Any) -> Any:
+    """0.01 x² + 0.1 x, the book's example of a function of one variable.
+
+    >>> function_1(10.0)
+    2.0
+    """
+    return 0.01 * x**2 + 0.1 * x
+
+
+def function_2(x: ArrayLike) -> Any:
+    """x0² + x1² (the sum of squares over the last axis), the book's function of two variables.
+
+    >>> function_2(np.array([3.0, 4.0]))
+    np.float64(25.0)
+    """
+    return np.sum(np.asarray(x) ** 2, axis=-1)
+
+
+def tangent_line(f: Callable[[Any], Any], x: float) -> Callable[[Any], Any]:
+    """The tangent of f at x as a function of t, from the numerical derivative.
+
+    >>> tangent = tangent_line(function_1, 5)
+    >>> round(float(tangent(5)), 12) == round(function_1(5), 12)
+    True
+    """
+    d = numerical_diff(f, x)
+    y = f(x) - d * x
+    return lambda t: d * t + y
