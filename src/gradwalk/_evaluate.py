@@ -20,7 +20,14 @@ Evaluator = Callable[[_Points], NDArray[Any]]
 
 
 class InputModifiedError(RuntimeError):
-    """f changed the array it was given; gradwalk restored it and stopped."""
+    """f changed the array it was given; gradwalk restored it and stopped.
+
+    ``flat_index`` is the (flat) index of the element f changed, when it is known.
+    """
+
+    def __init__(self, message: str, flat_index: int | None = None) -> None:
+        super().__init__(message)
+        self.flat_index = flat_index
 
 
 def _describe(value: object) -> str:
@@ -97,8 +104,8 @@ def _evaluate_in_place(
                 seen = flat[i]
                 if seen != new and new == new:
                     raise InputModifiedError(
-                        f"f modified element {i} (flat index) of x while it was being "
-                        f"evaluated: it was set to {new!r} and f left {seen!r}."
+                        f"f changed the element it was evaluated at from {new!r} to {seen!r}",
+                        flat_index=i,
                     )
             finally:
                 flat[i] = original[i]

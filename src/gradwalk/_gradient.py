@@ -155,15 +155,17 @@ def _run(
         return values
 
     try:
-        estimate = _drive(factory(x0, h), evaluate)
+        try:
+            estimate = _drive(factory(x0, h), evaluate)
+        except InputModifiedError as error:
+            if error.flat_index is None:
+                raise
+            changed = np.array([error.flat_index], dtype=np.intp)
+            raise InputModifiedError(_modified_message(shape, changed), error.flat_index) from None
         if not np.array_equal(work, snapshot, equal_nan=True):
-            changed = np.flatnonzero(~((work == snapshot) | (np.isnan(work) & np.isnan(snapshot))))
-            raise InputModifiedError(
-                f"f modified x while it was being evaluated ({_names(shape, changed)} "
-                "changed). x has been restored. gradwalk perturbs x in place and needs f "
-                "to leave it unchanged: if f must modify its input, give it a copy, "
-                "e.g. lambda w: f(w.copy())."
-            )
+            same = (work == snapshot) | (np.isnan(work) & np.isnan(snapshot))
+            changed = np.flatnonzero(~same)
+            raise InputModifiedError(_modified_message(shape, changed), int(changed[0]))
     finally:
         if is_callers:
             np.copyto(work, snapshot)
@@ -185,12 +187,28 @@ def _run(
     return result, shape, dtype
 
 
+def _modified_message(shape: tuple[int, ...], changed: NDArray[np.intp]) -> str:
+    """The error for an f that changed x: which elements, and what to do."""
+    return (
+        f"f modified x while it was being evaluated ({_names(shape, changed)} changed). "
+        "x has been restored. gradwalk perturbs x in place and needs f to leave it "
+        "unchanged: if f must modify its input, give it a copy, e.g. lambda w: f(w.copy())."
+    )
+
+
 def _drive(plan: Any, evaluate: Evaluator) -> _Estimate:
-    """Run a plan generator to completion, feeding it the values of its points."""
+    """Run a plan generator to completion, feeding it the values of its points.
+
+    The plan's arithmetic runs with NumPy's floating-point warnings off: non-finite
+    values of f are reported once, by element, after the plan has finished.
+    """
     try:
-        points = next(plan)
+        with np.errstate(all="ignore"):
+            points = next(plan)
         while True:
-            points = plan.send(evaluate(points))
+            values = evaluate(points)
+            with np.errstate(all="ignore"):
+                points = plan.send(values)
     except StopIteration as done:
         estimate: _Estimate = done.value
         return estimate
@@ -253,7 +271,11 @@ def _flag_ignored_input(
 ) -> None:
     """Warn when f gave the same value at every perturbed point and at x itself."""
     perturbed = np.concatenate([values[index >= 0] for index, values in values_seen])
-    if perturbed.size == 0 or not np.all(perturbed == perturbed[0]):
+    if (
+        perturbed.size == 0
+        or not np.isfinite(perturbed[0])
+        or not np.all(perturbed == perturbed[0])
+    ):
         return
     at_x = [values[index == UNPERTURBED] for index, values in values_seen]
     known = np.concatenate(at_x)

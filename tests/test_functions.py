@@ -1,0 +1,86 @@
+"""The book's activation and loss functions."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from gradwalk.functions import (
+    cross_entropy_error,
+    identity_function,
+    relu,
+    sigmoid,
+    softmax,
+    step_function,
+    sum_squared_error,
+)
+
+# Section 4.2 of the book: the "2" is correct; y puts 0.6 on it.
+BOOK_T = np.array([0, 0, 1, 0, 0, 0, 0, 0, 0, 0])
+BOOK_Y = np.array([0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0])
+
+
+def test_sum_squared_error_of_the_books_example() -> None:
+    expected = 0.5 * np.sum((BOOK_Y - BOOK_T) ** 2)
+    assert sum_squared_error(BOOK_Y, BOOK_T) == expected
+    assert expected == pytest.approx(0.0975, rel=1e-12)
+
+
+def test_cross_entropy_with_one_hot_and_label_targets() -> None:
+    assert cross_entropy_error(BOOK_Y, BOOK_T) == pytest.approx(-np.log(0.6 + 1e-7), rel=1e-15)
+    assert cross_entropy_error(BOOK_Y, 2) == cross_entropy_error(BOOK_Y, BOOK_T)
+    assert cross_entropy_error(BOOK_Y, [2]) == cross_entropy_error(BOOK_Y, BOOK_T)
+
+
+def test_cross_entropy_averages_over_the_batch() -> None:
+    y = np.array([[0.1, 0.9], [0.8, 0.2], [0.5, 0.5]])
+    t = np.array([1, 0, 1])
+    expected = -(np.log(0.9 + 1e-7) + np.log(0.8 + 1e-7) + np.log(0.5 + 1e-7)) / 3
+    assert cross_entropy_error(y, t) == pytest.approx(expected, rel=1e-15)
+    assert cross_entropy_error(y, np.eye(2)[t]) == pytest.approx(expected, rel=1e-15)
+
+
+def test_cross_entropy_of_a_zero_probability_is_finite_thanks_to_the_delta() -> None:
+    assert cross_entropy_error(np.array([1.0, 0.0]), 1) == pytest.approx(-np.log(1e-7))
+
+
+def test_cross_entropy_rejects_mismatched_targets() -> None:
+    with pytest.raises(ValueError, match="one label per sample"):
+        cross_entropy_error(np.full((3, 2), 0.5), np.array([0, 1]))
+    with pytest.raises(ValueError, match="1-D .* or 2-D"):
+        cross_entropy_error(np.full((2, 2, 2), 0.5), 0)
+
+
+def test_softmax_sums_to_one_over_the_last_axis_without_overflow() -> None:
+    a = np.array([[1010.0, 1000.0, 990.0], [0.3, 2.9, 4.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = softmax(a)
+    np.testing.assert_allclose(y.sum(axis=-1), [1.0, 1.0], rtol=1e-15)
+    np.testing.assert_allclose(y[1], np.exp(a[1]) / np.sum(np.exp(a[1])), rtol=1e-15)
+    np.testing.assert_allclose(y[0], y[0] * 0 + softmax(a[0] - 1000.0), rtol=1e-15)
+
+
+def test_sigmoid_does_not_warn_for_very_negative_input() -> None:
+    x = np.array([-1000.0, -745.0, -30.0, 0.0, 30.0, 1000.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        y = sigmoid(x)
+    assert y[0] == 0.0 and y[-1] == 1.0 and y[3] == 0.5
+    moderate = np.linspace(-20, 20, 41)
+    np.testing.assert_allclose(sigmoid(moderate), 1 / (1 + np.exp(-moderate)), rtol=1e-14)
+
+
+def test_sigmoid_keeps_float32_and_accepts_scalars() -> None:
+    assert sigmoid(np.array([1.0], dtype=np.float32)).dtype == np.float32
+    assert sigmoid(0.0) == 0.5
+
+
+def test_step_relu_identity() -> None:
+    np.testing.assert_array_equal(step_function(np.array([-1.0, 0.0, 0.5])), [0, 0, 1])
+    assert step_function(np.array([1.0])).dtype.kind == "i"
+    np.testing.assert_array_equal(relu(np.array([-2.0, 0.0, 3.0])), [0.0, 0.0, 3.0])
+    x = np.array([1.0, 2.0])
+    assert identity_function(x) is x

@@ -1,0 +1,391 @@
+"""Semantics of numerical_gradient and numerical_diff (the book's default method)."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+
+from gradwalk import (
+    GradientResult,
+    IgnoredInputWarning,
+    InputModifiedError,
+    NonFiniteWarning,
+    PrecisionWarning,
+    numerical_diff,
+    numerical_gradient,
+)
+from gradwalk.book import function_1, function_2
+
+
+def sum_of_cubes(x: Any) -> Any:
+    return np.sum(np.asarray(x) ** 3)
+
+
+def no_gradwalk_warnings() -> warnings.catch_warnings[Any]:
+    """A context in which any warning becomes an error (to prove none is emitted)."""
+    context = warnings.catch_warnings()
+    context.__enter__()
+    warnings.simplefilter("error")
+    return context
+
+
+# --- shapes and dtypes ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (5,), (2, 3), (2, 1, 3), (2, 2, 2, 2)])
+def test_any_shape_gives_the_analytic_gradient_with_x_shape(shape: tuple[int, ...]) -> None:
+    x = np.linspace(-1.5, 2.0, int(np.prod(shape))).reshape(shape)
+    grad = numerical_gradient(sum_of_cubes, x)
+    assert grad.shape == x.shape, f"gradient shape {grad.shape} differs from x's {x.shape}"
+    assert grad.dtype == np.float64
+    np.testing.assert_allclose(grad, 3 * x**2, rtol=1e-7, atol=1e-7)
+
+
+def test_empty_x_gives_an_empty_gradient_without_calling_f() -> None:
+    calls = []
+    grad = numerical_gradient(lambda w: calls.append(1) or 0.0, np.zeros((0, 3)))
+    assert grad.shape == (0, 3)
+    assert calls == [], "f was called although x has no elements"
+
+
+# --- in place on the caller's array ----------------------------------------------------
+
+
+def test_f_receives_the_callers_own_array() -> None:
+    x = np.array([1.0, 2.0, 3.0])
+    seen = set()
+
+    def f(w: Any) -> Any:
+        seen.add(id(w))
+        return np.sum(w**2)
+
+    numerical_gradient(f, x)
+    assert seen == {id(x)}, "f was not called with the caller's array object"
+
+
+def test_book_closure_pattern_works_for_a_3d_array() -> None:
+    class Model:
+        def __init__(self) -> None:
+            self.W = np.arange(24, dtype=float).reshape(2, 3, 4) / 10
+
+        def loss(self) -> float:
+            return float(np.sum(np.sin(self.W)))
+
+    model = Model()
+    grad = numerical_gradient(lambda w: model.loss(), model.W)
+    np.testing.assert_allclose(grad, np.cos(model.W), rtol=1e-7, atol=1e-9)
+
+
+def test_x_is_restored_bit_for_bit() -> None:
+    x = np.array([-0.0, 1e-300, np.pi, -7.5, 12345.678])
+    bits = x.view(np.uint64).copy()
+    numerical_gradient(lambda w: float(np.sum(w**2)), x)
+    np.testing.assert_array_equal(x.view(np.uint64), bits, err_msg="x was not restored exactly")
+
+
+def test_x_is_restored_when_f_raises() -> None:
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    bits = x.view(np.uint64).copy()
+    calls = 0
+
+    def explodes_on_the_fourth_call(w: Any) -> float:
+        nonlocal calls
+        calls += 1
+        if calls == 4:
+            raise ZeroDivisionError("boom")
+        return float(np.sum(w))
+
+    with pytest.raises(ZeroDivisionError, match="boom"):
+        numerical_gradient(explodes_on_the_fourth_call, x)
+    np.testing.assert_array_equal(
+        x.view(np.uint64), bits, err_msg="x left perturbed after f raised"
+    )
+
+
+# --- input that must be copied ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "x",
+    [
+        [3, 4],
+        np.array([3, 4]),
+        np.array([3, 4], dtype=np.int8),
+        np.array([3, 4], dtype=np.uint16),
+        (3, 4),
+        [3.0, 4.0],
+    ],
+    ids=["list-of-int", "int64-array", "int8-array", "uint16-array", "tuple", "list-of-float"],
+)
+def test_integer_and_list_input_is_not_truncated(x: Any) -> None:
+    grad = numerical_gradient(function_2, x)
+    assert grad.dtype == np.float64
+    # The reference code gives [25000, 35000] for integer input.
+    np.testing.assert_allclose(grad, [6.0, 8.0], rtol=1e-9)
+
+
+def test_integer_array_is_left_unchanged() -> None:
+    x = np.array([3, 4])
+    numerical_gradient(function_2, x)
+    np.testing.assert_array_equal(x, [3, 4])
+    assert x.dtype.kind == "i"
+
+
+def test_bool_and_python_scalar_input() -> None:
+    np.testing.assert_allclose(
+        numerical_gradient(lambda w: np.sum(w**2), np.array([True, False])), [2.0, 0.0], atol=1e-9
+    )
+    grad = numerical_gradient(lambda w: 3 * w**2, 2)
+    assert grad.shape == () and abs(float(grad) - 12.0) < 1e-7
+
+
+def test_read_only_array_gives_the_same_result_and_stays_unchanged() -> None:
+    x = np.array([3.0, 4.0])
+    expected = numerical_gradient(function_2, x.copy())
+    x.flags.writeable = False
+    grad = numerical_gradient(function_2, x)
+    np.testing.assert_array_equal(grad, expected)
+    np.testing.assert_array_equal(x, [3.0, 4.0])
+
+
+def test_complex_and_object_x_are_refused_with_advice() -> None:
+    with pytest.raises(TypeError, match=r"complex.*x\.real and x\.imag"):
+        numerical_gradient(lambda w: 0.0, np.array([1 + 2j]))
+    with pytest.raises(TypeError, match="dtype"):
+        numerical_gradient(lambda w: 0.0, np.array(["a", "b"]))
+
+
+# --- views -------------------------------------------------------------------------------
+
+
+def test_strided_slice_is_perturbed_through_the_view() -> None:
+    base = np.arange(1.0, 9.0)
+
+    def loss(_: Any) -> float:
+        return float(np.sum(base**2))
+
+    view = base[::3]
+    grad = numerical_gradient(loss, view)
+    np.testing.assert_allclose(grad, 2 * base[::3], rtol=1e-9)
+    np.testing.assert_array_equal(base, np.arange(1.0, 9.0))
+
+
+def test_transpose_and_matrix_row_are_perturbed_through_the_view() -> None:
+    W = np.arange(6.0).reshape(2, 3) + 1
+    weights = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+
+    def loss(_: Any) -> float:
+        return float(np.sum(weights * W**2))
+
+    np.testing.assert_allclose(numerical_gradient(loss, W.T), (2 * weights * W).T, rtol=1e-8)
+    np.testing.assert_allclose(numerical_gradient(loss, W[1]), 2 * weights[1] * W[1], rtol=1e-8)
+    np.testing.assert_array_equal(W, np.arange(6.0).reshape(2, 3) + 1)
+
+
+# --- float32 -----------------------------------------------------------------------------
+
+
+def test_float32_stays_float32_and_warns_once_with_advice() -> None:
+    x = np.array([3.0, 4.0], dtype=np.float32)
+    with pytest.warns(PrecisionWarning, match=r"float32.*about 1e-03.*h='auto'") as record:
+        grad = numerical_gradient(function_2, x)
+    assert len(record) == 1, f"expected one warning, got {len(record)}"
+    assert grad.dtype == np.float32
+    np.testing.assert_allclose(grad, [6.0, 8.0], atol=2e-2)
+    assert x.dtype == np.float32
+
+
+# --- what f returns ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [float, np.float32, np.longdouble, np.array, lambda v: np.array([v]), lambda v: [[v]]],
+    ids=["float", "float32", "longdouble", "0-d", "shape-1", "nested-list-1x1"],
+)
+def test_f_may_return_any_real_scalar(wrap: Any) -> None:
+    grad = numerical_gradient(lambda w: wrap(np.sum(w**2)), np.array([1.0, 2.0]))
+    np.testing.assert_allclose(grad, [2.0, 4.0], atol=1e-2)  # float32 values limit accuracy
+
+
+def test_f_may_return_integers() -> None:
+    grad = numerical_gradient(lambda w: int(np.sum(w > 0.5)), np.array([0.50001, 2.0]))
+    np.testing.assert_allclose(grad, [5000.0, 0.0])
+
+
+@pytest.mark.parametrize(
+    ("returned", "named"),
+    [
+        (lambda w: w**2, r"shape \(2,\)"),
+        (lambda w: None, "None.*return"),
+        (lambda w: "1.0", "str"),
+        (lambda w: np.sum(w) + 1j, "complex"),
+        (lambda w: [1.0, 2.0], "list"),
+    ],
+    ids=["vector", "none", "string", "complex", "list"],
+)
+def test_f_returning_a_non_scalar_is_an_error_naming_it(returned: Any, named: str) -> None:
+    x = np.array([1.0, 2.0])
+    with pytest.raises(TypeError, match=named):
+        numerical_gradient(returned, x)
+    np.testing.assert_array_equal(x, [1.0, 2.0])
+
+
+# --- non-finite values -------------------------------------------------------------------
+
+
+def test_non_finite_value_gives_nan_in_that_element_and_names_it() -> None:
+    def log_barrier(w: Any) -> float:
+        return float(np.sum(w**2) - np.log(1.0 - w[1, 0]) if w[1, 0] < 1 else np.inf)
+
+    x = np.array([[0.5, 0.2], [1.0 - 5e-5, 0.3]])
+    with pytest.warns(NonFiniteWarning, match=r"x\[1, 0\]"):
+        grad = numerical_gradient(log_barrier, x)
+    assert np.isnan(grad[1, 0])
+    finite = [(0, 0), (0, 1), (1, 1)]
+    for i, j in finite:
+        assert np.isfinite(grad[i, j]), f"element {(i, j)} should be finite"
+        assert abs(grad[i, j] - 2 * x[i, j]) < 1e-7
+
+
+def test_non_finite_f_at_x_itself_with_forward_differences() -> None:
+    with pytest.warns(NonFiniteWarning, match=r"f\(x\) itself"):
+        grad = numerical_gradient(lambda w: np.inf, np.array([1.0, 2.0]), method="forward")
+    assert np.isnan(grad).all()
+
+
+# --- f that modifies x ---------------------------------------------------------------------
+
+
+def test_f_that_changes_the_perturbed_element_is_detected_and_x_restored() -> None:
+    x = np.array([1.0, 2.0, 3.0])
+
+    def clobbers(w: Any) -> float:
+        value = float(np.sum(w**2))
+        w[:] = 0.0
+        return value
+
+    with pytest.raises(InputModifiedError, match="modified"):
+        numerical_gradient(clobbers, x)
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
+
+
+def test_f_that_changes_another_element_is_detected_and_x_restored() -> None:
+    x = np.array([1.0, 2.0, 3.0])
+
+    def drifts(w: Any) -> float:
+        w[2] += 1.0
+        return float(np.sum(w))
+
+    with pytest.raises(InputModifiedError, match=r"x\[2\].*restored"):
+        numerical_gradient(drifts, x)
+    np.testing.assert_array_equal(x, [1.0, 2.0, 3.0])
+
+
+# --- f that ignores x ------------------------------------------------------------------------
+
+
+def test_closure_over_a_copy_warns_that_f_ignores_x() -> None:
+    W = np.array([[0.5, -0.2], [0.1, 0.3]])
+    frozen = W.copy()
+    with pytest.warns(IgnoredInputWarning, match=r"ignores its argument.*net\.W"):
+        grad = numerical_gradient(lambda w: float(np.sum(frozen**2)), W)
+    np.testing.assert_array_equal(grad, np.zeros((2, 2)))
+
+
+def test_closure_over_the_callers_array_with_a_list_input_warns() -> None:
+    # A list is computed on a copy, so a closure over the list's values cannot see it.
+    values = [1.0, 2.0]
+    with pytest.warns(IgnoredInputWarning):
+        numerical_gradient(lambda w: values[0] ** 2 + values[1] ** 2, values)
+
+
+def test_no_ignored_input_warning_at_a_genuine_stationary_point() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        grad = numerical_gradient(function_2, np.array([0.0, 0.0]))
+        grad_3d = numerical_gradient(lambda w: np.sum(w**2), np.zeros((2, 2, 2)))
+    np.testing.assert_array_equal(grad, [0.0, 0.0])
+    assert np.all(np.abs(grad_3d) < 1e-12)
+
+
+# --- steps too small for |x| ---------------------------------------------------------------
+
+
+def test_step_below_float_spacing_warns_and_explains_the_zero() -> None:
+    x = np.array([2.6e13, 1.0])
+    with pytest.warns(PrecisionWarning, match=r"x\[0\].*rounds back to x.*exactly 0"):
+        grad = numerical_gradient(lambda w: np.sin(w[0]) + w[1] ** 2, x)
+    assert grad[0] == 0.0
+    assert abs(grad[1] - 2.0) < 1e-6
+
+
+# --- options -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["forward", "backward"])
+def test_one_sided_methods_match_the_analytic_gradient(method: str) -> None:
+    x = np.array([0.3, -1.2, 2.0])
+    grad = numerical_gradient(lambda w: np.sum(np.exp(w)), x, h=1e-7, method=method)
+    np.testing.assert_allclose(grad, np.exp(x), rtol=1e-6)
+
+
+def test_unknown_method_names_the_choices_and_suggests_the_closest() -> None:
+    with pytest.raises(ValueError, match=r"'centrl'.*'central'.*Did you mean 'central'"):
+        numerical_gradient(function_2, np.array([1.0, 2.0]), method="centrl")
+    with pytest.raises(ValueError, match="choose one of"):
+        numerical_gradient(function_2, np.array([1.0, 2.0]), method=3)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("h", [0.0, -1e-4, float("nan"), float("inf")])
+def test_bad_step_is_refused_naming_the_value(h: float) -> None:
+    with pytest.raises(ValueError, match=r"h must be a positive finite number, got h="):
+        numerical_gradient(function_2, np.array([1.0, 2.0]), h)
+
+
+def test_non_numeric_step_is_refused() -> None:
+    with pytest.raises((TypeError, ValueError), match="h"):
+        numerical_gradient(function_2, np.array([1.0, 2.0]), [1e-4])  # type: ignore[arg-type]
+
+
+def test_non_callable_f_is_refused() -> None:
+    with pytest.raises(TypeError, match="callable"):
+        numerical_gradient(np.array([1.0]), np.array([1.0]))  # type: ignore[arg-type]
+
+
+def test_full_output_reports_evaluations_and_reads_well() -> None:
+    result = numerical_gradient(function_2, np.array([3.0, 4.0]), full_output=True)
+    assert isinstance(result, GradientResult)
+    assert result.nfev == 4, "central differences cost 2 evaluations per element"
+    assert result.method == "central"
+    np.testing.assert_array_equal(result.grad, numerical_gradient(function_2, np.array([3.0, 4.0])))
+    text = repr(result)
+    assert "GradientResult(method='central', nfev=4" in text and "grad=[6., 8.]" in text
+
+
+# --- numerical_diff ------------------------------------------------------------------------
+
+
+def test_numerical_diff_prints_the_books_digits() -> None:
+    # Section 4.3.2 of the book prints these two derivatives of function_1.
+    assert numerical_diff(function_1, 5) == 0.1999999999990898
+    assert numerical_diff(function_1, 10) == 0.2999999999986347
+
+
+def test_numerical_diff_passes_a_scalar_and_matches_the_analytic_derivative() -> None:
+    seen = []
+
+    def f(t: Any) -> Any:
+        seen.append(np.ndim(t))
+        return np.sin(t)
+
+    assert abs(numerical_diff(f, 0.7) - np.cos(0.7)) < 1e-8
+    assert set(seen) == {0}
+
+
+def test_numerical_diff_refuses_several_points() -> None:
+    with pytest.raises(ValueError, match=r"shape \(2,\).*numerical_gradient"):
+        numerical_diff(np.sin, np.array([1.0, 2.0]))
