@@ -36,6 +36,13 @@ class GradientResult:
         The step used for each element (the last, finest one for adaptive methods).
     method : str
         The method that produced it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> result = numerical_gradient(lambda x: np.sum(x**2), [3.0, 4.0], full_output=True)
+    >>> result.nfev, result.method
+    (4, 'central')
     """
 
     grad: NDArray[np.floating]
