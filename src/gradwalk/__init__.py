@@ -13,24 +13,39 @@ array([6., 0.])
 from __future__ import annotations
 
 from ._evaluate import InputModifiedError
+from ._expr import Expression, ExpressionError, parse_expression
 from ._gradient import GradientResult, numerical_diff, numerical_gradient
 from ._warnings import GradwalkWarning, IgnoredInputWarning, NonFiniteWarning, PrecisionWarning
-from .descent import gradient_descent
+from .descent import DescentResult, descend, gradient_descent, learning_rate_bound
 from .nets import SimpleNet, simpleNet
+from .optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "SGD",
+    "AdaGrad",
+    "Adam",
+    "DescentResult",
+    "Expression",
+    "ExpressionError",
     "GradientResult",
     "GradwalkWarning",
     "IgnoredInputWarning",
     "InputModifiedError",
+    "Momentum",
+    "Nesterov",
     "NonFiniteWarning",
+    "Optimizer",
     "PrecisionWarning",
+    "RMSprop",
     "SimpleNet",
     "__version__",
+    "descend",
     "gradient_descent",
+    "learning_rate_bound",
     "numerical_diff",
     "numerical_gradient",
+    "parse_expression",
     "simpleNet",
 ]

@@ -1,0 +1,361 @@
+"""descend: the recorded path, the diagnosis of each way a run ends, and learning_rate_bound.
+
+Golden values come from the book (its printed descent table) or from closed forms:
+on x0² + x1² a step multiplies x by 1 - 2 lr, and the Hessians of the test functions
+are computed here by hand.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+
+from gradwalk import (
+    DescentResult,
+    Momentum,
+    PrecisionWarning,
+    descend,
+    gradient_descent,
+    learning_rate_bound,
+)
+from gradwalk.book import function_2
+from gradwalk.testfunctions import get
+
+START = (-3.0, 4.0)
+
+DESCENT_TABLE = [
+    (0.1, "[-6.11110793e-10  8.14814391e-10]"),
+    (10.0, "[-2.58983747e+13 -1.29524862e+12]"),
+    (1e-10, "[-2.99999994  3.99999992]"),
+    (0.01, "[-0.39785867  0.53047822]"),
+]
+
+
+def start() -> np.ndarray:
+    return np.array(START)
+
+
+# --- the book's table ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("lr", "printed"), DESCENT_TABLE, ids=[str(r[0]) for r in DESCENT_TABLE])
+def test_descend_gives_the_books_table_bit_for_bit(lr: float, printed: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PrecisionWarning)  # gradient_descent warns at lr = 10
+        book = gradient_descent(function_2, start(), lr=lr, step_num=100)
+    result = descend(function_2, start(), lr=lr, steps=100)
+    np.testing.assert_array_equal(result.x, book, err_msg=f"lr={lr}: descend differs")
+    assert str(result.x) == printed, f"lr={lr}: descend printed {result.x}, the book {printed}"
+
+
+def test_path_values_and_gradient_norms_are_recorded_from_the_start() -> None:
+    x0 = start()
+    result = descend(function_2, x0, lr=0.1, steps=20)
+    assert result.path.shape == (21, 2) and result.steps_taken == 20
+    np.testing.assert_array_equal(result.path[0], START, err_msg="path does not begin at x0")
+    np.testing.assert_array_equal(result.path[-1], result.x, err_msg="x is not the last point")
+    # each step multiplies x by 1 - 2 lr = 0.8 (up to the rounding of the numerical gradient)
+    expected = 0.8 ** np.arange(21)[:, None] * np.array(START)
+    np.testing.assert_allclose(result.path, expected, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(result.values, np.sum(expected**2, axis=1), rtol=1e-9)
+    np.testing.assert_allclose(result.grad_norms, 10 * 0.8 ** np.arange(21), rtol=1e-9)
+    np.testing.assert_array_equal(x0, START, err_msg="x0 was modified")
+
+
+def test_x0_is_never_modified_and_integer_starts_are_not_truncated() -> None:
+    x0 = start()
+    descend(function_2, x0, lr=0.4, steps=5, optimizer="adam")
+    np.testing.assert_array_equal(x0, START, err_msg="x0 was modified by an optimizer")
+    listed = [-3, 4]
+    result = descend(function_2, listed, lr=0.1, steps=100)
+    assert listed == [-3, 4] and result.x.dtype == np.float64
+    assert str(result.x) == "[-6.11110793e-10  8.14814391e-10]"
+
+
+def test_result_is_frozen_and_prints_its_story() -> None:
+    result = descend(function_2, start(), lr=0.1, steps=3)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.status = "converged"  # type: ignore[misc]
+    text = str(result)
+    assert text.startswith("max_steps after 3 steps of SGD(lr=0.1)"), text
+    assert result.message in text and result.message in repr(result)
+    assert isinstance(result, DescentResult) and result.value == result.values[-1]
+
+
+# --- the diagnoses -------------------------------------------------------------------------
+
+
+def test_lr_10_diverges_and_explains_the_freeze() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the explanation replaces the per-step warnings
+        result = descend(function_2, start(), lr=10.0, steps=100)
+    assert result.status == "diverged", result.message
+    message = result.message
+    assert "orders of magnitude" in message, f"growth not stated: {message}"
+    assert "exactly zero" in message and "x ± h rounds back to x" in message, message
+    assert "e+13" in message, f"the magnitude |x| ≈ 1e13 is not stated: {message}"
+    assert "more than h = 0.0001" in message, f"h below the spacing not stated: {message}"
+    assert "stable bound of about 1 " in message, f"the bound 2/λmax = 1 is missing: {message}"
+    # frozen from step 10: the path stops there instead of repeating the same point
+    assert result.steps_taken == 10 and result.grad_norms[-1] == 0.0
+    assert result.values[-1] > 1e25 * result.values[0]
+
+
+def test_tiny_lr_barely_changes_f_and_names_the_stable_bound() -> None:
+    result = descend(function_2, start(), lr=1e-10, steps=100)
+    assert result.status == "max_steps", result.message
+    assert "barely changed" in result.message, result.message
+    assert "far below the stable bound of about 1 " in result.message, result.message
+    assert result.values[0] - result.values[-1] < 1e-6 * result.values[0]
+
+
+def test_lr_0_1_converges_with_gtol() -> None:
+    result = descend(function_2, start(), lr=0.1, gtol=1e-6)
+    # |grad| = 10 · 0.8^k < 1e-6 first at k = 73
+    assert result.status == "converged", result.message
+    assert result.steps_taken == 73, f"converged after {result.steps_taken} steps, not 73"
+    assert result.grad_norms[-1] < 1e-6 <= result.grad_norms[-2]
+    assert "gtol" in result.message
+
+
+def test_lr_0_1_without_gtol_uses_every_step() -> None:
+    result = descend(function_2, start(), lr=0.1)
+    assert result.status == "max_steps" and result.steps_taken == 100, result.message
+    assert result.value < 1e-15, f"f only fell to {result.value}"
+
+
+def test_lr_at_the_bound_oscillates_and_says_so() -> None:
+    result = descend(function_2, start(), lr=1.0, steps=10)
+    np.testing.assert_allclose(result.path[1], [3.0, -4.0], rtol=1e-9)
+    assert result.status == "max_steps" and "at or above the stable bound" in result.message
+
+
+def test_lr_above_the_bound_reports_that_f_rose() -> None:
+    result = descend(function_2, start(), lr=1.01, steps=100)
+    assert result.status == "max_steps", result.message
+    assert "f rose" in result.message and "above the stable bound" in result.message
+
+
+def test_lr_above_the_bound_at_the_minimum_bounces_and_says_so() -> None:
+    # Beale's minimum (3, 0.5) is stable only for lr < 0.041: at 0.05 descent gets close,
+    # then bounces across the valley.
+    result = descend(get("beale"), np.array([1.0, 1.0]), lr=0.05, steps=400)
+    assert result.status == "max_steps", result.message
+    assert "was lowest" in result.message, result.message
+    assert "above the stable bound of about 0.04" in result.message, result.message
+
+
+def test_sliding_off_a_saddle_says_f_may_be_unbounded() -> None:
+    saddle = get("saddle")
+    result = descend(saddle, np.array(saddle.start), lr=0.1, steps=100)
+    assert result.status == "max_steps" and "unbounded below" in result.message, result.message
+
+
+def test_overflow_to_inf_stops_as_diverged_keeping_the_path() -> None:
+    # x grows 1999-fold per step; x² overflows to inf once |x| > 1.3e154, at step 47.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = descend(function_2, start(), lr=1000.0, grad=lambda x: 2 * x, steps=100)
+    assert result.status == "diverged", result.message
+    assert result.steps_taken == 47, f"stopped after {result.steps_taken} steps, not 47"
+    assert np.isinf(result.values[-1]) and np.all(np.isfinite(result.values[:-1]))
+    assert math.isnan(result.grad_norms[-1])
+    assert len(result.path) == len(result.values) == len(result.grad_norms) == 48
+    assert "f became inf at step 47" in result.message, result.message
+
+
+def test_non_finite_numerical_gradient_stops_at_that_step() -> None:
+    def f(x: np.ndarray) -> Any:
+        return np.sqrt(x[0]) + x[1] ** 2
+
+    # x0 - h < 0: the numerical gradient is nan although f(x) is finite.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = descend(f, np.array([5e-5, 1.0]), lr=0.1)
+    assert result.status == "diverged" and result.steps_taken == 0, result.message
+    assert math.isfinite(result.values[0]) and math.isnan(result.grad_norms[0])
+    assert "gradient became not finite at step 0" in result.message
+
+
+def test_a_gradient_that_rounds_to_zero_stalls_and_says_why() -> None:
+    def f(x: np.ndarray) -> Any:
+        return np.sum((x - 1e13) ** 2)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = descend(f, np.array([1e13 + 1024.0, 1e13]), lr=0.1)
+    assert result.status == "stalled" and result.steps_taken == 0, result.message
+    assert "x ± h rounds back to x" in result.message and "h='auto'" in result.message
+
+
+def test_updates_below_the_float_spacing_stall() -> None:
+    result = descend(function_2, np.array([1.0, 1.0]), lr=1e-20, grad=lambda x: 2 * x)
+    assert result.status == "stalled" and result.steps_taken == 0, result.message
+    assert "rounded back to itself" in result.message
+
+
+def test_an_exactly_zero_gradient_is_a_stationary_point() -> None:
+    result = descend(get("saddle"), np.zeros(2), lr=0.1)
+    assert result.status == "converged" and result.steps_taken == 0, result.message
+    assert "stationary point" in result.message
+
+
+def test_unexplained_warnings_are_shown_once() -> None:
+    x0 = np.array(START, dtype=np.float32)  # every numerical gradient warns about float32
+    with pytest.warns(PrecisionWarning, match="float32") as record:
+        result = descend(function_2, x0, lr=0.1, steps=5)
+    assert len(record) == 1, f"expected one warning, got {len(record)}"
+    assert "shown once" in str(record[0].message)
+    assert result.x.dtype == np.float32 and result.path.dtype == np.float32
+
+
+def test_callback_sees_every_point_and_can_stop() -> None:
+    seen: list[tuple[int, float]] = []
+
+    def callback(step: int, x: np.ndarray, value: Any, grad: np.ndarray) -> bool:
+        seen.append((step, float(value)))
+        x[...] = 99.0  # a copy: must not disturb the run
+        np.testing.assert_allclose(grad, 2 * 0.8**step * np.array(START), rtol=1e-9)
+        return step == 5
+
+    result = descend(function_2, start(), lr=0.1, callback=callback)
+    assert result.status == "stopped" and result.steps_taken == 5, result.message
+    assert [s for s, _ in seen] == list(range(6))
+    np.testing.assert_allclose(result.x, 0.8**5 * np.array(START), rtol=1e-9)
+
+
+def test_analytic_gradient_is_used_and_checked() -> None:
+    calls: list[int] = []
+
+    def grad(x: np.ndarray) -> np.ndarray:
+        calls.append(1)
+        return 2 * x
+
+    result = descend(function_2, start(), lr=0.1, steps=10, grad=grad)
+    np.testing.assert_allclose(result.x, 0.8**10 * np.array(START), rtol=1e-14)
+    assert len(calls) == 11, "grad must be called once per point of the path"
+    with pytest.raises(ValueError, match=r"shape \(3,\).*shape \(2,\)"):
+        descend(function_2, start(), lr=0.1, grad=lambda x: np.zeros(3))
+
+
+def test_optimizer_by_name_or_instance_gives_the_same_run() -> None:
+    instance = Momentum(lr=0.1)
+    by_name = descend(function_2, start(), lr=0.1, optimizer="momentum", steps=30)
+    by_instance = descend(function_2, start(), optimizer=instance, steps=30)
+    np.testing.assert_array_equal(by_name.path, by_instance.path)
+    assert by_name.optimizer == "Momentum(lr=0.1, momentum=0.9)"
+    assert not instance.v, "descend changed the caller's optimizer"
+
+
+def test_gradient_options_are_passed_on() -> None:
+    forward = descend(function_2, start(), lr=0.1, steps=1, method="forward", h=1e-3)
+    # forward difference of x² is 2x + h
+    np.testing.assert_allclose(
+        forward.path[1], np.array(START) - 0.1 * (2 * np.array(START) + 1e-3)
+    )
+
+
+# --- bad input -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lr", [0, -0.1, float("nan"), float("inf")])
+def test_bad_learning_rates_are_refused(lr: float) -> None:
+    with pytest.raises(ValueError, match=rf"lr={lr!r}"):
+        descend(function_2, start(), lr=lr)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"lr": 0.1, "steps": -1}, ValueError, "steps=-1"),
+        ({"lr": 0.1, "steps": 2.5}, TypeError, "steps"),
+        ({"lr": 0.1, "optimizer": "adamw"}, ValueError, "'adamw'.*'sgd'.*'adam'"),
+        ({"lr": 0.1, "gtol": -1.0}, ValueError, "gtol=-1.0"),
+        ({"lr": "0.1"}, TypeError, r"'0\.1'"),
+        ({}, TypeError, "lr="),
+        ({"lr": 0.2, "optimizer": Momentum(lr=0.1)}, ValueError, "lr=0.2"),
+        ({"lr": 0.1, "callback": 3}, TypeError, "callback"),
+        ({"lr": 0.1, "grad": lambda x: 2 * x, "h": 1e-3}, TypeError, "'h'"),
+    ],
+)
+def test_bad_arguments_get_clear_errors(kwargs: dict[str, Any], error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        descend(function_2, start(), **kwargs)
+
+
+def test_unknown_optimizer_suggests_the_closest_name() -> None:
+    with pytest.raises(ValueError, match="Did you mean 'adam'"):
+        descend(function_2, start(), lr=0.1, optimizer="adamw")
+
+
+# --- learning_rate_bound -------------------------------------------------------------------
+
+
+def hessian_bound(hessian: list[list[float]]) -> float:
+    """2 / λmax from a Hessian computed by hand."""
+    return 2.0 / float(np.max(np.linalg.eigvalsh(np.array(hessian))))
+
+
+def test_bound_of_the_books_function_is_1() -> None:
+    x = start()
+    assert learning_rate_bound(function_2, x) == pytest.approx(1.0, rel=1e-6)
+    np.testing.assert_array_equal(x, START, err_msg="x was modified")
+
+
+@pytest.mark.parametrize(
+    ("name", "point", "hessian"),
+    [
+        ("booth", (1.0, 3.0), [[10.0, 8.0], [8.0, 10.0]]),
+        # Rosenbrock at (1, 1): [[1200 x0² - 400 x1 + 2, -400 x0], [-400 x0, 200]]
+        ("rosenbrock", (1.0, 1.0), [[802.0, -400.0], [-400.0, 200.0]]),
+        ("rosenbrock", (-2.0, 2.0), [[4002.0, 800.0], [800.0, 200.0]]),
+        # Himmelblau at (3, 2): [[12 x0² + 4 x1 - 42, 4 (x0 + x1)], [.., 4 x0 + 12 x1² - 26]]
+        ("himmelblau", (3.0, 2.0), [[74.0, 20.0], [20.0, 34.0]]),
+        # Rastrigin at 0: 2 + 40 π² on the diagonal
+        ("rastrigin", (0.0, 0.0), [[2 + 40 * np.pi**2, 0.0], [0.0, 2 + 40 * np.pi**2]]),
+    ],
+)
+def test_bound_matches_the_hessian(name: str, point: tuple[float, float], hessian: Any) -> None:
+    bound = learning_rate_bound(get(name), np.array(point))
+    assert bound == pytest.approx(hessian_bound(hessian), rel=1e-5), name
+
+
+def test_landscape_targets() -> None:
+    assert learning_rate_bound(get("booth"), [1, 3]) == pytest.approx(0.111, abs=5e-4)
+    assert learning_rate_bound(get("rosenbrock"), [1, 1]) == pytest.approx(0.0020, abs=5e-5)
+
+
+def test_bound_at_a_saddle_uses_the_positive_curvature() -> None:
+    # eigenvalues 2 and -2: equal in size, so plain power iteration cannot separate them
+    assert learning_rate_bound(get("saddle"), [0.0, 0.0]) == pytest.approx(1.0, rel=1e-6)
+
+
+def test_no_positive_curvature_gives_an_infinite_bound() -> None:
+    assert learning_rate_bound(lambda x: -np.sum(x**2), [1.0, 2.0]) == math.inf
+
+
+def test_bound_costs_gradients_not_a_hessian() -> None:
+    n = 200
+    curvature = np.ones(n)
+    curvature[7] = 100.0
+    calls: list[int] = []
+
+    def grad(x: np.ndarray) -> np.ndarray:
+        calls.append(1)
+        return curvature * x
+
+    bound = learning_rate_bound(lambda x: 0.5 * np.sum(curvature * x**2), np.ones(n), grad=grad)
+    assert bound == pytest.approx(0.02, rel=1e-6)
+    assert len(calls) < n, f"{len(calls)} gradients: as many as a full Hessian would need"
+
+
+def test_bound_refuses_bad_settings() -> None:
+    with pytest.raises(ValueError, match="iterations=0"):
+        learning_rate_bound(function_2, start(), iterations=0)
+    with pytest.raises(ValueError, match="rtol=-1"):
+        learning_rate_bound(function_2, start(), rtol=-1)
