@@ -1,15 +1,21 @@
-"""``gradwalk tour``: section 4.4 of the book replayed in the terminal.
+"""``gradwalk tour``: section 4.4 of the book replayed in the terminal, with its figures.
 
 Each stop runs one computation of the section, prints gradwalk's result beside the
-value the book printed, and says in one sentence what it shows.
+value the book printed, and says in one sentence what it shows. Given a folder, the
+tour also draws the section's figures there (Figure 4-9, Figure 4-10 with its contour
+lines, the learning-rate comparison) and writes ``index.html``, a page with the text
+and the pictures together.
 """
 
 from __future__ import annotations
 
+import html
 import textwrap
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -20,7 +26,13 @@ from .descent import gradient_descent
 from .functions import softmax
 from .nets import SimpleNet
 
-__all__ = ["BOOK_W", "TourStop", "run_tour", "tour_stops"]
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["BOOK_W", "DEFAULT_OUT", "FIGURES", "TourStop", "run_tour", "tour_stops"]
+
+#: The folder the tour writes its figures and page to, relative to the current one.
+DEFAULT_OUT = "gradwalk-tour"
 
 #: The weights printed in section 4.4.2 of the book.
 BOOK_W = np.array([[0.47355232, 0.9977393, 0.84668094], [0.85557411, 0.03563661, 0.69422093]])
@@ -38,6 +50,7 @@ class TourStop:
     book: str
     book_value: NDArray[np.float64]
     lesson: str
+    figures: tuple[str, ...] = ()
 
     def run(self) -> tuple[NDArray[np.float64], bool, list[str]]:
         """gradwalk's value, whether it agrees with the book's digits, and its warnings."""
@@ -94,6 +107,7 @@ def tour_stops() -> list[TourStop]:
             np.array([6.0, 0.0]),
             "The gradient points where f grows fastest; its negative (Figure 4-9) points "
             "at the minimum.",
+            figures=("fig-4-9.png",),
         ),
         TourStop(
             "4.4.1",
@@ -103,6 +117,7 @@ def tour_stops() -> list[TourStop]:
             np.array([-6.11110793e-10, 8.14814391e-10]),
             "Each step multiplies x by 1 - 2·lr = 0.8, so after 100 steps x = 0.8^100 · "
             "(-3, 4): practically the minimum (0, 0).",
+            figures=("fig-4-10.png",),
         ),
         TourStop(
             "4.4.1",
@@ -120,6 +135,7 @@ def tour_stops() -> list[TourStop]:
             "[-2.99999994  3.99999992]",
             np.array([-2.99999994, 3.99999992]),
             "lr = 1e-10 is far too small: after 100 steps x has hardly left (-3, 4).",
+            figures=("learning-rates.png",),
         ),
         TourStop(
             "4.4.2",
@@ -179,9 +195,122 @@ def _paragraph(label: str, text: str) -> str:
     return textwrap.fill(text, width=88, initial_indent=f"  {label}", subsequent_indent="    ")
 
 
-def run_tour(write: Callable[[str], object] = print) -> bool:
+def _stop_lines(number: int, total: int, stop: TourStop) -> tuple[list[str], bool]:
+    """The lines the tour prints for one stop, and whether it agrees with the book."""
+    value, agrees, warned = stop.run()
+    lines = [
+        f"[{number}/{total}] section {stop.section}",
+        f"  >>> {stop.code}",
+        f"  gradwalk {_shown(value)}",
+        f"  book     {stop.book}",
+    ]
+    lines.extend(_paragraph("gradwalk warned: ", message) for message in warned)
+    verdict = "agrees with the book" if agrees else "DIFFERS from the book"
+    lines.append(_paragraph(f"{verdict}: ", stop.lesson))
+    return lines, agrees
+
+
+def _figure_4_9() -> Figure:
+    from .plot import plot_gradient_field
+
+    return plot_gradient_field(function_2)
+
+
+def _figure_4_10() -> Figure:
+    from .descent import descend
+    from .plot import plot_descent
+
+    # The book's x_history: the 20 points x takes before each of its 20 steps.
+    path = descend(function_2, np.array([-3.0, 4.0]), lr=0.1, steps=20).path[:20]
+    return plot_descent(path, function_2)
+
+
+def _learning_rates() -> Figure:
+    from .plot import plot_learning_rates
+
+    return plot_learning_rates(function_2, np.array([-3.0, 4.0]))
+
+
+#: The tour's figures: file name, caption, and how to draw it.
+FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
+    "fig-4-9.png": (
+        "Figure 4-9: the negative gradient of x0² + x1² at each point of the book's grid. "
+        "Every arrow points at the minimum (0, 0), and arrows grow with the distance "
+        "from it.",
+        _figure_4_9,
+    ),
+    "fig-4-10.png": (
+        "Figure 4-10: gradient descent on x0² + x1² from (-3, 4) with lr = 0.1, 20 steps, "
+        "over the dashed contour lines of f that the printed figure shows. Each step "
+        "moves straight towards the minimum and shrinks x by the factor 0.8.",
+        _figure_4_10,
+    ),
+    "learning-rates.png": (
+        "The three learning rates of section 4.4.1 from (-3, 4), 100 steps each. "
+        "lr = 10 leaves the window after the first step and f climbs to about 1e27, "
+        "where x ± h rounds to x and x freezes; lr = 0.1 falls steadily to the minimum; "
+        "lr = 1e-10 hardly moves.",
+        _learning_rates,
+    ),
+}
+
+
+def _write_figures(out: Path) -> None:
+    """Draw every figure of the tour into the folder ``out`` (created if needed)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name, (_, draw) in FIGURES.items():
+        # The warnings of these runs (lr = 10 freezing) are shown by the text part.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            figure = draw()
+        figure.savefig(out / name, dpi=100)
+
+
+def _page(blocks: list[tuple[list[str], tuple[str, ...]]], summary: str) -> str:
+    """index.html: the tour's text, each stop followed by its figures."""
+    title = 'gradwalk tour: section 4.4 "Gradient" of Deep Learning from Scratch'
+    parts = [
+        "<!doctype html>",
+        '<html lang="en">',
+        '<head><meta charset="utf-8">',
+        f"<title>{html.escape(title)}</title>",
+        "<style>body{font-family:sans-serif;max-width:62rem;margin:2rem auto;padding:0 1rem}"
+        "pre{background:#f5f5f5;padding:.8rem;overflow-x:auto;white-space:pre-wrap}"
+        "figure{margin:1.5rem 0}img{max-width:100%;border:1px solid #ddd}"
+        "figcaption{color:#444}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{html.escape(title)}</h1>",
+        "<p>Each computation of the section, run by gradwalk, beside the value the book "
+        "printed; then the section's figures.</p>",
+    ]
+    for lines, figures in blocks:
+        parts.append("<section>")
+        parts.append("<pre>" + html.escape("\n".join(lines)) + "</pre>")
+        for name in figures:
+            caption = FIGURES[name][0]
+            parts.append(
+                f'<figure><img src="{name}" alt="{html.escape(caption)}">'
+                f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+            )
+        parts.append("</section>")
+    parts.extend([f"<p><strong>{html.escape(summary)}</strong></p>", "</body>", "</html>", ""])
+    return "\n".join(parts)
+
+
+def run_tour(write: Callable[[str], object] = print, *, out: str | Path | None = None) -> bool:
     """Print the tour; return True when every value agrees with the book.
 
+    Parameters
+    ----------
+    write : callable
+        Called with each line of text (``print`` by default).
+    out : str or Path, optional
+        A folder to draw the figures into, with ``index.html``; created if needed.
+        Without it, the text only.
+
+    Examples
+    --------
     >>> lines = []
     >>> run_tour(lines.append)
     True
@@ -189,21 +318,33 @@ def run_tour(write: Callable[[str], object] = print) -> bool:
     'gradwalk tour: section 4.4 "Gradient" of Deep Learning from Scratch'
     """
     stops = tour_stops()
+    folder = None if out is None else Path(out)
+    if folder is not None:
+        _write_figures(folder)
     write('gradwalk tour: section 4.4 "Gradient" of Deep Learning from Scratch')
     write("")
     all_agree = True
+    blocks: list[tuple[list[str], tuple[str, ...]]] = []
     for number, stop in enumerate(stops, start=1):
-        value, agrees, warned = stop.run()
+        lines, agrees = _stop_lines(number, len(stops), stop)
         all_agree = all_agree and agrees
-        write(f"[{number}/{len(stops)}] section {stop.section}")
-        write(f"  >>> {stop.code}")
-        write(f"  gradwalk {_shown(value)}")
-        write(f"  book     {stop.book}")
-        for message in warned:
-            write(_paragraph("gradwalk warned: ", message))
-        verdict = "agrees with the book" if agrees else "DIFFERS from the book"
-        write(_paragraph(f"{verdict}: ", stop.lesson))
+        figures = stop.figures if folder is not None else ()
+        blocks.append((lines, figures))
+        for line in lines:
+            write(line)
+        for name in figures:
+            write(f"  figure: {Path(folder or '.', name)}")
+            write(
+                textwrap.fill(
+                    FIGURES[name][0], width=88, initial_indent=" " * 4, subsequent_indent=" " * 4
+                )
+            )
         write("")
     verdict = "every value agrees with the book" if all_agree else "some values differ"
-    write(f"{len(stops)} computations, {verdict}.")
+    summary = f"{len(stops)} computations, {verdict}."
+    write(summary)
+    if folder is not None:
+        page = folder / "index.html"
+        page.write_text(_page(blocks, summary), encoding="utf-8")
+        write(f"The figures and a page with the text and the pictures together: {page}")
     return all_agree
