@@ -359,3 +359,11 @@ def test_bound_refuses_bad_settings() -> None:
         learning_rate_bound(function_2, start(), iterations=0)
     with pytest.raises(ValueError, match="rtol=-1"):
         learning_rate_bound(function_2, start(), rtol=-1)
+
+
+def test_a_run_that_freezes_at_a_minimum_to_float_precision_is_converged() -> None:
+    himmelblau = get("himmelblau")
+    result = descend(himmelblau.value, [-1.0, -1.0], lr=himmelblau.lr, steps=1000)
+    assert result.status == "converged", f"reached f = {result.values[-1]:.1e}: {result.message}"
+    assert "floating-point precision" in result.message
+    assert result.values[-1] < 1e-12

@@ -113,6 +113,8 @@ def gradient_descent(
 _GROWTH = 1e3
 #: A relative change of f at most this small means the run "barely changed" f.
 _BARELY = 1e-3
+#: A run that froze with its gradient norm below this fraction of the first converged.
+_FLOOR = 1e-6
 #: A learning rate this many times below the stable bound is "far below" it.
 _FAR_BELOW = 1e-2
 #: A run "bounces" when f rose at more than this share of its last quarter of steps.
@@ -551,6 +553,14 @@ def _diagnose(run: _Run) -> tuple[Status, str, bool]:
                 "converged",
                 f"The gradient is exactly zero at step {step}, so x cannot move: it is a "
                 f"stationary point of f (a minimum, a maximum or a saddle); f = {last:.6g}.",
+                False,
+            )
+        if not explains_h and last <= first and run.norms[-1] <= _FLOOR * run.norms[0]:
+            return (
+                "converged",
+                f"Converged to floating-point precision in {_steps(step)}: {reason}, and "
+                f"the gradient norm had fallen from {_number(run.norms[0])} to "
+                f"{_number(run.norms[-1])}; f = {last:.6g}.",
                 False,
             )
         advice = (
