@@ -3,16 +3,36 @@
 from __future__ import annotations
 
 import math
+import traceback
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal, overload
 
 import numpy as np
+from numpy.exceptions import ComplexWarning
 from numpy.typing import ArrayLike, NDArray
 
-from ._evaluate import Evaluator, InputModifiedError, _evaluate_in_place, _flat_view
-from ._plan import UNPERTURBED, Step, _Estimate, _plan_for, _Points
-from ._warnings import IgnoredInputWarning, NonFiniteWarning, PrecisionWarning, _warn
+from ._evaluate import (
+    Evaluator,
+    InputModifiedError,
+    Workers,
+    _check_options,
+    _evaluate_in_place,
+    _flat_view,
+    _Options,
+    _strategy,
+    _unperturbed,
+)
+from ._plan import COMPLEX_METHODS, UNPERTURBED, Step, _Estimate, _plan_for, _Points
+from ._warnings import (
+    _PACKAGE_DIR,
+    IgnoredInputWarning,
+    NonFiniteWarning,
+    PrecisionWarning,
+    _warn,
+)
 
 __all__ = ["GradientResult", "numerical_diff", "numerical_gradient"]
 
@@ -29,7 +49,10 @@ class GradientResult:
     grad : ndarray
         The gradient, with x's shape and floating dtype.
     error : ndarray
-        Estimated absolute error of each element (nan where the method gives none).
+        Estimated absolute error of each element: nan for the single differences
+        ("central", "forward", "backward"), which cannot estimate it; an estimate from
+        successive extrapolations for "richardson"; the rounding error for "complex"
+        with ``h="auto"`` (nan with a numeric h, whose truncation error it cannot know).
     nfev : int
         Number of evaluations of f.
     step : ndarray
@@ -136,6 +159,7 @@ def _run(
     x: ArrayLike,
     h: Step,
     method: str,
+    options: _Options | None = None,
 ) -> tuple[GradientResult, tuple[int, ...], np.dtype[Any]]:
     """Compute the gradient; the shared core of numerical_gradient and numerical_diff."""
     if not callable(f):
@@ -148,22 +172,29 @@ def _run(
         _warn_low_precision(dtype, h)
 
     snapshot = work.copy()
+    complex_step = method in COMPLEX_METHODS
+    if complex_step:  # x + ih cannot be written into a real array: work on a complex copy
+        work, is_callers = snapshot.astype(np.result_type(dtype, np.complex64)), False
     flat = _flat_view(work)
     x0 = snapshot.reshape(-1)
-    original = x0.tolist() if dtype == np.float64 else list(x0)
     nfev = 0
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]] = []
+    strategy = _strategy(options or _Options(), f, work, flat, x0, complex_ok=complex_step)
+    original = _unperturbed(x0) if strategy is None else []
 
     def evaluate(points: _Points) -> NDArray[Any]:
         nonlocal nfev
-        values = _evaluate_in_place(f, work, flat, original, points)
+        if strategy is None:
+            values = _evaluate_in_place(f, work, flat, original, points, complex_ok=complex_step)
+        else:
+            values = strategy(points)
         nfev += len(points.index)
         values_seen.append((points.index, values))
         return values
 
     try:
         try:
-            estimate = _drive(factory(x0, h), evaluate)
+            estimate = (_drive_complex if complex_step else _drive)(factory(x0, h), evaluate)
         except InputModifiedError as error:
             if error.flat_index is None:
                 raise
@@ -176,12 +207,17 @@ def _run(
     finally:
         if is_callers:
             np.copyto(work, snapshot)
+        if strategy is not None:
+            strategy.close()
 
     grad = estimate.grad.copy()
     _flag_nonfinite(grad, values_seen, shape)
     _flag_vanished_steps(estimate, x0, h, shape)
     if x0.size and not estimate.vanished.any():
-        _flag_ignored_input(values_seen, evaluate, shape)
+        copies = strategy.copies if strategy is not None else None
+        if complex_step:
+            copies = f"method={method!r}" + (f" and {copies}" if copies else "")
+        _flag_ignored_input(values_seen, evaluate, shape, copies)
     nfev_total = nfev
     result_dtype = np.result_type(dtype, np.float16)
     result = GradientResult(
@@ -219,6 +255,36 @@ def _drive(plan: Any, evaluate: Evaluator) -> _Estimate:
     except StopIteration as done:
         estimate: _Estimate = done.value
         return estimate
+
+
+def _drive_complex(plan: Any, evaluate: Evaluator) -> _Estimate:
+    """:func:`_drive` for the complex step: f discarding the imaginary part is an error."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ComplexWarning)
+            return _drive(plan, evaluate)
+    except ComplexWarning as error:
+        raise ValueError(
+            "method='complex' evaluates f at complex points x + ih, and f cast one to a "
+            f"real number ({error}), which throws the derivative away. Keep f complex-safe "
+            "(no float(), .astype(float) or assignment into a real array), or use "
+            "method='richardson', which needs no complex arithmetic."
+        ) from None
+    except TypeError as error:
+        if _raised_in_gradwalk(error):
+            raise
+        raise TypeError(
+            "method='complex' evaluates f at complex points x + ih, and f failed on one: "
+            f"{error}. The complex step needs f written with operations that accept "
+            "complex numbers (NumPy functions and arithmetic; not math.*, float() or "
+            "int()). Use method='richardson' otherwise."
+        ) from error
+
+
+def _raised_in_gradwalk(error: BaseException) -> bool:
+    """Whether the innermost frame of ``error``'s traceback is gradwalk's own code."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return bool(frames) and str(Path(frames[-1].filename).resolve()).startswith(_PACKAGE_DIR)
 
 
 def _flag_nonfinite(
@@ -275,12 +341,17 @@ def _flag_ignored_input(
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
     evaluate: Evaluator,
     shape: tuple[int, ...],
+    copies: str | None = None,
 ) -> None:
-    """Warn when f gave the same value at every perturbed point and at x itself."""
+    """Warn when f gave the same value at every perturbed point and at x itself.
+
+    ``copies`` names the option that made f receive copies of x (None: in place).
+    """
     perturbed = np.concatenate([values[index >= 0] for index, values in values_seen])
     if (
         perturbed.size == 0
         or not np.isfinite(perturbed[0])
+        or np.imag(perturbed[0]) != 0  # the complex step saw x: f does not ignore it
         or not np.all(perturbed == perturbed[0])
     ):
         return
@@ -291,6 +362,20 @@ def _flag_ignored_input(
             _Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=np.float64))
         )
     if np.all(known == perturbed[0]):
+        if copies is not None:
+            _warn(
+                "f returned exactly the same value at every perturbed point and at x "
+                f"itself, so the gradient is all zeros. With {copies}, f receives perturbed "
+                "copies of x, never the array itself: a closure such as "
+                "lambda w: net.loss(x, t) that reads net.W instead of its argument sees no "
+                "perturbation. Such a closure needs the default in-place mode (a real "
+                "method, no vectorized or workers); otherwise make f compute from its "
+                "argument (the complex step needs that: it evaluates f on a complex copy of "
+                "x, since x + ih cannot be written into a real array). If f "
+                "is constant near x, ignore this warning.",
+                IgnoredInputWarning,
+            )
+            return
         _warn(
             "f returned exactly the same value at every perturbed point and at x itself, "
             "so the gradient is all zeros. f probably ignores its argument: a closure such "
@@ -311,6 +396,10 @@ def numerical_gradient(
     *,
     method: str = ...,
     full_output: Literal[False] = ...,
+    vectorized: bool = ...,
+    batch_size: int | None = ...,
+    workers: Workers | None = ...,
+    progress: bool = ...,
 ) -> NDArray[np.floating]: ...
 
 
@@ -322,6 +411,10 @@ def numerical_gradient(
     *,
     method: str = ...,
     full_output: Literal[True],
+    vectorized: bool = ...,
+    batch_size: int | None = ...,
+    workers: Workers | None = ...,
+    progress: bool = ...,
 ) -> GradientResult: ...
 
 
@@ -332,6 +425,10 @@ def numerical_gradient(
     *,
     method: str = "central",
     full_output: bool = False,
+    vectorized: bool = False,
+    batch_size: int | None = None,
+    workers: Workers | None = None,
+    progress: bool = False,
 ) -> NDArray[np.floating] | GradientResult:
     """Numerical gradient of a scalar function f at x, as in section 4.4 of the book.
 
@@ -347,18 +444,64 @@ def numerical_gradient(
     x : array_like
         Point of any shape. Integer, bool, list, scalar and read-only input is computed
         on a float64 copy (never truncated); float32 stays float32.
-    h : float
-        Step of the difference (the book's 1e-4 by default).
-    method : {"central", "forward", "backward"}
-        Difference formula; "central" is the book's.
+    h : float or "auto"
+        Step of the difference (the book's 1e-4 by default; the first, largest step for
+        "richardson"; the imaginary step for "complex"). ``"auto"`` gives each element
+        its own step relative to ``max(1, |x|)`` and sized from the precision of x's
+        dtype, ``eps**(1/3) * max(1, |x|)`` for central differences, adjusted so that
+        x ± h is exact: right for float32 as well as float64.
+    method : {"central", "forward", "backward", "richardson", "complex"}
+        "central" is the book's difference (2 evaluations of f per element),
+        "forward"/"backward" one-sided ones (1 per element, plus f(x)).
+        "richardson" repeats central differences at halving steps and extrapolates
+        them, refining each element until its error estimate stops improving (about
+        10 evaluations per element, relative error near 1e-13 with ``h="auto"``).
+        "complex" is the complex step, Im f(x + ih) / h: one evaluation per element
+        and accurate to rounding, for an f written with operations that accept complex
+        numbers; f then receives a complex *copy* of x (see Notes).
     full_output : bool
         Return a :class:`GradientResult` (gradient, error estimate, evaluation count)
-        instead of the bare gradient.
+        instead of the bare gradient. Its ``error`` is nan for the single differences
+        ("central", "forward", "backward"): one difference carries no information about
+        its own truncation error. "richardson" estimates it from successive levels plus
+        the rounding error of f (it covered the true error for more than 99% of the
+        elements of the accuracy benchmark); "complex" with ``h="auto"`` reports its
+        rounding error, 8 eps |grad|, which assumes f is analytic and evaluated to full
+        precision (with a numeric h its O(h²) truncation error is unknown: nan).
+    vectorized : bool
+        f takes a batch of points, an array of shape ``(k, *x.shape)``, and returns shape
+        ``(k,)``: one call evaluates up to ``batch_size`` perturbed points.
+    batch_size : int, optional
+        Points per call of a vectorized f (default: as many copies of x as fit in
+        32 MiB). With ``workers`` and a scalar f: points per task (default: the points
+        split into 4 tasks per worker).
+    workers : int, Executor or callable, optional
+        Evaluate in parallel: an int starts a process pool of that size (shut down
+        afterwards; f must be picklable, e.g. a module-level function); any
+        ``concurrent.futures.Executor`` (threads, processes, a Dask
+        ``client.get_executor()``) or a map-like ``workers(func, iterable)`` is used as
+        given. Each task evaluates a chunk of points on its own copy of x.
+    progress : bool
+        Show a tqdm progress bar of the evaluations of f.
 
     Returns
     -------
     ndarray or GradientResult
         The gradient, with x's shape and a floating dtype.
+
+    Notes
+    -----
+    With ``vectorized`` or ``workers``, f receives perturbed *copies* of x, never the
+    caller's array, and x is not touched at all. The book's closure pattern, where f
+    ignores its argument and reads ``net.W``, needs the default in-place mode. Every
+    method gives bit-identical results in every mode whenever f returns the same
+    values: only the evaluation differs, never the points or how they combine.
+
+    ``method="complex"`` cannot write x + ih into a real array, so it always evaluates f
+    on a complex copy of x: the book's closure pattern cannot see that copy (an
+    IgnoredInputWarning says so). When f drops the imaginary part (``abs``, ``.real``,
+    ``float()``, ``conj``, casting to a real array) the complex step raises an error
+    instead of returning zeros.
 
     Examples
     --------
@@ -367,9 +510,37 @@ def numerical_gradient(
     array([6., 8.])
     >>> numerical_gradient(lambda x: np.sum(x**2), [3, 4])  # ints are not truncated
     array([6., 8.])
+
+    Richardson extrapolation and the complex step, with their error estimates:
+
+    >>> f = lambda x: np.sum(np.exp(x) * np.sin(x))
+    >>> result = numerical_gradient(f, [0.5, 2.0], "auto", method="richardson",
+    ...                             full_output=True)
+    >>> true = np.exp([0.5, 2.0]) * (np.sin([0.5, 2.0]) + np.cos([0.5, 2.0]))
+    >>> bool(np.all(np.abs(result.grad - true) <= result.error)), bool(result.nfev <= 24)
+    (True, True)
+    >>> numerical_gradient(f, [0.5, 2.0], method="complex", h="auto") - true
+    array([0., 0.])
+
+    A vectorized f evaluates a whole batch of perturbed points in one call:
+
+    >>> numerical_gradient(lambda X: np.sum(X**2, axis=1), np.array([3.0, 4.0]),
+    ...                    vectorized=True)
+    array([6., 8.])
     """
-    result, _, _ = _run(f, x, h, method)
+    options = _check_options(vectorized, batch_size, workers, progress)
+    result, _, _ = _run(f, x, h, method, options)
     return result if full_output else result.grad
+
+
+@dataclass(frozen=True)
+class _ScalarArgument:
+    """f called with the number its 0-d array holds (a class, so that it pickles)."""
+
+    f: Callable[[Any], object]
+
+    def __call__(self, w: NDArray[Any]) -> object:
+        return self.f(w.reshape(())[()])
 
 
 def numerical_diff(
@@ -379,16 +550,21 @@ def numerical_diff(
     *,
     method: str = "central",
     full_output: bool = False,
+    vectorized: bool = False,
+    batch_size: int | None = None,
+    workers: Workers | None = None,
+    progress: bool = False,
 ) -> Any:
     """Numerical derivative of a function of one variable, as in section 4.3 of the book.
 
     Parameters
     ----------
     f : callable
-        ``f(x) -> float`` for a scalar x (it receives a NumPy scalar).
+        ``f(x) -> float`` for a scalar x (it receives a NumPy scalar); with
+        ``vectorized=True``, f takes a 1-D array of k points and returns shape (k,).
     x : float
         The point; a number or an array holding one number.
-    h, method, full_output
+    h, method, full_output, vectorized, batch_size, workers, progress
         As for :func:`numerical_gradient`.
 
     Returns
@@ -399,6 +575,8 @@ def numerical_diff(
     --------
     >>> numerical_diff(lambda x: 0.01 * x**2 + 0.1 * x, 5)
     np.float64(0.1999999999990898)
+    >>> numerical_diff(lambda x: 0.01 * x**2 + 0.1 * x, 5, "auto", method="richardson")
+    np.float64(0.2)
     """
     array = np.asarray(x)
     if array.size != 1:
@@ -407,11 +585,10 @@ def numerical_diff(
             "use numerical_gradient for a function of several variables."
         )
 
-    def scalar_f(w: NDArray[Any]) -> object:
-        return f(w.reshape(())[()])
-
+    options = _check_options(vectorized, batch_size, workers, progress)
+    scalar_f = f if options.vectorized else _ScalarArgument(f)
     point = x if isinstance(x, np.ndarray) and x.ndim == 0 else array.reshape(())
-    result, _, _ = _run(scalar_f, point, h, method)
+    result, _, _ = _run(scalar_f, point, h, method, options)
     if full_output:
         return result
     return result.grad.reshape(())[()]

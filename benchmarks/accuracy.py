@@ -1,0 +1,354 @@
+"""Accuracy of numerical gradients: gradwalk's methods against numdifftools and SciPy.
+
+A battery of smooth functions with analytic gradients, each evaluated at random points
+of magnitude 1e-3, 1 and 1e3. For every tool and setting the table reports the median and
+worst relative error per element, the evaluations of f per coordinate, and the wall time
+of one gradient; a second table times one gradient at n = 100.
+
+Run by hand (needs the ``bench`` extra: scipy and numdifftools)::
+
+    python benchmarks/accuracy.py
+
+The battery (:data:`BATTERY`, :func:`points`) is also what the test of the honesty of
+gradwalk's error estimates uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[Any]
+
+#: Magnitudes of the points at which every function is differentiated.
+SCALES = (1e-3, 1.0, 1e3)
+
+
+@dataclass(frozen=True)
+class Case:
+    """A smooth function, its analytic gradient, and the scales where it is well defined."""
+
+    name: str
+    f: Callable[[Array], Any]
+    grad: Callable[[Array], Array]
+    scales: tuple[float, ...] = SCALES
+
+
+def _quadratic_matrix(n: int) -> tuple[Array, Array]:
+    """A fixed symmetric positive definite matrix and vector for the quadratic form."""
+    rng = np.random.default_rng(n)
+    m = rng.standard_normal((n, n))
+    return m @ m.T / n + np.eye(n), rng.standard_normal(n)
+
+
+def _quadratic(x: Array) -> Any:
+    a, b = _quadratic_matrix(x.size)
+    return 0.5 * x @ a @ x + b @ x
+
+
+def _quadratic_grad(x: Array) -> Array:
+    a, b = _quadratic_matrix(x.size)
+    return a @ x + b
+
+
+def _rosenbrock(x: Array) -> Any:
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def _rosenbrock_grad(x: Array) -> Array:
+    g = np.zeros_like(x)
+    inner = x[1:] - x[:-1] ** 2
+    g[:-1] = -400.0 * x[:-1] * inner - 2.0 * (1.0 - x[:-1])
+    g[1:] += 200.0 * inner
+    return g
+
+
+def _logsumexp(x: Array) -> Any:
+    shift = np.max(x.real)
+    return shift + np.log(np.sum(np.exp(x - shift))) - x[0]
+
+
+def _logsumexp_grad(x: Array) -> Array:
+    p = np.exp(x - np.max(x))
+    g = p / np.sum(p)
+    g[0] -= 1.0
+    return g
+
+
+SMALL = (1e-3, 1.0)
+
+#: The functions. All are analytic (they also accept complex x, for the complex step).
+BATTERY: tuple[Case, ...] = (
+    Case("sphere", lambda x: np.sum(x**2), lambda x: 2 * x),
+    Case("cube (1e3 x)^3", lambda x: np.sum((1e3 * x) ** 3), lambda x: 3e9 * x**2),
+    Case("rosenbrock", _rosenbrock, _rosenbrock_grad),
+    Case(
+        "styblinski-tang",
+        lambda x: np.sum(x**4 - 16 * x**2 + 5 * x) / 2,
+        lambda x: (4 * x**3 - 32 * x + 5) / 2,
+    ),
+    Case("quadratic form", _quadratic, _quadratic_grad),
+    Case("log(1+x^2)", lambda x: np.sum(np.log(1 + x**2)), lambda x: 2 * x / (1 + x**2)),
+    Case("sqrt(1+x^2)", lambda x: np.sum(np.sqrt(1 + x**2)), lambda x: x / np.sqrt(1 + x**2)),
+    Case("x/(1+x^2)", lambda x: np.sum(x / (1 + x**2)), lambda x: (1 - x**2) / (1 + x**2) ** 2),
+    Case("arctan", lambda x: np.sum(np.arctan(x)), lambda x: 1 / (1 + x**2)),
+    Case(
+        "exp(x) sin(x)",
+        lambda x: np.sum(np.exp(x) * np.sin(x)),
+        lambda x: np.exp(x) * (np.sin(x) + np.cos(x)),
+        SMALL,
+    ),
+    Case("tanh", lambda x: np.sum(np.tanh(x)), lambda x: 1 / np.cosh(x) ** 2, SMALL),
+    Case(
+        "sigmoid",
+        lambda x: np.sum(1 / (1 + np.exp(-x))),
+        lambda x: np.exp(-x) / (1 + np.exp(-x)) ** 2,
+        SMALL,
+    ),
+    Case("softmax cross-entropy", _logsumexp, _logsumexp_grad, SMALL),
+    Case(
+        "exp(mean x)",
+        lambda x: np.exp(np.mean(x)),
+        lambda x: np.full_like(x, np.exp(np.mean(x)) / x.size),
+        SMALL,
+    ),
+)
+
+
+BATTERY_BY_NAME = {case.name: case for case in BATTERY}
+
+
+def points(scale: float, n: int, count: int, seed: int = 0) -> Iterator[Array]:
+    """``count`` random points of n elements with magnitudes in [0.5, 1.5]·scale."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        yield scale * rng.uniform(0.5, 1.5, n) * rng.choice([-1.0, 1.0], n)
+
+
+def battery_points(
+    n: int, count: int, scales: tuple[float, ...] = SCALES, seed: int = 0
+) -> Iterator[tuple[Case, Array]]:
+    """Every case of the battery at ``count`` random points of each of its scales."""
+    for scale in scales:
+        for case in BATTERY:
+            if scale in case.scales:
+                for x in points(scale, n, count, seed):
+                    yield case, x
+
+
+# --- the tools ---------------------------------------------------------------------------
+
+
+class Counted:
+    """f with a count of the points at which it was evaluated.
+
+    ``rows``, when given, is f vectorized over the rows of a 2-D array of points.
+    """
+
+    def __init__(
+        self, f: Callable[[Array], Any], rows: Callable[[Array], Array] | None = None
+    ) -> None:
+        self.f = f
+        self.rows = rows
+        self.points = 0
+
+    def __call__(self, x: Array) -> Any:
+        self.points += 1
+        return self.f(x)
+
+    def batch(self, points: Array) -> Array:
+        """f on a stack of points along axis 0 (what scipy.differentiate calls)."""
+        if points.ndim == 1:
+            return self(points)  # type: ignore[no-any-return]
+        self.points += int(np.prod(points.shape[1:]))
+        return np.apply_along_axis(self.f, 0, points)
+
+    def each_row(self, points: Array) -> Array:
+        """f on every row of ``points`` in one call (what vectorized=True calls)."""
+        assert self.rows is not None, "this f has no vectorized form"
+        self.points += len(points)
+        return self.rows(points)
+
+
+#: A tool: takes a counted f and x, returns the gradient and its error estimate (or None).
+Tool = Callable[[Counted, Array], tuple[Array, Array | None]]
+
+
+def _gradwalk(method: str, h: float | str, vectorized: bool = False) -> Tool:
+    from gradwalk import numerical_gradient
+
+    def tool(f: Counted, x: Array) -> tuple[Array, Array | None]:
+        function = f.each_row if vectorized else f
+        result = numerical_gradient(
+            function, x.copy(), h, method=method, full_output=True, vectorized=vectorized
+        )
+        error = None if np.all(np.isnan(result.error)) else result.error
+        return result.grad, error
+
+    return tool
+
+
+def _numdifftools(method: str) -> Tool:
+    import numdifftools as nd
+
+    def tool(f: Counted, x: Array) -> tuple[Array, Array | None]:
+        result = nd.Gradient(f, method=method, full_output=True)(x)
+        return np.asarray(result.estimate), np.ravel(result.error_estimate)
+
+    return tool
+
+
+def _approx_derivative(method: str) -> Tool:
+    from scipy.optimize._numdiff import approx_derivative
+
+    def tool(f: Counted, x: Array) -> tuple[Array, Array | None]:
+        return approx_derivative(f, x, method=method), None
+
+    return tool
+
+
+def _scipy_differentiate(f: Counted, x: Array) -> tuple[Array, Array | None]:
+    from scipy.differentiate import jacobian
+
+    result = jacobian(f.batch, x)
+    return result.df, result.error
+
+
+#: Every tool and setting compared, by the name the tables use.
+TOOLS: dict[str, Callable[[], Tool]] = {
+    "gradwalk central h=1e-4 (book)": lambda: _gradwalk("central", 1e-4),
+    "gradwalk central h='auto'": lambda: _gradwalk("central", "auto"),
+    "gradwalk forward h='auto'": lambda: _gradwalk("forward", "auto"),
+    "gradwalk richardson": lambda: _gradwalk("richardson", "auto"),
+    "gradwalk complex": lambda: _gradwalk("complex", "auto"),
+    "numdifftools Gradient (central)": lambda: _numdifftools("central"),
+    "numdifftools Gradient (complex)": lambda: _numdifftools("complex"),
+    "scipy.differentiate.jacobian": lambda: _scipy_differentiate,
+    "scipy approx_derivative 3-point": lambda: _approx_derivative("3-point"),
+    "scipy approx_derivative cs": lambda: _approx_derivative("cs"),
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One tool at one scale: accuracy, honesty of its error estimate, cost."""
+
+    tool: str
+    scale: float
+    median: float
+    worst: float
+    honest: float | None
+    per_coordinate: float
+    seconds: float
+
+
+def measure(name: str, scale: float, n: int, count: int) -> Row:
+    """Run one tool on the whole battery at one scale."""
+    tool = TOOLS[name]()
+    errors, honest, seconds = [], [], []
+    points, coordinates = 0, 0
+    for case, x in battery_points(n, count, scales=(scale,)):
+        f = Counted(case.f)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            start = time.perf_counter()
+            grad, error = tool(f, x)
+            seconds.append(time.perf_counter() - start)
+        true = case.grad(x)
+        absolute = np.abs(np.asarray(grad, dtype=np.float64) - true)
+        errors.append(absolute / np.abs(true))
+        if error is not None:
+            honest.append(absolute <= error)
+        points += f.points
+        coordinates += x.size
+    relative = np.concatenate(errors)
+    relative = np.where(np.isnan(relative), np.inf, relative)
+    return Row(
+        tool=name,
+        scale=scale,
+        median=float(np.median(relative)),
+        worst=float(np.max(relative)),
+        honest=float(np.mean(np.concatenate(honest))) if honest else None,
+        per_coordinate=points / coordinates,
+        seconds=float(np.median(seconds)),
+    )
+
+
+#: Tools that only the timing run uses: they need f in vectorized form.
+TIMING_ONLY: dict[str, Callable[[], Tool]] = {
+    "gradwalk richardson, vectorized=True": lambda: _gradwalk("richardson", "auto", True),
+}
+
+
+def _exp_sin_rows(points: Array) -> Array:
+    """The timing run's f, sum(exp(x) sin(x)), on every row of ``points`` at once."""
+    return np.asarray(np.sum(np.exp(points) * np.sin(points), axis=-1))
+
+
+def timing(name: str, n: int, repeats: int) -> tuple[float, float, float, float]:
+    """Median seconds, median and worst relative error, evaluations per coordinate."""
+    tool = {**TOOLS, **TIMING_ONLY}[name]()
+    case = BATTERY_BY_NAME["exp(x) sin(x)"]
+    x = next(points(1.0, n, 1, seed=7))
+    seconds, median, worst, per_coordinate = [], 0.0, 0.0, 0.0
+    for _ in range(repeats):
+        f = Counted(case.f, _exp_sin_rows)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            start = time.perf_counter()
+            grad, _ = tool(f, x)
+            seconds.append(time.perf_counter() - start)
+        relative = np.abs(grad - case.grad(x)) / np.abs(case.grad(x))
+        median, worst = float(np.median(relative)), float(np.max(relative))
+        per_coordinate = f.points / n
+    return float(np.median(seconds)), median, worst, per_coordinate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=10, help="variables per function")
+    parser.add_argument("--points", type=int, default=3, help="random points per scale")
+    parser.add_argument("--timing-n", type=int, default=100, help="size of the timing run")
+    parser.add_argument("--repeats", type=int, default=5, help="repeats of the timing run")
+    args = parser.parse_args()
+
+    cases = sum(len(case.scales) for case in BATTERY)
+    print(
+        f"Battery: {len(BATTERY)} functions, {cases} (function, scale) pairs, n = {args.n}, "
+        f"{args.points} random points each ({cases * args.points * args.n} gradient elements)."
+    )
+    print()
+    print(
+        "| tool | scale | median rel. error | worst rel. error | error estimate honest "
+        "| f evals / coordinate | ms / gradient |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for name in TOOLS:
+        for scale in SCALES:
+            row = measure(name, scale, args.n, args.points)
+            honest = "—" if row.honest is None else f"{row.honest:.1%}"
+            print(
+                f"| {name} | {scale:g} | {row.median:.1e} | {row.worst:.1e} | {honest} "
+                f"| {row.per_coordinate:.1f} | {row.seconds * 1e3:.2f} |"
+            )
+    print()
+    print(f"One gradient of sum(exp(x) sin(x)) at n = {args.timing_n} (median of {args.repeats}):")
+    print()
+    print("| tool | median rel. error | worst rel. error | f evals / coordinate | ms / gradient |")
+    print("|---|---|---|---|---|")
+    for name in [*TOOLS, *TIMING_ONLY]:
+        seconds, median, worst, per_coordinate = timing(name, args.timing_n, args.repeats)
+        print(
+            f"| {name} | {median:.1e} | {worst:.1e} | {per_coordinate:.1f} | {seconds * 1e3:.1f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

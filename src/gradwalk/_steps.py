@@ -1,0 +1,108 @@
+"""The step rule: which step each element of x gets.
+
+A fixed ``h`` is used as given. ``h="auto"`` gives every element its own step, relative
+to ``max(1, |x|)`` and sized from the machine epsilon of x's dtype so that rounding in f
+and the truncation error of the formula balance:
+
+- one-sided differences (error O(h)): ``eps**(1/2) * max(1, |x|)``;
+- central differences (error O(h²)): ``eps**(1/3) * max(1, |x|)``;
+- the complex step (no cancellation): a step so small that its O(h²) error is far
+  below ``eps``;
+- Richardson extrapolation starts from ``eps**(1/13) * max(1, |x|)``, the step at which
+  rounding and truncation balance for the order-12 extrapolant of six levels
+  (:data:`RICHARDSON_ORDER`), and halves it from level to level.
+
+Finite-difference steps are then adjusted to ``(|x| + h) - |x|`` in x's dtype, so that
+``x + h`` and ``x - h`` are exactly representable wherever ``|x| >= h`` (for smaller |x|
+the difference quotients divide by the distance between the points actually evaluated).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+Step = float | str
+
+Rule = Literal["one-sided", "central", "complex", "richardson"]
+
+#: The only string h accepts.
+AUTO = "auto"
+
+#: Order of the Richardson extrapolant the first step is sized for (six levels).
+RICHARDSON_ORDER = 12
+
+#: Complex step relative to max(1, |x|): its O(h²) truncation error is far below eps.
+COMPLEX_STEP = 1e-20
+
+
+def _scale(x0: NDArray[np.floating]) -> NDArray[np.float64]:
+    """max(1, |x|) per element, in float64 (nan and inf give 1: f will flag them)."""
+    magnitude = np.abs(x0.astype(np.float64))
+    return np.where(np.isfinite(magnitude), np.maximum(1.0, magnitude), 1.0)
+
+
+def _relative_factor(dtype: np.dtype[np.floating], rule: Rule) -> float:
+    """The factor that multiplies max(1, |x|) for ``rule`` in ``dtype``."""
+    eps = float(np.finfo(dtype).eps)
+    factors = {
+        "one-sided": eps ** (1 / 2),
+        "central": eps ** (1 / 3),
+        "complex": COMPLEX_STEP,
+        "richardson": eps ** (1 / (RICHARDSON_ORDER + 1)),
+    }
+    return float(factors[rule])
+
+
+def representable_step(
+    x0: NDArray[np.floating], step: NDArray[np.floating]
+) -> NDArray[np.floating]:
+    """``(|x| + h) - |x|`` in x's dtype: the step that takes x exactly to x ± h.
+
+    Moving away from zero, ``|x| + h`` lands on a float whose spacing is at least that of
+    x, so the adjusted h is a multiple of x's spacing: then x + h and x - h are both
+    exact wherever ``|x| >= h`` (and ``|x| + h`` always is).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([3.0])
+    >>> h = representable_step(x, np.array([0.1]))
+    >>> bool((x + h) - x == h), bool((x - h) + h == x)
+    (True, True)
+    """
+    wanted = step.astype(x0.dtype)
+    magnitude = np.where(np.isfinite(x0), np.abs(x0), 0)
+    adjusted = (magnitude + wanted) - magnitude
+    return np.where(np.isfinite(adjusted) & (adjusted > 0), adjusted, wanted)
+
+
+def step_sizes(x0: NDArray[np.floating], h: Step, rule: Rule) -> NDArray[np.floating]:
+    """The step of every element of the flat array ``x0`` for ``h`` (a number or "auto").
+
+    A number is used as it is, for every element. ``"auto"`` gives each element a step
+    relative to ``max(1, |x|)`` (see the module docstring), in x's dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([0.0, 1e3])
+    >>> step_sizes(x, "auto", "central") / np.maximum(1, np.abs(x))
+    array([6.05545445e-06, 6.05545445e-06])
+    >>> h32 = step_sizes(x.astype(np.float32), "auto", "central")  # sized for float32
+    >>> h32.dtype, bool(np.allclose(h32, np.finfo(np.float32).eps ** (1 / 3) * np.array([1, 1e3])))
+    (dtype('float32'), True)
+    """
+    if not isinstance(h, str):
+        return np.full(x0.shape, h, dtype=np.result_type(x0.dtype, np.float16))
+    if h != AUTO:
+        raise ValueError(
+            f"h={h!r} is not a step; pass a positive number or h={AUTO!r} for a step "
+            "chosen per element from |x| and the dtype's precision."
+        )
+    wanted = _relative_factor(x0.dtype, rule) * _scale(x0)
+    if rule == "complex":  # the imaginary part: float32 at least, as complex numbers are
+        return wanted.astype(np.result_type(x0.dtype, np.float32))
+    return representable_step(x0, wanted)

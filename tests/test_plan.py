@@ -1,0 +1,163 @@
+"""Plans on their own: the points each method asks for and how their values combine.
+
+The plans are driven here by a tiny evaluator of our own (a copy of x per point), so that
+what is tested is the plan, not how points are evaluated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from gradwalk._plan import (
+    PLANS,
+    RICHARDSON_LEVELS,
+    UNPERTURBED,
+    _Estimate,
+    _plan_for,
+    _Points,
+    _richardson_weights,
+)
+
+
+def drive(
+    method: str, f: Callable[[Any], Any], x: np.ndarray, h: float | str
+) -> tuple[_Estimate, list[_Points]]:
+    """Run a plan to the end, evaluating each point on a fresh copy of x."""
+    plan = PLANS[method](x.reshape(-1), h)
+    batches: list[_Points] = []
+    try:
+        points = next(plan)
+        while True:
+            batches.append(points)
+            values = []
+            for i, v in zip(points.index, points.value, strict=True):
+                point = x.reshape(-1).astype(points.value.dtype)
+                if i != UNPERTURBED:
+                    point[i] = v
+                values.append(f(point))
+            points = plan.send(np.array(values))
+    except StopIteration as done:
+        return done.value, batches
+
+
+def exp_sin(x: Any) -> Any:
+    return np.sum(np.exp(x) * np.sin(x))
+
+
+def exp_sin_grad(x: np.ndarray) -> np.ndarray:
+    return np.asarray(np.exp(x) * (np.sin(x) + np.cos(x)))
+
+
+X = np.array([0.3, -1.2, 2.5])
+
+
+def test_central_with_a_fixed_step_is_the_books_formula_bit_for_bit() -> None:
+    estimate, batches = drive("central", exp_sin, X, 1e-4)
+    expected = []
+    for i in range(X.size):
+        plus, minus = X.copy(), X.copy()
+        plus[i] += 1e-4
+        minus[i] -= 1e-4
+        expected.append((exp_sin(plus) - exp_sin(minus)) / (2 * 1e-4))
+    assert len(batches) == 1 and len(batches[0].index) == 2 * X.size
+    assert np.array_equal(estimate.grad, expected), "central h=1e-4 is not the book's formula"
+
+
+@pytest.mark.parametrize("method", ["forward", "backward"])
+def test_one_sided_plans_evaluate_x_once_and_each_element_once(method: str) -> None:
+    estimate, batches = drive(method, exp_sin, X, "auto")
+    index = batches[0].index
+    assert list(index) == [UNPERTURBED, 0, 1, 2], f"{method} asked for {index}"
+    np.testing.assert_allclose(estimate.grad, exp_sin_grad(X), rtol=1e-6)
+
+
+def test_richardson_weights_are_consistent_and_cancel_the_even_powers() -> None:
+    weights = _richardson_weights(RICHARDSON_LEVELS)
+    for j in range(RICHARDSON_LEVELS):
+        row = weights[j, : j + 1]
+        assert np.isclose(row.sum(), 1.0), f"T[{j}][{j}] is not consistent (weights sum to 1)"
+        steps = 2.0 ** -np.arange(j + 1)
+        for power in range(1, j + 1):
+            residual = row @ steps ** (2 * power)
+            assert abs(residual) < 1e-12, f"T[{j}][{j}] keeps an h^{2 * power} error term"
+
+
+def test_richardson_halves_the_step_of_each_element_from_level_to_level() -> None:
+    _estimate, batches = drive("richardson", exp_sin, X, 0.25)
+    assert len(batches) >= 3, "Richardson stopped before extrapolating twice"
+    for level, points in enumerate(batches):
+        plus = points.value[0::2]
+        minus = points.value[1::2]
+        center = X[points.index[0::2]]
+        np.testing.assert_array_equal(points.index[0::2], points.index[1::2])
+        np.testing.assert_allclose(plus - center, 0.25 / 2**level, rtol=1e-12)
+        np.testing.assert_allclose(center - minus, 0.25 / 2**level, rtol=1e-12)
+    sizes = [len(points.index) for points in batches]
+    assert sizes == sorted(sizes, reverse=True), f"active elements grew back: {sizes}"
+
+
+def test_richardson_is_accurate_and_its_error_estimate_covers_the_true_error() -> None:
+    estimate, _ = drive("richardson", exp_sin, X, "auto")
+    true_error = np.abs(estimate.grad - exp_sin_grad(X))
+    assert np.all(true_error / np.abs(exp_sin_grad(X)) < 1e-12), f"errors {true_error}"
+    assert np.all(true_error <= estimate.error), "the error estimate is below the true error"
+    assert np.all(estimate.error < 1e-9 * np.abs(exp_sin_grad(X))), "estimate far too loose"
+
+
+def test_richardson_stops_each_element_when_its_estimate_stops_improving() -> None:
+    # x0**2 is exact at the first level; sin(3 x1) needs several extrapolations.
+    def f(x: Any) -> Any:
+        return x[0] ** 2 + np.sin(3 * x[1])
+
+    estimate, batches = drive("richardson", f, np.array([0.7, 0.4]), "auto")
+    levels = [sum(np.count_nonzero(p.index[0::2] == i) for p in batches) for i in (0, 1)]
+    assert levels[0] < levels[1], f"levels per element {levels}: the quadratic should stop first"
+    assert levels[0] <= 3, f"an exact quadratic took {levels[0]} levels"
+    assert levels[1] < RICHARDSON_LEVELS, "sin(3x) ran to the last level"
+    np.testing.assert_allclose(estimate.grad, [1.4, 3 * np.cos(1.2)], rtol=1e-12)
+
+
+def test_richardson_keeps_going_when_the_first_step_is_far_too_large() -> None:
+    estimate, _batches = drive("richardson", lambda x: np.sum(np.sin(20 * x)), X, 1.0)
+    true_error = np.abs(estimate.grad - 20 * np.cos(20 * X))
+    assert np.all(true_error <= estimate.error), "estimate dishonest after a bad first step"
+
+
+def test_complex_plan_asks_for_x_plus_ih_once_per_element() -> None:
+    estimate, batches = drive("complex", exp_sin, X, "auto")
+    (points,) = batches
+    assert points.value.dtype == np.complex128
+    np.testing.assert_array_equal(points.value.real, X)
+    assert np.all((points.value.imag > 0) & (points.value.imag < 1e-15))
+    relative = np.abs(estimate.grad - exp_sin_grad(X)) / np.abs(exp_sin_grad(X))
+    assert np.all(relative < 1e-15), f"complex step errors {relative}"
+
+
+@pytest.mark.parametrize(
+    "f",
+    [lambda x: np.sum(np.abs(x) ** 2), lambda x: np.sum(x * np.conj(x)), lambda x: x[0].real],
+    ids=["abs", "conj", "real"],
+)
+def test_complex_plan_refuses_f_that_drops_the_imaginary_part(f: Callable[[Any], Any]) -> None:
+    with pytest.raises(ValueError, match=r"not analytic.*method='richardson'"):
+        drive("complex", f, X, "auto")
+
+
+def test_complex_plan_accepts_a_true_zero_derivative() -> None:
+    # d/dx x**2 is exactly 0 at 0: the check must not mistake it for a dropped part.
+    estimate, batches = drive("complex", lambda x: np.sum(x**2), np.array([0.0, 1.5]), "auto")
+    np.testing.assert_array_equal(estimate.grad, [0.0, 3.0])
+    assert len(batches) == 2, "the zero element should be double-checked by one batch"
+
+
+def test_a_misspelt_method_is_named_with_every_choice_and_a_suggestion() -> None:
+    with pytest.raises(ValueError) as raised:
+        _plan_for("richardsn")
+    message = str(raised.value)
+    assert "'richardsn'" in message and "Did you mean 'richardson'?" in message
+    for name in ("central", "forward", "backward", "richardson", "complex"):
+        assert repr(name) in message, f"{name!r} missing from the choices"
