@@ -49,7 +49,7 @@ def test_cross_entropy_of_a_zero_probability_is_finite_thanks_to_the_delta() -> 
 def test_cross_entropy_rejects_mismatched_targets() -> None:
     with pytest.raises(ValueError, match="one label per sample"):
         cross_entropy_error(np.full((3, 2), 0.5), np.array([0, 1]))
-    with pytest.raises(ValueError, match="1-D .* or 2-D"):
+    with pytest.raises(ValueError, match=r"1-D .* or 2-D"):
         cross_entropy_error(np.full((2, 2, 2), 0.5), 0)
 
 

@@ -16,6 +16,13 @@ from ._evaluate import InputModifiedError
 from ._expr import Expression, ExpressionError, parse_expression
 from ._gradient import GradientResult, numerical_diff, numerical_gradient
 from ._warnings import GradwalkWarning, IgnoredInputWarning, NonFiniteWarning, PrecisionWarning
+from .check import (
+    ElementCheck,
+    GradientCheck,
+    assert_gradient_close,
+    check_gradient,
+    check_gradients,
+)
 from .descent import DescentResult, descend, gradient_descent, learning_rate_bound
 from .nets import SimpleNet, simpleNet
 from .optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop
@@ -27,8 +34,10 @@ __all__ = [
     "AdaGrad",
     "Adam",
     "DescentResult",
+    "ElementCheck",
     "Expression",
     "ExpressionError",
+    "GradientCheck",
     "GradientResult",
     "GradwalkWarning",
     "IgnoredInputWarning",
@@ -41,6 +50,9 @@ __all__ = [
     "RMSprop",
     "SimpleNet",
     "__version__",
+    "assert_gradient_close",
+    "check_gradient",
+    "check_gradients",
     "descend",
     "gradient_descent",
     "learning_rate_bound",
