@@ -152,6 +152,10 @@ class _Options:
     progress: bool = False
 
 
+#: The default: the book's in-place loop, serially, silently.
+_IN_PLACE = _Options()
+
+
 def _check_options(
     vectorized: bool = False,
     batch_size: int | None = None,
@@ -159,6 +163,8 @@ def _check_options(
     progress: bool = False,
 ) -> _Options:
     """Validate the evaluation options of numerical_gradient; an error names the bad value."""
+    if vectorized is False and batch_size is None and workers is None and progress is False:
+        return _IN_PLACE
     for name, flag in (("vectorized", vectorized), ("progress", progress)):
         if not isinstance(flag, bool | np.bool_):
             raise TypeError(f"{name} must be True or False, got {flag!r}.")
@@ -523,7 +529,7 @@ class _Strategy:
 
 
 def _strategy(
-    options: _Options,
+    options: _Options | None,
     f: Callable[[Any], object],
     work: NDArray[Any],
     flat: Any,
@@ -536,6 +542,6 @@ def _strategy(
     ``work`` is the array f is evaluated at (in place), ``flat`` its flat view and
     ``x0`` the unperturbed elements in flat order.
     """
-    if options == _Options():
+    if options is None or options is _IN_PLACE or options == _IN_PLACE:
         return None
     return _Strategy(options, f, work, flat, x0, complex_ok=complex_ok)

@@ -179,7 +179,7 @@ def _run(
     x0 = snapshot.reshape(-1)
     nfev = 0
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]] = []
-    strategy = _strategy(options or _Options(), f, work, flat, x0, complex_ok=complex_step)
+    strategy = _strategy(options, f, work, flat, x0, complex_ok=complex_step)
     original = _unperturbed(x0) if strategy is None else []
 
     def evaluate(points: _Points) -> NDArray[Any]:
@@ -495,7 +495,10 @@ def numerical_gradient(
     caller's array, and x is not touched at all. The book's closure pattern, where f
     ignores its argument and reads ``net.W``, needs the default in-place mode. Every
     method gives bit-identical results in every mode whenever f returns the same
-    values: only the evaluation differs, never the points or how they combine.
+    values: only the evaluation differs, never the points or how they combine. With
+    threads, f is called concurrently on separate copies and must be thread-safe. An
+    exception in a worker is raised again with its own type and message; on an error
+    or Ctrl-C, the process pool that ``workers=n`` started is stopped at once.
 
     ``method="complex"`` cannot write x + ih into a real array, so it always evaluates f
     on a complex copy of x: the book's closure pattern cannot see that copy (an

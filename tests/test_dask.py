@@ -1,0 +1,84 @@
+"""numerical_gradient on a real two-worker dask.distributed LocalCluster (gradwalk[dask])."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from gradwalk import numerical_gradient
+from gradwalk._evaluate import _worker_count
+from gradwalk._plan import PLANS
+
+distributed = pytest.importorskip("distributed")
+cloudpickle = pytest.importorskip("cloudpickle")
+
+
+def smooth(x: Any) -> Any:
+    """A smooth, analytic f (it also takes complex x, for the complex step)."""
+    return np.sum(np.sin(x) * x**2 + np.exp(0.3 * x))
+
+
+def smooth_rows(batch: Any) -> Any:
+    return np.array([smooth(point) for point in batch])
+
+
+def explode(x: Any) -> float:
+    raise LookupError("f exploded on a dask worker")
+
+
+@pytest.fixture(scope="module")
+def executor() -> Iterator[Any]:
+    """A concurrent.futures executor on a LocalCluster of two worker processes."""
+    module = sys.modules[__name__]
+    # The workers cannot import this test module: send its functions by value.
+    cloudpickle.register_pickle_by_value(module)
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    client = distributed.Client(cluster)
+    try:
+        assert len(client.scheduler_info()["workers"]) == 2, "the cluster has not 2 workers"
+        yield client.get_executor()
+    finally:
+        client.close()
+        cluster.close()
+        cloudpickle.unregister_pickle_by_value(module)
+
+
+@pytest.mark.parametrize("vectorized", [False, True])
+@pytest.mark.parametrize("method", sorted(PLANS))
+def test_dask_gives_the_serial_result_bit_for_bit(
+    executor: Any, method: str, vectorized: bool
+) -> None:
+    x = np.array([[0.3, -1.2, 2.5], [0.0, 1.7, -0.4]])
+    before = x.copy()
+    serial = numerical_gradient(smooth, x, method=method, full_output=True)
+    f = smooth_rows if vectorized else smooth
+    result = numerical_gradient(
+        f, x, method=method, full_output=True, workers=executor, vectorized=vectorized
+    )
+    assert np.array_equal(result.grad, serial.grad), (
+        f"{method} on dask gave {result.grad}, the serial in-place loop {serial.grad}"
+    )
+    assert np.array_equal(result.error, serial.error, equal_nan=True), "error estimate differs"
+    assert result.nfev == serial.nfev, f"nfev {result.nfev} != serial {serial.nfev}"
+    assert np.array_equal(x, before), "x was modified"
+
+
+def test_dask_runs_lambdas_with_progress(executor: Any) -> None:
+    x = np.linspace(-1.0, 1.0, 9)
+    grad = numerical_gradient(lambda w: np.sum(w**3), x, workers=executor, progress=True)
+    np.testing.assert_allclose(grad, 3 * x**2, rtol=1e-7, atol=1e-7)
+
+
+def test_an_exception_on_a_worker_keeps_its_type_and_message(executor: Any) -> None:
+    with pytest.raises(LookupError, match=r"^f exploded on a dask worker$"):
+        numerical_gradient(explode, np.ones(4), workers=executor)
+
+
+def test_tasks_are_sized_for_the_clusters_workers(executor: Any) -> None:
+    assert _worker_count(executor) == 2, "the executor's two workers were not counted"

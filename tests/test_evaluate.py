@@ -1,0 +1,375 @@
+"""Evaluation strategies: vectorized batches, executors, map-likes and the progress bar.
+
+Every strategy must give, for every method in PLANS, exactly the gradient of the serial
+in-place loop when f returns the same values either way.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import ExitStack
+from typing import Any
+
+import numpy as np
+import pytest
+
+from gradwalk import (
+    IgnoredInputWarning,
+    InputModifiedError,
+    numerical_diff,
+    numerical_gradient,
+)
+from gradwalk._evaluate import _BATCH_BYTES, _evaluate_batches
+from gradwalk._plan import PLANS, _Points
+
+METHODS = sorted(PLANS)
+
+
+# --- module-level functions, so that process pools can pickle them --------------------
+
+
+def smooth(x: Any) -> Any:
+    """A smooth, analytic f (it also takes complex x, for the complex step)."""
+    return np.sum(np.sin(x) * x**2 + np.exp(0.3 * x))
+
+
+def smooth_rows(batch: Any) -> Any:
+    """The vectorized form of ``smooth``: the very same values, row by row."""
+    return np.array([smooth(point) for point in batch])
+
+
+def smooth_gradient(x: Any) -> Any:
+    """The analytic gradient of ``smooth``."""
+    return np.cos(x) * x**2 + 2 * x * np.sin(x) + 0.3 * np.exp(0.3 * x)
+
+
+def explode(x: Any) -> float:
+    raise LookupError("f exploded at a perturbed point")
+
+
+def explode_rows(batch: Any) -> Any:
+    raise LookupError("f exploded at a perturbed point")
+
+
+def slow(x: Any) -> float:
+    time.sleep(0.25)
+    return float(np.sum(x))
+
+
+def modify_first(x: Any) -> float:
+    value = float(np.sum(x**2))
+    x.flat[0] += 1.0
+    return value
+
+
+def modify_first_rows(batch: Any) -> Any:
+    values = np.sum(batch**2, axis=1)
+    batch[:, 0] += 1.0
+    return values
+
+
+def recording_map(record: list[Any]) -> Callable[[Callable[[Any], Any], Iterable[Any]], Any]:
+    """A map-like workers(func, iterable) that records every item it is given."""
+
+    def mapper(func: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
+        items = list(items)
+        record.extend(items)
+        return map(func, items)
+
+    return mapper
+
+
+# --- the strategies under test ---------------------------------------------------------
+
+STRATEGIES = [
+    "vectorized",
+    "vectorized, batch_size=3",
+    "progress",
+    "threads",
+    "threads, batch_size=1",
+    "threads and vectorized",
+    "map-like",
+    "workers=2",
+    "process pool and vectorized",
+]
+
+
+def strategy_options(name: str, stack: ExitStack) -> dict[str, Any]:
+    """The keyword options of ``name``; executors it starts are closed with ``stack``."""
+    threads = ThreadPoolExecutor
+    options: dict[str, dict[str, Any]] = {
+        "vectorized": {"vectorized": True},
+        "vectorized, batch_size=3": {"vectorized": True, "batch_size": 3},
+        "progress": {"progress": True},
+        "threads": {"workers": threads(2)},
+        "threads, batch_size=1": {"workers": threads(2), "batch_size": 1},
+        "threads and vectorized": {"workers": threads(2), "vectorized": True, "batch_size": 2},
+        "map-like": {"workers": map},
+        "workers=2": {"workers": 2},
+        "process pool and vectorized": {"workers": ProcessPoolExecutor(2), "vectorized": True},
+    }
+    chosen = options[name]
+    for value in chosen.values():
+        if hasattr(value, "shutdown"):
+            stack.callback(value.shutdown)
+    return chosen
+
+
+@pytest.mark.parametrize("name", STRATEGIES)
+@pytest.mark.parametrize("method", METHODS)
+def test_every_method_gives_the_serial_result_bit_for_bit(method: str, name: str) -> None:
+    x = np.array([[0.3, -1.2, 2.5], [0.0, 1.7, -0.4]])
+    before = x.copy()
+    serial = numerical_gradient(smooth, x, method=method, full_output=True)
+    with ExitStack() as stack:
+        options = strategy_options(name, stack)
+        f = smooth_rows if options.get("vectorized") else smooth
+        result = numerical_gradient(f, x, method=method, full_output=True, **options)
+    assert np.array_equal(result.grad, serial.grad), (
+        f"{method} with {name} gave {result.grad}, the serial in-place loop {serial.grad}"
+    )
+    assert np.array_equal(result.error, serial.error, equal_nan=True), "error estimate differs"
+    assert np.array_equal(result.step, serial.step), "step differs from the serial one"
+    assert result.nfev == serial.nfev, f"nfev {result.nfev} != serial {serial.nfev}"
+    assert np.array_equal(x, before), f"x was modified by the {name} evaluation"
+    np.testing.assert_allclose(serial.grad, smooth_gradient(x), rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("name", ["vectorized", "threads", "map-like", "workers=2"])
+def test_numerical_diff_takes_the_same_options(name: str) -> None:
+    serial = numerical_diff(smooth, 0.7)
+    with ExitStack() as stack:
+        options = strategy_options(name, stack)
+        f = smooth_rows if options.get("vectorized") else smooth
+        assert numerical_diff(f, 0.7, **options) == serial, f"numerical_diff with {name}"
+
+
+# --- f receives copies, x is never touched ---------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["vectorized", "threads", "map-like", "threads and vectorized"])
+def test_f_receives_copies_never_the_callers_array(name: str) -> None:
+    x = np.array([1.0, -2.0, 0.5])
+    before = x.copy()
+    shares = []
+
+    def f(w: Any) -> Any:
+        shares.append(np.shares_memory(w, x))
+        return np.sum(w**2, axis=-1)
+
+    with ExitStack() as stack:
+        numerical_gradient(f, x, **strategy_options(name, stack))
+    assert shares, "f was never called"
+    assert not any(shares), "f was given memory of the caller's array"
+    assert np.array_equal(x, before), "x was modified"
+
+
+def test_vectorized_f_gets_batches_of_x_shape_never_more_than_batch_size() -> None:
+    x = np.arange(12.0).reshape(3, 4)
+    shapes = []
+
+    def f(batch: Any) -> Any:
+        shapes.append(batch.shape)
+        return np.sum(batch**2, axis=(1, 2))
+
+    grad = numerical_gradient(f, x, vectorized=True, batch_size=5)
+    np.testing.assert_allclose(grad, 2 * x, rtol=1e-7)
+    assert all(shape[1:] == x.shape for shape in shapes), f"batch shapes {shapes}"
+    assert max(shape[0] for shape in shapes) == 5, f"batch sizes {shapes} exceed 5"
+    assert sum(shape[0] for shape in shapes) == 2 * x.size, "not every point was evaluated"
+
+
+def test_default_batch_keeps_a_call_within_the_memory_bound() -> None:
+    x = np.zeros(2**20)  # 8 MiB per perturbed copy
+    rows = []
+
+    def f(batch: Any) -> Any:
+        rows.append(batch.shape[0])
+        return batch[:, :3].sum(axis=1)
+
+    index = np.arange(20, dtype=np.intp)
+    values = _evaluate_batches(f, x, _Points(index, np.ones(20)), None)
+    assert np.array_equal(values, (index < 3).astype(float)), "wrong values for the points"
+    assert max(rows) * x.nbytes <= _BATCH_BYTES, f"a call got {max(rows)} copies of 8 MiB"
+    assert sum(rows) == 20, "not every point was evaluated"
+
+
+def test_tasks_carry_many_points_each() -> None:
+    record: list[Any] = []
+    x = np.linspace(-1, 1, 50)
+    grad = numerical_gradient(smooth, x, workers=recording_map(record))
+    np.testing.assert_allclose(grad, smooth_gradient(x), rtol=1e-6)
+    sizes = [len(index) for index, _ in record]
+    assert sum(sizes) == 100, "every point must be in exactly one task"
+    size = math.ceil(100 / (4 * (os.cpu_count() or 1)))  # 4 tasks per core
+    assert sizes[:-1] == [size] * (len(sizes) - 1), f"tasks of {sizes} points, not {size}"
+    record.clear()
+    numerical_gradient(smooth, x, workers=recording_map(record), batch_size=7)
+    assert [len(index) for index, _ in record] == [7] * 14 + [2], "batch_size sets task size"
+
+
+def test_process_pool_is_shut_down_afterwards() -> None:
+    numerical_gradient(smooth, np.ones(4), workers=2)
+    assert multiprocessing.active_children() == [], "the pool's processes are still alive"
+
+
+# --- the "f ignores x" warning ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["vectorized", "threads", "workers=2"])
+def test_closure_over_x_warns_that_copies_need_the_in_place_mode(name: str) -> None:
+    x = np.array([1.0, 2.0])
+    before = x.copy()
+    with ExitStack() as stack:
+        options = strategy_options(name, stack)
+        f = constant_rows if options.get("vectorized") else constant
+        with pytest.warns(IgnoredInputWarning, match="in-place mode"):
+            grad = numerical_gradient(f, x, **options)
+    assert np.array_equal(grad, np.zeros(2)), "an ignored input gives a zero gradient"
+    assert np.array_equal(x, before)
+
+
+def constant(x: Any) -> float:
+    return 3.0
+
+
+def constant_rows(batch: Any) -> Any:
+    assert batch.ndim == 2, f"a vectorized f was called with shape {batch.shape}"
+    return np.full(len(batch), 3.0)
+
+
+def test_the_book_closure_works_in_place_with_a_progress_bar() -> None:
+    w = np.array([1.0, 2.0])
+
+    def loss(_: Any) -> float:
+        return float(np.sum(w**2))
+
+    grad = numerical_gradient(loss, w, progress=True)
+    np.testing.assert_allclose(grad, 2 * w, rtol=1e-7)
+
+
+def test_progress_bar_shows_every_evaluation(capsys: pytest.CaptureFixture[str]) -> None:
+    numerical_gradient(smooth, np.ones(10), progress=True)
+    assert "20/20" in capsys.readouterr().err, "the bar did not count the 20 evaluations"
+    numerical_gradient(smooth, np.ones(10))
+    assert capsys.readouterr().err == "", "a bar was shown without progress=True"
+
+
+# --- bad input -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("workers", [0, -1])
+def test_non_positive_workers_is_refused(workers: int) -> None:
+    with pytest.raises(ValueError, match=f"workers={workers}.*>= 1"):
+        numerical_gradient(smooth, np.ones(2), workers=workers)
+
+
+@pytest.mark.parametrize("workers", [1.5, "two", True])
+def test_workers_of_the_wrong_type_is_refused(workers: Any) -> None:
+    with pytest.raises(TypeError, match="workers must be"):
+        numerical_gradient(smooth, np.ones(2), workers=workers)
+
+
+@pytest.mark.parametrize("batch_size", [0, -3])
+def test_batch_size_below_one_is_refused(batch_size: int) -> None:
+    with pytest.raises(ValueError, match=f"batch_size={batch_size}"):
+        numerical_gradient(smooth_rows, np.ones(2), vectorized=True, batch_size=batch_size)
+
+
+@pytest.mark.parametrize("batch_size", [2.5, "8"])
+def test_batch_size_of_the_wrong_type_is_refused(batch_size: Any) -> None:
+    with pytest.raises(TypeError, match="batch_size must be a whole number"):
+        numerical_gradient(smooth_rows, np.ones(2), vectorized=True, batch_size=batch_size)
+
+
+def test_vectorized_must_be_a_bool() -> None:
+    with pytest.raises(TypeError, match="vectorized must be True or False"):
+        numerical_gradient(smooth_rows, np.ones(2), vectorized="yes")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("f", "actual"),
+    [
+        (lambda batch: np.sum(batch**2, axis=1, keepdims=True), r"shape \(4, 1\)"),
+        (lambda batch: np.sum(batch**2), r"shape \(\)"),
+        (lambda batch: batch**2, r"shape \(4, 2\)"),
+    ],
+)
+def test_vectorized_f_of_the_wrong_shape_names_both_shapes(f: Any, actual: str) -> None:
+    x = np.ones(2)
+    with pytest.raises(ValueError, match=r"must return shape \(4,\).*" + actual):
+        numerical_gradient(f, x, vectorized=True)
+    assert np.array_equal(x, np.ones(2))
+
+
+def test_vectorized_f_returning_complex_values_is_refused() -> None:
+    with pytest.raises(TypeError, match="real scalar"):
+        numerical_gradient(lambda batch: batch[:, 0] + 1j, np.ones(2), vectorized=True)
+
+
+@pytest.mark.parametrize("pool", ["workers=2", "ProcessPoolExecutor"])
+def test_unpicklable_f_with_processes_says_so_and_suggests_threads(pool: str) -> None:
+    x = np.ones(3)
+    with ExitStack() as stack:
+        workers: Any = 2
+        if pool == "ProcessPoolExecutor":
+            workers = ProcessPoolExecutor(2)
+            stack.callback(workers.shutdown)
+        with pytest.raises(TypeError, match=r"cannot be pickled.*module-level.*ThreadPoolExecutor"):
+            numerical_gradient(lambda w: np.sum(w), x, workers=workers)
+    assert multiprocessing.active_children() == [], "a process was left running"
+
+
+@pytest.mark.parametrize("name", ["threads", "map-like", "workers=2", "vectorized"])
+def test_an_exception_in_f_keeps_its_type_and_message(name: str) -> None:
+    x = np.ones(6)
+    with ExitStack() as stack:
+        options = strategy_options(name, stack)
+        f = explode_rows if options.get("vectorized") else explode
+        with pytest.raises(LookupError, match=r"^f exploded at a perturbed point$"):
+            numerical_gradient(f, x, **options)
+    assert np.array_equal(x, np.ones(6))
+    assert multiprocessing.active_children() == [], "the pool was not shut down"
+
+
+@pytest.mark.parametrize("name", ["threads", "vectorized", "workers=2"])
+def test_f_that_modifies_its_copy_is_detected(name: str) -> None:
+    x = np.array([1.0, 2.0, 3.0])
+    with ExitStack() as stack:
+        options = strategy_options(name, stack)
+        f = modify_first_rows if options.get("vectorized") else modify_first
+        with pytest.raises(InputModifiedError, match="modified"):
+            numerical_gradient(f, x, **options)
+    assert np.array_equal(x, [1.0, 2.0, 3.0]), "x itself must never change"
+
+
+def test_ctrl_c_shuts_the_pool_down_and_leaves_x_untouched() -> None:
+    x = np.linspace(0.0, 1.0, 8)
+    before = x.copy()
+    main = threading.main_thread().ident
+    assert main is not None
+    timer = threading.Timer(0.5, signal.pthread_kill, (main, signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            numerical_gradient(slow, x, workers=2)
+    finally:
+        timer.cancel()
+    assert multiprocessing.active_children() == [], "Ctrl-C left worker processes running"
+    assert np.array_equal(x, before), "x was modified"
+
+
+@pytest.mark.parametrize("name", ["vectorized", "threads", "map-like", "workers=2", "progress"])
+def test_empty_x_gives_an_empty_gradient_in_every_mode(name: str) -> None:
+    with ExitStack() as stack:
+        options = strategy_options(name, stack)
+        f = explode_rows if options.get("vectorized") else explode  # raises if called
+        grad = numerical_gradient(f, np.zeros((0, 3)), **options)
+    assert grad.shape == (0, 3), f"gradient of shape {grad.shape} for an empty x"
