@@ -31,7 +31,7 @@ def test_grad_of_a_formula(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     np.testing.assert_allclose(_numbers(_line(out, "gradient")), [6.0, 8.0], rtol=1e-9)
     assert "error" not in out, "the central difference gives no error estimate"
-    assert "central, h = 1e-4, 4 evaluations of f" in out
+    assert "central, h = 0.0001, 4 evaluations of f" in out
 
 
 def test_grad_prints_the_error_bar_of_a_method_that_has_one(
@@ -51,7 +51,7 @@ def test_grad_of_a_test_function_at_a_negative_point(capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     # d/dx0 = -400 x0 (x1 - x0²) - 2 (1 - x0) = 396, d/dx1 = 200 (x1 - x0²) = 200 at (-1, 2).
     np.testing.assert_allclose(_numbers(_line(out, "gradient")), [396.0, 200.0], rtol=1e-7)
-    assert "h = 1e-6" in out
+    assert "h = 1e-06" in out
 
 
 @pytest.mark.parametrize(

@@ -345,3 +345,20 @@ def test_complex_step_at_a_chosen_step_does_not_claim_to_know_its_error() -> Non
     )
     assert abs(result.grad[0] / math.e - 1) > 1e-10, "h=1e-4 should show its h² error"
     assert np.isnan(result.error[0]), "the complex step cannot know its truncation error"
+
+
+def test_default_step_gives_richardson_and_complex_their_own_rule() -> None:
+    f = lambda w: np.sum(np.exp(w) * np.sin(w))  # noqa: E731
+    x = np.array([0.5, 2.0])
+    for method in ("richardson", "complex"):
+        default = numerical_gradient(f, x, method=method, full_output=True)
+        auto = numerical_gradient(f, x, "auto", method=method, full_output=True)
+        np.testing.assert_array_equal(
+            default.grad, auto.grad, err_msg=f"{method} with the default h should use 'auto'"
+        )
+        explicit = numerical_gradient(f, x, 1e-4, method=method, full_output=True)
+        assert np.all(explicit.step <= 1e-4), f"an explicit h for {method} must be used as given"
+        if method == "richardson":
+            assert np.all(default.step > 1e-4), "Richardson's own steps are larger than 1e-4"
+    book = numerical_gradient(f, x, method="central", full_output=True)
+    assert np.all(book.step == 1e-4), "the book's central default must stay h = 1e-4"

@@ -112,6 +112,20 @@ def _working_array(x: ArrayLike) -> tuple[NDArray[np.floating], bool]:
     )
 
 
+class _BookStep(float):
+    """The book's h = 1e-4 as a default argument: a float that knows nobody chose it."""
+
+    def __repr__(self) -> str:
+        return "0.0001"
+
+
+#: Default of ``h``. Left at this default, "richardson" and "complex" use ``h="auto"``.
+BOOK_STEP: float = _BookStep(1e-4)
+
+#: Methods for which 1e-4 is a poor step, and which use "auto" unless h is given.
+_OWN_STEP_METHODS = frozenset({"richardson", "complex"})
+
+
 def _check_step(h: Step) -> Step:
     """Validate h: a positive finite number."""
     if isinstance(h, str):
@@ -165,6 +179,8 @@ def _run(
     if not callable(f):
         raise TypeError(f"f must be a callable taking an array, got {f!r}.")
     factory = _plan_for(method)
+    if h is BOOK_STEP and method in _OWN_STEP_METHODS:
+        h = "auto"
     h = _check_step(h)
     work, is_callers = _working_array(x)
     shape, dtype = work.shape, work.dtype
@@ -421,7 +437,7 @@ def numerical_gradient(
 def numerical_gradient(
     f: Callable[[Any], object],
     x: ArrayLike,
-    h: Step = 1e-4,
+    h: Step = BOOK_STEP,
     *,
     method: str = "central",
     full_output: bool = False,
@@ -446,7 +462,11 @@ def numerical_gradient(
         on a float64 copy (never truncated); float32 stays float32.
     h : float or "auto"
         Step of the difference (the book's 1e-4 by default; the first, largest step for
-        "richardson"; the imaginary step for "complex"). ``"auto"`` gives each element
+        "richardson"; the imaginary step for "complex"). Left at its default,
+        "richardson" and "complex" use ``"auto"`` instead: 1e-4 is too small a first step
+        for Richardson (rounding then limits it to about 1e-12) and too large an
+        imaginary step (error about 1e-9); a value you pass is always used as given.
+        ``"auto"`` gives each element
         its own step relative to ``max(1, |x|)`` and sized from the precision of x's
         dtype, ``eps**(1/3) * max(1, |x|)`` for central differences, adjusted so that
         x ± h is exact: right for float32 as well as float64.
@@ -549,7 +569,7 @@ class _ScalarArgument:
 def numerical_diff(
     f: Callable[[Any], object],
     x: ArrayLike,
-    h: Step = 1e-4,
+    h: Step = BOOK_STEP,
     *,
     method: str = "central",
     full_output: bool = False,

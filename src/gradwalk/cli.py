@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._expr import Expression, ExpressionError, parse_expression
-from ._gradient import numerical_gradient
+from ._gradient import BOOK_STEP, numerical_gradient
 from ._plan import PLANS
 from ._tour import DEFAULT_OUT, run_tour
 from .testfunctions import FUNCTIONS, TestFunction
@@ -96,7 +96,9 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     grad.add_argument("--method", default="central", help=f"one of {methods} (default: central)")
     grad.add_argument(
-        "--h", default="1e-4", help="the step: a number, or a rule the method accepts"
+        "--h",
+        help="the step: a number or 'auto' (default: the book's 1e-4 for central, forward "
+        "and backward; 'auto' for richardson and complex)",
     )
 
     descend = commands.add_parser(
@@ -211,6 +213,14 @@ def _shown(array: NDArray[Any]) -> str:
     return np.array2string(np.asarray(array), separator=", ", precision=10)
 
 
+def _steps_used(steps: NDArray[np.floating]) -> str:
+    """``h = 0.0001`` when every element used the same step, else the range of steps."""
+    low, high = f"{float(np.min(steps)):.3g}", f"{float(np.max(steps)):.3g}"
+    if low == high:
+        return f"h = {low}"
+    return f"steps {low} to {high} (the finest each element used)"
+
+
 def _run_grad(args: argparse.Namespace, out: Callable[[str], object]) -> int:
     f, _, name = _function(args.function)
     x = _numbers(args.at, "--at")
@@ -219,10 +229,12 @@ def _run_grad(args: argparse.Namespace, out: Callable[[str], object]) -> int:
         raise _UsageError(
             f"{name!r} needs a point with {size} coordinates; --at {args.at} has {x.size}."
         )
-    try:
-        h: float | str = float(args.h)
-    except ValueError:
-        h = args.h
+    h: float | str = BOOK_STEP
+    if args.h is not None:
+        try:
+            h = float(args.h)
+        except ValueError:
+            h = args.h
     result = numerical_gradient(f, x, h, method=args.method, full_output=True)
     out(f"f(x)      {name}")
     out(f"x         {_shown(x)}")
@@ -231,7 +243,7 @@ def _run_grad(args: argparse.Namespace, out: Callable[[str], object]) -> int:
     if not np.all(np.isnan(result.error)):
         out(f"error     {np.array2string(result.error, separator=', ', precision=2)}")
         out("          (estimated absolute error of each element)")
-    out(f"method    {result.method}, h = {args.h}, {result.nfev} evaluations of f")
+    out(f"method    {result.method}, {_steps_used(result.step)}, {result.nfev} evaluations of f")
     return 0
 
 
@@ -370,7 +382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     x         [3., 4.]
     f at x    25
     gradient  [6., 8.]
-    method    central, h = 1e-4, 4 evaluations of f
+    method    central, h = 0.0001, 4 evaluations of f
     0
     """
     args = _build_parser().parse_args(_joined_points(sys.argv[1:] if argv is None else argv))
