@@ -389,3 +389,22 @@ def test_numerical_diff_passes_a_scalar_and_matches_the_analytic_derivative() ->
 def test_numerical_diff_refuses_several_points() -> None:
     with pytest.raises(ValueError, match=r"shape \(2,\).*numerical_gradient"):
         numerical_diff(np.sin, np.array([1.0, 2.0]))
+
+
+def test_no_ignored_input_warning_where_f_is_flat_along_every_axis() -> None:
+    # x0 * x1 at the origin: every single-element perturbation gives 0, as does f(x);
+    # f does not ignore x, and a joint move shows it.
+    x = np.array([0.0, 0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        grad = numerical_gradient(lambda w: w[0] * w[1], x)
+    np.testing.assert_array_equal(grad, [0.0, 0.0])
+    np.testing.assert_array_equal(x, [0.0, 0.0])
+
+
+def test_ignored_input_warning_still_fires_for_a_closure_over_a_copy_at_the_origin() -> None:
+    W = np.zeros((2, 2))
+    frozen = W.copy()
+    with pytest.warns(IgnoredInputWarning):
+        numerical_gradient(lambda w: float(frozen[0, 0] * frozen[1, 1]), W)
+    np.testing.assert_array_equal(W, np.zeros((2, 2)))

@@ -22,6 +22,7 @@ from ._evaluate import (
     _evaluate_in_place,
     _flat_view,
     _Options,
+    _real_value,
     _strategy,
     _unperturbed,
 )
@@ -233,7 +234,13 @@ def _run(
         copies = strategy.copies if strategy is not None else None
         if complex_step:
             copies = f"method={method!r}" + (f" and {copies}" if copies else "")
-        _flag_ignored_input(values_seen, evaluate, shape, copies)
+        in_place = copies is None or (complex_step and strategy is None)
+        vectorized = options is not None and options.vectorized
+
+        def probe() -> Any:
+            return _joint_probe(f, work, snapshot, in_place=in_place, vectorized=vectorized)
+
+        _flag_ignored_input(values_seen, evaluate, shape, copies, probe)
     nfev_total = nfev
     result_dtype = np.result_type(dtype, np.float16)
     result = GradientResult(
@@ -353,13 +360,46 @@ def _flag_vanished_steps(
     )
 
 
+def _joint_probe(
+    f: Callable[[Any], object],
+    work: NDArray[Any],
+    snapshot: NDArray[Any],
+    *,
+    in_place: bool,
+    vectorized: bool,
+) -> Any:
+    """f at x moved along every element at once, by about 1e-3 · max(1, |x|).
+
+    Perturbing one element at a time cannot tell an f that ignores x from a point where
+    f is flat along every axis (x0 · x1 at the origin); one joint move can. In place,
+    ``work`` is moved and restored bit for bit; otherwise f gets a moved copy.
+    """
+    weights = np.random.default_rng(20240).uniform(0.5, 1.5, snapshot.shape)
+    signs = np.where(np.arange(snapshot.size).reshape(snapshot.shape) % 2 == 0, 1.0, -1.0)
+    moved = snapshot + (1e-3 * signs * weights * np.maximum(1.0, np.abs(snapshot))).astype(
+        snapshot.dtype
+    )
+    if not in_place:
+        point = moved.astype(work.dtype)
+        if vectorized:
+            return np.asarray(f(point[np.newaxis])).reshape(-1)[0]
+        return _real_value(f(point), complex_ok=work.dtype.kind == "c")
+    try:
+        np.copyto(work, moved, casting="unsafe")
+        return _real_value(f(work), complex_ok=work.dtype.kind == "c")
+    finally:
+        np.copyto(work, snapshot, casting="unsafe")
+
+
 def _flag_ignored_input(
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
     evaluate: Evaluator,
     shape: tuple[int, ...],
-    copies: str | None = None,
+    copies: str | None,
+    probe: Callable[[], Any],
 ) -> None:
-    """Warn when f gave the same value at every perturbed point and at x itself.
+    """Warn when f gave the same value at every perturbed point, at x itself and at x
+    moved along every element at once (``probe``).
 
     ``copies`` names the option that made f receive copies of x (None: in place).
     """
@@ -377,7 +417,7 @@ def _flag_ignored_input(
         known = evaluate(
             _Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=np.float64))
         )
-    if np.all(known == perturbed[0]):
+    if np.all(known == perturbed[0]) and probe() == perturbed[0]:
         if copies is not None:
             _warn(
                 "f returned exactly the same value at every perturbed point and at x "
