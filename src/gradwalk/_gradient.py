@@ -533,7 +533,7 @@ def numerical_gradient(
         ``(k,)``: one call evaluates up to ``batch_size`` perturbed points.
     batch_size : int, optional
         Points per call of a vectorized f (default: as many copies of x as fit in
-        32 MiB). With ``workers`` and a scalar f: points per task (default: the points
+        16 MiB). With ``workers`` and a scalar f: points per task (default: the points
         split into 4 tasks per worker).
     workers : int, Executor or callable, optional
         Evaluate in parallel: an int starts a process pool of that size (shut down
