@@ -8,7 +8,6 @@ in batches or on a cluster.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._choices import _choice_hint
 from ._steps import Step as Step
 from ._steps import step_sizes
 
@@ -311,11 +311,6 @@ COMPLEX_METHODS = frozenset({"complex"})
 def _plan_for(method: str) -> PlanFactory:
     """The plan factory of ``method``, or a ValueError naming the valid choices."""
     if not isinstance(method, str) or method not in PLANS:
-        choices = ", ".join(repr(name) for name in PLANS)
-        hint = ""
-        if isinstance(method, str):
-            close = difflib.get_close_matches(method.lower(), list(PLANS), n=1)
-            if close:
-                hint = f" Did you mean {close[0]!r}?"
+        choices, hint = _choice_hint(method, PLANS)
         raise ValueError(f"method={method!r} is not a known method; choose one of {choices}.{hint}")
     return PLANS[method]

@@ -15,7 +15,6 @@ array([-2.4,  3.2])
 
 from __future__ import annotations
 
-import difflib
 import math
 import numbers
 from abc import ABC, abstractmethod
@@ -24,6 +23,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
+
+from ._choices import _choice_hint
 
 __all__ = [
     "OPTIMIZERS",
@@ -300,12 +301,7 @@ def _optimizer_for(optimizer: object, lr: float | None) -> Optimizer:
                 f"optimizer={optimizer!r}."
             )
         return OPTIMIZERS[optimizer.lower()](lr=_check_learning_rate(lr))
-    choices = ", ".join(repr(name) for name in OPTIMIZERS)
-    hint = ""
-    if isinstance(optimizer, str):
-        close = difflib.get_close_matches(optimizer.lower(), list(OPTIMIZERS), n=1)
-        if close:
-            hint = f" Did you mean {close[0]!r}?"
+    choices, hint = _choice_hint(optimizer, OPTIMIZERS)
     raise ValueError(
         f"optimizer={optimizer!r} is not a known optimizer; choose one of {choices}, "
         f"or pass an instance such as Adam(lr=0.01).{hint}"

@@ -24,7 +24,6 @@ array([-2.,  0.])
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._choices import _choice_hint
 from .book import function_2
 
 __all__ = [
@@ -374,11 +374,6 @@ def get(name: str) -> TestFunction:
     """
     key = name.strip().lower() if isinstance(name, str) else None
     if key is None or key not in FUNCTIONS:
-        choices = ", ".join(FUNCTIONS)
-        hint = ""
-        if key is not None:
-            close = difflib.get_close_matches(key, list(FUNCTIONS), n=1)
-            if close:
-                hint = f" Did you mean {close[0]!r}?"
+        choices, hint = _choice_hint(name, FUNCTIONS)
         raise ValueError(f"no test function named {name!r}; choose one of {choices}.{hint}")
     return FUNCTIONS[key]
