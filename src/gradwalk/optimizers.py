@@ -166,7 +166,7 @@ class Momentum(Optimizer):
         param += v
 
 
-class Nesterov(Optimizer):
+class Nesterov(Momentum):
     """Nesterov's accelerated gradient, in the book's reformulation.
 
     ``v = momentum * v - lr * grad;
@@ -177,15 +177,6 @@ class Nesterov(Optimizer):
     """
 
     name = "nesterov"
-
-    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
-        super().__init__(lr)
-        self.momentum = _check_fraction(momentum, "momentum")
-        self.v: dict[Any, NDArray[Any]] = {}
-
-    @property
-    def hyperparameters(self) -> dict[str, float]:
-        return {"lr": self.lr, "momentum": self.momentum}
 
     def _update_one(self, key: Any, param: NDArray[Any], grad: NDArray[Any]) -> None:
         v = self.v.setdefault(key, np.zeros_like(param))
