@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import textwrap
@@ -399,6 +400,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 status = 0 if run_tour(out=None if args.no_figures else args.out) else 1
             else:
                 status = commands[args.command](args, out)
+    except BrokenPipeError:  # the reader stopped early (gradwalk ... | head): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (_UsageError, ExpressionError, ValueError, TypeError, OSError) as error:
         _report_warnings(caught, err)
         err(f"gradwalk {args.command}: error: {error}")
