@@ -84,3 +84,12 @@ def test_step_relu_identity() -> None:
     np.testing.assert_array_equal(relu(np.array([-2.0, 0.0, 3.0])), [0.0, 0.0, 3.0])
     x = np.array([1.0, 2.0])
     assert identity_function(x) is x
+
+
+def test_sigmoid_can_be_differentiated_by_the_complex_step() -> None:
+    from gradwalk import numerical_gradient
+
+    x = np.array([-3.0, -0.5, 0.0, 2.0])
+    s = 1 / (1 + np.exp(-x))
+    grad = numerical_gradient(lambda w: np.sum(sigmoid(w)), x, method="complex")
+    np.testing.assert_allclose(grad, s * (1 - s), rtol=1e-14)

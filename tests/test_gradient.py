@@ -408,3 +408,25 @@ def test_ignored_input_warning_still_fires_for_a_closure_over_a_copy_at_the_orig
     with pytest.warns(IgnoredInputWarning):
         numerical_gradient(lambda w: float(frozen[0, 0] * frozen[1, 1]), W)
     np.testing.assert_array_equal(W, np.zeros((2, 2)))
+
+
+def test_nfev_counts_every_call_of_f_including_the_ignored_input_checks() -> None:
+    calls = 0
+
+    def counted(w: Any) -> float:
+        nonlocal calls
+        calls += 1
+        return float(np.sum(w**2))
+
+    result = numerical_gradient(counted, np.array([3.0, 4.0]), full_output=True)
+    assert result.nfev == calls == 4
+    calls = 0
+    with pytest.warns(IgnoredInputWarning):  # f(x) and one joint move are evaluated too
+        result = numerical_gradient(lambda w: counted(w) * 0.0, np.zeros(2), full_output=True)
+    assert result.nfev == calls == 6, f"nfev={result.nfev} but f was called {calls} times"
+
+
+def test_gradient_results_compare_by_identity_not_by_arrays() -> None:
+    first = numerical_gradient(function_2, np.array([3.0, 4.0]), full_output=True)
+    second = numerical_gradient(function_2, np.array([3.0, 4.0]), full_output=True)
+    assert first == first and first != second  # no "truth value of an array" error
