@@ -41,7 +41,7 @@ __all__ = ["GradientResult", "numerical_diff", "numerical_gradient"]
 _QUOTED = 5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class GradientResult:
     """A numerical gradient with what it cost and how far it can be trusted.
 
@@ -238,6 +238,8 @@ def _run(
         vectorized = options is not None and options.vectorized
 
         def probe() -> Any:
+            nonlocal nfev
+            nfev += 1
             return _joint_probe(f, work, snapshot, in_place=in_place, vectorized=vectorized)
 
         _flag_ignored_input(values_seen, evaluate, shape, copies, probe)
