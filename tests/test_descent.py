@@ -260,6 +260,92 @@ def test_gradient_options_are_passed_on() -> None:
     )
 
 
+# --- what the diagnosis costs -------------------------------------------------------------
+
+
+def counting(f: Any) -> tuple[Any, list[int]]:
+    """f, and a list that grows by one at each call."""
+    calls: list[int] = []
+
+    def counted(x: np.ndarray) -> Any:
+        calls.append(1)
+        return f(x)
+
+    return counted, calls
+
+
+def test_nfev_counts_every_evaluation_of_f_the_diagnosis_included() -> None:
+    n, steps = 200, 3
+    f, calls = counting(lambda x: np.sum(x**2))
+    result = descend(f, np.ones(n), lr=1e-10, steps=steps)
+    assert result.nfev == len(calls), f"nfev={result.nfev}, but f was called {len(calls)} times"
+    # the run itself: f and a central-difference gradient (2n values) at each of its points
+    run = (steps + 1) * (1 + 2 * n)
+    assert "stable bound of about 1 " in result.message, result.message
+    assert run < result.nfev <= run + (steps + 1) * 2 * n, (
+        f"{result.nfev} evaluations: the diagnosis spent more gradients than the run's {steps + 1}"
+    )
+    assert f"({result.nfev} evaluations of f)" in str(result), str(result)
+    assert f"nfev={result.nfev}" in repr(result), repr(result)
+
+
+def test_nfev_with_an_analytic_gradient_counts_only_f() -> None:
+    f, calls = counting(function_2)
+    result = descend(f, start(), lr=0.1, steps=5, grad=lambda x: 2 * x)
+    assert result.nfev == len(calls) == 6, f"nfev={result.nfev}, f called {len(calls)} times"
+
+
+def test_the_bound_is_not_estimated_when_that_costs_more_than_the_run() -> None:
+    n = 50
+    f, calls = counting(lambda x: np.sum(x**2))
+    result = descend(f, np.ones(n), lr=1e-10, steps=1)
+    assert result.nfev == len(calls) == 2 * (1 + 2 * n), (
+        f"{len(calls)} evaluations: a one-step run should spend none on its diagnosis"
+    )
+    assert "not estimated" in result.message and "learning_rate_bound" in result.message, (
+        f"the message does not say the bound was skipped: {result.message}"
+    )
+    assert "stable bound of about" not in result.message, result.message
+
+
+def test_a_bound_that_does_not_settle_in_the_allowance_is_not_quoted() -> None:
+    curvature = np.ones(20)
+    curvature[:2] = [100.0, 99.9]  # close eigenvalues: power iteration needs a few rounds
+    grads: list[int] = []
+
+    def grad(x: np.ndarray) -> np.ndarray:
+        grads.append(1)
+        return curvature * x
+
+    steps = 3
+    result = descend(
+        lambda x: 0.5 * np.sum(curvature * x**2), np.ones(20), lr=1e-9, steps=steps, grad=grad
+    )
+    assert len(grads) <= 2 * (steps + 1), (
+        f"{len(grads)} gradients: the diagnosis spent more than the run's {steps + 1}"
+    )
+    assert "did not settle" in result.message and "stable bound of" not in result.message, (
+        f"an unsettled estimate was quoted or not explained: {result.message}"
+    )
+
+
+def test_the_diagnosis_never_spends_more_than_200_gradients() -> None:
+    # not a gradient field: its "Hessian" has complex eigenvalues, so the power iteration
+    # never settles and would run as long as it is allowed to
+    field = np.array([[1.0, 3.0], [-3.0, 0.0]])
+    grads: list[int] = []
+
+    def grad(x: np.ndarray) -> np.ndarray:
+        grads.append(1)
+        return np.asarray(field @ x)
+
+    steps = 500
+    result = descend(function_2, start(), lr=1e-12, steps=steps, grad=grad)
+    extra = len(grads) - (steps + 1)
+    assert 0 < extra <= 200, f"the diagnosis spent {extra} gradients"
+    assert "did not settle" in result.message, result.message
+
+
 # --- bad input -----------------------------------------------------------------------------
 
 
@@ -276,6 +362,9 @@ def test_bad_learning_rates_are_refused(lr: float) -> None:
         ({"lr": 0.1, "steps": 2.5}, TypeError, "steps"),
         ({"lr": 0.1, "optimizer": "adamw"}, ValueError, "'adamw'.*'sgd'.*'adam'"),
         ({"lr": 0.1, "gtol": -1.0}, ValueError, "gtol=-1.0"),
+        ({"lr": 0.1, "gtol": math.inf}, ValueError, "gtol=inf"),
+        ({"lr": 0.1, "gtol": "small"}, TypeError, "gtol must be a number.*'small'"),
+        ({"lr": 0.1, "steps": True}, TypeError, "steps must be a whole number.*True"),
         ({"lr": "0.1"}, TypeError, r"'0\.1'"),
         ({}, TypeError, "lr="),
         ({"lr": 0.2, "optimizer": Momentum(lr=0.1)}, ValueError, "lr=0.2"),
@@ -359,6 +448,14 @@ def test_bound_refuses_bad_settings() -> None:
         learning_rate_bound(function_2, start(), iterations=0)
     with pytest.raises(ValueError, match="rtol=-1"):
         learning_rate_bound(function_2, start(), rtol=-1)
+    with pytest.raises(ValueError, match="rtol=inf"):
+        learning_rate_bound(function_2, start(), rtol=math.inf)
+    with pytest.raises(ValueError, match="rtol=nan"):
+        learning_rate_bound(function_2, start(), rtol=math.nan)
+    with pytest.raises(TypeError, match=r"rtol must be a positive number.*'tiny'"):
+        learning_rate_bound(function_2, start(), rtol="tiny")
+    with pytest.raises(TypeError, match=r"iterations must be a whole number.*2\.5"):
+        learning_rate_bound(function_2, start(), iterations=2.5)
 
 
 def test_a_run_that_freezes_at_a_minimum_to_float_precision_is_converged() -> None:

@@ -350,7 +350,9 @@ def test_f_that_modifies_its_copy_is_detected(name: str) -> None:
     assert np.array_equal(x, [1.0, 2.0, 3.0]), "x itself must never change"
 
 
-def test_ctrl_c_shuts_the_pool_down_and_leaves_x_untouched() -> None:
+def test_ctrl_c_shuts_the_pool_down_and_leaves_x_untouched(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
     x = np.linspace(0.0, 1.0, 8)
     before = x.copy()
     main = threading.main_thread().ident
@@ -364,6 +366,9 @@ def test_ctrl_c_shuts_the_pool_down_and_leaves_x_untouched() -> None:
         timer.cancel()
     assert multiprocessing.active_children() == [], "Ctrl-C left worker processes running"
     assert np.array_equal(x, before), "x was modified"
+    printed = capfd.readouterr()
+    assert printed.err == "", f"stopping the pool printed to stderr:\n{printed.err}"
+    assert printed.out == "", f"stopping the pool printed to stdout:\n{printed.out}"
 
 
 @pytest.mark.parametrize("name", ["vectorized", "threads", "map-like", "workers=2", "progress"])

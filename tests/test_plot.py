@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,24 @@ def test_gradient_field_warns_once_where_f_is_not_finite() -> None:
     hidden = np.broadcast_to(arrows.Umask, arrows.U.shape)  # quiver keeps nan as a mask
     assert np.all(hidden[x + 0.125 <= 0]), "no arrow where log is undefined"
     assert not np.any(hidden[x + 0.125 > 0]), "an arrow wherever log is defined"
+
+
+def test_gradient_field_warnings_are_shown_once_per_kind_at_the_callers_line() -> None:
+    def f(x: np.ndarray) -> float:
+        return float(np.log(x[0] + 0.125))  # numpy warns too where x0 + 0.125 < 0
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plot_gradient_field(f, grid=(np.linspace(-1, 1, 5), np.linspace(-1, 1, 5)))
+    kinds = [record.category for record in caught]
+    assert sorted(kind.__name__ for kind in kinds) == ["NonFiniteWarning", "RuntimeWarning"], (
+        f"expected one NonFiniteWarning and one RuntimeWarning, got {kinds}"
+    )
+    for record in caught:
+        assert "grid points" in str(record.message), f"no count in: {record.message}"
+        assert record.filename == __file__, (
+            f"{record.category.__name__} points at {record.filename}, not the caller's line"
+        )
 
 
 def test_drawing_into_given_axes_returns_their_figure() -> None:

@@ -509,12 +509,23 @@ class _Strategy:
         return [future.result() for future in futures]
 
     def _abort(self) -> None:
-        """Stop our own pool at once (f raised, or the user pressed Ctrl-C)."""
-        if self.pool is not None:
-            for process in list((getattr(self.pool, "_processes", None) or {}).values()):
+        """Stop our own pool at once (f raised, or the user pressed Ctrl-C).
+
+        The pool is told to shut down and drop the queued tasks *before* its workers are
+        killed: killed first, the pool would see them die, call the pool broken and try
+        to fail tasks that were already cancelled, which prints a stray traceback.
+        """
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            processes = list((getattr(pool, "_processes", None) or {}).values())
+            manager = getattr(pool, "_executor_manager_thread", None)
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
                 process.terminate()
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+            if manager is not None:
+                manager.join()
+            for process in processes:
+                process.join()
         self.close()
 
     def close(self) -> None:

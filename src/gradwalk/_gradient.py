@@ -18,6 +18,7 @@ from ._evaluate import (
     Evaluator,
     InputModifiedError,
     Workers,
+    _changed_elements,
     _check_options,
     _evaluate_in_place,
     _flat_view,
@@ -217,9 +218,8 @@ def _run(
                 raise
             changed = np.array([error.flat_index], dtype=np.intp)
             raise InputModifiedError(_modified_message(shape, changed), error.flat_index) from None
-        if not np.array_equal(work, snapshot, equal_nan=True):
-            same = (work == snapshot) | (np.isnan(work) & np.isnan(snapshot))
-            changed = np.flatnonzero(~same)
+        changed = _changed_elements(work, snapshot)
+        if changed.size:
             raise InputModifiedError(_modified_message(shape, changed), int(changed[0]))
     finally:
         if is_callers:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 __all__ = [
@@ -47,3 +48,21 @@ def _user_stacklevel() -> int:
 def _warn(message: str, category: type[GradwalkWarning]) -> None:
     """Emit ``message`` attributed to the user's line that called into gradwalk."""
     warnings.warn(message, category, stacklevel=_user_stacklevel())
+
+
+def _reemit_first(
+    caught: Sequence[warnings.WarningMessage], describe: Callable[[int, int, str], str]
+) -> None:
+    """Re-emit the first caught warning of each category once, saying how often it came.
+
+    ``describe(first, count, message)`` words it: ``first`` is the position in ``caught``
+    of the category's first warning, ``count`` how many warnings of that category were
+    caught, ``message`` the first one's text.
+    """
+    first: dict[type[Warning], tuple[int, int]] = {}
+    for position, record in enumerate(caught):
+        index, count = first.get(record.category, (position, 0))
+        first[record.category] = (index, count + 1)
+    for category, (index, count) in first.items():
+        text = describe(index, count, str(caught[index].message))
+        warnings.warn(text, category, stacklevel=_user_stacklevel())

@@ -26,7 +26,6 @@ True
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +45,7 @@ from ._gradient import (
 )
 from ._plan import COMPLEX_METHODS, ROUNDING_ULPS
 from ._steps import representable_step, step_sizes
+from ._validate import _check_count, _check_tolerance
 
 __all__ = [
     "ElementCheck",
@@ -864,29 +864,6 @@ class _Repeated:
 
 
 # --- the check ---------------------------------------------------------------------
-
-
-def _check_tolerance(value: object, name: str) -> float | None:
-    """rtol/atol: None (the default) or a number >= 0."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number >= 0 or None, got {value!r}.")
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {name}={value!r}.")
-    return float(value)
-
-
-def _check_count(value: object, name: str, *, least: int, none_ok: bool = False) -> int | None:
-    """k, diagnose and seed: whole numbers (diagnose and seed may be None)."""
-    if value is None and none_ok:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        extra = " or None" if none_ok else ""
-        raise TypeError(f"{name} must be a whole number >= {least}{extra}, got {value!r}.")
-    if value < least:
-        raise ValueError(f"{name} must be >= {least}, got {name}={value!r}.")
-    return int(value)
 
 
 def _analytic_array(

@@ -28,7 +28,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._evaluate import _real_value
 from ._gradient import _working_array, numerical_gradient
-from ._warnings import GradwalkWarning, NonFiniteWarning, PrecisionWarning, _warn
+from ._validate import _check_count, _check_positive, _check_tolerance
+from ._warnings import NonFiniteWarning, PrecisionWarning, _reemit_first, _warn
 from .optimizers import SGD, Optimizer, _optimizer_for
 from .optimizers import _check_learning_rate as _check_learning_rate
 
@@ -38,29 +39,14 @@ Status = Literal["converged", "max_steps", "diverged", "stalled", "stopped"]
 Gradient = Callable[[NDArray[np.floating]], NDArray[np.floating]]
 
 
-def _check_step_count(steps: object, name: str) -> int:
-    """A count of steps must be an integer >= 0."""
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral):
-        raise TypeError(f"{name} must be a whole number >= 0, got {steps!r}.")
-    if steps < 0:
-        raise ValueError(f"{name} must be >= 0, got {name}={steps!r}.")
-    return int(steps)
-
-
-def _reemit_once(caught: list[warnings.WarningMessage], steps: list[int]) -> None:
+def _reemit_once(caught: Sequence[warnings.WarningMessage], steps: Sequence[int]) -> None:
     """Re-emit the first warning of each category seen during a run, with how often."""
-    first: dict[type[Warning], tuple[warnings.WarningMessage, int, int]] = {}
-    for record, step in zip(caught, steps, strict=True):
-        seen = first.get(record.category)
-        first[record.category] = (record, step, 1) if seen is None else (*seen[:2], seen[2] + 1)
-    for category, (record, step, count) in first.items():
-        message = f"at step {step}: {record.message}"
-        if count > 1:
-            message += f" (warned at {count} steps in all; shown once)"
-        if issubclass(category, GradwalkWarning):
-            _warn(message, category)
-        else:
-            warnings.warn(message, category, stacklevel=3)
+
+    def describe(first: int, count: int, message: str) -> str:
+        shown = f" (warned at {count} steps in all; shown once)" if count > 1 else ""
+        return f"at step {steps[first]}: {message}{shown}"
+
+    _reemit_first(caught, describe)
 
 
 def gradient_descent(
@@ -93,7 +79,7 @@ def gradient_descent(
         The last point.
     """
     rate = _check_learning_rate(lr)
-    count = _check_step_count(step_num, "step_num")
+    count = _check_count(step_num, "step_num")
     x, is_callers = _working_array(init_x)
     if is_callers:
         x = x.copy()
@@ -124,8 +110,10 @@ _BOUNCES = 0.25
 _STILL_STEEP = 1e-3
 #: Step of the finite-difference Hessian-vector product, relative to max(1, max |x|).
 _HVP_STEP = 1e-3
-#: Power iterations spent on the learning-rate bound inside a diagnosis.
+#: Most power iterations per pass spent on the learning-rate bound inside a diagnosis.
 _DIAGNOSIS_ITERATIONS = 50
+#: Most gradients a diagnosis spends on that bound (two passes of two gradients per iteration).
+_DIAGNOSIS_GRADIENTS = 4 * _DIAGNOSIS_ITERATIONS
 
 
 @dataclass(frozen=True, eq=False)
@@ -153,6 +141,9 @@ class DescentResult:
         Number of updates made.
     optimizer : str
         The optimizer and its settings, e.g. ``"SGD(lr=0.1)"``.
+    nfev : int
+        Evaluations of f in all, those of the numerical gradient and of the end-of-run
+        diagnosis included (an analytic ``grad`` is not counted).
     """
 
     x: NDArray[np.floating]
@@ -163,6 +154,7 @@ class DescentResult:
     message: str
     steps_taken: int
     optimizer: str
+    nfev: int
 
     @property
     def value(self) -> float:
@@ -174,7 +166,7 @@ class DescentResult:
             x = np.array2string(self.x, separator=", ", prefix="              x=")
         return (
             f"DescentResult(status={self.status!r}, steps_taken={self.steps_taken}, "
-            f"optimizer={self.optimizer},\n"
+            f"optimizer={self.optimizer}, nfev={self.nfev},\n"
             f"              x={x}, value={self.value:.6g},\n"
             f"              message={self.message!r})"
         )
@@ -183,27 +175,9 @@ class DescentResult:
         with np.printoptions(precision=8, threshold=20, edgeitems=3):
             x = np.array2string(self.x, separator=", ")
         return (
-            f"{self.status} after {_steps(self.steps_taken)} of {self.optimizer}: "
-            f"f = {self.value:.6g} at x = {x}\n{self.message}"
+            f"{self.status} after {_steps(self.steps_taken)} of {self.optimizer} "
+            f"({self.nfev} evaluations of f): f = {self.value:.6g} at x = {x}\n{self.message}"
         )
-
-
-def _check_gtol(gtol: object) -> float | None:
-    """gtol is None or a number >= 0."""
-    if gtol is None:
-        return None
-    if isinstance(gtol, bool) or not isinstance(gtol, numbers.Real):
-        raise TypeError(f"gtol must be a number >= 0 or None, got {gtol!r}.")
-    if not float(gtol) >= 0:
-        raise ValueError(f"gtol must be a number >= 0, got gtol={gtol!r}; for example 1e-6.")
-    return float(gtol)
-
-
-def _check_rtol(rtol: object) -> float:
-    """rtol is a number > 0."""
-    if isinstance(rtol, bool) or not isinstance(rtol, numbers.Real) or not float(rtol) > 0:
-        raise ValueError(f"rtol must be a number > 0, got rtol={rtol!r}; for example 1e-6.")
-    return float(rtol)
 
 
 def _check_callable(value: object, name: str, expected: str) -> None:
@@ -212,13 +186,25 @@ def _check_callable(value: object, name: str, expected: str) -> None:
         raise TypeError(f"{name} must be a callable {expected}, got {value!r}.")
 
 
+@dataclass
+class _Counts:
+    """Evaluations spent so far: of f, and of the gradient (numerical or analytic)."""
+
+    nfev: int = 0
+    gradients: int = 0
+
+
 def _gradient_of(
     f: Callable[[Any], object],
     grad: Callable[[Any], object] | None,
     shape: tuple[int, ...],
     options: dict[str, Any],
+    counts: _Counts,
 ) -> Gradient:
-    """The gradient to descend with: ``grad`` (checked) or the numerical gradient of f."""
+    """The gradient to descend with: ``grad`` (checked) or the numerical gradient of f.
+
+    Every call is added to ``counts``.
+    """
     if grad is None:
         if "full_output" in options:
             raise TypeError(
@@ -227,8 +213,10 @@ def _gradient_of(
             )
 
         def numerical(x: NDArray[np.floating]) -> NDArray[np.floating]:
-            result: NDArray[np.floating] = numerical_gradient(f, x, **options)
-            return result
+            counts.gradients += 1
+            result = numerical_gradient(f, x, full_output=True, **options)
+            counts.nfev += result.nfev
+            return result.grad
 
         return numerical
     _check_callable(grad, "grad", "returning the gradient of f at x")
@@ -239,6 +227,7 @@ def _gradient_of(
         )
 
     def analytic(x: NDArray[np.floating]) -> NDArray[np.floating]:
+        counts.gradients += 1
         value = np.asarray(grad(x))
         if value.shape != shape:
             raise ValueError(
@@ -261,14 +250,20 @@ def _fixed_h(options: dict[str, Any]) -> float | None:
 
 
 def _largest_eigenvalue(
-    gradient: Gradient, x: NDArray[np.floating], iterations: int, rtol: float
+    gradient: Gradient,
+    x: NDArray[np.floating],
+    iterations: int,
+    rtol: float,
+    total: int | None = None,
 ) -> tuple[float, bool]:
     """The largest Hessian eigenvalue at x, by power iteration, and whether it settled.
 
     Hessian-vector products are central differences of the gradient along the current
     vector, so each iteration costs two gradients, whatever the size of x. A first pass
     finds the spectral radius ρ; when its eigenvalue is not +ρ (a saddle or a maximum),
-    a second pass on H + ρI finds the largest eigenvalue.
+    a second pass on H + ρI finds the largest eigenvalue. Each pass makes at most
+    ``iterations`` iterations, and both together at most ``total`` (default: no limit
+    beyond the passes' own).
     """
     point = x.astype(np.float64).reshape(-1)
     shape = x.shape
@@ -288,29 +283,36 @@ def _largest_eigenvalue(
     start = np.random.default_rng(0).standard_normal(point.size)
     start /= np.linalg.norm(start)
 
-    def power(shift: float) -> tuple[float, float, bool]:
+    def power(shift: float, limit: int) -> tuple[float, float, bool, int]:
+        """The Rayleigh quotient, the last |Hv|, whether it settled, iterations made."""
         v = start
         estimate, size = math.nan, 0.0
-        for _ in range(iterations):
+        for made in range(1, limit + 1):
             w = hvp(v) + shift * v
             quotient = float(v @ w)
             size = float(np.linalg.norm(w))
             if size == 0.0:
-                return 0.0, 0.0, True
+                return 0.0, 0.0, True, made
             v = w / size
             # relative to the spectral radius in the shifted pass, where μ - ρ may be 0
             if abs(quotient - estimate) <= rtol * max(abs(quotient), shift):
-                return quotient, size, True
+                return quotient, size, True, made
             estimate = quotient
-        return estimate, size, False
+        return estimate, size, False, limit
 
     if point.size == 0:
         return 0.0, True
-    top, radius, settled = power(0.0)
+    left = 2 * iterations if total is None else total
+    top, radius, settled, made = power(0.0, min(iterations, left))
     if settled and top > 0 and top >= (1 - 1e-3) * radius:
         return top, True
-    shifted, _, settled = power(radius)
+    shifted, _, settled, _ = power(radius, min(iterations, left - made))
     return shifted - radius, settled
+
+
+def _stable_rate(largest: float) -> float:
+    """The largest stable learning rate of plain descent, 2 / λmax (inf when λmax <= 0)."""
+    return 2.0 / largest if largest > 0 else math.inf
 
 
 def learning_rate_bound(
@@ -357,13 +359,11 @@ def learning_rate_bound(
     1.0
     """
     _check_callable(f, "f", "taking an array")
-    count = _check_step_count(iterations, "iterations")
-    if count < 1:
-        raise ValueError(f"iterations must be >= 1, got iterations={iterations!r}.")
-    tolerance = _check_rtol(rtol)
+    count = _check_count(iterations, "iterations", least=1)
+    tolerance = _check_positive(rtol, "rtol", " For example 1e-6.")
     point, _ = _working_array(x)
     point = point.copy()
-    gradient = _gradient_of(f, grad, point.shape, dict(gradient_options))
+    gradient = _gradient_of(f, grad, point.shape, dict(gradient_options), _Counts())
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         largest, settled = _largest_eigenvalue(gradient, point, count, tolerance)
@@ -375,7 +375,7 @@ def learning_rate_bound(
             "iterations= for a closer estimate.",
             PrecisionWarning,
         )
-    return 2.0 / largest if largest > 0 else math.inf
+    return _stable_rate(largest)
 
 
 @dataclass
@@ -383,6 +383,7 @@ class _Run:
     """What the descent loop recorded, for the diagnosis."""
 
     gradient: Gradient
+    counts: _Counts
     optimizer: Optimizer
     steps: int
     gtol: float | None
@@ -405,23 +406,48 @@ def _number(value: float) -> str:
     return f"{value:.3g}"
 
 
-def _bound_at(run: _Run, point: NDArray[np.floating]) -> float | None:
-    """The stable learning rate at a point, or None when it cannot be estimated."""
+def _bound_at(run: _Run, point: NDArray[np.floating]) -> tuple[float | None, str]:
+    """The stable learning rate of plain SGD at a point, or None and why it is not quoted.
+
+    The estimate spends at most as many gradients as the run itself did (and at most
+    ``_DIAGNOSIS_GRADIENTS``); it is skipped when that is too few for two power
+    iterations, and not quoted when it did not settle within them. The reason is ""
+    when there is nothing to tell (not plain SGD, no positive curvature, f failed).
+    """
+    if not isinstance(run.optimizer, SGD):
+        return None, ""
+    spent = run.counts.gradients
+    budget = min(_DIAGNOSIS_GRADIENTS, spent)
+    if budget < 4:  # two iterations of two gradients: the fewest that can settle
+        return None, (
+            f" (the stable learning rate was not estimated: that takes at least 4 "
+            f"gradients, more than the run's own {spent}; learning_rate_bound gives it)"
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            largest, _ = _largest_eigenvalue(run.gradient, point, _DIAGNOSIS_ITERATIONS, 1e-4)
+            largest, settled = _largest_eigenvalue(
+                run.gradient, point, _DIAGNOSIS_ITERATIONS, 1e-4, total=budget // 2
+            )
     except Exception:  # a diagnosis must never turn a finished run into an error
-        return None
-    return 2.0 / largest if largest > 0 and math.isfinite(largest) else None
+        return None, ""
+    if not settled:
+        return None, (
+            f" (the stable learning rate was not estimated: it did not settle within the "
+            f"{run.counts.gradients - spent} more gradients a diagnosis may spend after a run "
+            f"of {spent}; learning_rate_bound gives it)"
+        )
+    bound = _stable_rate(largest)
+    return (bound, "") if math.isfinite(bound) and bound > 0 else (None, "")
 
 
 def _lr_advice(run: _Run, *, stuck: bool = False) -> str:
     """What the learning rate has to do with it (``stuck``: f barely changed)."""
     lr = run.optimizer.lr
-    bound = _bound_at(run, run.path[0]) if isinstance(run.optimizer, SGD) else None
+    bound, why_not = _bound_at(run, run.path[0])
     if bound is None:
-        return "a larger learning rate may help" if stuck else "try a smaller learning rate"
+        advice = "a larger learning rate may help" if stuck else "try a smaller learning rate"
+        return advice + why_not
     where = f"the stable bound of about {bound:.2g} here (2/λmax at the start)"
     if stuck and lr < _FAR_BELOW * bound:
         return f"lr = {lr:g} is far below {where}; try lr = {bound / 2:.2g}"
@@ -451,14 +477,16 @@ def _bouncing(run: _Run) -> str | None:
     if not stale and rises <= _BOUNCES * quarter:
         return None
     lr = run.optimizer.lr
-    bound = _bound_at(run, run.path[best]) if isinstance(run.optimizer, SGD) else None
+    bound, why_not = _bound_at(run, run.path[best])
     if bound is not None and lr > bound:
         advice = (
             f"lr = {lr:g} is above the stable bound of about {bound:.2g} where f was lowest "
             "(2/λmax there), so x bounces across the valley instead of settling"
         )
     else:
-        advice = "x bounces around instead of settling; a smaller learning rate settles closer"
+        advice = (
+            "x bounces around instead of settling; a smaller learning rate settles closer" + why_not
+        )
     if stale:
         return f"but it was lowest ({_number(values[best])}) at step {best}, not since: {advice}"
     return f"but it rose again at {rises} of the last {quarter} steps: {advice}"
@@ -655,9 +683,15 @@ def descend(
     ``gtol``, when f or the gradient stops being finite, when x stops moving, or when
     ``callback`` returns True. Warnings of the numerical gradient (x ± h rounding back
     to x, inf or nan values) become part of the result's message when they explain the
-    outcome; any other warning is shown once, not once per step. When plain SGD diverges,
-    stalls or barely moves, the message quotes the stable learning rate, which costs up
-    to 200 more gradients (see :func:`learning_rate_bound`).
+    outcome; any other warning is shown once, not once per step.
+
+    When plain SGD diverges, climbs, barely moves or bounces, the message quotes the stable
+    learning rate 2/λmax (see :func:`learning_rate_bound`). Estimating it spends extra
+    gradients after the run: at most as many as the run itself computed, and never more
+    than 200, so at worst it about doubles the evaluations of f. When that allowance
+    is too small for the estimate to settle, the message says the bound was not estimated
+    instead of quoting a guess. The result's ``nfev`` counts every evaluation of f,
+    the diagnosis's included.
 
     Parameters
     ----------
@@ -697,19 +731,23 @@ def descend(
     ('diverged', 10)
     >>> result.x
     array([-2.58983747e+13, -1.29524862e+12])
+    >>> result.nfev  # f and 4 more for the gradient at each of 11 points, 16 to diagnose
+    71
     """
     _check_callable(f, "f", "taking an array")
     update = _optimizer_for(optimizer, lr)
-    count = _check_step_count(steps, "steps")
-    tolerance = _check_gtol(gtol)
+    count = _check_count(steps, "steps")
+    tolerance = _check_tolerance(gtol, "gtol", " For example 1e-6.")
     if callback is not None:
         _check_callable(callback, "callback", "(step, x, value, grad) -> bool")
     x, is_callers = _working_array(x0)
     if is_callers:
         x = x.copy()
     options = dict(gradient_options)
+    counts = _Counts()
     run = _Run(
-        gradient=_gradient_of(f, grad, x.shape, options),
+        gradient=_gradient_of(f, grad, x.shape, options, counts),
+        counts=counts,
         optimizer=update,
         steps=count,
         gtol=tolerance,
@@ -726,6 +764,7 @@ def descend(
         for step in range(count + 1):
             before = len(caught)
             value = _real_value(f(x))
+            counts.nfev += 1
             finite = bool(np.isfinite(value))
             g = run.gradient(x) if finite else None
             warning_steps.extend([step] * (len(caught) - before))
@@ -771,4 +810,5 @@ def descend(
         message=message,
         steps_taken=len(run.path) - 1,
         optimizer=repr(update),
+        nfev=counts.nfev,
     )

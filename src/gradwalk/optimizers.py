@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._choices import _choice_hint
+from ._validate import _check_positive
 
 __all__ = [
     "OPTIMIZERS",
@@ -46,13 +47,7 @@ _EPSILON = 1e-7
 
 def _check_learning_rate(lr: object) -> float:
     """lr must be a finite positive number."""
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
-        raise TypeError(f"lr must be a positive number, got {lr!r} ({type(lr).__name__}).")
-    if not math.isfinite(lr) or lr <= 0:
-        raise ValueError(
-            f"lr must be a finite number > 0, got lr={lr!r}. The book's examples use 0.01 and 0.1."
-        )
-    return float(lr)
+    return _check_positive(lr, "lr", " The book's examples use 0.01 and 0.1.")
 
 
 def _check_fraction(value: object, name: str) -> float:

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from numpy.typing import ArrayLike, NDArray
 
 from ._gradient import numerical_gradient
-from ._warnings import GradwalkWarning, _warn
+from ._warnings import _reemit_first
 
 __all__ = ["plot_descent", "plot_gradient_field", "plot_learning_rates"]
 
@@ -96,20 +96,6 @@ def _values_on(f: Callable[[Any], object], points: NDArray[np.float64]) -> NDArr
     return np.array(single, dtype=np.float64).reshape(shape)
 
 
-def _summarize(caught: list[warnings.WarningMessage], total: int) -> None:
-    """Re-emit the first warning of each category seen on a grid, with how often."""
-    first: dict[type[Warning], tuple[str, int]] = {}
-    for record in caught:
-        message, count = first.get(record.category, (str(record.message), 0))
-        first[record.category] = (message, count + 1)
-    for category, (message, count) in first.items():
-        text = f"at {count} of {total} grid points: {message}"
-        if issubclass(category, GradwalkWarning):
-            _warn(text, category)
-        else:
-            warnings.warn(text, category, stacklevel=3)
-
-
 def _field(
     f: Callable[[Any], object],
     gradient: Callable[[Any], Any] | None,
@@ -121,7 +107,9 @@ def _field(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         grads = [numerical_gradient(f, point.copy()) for point in points]
-    _summarize(caught, len(points))
+    _reemit_first(
+        caught, lambda _, count, message: f"at {count} of {len(points)} grid points: {message}"
+    )
     return np.array(grads, dtype=np.float64)
 
 
