@@ -288,7 +288,7 @@ def _run_descend(args: argparse.Namespace, out: Callable[[str], object]) -> int:
     out(f"start     {_shown(start)}, at most {steps} steps of {result.optimizer}")
     out(f"x         {_shown(result.x)}")
     out(f"f at x    {float(np.asarray(result.values)[-1]):.12g}")
-    out(f"steps     {result.steps_taken} taken")
+    out(f"steps     {result.steps_taken} taken, {result.nfev} evaluations of f")
     out(f"status    {result.status}")
     out(textwrap.fill(f"message   {result.message}", width=88, subsequent_indent="          "))
     if args.plot is not None:
