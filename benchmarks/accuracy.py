@@ -3,14 +3,16 @@
 A battery of smooth functions with analytic gradients, each evaluated at random points
 of magnitude 1e-3, 1 and 1e3. For every tool and setting the table reports the median and
 worst relative error per element, the evaluations of f per coordinate, and the wall time
-of one gradient; a second table times one gradient at n = 100.
+of one gradient. A second table does the same for functions that vary on a small scale
+s (1e-3, 1e-2) at points of magnitude s, where a step relative to max(1, |x|) starts far
+too large; a third times one gradient at n = 100.
 
 Run by hand (needs the ``bench`` extra: scipy and numdifftools)::
 
     python benchmarks/accuracy.py
 
-The battery (:data:`BATTERY`, :func:`points`) is also what the test of the honesty of
-gradwalk's error estimates uses.
+The batteries (:data:`BATTERY`, :func:`feature_battery`, :func:`points`) are also what
+the tests of the honesty of gradwalk's error estimates use.
 """
 
 from __future__ import annotations
@@ -143,6 +145,62 @@ def battery_points(
                     yield case, x
 
 
+#: Feature scales s of the second battery, whose functions vary on the scale s.
+FEATURE_SCALES = (1e-3, 1e-2)
+
+
+def feature_battery(s: float) -> tuple[Case, ...]:
+    """Smooth functions that vary on the scale s (analytic: they accept complex x too).
+
+    At |x| ~ s, far below 1, a step relative to max(1, |x|) starts at many times s: the
+    first levels of an extrapolation ladder are far from the asymptotic regime.
+    """
+    return (
+        Case(
+            "log(x^2+s^2)",
+            lambda x: np.sum(np.log(x**2 + s**2)),
+            lambda x: 2 * x / (x**2 + s**2),
+            (s,),
+        ),
+        Case(
+            "x tanh(x/s)",
+            lambda x: np.sum(x * np.tanh(x / s)),
+            lambda x: np.tanh(x / s) + x / s / np.cosh(x / s) ** 2,
+            (s,),
+        ),
+        Case(
+            "1/(x^2+s^2)",
+            lambda x: np.sum(1 / (x**2 + s**2)),
+            lambda x: -2 * x / (x**2 + s**2) ** 2,
+            (s,),
+        ),
+        Case("sin(x/s)", lambda x: np.sum(np.sin(x / s)), lambda x: np.cos(x / s) / s, (s,)),
+        Case("exp(x/s)", lambda x: np.sum(np.exp(x / s)), lambda x: np.exp(x / s) / s, (s,)),
+        Case(
+            "sqrt(x^2+s^2)",
+            lambda x: np.sum(np.sqrt(x**2 + s**2)),
+            lambda x: x / np.sqrt(x**2 + s**2),
+            (s,),
+        ),
+        Case(
+            "arctan(x/s)",
+            lambda x: np.sum(np.arctan(x / s)),
+            lambda x: 1 / (s * (1 + (x / s) ** 2)),
+            (s,),
+        ),
+    )
+
+
+def feature_points(
+    n: int, count: int, scales: tuple[float, ...] = FEATURE_SCALES, seed: int = 0
+) -> Iterator[tuple[Case, Array]]:
+    """Every case of :func:`feature_battery` at ``count`` random points of magnitude s."""
+    for s in scales:
+        for case in feature_battery(s):
+            for x in points(s, n, count, seed):
+                yield case, x
+
+
 # --- the tools ---------------------------------------------------------------------------
 
 
@@ -249,12 +307,16 @@ class Row:
     seconds: float
 
 
-def measure(name: str, scale: float, n: int, count: int) -> Row:
-    """Run one tool on the whole battery at one scale."""
+#: A battery: (n, count, scales) -> its cases, each at random points.
+Battery = Callable[..., Iterator[tuple[Case, Array]]]
+
+
+def measure(name: str, scale: float, n: int, count: int, battery: Battery = battery_points) -> Row:
+    """Run one tool on a whole battery at one scale."""
     tool = TOOLS[name]()
     errors, honest, seconds = [], [], []
     points, coordinates = 0, 0
-    for case, x in battery_points(n, count, scales=(scale,)):
+    for case, x in battery(n, count, scales=(scale,)):
         f = Counted(case.f)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -336,6 +398,26 @@ def main() -> None:
             honest = "—" if row.honest is None else f"{row.honest:.1%}"
             print(
                 f"| {name} | {scale:g} | {row.median:.1e} | {row.worst:.1e} | {honest} "
+                f"| {row.per_coordinate:.1f} | {row.seconds * 1e3:.2f} |"
+            )
+    print()
+    names = ", ".join(case.name for case in feature_battery(1.0))
+    print(
+        f"Functions varying on a small scale s ({names}), at points of magnitude s, "
+        f"n = {args.n}, {args.points} random points each:"
+    )
+    print()
+    print(
+        "| tool | s | median rel. error | worst rel. error | error estimate honest "
+        "| f evals / coordinate | ms / gradient |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for name in TOOLS:
+        for s in FEATURE_SCALES:
+            row = measure(name, s, args.n, args.points, feature_points)
+            honest = "—" if row.honest is None else f"{row.honest:.1%}"
+            print(
+                f"| {name} | {s:g} | {row.median:.1e} | {row.worst:.1e} | {honest} "
                 f"| {row.per_coordinate:.1f} | {row.seconds * 1e3:.2f} |"
             )
     print()

@@ -16,10 +16,12 @@ from gradwalk._plan import (
     PLANS,
     RICHARDSON_LEVELS,
     UNPERTURBED,
+    _asymptotic,
     _Estimate,
     _plan_for,
     _Points,
     _richardson_weights,
+    _shrinking,
 )
 
 
@@ -125,6 +127,47 @@ def test_richardson_keeps_going_when_the_first_step_is_far_too_large() -> None:
     estimate, _batches = drive("richardson", lambda x: np.sum(np.sin(20 * x)), X, 1.0)
     true_error = np.abs(estimate.grad - 20 * np.cos(20 * X))
     assert np.all(true_error <= estimate.error), "estimate dishonest after a bad first step"
+
+
+def test_shrinking_differences_are_told_from_pre_asymptotic_ones() -> None:
+    # Columns: D_0, D_1, D_2 of six elements, built from chosen differences d_1, d_2.
+    d1 = np.array([4.0, 16.0, 1.0, -4.0, 100.0, 1e-15])
+    d2 = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1e-15])
+    column = np.stack([np.zeros(6), d1, d1 + d2])
+    noise = np.full((3, 6), 1e-14)
+    got = _shrinking(column, noise).tolist()
+    assert got[:2] == [True, True], "shrinking by 4 (h²) or 16 (h⁴) is asymptotic"
+    assert got[2:5] == [False, False, False], "not shrinking, flipping sign or collapsing is not"
+    assert got[5], "differences at rounding level count as asymptotic"
+    assert _shrinking(column[:2], noise[:2]).tolist() == [False] * 5 + [True], (
+        "with two levels only differences at rounding level can be judged"
+    )
+
+
+def test_asymptotic_looks_at_the_levels_around_the_best_one() -> None:
+    shrinking = np.array([False, False, True, True, False, True, True, True, False])[:, None]
+    shrinking = np.repeat(shrinking, 3, axis=1)
+    best = np.array([3, 4, 6])
+    last = np.array([8, 8, 8])
+    assert _asymptotic(shrinking, best, last).tolist() == [False, False, True], (
+        "best level 3 needs levels 2-4 (4 fails), 4 needs 3-5, 6 needs 5-7"
+    )
+    assert _asymptotic(shrinking, np.array([6, 6, 6]), np.array([5, 6, 7])).all(), (
+        "levels not yet evaluated are not needed"
+    )
+
+
+def test_richardson_goes_below_steps_too_large_for_f_and_restarts_there() -> None:
+    # log(x² + s²) at x ~ s = 1e-3: the first step is 0.06, sixty times s. The early
+    # levels are useless; extrapolating over them gives 1007 instead of 997.6.
+    s, x = 1e-3, np.array([1.0723e-3, -0.4e-3, 2.5e-3])
+    true = 2 * x / (x**2 + s**2)
+    estimate, batches = drive("richardson", lambda w: np.sum(np.log(w**2 + s**2)), x, "auto")
+    assert 8 < len(batches) < RICHARDSON_LEVELS, f"{len(batches)} levels"
+    relative = np.abs(estimate.grad - true) / np.abs(true)
+    assert np.all(relative < 1e-11), f"relative errors {relative}"
+    assert np.all(np.abs(estimate.grad - true) <= estimate.error), "error estimate too small"
+    assert np.all(estimate.step < s / 10), f"estimates kept at steps {estimate.step}"
 
 
 def test_complex_plan_asks_for_x_plus_ih_once_per_element() -> None:

@@ -82,6 +82,59 @@ def test_richardson_error_estimates_are_honest_on_the_battery() -> None:
     assert per_coordinate <= 10, f"{per_coordinate:.2f} evaluations per coordinate"
 
 
+@pytest.mark.parametrize("s", bench.FEATURE_SCALES)
+def test_richardson_is_honest_for_functions_varying_on_a_small_scale(s: float) -> None:
+    # At |x| ~ s the first step, eps**(1/13) * max(1, |x|) ~ 0.06, is many times s: the
+    # early levels of the ladder are far from asymptotic and may agree by chance.
+    errors, honest, nfev, coordinates = [], [], 0, 0
+    for case, x in bench.feature_points(n=5, count=6, scales=(s,), seed=3):
+        result = numerical_gradient(case.f, x, "auto", method="richardson", full_output=True)
+        true = case.grad(x)
+        errors.append(relative_error(result.grad, true))
+        honest.append(np.abs(result.grad - true) <= result.error)
+        nfev += result.nfev
+        coordinates += x.size
+    errors_all, honest_all = np.concatenate(errors), np.concatenate(honest)
+    assert honest_all.size >= 200, "the small-scale battery is too small to measure honesty"
+    assert honest_all.mean() >= 0.95, (
+        f"at feature scale {s:g} only {honest_all.mean():.1%} of error estimates cover the error"
+    )
+    assert np.median(errors_all) <= 1e-12, f"median relative error {np.median(errors_all):.1e}"
+    assert errors_all.max() <= 1e-9, f"worst relative error {errors_all.max():.1e} at s={s:g}"
+    assert nfev / coordinates <= 2 * 20, "more evaluations than the ladder has levels"
+
+
+def test_richardson_is_honest_for_a_small_scale_in_float32_too() -> None:
+    # float32's first step is eps**(1/13) ~ 0.29: thirty times s = 1e-2.
+    honest = []
+    for case, x in bench.feature_points(n=5, count=6, scales=(1e-2,), seed=3):
+        x32 = x.astype(np.float32)
+        result = numerical_gradient(case.f, x32, "auto", method="richardson", full_output=True)
+        true = case.grad(x32.astype(np.float64))
+        honest.append(np.abs(result.grad.astype(np.float64) - true) <= result.error)
+    rate = np.concatenate(honest).mean()
+    assert rate >= 0.95, f"only {rate:.1%} of float32 estimates hold at feature scale 1e-2"
+
+
+def test_richardson_does_not_stop_on_levels_that_agree_by_chance() -> None:
+    # log(x² + s²) near x = s = 1e-3: eight halvings of the first step (0.06) end near
+    # 5e-4, still comparable to s; two of those levels agree to 0.04 while both are
+    # about 10 (1%) off. The ladder must go on to steps where it is asymptotic.
+    x = np.array([1.0723e-3])
+    true = 2 * x / (x**2 + 1e-6)  # 997.569
+    result = numerical_gradient(
+        lambda w: np.sum(np.log(w**2 + 1e-6)), x, "auto", method="richardson", full_output=True
+    )
+    error = abs(result.grad[0] - true[0])
+    assert error <= result.error[0], (
+        f"true error {error:.1e} above the estimate {result.error[0]:.1e}"
+    )
+    assert error / true[0] < 1e-10, f"relative error {error / true[0]:.1e}"
+    assert result.step[0] < 1e-4, (
+        f"kept step {result.step[0]:.1e}: the estimate should come from steps well below s"
+    )
+
+
 @pytest.mark.parametrize("method", ["richardson", "complex"])
 def test_error_estimates_are_honest_in_float32_too(method: str) -> None:
     errors, honest, _ = battery_run(method, np.float32)

@@ -58,7 +58,8 @@ class GradientResult:
     nfev : int
         Number of evaluations of f.
     step : ndarray
-        The step used for each element (the last, finest one for adaptive methods).
+        The step used for each element; for "richardson", the step of the level whose
+        estimate was kept (finer levels may have been evaluated to check it).
     method : str
         The method that produced it.
 

@@ -115,14 +115,22 @@ def _backward(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
     return _one_sided(x0, h, -1.0)
 
 
-#: Most levels (step halvings) of the Richardson ladder; each costs 2 evaluations.
-RICHARDSON_LEVELS = 8
+#: Most levels (step halvings) of the Richardson ladder; each costs 2 evaluations. Far
+#: more than a function varying on the scale of max(1, |x|) needs (it stops after four to
+#: six), so that f varying on a much smaller scale can be followed down to steps where
+#: the extrapolation holds (19 halvings take the first step down by about 5e5).
+RICHARDSON_LEVELS = 20
 
 #: Rounding error of one value of f, in units of eps·|f| (f's own arithmetic included).
 ROUNDING_ULPS = 8.0
 
 #: Relative error estimate below which a level that does not improve ends the refinement.
 CONVERGED = 1e-4
+
+#: Factors between which successive differences of central differences must shrink for
+#: the ladder to count as asymptotic: by 4 where the h² term of the error dominates, by
+#: 16 where the third derivative vanishes; by far more while the step is too large for f.
+ASYMPTOTIC_RATIO = (3.0, 20.0)
 
 #: Rounding error of a complex-step derivative, in units of eps·|grad| (no cancellation).
 COMPLEX_ULPS = 8.0
@@ -154,32 +162,52 @@ def _richardson(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
     """Central differences at halving steps, extrapolated and refined per element.
 
     Level j evaluates ``x ± h/2**j`` for every element still active (2 evaluations each)
-    and extends that element's row of the Richardson table; its diagonal T[j][j] is the
-    level's estimate of the derivative. Its error is estimated as the distance to the
-    previous level's estimate plus the rounding error of f amplified by the weights and
-    divided by the step. An element stops at the first level whose estimate does not
-    improve on its best one (once that best one has converged: relative error below
-    :data:`CONVERGED`, or rounding-limited); it keeps the best level, and since the finer
-    level just evaluated should agree with it, the reported error is at least their
-    distance. At most :data:`RICHARDSON_LEVELS` levels.
+    and extends that element's row of the Richardson table. Normally the diagonal T[j][j]
+    is the level's estimate of the derivative; where the differences D_j - D_{j-1} of
+    the central differences stopped shrinking as the h² term makes them (by about 4,
+    see :func:`_shrinking`), the step was still too large for f and the extrapolation
+    restarts: T[j][k] then uses only the central differences from the last such level
+    on. The estimate's error is its distance to the previous level's estimate of one
+    order less plus the rounding error of f amplified by the weights and divided by the
+    step.
+
+    An element stops at a level whose estimate does not improve on its best one, once
+    that best one has converged (relative error below :data:`CONVERGED`, or
+    rounding-limited) and the ladder is asymptotic around it (:func:`_asymptotic`), so
+    that estimates that agree by chance at steps still too large for f are not trusted.
+    If that finer level disagrees with the best one by more than rounding, it takes a
+    second such level to stop. The element keeps its best level; the reported error is
+    at least the distance to the finer level, plus the finer level's own error estimate
+    where the two disagree by more than rounding. At most :data:`RICHARDSON_LEVELS`
+    levels; an element that used them all without its ladder becoming asymptotic reports
+    at least the largest distance from its estimate to the plain central differences at
+    the three finest steps.
     """
     n = x0.size
     wide = _wide(x0.dtype)
     eps = float(np.finfo(x0.dtype).eps)
     first = step_sizes(x0, h, "richardson")
-    # Rounding error of T[j][j] per unit eps·|f| / h_j: sum_k |a_jk| h_j / h_k.
-    levels = np.arange(RICHARDSON_LEVELS)
-    amplification = (np.abs(_richardson_weights(RICHARDSON_LEVELS)) @ 2.0**-levels) * 2.0**levels
+    amplification = _AMPLIFICATION
 
     grad = np.full(n, np.nan, dtype=wide)
     error = np.full(n, np.inf, dtype=wide)
+    own = np.full(n, np.inf, dtype=wide)  # the error estimate of the best level itself
     step = first.astype(np.float64)
+    best = np.zeros(n, dtype=np.intp)  # level of the estimate kept
+    last = np.zeros(n, dtype=np.intp)  # last level evaluated
+    start = np.ones(n, dtype=np.intp)  # extrapolate from D_{start - 1} on
+    stalled = np.zeros(n, dtype=bool)  # the last level did not improve on the best one
     f_scale = np.zeros(n, dtype=wide)
     floor = np.zeros(n, dtype=wide)
+    # The last three central differences D_j and their rounding errors, and per level
+    # whether D_j - D_{j-1} is asymptotic.
+    recent = np.full((3, n), np.nan, dtype=wide)
+    recent_noise = np.zeros((3, n), dtype=wide)
+    shrinking = np.zeros((RICHARDSON_LEVELS, n), dtype=bool)
     previous: list[NDArray[Any]] = []
     active = np.arange(n, dtype=np.intp)
     vanished = np.zeros(n, dtype=bool)
-    for level in levels:
+    for level in range(RICHARDSON_LEVELS):
         if not active.size:
             break
         h_level = first[active] / x0.dtype.type(2**level)
@@ -189,37 +217,172 @@ def _richardson(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
         value[0::2] = plus
         value[1::2] = minus
         f_values = yield _Points(np.repeat(active, 2), value)
+        last[active] = level
         f_plus, f_minus = f_values[0::2], f_values[1::2]
-        f_scale[active] = np.maximum.reduce([f_scale[active], np.abs(f_plus), np.abs(f_minus)])
+        f_here = np.maximum(np.abs(f_plus), np.abs(f_minus))
+        f_scale[active] = np.maximum(f_scale[active], f_here)
         width = plus.astype(wide) - minus.astype(wide)
         width[width == 0] = 2 * h_level[width == 0]  # x ± h == x: f(x+) == f(x-), D = 0
         row = [np.full(n, np.nan, dtype=wide)]
         row[0][active] = (f_plus - f_minus) / width
-        for k in range(1, level + 1):
-            row.append(row[k - 1] + (row[k - 1] - previous[k - 1]) / (4.0**k - 1))
+        recent[:-1, active] = recent[1:, active]
+        recent_noise[:-1, active] = recent_noise[1:, active]
+        recent[-1, active] = row[0][active]
+        recent_noise[-1, active] = ROUNDING_ULPS * eps * f_here / (width / 2)
         if level == 0:
             vanished[active] = (plus == x0[active]) | (minus == x0[active])
             grad[active] = row[0][active]
             previous = row
             continue
-        truncation = np.abs(row[level][active] - previous[level - 1][active])
-        rounding = ROUNDING_ULPS * eps * f_scale[active] * amplification[level] / (width / 2)
-        estimate = truncation + rounding
+        known = slice(-min(level + 1, 3), None)
+        shrinking[level, active] = _shrinking(recent[known, active], recent_noise[known, active])
+        if level >= 2:  # restart: forget the levels before this one, and their |f|
+            restart = active[~shrinking[level, active]]
+            start[restart] = level + 1
+            f_scale[restart] = f_here[~shrinking[level, active]]
+        noise = ROUNDING_ULPS * eps * f_scale[active] / (width / 2)
+        # Extrapolate only over the levels whose differences shrink as they should (all
+        # of them, normally): T[j][k] from D_{j-k}..D_j, compared with T[j-1][k-1]. The
+        # table is only built as far as some element needs it.
+        order = np.clip(level - start[active] + 1, 1, level)
+        highest = int(order.max())
+        for k in range(1, highest + 1):
+            row.append(row[k - 1] + (row[k - 1] - previous[k - 1]) / (4.0**k - 1))
+        level_estimate, below = _entries(row, order, active), _entries(previous, order - 1, active)
+        rounding = noise * amplification[order]
+        estimate = np.abs(level_estimate - below) + rounding
         previous = row
         better = estimate < error[active]
         kept = active[~better]
-        error[kept] = np.maximum(error[kept], np.abs(row[level][kept] - grad[kept]))
+        # The finer level should agree with the kept one: their distance bounds the kept
+        # one's error, plus the finer level's own error estimate unless they agree to
+        # rounding.
+        distance = np.abs(level_estimate[~better] - grad[kept])
+        at_rounding = distance <= floor[kept] + rounding[~better]
+        bound = distance + np.where(at_rounding, 0, estimate[~better])
+        error[kept] = np.maximum(own[kept], bound)
         improved = active[better]
-        grad[improved] = row[level][improved]
-        error[improved] = estimate[better]
+        stalled[improved] = False
+        grad[improved] = level_estimate[better]
+        error[improved] = own[improved] = estimate[better]
         step[improved] = h_level[better]
+        best[improved] = level
         floor[improved] = rounding[better]
         # A worse level stops an element only once it has converged: a first step far
         # too large for f makes the early levels jump about before they settle.
-        converged = error[kept] <= CONVERGED * np.abs(grad[kept]) + 2 * floor[kept]
+        settled = np.maximum(own[kept], distance)
+        converged = settled <= CONVERGED * np.abs(grad[kept]) + 2 * floor[kept]
+        converged &= _asymptotic(shrinking[:, kept], best[kept], last[kept])
+        # A finer level that disagrees by more than rounding may only have been unlucky
+        # (extrapolants can agree by chance): it stops the element on its second time.
+        converged &= at_rounding | stalled[kept]
+        stalled[kept] = True
         active = np.concatenate([improved, kept[~converged]])
         active = np.sort(active[np.isfinite(error[active])])
+    # Elements that ran out of levels with a ladder that never became asymptotic: their
+    # estimate is worth no more than the plain central differences at the finest steps.
+    unsettled = active[~_asymptotic(shrinking[:, active], best[active], last[active])]
+    spread = np.max(np.abs(recent[:, unsettled] - grad[unsettled]), axis=0)
+    error[unsettled] = np.maximum(error[unsettled], spread)
     return _Estimate(grad=grad, error=error, step=step, vanished=vanished)
+
+
+def _entries(
+    row: list[NDArray[Any]], order: NDArray[np.intp], active: NDArray[np.intp]
+) -> NDArray[Any]:
+    """``row[order[i]][active[i]]`` for every i: each element's entry of a table row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> row = [np.array([1.0, 2.0, 3.0]), np.array([10.0, 20.0, 30.0])]
+    >>> _entries(row, np.array([1, 0]), np.array([0, 2])).tolist()
+    [10.0, 3.0]
+    """
+    low, high = int(order.min()), int(order.max())
+    if low == high:  # the usual case: one column for every element
+        return row[low][active]
+    table = np.stack([entry[active] for entry in row[: high + 1]])
+    entries: NDArray[Any] = np.take_along_axis(table, order[None], axis=0)[0]
+    return entries
+
+
+def _amplification(levels: int) -> NDArray[np.float64]:
+    """Rounding error of T[j][j] per unit eps·|f| / h_j, taken as sum_k |a_jk| h_k / h_j.
+
+    Rounding errors of eps·|f| / h_k in each D_k would give sum_k |a_jk| h_j / h_k; the
+    larger ratio h_k / h_j >= 1 leaves a margin. The same holds for T[i + j][j] (j
+    extrapolations from any level i: the steps halve all the same).
+
+    Examples
+    --------
+    >>> _amplification(2).tolist()  # T[1][1] = (4 D_1 - D_0) / 3: 4/3 + 2 · 1/3
+    [1.0, 2.0]
+    """
+    level = np.arange(levels)
+    amplification: NDArray[np.float64] = (np.abs(_richardson_weights(levels)) @ 2.0**-level) * (
+        2.0**level
+    )
+    return amplification
+
+
+#: :func:`_amplification` of every level, computed once.
+_AMPLIFICATION = _amplification(RICHARDSON_LEVELS)
+
+
+def _shrinking(column: NDArray[np.floating], noise: NDArray[np.floating]) -> NDArray[np.bool_]:
+    """Whether the newest difference of central differences looks asymptotic.
+
+    ``column`` holds D_0..D_j (rows) of each element and ``noise`` their rounding
+    errors. Where the h² term of the error dominates, d_j = D_j - D_{j-1} is a quarter
+    of d_{j-1}, with the same sign (a sixteenth where that term vanishes): the ratio
+    d_{j-1} / d_j must lie within :data:`ASYMPTOTIC_RATIO`. A d_j at rounding level says
+    that nothing more can be learned, and counts as asymptotic too.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> h = 0.1 / 2.0 ** np.arange(4)
+    >>> smooth = (np.sin(1 + h) - np.sin(1 - h)) / (2 * h)  # error -cos(1) h²/6 + ...
+    >>> wild = (np.sin(1 + 50 * h) - np.sin(1 - 50 * h)) / (100 * h)  # steps too large
+    >>> _shrinking(np.stack([smooth, wild], axis=1), np.zeros((4, 2)))
+    array([ True, False])
+    """
+    newest = column[-1] - column[-2]
+    at_rounding: NDArray[np.bool_] = np.abs(newest) <= 2 * (noise[-1] + noise[-2])
+    if column.shape[0] < 3:
+        return at_rounding
+    ratio = (column[-2] - column[-3]) / np.where(at_rounding, 1.0, newest)
+    least, most = ASYMPTOTIC_RATIO
+    in_ratio: NDArray[np.bool_] = (ratio >= least) & (ratio <= most)
+    return at_rounding | in_ratio
+
+
+def _asymptotic(
+    shrinking: NDArray[np.bool_], best: NDArray[np.intp], last: NDArray[np.intp]
+) -> NDArray[np.bool_]:
+    """Whether each element's ladder is asymptotic around its best level.
+
+    ``shrinking`` (levels × elements) holds :func:`_shrinking` per level; ``best`` is the
+    level of each element's estimate and ``last`` the last level it evaluated. The
+    differences around the best level must shrink: from the level before it (level 2
+    at the earliest, the first with a ratio to test) to the level after it, where
+    evaluated. Together they cover the central differences that weigh most in the best
+    estimate. (Further down, rounding takes over and the ratios scatter.)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> shrinking = np.array([[False, False, True, True, True, False]]).T
+    >>> _asymptotic(shrinking, np.array([3]), np.array([5])).tolist()  # levels 2..4
+    [True]
+    >>> _asymptotic(shrinking, np.array([5]), np.array([5])).tolist()  # levels 4..5
+    [False]
+    """
+    levels = np.arange(shrinking.shape[0])[:, None]
+    needed = (levels >= np.maximum(best - 1, 2)) & (levels <= np.minimum(best + 1, last))
+    result: NDArray[np.bool_] = np.all(shrinking | ~needed, axis=0)
+    return result
 
 
 def _complex(x0: NDArray[np.floating], h: Step) -> PlanGenerator:

@@ -10,7 +10,9 @@ and the truncation error of the formula balance:
   below ``eps``;
 - Richardson extrapolation starts from ``eps**(1/13) * max(1, |x|)``, the step at which
   rounding and truncation balance for the order-12 extrapolant of six levels
-  (:data:`RICHARDSON_ORDER`), and halves it from level to level.
+  (:data:`RICHARDSON_ORDER`), and halves it from level to level, as many times as f
+  needs: an f that varies on a scale much smaller than ``max(1, |x|)`` is followed down
+  to steps small enough for it.
 
 Finite-difference steps are then adjusted to ``(|x| + h) - |x|`` in x's dtype, so that
 ``x + h`` and ``x - h`` are exactly representable wherever ``|x| >= h`` (for smaller |x|

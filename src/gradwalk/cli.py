@@ -219,7 +219,7 @@ def _steps_used(steps: NDArray[np.floating]) -> str:
     low, high = f"{float(np.min(steps)):.3g}", f"{float(np.max(steps)):.3g}"
     if low == high:
         return f"h = {low}"
-    return f"steps {low} to {high} (the finest each element used)"
+    return f"steps {low} to {high} (each element's step of the estimate kept)"
 
 
 def _run_grad(args: argparse.Namespace, out: Callable[[str], object]) -> int:
