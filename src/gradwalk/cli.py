@@ -63,7 +63,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "and a page, index.html, that shows the text and the pictures together.",
         epilog=_examples(
             "gradwalk tour                   # text, and figures in ./gradwalk-tour/",
-            "gradwalk tour --out pictures   # figures and index.html in ./pictures",
+            "gradwalk tour --out pictures    # figures and index.html in ./pictures",
             "gradwalk tour --no-figures      # the text only",
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
