@@ -185,124 +185,209 @@ def _richardson(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
     """
     n = x0.size
     wide = _wide(x0.dtype)
-    eps = float(np.finfo(x0.dtype).eps)
+    noise_unit = ROUNDING_ULPS * float(np.finfo(x0.dtype).eps)  # rounding of f per unit |f|
     first = step_sizes(x0, h, "richardson")
-    amplification = _AMPLIFICATION
 
-    grad = np.full(n, np.nan, dtype=wide)
-    error = np.full(n, np.inf, dtype=wide)
-    own = np.full(n, np.inf, dtype=wide)  # the error estimate of the best level itself
-    step = first.astype(np.float64)
-    best = np.zeros(n, dtype=np.intp)  # level of the estimate kept
-    last = np.zeros(n, dtype=np.intp)  # last level evaluated
-    start = np.ones(n, dtype=np.intp)  # extrapolate from D_{start - 1} on
-    stalled = np.zeros(n, dtype=bool)  # the last level did not improve on the best one
-    f_scale = np.zeros(n, dtype=wide)
-    floor = np.zeros(n, dtype=wide)
-    # The last three central differences D_j and their rounding errors, and per level
-    # whether D_j - D_{j-1} is asymptotic.
-    recent = np.full((3, n), np.nan, dtype=wide)
-    recent_noise = np.zeros((3, n), dtype=wide)
-    shrinking = np.zeros((RICHARDSON_LEVELS, n), dtype=bool)
-    previous: list[NDArray[Any]] = []
-    active = np.arange(n, dtype=np.intp)
+    # What the plan returns, per element of x: written when an element stops.
+    grad = np.empty(n, dtype=wide)
+    error = np.empty(n, dtype=wide)
+    step = np.empty(n, dtype=np.float64)
     vanished = np.zeros(n, dtype=bool)
+
+    # The state of the elements still active, in the order of ``active``: it shrinks with
+    # ``active`` (see _Ladder.keep), so no level indexes the full arrays.
+    active = np.arange(n, dtype=np.intp)
+    ladder = _Ladder(x0, first, wide)
+    index = np.repeat(active, 2)
     for level in range(RICHARDSON_LEVELS):
         if not active.size:
             break
-        h_level = first[active] / x0.dtype.type(2**level)
-        plus = x0[active] + h_level
-        minus = x0[active] - h_level
+        h_level = ladder.first / x0.dtype.type(2**level)
+        plus = ladder.x + h_level
+        minus = ladder.x - h_level
         value = np.empty(2 * active.size, dtype=x0.dtype)
         value[0::2] = plus
         value[1::2] = minus
-        f_values = yield _Points(np.repeat(active, 2), value)
-        last[active] = level
+        f_values = yield _Points(index, value)
         f_plus, f_minus = f_values[0::2], f_values[1::2]
         f_here = np.maximum(np.abs(f_plus), np.abs(f_minus))
-        f_scale[active] = np.maximum(f_scale[active], f_here)
-        width = plus.astype(wide) - minus.astype(wide)
-        width[width == 0] = 2 * h_level[width == 0]  # x ± h == x: f(x+) == f(x-), D = 0
-        row = [np.full(n, np.nan, dtype=wide)]
-        row[0][active] = (f_plus - f_minus) / width
-        recent[:-1, active] = recent[1:, active]
-        recent_noise[:-1, active] = recent_noise[1:, active]
-        recent[-1, active] = row[0][active]
-        recent_noise[-1, active] = ROUNDING_ULPS * eps * f_here / (width / 2)
+        ladder.f_scale = np.maximum(ladder.f_scale, f_here)
+        width = plus.astype(wide, copy=False) - minus.astype(wide, copy=False)
+        at_x = width == 0
+        width[at_x] = 2 * h_level[at_x]  # x ± h == x: f(x+) == f(x-), D = 0
+        half_width = width / 2
+        row = [((f_plus - f_minus) / width).astype(wide, copy=False)]
+        ladder.recent[:-1] = ladder.recent[1:]
+        ladder.recent_noise[:-1] = ladder.recent_noise[1:]
+        ladder.recent[-1] = row[0]
+        ladder.recent_noise[-1] = noise_unit * f_here / half_width
         if level == 0:
-            vanished[active] = (plus == x0[active]) | (minus == x0[active])
-            grad[active] = row[0][active]
-            previous = row
+            vanished = (plus == x0) | (minus == x0)
+            ladder.grad = row[0]
+            ladder.previous = row
             continue
         known = slice(-min(level + 1, 3), None)
-        shrinking[level, active] = _shrinking(recent[known, active], recent_noise[known, active])
-        if level >= 2:  # restart: forget the levels before this one, and their |f|
-            restart = active[~shrinking[level, active]]
-            start[restart] = level + 1
-            f_scale[restart] = f_here[~shrinking[level, active]]
-        noise = ROUNDING_ULPS * eps * f_scale[active] / (width / 2)
+        shrinking = _shrinking(ladder.recent[known], ladder.recent_noise[known])
+        ladder.shrinking[level] = shrinking
+        if level >= 2 and not shrinking.all():
+            # Restart: forget the levels before this one, and their |f|.
+            restart = ~shrinking
+            ladder.start[restart] = level + 1
+            ladder.f_scale[restart] = f_here[restart]
+            ladder.restarted = True
+        noise = noise_unit * ladder.f_scale / half_width
         # Extrapolate only over the levels whose differences shrink as they should (all
         # of them, normally): T[j][k] from D_{j-k}..D_j, compared with T[j-1][k-1]. The
         # table is only built as far as some element needs it.
-        order = np.clip(level - start[active] + 1, 1, level)
-        highest = int(order.max())
+        order = ladder.order(level)
+        highest = order if isinstance(order, int) else int(order.max())
+        previous = ladder.previous
         for k in range(1, highest + 1):
             row.append(row[k - 1] + (row[k - 1] - previous[k - 1]) / (4.0**k - 1))
-        level_estimate, below = _entries(row, order, active), _entries(previous, order - 1, active)
-        rounding = noise * amplification[order]
+        if isinstance(order, int):  # the usual case: one column of the table for every element
+            level_estimate, below = row[order], previous[order - 1]
+        else:
+            level_estimate, below = _entries(row, order), _entries(previous, order - 1)
+        rounding = noise * _AMPLIFICATION[order]
         estimate = np.abs(level_estimate - below) + rounding
-        previous = row
-        better = estimate < error[active]
-        kept = active[~better]
-        # The finer level should agree with the kept one: their distance bounds the kept
-        # one's error, plus the finer level's own error estimate unless they agree to
-        # rounding.
-        distance = np.abs(level_estimate[~better] - grad[kept])
-        at_rounding = distance <= floor[kept] + rounding[~better]
-        bound = distance + np.where(at_rounding, 0, estimate[~better])
-        error[kept] = np.maximum(own[kept], bound)
-        improved = active[better]
-        stalled[improved] = False
-        grad[improved] = level_estimate[better]
-        error[improved] = own[improved] = estimate[better]
-        step[improved] = h_level[better]
-        best[improved] = level
-        floor[improved] = rounding[better]
+        ladder.previous = row
+        better = estimate < ladder.error
+        if better.all():  # every element improved (the usual case early on): none stops
+            ladder.grad, ladder.error, ladder.own = level_estimate, estimate, estimate
+            ladder.step, ladder.floor = h_level, rounding
+            ladder.best[:] = level
+            ladder.stalled[:] = False
+            continue
+        # The finer level should agree with the kept one (where it is not better): their
+        # distance bounds the kept one's error, plus the finer level's own error estimate
+        # unless they agree to rounding.
+        distance = np.abs(level_estimate - ladder.grad)
+        at_rounding = distance <= ladder.floor + rounding
+        bound = distance + np.where(at_rounding, 0, estimate)
+        ladder.error = np.where(better, estimate, np.maximum(ladder.own, bound))
+        ladder.own = np.where(better, estimate, ladder.own)
+        ladder.grad = np.where(better, level_estimate, ladder.grad)
+        ladder.step = np.where(better, h_level, ladder.step)
+        ladder.best = np.where(better, level, ladder.best)
+        ladder.floor = np.where(better, rounding, ladder.floor)
         # A worse level stops an element only once it has converged: a first step far
-        # too large for f makes the early levels jump about before they settle.
-        settled = np.maximum(own[kept], distance)
-        converged = settled <= CONVERGED * np.abs(grad[kept]) + 2 * floor[kept]
-        converged &= _asymptotic(shrinking[:, kept], best[kept], last[kept])
+        # too large for f makes the early levels jump about before they settle. (Where
+        # the level is better the entries are those just updated, and go unused.)
+        settled = np.maximum(ladder.own, distance)
+        converged = settled <= CONVERGED * np.abs(ladder.grad) + 2 * ladder.floor
+        converged &= _asymptotic(ladder.shrinking[: level + 1], ladder.best, level)
         # A finer level that disagrees by more than rounding may only have been unlucky
         # (extrapolants can agree by chance): it stops the element on its second time.
-        converged &= at_rounding | stalled[kept]
-        stalled[kept] = True
-        active = np.concatenate([improved, kept[~converged]])
-        active = np.sort(active[np.isfinite(error[active])])
+        converged &= at_rounding | ladder.stalled
+        ladder.stalled = ~better
+        going_on = (better | ~converged) & np.isfinite(ladder.error)
+        if not going_on.all():
+            ladder.report(active, grad, error, step)
+            active = active[going_on]
+            if not active.size:
+                break
+            ladder.keep(going_on)
+            index = np.repeat(active, 2)
     # Elements that ran out of levels with a ladder that never became asymptotic: their
     # estimate is worth no more than the plain central differences at the finest steps.
-    unsettled = active[~_asymptotic(shrinking[:, active], best[active], last[active])]
-    spread = np.max(np.abs(recent[:, unsettled] - grad[unsettled]), axis=0)
-    error[unsettled] = np.maximum(error[unsettled], spread)
+    if active.size:
+        unsettled = ~_asymptotic(ladder.shrinking, ladder.best, RICHARDSON_LEVELS - 1)
+        spread = np.max(np.abs(ladder.recent - ladder.grad), axis=0)
+        ladder.error = np.where(unsettled, np.maximum(ladder.error, spread), ladder.error)
+        ladder.report(active, grad, error, step)
     return _Estimate(grad=grad, error=error, step=step, vanished=vanished)
 
 
-def _entries(
-    row: list[NDArray[Any]], order: NDArray[np.intp], active: NDArray[np.intp]
-) -> NDArray[Any]:
-    """``row[order[i]][active[i]]`` for every i: each element's entry of a table row.
+class _Ladder:
+    """Per-element state of :func:`_richardson` for the elements still active.
+
+    Every array has one entry (or column) per active element, in the order of the
+    active elements; :meth:`keep` drops those that stop.
+    """
+
+    #: The attributes with one entry per active element.
+    _PER_ELEMENT = (
+        "x",
+        "first",
+        "grad",
+        "error",
+        "own",
+        "step",
+        "best",
+        "start",
+        "stalled",
+        "f_scale",
+        "floor",
+    )
+
+    def __init__(
+        self, x0: NDArray[np.floating], first: NDArray[np.floating], wide: np.dtype[Any]
+    ) -> None:
+        n = x0.size
+        self.x = x0
+        self.first = first
+        self.grad = np.full(n, np.nan, dtype=wide)
+        self.error = np.full(n, np.inf, dtype=wide)
+        self.own = np.full(n, np.inf, dtype=wide)  # the error estimate of the best level itself
+        self.step = first.astype(np.float64)
+        self.best = np.zeros(n, dtype=np.intp)  # level of the estimate kept
+        self.start = np.ones(n, dtype=np.intp)  # extrapolate from D_{start - 1} on
+        self.stalled = np.zeros(n, dtype=bool)  # the last level did not improve on the best
+        self.f_scale = np.zeros(n, dtype=wide)
+        self.floor = np.zeros(n, dtype=wide)
+        # The last three central differences D_j and their rounding errors, and per level
+        # whether D_j - D_{j-1} is asymptotic.
+        self.recent = np.full((3, n), np.nan, dtype=wide)
+        self.recent_noise = np.zeros((3, n), dtype=wide)
+        self.shrinking = np.zeros((RICHARDSON_LEVELS, n), dtype=bool)
+        self.previous: list[NDArray[Any]] = []  # the previous level's row of the table
+        self.restarted = False  # whether some element restarted its extrapolation
+
+    def order(self, level: int) -> int | NDArray[np.intp]:
+        """How many extrapolations each element takes at ``level`` (1 to ``level``).
+
+        The usual case, one order for every element, gives an int: all of them use the
+        same column of the table.
+        """
+        if not self.restarted:  # every element extrapolates over all its levels
+            return level
+        order = np.clip(level - self.start + 1, 1, level)
+        highest = int(order.max())
+        return highest if highest == int(order.min()) else order
+
+    def report(
+        self,
+        active: NDArray[np.intp],
+        grad: NDArray[np.floating],
+        error: NDArray[np.floating],
+        step: NDArray[np.floating],
+    ) -> None:
+        """Write the estimates of the active elements into the full-size results."""
+        grad[active] = self.grad
+        error[active] = self.error
+        step[active] = self.step
+
+    def keep(self, going_on: NDArray[np.bool_]) -> None:
+        """Keep only the elements where ``going_on`` is true."""
+        for name in _Ladder._PER_ELEMENT:
+            setattr(self, name, getattr(self, name)[going_on])
+        self.recent = self.recent[:, going_on]
+        self.recent_noise = self.recent_noise[:, going_on]
+        self.shrinking = self.shrinking[:, going_on]
+        self.previous = [entry[going_on] for entry in self.previous]
+
+
+def _entries(row: list[NDArray[Any]], order: NDArray[np.intp]) -> NDArray[Any]:
+    """``row[order[i]][i]`` for every i: each element's entry of a table row.
 
     Examples
     --------
     >>> import numpy as np
     >>> row = [np.array([1.0, 2.0, 3.0]), np.array([10.0, 20.0, 30.0])]
-    >>> _entries(row, np.array([1, 0]), np.array([0, 2])).tolist()
-    [10.0, 3.0]
+    >>> _entries(row, np.array([1, 0, 1])).tolist()
+    [10.0, 2.0, 30.0]
     """
-    low, high = int(order.min()), int(order.max())
-    if low == high:  # the usual case: one column for every element
-        return row[low][active]
-    table = np.stack([entry[active] for entry in row[: high + 1]])
+    table = np.stack(row[: int(order.max()) + 1])
     entries: NDArray[Any] = np.take_along_axis(table, order[None], axis=0)[0]
     return entries
 
@@ -359,7 +444,7 @@ def _shrinking(column: NDArray[np.floating], noise: NDArray[np.floating]) -> NDA
 
 
 def _asymptotic(
-    shrinking: NDArray[np.bool_], best: NDArray[np.intp], last: NDArray[np.intp]
+    shrinking: NDArray[np.bool_], best: NDArray[np.intp], last: int | NDArray[np.intp]
 ) -> NDArray[np.bool_]:
     """Whether each element's ladder is asymptotic around its best level.
 
