@@ -12,14 +12,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from gradwalk._plan import (
-    PLANS,
+from gradwalk._plan import METHODS, method_named
+from gradwalk._points import UNPERTURBED, Estimate, Points
+from gradwalk._richardson import (
     RICHARDSON_LEVELS,
-    UNPERTURBED,
     _asymptotic,
-    _Estimate,
-    _plan_for,
-    _Points,
     _richardson_weights,
     _shrinking,
 )
@@ -27,10 +24,10 @@ from gradwalk._plan import (
 
 def drive(
     method: str, f: Callable[[Any], Any], x: np.ndarray, h: float | str
-) -> tuple[_Estimate, list[_Points]]:
+) -> tuple[Estimate, list[Points]]:
     """Run a plan to the end, evaluating each point on a fresh copy of x."""
-    plan = PLANS[method](x.reshape(-1), h)
-    batches: list[_Points] = []
+    plan = METHODS[method].plan(x.reshape(-1), h)
+    batches: list[Points] = []
     try:
         points = next(plan)
         while True:
@@ -199,7 +196,7 @@ def test_complex_plan_accepts_a_true_zero_derivative() -> None:
 
 def test_a_misspelt_method_is_named_with_every_choice_and_a_suggestion() -> None:
     with pytest.raises(ValueError) as raised:
-        _plan_for("richardsn")
+        method_named("richardsn")
     message = str(raised.value)
     assert "'richardsn'" in message and "Did you mean 'richardson'?" in message
     for name in ("central", "forward", "backward", "richardson", "complex"):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
 import traceback
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -14,20 +13,18 @@ import numpy as np
 from numpy.exceptions import ComplexWarning
 from numpy.typing import ArrayLike, NDArray
 
-from ._evaluate import (
-    Evaluator,
+from ._evaluate import Options, Workers, check_options, evaluator
+from ._inputs import (
     InputModifiedError,
-    Workers,
-    _changed_elements,
-    _check_options,
-    _evaluate_in_place,
-    _flat_view,
-    _Options,
-    _real_value,
-    _strategy,
-    _unperturbed,
+    changed_elements,
+    element_name,
+    modified_message,
+    names,
+    scale,
+    working_array,
 )
-from ._plan import COMPLEX_METHODS, UNPERTURBED, Step, _Estimate, _plan_for, _Points
+from ._plan import method_named, resolve_step
+from ._points import UNPERTURBED, Estimate, Points, Step
 from ._warnings import (
     _PACKAGE_DIR,
     IgnoredInputWarning,
@@ -36,11 +33,12 @@ from ._warnings import (
     _warn,
 )
 
+# The earlier private names of helpers that now live in _inputs.
+_working_array = working_array
+_names = names
+_modified_message = modified_message
+
 __all__ = ["GradientResult", "numerical_diff", "numerical_gradient"]
-
-#: Largest number of element indices quoted in one warning.
-_QUOTED = 5
-
 
 @dataclass(frozen=True, eq=False)
 class GradientResult:
@@ -76,7 +74,6 @@ class GradientResult:
     nfev: int
     step: NDArray[np.floating]
     method: str
-    _summary: str = field(default="", repr=False, compare=False)
 
     def __repr__(self) -> str:
         with np.printoptions(precision=8, threshold=20, edgeitems=3):
@@ -87,72 +84,6 @@ class GradientResult:
             f"               grad={grad},\n"
             f"               error={error})"
         )
-
-
-def _working_array(x: ArrayLike) -> tuple[NDArray[np.floating], bool]:
-    """The array to perturb and whether it is the caller's own.
-
-    A writable floating ndarray is used as it is (the book's in-place semantics).
-    Integers, bools, lists, Python scalars and read-only arrays are computed on a float64
-    (or, for read-only floating arrays, same-dtype) copy: never truncated.
-    """
-    array = np.asarray(x)
-    kind = array.dtype.kind
-    if kind == "f":
-        if array is x and array.flags.writeable:
-            return array, True
-        return np.array(array, copy=True), False
-    if kind in "biu":
-        return array.astype(np.float64), False
-    if kind == "c":
-        raise TypeError(
-            f"x has complex dtype {array.dtype}; gradwalk differentiates real functions of "
-            "real arrays. Differentiate with respect to x.real and x.imag as two real arrays."
-        )
-    raise TypeError(
-        f"x must be a real numeric array, a list of numbers or a number; got dtype "
-        f"{array.dtype} ({type(x).__name__}). Convert it with np.asarray(x, dtype=float)."
-    )
-
-
-class _BookStep(float):
-    """The book's h = 1e-4 as a default argument: a float that knows nobody chose it."""
-
-    def __repr__(self) -> str:
-        return "0.0001"
-
-
-#: Default of ``h``. Left at this default, "richardson" and "complex" use ``h="auto"``.
-BOOK_STEP: float = _BookStep(1e-4)
-
-#: Methods for which 1e-4 is a poor step, and which use "auto" unless h is given.
-_OWN_STEP_METHODS = frozenset({"richardson", "complex"})
-
-
-def _check_step(h: Step) -> Step:
-    """Validate h: a positive finite number."""
-    if isinstance(h, str):
-        return h
-    if isinstance(h, bool) or not isinstance(h, int | float | np.integer | np.floating):
-        raise TypeError(f"h must be a positive number, got {h!r} ({type(h).__name__}).")
-    if not math.isfinite(h) or h <= 0:
-        raise ValueError(f"h must be a positive finite number, got h={h!r}.")
-    return float(h)
-
-
-def _element_name(shape: tuple[int, ...], flat_index: int) -> str:
-    """``x[i, j]`` for an element given by its flat index."""
-    if not shape:
-        return "x"
-    position = np.unravel_index(flat_index, shape)
-    return "x[" + ", ".join(str(int(p)) for p in position) + "]"
-
-
-def _names(shape: tuple[int, ...], flat_indices: NDArray[np.intp]) -> str:
-    """A readable list of at most a few element names."""
-    quoted = ", ".join(_element_name(shape, int(i)) for i in flat_indices[:_QUOTED])
-    more = len(flat_indices) - _QUOTED
-    return quoted + (f" and {more} more" if more > 0 else "")
 
 
 def _warn_low_precision(dtype: np.dtype[Any], h: Step) -> None:
@@ -174,98 +105,77 @@ def _warn_low_precision(dtype: np.dtype[Any], h: Step) -> None:
 def _run(
     f: Callable[[Any], object],
     x: ArrayLike,
-    h: Step,
+    h: Step | None,
     method: str,
-    options: _Options | None = None,
-) -> tuple[GradientResult, tuple[int, ...], np.dtype[Any]]:
+    options: Options,
+) -> GradientResult:
     """Compute the gradient; the shared core of numerical_gradient and numerical_diff."""
     if not callable(f):
         raise TypeError(f"f must be a callable taking an array, got {f!r}.")
-    factory = _plan_for(method)
-    if h is BOOK_STEP and method in _OWN_STEP_METHODS:
-        h = "auto"
-    h = _check_step(h)
-    work, is_callers = _working_array(x)
+    record = method_named(method)
+    h = resolve_step(h, method)
+    work, is_callers = working_array(x)
     shape, dtype = work.shape, work.dtype
     if dtype.itemsize < 8:
         _warn_low_precision(dtype, h)
 
     snapshot = work.copy()
-    complex_step = method in COMPLEX_METHODS
+    complex_step = record.complex_points
     if complex_step:  # x + ih cannot be written into a real array: work on a complex copy
         work, is_callers = snapshot.astype(np.result_type(dtype, np.complex64)), False
-    flat = _flat_view(work)
     x0 = snapshot.reshape(-1)
     nfev = 0
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]] = []
-    strategy = _strategy(options, f, work, flat, x0, complex_ok=complex_step)
-    original = _unperturbed(x0) if strategy is None else []
+    evaluate = evaluator(options, f, work, complex_ok=complex_step)
 
-    def evaluate(points: _Points) -> NDArray[Any]:
+    def counted(points: Points) -> NDArray[Any]:
         nonlocal nfev
-        if strategy is None:
-            values = _evaluate_in_place(f, work, flat, original, points, complex_ok=complex_step)
-        else:
-            values = strategy(points)
+        values = evaluate(points)
         nfev += len(points.index)
         values_seen.append((points.index, values))
         return values
 
     try:
         try:
-            estimate = (_drive_complex if complex_step else _drive)(factory(x0, h), evaluate)
+            estimate = (_drive_complex if complex_step else _drive)(record.plan(x0, h), counted)
         except InputModifiedError as error:
             if error.flat_index is None:
                 raise
             changed = np.array([error.flat_index], dtype=np.intp)
-            raise InputModifiedError(_modified_message(shape, changed), error.flat_index) from None
-        changed = _changed_elements(work, snapshot)
+            raise InputModifiedError(modified_message(shape, changed), error.flat_index) from None
+        changed = changed_elements(work, snapshot)
         if changed.size:
-            raise InputModifiedError(_modified_message(shape, changed), int(changed[0]))
+            raise InputModifiedError(modified_message(shape, changed), int(changed[0]))
     finally:
         if is_callers:
             np.copyto(work, snapshot)
-        if strategy is not None:
-            strategy.close()
+        evaluate.close()
 
     grad = estimate.grad.copy()
     _flag_nonfinite(grad, values_seen, shape)
     _flag_vanished_steps(estimate, x0, h, shape)
     if x0.size and not estimate.vanished.any():
-        copies = strategy.copies if strategy is not None else None
+        copies = evaluate.copies
         if complex_step:
             copies = f"method={method!r}" + (f" and {copies}" if copies else "")
-        in_place = copies is None or (complex_step and strategy is None)
-        vectorized = options is not None and options.vectorized
 
         def probe() -> Any:
             nonlocal nfev
             nfev += 1
-            return _joint_probe(f, work, snapshot, in_place=in_place, vectorized=vectorized)
+            return evaluate.at(_joint_move(snapshot).astype(work.dtype))
 
-        _flag_ignored_input(values_seen, evaluate, shape, copies, probe)
-    nfev_total = nfev
+        _flag_ignored_input(values_seen, counted, shape, copies, probe)
     result_dtype = np.result_type(dtype, np.float16)
-    result = GradientResult(
+    return GradientResult(
         grad=grad.astype(result_dtype, copy=False).reshape(shape),
         error=estimate.error.astype(result_dtype, copy=False).reshape(shape),
-        nfev=nfev_total,
+        nfev=nfev,
         step=np.asarray(estimate.step, dtype=result_dtype).reshape(shape),
         method=method,
     )
-    return result, shape, dtype
 
 
-def _modified_message(shape: tuple[int, ...], changed: NDArray[np.intp]) -> str:
-    """The error for an f that changed x: which elements, and what to do."""
-    return (
-        f"f modified x while it was being evaluated ({_names(shape, changed)} changed). "
-        "x has been restored. gradwalk perturbs x in place and needs f to leave it "
-        "unchanged: if f must modify its input, give it a copy, e.g. lambda w: f(w.copy())."
-    )
-
-
-def _drive(plan: Any, evaluate: Evaluator) -> _Estimate:
+def _drive(plan: Any, evaluate: Callable[[Points], NDArray[Any]]) -> Estimate:
     """Run a plan generator to completion, feeding it the values of its points.
 
     The plan's arithmetic runs with NumPy's floating-point warnings off: non-finite
@@ -279,11 +189,11 @@ def _drive(plan: Any, evaluate: Evaluator) -> _Estimate:
             with np.errstate(all="ignore"):
                 points = plan.send(values)
     except StopIteration as done:
-        estimate: _Estimate = done.value
+        estimate: Estimate = done.value
         return estimate
 
 
-def _drive_complex(plan: Any, evaluate: Evaluator) -> _Estimate:
+def _drive_complex(plan: Any, evaluate: Callable[[Points], NDArray[Any]]) -> Estimate:
     """:func:`_drive` for the complex step: f discarding the imaginary part is an error."""
     try:
         with warnings.catch_warnings():
@@ -337,7 +247,7 @@ def _flag_nonfinite(
         if elements.size:
             grad[elements] = np.nan
             _warn(
-                f"f returned inf or nan at perturbed points of {_names(shape, elements)}; "
+                f"f returned inf or nan at perturbed points of {names(shape, elements)}; "
                 "those elements of the gradient are nan. Check the domain of f near x "
                 "(log or sqrt of a negative number, overflow) or use a smaller h.",
                 NonFiniteWarning,
@@ -345,7 +255,7 @@ def _flag_nonfinite(
 
 
 def _flag_vanished_steps(
-    estimate: _Estimate, x0: NDArray[np.floating], h: Step, shape: tuple[int, ...]
+    estimate: Estimate, x0: NDArray[np.floating], h: Step, shape: tuple[int, ...]
 ) -> None:
     """Warn where x ± h rounded back to x, which makes that element exactly 0."""
     vanished = np.flatnonzero(estimate.vanished)
@@ -355,48 +265,31 @@ def _flag_vanished_steps(
     value = x0[first]
     spacing = float(np.spacing(np.abs(value)))
     _warn(
-        f"the step h = {h} is too small for the magnitude of {_names(shape, vanished)}: "
-        f"at {_element_name(shape, first)} = {value:.6g} floating-point numbers are "
+        f"the step h = {h} is too small for the magnitude of {names(shape, vanished)}: "
+        f"at {element_name(shape, first)} = {value:.6g} floating-point numbers are "
         f"{spacing:.2g} apart, so x ± h rounds back to x and that gradient element is "
         "computed as exactly 0. Pass h='auto' for a step relative to |x|.",
         PrecisionWarning,
     )
 
 
-def _joint_probe(
-    f: Callable[[Any], object],
-    work: NDArray[Any],
-    snapshot: NDArray[Any],
-    *,
-    in_place: bool,
-    vectorized: bool,
-) -> Any:
-    """f at x moved along every element at once, by about 1e-3 · max(1, |x|).
+def _joint_move(snapshot: NDArray[Any]) -> NDArray[Any]:
+    """x moved along every element at once, by about 1e-3 · max(1, |x|).
 
     Perturbing one element at a time cannot tell an f that ignores x from a point where
-    f is flat along every axis (x0 · x1 at the origin); one joint move can. In place,
-    ``work`` is moved and restored bit for bit; otherwise f gets a moved copy.
+    f is flat along every axis (x0 · x1 at the origin); one joint move can.
     """
     weights = np.random.default_rng(20240).uniform(0.5, 1.5, snapshot.shape)
     signs = np.where(np.arange(snapshot.size).reshape(snapshot.shape) % 2 == 0, 1.0, -1.0)
-    moved = snapshot + (1e-3 * signs * weights * np.maximum(1.0, np.abs(snapshot))).astype(
+    moved: NDArray[Any] = snapshot + (1e-3 * signs * weights * scale(snapshot)).astype(
         snapshot.dtype
     )
-    if not in_place:
-        point = moved.astype(work.dtype)
-        if vectorized:
-            return np.asarray(f(point[np.newaxis])).reshape(-1)[0]
-        return _real_value(f(point), complex_ok=work.dtype.kind == "c")
-    try:
-        np.copyto(work, moved, casting="unsafe")
-        return _real_value(f(work), complex_ok=work.dtype.kind == "c")
-    finally:
-        np.copyto(work, snapshot, casting="unsafe")
+    return moved
 
 
 def _flag_ignored_input(
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
-    evaluate: Evaluator,
+    evaluate: Callable[[Points], NDArray[Any]],
     shape: tuple[int, ...],
     copies: str | None,
     probe: Callable[[], Any],
@@ -418,7 +311,7 @@ def _flag_ignored_input(
     known = np.concatenate(at_x)
     if known.size == 0:
         known = evaluate(
-            _Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=np.float64))
+            Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=np.float64))
         )
     if np.all(known == perturbed[0]) and probe() == perturbed[0]:
         if copies is not None:
@@ -480,7 +373,7 @@ def numerical_gradient(
 def numerical_gradient(
     f: Callable[[Any], object],
     x: ArrayLike,
-    h: Step = BOOK_STEP,
+    h: Step | None = None,
     *,
     method: str = "central",
     full_output: bool = False,
@@ -503,16 +396,17 @@ def numerical_gradient(
     x : array_like
         Point of any shape. Integer, bool, list, scalar and read-only input is computed
         on a float64 copy (never truncated); float32 stays float32.
-    h : float or "auto"
-        Step of the difference (the book's 1e-4 by default; the first, largest step for
-        "richardson"; the imaginary step for "complex"). Left at its default,
-        "richardson" and "complex" use ``"auto"`` instead: 1e-4 is too small a first step
-        for Richardson (rounding then limits it to about 1e-12) and too large an
-        imaginary step (error about 1e-9); a value you pass is always used as given.
-        ``"auto"`` gives each element
+    h : float, "auto" or None
+        Step of the difference (the first, largest step for "richardson"; the imaginary
+        step for "complex"). None, the default, is the method's own step: the book's
+        1e-4 for "central", "forward" and "backward", ``"auto"`` for "richardson" and
+        "complex" (1e-4 is too small a first step for Richardson, whose rounding error
+        it would limit to about 1e-12, and too large an imaginary step, error about
+        1e-9). A value you pass is always used as given. ``"auto"`` gives each element
         its own step relative to ``max(1, |x|)`` and sized from the precision of x's
         dtype, ``eps**(1/3) * max(1, |x|)`` for central differences, adjusted so that
-        x ± h is exact: right for float32 as well as float64.
+        x ± h is exact: right for float32 as well as float64. The steps used are in
+        ``GradientResult.step``.
     method : {"central", "forward", "backward", "richardson", "complex"}
         "central" is the book's difference (2 evaluations of f per element),
         "forward"/"backward" one-sided ones (1 per element, plus f(x)).
@@ -594,8 +488,8 @@ def numerical_gradient(
     ...                    vectorized=True)
     array([6., 8.])
     """
-    options = _check_options(vectorized, batch_size, workers, progress)
-    result, _, _ = _run(f, x, h, method, options)
+    options = check_options(vectorized, batch_size, workers, progress)
+    result = _run(f, x, h, method, options)
     return result if full_output else result.grad
 
 
@@ -612,7 +506,7 @@ class _ScalarArgument:
 def numerical_diff(
     f: Callable[[Any], object],
     x: ArrayLike,
-    h: Step = BOOK_STEP,
+    h: Step | None = None,
     *,
     method: str = "central",
     full_output: bool = False,
@@ -651,10 +545,10 @@ def numerical_diff(
             "use numerical_gradient for a function of several variables."
         )
 
-    options = _check_options(vectorized, batch_size, workers, progress)
+    options = check_options(vectorized, batch_size, workers, progress)
     scalar_f = f if options.vectorized else _ScalarArgument(f)
     point = x if isinstance(x, np.ndarray) and x.ndim == 0 else array.reshape(())
-    result, _, _ = _run(scalar_f, point, h, method, options)
+    result = _run(scalar_f, point, h, method, options)
     if full_output:
         return result
     return result.grad.reshape(())[()]

@@ -21,12 +21,14 @@ the difference quotients divide by the distance between the points actually eval
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-Step = float | str
+from ._inputs import scale
+from ._points import Step
 
 Rule = Literal["one-sided", "central", "complex", "richardson"]
 
@@ -40,12 +42,6 @@ RICHARDSON_ORDER = 12
 COMPLEX_STEP = 1e-20
 
 
-def _scale(x0: NDArray[np.floating]) -> NDArray[np.float64]:
-    """max(1, |x|) per element, in float64 (nan and inf give 1: f will flag them)."""
-    magnitude = np.abs(x0.astype(np.float64))
-    return np.where(np.isfinite(magnitude), np.maximum(1.0, magnitude), 1.0)
-
-
 def _relative_factor(dtype: np.dtype[np.floating], rule: Rule) -> float:
     """The factor that multiplies max(1, |x|) for ``rule`` in ``dtype``."""
     eps = float(np.finfo(dtype).eps)
@@ -56,6 +52,35 @@ def _relative_factor(dtype: np.dtype[np.floating], rule: Rule) -> float:
         "richardson": eps ** (1 / (RICHARDSON_ORDER + 1)),
     }
     return float(factors[rule])
+
+
+def check_step(h: object) -> Step:
+    """h validated: a positive finite number (as a float), or "auto".
+
+    Raises
+    ------
+    TypeError
+        h is not a number (nor a string).
+    ValueError
+        h is not positive and finite, or a string other than "auto".
+
+    Examples
+    --------
+    >>> check_step(1), check_step("auto")
+    (1.0, 'auto')
+    """
+    if isinstance(h, str):
+        if h != AUTO:
+            raise ValueError(
+                f"h={h!r} is not a step; pass a positive number or h={AUTO!r} for a step "
+                "chosen per element from |x| and the dtype's precision."
+            )
+        return h
+    if isinstance(h, bool) or not isinstance(h, int | float | np.integer | np.floating):
+        raise TypeError(f"h must be a positive number, got {h!r} ({type(h).__name__}).")
+    if not math.isfinite(h) or h <= 0:
+        raise ValueError(f"h must be a positive finite number, got h={h!r}.")
+    return float(h)
 
 
 def representable_step(
@@ -104,7 +129,7 @@ def step_sizes(x0: NDArray[np.floating], h: Step, rule: Rule) -> NDArray[np.floa
             f"h={h!r} is not a step; pass a positive number or h={AUTO!r} for a step "
             "chosen per element from |x| and the dtype's precision."
         )
-    wanted = _relative_factor(x0.dtype, rule) * _scale(x0)
+    wanted = _relative_factor(x0.dtype, rule) * scale(x0)
     if rule == "complex":  # the imaginary part: float32 at least, as complex numbers are
         return wanted.astype(np.result_type(x0.dtype, np.float32))
     return representable_step(x0, wanted)

@@ -16,8 +16,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._expr import Expression, ExpressionError, parse_expression
-from ._gradient import BOOK_STEP, numerical_gradient
-from ._plan import PLANS
+from ._gradient import numerical_gradient
+from ._plan import METHODS
 from ._tour import DEFAULT_OUT, run_tour
 from .testfunctions import FUNCTIONS, TestFunction
 
@@ -77,7 +77,7 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     tour.add_argument("--no-figures", action="store_true", help="print the text only")
 
-    methods = ", ".join(PLANS)
+    methods = ", ".join(METHODS)
     grad = commands.add_parser(
         "grad",
         help="print the numerical gradient of a formula at a point",
@@ -230,7 +230,7 @@ def _run_grad(args: argparse.Namespace, out: Callable[[str], object]) -> int:
         raise _UsageError(
             f"{name!r} needs a point with {size} coordinates; --at {args.at} has {x.size}."
         )
-    h: float | str = BOOK_STEP
+    h: float | str | None = None
     if args.h is not None:
         try:
             h = float(args.h)

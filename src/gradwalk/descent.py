@@ -15,9 +15,7 @@ array([-6.11110793e-10,  8.14814391e-10])
 
 from __future__ import annotations
 
-import inspect
 import math
-import numbers
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -28,6 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._evaluate import _real_value
 from ._gradient import _working_array, numerical_gradient
+from ._plan import resolve_step
 from ._validate import _check_count, _check_positive, _check_tolerance
 from ._warnings import NonFiniteWarning, PrecisionWarning, _reemit_first, _warn
 from .optimizers import SGD, Optimizer, _optimizer_for
@@ -243,10 +242,8 @@ def _gradient_of(
 
 def _fixed_h(options: dict[str, Any]) -> float | None:
     """The numerical gradient's step when it is a fixed number, else None."""
-    h = options.get("h", inspect.signature(numerical_gradient).parameters["h"].default)
-    if isinstance(h, bool) or not isinstance(h, numbers.Real):
-        return None
-    return float(h)
+    h = resolve_step(options.get("h"), options.get("method", "central"))
+    return None if isinstance(h, str) else h
 
 
 def _largest_eigenvalue(

@@ -1,0 +1,214 @@
+"""What x, f and grad may be: the rules every tool applies to its inputs.
+
+- :func:`working_array`: the array to perturb (the caller's own float array, or a copy
+  that never truncates);
+- :func:`real_value`: one real number returned by f;
+- :func:`analytic_gradient`: an analytic gradient of x's shape and a real dtype;
+- :func:`changed_elements` and :func:`modified_message`: whether f changed x, and the
+  error that says so;
+- :func:`element_name` and :func:`names`: how elements are named in messages;
+- :func:`scale`: ``max(1, |x|)``, the magnitude every relative step is measured against.
+
+>>> import numpy as np
+>>> names((2, 2), np.array([0, 3]))
+'x[0, 0], x[1, 1]'
+>>> scale(np.array([0.5, -3.0, np.nan]))
+array([1., 3., 1.])
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+#: Largest number of element names quoted in one message.
+QUOTED = 5
+
+
+class InputModifiedError(RuntimeError):
+    """f changed the array it was given; gradwalk restored it and stopped.
+
+    ``flat_index`` is the (flat) index of the element f changed, when it is known.
+    """
+
+    def __init__(self, message: str, flat_index: int | None = None) -> None:
+        super().__init__(message)
+        self.flat_index = flat_index
+
+
+def working_array(x: ArrayLike) -> tuple[NDArray[np.floating], bool]:
+    """The array to perturb and whether it is the caller's own.
+
+    A writable floating ndarray is used as it is (the book's in-place semantics).
+    Integers, bools, lists, Python scalars and read-only arrays are computed on a float64
+    (or, for read-only floating arrays, same-dtype) copy: never truncated.
+
+    Raises
+    ------
+    TypeError
+        x is complex or not numeric.
+
+    Examples
+    --------
+    >>> working_array([1, 2])
+    (array([1., 2.]), False)
+    """
+    array = np.asarray(x)
+    kind = array.dtype.kind
+    if kind == "f":
+        if array is x and array.flags.writeable:
+            return array, True
+        return np.array(array, copy=True), False
+    if kind in "biu":
+        return array.astype(np.float64), False
+    if kind == "c":
+        raise TypeError(
+            f"x has complex dtype {array.dtype}; gradwalk differentiates real functions of "
+            "real arrays. Differentiate with respect to x.real and x.imag as two real arrays."
+        )
+    raise TypeError(
+        f"x must be a real numeric array, a list of numbers or a number; got dtype "
+        f"{array.dtype} ({type(x).__name__}). Convert it with np.asarray(x, dtype=float)."
+    )
+
+
+def describe(value: object) -> str:
+    """A short description of what f returned, for error messages.
+
+    >>> describe(None)
+    'None (did f forget to `return` its value?)'
+    """
+    if value is None:
+        return "None (did f forget to `return` its value?)"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    text = repr(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{type(value).__name__} {text}"
+
+
+def real_value(value: object, *, complex_ok: bool = False) -> Any:
+    """Check that f returned one real number (or complex, for the complex step); return it.
+
+    Accepts a Python number, a NumPy scalar or an array of size 1.
+
+    Raises
+    ------
+    TypeError
+        ``value`` is not one real number.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> real_value(np.array([2.5]))
+    np.float64(2.5)
+    """
+    if isinstance(value, float | int | np.floating | np.integer) and not isinstance(
+        value, bool | np.bool_
+    ):
+        return value
+    array = np.asarray(value) if not isinstance(value, str | bytes) else None
+    allowed = "fiubc" if complex_ok else "fiub"
+    if array is None or array.size != 1 or array.dtype.kind not in allowed:
+        if array is not None and array.size == 1 and array.dtype.kind == "c":
+            raise TypeError(
+                f"f must return a real scalar, but it returned {describe(value)}. "
+                "Return the real quantity to differentiate (e.g. np.abs(z)**2 or z.real)."
+            )
+        raise TypeError(
+            f"f must return a real scalar (a Python number, a NumPy scalar or an array of "
+            f"size 1), but it returned {describe(value)}. If f gives one value per element, "
+            "differentiate a scalar summary such as lambda x: np.sum(f(x)); for a vector "
+            "of outputs compute one gradient per output."
+        )
+    return array.reshape(()).item() if array.dtype.kind in "iub" else array.reshape(())[()]
+
+
+def analytic_gradient(
+    grad: object, shape: tuple[int, ...], what: str = "grad", of: str = "x"
+) -> NDArray[np.floating]:
+    """An analytic gradient as a floating array of x's shape (integers become float64).
+
+    ``what`` names the gradient and ``of`` the array it belongs to, in the error.
+
+    Raises
+    ------
+    TypeError
+        The gradient is not a real numeric array.
+    ValueError
+        Its shape is not x's.
+
+    Examples
+    --------
+    >>> analytic_gradient([1, 2], (2,))
+    array([1., 2.])
+    """
+    array = np.asarray(grad)
+    if array.dtype.kind not in "fiu":
+        raise TypeError(
+            f"{what} must be a real numeric array, got dtype {array.dtype} "
+            f"({type(grad).__name__}); pass the gradient as a float array."
+        )
+    if array.shape != shape:
+        raise ValueError(
+            f"{what} has shape {array.shape} but {of} has shape {shape}: the analytic "
+            f"gradient must have the same shape as {of} (one value per element)."
+        )
+    return array if array.dtype.kind == "f" else array.astype(np.float64)
+
+
+def changed_elements(now: NDArray[Any], before: NDArray[Any]) -> NDArray[np.intp]:
+    """Flat indices where ``now`` differs from ``before`` (nan equal to nan).
+
+    >>> import numpy as np
+    >>> changed_elements(np.array([np.nan, 1.0, 5.0]), np.array([np.nan, 1.0, 2.0]))
+    array([2])
+    """
+    same = now == before
+    if np.all(same):
+        return np.empty(0, dtype=np.intp)
+    return np.flatnonzero(~(same | (np.isnan(now) & np.isnan(before))))
+
+
+def element_name(shape: tuple[int, ...], flat_index: int) -> str:
+    """``x[i, j]`` for an element given by its flat index (``x`` for a 0-d x).
+
+    >>> element_name((2, 3), 4)
+    'x[1, 1]'
+    """
+    if not shape:
+        return "x"
+    position = np.unravel_index(flat_index, shape)
+    return "x[" + ", ".join(str(int(p)) for p in position) + "]"
+
+
+def names(shape: tuple[int, ...], flat_indices: NDArray[np.intp]) -> str:
+    """A readable list of at most :data:`QUOTED` element names, then how many more."""
+    quoted = ", ".join(element_name(shape, int(i)) for i in flat_indices[:QUOTED])
+    more = len(flat_indices) - QUOTED
+    return quoted + (f" and {more} more" if more > 0 else "")
+
+
+def modified_message(shape: tuple[int, ...], changed: NDArray[np.intp]) -> str:
+    """The error for an f that changed x: which elements, and what to do."""
+    return (
+        f"f modified x while it was being evaluated ({names(shape, changed)} changed). "
+        "x has been restored. gradwalk perturbs x in place and needs f to leave it "
+        "unchanged: if f must modify its input, give it a copy, e.g. lambda w: f(w.copy())."
+    )
+
+
+def scale(x: ArrayLike) -> NDArray[np.float64]:
+    """``max(1, |x|)`` per element, in float64 (nan and inf give 1: f will flag them).
+
+    Steps, tolerances and probes relative to x are measured in this unit, so that they
+    are relative for large |x| and absolute near zero.
+    """
+    magnitude = np.abs(np.asarray(x).astype(np.float64))
+    result: NDArray[np.float64] = np.where(
+        np.isfinite(magnitude), np.maximum(1.0, magnitude), 1.0
+    )
+    return result
