@@ -77,4 +77,3 @@ def test_dask_runs_lambdas_with_progress(executor: Any) -> None:
 def test_an_exception_on_a_worker_keeps_its_type_and_message(executor: Any) -> None:
     with pytest.raises(LookupError, match=r"^f exploded on a dask worker$"):
         numerical_gradient(explode, np.ones(4), workers=executor)
-

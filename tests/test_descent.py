@@ -464,3 +464,15 @@ def test_a_run_that_freezes_at_a_minimum_to_float_precision_is_converged() -> No
     assert result.status == "converged", f"reached f = {result.values[-1]:.1e}: {result.message}"
     assert "floating-point precision" in result.message
     assert result.values[-1] < 1e-12
+
+
+def test_a_run_that_used_richardsons_own_step_is_not_told_to_pass_h_auto() -> None:
+    from gradwalk import IgnoredInputWarning
+
+    with pytest.warns(IgnoredInputWarning):  # tanh is flat to rounding at 1e13
+        result = descend(
+            lambda x: float(np.sum(np.tanh(x))), [1e13, 1e13], lr=0.1, steps=5, method="richardson"
+        )
+    assert "h='auto'" not in result.message, (
+        f"richardson already used its own step, yet the explanation says: {result.message}"
+    )

@@ -39,6 +39,7 @@ from ._points import Points
 
 __all__ = ["Batches", "Evaluator", "InPlace", "InputModifiedError", "Mapped", "Options"]
 
+
 def _flat_view(array: NDArray[Any]) -> Any:
     """A 1-D view of ``array`` that writes through to it (its ``.flat`` when no view exists)."""
     try:
@@ -315,8 +316,6 @@ def _split(points: Points, size: int) -> list[tuple[NDArray[np.intp], NDArray[An
     ]
 
 
-
-
 def worker_count(workers: object) -> int:
     """How many tasks ``workers`` runs at once: the number given, else a public
     ``max_workers`` attribute, else the local cores.
@@ -398,8 +397,9 @@ class Evaluator:
 class InPlace(Evaluator):
     """The book's loop: perturb ``work`` itself, element by element, and restore it."""
 
-    def __init__(self, f: Callable[[Any], object], work: NDArray[Any], options: Options,
-                 complex_ok: bool) -> None:
+    def __init__(
+        self, f: Callable[[Any], object], work: NDArray[Any], options: Options, complex_ok: bool
+    ) -> None:
         super().__init__(options.progress, complex_ok)
         self.f, self.work = f, work
         self.flat = _flat_view(work)
@@ -415,7 +415,11 @@ class InPlace(Evaluator):
         for chunk in _split(points, size):
             parts.append(
                 evaluate_in_place(
-                    self.f, self.work, self.flat, self.original, Points(*chunk),
+                    self.f,
+                    self.work,
+                    self.flat,
+                    self.original,
+                    Points(*chunk),
                     complex_ok=self.complex_ok,
                 )
             )
@@ -436,14 +440,19 @@ class Batches(Evaluator):
 
     copies = "vectorized=True"
 
-    def __init__(self, f: Callable[[Any], object], work: NDArray[Any], options: Options,
-                 complex_ok: bool) -> None:
+    def __init__(
+        self, f: Callable[[Any], object], work: NDArray[Any], options: Options, complex_ok: bool
+    ) -> None:
         super().__init__(options.progress, complex_ok)
         self.f, self.x, self.batch_size = f, work.copy(), options.batch_size
 
     def evaluate(self, points: Points) -> NDArray[Any]:
         return evaluate_batches(
-            self.f, self.x, points, self.batch_size, complex_ok=self.complex_ok,
+            self.f,
+            self.x,
+            points,
+            self.batch_size,
+            complex_ok=self.complex_ok,
             advance=self.advance,
         )
 
@@ -455,8 +464,9 @@ class Mapped(Evaluator):
     """Chunks of points mapped over workers, each evaluated by :class:`_Task` on its own
     copy of x. ``workers=n`` starts a process pool of n, shut down by :meth:`close`."""
 
-    def __init__(self, f: Callable[[Any], object], work: NDArray[Any], options: Options,
-                 complex_ok: bool) -> None:
+    def __init__(
+        self, f: Callable[[Any], object], work: NDArray[Any], options: Options, complex_ok: bool
+    ) -> None:
         super().__init__(options.progress, complex_ok)
         self.f, self.workers = f, options.workers
         self.vectorized, self.batch_size = options.vectorized, options.batch_size

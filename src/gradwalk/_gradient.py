@@ -40,6 +40,7 @@ _modified_message = modified_message
 
 __all__ = ["GradientResult", "numerical_diff", "numerical_gradient"]
 
+
 @dataclass(frozen=True, eq=False)
 class GradientResult:
     """A numerical gradient with what it cost and how far it can be trusted.
@@ -344,7 +345,7 @@ def _flag_ignored_input(
 def numerical_gradient(
     f: Callable[[Any], object],
     x: ArrayLike,
-    h: Step = ...,
+    h: Step | None = ...,
     *,
     method: str = ...,
     full_output: Literal[False] = ...,
@@ -359,7 +360,7 @@ def numerical_gradient(
 def numerical_gradient(
     f: Callable[[Any], object],
     x: ArrayLike,
-    h: Step = ...,
+    h: Step | None = ...,
     *,
     method: str = ...,
     full_output: Literal[True],

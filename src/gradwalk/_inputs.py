@@ -208,7 +208,5 @@ def scale(x: ArrayLike) -> NDArray[np.float64]:
     are relative for large |x| and absolute near zero.
     """
     magnitude = np.abs(np.asarray(x).astype(np.float64))
-    result: NDArray[np.float64] = np.where(
-        np.isfinite(magnitude), np.maximum(1.0, magnitude), 1.0
-    )
+    result: NDArray[np.float64] = np.where(np.isfinite(magnitude), np.maximum(1.0, magnitude), 1.0)
     return result

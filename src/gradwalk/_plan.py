@@ -20,11 +20,11 @@ from ._choices import _choice_hint
 from ._inputs import scale
 from ._points import (
     ROUNDING_ULPS,
+    UNPERTURBED,
     Estimate,
     PlanFactory,
     PlanGenerator,
     Points,
-    UNPERTURBED,
     Step,
     unknown_error,
     wide_dtype,
@@ -222,9 +222,7 @@ METHODS: dict[str, Method] = {
             10,
             "central differences at halving steps, extrapolated, with an error estimate",
         ),
-        Method(
-            "complex", _complex, True, "auto", 2, 1, "the complex step Im f(x + ih) / h"
-        ),
+        Method("complex", _complex, True, "auto", 2, 1, "the complex step Im f(x + ih) / h"),
     )
 }
 
@@ -262,8 +260,10 @@ def resolve_step(h: Step | None, method: object) -> Step:
 
     Examples
     --------
-    >>> resolve_step(None, "central"), resolve_step(None, "richardson"), resolve_step(1e-6, "complex")
-    (0.0001, 'auto', 1e-06)
+    >>> resolve_step(None, "central"), resolve_step(None, "richardson")
+    (0.0001, 'auto')
+    >>> resolve_step(1e-6, "complex")
+    1e-06
     """
     record = method_named(method)
     return check_step(record.own_step if h is None else h)

@@ -29,6 +29,7 @@ CONVERGED = 1e-4
 #: 16 where the third derivative vanishes; by far more while the step is too large for f.
 ASYMPTOTIC_RATIO = (3.0, 20.0)
 
+
 def _richardson_weights(levels: int) -> NDArray[np.float64]:
     """Row j: the weights of the differences D_0..D_j in the extrapolant T[j][j].
 
