@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._choices import _choice_hint
 from ._steps import Step as Step
 from ._steps import step_sizes
+from ._validate import choice_hint as _choice_hint
 
 #: Index used in :class:`_Points` for "evaluate f at x itself, unperturbed".
 UNPERTURBED = -1

@@ -24,6 +24,7 @@ from matplotlib.figure import Figure
 from numpy.typing import ArrayLike, NDArray
 
 from ._gradient import numerical_gradient
+from ._validate import check_limits
 from ._warnings import _reemit_first
 
 __all__ = ["plot_descent", "plot_gradient_field", "plot_learning_rates"]
@@ -52,17 +53,6 @@ def _figure_and_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Fig
     if not isinstance(root, Figure):
         raise TypeError(f"ax must belong to a Matplotlib Figure, got {ax!r}.")
     return root, ax
-
-
-def _check_limits(limits: object, name: str) -> _Limits:
-    """Axis limits: two finite numbers, the first smaller."""
-    try:
-        low, high = (float(v) for v in limits)  # type: ignore[attr-defined]
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be two numbers (low, high), got {limits!r}.") from None
-    if not (np.isfinite(low) and np.isfinite(high) and low < high):
-        raise ValueError(f"{name} must be two finite numbers with low < high, got {limits!r}.")
-    return low, high
 
 
 def _values_on(f: Callable[[Any], object], points: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -166,7 +156,7 @@ def plot_gradient_field(
     >>> arrows.N  # 18 x 18 arrows
     324
     """
-    xlim, ylim = _check_limits(xlim, "xlim"), _check_limits(ylim, "ylim")
+    xlim, ylim = check_limits(xlim, "xlim"), check_limits(ylim, "ylim")
     if grid is None:
         if xlim == (-2.0, 2.0) and ylim == (-2.0, 2.0):
             xs, ys = BOOK_FIELD_GRID, BOOK_FIELD_GRID
@@ -228,7 +218,7 @@ def _paths(results: object) -> list[NDArray[np.float64]]:
     )
 
 
-def _names(results: object, count: int) -> list[str]:
+def _legend_entries(results: object, count: int) -> list[str]:
     """Default legend entries: each DescentResult's optimizer, else "path 1", "path 2", ..."""
     items = results if isinstance(results, Sequence) and count > 1 else [results]
     names = [str(getattr(item, "optimizer", "") or "") for item in items]
@@ -314,8 +304,8 @@ def plot_descent(
     [-4.5, 4.5]
     """
     paths = _paths(results)
-    names = _names(results, len(paths))
-    xlim, ylim = _check_limits(xlim, "xlim"), _check_limits(ylim, "ylim")
+    names = _legend_entries(results, len(paths))
+    xlim, ylim = check_limits(xlim, "xlim"), check_limits(ylim, "ylim")
     if labels is not None and len(labels) != len(paths):
         raise ValueError(f"got {len(labels)} labels for {len(paths)} paths; give one per path.")
     figure, axes = _figure_and_axes(ax, (6.0, 6.0))

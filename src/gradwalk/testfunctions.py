@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._choices import _choice_hint
+from ._validate import choice_hint
 from .book import function_2
 
 __all__ = [
@@ -374,6 +374,6 @@ def get(name: str) -> TestFunction:
     """
     key = name.strip().lower() if isinstance(name, str) else None
     if key is None or key not in FUNCTIONS:
-        choices, hint = _choice_hint(name, FUNCTIONS)
+        choices, hint = choice_hint(name, FUNCTIONS)
         raise ValueError(f"no test function named {name!r}; choose one of {choices}.{hint}")
     return FUNCTIONS[key]
