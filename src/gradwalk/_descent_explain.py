@@ -23,7 +23,7 @@ from ._lr_bound import Gradient, largest_eigenvalue, stable_rate
 from ._warnings import NonFiniteWarning, PrecisionWarning
 from .optimizers import SGD, Optimizer
 
-__all__ = ["Counts", "Run", "Status", "explain_end", "steps_in_words", "unexplained"]
+__all__ = ["Counts", "Run", "Status", "explain_end", "steps_in_words", "unexplained", "vanishing"]
 
 Status = Literal["converged", "max_steps", "diverged", "stalled", "stopped"]
 
@@ -70,6 +70,13 @@ class Run:
     grad: NDArray[np.floating] | None = None
     end: str = "steps"
     zero_since: int | None = None
+
+
+def vanishing(x: NDArray[np.floating], h: float | None) -> NDArray[np.bool_]:
+    """Where x ± h rounds back to x, so the difference there is exactly zero."""
+    if h is None:
+        return np.zeros(x.shape, dtype=bool)
+    return np.asarray((x + h == x) | (x - h == x))
 
 
 def steps_in_words(count: int) -> str:
@@ -180,7 +187,7 @@ def _zero_gradient_reason(run: Run, *, frozen: bool) -> tuple[str, bool] | None:
     h = run.h
     since = f"from step {run.zero_since} on the"
     after = "x froze there" if frozen else "only the optimizer's own state moved x after that"
-    vanished = (x + h == x) | (x - h == x) if h is not None else np.zeros(x.shape, bool)
+    vanished = vanishing(x, h)
     if vanished.any():
         magnitude = float(np.max(np.abs(x[vanished])))
         spacing = float(np.spacing(x.dtype.type(magnitude)))

@@ -205,6 +205,25 @@ def check_gradient(
     GradientCheck
         ``print()`` it for the report; ``.passed`` says whether every value agreed.
 
+    Raises
+    ------
+    TypeError
+        f is not callable; grad (or what grad(x) returns) is not a real numeric array;
+        an option has the wrong type (rtol, atol, k, seed, diagnose).
+    ValueError
+        grad's shape differs from x's; x is empty; mode is unknown; rtol, atol, k, seed
+        or diagnose is out of range; the complex step in directional mode; an unknown
+        method or a bad step (from :func:`~gradwalk.numerical_gradient`).
+    InputModifiedError
+        f or grad changed x (x is restored first).
+
+    Warns
+    -----
+    NonFiniteWarning
+        f is inf or nan within a step of x.
+    PrecisionWarning
+        x ± h rounds back to x for some element, or the step is below what x can resolve.
+
     Examples
     --------
     >>> import numpy as np
@@ -300,6 +319,23 @@ def check_gradients(
     GradientCheck
         One report for all parameters; elements are named like ``W1[0, 3]``.
 
+    Raises
+    ------
+    TypeError
+        loss is not callable; params or grads is not a mapping; a parameter is not a
+        writable float ndarray; a gradient is not a real numeric array.
+    ValueError
+        params and grads name different arrays, or a gradient's shape differs from its
+        parameter's; params is empty; ``vectorized``, ``workers`` or the complex step is
+        asked for; an option is out of range (as for :func:`check_gradient`).
+    InputModifiedError
+        the loss changed a parameter (the parameters are restored first).
+
+    Warns
+    -----
+    NonFiniteWarning, PrecisionWarning
+        As for :func:`check_gradient`.
+
     Examples
     --------
     >>> import numpy as np
@@ -390,6 +426,18 @@ def assert_gradient_close(
     With an array x this is :func:`check_gradient`; with a mapping of parameter arrays
     it is :func:`check_gradients` (f is then the loss and grad the mapping of
     gradients). The options are theirs.
+
+    Raises
+    ------
+    AssertionError
+        The check failed; the message is the full report.
+    TypeError, ValueError, InputModifiedError
+        Bad input, as for :func:`check_gradient` and :func:`check_gradients`.
+
+    Warns
+    -----
+    NonFiniteWarning, PrecisionWarning
+        As for :func:`check_gradient`.
 
     Examples
     --------

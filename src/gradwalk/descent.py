@@ -26,7 +26,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._descent_explain import Counts, Run, Status, explain_end, steps_in_words, unexplained
+from ._descent_explain import (
+    Counts,
+    Run,
+    Status,
+    explain_end,
+    steps_in_words,
+    unexplained,
+    vanishing,
+)
 from ._evaluate import _real_value
 from ._gradient import _working_array, numerical_gradient
 from ._lr_bound import Gradient, largest_eigenvalue, stable_rate
@@ -81,6 +89,27 @@ def gradient_descent(
     -------
     ndarray
         The last point.
+
+    Raises
+    ------
+    TypeError
+        lr is not a number, or step_num is not a whole number.
+    ValueError
+        lr is not finite and > 0, or step_num < 0.
+
+    Warns
+    -----
+    PrecisionWarning
+        x ± h rounds back to x (the gradient there is exactly zero); once per run, with
+        the step it first happened at.
+    NonFiniteWarning
+        f is inf or nan next to x; once per run.
+
+    Examples
+    --------
+    >>> from gradwalk.book import function_2
+    >>> gradient_descent(function_2, [-3.0, 4.0], lr=0.1, step_num=100)
+    array([-6.11110793e-10,  8.14814391e-10])
     """
     rate = check_learning_rate(lr)
     count = check_count(step_num, "step_num")
@@ -198,6 +227,7 @@ def _gradient_of(
     def analytic(x: NDArray[np.floating]) -> NDArray[np.floating]:
         counts.gradients += 1
         value = np.asarray(grad(x))
+        # merge: the same shape and dtype check as _check_compare.analytic_array
         if value.shape != shape:
             raise ValueError(
                 f"grad returned an array of shape {value.shape}, but x has shape {shape}; "
@@ -254,6 +284,23 @@ def learning_rate_bound(
     float
         ``2 / λmax``; ``inf`` when f has no positive curvature at x (no lr is too
         large near x, though f may fall without bound).
+
+    Raises
+    ------
+    TypeError
+        f or grad is not callable; iterations is not a whole number; rtol is not a
+        number; ``full_output`` is passed, or gradient options come with an analytic grad.
+    ValueError
+        iterations < 1; rtol is not finite and > 0; grad returns the wrong shape; the
+        gradient is not finite near x.
+
+    Warns
+    -----
+    PrecisionWarning
+        The power iteration did not settle (the bound is then approximate), or the
+        numerical gradient's own precision warnings.
+    NonFiniteWarning
+        f is inf or nan next to x.
 
     Examples
     --------
@@ -342,6 +389,23 @@ def descend(
     -------
     DescentResult
 
+    Raises
+    ------
+    TypeError
+        f, grad or callback is not callable; lr is missing with an optimizer name or is
+        not a number; steps is not a whole number; gtol is not a number; gradient
+        options come with an analytic grad; grad returns a non-real array.
+    ValueError
+        lr is not finite and > 0, or disagrees with an optimizer instance's rate; steps
+        < 0; gtol < 0 or not finite; the optimizer name is unknown (the message suggests
+        the closest); grad returns an array of the wrong shape.
+
+    Warns
+    -----
+    PrecisionWarning, NonFiniteWarning
+        Warnings of the numerical gradient that the result's message does not already
+        explain, each shown once with the step it first happened at.
+
     Examples
     --------
     >>> import numpy as np
@@ -387,7 +451,7 @@ def descend(
             finite = bool(np.isfinite(value))
             g = run.gradient(x) if finite else None
             warning_steps.extend([step] * (len(caught) - before))
-            if run.h is not None and ((x + run.h == x) | (x - run.h == x)).any():
+            if vanishing(x, run.h).any():
                 vanish_steps.add(step)
             run.values.append(value)
             run.norms.append(float(np.linalg.norm(g)) if g is not None else math.nan)

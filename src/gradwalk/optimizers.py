@@ -47,6 +47,18 @@ class Optimizer(ABC):
     """Base class: an update rule with hyperparameters and per-key state.
 
     Subclasses set :attr:`name` and implement :meth:`_update_one` for one array.
+
+    Raises
+    ------
+    TypeError
+        A setting (lr, momentum, decay_rate, beta1, beta2) is not a number.
+    ValueError
+        lr is not finite and > 0, or a decay factor is outside [0, 1).
+
+    Examples
+    --------
+    >>> Adam(lr=0.01)
+    Adam(lr=0.01, beta1=0.9, beta2=0.999)
     """
 
     #: The lowercase name that :func:`gradwalk.descend` accepts.
@@ -77,6 +89,20 @@ class Optimizer(ABC):
             The parameters (floating arrays), changed in place.
         grads : mapping of str to ndarray
             Their gradients: the same keys and shapes.
+
+        Raises
+        ------
+        KeyError
+            grads lacks a key of params.
+        ValueError
+            A gradient's shape differs from its parameter's.
+
+        Examples
+        --------
+        >>> params = {"W": np.array([1.0, 2.0])}
+        >>> SGD(lr=0.5).update(params, {"W": np.array([2.0, 4.0])})
+        >>> params["W"]
+        array([0., 0.])
         """
         for key in params:
             if key not in grads:

@@ -148,6 +148,18 @@ def plot_gradient_field(
     -------
     matplotlib.figure.Figure
 
+    Raises
+    ------
+    TypeError
+        xlim or ylim is not two numbers; ax does not belong to a Matplotlib Figure.
+    ValueError
+        xlim or ylim is not finite with low < high.
+
+    Warns
+    -----
+    NonFiniteWarning, PrecisionWarning
+        The numerical gradient's warnings, each kind shown once for the whole grid.
+
     Examples
     --------
     >>> import numpy as np
@@ -294,6 +306,15 @@ def plot_descent(
     -------
     matplotlib.figure.Figure
 
+    Raises
+    ------
+    TypeError
+        results is not a DescentResult, an array of points or a list of those; xlim or
+        ylim is not two numbers; ax does not belong to a Matplotlib Figure.
+    ValueError
+        A path is not of shape (n, 2) with n >= 1; labels and paths differ in number;
+        xlim or ylim is not finite with low < high.
+
     Examples
     --------
     >>> import numpy as np
@@ -398,6 +419,17 @@ def plot_learning_rates(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError, ValueError
+        Bad arguments, as for :func:`~gradwalk.descend` and :func:`plot_descent`; ax is
+        not two Axes.
+
+    Warns
+    -----
+    PrecisionWarning, NonFiniteWarning
+        As for :func:`~gradwalk.descend`, once per learning rate.
 
     Examples
     --------

@@ -369,6 +369,13 @@ FUNCTIONS: MappingProxyType[str, TestFunction] = MappingProxyType(
 def get(name: str) -> TestFunction:
     """The test function called ``name`` (case-insensitive), or a ValueError listing them.
 
+    Raises
+    ------
+    ValueError
+        No test function has that name; the message lists them and suggests the closest.
+
+    Examples
+    --------
     >>> get("Booth").minima
     ((1.0, 3.0),)
     """
