@@ -183,12 +183,6 @@ def test_descent_result_and_several_paths_with_a_legend() -> None:
     assert not _contours(labelled), "no function, no contour lines"
 
 
-def test_sgd_path_of_descend_is_the_books_path() -> None:
-    run = descend(function_2, np.array([-3.0, 4.0]), lr=0.1, steps=19)
-    dots = plot_descent(run, function_2).axes[0].lines[-1]
-    np.testing.assert_allclose(np.c_[dots.get_xdata(), dots.get_ydata()], BOOK_PATH, rtol=1e-9)
-
-
 def test_points_outside_the_window_are_counted() -> None:
     path = np.array([[-3.0, 4.0], [57.0, -76.0], [np.nan, np.nan], [0.0, 0.0]])
     axes = plot_descent(path, function_2).axes[0]

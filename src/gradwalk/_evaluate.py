@@ -554,7 +554,3 @@ def evaluator(
     if options.vectorized:
         return Batches(f, work, options, complex_ok)
     return InPlace(f, work, options, complex_ok)
-
-
-# The earlier private name of the real-value check, now :func:`gradwalk._inputs.real_value`.
-_real_value = real_value

@@ -26,17 +26,12 @@ from ._inputs import (
 from ._plan import method_named, resolve_step
 from ._points import UNPERTURBED, Estimate, Points, Step
 from ._warnings import (
-    _PACKAGE_DIR,
+    PACKAGE_DIR,
     IgnoredInputWarning,
     NonFiniteWarning,
     PrecisionWarning,
-    _warn,
+    issue_warning,
 )
-
-# The earlier private names of helpers that now live in _inputs.
-_working_array = working_array
-_names = names
-_modified_message = modified_message
 
 __all__ = ["GradientResult", "numerical_diff", "numerical_gradient"]
 
@@ -94,7 +89,7 @@ def _warn_low_precision(dtype: np.dtype[Any], h: Step) -> None:
     eps = float(np.finfo(dtype).eps)
     limit = eps / h
     if limit > 1e-6:
-        _warn(
+        issue_warning(
             f"x is {dtype}: with a fixed h = {h:g}, rounding in f limits the gradient's "
             f"accuracy to about {limit:.0e} (the {dtype} spacing {eps:.1e} divided by h). "
             "Pass h='auto' for a step sized to the dtype, or compute on "
@@ -221,7 +216,7 @@ def _drive_complex(plan: Any, evaluate: Callable[[Points], NDArray[Any]]) -> Est
 def _raised_in_gradwalk(error: BaseException) -> bool:
     """Whether the innermost frame of ``error``'s traceback is gradwalk's own code."""
     frames = traceback.extract_tb(error.__traceback__)
-    return bool(frames) and str(Path(frames[-1].filename).resolve()).startswith(_PACKAGE_DIR)
+    return bool(frames) and str(Path(frames[-1].filename).resolve()).startswith(PACKAGE_DIR)
 
 
 def _flag_nonfinite(
@@ -239,7 +234,7 @@ def _flag_nonfinite(
             at_x = at_x or bool((not_finite & (index == UNPERTURBED)).any())
     if at_x:
         grad[...] = np.nan
-        _warn(
+        issue_warning(
             "f(x) itself is not finite, so every element of the gradient is nan.", NonFiniteWarning
         )
         return
@@ -247,7 +242,7 @@ def _flag_nonfinite(
         elements = np.unique(np.concatenate(bad))
         if elements.size:
             grad[elements] = np.nan
-            _warn(
+            issue_warning(
                 f"f returned inf or nan at perturbed points of {names(shape, elements)}; "
                 "those elements of the gradient are nan. Check the domain of f near x "
                 "(log or sqrt of a negative number, overflow) or use a smaller h.",
@@ -265,7 +260,7 @@ def _flag_vanished_steps(
     first = int(vanished[0])
     value = x0[first]
     spacing = float(np.spacing(np.abs(value)))
-    _warn(
+    issue_warning(
         f"the step h = {h} is too small for the magnitude of {names(shape, vanished)}: "
         f"at {element_name(shape, first)} = {value:.6g} floating-point numbers are "
         f"{spacing:.2g} apart, so x ± h rounds back to x and that gradient element is "
@@ -316,7 +311,7 @@ def _flag_ignored_input(
         )
     if np.all(known == perturbed[0]) and probe() == perturbed[0]:
         if copies is not None:
-            _warn(
+            issue_warning(
                 "f returned exactly the same value at every perturbed point and at x "
                 f"itself, so the gradient is all zeros. With {copies}, f receives perturbed "
                 "copies of x, never the array itself: a closure such as "
@@ -329,7 +324,7 @@ def _flag_ignored_input(
                 IgnoredInputWarning,
             )
             return
-        _warn(
+        issue_warning(
             "f returned exactly the same value at every perturbed point and at x itself, "
             "so the gradient is all zeros. f probably ignores its argument: a closure such "
             "as lambda w: net.loss(x, t) must read the very array passed to "

@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._choices import _choice_hint
 from ._inputs import scale
 from ._points import (
     ROUNDING_ULPS,
@@ -31,6 +30,7 @@ from ._points import (
 )
 from ._richardson import richardson
 from ._steps import RICHARDSON_ORDER, check_step, step_sizes
+from ._validate import choice_hint
 
 __all__ = ["METHODS", "ROUNDING_ULPS", "Method", "method_named", "resolve_step"]
 
@@ -237,7 +237,7 @@ def method_named(method: object) -> Method:
     'auto'
     """
     if not isinstance(method, str) or method not in METHODS:
-        choices, hint = _choice_hint(method, METHODS)
+        choices, hint = choice_hint(method, METHODS)
         raise ValueError(f"method={method!r} is not a known method; choose one of {choices}.{hint}")
     return METHODS[method]
 

@@ -24,7 +24,8 @@ from matplotlib.figure import Figure
 from numpy.typing import ArrayLike, NDArray
 
 from ._gradient import numerical_gradient
-from ._warnings import _reemit_first
+from ._validate import check_limits
+from ._warnings import reemit_first
 
 __all__ = ["plot_descent", "plot_gradient_field", "plot_learning_rates"]
 
@@ -52,17 +53,6 @@ def _figure_and_axes(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Fig
     if not isinstance(root, Figure):
         raise TypeError(f"ax must belong to a Matplotlib Figure, got {ax!r}.")
     return root, ax
-
-
-def _check_limits(limits: object, name: str) -> _Limits:
-    """Axis limits: two finite numbers, the first smaller."""
-    try:
-        low, high = (float(v) for v in limits)  # type: ignore[attr-defined]
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be two numbers (low, high), got {limits!r}.") from None
-    if not (np.isfinite(low) and np.isfinite(high) and low < high):
-        raise ValueError(f"{name} must be two finite numbers with low < high, got {limits!r}.")
-    return low, high
 
 
 def _values_on(f: Callable[[Any], object], points: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -107,7 +97,7 @@ def _field(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         grads = [numerical_gradient(f, point.copy()) for point in points]
-    _reemit_first(
+    reemit_first(
         caught, lambda _, count, message: f"at {count} of {len(points)} grid points: {message}"
     )
     return np.array(grads, dtype=np.float64)
@@ -158,6 +148,18 @@ def plot_gradient_field(
     -------
     matplotlib.figure.Figure
 
+    Raises
+    ------
+    TypeError
+        xlim or ylim is not two numbers; ax does not belong to a Matplotlib Figure.
+    ValueError
+        xlim or ylim is not finite with low < high.
+
+    Warns
+    -----
+    NonFiniteWarning, PrecisionWarning
+        The numerical gradient's warnings, each kind shown once for the whole grid.
+
     Examples
     --------
     >>> import numpy as np
@@ -166,7 +168,7 @@ def plot_gradient_field(
     >>> arrows.N  # 18 x 18 arrows
     324
     """
-    xlim, ylim = _check_limits(xlim, "xlim"), _check_limits(ylim, "ylim")
+    xlim, ylim = check_limits(xlim, "xlim"), check_limits(ylim, "ylim")
     if grid is None:
         if xlim == (-2.0, 2.0) and ylim == (-2.0, 2.0):
             xs, ys = BOOK_FIELD_GRID, BOOK_FIELD_GRID
@@ -228,7 +230,7 @@ def _paths(results: object) -> list[NDArray[np.float64]]:
     )
 
 
-def _names(results: object, count: int) -> list[str]:
+def _legend_entries(results: object, count: int) -> list[str]:
     """Default legend entries: each DescentResult's optimizer, else "path 1", "path 2", ..."""
     items = results if isinstance(results, Sequence) and count > 1 else [results]
     names = [str(getattr(item, "optimizer", "") or "") for item in items]
@@ -304,6 +306,15 @@ def plot_descent(
     -------
     matplotlib.figure.Figure
 
+    Raises
+    ------
+    TypeError
+        results is not a DescentResult, an array of points or a list of those; xlim or
+        ylim is not two numbers; ax does not belong to a Matplotlib Figure.
+    ValueError
+        A path is not of shape (n, 2) with n >= 1; labels and paths differ in number;
+        xlim or ylim is not finite with low < high.
+
     Examples
     --------
     >>> import numpy as np
@@ -314,8 +325,8 @@ def plot_descent(
     [-4.5, 4.5]
     """
     paths = _paths(results)
-    names = _names(results, len(paths))
-    xlim, ylim = _check_limits(xlim, "xlim"), _check_limits(ylim, "ylim")
+    names = _legend_entries(results, len(paths))
+    xlim, ylim = check_limits(xlim, "xlim"), check_limits(ylim, "ylim")
     if labels is not None and len(labels) != len(paths):
         raise ValueError(f"got {len(labels)} labels for {len(paths)} paths; give one per path.")
     figure, axes = _figure_and_axes(ax, (6.0, 6.0))
@@ -408,6 +419,17 @@ def plot_learning_rates(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    TypeError, ValueError
+        Bad arguments, as for :func:`~gradwalk.descend` and :func:`plot_descent`; ax is
+        not two Axes.
+
+    Warns
+    -----
+    PrecisionWarning, NonFiniteWarning
+        As for :func:`~gradwalk.descend`, once per learning rate.
 
     Examples
     --------
