@@ -379,3 +379,100 @@ def test_empty_x_gives_an_empty_gradient_in_every_mode(name: str) -> None:
         f = explode_rows if options.get("vectorized") else explode  # raises if called
         grad = numerical_gradient(f, np.zeros((0, 3)), **options)
     assert grad.shape == (0, 3), f"gradient of shape {grad.shape} for an empty x"
+
+
+# --- BLAS threads in worker processes --------------------------------------------------
+
+
+def blas_threads_times_sum(x: Any) -> Any:
+    """f = (BLAS threads of the process evaluating it) x sum(x): its gradient is that count."""
+    from threadpoolctl import threadpool_info
+
+    threads = max(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
+    return threads * np.sum(x)
+
+
+MATRIX = np.random.default_rng(5).standard_normal((300, 200))
+
+
+def blas_loss(x: Any) -> Any:
+    """A loss whose cost is matrix products (BLAS): a tiny two-layer net on 300 samples."""
+    hidden = np.tanh(MATRIX @ x.reshape(200, 4))
+    return np.sum(hidden @ np.arange(1.0, 5.0)) / 300
+
+
+def test_worker_processes_share_the_cores_for_blas_and_give_the_serial_result() -> None:
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    if not any(pool["user_api"] == "blas" for pool in threadpoolctl.threadpool_info()):
+        pytest.skip("NumPy's BLAS does not report its threads to threadpoolctl here")
+    from gradwalk._evaluate import usable_cores
+
+    x = np.linspace(-1.0, 1.0, 4)
+    share = max(1, usable_cores() // 2)
+    # The complex step is exact for a linear f: the gradient is the thread count itself.
+    grad = numerical_gradient(blas_threads_times_sum, x, method="complex", workers=2)
+    assert np.array_equal(grad, np.full(4, float(share))), (
+        f"workers=2 on {usable_cores()} cores should run {share} BLAS thread(s) per worker, "
+        f"the workers reported {grad}"
+    )
+    other = 2 if share == 1 else 1
+    grad = numerical_gradient(
+        blas_threads_times_sum, x, method="complex", workers=2, worker_threads=other
+    )
+    assert np.array_equal(grad, np.full(4, float(other))), (
+        f"worker_threads={other} was not in force in the workers: they reported {grad}"
+    )
+    w = np.random.default_rng(6).standard_normal(800)
+    serial = numerical_gradient(blas_loss, w)
+    assert np.array_equal(numerical_gradient(blas_loss, w, workers=2), serial), (
+        "a BLAS-bound f gave a different gradient in worker processes limited to "
+        f"{share} thread(s) than serially"
+    )
+
+
+def test_limit_blas_threads_is_read_back_in_a_users_process_pool() -> None:
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    if not any(pool["user_api"] == "blas" for pool in threadpoolctl.threadpool_info()):
+        pytest.skip("NumPy's BLAS does not report its threads to threadpoolctl here")
+    from gradwalk import limit_blas_threads
+
+    x = np.ones(3)
+    with ProcessPoolExecutor(2, initializer=limit_blas_threads, initargs=(1,)) as pool:
+        grad = numerical_gradient(blas_threads_times_sum, x, method="complex", workers=pool)
+    assert np.array_equal(grad, np.ones(3)), f"the pool's workers reported {grad} threads"
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"workers": 2, "worker_threads": 0}, ValueError, "worker_threads must be >= 1"),
+        ({"workers": 2, "worker_threads": 1.5}, TypeError, "worker_threads must be a whole"),
+        ({"workers": map, "worker_threads": 1}, ValueError, "limit_blas_threads"),
+        ({"worker_threads": 1}, ValueError, "applies to the process pool of workers=n"),
+    ],
+)
+def test_bad_worker_threads_is_refused(options: dict[str, Any], error: type, message: str) -> None:
+    with pytest.raises(error, match=message):
+        numerical_gradient(smooth, np.ones(2), **options)
+
+
+# --- batch sizes chosen by measuring ---------------------------------------------------
+
+
+def test_measured_batches_grow_while_a_point_gets_cheaper_and_stay_in_the_memory_cap() -> None:
+    x = np.zeros(2**15)  # 256 KiB per copy: the first batch holds one copy
+    rows = []
+
+    def f(batch: Any) -> Any:
+        rows.append(batch.shape[0])
+        time.sleep(0.002)  # a fixed cost per call: larger batches always pay
+        return batch[:, 0] + 2.0 * batch[:, 1]
+
+    count = 600
+    index = np.arange(count, dtype=np.intp) % 4
+    values = evaluate_batches(f, x, Points(index, np.ones(count)), None)
+    expected = np.select([index == 0, index == 1], [1.0, 2.0], 0.0)
+    assert np.array_equal(values, expected), "wrong values for the points"
+    assert rows[:4] == [1, 2, 4, 8], f"batches did not double from one copy: {rows[:8]}"
+    assert max(rows) * x.nbytes <= _BATCH_BYTES, f"a call got {max(rows)} copies of 256 KiB"
+    assert sum(rows) == count, "not every point was evaluated"

@@ -12,7 +12,7 @@ array([6., 0.])
 
 from __future__ import annotations
 
-from ._evaluate import InputModifiedError
+from ._evaluate import InputModifiedError, limit_blas_threads
 from ._expr import Expression, ExpressionError, parse_expression
 from ._gradient import GradientResult, numerical_diff, numerical_gradient
 from ._warnings import GradwalkWarning, IgnoredInputWarning, NonFiniteWarning, PrecisionWarning
@@ -56,6 +56,7 @@ __all__ = [
     "descend",
     "gradient_descent",
     "learning_rate_bound",
+    "limit_blas_threads",
     "numerical_diff",
     "numerical_gradient",
     "parse_expression",

@@ -23,9 +23,11 @@ array([5., 7.])
 
 from __future__ import annotations
 
+import math
 import multiprocessing.pool
 import os
 import pickle
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -37,7 +39,15 @@ from numpy.typing import NDArray
 from ._inputs import InputModifiedError, changed_elements, describe, real_value
 from ._points import Points
 
-__all__ = ["Batches", "Evaluator", "InPlace", "InputModifiedError", "Mapped", "Options"]
+__all__ = [
+    "Batches",
+    "Evaluator",
+    "InPlace",
+    "InputModifiedError",
+    "Mapped",
+    "Options",
+    "limit_blas_threads",
+]
 
 
 def _flat_view(array: NDArray[Any]) -> Any:
@@ -46,6 +56,18 @@ def _flat_view(array: NDArray[Any]) -> Any:
         return np.reshape(array, -1, copy=False)
     except ValueError:
         return array.flat
+
+
+def _fast_view(array: NDArray[Any]) -> Any:
+    """A writable flat view of ``array`` whose items are set and read as Python floats.
+
+    A ``memoryview`` of a contiguous float64 array gets and sets one element several times
+    faster than the array itself; any other array is reached through :func:`_flat_view`.
+    """
+    usable = array.size > 0 and array.flags.c_contiguous and array.flags.writeable
+    if usable and array.dtype == np.float64:
+        return memoryview(array).cast("B").cast("d")
+    return _flat_view(array)
 
 
 def evaluate_in_place(
@@ -59,8 +81,10 @@ def evaluate_in_place(
 ) -> NDArray[Any]:
     """Evaluate f at each point by perturbing ``work`` through ``flat`` and restoring it.
 
-    ``original`` holds the unperturbed elements of ``work`` (flat order). Raises
-    :class:`InputModifiedError` as soon as f changes the perturbed element.
+    ``flat`` is a flat view of ``work`` (:func:`_fast_view`) and ``original`` holds the
+    unperturbed elements of ``work`` (flat order). Per point the loop does what the book's
+    loop does, a write, a call of f and a restoring write, plus one read of the perturbed
+    element: it raises :class:`InputModifiedError` as soon as f changes that element.
     """
     indices = points.index.tolist()
     values = points.value.tolist() if points.value.dtype == np.float64 else list(points.value)
@@ -73,10 +97,9 @@ def evaluate_in_place(
             flat[i] = new
             try:
                 value = f(work)
-                seen = flat[i]
-                if seen != new and new == new:
+                if flat[i] != new and new == new:
                     raise InputModifiedError(
-                        f"f changed the element it was evaluated at from {new!r} to {seen!r}",
+                        f"f changed the element it was evaluated at from {new!r} to {flat[i]!r}",
                         flat_index=i,
                     )
             finally:
@@ -108,6 +131,7 @@ class Options:
     batch_size: int | None = None
     workers: Workers | None = None
     progress: bool = False
+    worker_threads: int | None = None
 
 
 #: The default: the book's in-place loop, serially, silently.
@@ -119,10 +143,37 @@ def check_options(
     batch_size: int | None = None,
     workers: Workers | None = None,
     progress: bool = False,
+    worker_threads: int | None = None,
 ) -> Options:
     """Validate the evaluation options of numerical_gradient; an error names the bad value."""
-    if vectorized is False and batch_size is None and workers is None and progress is False:
+    if (
+        vectorized is False
+        and batch_size is None
+        and workers is None
+        and progress is False
+        and worker_threads is None
+    ):
         return _IN_PLACE
+    if worker_threads is not None:
+        if isinstance(worker_threads, bool) or not isinstance(worker_threads, int | np.integer):
+            raise TypeError(
+                f"worker_threads must be a whole number of BLAS threads >= 1 per worker "
+                f"process (or None for the cores divided by workers), got {worker_threads!r}."
+            )
+        if worker_threads < 1:
+            raise ValueError(
+                f"worker_threads must be >= 1, got worker_threads={worker_threads}. Pass "
+                "None for the default (the cores divided by workers)."
+            )
+        if isinstance(workers, bool) or not isinstance(workers, int | np.integer):
+            raise ValueError(
+                f"worker_threads={worker_threads} applies to the process pool of workers=n, "
+                f"not to workers={workers!r}. For your own executor or cluster, call "
+                "gradwalk.limit_blas_threads in its workers (e.g. ProcessPoolExecutor(n, "
+                "initializer=limit_blas_threads, initargs=(threads,)) or "
+                "client.run(limit_blas_threads, threads))."
+            )
+        worker_threads = int(worker_threads)
     for name, flag in (("vectorized", vectorized), ("progress", progress)):
         if not isinstance(flag, bool | np.bool_):
             raise TypeError(f"{name} must be True or False, got {flag!r}.")
@@ -155,7 +206,7 @@ def check_options(
                     "serially."
                 )
             workers = int(workers)
-    return Options(bool(vectorized), batch_size, workers, bool(progress))
+    return Options(bool(vectorized), batch_size, workers, bool(progress), worker_threads)
 
 
 def _values_dtype(dtype: np.dtype[Any], complex_ok: bool) -> type[np.inexact[Any]]:
@@ -192,6 +243,110 @@ def _check_batch_result(result: object, batch_shape: tuple[int, ...], complex_ok
     return array
 
 
+#: Bytes of the first batch when the batch size is chosen by measuring (about an L2 cache).
+_FIRST_BATCH_BYTES = 256 * 2**10
+
+#: A larger batch is kept only if its time per point is below this share of the last one.
+_WORTH_GROWING = 0.9
+
+
+class Batcher:
+    """Stacked perturbed copies of x for a vectorized f, reused from batch to batch.
+
+    The buffer of rows (copies of x) grows as larger batches are needed and is filled
+    only once: for each batch only the perturbed elements are set and, after f, restored.
+    Without a ``batch_size`` the size is chosen by measuring: the first batch holds about
+    256 KiB of copies, and each next one twice as many points for as long as that makes a
+    point at least 10% cheaper (fewer calls of f, less bookkeeping per point), never past
+    ``_BATCH_BYTES`` of copies; then the cheapest size is kept. Each batch's bookkeeping
+    costs a few array operations on its points, whatever the size of x.
+    """
+
+    def __init__(self, x: NDArray[Any], batch_size: int | None, complex_ok: bool) -> None:
+        self.x, self.complex_ok = x, complex_ok
+        self.base = np.ravel(x)
+        self.size = max(1, self.base.size)
+        row_bytes = self.size * self.base.itemsize
+        self.limit = batch_size or max(1, _BATCH_BYTES // row_bytes)
+        self.rows = batch_size or min(self.limit, max(1, _FIRST_BATCH_BYTES // row_bytes))
+        self.settled = batch_size is not None or self.rows >= self.limit
+        self.per_point = math.inf
+        self.buffer = np.empty((0, self.base.size), dtype=x.dtype)
+
+    def _grow(self, rows: int) -> None:
+        """Make the buffer hold at least ``rows`` copies of x (copying x only into new rows)."""
+        have = self.buffer.shape[0]
+        if rows > have:
+            buffer = np.empty((rows, self.base.size), dtype=self.x.dtype)
+            buffer[:have] = self.buffer
+            buffer[have:] = self.base
+            self.buffer = buffer
+
+    def _measured(self, k: int, seconds: float) -> None:
+        """Choose the next batch size from the time of a full batch of ``k`` points."""
+        if self.settled or k < self.rows:
+            return
+        per_point = seconds / k
+        if per_point < _WORTH_GROWING * self.per_point and self.rows < self.limit:
+            self.per_point = per_point
+            self.rows = min(self.limit, 2 * self.rows)
+        else:
+            if per_point >= self.per_point:  # the last size was cheaper: go back to it
+                self.rows = max(1, self.rows // 2)
+            self.settled = True
+
+    def evaluate(
+        self,
+        f: Callable[[Any], object],
+        points: Points,
+        advance: Callable[[int], object] | None = None,
+    ) -> NDArray[Any]:
+        """f's values at ``points``; f must leave the copies it is given unchanged."""
+        total = len(points.index)
+        out = np.empty(total, dtype=_values_dtype(self.x.dtype, self.complex_ok))
+        if total == 0:
+            return out
+        index, value = points.index, points.value
+        perturbed = bool(index.min() >= 0)
+        self._grow(min(self.rows, total))
+        used = 0
+        start = 0
+        while start < total:
+            k = min(self.rows, total - start)
+            self._grow(k)
+            used = max(used, k)
+            flat = self.buffer[:k].reshape(-1)
+            columns = index[start : start + k]
+            new = value[start : start + k]
+            if perturbed:
+                where = columns + np.arange(0, k * self.size, self.size)
+            else:
+                rows = np.flatnonzero(columns >= 0)
+                columns, new = columns[rows], new[rows]
+                where = columns + rows * self.size
+            clock = time.perf_counter()
+            flat[where] = new
+            try:
+                batch = flat.reshape((k, *self.x.shape))
+                result = _check_batch_result(f(batch), batch.shape, self.complex_ok)
+                seen = flat[where]
+                if not np.array_equal(seen, new):
+                    wrong = np.flatnonzero((seen != new) & (new == new))
+                    if wrong.size:
+                        raise InputModifiedError(_copy_modified(int(columns[wrong[0]])))
+            finally:
+                flat[where] = self.base[columns]
+            out[start : start + k] = result
+            self._measured(k, time.perf_counter() - clock)
+            start += k
+            if advance is not None:
+                advance(k)
+        changed = changed_elements(self.buffer[:used], self.base)
+        if changed.size:
+            raise InputModifiedError(_copy_modified(int(changed[0]) % self.size))
+        return out
+
+
 def evaluate_batches(
     f: Callable[[Any], object],
     x: NDArray[Any],
@@ -201,45 +356,13 @@ def evaluate_batches(
     complex_ok: bool = False,
     advance: Callable[[int], object] | None = None,
 ) -> NDArray[Any]:
-    """Evaluate a vectorized f on stacked perturbed copies of x, ``batch_size`` at a time.
+    """Evaluate a vectorized f on stacked perturbed copies of x (see :class:`Batcher`).
 
-    One buffer of rows (copies of x) is filled once; for each batch only the perturbed
-    elements are set and, after f, restored. As in place, f must leave its input as it
-    was given (checked like :func:`evaluate_in_place`: the perturbed elements after each
-    call, the whole buffer at the end).
+    As in place, f must leave its input as it was given (checked like
+    :func:`evaluate_in_place`: the perturbed elements after each call, every copy used
+    at the end).
     """
-    total = len(points.index)
-    out = np.empty(total, dtype=_values_dtype(x.dtype, complex_ok))
-    if total == 0:
-        return out
-    base = np.ravel(x)
-    rows = batch_size or max(1, _BATCH_BYTES // max(1, base.size * base.itemsize))
-    buffer = np.empty((min(rows, total), base.size), dtype=x.dtype)
-    buffer[...] = base
-    for start in range(0, total, buffer.shape[0]):
-        index = points.index[start : start + buffer.shape[0]]
-        k = len(index)
-        block = buffer[:k]
-        row = np.flatnonzero(index >= 0)
-        column = index[row]
-        new = points.value[start : start + k][row]
-        block[row, column] = new
-        try:
-            batch = block.reshape((k, *x.shape))
-            values = _check_batch_result(f(batch), batch.shape, complex_ok)
-            seen = block[row, column]
-            wrong = np.flatnonzero((seen != new) & (new == new))
-            if wrong.size:
-                raise InputModifiedError(_copy_modified(int(column[wrong[0]])))
-        finally:
-            block[row, column] = base[column]
-        out[start : start + k] = values
-        if advance is not None:
-            advance(k)
-    changed = changed_elements(buffer, base)
-    if changed.size:
-        raise InputModifiedError(_copy_modified(int(changed[0]) % base.size))
-    return out
+    return Batcher(x, batch_size, complex_ok).evaluate(f, points, advance)
 
 
 def _copy_modified(flat_index: int) -> str:
@@ -272,7 +395,7 @@ class _Task:
                 self.f, self.x, points, self.batch_size, complex_ok=self.complex_ok
             )
         work = np.array(self.x, copy=True)
-        flat, original = _flat_view(work), _unperturbed(np.ravel(self.x))
+        flat, original = _fast_view(work), _unperturbed(np.ravel(self.x))
         try:
             values = evaluate_in_place(
                 self.f, work, flat, original, points, complex_ok=self.complex_ok
@@ -314,6 +437,64 @@ def _split(points: Points, size: int) -> list[tuple[NDArray[np.intp], NDArray[An
         (points.index[start : start + size], points.value[start : start + size])
         for start in range(0, len(points.index), size)
     ]
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the OS reports one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - platforms without affinity
+        return os.cpu_count() or 1
+
+
+def limit_blas_threads(threads: int | None = None, *, workers: int = 1) -> int:
+    """Limit the BLAS and OpenMP threads of this process, so that workers share the cores.
+
+    NumPy's BLAS (OpenBLAS, MKL) starts one thread per core in every process. When
+    ``workers`` processes each run an f that multiplies matrices, ``workers`` x cores
+    threads fight over the cores and the pool can be many times slower than one process.
+    ``numerical_gradient(..., workers=n)`` calls this in each of its worker processes;
+    call it yourself in the workers of your own executor or cluster (the limit stays in
+    force in the process that calls it). It uses threadpoolctl.
+
+    Parameters
+    ----------
+    threads : int, optional
+        Threads per process. Default: the usable cores divided by ``workers``, at least 1.
+    workers : int
+        Processes that share this machine's cores (used when ``threads`` is None).
+
+    Returns
+    -------
+    int
+        The limit now in force in this process.
+
+    Raises
+    ------
+    ValueError
+        ``threads`` or ``workers`` is below 1.
+
+    Examples
+    --------
+    In the initializer of a process pool, or on every worker of a Dask cluster:
+
+    >>> from concurrent.futures import ProcessPoolExecutor
+    >>> pool = ProcessPoolExecutor(2, initializer=limit_blas_threads, initargs=(1,))
+    >>> pool.shutdown()
+
+    ``client.run(limit_blas_threads, 1)`` does the same on a Dask cluster.
+    """
+    for name, count in (("threads", threads), ("workers", workers)):
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int)):
+            raise TypeError(f"{name} must be a whole number >= 1, got {count!r}.")
+        if count is not None and count < 1:
+            raise ValueError(f"{name} must be >= 1, got {name}={count}.")
+    if threads is None:
+        threads = max(1, usable_cores() // workers)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=threads)
+    return threads
 
 
 def worker_count(workers: object) -> int:
@@ -402,7 +583,7 @@ class InPlace(Evaluator):
     ) -> None:
         super().__init__(options.progress, complex_ok)
         self.f, self.work = f, work
-        self.flat = _flat_view(work)
+        self.flat = _fast_view(work)
         self.original = _unperturbed(np.ravel(work))
 
     def evaluate(self, points: Points) -> NDArray[Any]:
@@ -426,6 +607,11 @@ class InPlace(Evaluator):
             self.advance(len(chunk[0]))
         return np.concatenate(parts)
 
+    def close(self) -> None:
+        if isinstance(self.flat, memoryview):
+            self.flat.release()  # the caller's array is free to be resized again
+        super().close()
+
     def at(self, point: NDArray[Any]) -> Any:
         snapshot = self.work.copy()
         try:
@@ -444,17 +630,11 @@ class Batches(Evaluator):
         self, f: Callable[[Any], object], work: NDArray[Any], options: Options, complex_ok: bool
     ) -> None:
         super().__init__(options.progress, complex_ok)
-        self.f, self.x, self.batch_size = f, work.copy(), options.batch_size
+        self.f = f
+        self.batcher = Batcher(work.copy(), options.batch_size, complex_ok)
 
     def evaluate(self, points: Points) -> NDArray[Any]:
-        return evaluate_batches(
-            self.f,
-            self.x,
-            points,
-            self.batch_size,
-            complex_ok=self.complex_ok,
-            advance=self.advance,
-        )
+        return self.batcher.evaluate(self.f, points, self.advance)
 
     def at(self, point: NDArray[Any]) -> Any:
         return np.asarray(self.f(point[np.newaxis])).reshape(-1)[0]
@@ -469,6 +649,7 @@ class Mapped(Evaluator):
     ) -> None:
         super().__init__(options.progress, complex_ok)
         self.f, self.workers = f, options.workers
+        self.worker_threads = options.worker_threads
         self.vectorized, self.batch_size = options.vectorized, options.batch_size
         self.task = _Task(f, work.copy(), options.vectorized, options.batch_size, complex_ok)
         self.pool: multiprocessing.pool.Pool | None = None
@@ -502,7 +683,12 @@ class Mapped(Evaluator):
         self, processes: int, chunks: list[tuple[NDArray[np.intp], NDArray[Any]]]
     ) -> list[Any]:
         if self.pool is None:
-            self.pool = multiprocessing.Pool(processes)
+            # Each worker gets its share of the cores for BLAS/OpenMP, else
+            # processes x cores threads fight over the cores.
+            threads = self.worker_threads or max(1, usable_cores() // processes)
+            self.pool = multiprocessing.Pool(
+                processes, initializer=limit_blas_threads, initargs=(threads,)
+            )
         pending = [(self.pool.apply_async(self.task, (chunk,)), len(chunk[0])) for chunk in chunks]
         values = []
         for result, count in pending:

@@ -377,6 +377,7 @@ def numerical_gradient(
     batch_size: int | None = None,
     workers: Workers | None = None,
     progress: bool = False,
+    worker_threads: int | None = None,
 ) -> NDArray[np.floating] | GradientResult:
     """Numerical gradient of a scalar function f at x, as in section 4.4 of the book.
 
@@ -436,6 +437,11 @@ def numerical_gradient(
         given. Each task evaluates a chunk of points on its own copy of x.
     progress : bool
         Show a tqdm progress bar of the evaluations of f.
+    worker_threads : int, optional
+        BLAS/OpenMP threads in each process of ``workers=n`` (default: the cores divided
+        by n, at least 1, so that the pool never runs more threads than there are cores).
+        For your own executor or cluster, call :func:`gradwalk.limit_blas_threads` in
+        its workers.
 
     Returns
     -------
@@ -484,7 +490,7 @@ def numerical_gradient(
     ...                    vectorized=True)
     array([6., 8.])
     """
-    options = check_options(vectorized, batch_size, workers, progress)
+    options = check_options(vectorized, batch_size, workers, progress, worker_threads)
     result = _run(f, x, h, method, options)
     return result if full_output else result.grad
 
@@ -510,6 +516,7 @@ def numerical_diff(
     batch_size: int | None = None,
     workers: Workers | None = None,
     progress: bool = False,
+    worker_threads: int | None = None,
 ) -> Any:
     """Numerical derivative of a function of one variable, as in section 4.3 of the book.
 
@@ -520,7 +527,7 @@ def numerical_diff(
         ``vectorized=True``, f takes a 1-D array of k points and returns shape (k,).
     x : float
         The point; a number or an array holding one number.
-    h, method, full_output, vectorized, batch_size, workers, progress
+    h, method, full_output, vectorized, batch_size, workers, progress, worker_threads
         As for :func:`numerical_gradient`.
 
     Returns
@@ -541,7 +548,7 @@ def numerical_diff(
             "use numerical_gradient for a function of several variables."
         )
 
-    options = check_options(vectorized, batch_size, workers, progress)
+    options = check_options(vectorized, batch_size, workers, progress, worker_threads)
     scalar_f = f if options.vectorized else _ScalarArgument(f)
     point = x if isinstance(x, np.ndarray) and x.ndim == 0 else array.reshape(())
     result = _run(scalar_f, point, h, method, options)
