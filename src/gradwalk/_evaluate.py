@@ -66,7 +66,7 @@ def _fast_view(array: NDArray[Any]) -> Any:
     """
     usable = array.size > 0 and array.flags.c_contiguous and array.flags.writeable
     if usable and array.dtype == np.float64:
-        return memoryview(array).cast("B").cast("d")
+        return memoryview(array).cast("B").cast("d")  # type: ignore[arg-type]
     return _flat_view(array)
 
 
@@ -491,7 +491,7 @@ def limit_blas_threads(threads: int | None = None, *, workers: int = 1) -> int:
             raise ValueError(f"{name} must be >= 1, got {name}={count}.")
     if threads is None:
         threads = max(1, usable_cores() // workers)
-    from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
     threadpool_limits(limits=threads)
     return threads
