@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import gradwalk._evaluate
 from gradwalk import (
     IgnoredInputWarning,
     InputModifiedError,
@@ -31,6 +32,13 @@ from gradwalk._plan import METHODS as PLANS
 from gradwalk._points import Points
 
 METHODS = sorted(PLANS)
+
+
+@pytest.fixture(autouse=True)
+def pools_always_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """workers=n starts its pool for any work here (it skips it where f is cheap, as in
+    these tests, which are about what happens in the pool)."""
+    monkeypatch.setattr(gradwalk._evaluate, "_POOL_PAYS_SECONDS", 0.0)
 
 
 # --- module-level functions, so that process pools can pickle them --------------------
@@ -385,11 +393,22 @@ def test_empty_x_gives_an_empty_gradient_in_every_mode(name: str) -> None:
 
 
 def blas_threads_times_sum(x: Any) -> Any:
-    """f = (BLAS threads of the process evaluating it) x sum(x): its gradient is that count."""
+    """f = (BLAS threads of the worker process evaluating it) x sum(x), so that its gradient
+    is that count; -sum(x) where it runs in the main process (workers=n times its first
+    points there before it starts the pool)."""
     from threadpoolctl import threadpool_info
 
+    if multiprocessing.parent_process() is None:
+        return -np.sum(x)
     threads = max(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
     return threads * np.sum(x)
+
+
+def worker_reports(grad: Any) -> Any:
+    """The thread counts that worker processes reported (-1: evaluated in the main process)."""
+    reports = grad[grad != -1.0]
+    assert reports.size >= grad.size - 2, f"too few points were evaluated in workers: {grad}"
+    return reports
 
 
 MATRIX = np.random.default_rng(5).standard_normal((300, 200))
@@ -407,11 +426,11 @@ def test_worker_processes_share_the_cores_for_blas_and_give_the_serial_result() 
         pytest.skip("NumPy's BLAS does not report its threads to threadpoolctl here")
     from gradwalk._evaluate import usable_cores
 
-    x = np.linspace(-1.0, 1.0, 4)
+    x = np.linspace(-1.0, 1.0, 8)
     share = max(1, usable_cores() // 2)
     # The complex step is exact for a linear f: the gradient is the thread count itself.
     grad = numerical_gradient(blas_threads_times_sum, x, method="complex", workers=2)
-    assert np.array_equal(grad, np.full(4, float(share))), (
+    assert np.all(worker_reports(grad) == share), (
         f"workers=2 on {usable_cores()} cores should run {share} BLAS thread(s) per worker, "
         f"the workers reported {grad}"
     )
@@ -419,7 +438,7 @@ def test_worker_processes_share_the_cores_for_blas_and_give_the_serial_result() 
     grad = numerical_gradient(
         blas_threads_times_sum, x, method="complex", workers=2, worker_threads=other
     )
-    assert np.array_equal(grad, np.full(4, float(other))), (
+    assert np.all(worker_reports(grad) == other), (
         f"worker_threads={other} was not in force in the workers: they reported {grad}"
     )
     w = np.random.default_rng(6).standard_normal(800)
@@ -440,6 +459,23 @@ def test_limit_blas_threads_is_read_back_in_a_users_process_pool() -> None:
     with ProcessPoolExecutor(2, initializer=limit_blas_threads, initargs=(1,)) as pool:
         grad = numerical_gradient(blas_threads_times_sum, x, method="complex", workers=pool)
     assert np.array_equal(grad, np.ones(3)), f"the pool's workers reported {grad} threads"
+
+
+def where_evaluated(x: Any) -> Any:
+    """f = 1 x sum(x) in the main process, 2 x sum(x) in a worker process."""
+    return (1.0 if multiprocessing.parent_process() is None else 2.0) * np.sum(x)
+
+
+def test_workers_start_no_pool_for_work_shorter_than_starting_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    x = np.ones(50)
+    monkeypatch.setattr(gradwalk._evaluate, "_POOL_PAYS_SECONDS", 0.3)
+    grad = numerical_gradient(where_evaluated, x, method="complex", workers=2)
+    assert np.array_equal(grad, np.ones(50)), "a pool started for 50 points of a cheap f"
+    monkeypatch.setattr(gradwalk._evaluate, "_POOL_PAYS_SECONDS", 0.0)
+    grad = numerical_gradient(where_evaluated, x, method="complex", workers=2)
+    assert np.array_equal(grad[2:], np.full(48, 2.0)), f"no pool for work worth one: {grad}"
 
 
 @pytest.mark.parametrize(

@@ -116,6 +116,15 @@ _BATCH_BYTES = 16 * 2**20
 #: Tasks per worker when points are mapped over an executor (balances uneven tasks).
 _TASKS_PER_WORKER = 4
 
+#: Points that ``workers=n`` evaluates in this process first, timing them, before it
+#: decides whether starting its pool pays.
+_PROBE_POINTS = 2
+
+#: Serial seconds of remaining work below which ``workers=n`` does not start its pool: a
+#: pool of processes costs about 0.15 s to start and stop, and halving the work only pays
+#: once the work is twice that.
+_POOL_PAYS_SECONDS = 0.3
+
 #: Chunks per plan step when only a progress bar is asked for (in place, serially).
 _PROGRESS_CHUNKS = 100
 
@@ -668,6 +677,8 @@ class Mapped(Evaluator):
         workers = self.workers
         if self.closed and isinstance(workers, int):  # a last point after the pool closed
             parts += [self.task(chunk) for chunk in chunks]
+        elif isinstance(workers, int) and self.pool is None:
+            parts += self._probe_then_map(workers, points)
         elif isinstance(workers, int):
             parts += self._pool_map(workers, chunks)
         elif isinstance(workers, Executor):
@@ -678,6 +689,24 @@ class Mapped(Evaluator):
                 parts.append(values)
                 self.advance(len(chunk[0]))
         return np.concatenate(parts)
+
+    def _probe_then_map(self, processes: int, points: Points) -> list[Any]:
+        """Time f on the first points here; start the pool only if the rest is worth it."""
+        total = len(points.index)
+        probe = min(total, _PROBE_POINTS)
+        start = time.perf_counter()
+        first = self.task((points.index[:probe], points.value[:probe]))
+        seconds = time.perf_counter() - start
+        self.advance(probe)
+        rest = Points(points.index[probe:], points.value[probe:])
+        if rest.index.size == 0:
+            return [first]
+        if seconds / probe * rest.index.size < _POOL_PAYS_SECONDS:
+            values = self.task((rest.index, rest.value))
+            self.advance(rest.index.size)
+            return [first, values]
+        chunks = _split(rest, self._chunk_size(rest.index.size))
+        return [first, *self._pool_map(processes, chunks)]
 
     def _pool_map(
         self, processes: int, chunks: list[tuple[NDArray[np.intp], NDArray[Any]]]

@@ -434,7 +434,10 @@ def numerical_gradient(
         afterwards; f must be picklable, e.g. a module-level function); any
         ``concurrent.futures.Executor`` (threads, processes, a Dask
         ``client.get_executor()``) or a map-like ``workers(func, iterable)`` is used as
-        given. Each task evaluates a chunk of points on its own copy of x.
+        given. Each task evaluates a chunk of points on its own copy of x. ``workers=n``
+        first times f on two points in this process and starts no pool when the rest
+        would take under 0.3 s serially (a pool costs about 0.15 s to start and stop);
+        its processes share the cores for BLAS (see ``worker_threads``).
     progress : bool
         Show a tqdm progress bar of the evaluations of f.
     worker_threads : int, optional
