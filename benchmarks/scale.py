@@ -1,17 +1,21 @@
 """Scale: what evaluating many points at once, and in parallel, buys a numerical gradient.
 
-Four measurements, each the median of several runs in one process:
+Six measurements, each a median over rounds (with its range) in one process, the runs
+compared being interleaved round by round so that they share the machine's load:
 
-1. the overhead of the serial in-place loop over 2N calls of a cheap f (N = 10^4);
+1. the default in-place loop against the book's own loop, on the same f (N = 10^4);
 2. a CPU-bound f of about 20 ms per call that holds the GIL (N = 32): serial, a process
    pool (``workers=2``) and a two-worker Dask ``LocalCluster``;
-3. batched losses: ``vectorized=True`` against the serial loop, with the largest
-   difference between the two gradients;
-4. the peak memory of a vectorized gradient at N = 10^6 (in a fresh process).
+3. the book's TwoLayerNet(784, 50, 10) on a batch of 100: its numerical gradient in
+   every mode, beside backpropagation and its FLOP floor at the measured GEMM rate;
+4. ``vectorized=True`` against in place for a cheap f at N = 10 to 10^6;
+5. batched losses: ``vectorized=True`` against the serial loop;
+6. the peak memory of a vectorized gradient at N = 10^6 (in a fresh process).
 
 Run by hand (needs the ``dask`` extra)::
 
-    python benchmarks/scale.py
+    python benchmarks/scale.py            # about 10 minutes on 2 cores
+    python benchmarks/scale.py --full     # adds one full TwoLayerNet gradient per mode
 
 It prints the Markdown of the "Scale" section of docs/benchmarks.md.
 """
@@ -44,8 +48,8 @@ def median_time(run: Callable[[], object], repeats: int) -> float:
     return medians([run], repeats)[0]
 
 
-def medians(runs: list[Callable[[], object]], rounds: int) -> list[float]:
-    """Median wall time of each of ``runs``, timed in interleaved rounds, in seconds.
+def rounds_of(runs: list[Callable[[], object]], rounds: int) -> list[list[float]]:
+    """Wall times of each of ``runs`` in ``rounds`` interleaved rounds, in seconds.
 
     Interleaving exposes every run to the same background load.
     """
@@ -55,31 +59,75 @@ def medians(runs: list[Callable[[], object]], rounds: int) -> list[float]:
             start = time.perf_counter()
             run()
             record.append(time.perf_counter() - start)
-    return [statistics.median(record) for record in times]
+    return times
 
 
-# --- 1. serial in-place overhead -------------------------------------------------------
+def medians(runs: list[Callable[[], object]], rounds: int) -> list[float]:
+    """Median wall time of each of ``runs``, timed in interleaved rounds, in seconds."""
+    return [statistics.median(record) for record in rounds_of(runs, rounds)]
+
+
+def spread(values: list[float], unit: float = 1.0, digits: int = 2) -> str:
+    """``median (min–max)`` of ``values`` divided by ``unit``."""
+    low, mid, high = min(values) / unit, statistics.median(values) / unit, max(values) / unit
+    return f"{mid:.{digits}f} ({low:.{digits}f}–{high:.{digits}f})"
+
+
+def ratios(a: list[float], b: list[float]) -> list[float]:
+    """Round-by-round ratios a / b of two interleaved runs."""
+    return [x / y for x, y in zip(a, b, strict=True)]
+
+
+def load() -> str:
+    """The machine's load averages (1, 5, 15 min), as ``uptime`` reports them."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f}, {five:.2f}, {fifteen:.2f}"
+
+
+# --- 1. the in-place loop against the book's loop ------------------------------------
 
 
 def cheap(x: Array) -> Any:
     """A cheap f: a few microseconds at N = 10^4."""
-    return np.sum(x * x)
+    return np.dot(x, x)
 
 
-def serial_overhead(n: int = 10_000) -> list[str]:
+def book_gradient(f: Callable[[Array], Any], x: Array) -> Array:
+    """The book's ``numerical_gradient`` (section 4.4), as printed, for a 1-D x."""
+    h = 1e-4
+    grad = np.zeros_like(x)
+    for idx in range(x.size):
+        tmp_val = x[idx]
+        x[idx] = float(tmp_val) + h
+        fxh1 = f(x)
+        x[idx] = tmp_val - h
+        fxh2 = f(x)
+        grad[idx] = (fxh1 - fxh2) / (2 * h)
+        x[idx] = tmp_val
+    return grad
+
+
+def in_place_against_book(n: int = 10_000, rounds: int = 21) -> list[str]:
     x = np.random.default_rng(1).standard_normal(n)
-
-    def bare_calls() -> None:
-        for _ in range(2 * n):
-            cheap(x)
-
-    calls, total = medians([bare_calls, lambda: numerical_gradient(cheap, x)], 15)
-    return [
-        "| f | N | 2N calls of f in a bare loop | numerical_gradient (2N calls) | ratio |",
+    assert np.array_equal(book_gradient(cheap, x), numerical_gradient(cheap, x))
+    lines = [
+        "| f | N | the book's loop | `numerical_gradient` (in place) | ratio, round by round |",
         "|---|---|---|---|---|",
-        f"| `np.sum(x * x)`, {calls / (2 * n) * 1e6:.2f} µs a call | {n} "
-        f"| {calls * 1e3:.1f} ms | {total * 1e3:.1f} ms | **{total / calls:.3f}** |",
     ]
+    for name, f in (("`np.dot(x, x)`", cheap), ("`x[0] * 1.0` (overhead only)", first)):
+        book, ours = rounds_of(
+            [lambda f=f: book_gradient(f, x), lambda f=f: numerical_gradient(f, x)], rounds
+        )
+        lines.append(
+            f"| {name} | {n} | {spread(book, 2 * n * 1e-6)} µs a point "
+            f"| {spread(ours, 2 * n * 1e-6)} µs a point | **{spread(ratios(ours, book), 1, 3)}** |"
+        )
+    return lines
+
+
+def first(x: Array) -> Any:
+    """An f that costs almost nothing: what is left is the loop's own overhead."""
+    return x[0] * 1.0
 
 
 # --- 2. a CPU-bound f in parallel ------------------------------------------------------
@@ -153,7 +201,231 @@ def parallel(n: int = 32, repeats: int = 5) -> list[str]:
     ]
 
 
-# --- 3. batched losses -----------------------------------------------------------------
+# --- 3. the book's TwoLayerNet --------------------------------------------------------
+
+
+def sigmoid(a: Array) -> Any:
+    return 1.0 / (1.0 + np.exp(-a))
+
+
+def softmax(a: Array) -> Any:
+    """The book's softmax over the last axis (any leading axes: stacked points)."""
+    a = a - a.max(axis=-1, keepdims=True)
+    e = np.exp(a)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class BookNet:
+    """The loss of the book's TwoLayerNet (affine, sigmoid, affine, softmax, cross-entropy
+    with 1e-7 inside the log) as a function of a vector of its parameters.
+
+    ``theta`` holds W1, b1, W2, b2 flattened; the gradient is taken with respect to its
+    first ``size`` elements (``size`` = all of them for a full gradient), the others
+    held fixed. ``loss`` takes one such vector, ``losses`` a stack of k of them, computing
+    each point with the same arithmetic (a stacked ``np.matmul`` is one GEMM per point), so
+    that every mode gives the same values. A module-level class: it pickles for workers.
+    """
+
+    x: Array
+    t: Array
+    theta: Array
+    sizes: tuple[int, int, int]
+    size: int
+
+    def _split(self, stack: Array) -> tuple[Array, Array, Array, Array]:
+        d, h, c = self.sizes
+        k = len(stack)
+        full = np.broadcast_to(self.theta, (k, self.theta.size))
+        if self.size < self.theta.size:
+            full = np.concatenate([stack, full[:, self.size :]], axis=1)
+        else:
+            full = stack
+        w1 = full[:, : d * h].reshape(k, d, h)
+        b1 = full[:, d * h : d * h + h]
+        w2 = full[:, d * h + h : d * h + h + h * c].reshape(k, h, c)
+        b2 = full[:, d * h + h + h * c :]
+        return w1, b1, w2, b2
+
+    def losses(self, stack: Array) -> Any:
+        w1, b1, w2, b2 = self._split(stack)
+        z1 = sigmoid(np.matmul(self.x, w1) + b1[:, None, :])
+        y = softmax(np.matmul(z1, w2) + b2[:, None, :])
+        batch = self.x.shape[0]
+        return -np.sum(self.t * np.log(y + 1e-7), axis=(1, 2)) / batch
+
+    def loss(self, point: Array) -> Any:
+        return self.losses(point[None])[0]
+
+    def backprop(self) -> Array:
+        """The exact gradient by backpropagation (the book's chapter 5), all parameters."""
+        w1, b1, w2, b2 = (p[0] for p in self._split(self.theta[None, : self.size]))
+        batch = self.x.shape[0]
+        z1 = sigmoid(self.x @ w1 + b1)
+        y = softmax(z1 @ w2 + b2)
+        dy = (y - self.t) / batch
+        dz1 = (dy @ w2.T) * z1 * (1 - z1)
+        parts = [self.x.T @ dz1, dz1.sum(axis=0), z1.T @ dy, dy.sum(axis=0)]
+        return np.concatenate([p.ravel() for p in parts])
+
+
+def book_net(size: int | None = None) -> BookNet:
+    """TwoLayerNet(784, 50, 10) with the book's initialization, on a batch of 100."""
+    rng = np.random.default_rng(11)
+    d, h, c = 784, 50, 10
+    x = rng.random((100, d))
+    t = np.eye(c)[rng.integers(0, c, 100)]
+    theta = np.concatenate(
+        [
+            0.01 * rng.standard_normal(d * h),
+            np.zeros(h),
+            0.01 * rng.standard_normal(h * c),
+            np.zeros(c),
+        ]
+    )
+    return BookNet(x, t, theta, (d, h, c), size or theta.size)
+
+
+def gemm_rate(x: Array, w: Array, seconds: float = 1.0) -> float:
+    """FLOP/s of one process on the loss's own matrix product, one BLAS thread."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        count, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            x @ w
+            count += 1
+        elapsed = time.perf_counter() - start
+    return 2 * x.shape[0] * x.shape[1] * w.shape[1] * count / elapsed
+
+
+def two_layer_net(size: int = 500, rounds: int = 3, full: bool = False) -> list[str]:
+    net = book_net(size)
+    d, h, c = net.sizes
+    flops = 2 * 100 * d * h + 2 * 100 * h * c
+    cores = os.cpu_count() or 1
+    rate = gemm_rate(net.x, net.theta[: d * h].reshape(d, h))
+    point = net.theta[:size].copy()
+
+    def book() -> Any:
+        return book_gradient(net.loss, point.copy())
+
+    def one_thread() -> Any:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1):
+            return numerical_gradient(net.loss, point)
+
+    modes: list[tuple[str, Callable[[], Any]]] = [
+        ("the book's loop", book),
+        ("in place (default)", lambda: numerical_gradient(net.loss, point)),
+        ("in place, BLAS limited to 1 thread", one_thread),
+        ("`vectorized=True`", lambda: numerical_gradient(net.losses, point, vectorized=True)),
+        ("`workers=2`", lambda: numerical_gradient(net.loss, point, workers=2)),
+        (
+            "`workers=2, vectorized=True`",
+            lambda: numerical_gradient(net.losses, point, workers=2, vectorized=True),
+        ),
+    ]
+    reference = numerical_gradient(net.loss, point)
+    differences = [float(np.max(np.abs(run() - reference))) for _, run in modes]
+    times = rounds_of([run for _, run in modes], rounds)
+    serial, serial_one = times[1], times[2]
+    backprop = median_time(net.backprop, 21)
+    floor = flops * 2 * size / (rate * cores)
+    lines = [
+        f"Gradient with respect to the first {size} of the {net.theta.size} parameters "
+        f"(elements of W1; {2 * size} loss calls), {rounds} interleaved rounds. One loss "
+        f"costs {flops / 1e6:.2f} MFLOP in its two matrix products; one process with one "
+        f"BLAS thread multiplies the loss's 100x784 by 784x50 at {rate / 1e9:.1f} GFLOP/s, "
+        f"so the floor on {cores} cores is {floor:.2f} s.",
+        "",
+        "| evaluation | seconds, median (range) | in place / this | in place with 1 BLAS "
+        "thread / this | max abs difference from in place |",
+        "|---|---|---|---|---|",
+    ]
+    for (name, _), record, difference in zip(modes, times, differences, strict=True):
+        lines.append(
+            f"| {name} | {spread(record)} | {spread(ratios(serial, record))} "
+            f"| **{spread(ratios(serial_one, record))}** | {difference:.1e} |"
+        )
+    lines.append(f"| FLOP floor ({cores} cores at the measured rate) | {floor:.2f} | | | |")
+    lines.append(
+        f"| backpropagation, all {net.theta.size} parameters | {backprop * 1e3:.2f} ms | | | |"
+    )
+    if full:
+        whole = book_net()
+        theta = whole.theta.copy()
+        lines += [
+            "",
+            f"One full gradient, all {theta.size} parameters ({2 * theta.size} loss calls), "
+            f"one run each; FLOP floor {flops * 2 * theta.size / (rate * cores):.1f} s:",
+            "",
+            "| evaluation | seconds |",
+            "|---|---|",
+        ]
+        for name, run in [
+            ("the book's loop", lambda: book_gradient(whole.loss, theta.copy())),
+            ("in place (default)", lambda: numerical_gradient(whole.loss, theta)),
+            ("`vectorized=True`", lambda: numerical_gradient(whole.losses, theta, vectorized=True)),
+            ("`workers=2`", lambda: numerical_gradient(whole.loss, theta, workers=2)),
+            (
+                "`workers=2, vectorized=True`",
+                lambda: numerical_gradient(whole.losses, theta, workers=2, vectorized=True),
+            ),
+        ]:
+            lines.append(f"| {name} | {median_time(run, 1):.1f} |")
+    return lines
+
+
+# --- 4. vectorized against in place, N = 10 to 10^6 -----------------------------------
+
+WEIGHTS = np.linspace(1.0, 2.0, 16)
+
+
+def few(x: Array) -> Any:
+    """A cheap f that reads 17 elements of x, whatever its size."""
+    return x[:16] @ WEIGHTS + x[-1]
+
+
+def few_rows(batch: Array) -> Any:
+    """``few`` on every row of a batch."""
+    return batch[:, :16] @ WEIGHTS + batch[:, -1]
+
+
+def dot_rows(batch: Array) -> Any:
+    """``np.dot(x, x)`` on every row of a batch."""
+    return np.einsum("ij,ij->i", batch, batch)
+
+
+def vectorized_against_in_place(rounds: int = 5) -> list[str]:
+    lines = [
+        "| f | N | in place | `vectorized=True` | vectorized / in place, round by round |",
+        "|---|---|---|---|---|",
+    ]
+    cases: list[tuple[str, Callable[[Array], Any], Callable[[Array], Any], int, int]] = [
+        ("`x[:16] @ w + x[-1]`", few, few_rows, n, rounds if n < 10**5 else 3)
+        for n in (10, 100, 1000, 10**4, 10**5, 10**6)
+    ]
+    cases += [("`np.dot(x, x)`", cheap, dot_rows, n, rounds) for n in (10, 1000, 10**4)]
+    for name, f, rows, n, count in cases:
+        x = np.random.default_rng(2).standard_normal(n)
+        serial, batch = rounds_of(
+            [
+                lambda f=f, x=x: numerical_gradient(f, x),
+                lambda rows=rows, x=x: numerical_gradient(rows, x, vectorized=True),
+            ],
+            count,
+        )
+        unit, label = (1e-3, "ms") if statistics.median(serial) < 1 else (1.0, "s")
+        lines.append(
+            f"| {name} | {n} | {spread(serial, unit)} {label} | {spread(batch, unit)} {label} "
+            f"| **{spread(ratios(batch, serial))}** |"
+        )
+    return lines
+
+
+# --- 5. batched losses -----------------------------------------------------------------
 
 
 class SoftmaxLoss:
@@ -261,7 +533,7 @@ def batched(repeats: int = 5) -> list[str]:
     return lines
 
 
-# --- 4. memory at N = 10^6 -------------------------------------------------------------
+# --- 6. memory at N = 10^6 -------------------------------------------------------------
 
 
 def peak_rss_mib() -> float:
@@ -307,23 +579,35 @@ def memory(n: int = 10**6) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--full", action="store_true", help="one full TwoLayerNet gradient")
+    parser.add_argument("--only", help="run only the sections whose title contains this")
     args = parser.parse_args()
     if args.memory_child:
         memory_child(args.memory_child)
         return
-    sections = [
-        ("Serial in-place overhead", serial_overhead),
+    sections: list[tuple[str, Callable[[], list[str]]]] = [
+        ("The in-place loop against the book's loop", in_place_against_book),
         ("A CPU-bound f in parallel", parallel),
+        (
+            "The book's TwoLayerNet(784, 50, 10), batch of 100",
+            lambda: two_layer_net(full=args.full),
+        ),
+        ("vectorized=True against in place", vectorized_against_in_place),
         ("Batched losses", batched),
         ("Memory of a vectorized gradient", memory),
     ]
     print(
         f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"NumPy {np.__version__}. Command: `python benchmarks/scale.py`."
+        f"NumPy {np.__version__}. Command: `python benchmarks/scale.py"
+        f"{' --full' if args.full else ''}`. Load averages (1, 5, 15 min) at the start: "
+        f"{load()}."
     )
     for title, run in sections:
+        if args.only and args.only not in title:
+            continue
         print(f"\n### {title}\n")
         print("\n".join(run()))
+        print(f"\n(load averages after this section: {load()})")
 
 
 if __name__ == "__main__":

@@ -495,20 +495,44 @@ def test_bad_worker_threads_is_refused(options: dict[str, Any], error: type, mes
 # --- batch sizes chosen by measuring ---------------------------------------------------
 
 
-def test_measured_batches_grow_while_a_point_gets_cheaper_and_stay_in_the_memory_cap() -> None:
-    x = np.zeros(2**15)  # 256 KiB per copy: the first batch holds one copy
+class FakeClock:
+    """A clock that advances only when f says what its call cost."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize(
+    ("cost", "expected"),
+    [
+        # a fixed cost per call: larger batches always pay, up to the memory cap of 64
+        (lambda k: 1e-3 + 1e-6 * k, [1, 2, 4, 8, 16, 32, 64, 64]),
+        # a point costs 3 times as much in batches of more than 4 copies (out of cache)
+        (lambda k: 1e-4 + (1e-5 if k <= 4 else 3e-5) * k, [1, 2, 4, 8, 4, 4, 4, 4]),
+    ],
+    ids=["fixed cost per call", "cheaper in small batches"],
+)
+def test_measured_batches_grow_while_a_point_gets_cheaper_within_the_memory_cap(
+    monkeypatch: pytest.MonkeyPatch, cost: Callable[[int], float], expected: list[int]
+) -> None:
+    clock = FakeClock()
+    monkeypatch.setattr(gradwalk._evaluate, "time", clock)
+    x = np.zeros(2**15)  # 256 KiB per copy: the first batch holds one, the cap 64
     rows = []
 
     def f(batch: Any) -> Any:
         rows.append(batch.shape[0])
-        time.sleep(0.002)  # a fixed cost per call: larger batches always pay
+        clock.now += cost(batch.shape[0])
         return batch[:, 0] + 2.0 * batch[:, 1]
 
-    count = 600
+    count = 1000
     index = np.arange(count, dtype=np.intp) % 4
     values = evaluate_batches(f, x, Points(index, np.ones(count)), None)
-    expected = np.select([index == 0, index == 1], [1.0, 2.0], 0.0)
-    assert np.array_equal(values, expected), "wrong values for the points"
-    assert rows[:4] == [1, 2, 4, 8], f"batches did not double from one copy: {rows[:8]}"
+    expected_values = np.select([index == 0, index == 1], [1.0, 2.0], 0.0)
+    assert np.array_equal(values, expected_values), "wrong values for the points"
+    assert rows[: len(expected)] == expected, f"batch sizes {rows[:10]}, expected {expected}"
     assert max(rows) * x.nbytes <= _BATCH_BYTES, f"a call got {max(rows)} copies of 256 KiB"
     assert sum(rows) == count, "not every point was evaluated"

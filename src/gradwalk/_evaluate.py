@@ -23,6 +23,7 @@ array([5., 7.])
 
 from __future__ import annotations
 
+import array
 import math
 import multiprocessing.pool
 import os
@@ -83,31 +84,44 @@ def evaluate_in_place(
 
     ``flat`` is a flat view of ``work`` (:func:`_fast_view`) and ``original`` holds the
     unperturbed elements of ``work`` (flat order). Per point the loop does what the book's
-    loop does, a write, a call of f and a restoring write, plus one read of the perturbed
-    element: it raises :class:`InputModifiedError` as soon as f changes that element.
+    loop does, a write and a call of f, plus one read of the perturbed element: it raises
+    :class:`InputModifiedError` as soon as f changes that element. An element is restored
+    once the points move on to another one (and in every case at the end), so the two
+    points of a central difference cost three writes, as in the book.
     """
     indices = points.index.tolist()
     values = points.value.tolist() if points.value.dtype == np.float64 else list(points.value)
-    results: list[Any] = []
-    append = results.append
-    for i, new in zip(indices, values, strict=True):
-        if i < 0:
-            value = f(work)
-        else:
-            flat[i] = new
-            try:
+    dtype = _values_dtype(work.dtype, complex_ok)
+    # float64 values go straight into a C array of doubles (no object per value kept).
+    results: Any = array.array("d") if dtype is np.float64 else []
+    append, python_float, numpy_float = results.append, float, np.float64
+    last = -1  # the element perturbed now; restored once the points move on from it
+    try:
+        for i, new in zip(indices, values):  # noqa: B905 - equal lengths: one Points
+            if i != last:
+                if last >= 0:
+                    flat[last] = original[last]
+                last = i
+            if i >= 0:
+                flat[i] = new
                 value = f(work)
                 if flat[i] != new and new == new:
                     raise InputModifiedError(
                         f"f changed the element it was evaluated at from {new!r} to {flat[i]!r}",
                         flat_index=i,
                     )
-            finally:
-                flat[i] = original[i]
-        if type(value) is not float and type(value) is not np.float64:
-            value = real_value(value, complex_ok=complex_ok)
-        append(value)
-    return np.array(results, dtype=_values_dtype(work.dtype, complex_ok))
+            else:
+                value = f(work)
+            kind = type(value)
+            if kind is not numpy_float and kind is not python_float:
+                value = real_value(value, complex_ok=complex_ok)
+            append(value)
+    finally:
+        if last >= 0:
+            flat[last] = original[last]
+    if dtype is np.float64:
+        return np.frombuffer(results, dtype=np.float64) if results else np.empty(0)
+    return np.array(results, dtype=dtype)
 
 
 #: Bytes of perturbed copies of x that one vectorized call may receive, by default.
