@@ -25,13 +25,19 @@ def smooth_rows(batch: Any) -> Any:
     return np.array([smooth(point) for point in batch])
 
 
+@pytest.fixture(scope="module")
+def executor(client: Any) -> Any:
+    """A concurrent.futures executor on the cluster."""
+    return client.get_executor()
+
+
 def explode(x: Any) -> float:
     raise LookupError("f exploded on a dask worker")
 
 
 @pytest.fixture(scope="module")
-def executor() -> Iterator[Any]:
-    """A concurrent.futures executor on a LocalCluster of two worker processes."""
+def client() -> Iterator[Any]:
+    """A client of a LocalCluster of two worker processes."""
     module = sys.modules[__name__]
     # The workers cannot import this test module: send its functions by value.
     cloudpickle.register_pickle_by_value(module)
@@ -41,7 +47,7 @@ def executor() -> Iterator[Any]:
     client = distributed.Client(cluster)
     try:
         assert len(client.scheduler_info()["workers"]) == 2, "the cluster has not 2 workers"
-        yield client.get_executor()
+        yield client
     finally:
         client.close()
         cluster.close()
@@ -77,3 +83,27 @@ def test_dask_runs_lambdas_with_progress(executor: Any) -> None:
 def test_an_exception_on_a_worker_keeps_its_type_and_message(executor: Any) -> None:
     with pytest.raises(LookupError, match=r"^f exploded on a dask worker$"):
         numerical_gradient(explode, np.ones(4), workers=executor)
+
+
+def blas_threads_times_sum(x: Any) -> Any:
+    """f = (BLAS threads of the process evaluating it) x sum(x): its gradient is that count."""
+    from threadpoolctl import threadpool_info
+
+    threads = max(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
+    return threads * np.sum(x)
+
+
+def test_limit_blas_threads_on_every_worker_is_in_force_in_the_tasks(
+    client: Any, executor: Any
+) -> None:
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    if not any(pool["user_api"] == "blas" for pool in threadpoolctl.threadpool_info()):
+        pytest.skip("NumPy's BLAS does not report its threads to threadpoolctl here")
+    from gradwalk import limit_blas_threads
+
+    set_to = client.run(limit_blas_threads, 1)
+    assert sorted(set_to.values()) == [1, 1], f"the workers reported {set_to}"
+    grad = numerical_gradient(
+        blas_threads_times_sum, np.ones(6), method="complex", workers=executor
+    )
+    assert np.array_equal(grad, np.ones(6)), f"tasks on the workers ran {grad} BLAS threads"
