@@ -380,22 +380,22 @@ def two_layer_net(size: int = 500, rounds: int = 3, full: bool = False) -> list[
 
 # --- 4. vectorized against in place, N = 10 to 10^6 -----------------------------------
 
-WEIGHTS = np.linspace(1.0, 2.0, 16)
+WEIGHTS = np.linspace(1.0, 2.0, 8)
 
 
 def few(x: Array) -> Any:
-    """A cheap f that reads 17 elements of x, whatever its size."""
-    return x[:16] @ WEIGHTS + x[-1]
+    """A cheap f that reads 9 elements of x, whatever its size."""
+    return x[:8] @ WEIGHTS + x[-1]
 
 
 def few_rows(batch: Array) -> Any:
     """``few`` on every row of a batch."""
-    return batch[:, :16] @ WEIGHTS + batch[:, -1]
+    return batch[:, :8] @ WEIGHTS + batch[:, -1]
 
 
 def dot_rows(batch: Array) -> Any:
-    """``np.dot(x, x)`` on every row of a batch."""
-    return np.einsum("ij,ij->i", batch, batch)
+    """``np.dot(x, x)`` on every row of a batch, by the same BLAS dot per row."""
+    return np.matmul(batch[:, None, :], batch[:, :, None])[:, 0, 0]
 
 
 def vectorized_against_in_place(rounds: int = 5) -> list[str]:
@@ -404,7 +404,7 @@ def vectorized_against_in_place(rounds: int = 5) -> list[str]:
         "|---|---|---|---|---|",
     ]
     cases: list[tuple[str, Callable[[Array], Any], Callable[[Array], Any], int, int]] = [
-        ("`x[:16] @ w + x[-1]`", few, few_rows, n, rounds if n < 10**5 else 3)
+        ("`x[:8] @ w + x[-1]`", few, few_rows, n, rounds if n < 10**5 else 3)
         for n in (10, 100, 1000, 10**4, 10**5, 10**6)
     ]
     cases += [("`np.dot(x, x)`", cheap, dot_rows, n, rounds) for n in (10, 1000, 10**4)]

@@ -366,7 +366,8 @@ def test_ctrl_c_shuts_the_pool_down_and_leaves_x_untouched(
     before = x.copy()
     main = threading.main_thread().ident
     assert main is not None
-    timer = threading.Timer(0.5, signal.pthread_kill, (main, signal.SIGINT))
+    # at 1 s the pool runs: workers=n times its first two points (0.5 s) here first
+    timer = threading.Timer(1.0, signal.pthread_kill, (main, signal.SIGINT))
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
@@ -536,3 +537,20 @@ def test_measured_batches_grow_while_a_point_gets_cheaper_within_the_memory_cap(
     assert rows[: len(expected)] == expected, f"batch sizes {rows[:10]}, expected {expected}"
     assert max(rows) * x.nbytes <= _BATCH_BYTES, f"a call got {max(rows)} copies of 256 KiB"
     assert sum(rows) == count, "not every point was evaluated"
+
+
+def test_huge_x_gets_one_point_per_call_and_modified_copies_are_detected() -> None:
+    x = np.zeros(2**19)  # 4 MiB per copy: fewer than 8 fit in the memory cap
+    rows = []
+
+    def f(batch: Any) -> Any:
+        rows.append(batch.shape[0])
+        return batch[:, 0] + 2.0 * batch[:, 1]
+
+    index = np.array([0, 1, 2, 0, -1], dtype=np.intp)
+    values = evaluate_batches(f, x, Points(index, np.full(5, 3.0)), None)
+    assert np.array_equal(values, [3.0, 6.0, 0.0, 3.0, 0.0]), f"wrong values {values}"
+    assert rows == [1] * 5, f"a huge x was batched as {rows}"
+    with pytest.raises(InputModifiedError, match="modified element 0"):
+        evaluate_batches(modify_first_rows, x, Points(index[:2], np.ones(2)), None)
+    assert not x.any(), "x itself must never change"

@@ -269,6 +269,11 @@ def _check_batch_result(result: object, batch_shape: tuple[int, ...], complex_ok
 #: Bytes of the first batch when the batch size is chosen by measuring (about an L2 cache).
 _FIRST_BATCH_BYTES = 256 * 2**10
 
+#: Below this many copies of x in the memory cap, a vectorized f gets one point per call
+#: through the lean in-place loop: batches of a few huge copies save no calls worth their
+#: bookkeeping.
+_FEW_ROWS = 8
+
 #: A larger batch is kept only if its time per point is below this share of the last one.
 _WORTH_GROWING = 0.9
 
@@ -282,7 +287,12 @@ class Batcher:
     256 KiB of copies, and each next one twice as many points for as long as that makes a
     point at least 10% cheaper (fewer calls of f, less bookkeeping per point), never past
     ``_BATCH_BYTES`` of copies; then the cheapest size is kept. Each batch's bookkeeping
-    costs a few array operations on its points, whatever the size of x.
+    costs a few array operations on its points, whatever the size of x. Where fewer than
+    ``_FEW_ROWS`` copies fit in the cap (x of more than 2 MiB), f gets one point per call,
+    perturbed in place in a single row (:func:`evaluate_in_place`), as fast as the default
+    mode. At the end of each call the copies used are compared with x (f must not modify
+    them): for an f that reads only a few elements of a huge x, that comparison and the
+    filling of the copies, k x N values each, are most of the cost.
     """
 
     def __init__(self, x: NDArray[Any], batch_size: int | None, complex_ok: bool) -> None:
@@ -293,8 +303,41 @@ class Batcher:
         self.limit = batch_size or max(1, _BATCH_BYTES // row_bytes)
         self.rows = batch_size or min(self.limit, max(1, _FIRST_BATCH_BYTES // row_bytes))
         self.settled = batch_size is not None or self.rows >= self.limit
+        if batch_size is None and self.limit < _FEW_ROWS:
+            self.rows, self.settled = 1, True
+        self.original: list[Any] | None = None
         self.per_point = math.inf
         self.buffer = np.empty((0, self.base.size), dtype=x.dtype)
+
+    def _one_row(
+        self,
+        f: Callable[[Any], object],
+        points: Points,
+        advance: Callable[[int], object] | None,
+    ) -> NDArray[Any]:
+        """One point per call: the in-place loop on the first row of the buffer."""
+        self._grow(1)
+        row = self.buffer[:1]
+        if self.original is None:
+            self.original = _unperturbed(self.base)
+        single = _SinglePoint(f, (1, *self.x.shape), self.complex_ok)
+        try:
+            values = evaluate_in_place(
+                single,
+                row.reshape((1, *self.x.shape)),
+                _fast_view(row),
+                self.original,
+                points,
+                complex_ok=self.complex_ok,
+            )
+        except InputModifiedError as error:
+            raise InputModifiedError(_copy_modified(error.flat_index or 0)) from None
+        changed = changed_elements(row, self.base)
+        if changed.size:
+            raise InputModifiedError(_copy_modified(int(changed[0])))
+        if advance is not None:
+            advance(len(points.index))
+        return values
 
     def _grow(self, rows: int) -> None:
         """Make the buffer hold at least ``rows`` copies of x (copying x only into new rows)."""
@@ -329,6 +372,8 @@ class Batcher:
         out = np.empty(total, dtype=_values_dtype(self.x.dtype, self.complex_ok))
         if total == 0:
             return out
+        if self.limit < _FEW_ROWS and self.settled and self.rows == 1:
+            return self._one_row(f, points, advance)
         index, value = points.index, points.value
         perturbed = bool(index.min() >= 0)
         self._grow(min(self.rows, total))
@@ -368,6 +413,18 @@ class Batcher:
         if changed.size:
             raise InputModifiedError(_copy_modified(int(changed[0]) % self.size))
         return out
+
+
+@dataclass(frozen=True)
+class _SinglePoint:
+    """A vectorized f called with a batch of one point: returns its one value."""
+
+    f: Callable[[Any], object]
+    shape: tuple[int, ...]
+    complex_ok: bool
+
+    def __call__(self, batch: NDArray[Any]) -> Any:
+        return _check_batch_result(self.f(batch), self.shape, self.complex_ok)[0]
 
 
 def evaluate_batches(
