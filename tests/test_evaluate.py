@@ -510,9 +510,9 @@ class FakeClock:
     ("cost", "expected"),
     [
         # a fixed cost per call: larger batches always pay, up to the memory cap of 64
-        (lambda k: 1e-3 + 1e-6 * k, [1, 2, 4, 8, 16, 32, 64, 64]),
-        # a point costs 3 times as much in batches of more than 4 copies (out of cache)
-        (lambda k: 1e-4 + (1e-5 if k <= 4 else 3e-5) * k, [1, 2, 4, 8, 4, 4, 4, 4]),
+        (lambda k: 1e-3 + 1e-6 * k, [4, 8, 16, 32, 64, 64, 64]),
+        # a point costs 3 times as much in batches of more than 8 copies (out of cache)
+        (lambda k: 1e-4 + (1e-5 if k <= 8 else 3e-5) * k, [4, 8, 16, 8, 8, 8, 8]),
     ],
     ids=["fixed cost per call", "cheaper in small batches"],
 )
@@ -521,7 +521,7 @@ def test_measured_batches_grow_while_a_point_gets_cheaper_within_the_memory_cap(
 ) -> None:
     clock = FakeClock()
     monkeypatch.setattr(gradwalk._evaluate, "time", clock)
-    x = np.zeros(2**15)  # 256 KiB per copy: the first batch holds one, the cap 64
+    x = np.zeros(2**15)  # 256 KiB per copy: the first batch holds 4, the cap 64
     rows = []
 
     def f(batch: Any) -> Any:

@@ -267,7 +267,7 @@ def _check_batch_result(result: object, batch_shape: tuple[int, ...], complex_ok
 
 
 #: Bytes of the first batch when the batch size is chosen by measuring (about an L2 cache).
-_FIRST_BATCH_BYTES = 256 * 2**10
+_FIRST_BATCH_BYTES = 2**20
 
 #: Below this many copies of x in the memory cap, a vectorized f gets one point per call
 #: through the lean in-place loop: batches of a few huge copies save no calls worth their
@@ -284,7 +284,8 @@ class Batcher:
     The buffer of rows (copies of x) grows as larger batches are needed and is filled
     only once: for each batch only the perturbed elements are set and, after f, restored.
     Without a ``batch_size`` the size is chosen by measuring: the first batch holds about
-    256 KiB of copies, and each next one twice as many points for as long as that makes a
+    1 MiB of copies (all the points, when they fit in twice that), and each next one twice
+    as many points for as long as that makes a
     point at least 10% cheaper (fewer calls of f, less bookkeeping per point), never past
     ``_BATCH_BYTES`` of copies; then the cheapest size is kept. Each batch's bookkeeping
     costs a few array operations on its points, whatever the size of x. Where fewer than
@@ -351,7 +352,7 @@ class Batcher:
     def _measured(self, k: int, seconds: float) -> None:
         """Choose the next batch size from the time of a full batch of ``k`` points."""
         if self.settled or k < self.rows:
-            return
+            return  # a last, partial batch
         per_point = seconds / k
         if per_point < _WORTH_GROWING * self.per_point and self.rows < self.limit:
             self.per_point = per_point
@@ -381,6 +382,8 @@ class Batcher:
         start = 0
         while start < total:
             k = min(self.rows, total - start)
+            if not self.settled and total - start <= 2 * self.rows:
+                k = min(self.limit, total - start)  # no small batch left over
             self._grow(k)
             used = max(used, k)
             flat = self.buffer[:k].reshape(-1)
