@@ -17,6 +17,7 @@ from ._evaluate import Options, Workers, check_options, evaluator
 from ._inputs import (
     InputModifiedError,
     changed_elements,
+    describe,
     element_name,
     modified_message,
     names,
@@ -24,7 +25,7 @@ from ._inputs import (
     working_array,
 )
 from ._plan import method_named, resolve_step
-from ._points import UNPERTURBED, Estimate, Points, Step
+from ._points import UNPERTURBED, Estimate, Points, Step, any_per_element
 from ._warnings import (
     PACKAGE_DIR,
     IgnoredInputWarning,
@@ -33,7 +34,7 @@ from ._warnings import (
     issue_warning,
 )
 
-__all__ = ["GradientResult", "numerical_diff", "numerical_gradient"]
+__all__ = ["GradientResult", "differentiate", "numerical_diff", "numerical_gradient"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,14 +99,22 @@ def _warn_low_precision(dtype: np.dtype[Any], h: Step) -> None:
         )
 
 
-def _run(
+def differentiate(
     f: Callable[[Any], object],
     x: ArrayLike,
     h: Step | None,
     method: str,
     options: Options,
+    *,
+    vector: bool = False,
 ) -> GradientResult:
-    """Compute the gradient; the shared core of numerical_gradient and numerical_diff."""
+    """Run ``method`` on f at x: the one driver of gradients, derivatives and Jacobians.
+
+    With ``vector=True`` f may return an array of any (fixed) shape: f(x) is evaluated
+    first to learn it, and the result's ``grad`` and ``error`` have shape
+    ``x.shape + f(x).shape`` (``step``: x's shape, or that shape where the step is chosen
+    per output).
+    """
     if not callable(f):
         raise TypeError(f"f must be a callable taking an array, got {f!r}.")
     record = method_named(method)
@@ -122,10 +131,23 @@ def _run(
     x0 = snapshot.reshape(-1)
     nfev = 0
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]] = []
-    evaluate = evaluator(options, f, work, complex_ok=complex_step)
+    value_shape: tuple[int, ...] = ()
+    if vector:
+        at_x = _value_at_x(f, snapshot, options)
+        value_shape, nfev = at_x.shape, 1
+        values_seen.append((np.array([UNPERTURBED], dtype=np.intp), at_x[np.newaxis]))
+    evaluate = evaluator(options, f, work, complex_ok=complex_step, value_shape=value_shape)
 
     def counted(points: Points) -> NDArray[Any]:
         nonlocal nfev
+        at_x = points.index == UNPERTURBED
+        if vector and at_x.any():  # f(x) is known: evaluate the other points only
+            moved = ~at_x
+            values = np.empty((len(at_x), *value_shape), dtype=values_seen[0][1].dtype)
+            values[at_x] = values_seen[0][1][0]
+            if moved.any():
+                values[moved] = counted(Points(points.index[moved], points.value[moved]))
+            return values
         values = evaluate(points)
         nfev += len(points.index)
         values_seen.append((points.index, values))
@@ -162,13 +184,48 @@ def _run(
 
         _flag_ignored_input(values_seen, counted, shape, copies, probe)
     result_dtype = np.result_type(dtype, np.float16)
+    step = np.asarray(estimate.step, dtype=result_dtype)
     return GradientResult(
-        grad=grad.astype(result_dtype, copy=False).reshape(shape),
-        error=estimate.error.astype(result_dtype, copy=False).reshape(shape),
+        grad=grad.astype(result_dtype, copy=False).reshape(shape + value_shape),
+        error=estimate.error.astype(result_dtype, copy=False).reshape(shape + value_shape),
         nfev=nfev,
-        step=np.asarray(estimate.step, dtype=result_dtype).reshape(shape),
+        step=step.reshape(shape + step.shape[1:]),
         method=method,
     )
+
+
+def _value_at_x(f: Callable[[Any], object], x: NDArray[Any], options: Options) -> NDArray[Any]:
+    """f(x) for a vector-valued f, on a copy of x (a batch of one if f is vectorized).
+
+    Raises
+    ------
+    TypeError
+        f(x) is not a real numeric array or number.
+    """
+    if options.vectorized:
+        batch = np.asarray(f(x.copy()[np.newaxis]))
+        if batch.ndim == 0 or batch.shape[0] != 1:
+            raise ValueError(
+                "a vectorized f must return one value per point: given a batch of 1 point "
+                f"(shape {(1, *x.shape)}) it returned shape {batch.shape}, where "
+                "(1, *f(x).shape) is needed. Pass vectorized=False if f takes one point."
+            )
+        value: object = batch[0]
+    else:
+        value = f(x.copy())
+    array = None if isinstance(value, str | bytes) else np.asarray(value)
+    if array is None or array.dtype.kind not in "fiubc":
+        raise TypeError(
+            f"f must return a real numeric array (or a number), but f(x) is {describe(value)}."
+        )
+    if array.dtype.kind == "c":
+        if np.any(array.imag != 0):
+            raise TypeError(
+                f"f must return real values, but f(x) is {describe(value)} with a nonzero "
+                "imaginary part: differentiate z.real and z.imag as two functions."
+            )
+        array = array.real
+    return array
 
 
 def _drive(plan: Any, evaluate: Callable[[Points], NDArray[Any]]) -> Estimate:
@@ -227,11 +284,28 @@ def _flag_nonfinite(
     """Set to nan every element whose evaluations were not all finite, and warn."""
     bad: list[NDArray[np.intp]] = []
     at_x = False
+    outputs_at_x: Any = False  # the outputs of a vector-valued f not finite at x
     for index, values in values_seen:
         not_finite = ~np.isfinite(values)
         if not_finite.any():
+            if values.ndim > 1:  # a vector-valued f: only its outputs that were not finite
+                perturbed = index >= 0
+                bad_entries = np.zeros(grad.shape, dtype=bool)
+                np.logical_or.at(bad_entries, index[perturbed], not_finite[perturbed])
+                grad[bad_entries] = np.nan
+                outputs_at_x = outputs_at_x | not_finite[index == UNPERTURBED].any(axis=0)
+                bad.append(np.flatnonzero(any_per_element(bad_entries)))
+                continue
             bad.append(index[not_finite & (index >= 0)])
             at_x = at_x or bool((not_finite & (index == UNPERTURBED)).any())
+    if np.any(outputs_at_x):
+        grad[:, outputs_at_x] = np.nan
+        issue_warning(
+            "f(x) itself is not finite at output(s) "
+            f"{', '.join(str(tuple(int(i) for i in o)) for o in np.argwhere(outputs_at_x)[:5])}"
+            "; those outputs' derivatives are nan.",
+            NonFiniteWarning,
+        )
     if at_x:
         grad[...] = np.nan
         issue_warning(
@@ -298,8 +372,8 @@ def _flag_ignored_input(
     perturbed = np.concatenate([values[index >= 0] for index, values in values_seen])
     if (
         perturbed.size == 0
-        or not np.isfinite(perturbed[0])
-        or np.imag(perturbed[0]) != 0  # the complex step saw x: f does not ignore it
+        or not np.all(np.isfinite(perturbed[0]))
+        or np.any(np.imag(perturbed[0]) != 0)  # the complex step saw x: f does not ignore it
         or not np.all(perturbed == perturbed[0])
     ):
         return
@@ -309,7 +383,7 @@ def _flag_ignored_input(
         known = evaluate(
             Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=np.float64))
         )
-    if np.all(known == perturbed[0]) and probe() == perturbed[0]:
+    if np.all(known == perturbed[0]) and np.all(probe() == perturbed[0]):
         if copies is not None:
             issue_warning(
                 "f returned exactly the same value at every perturbed point and at x "
@@ -485,7 +559,7 @@ def numerical_gradient(
     array([6., 8.])
     """
     options = check_options(vectorized, batch_size, workers, progress)
-    result = _run(f, x, h, method, options)
+    result = differentiate(f, x, h, method, options)
     return result if full_output else result.grad
 
 
@@ -544,7 +618,7 @@ def numerical_diff(
     options = check_options(vectorized, batch_size, workers, progress)
     scalar_f = f if options.vectorized else _ScalarArgument(f)
     point = x if isinstance(x, np.ndarray) and x.ndim == 0 else array.reshape(())
-    result = _run(scalar_f, point, h, method, options)
+    result = differentiate(scalar_f, point, h, method, options)
     if full_output:
         return result
     return result.grad.reshape(())[()]

@@ -25,6 +25,8 @@ from ._points import (
     PlanGenerator,
     Points,
     Step,
+    any_per_element,
+    per_element,
     unknown_error,
     wide_dtype,
 )
@@ -60,7 +62,7 @@ def _central(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
         width: float | NDArray[np.floating] = 2 * step
     else:
         width = plus.astype(wide_dtype(x0.dtype)) - minus.astype(wide_dtype(x0.dtype))
-    grad = (f_values[0::2] - f_values[1::2]) / width
+    grad = (f_values[0::2] - f_values[1::2]) / per_element(width, f_values)
     return Estimate(
         grad=grad,
         error=unknown_error(grad),
@@ -84,7 +86,7 @@ def _one_sided(x0: NDArray[np.floating], h: Step, sign: float) -> PlanGenerator:
         width: float | NDArray[np.floating] = sign * step
     else:
         width = moved.astype(wide_dtype(x0.dtype)) - x0.astype(wide_dtype(x0.dtype))
-    grad = (f_values[1:] - f_at_x) / width
+    grad = (f_values[1:] - f_at_x) / per_element(width, f_values)
     return Estimate(
         grad=grad,
         error=unknown_error(grad),
@@ -120,12 +122,13 @@ def _complex(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
     value = x0.astype(complex_type)
     value.imag = step
     f_values = yield Points(np.arange(n, dtype=np.intp), value)
-    grad = f_values.imag.astype(wide) / step.astype(wide)
+    grad = f_values.imag.astype(wide) / per_element(step.astype(wide), f_values)
     # An imaginary part at rounding level is what non-analytic f (abs, conj) leave.
-    rounding = ROUNDING_ULPS * eps * np.abs(f_values.real) / scale(x0)
-    flat = np.flatnonzero((np.abs(grad) <= rounding) & np.isfinite(f_values))
+    rounding = ROUNDING_ULPS * eps * np.abs(f_values.real) / per_element(scale(x0), f_values)
+    suspect = (np.abs(grad) <= rounding) & np.isfinite(f_values)
+    flat = np.flatnonzero(any_per_element(suspect))
     if flat.size:
-        yield from _check_complex_safe(x0, flat, f_values.real, complex_type)
+        yield from _check_complex_safe(x0, flat, f_values.real, complex_type, suspect[flat])
     # With h="auto" the O(h²) truncation error is far below eps, so rounding is all that is
     # left; at a step of the caller's choosing the truncation error is unknown.
     rounding_only = COMPLEX_ULPS * eps * np.abs(grad)
@@ -142,8 +145,13 @@ def _check_complex_safe(
     flat: NDArray[np.intp],
     f_at_x: NDArray[Any],
     complex_type: np.dtype[Any],
+    suspect: NDArray[np.bool_],
 ) -> Generator[Points, NDArray[Any], None]:
-    """Raise ValueError if f changes along elements where the complex step saw nothing."""
+    """Raise ValueError if f changes along elements where the complex step saw nothing.
+
+    ``suspect`` marks, per element of ``flat`` (and per output of a vector-valued f), the
+    values whose imaginary part came back at rounding level.
+    """
     central = step_sizes(x0, "auto", "central")[flat]
     plus = x0[flat] + central
     minus = x0[flat] - central
@@ -152,12 +160,14 @@ def _check_complex_safe(
     value[1::2] = minus
     f_values = (yield Points(np.repeat(flat, 2), value)).real
     wide = wide_dtype(x0.dtype)
-    slope = (f_values[0::2] - f_values[1::2]) / (plus.astype(wide) - minus.astype(wide))
+    width = plus.astype(wide) - minus.astype(wide)
+    slope = (f_values[0::2] - f_values[1::2]) / per_element(width, f_values)
     eps = float(np.finfo(x0.dtype).eps)
     level = np.maximum(np.abs(f_values[0::2]), np.abs(f_values[1::2]))
     level = np.maximum(level, np.abs(f_at_x[flat]))
-    tolerance = eps ** (1 / 3) * level / scale(x0[flat])
-    dropped = flat[np.abs(slope) > tolerance]
+    tolerance = eps ** (1 / 3) * level / per_element(scale(x0[flat]), f_values)
+    changes = (np.abs(slope) > tolerance) & suspect
+    dropped = flat[any_per_element(changes)]
     if dropped.size:
         shown = ", ".join(str(int(i)) for i in dropped[:5])
         more = f" and {dropped.size - 5} more" if dropped.size > 5 else ""

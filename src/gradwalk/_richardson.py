@@ -12,7 +12,16 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._points import ROUNDING_ULPS, Estimate, PlanGenerator, Points, Step, wide_dtype
+from ._points import (
+    ROUNDING_ULPS,
+    Estimate,
+    PlanGenerator,
+    Points,
+    Step,
+    any_per_element,
+    per_element,
+    wide_dtype,
+)
 from ._steps import step_sizes
 
 #: Most levels (step halvings) of the Richardson ladder; each costs 2 evaluations. Far
@@ -76,6 +85,10 @@ def richardson(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
     levels; an element that used them all without its ladder becoming asymptotic reports
     at least the largest distance from its estimate to the plain central differences at
     the three finest steps.
+
+    For a vector-valued f every output of an element has its own ladder (its own
+    estimate, error, step and stopping test) over the same evaluations: an element goes
+    on while any of its outputs does.
     """
     n = x0.size
     wide = wide_dtype(x0.dtype)
@@ -103,18 +116,24 @@ def richardson(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
         value[0::2] = plus
         value[1::2] = minus
         f_values = yield Points(index, value)
+        if level == 0 and f_values.ndim > 1:  # a vector-valued f: one ladder per output
+            tail = f_values.shape[1:]
+            ladder.widen(tail)
+            grad, error = np.empty((n, *tail), dtype=wide), np.empty((n, *tail), dtype=wide)
+            step = np.empty((n, *tail), dtype=np.float64)
         f_plus, f_minus = f_values[0::2], f_values[1::2]
         f_here = np.maximum(np.abs(f_plus), np.abs(f_minus))
         ladder.f_scale = np.maximum(ladder.f_scale, f_here)
         width = plus.astype(wide, copy=False) - minus.astype(wide, copy=False)
         at_x = width == 0
         width[at_x] = 2 * h_level[at_x]  # x ± h == x: f(x+) == f(x-), D = 0
-        half_width = width / 2
-        row = [((f_plus - f_minus) / width).astype(wide, copy=False)]
+        half_width = per_element(width / 2, f_values)
+        row = [((f_plus - f_minus) / per_element(width, f_values)).astype(wide, copy=False)]
         ladder.recent[:-1] = ladder.recent[1:]
         ladder.recent_noise[:-1] = ladder.recent_noise[1:]
         ladder.recent[-1] = row[0]
         ladder.recent_noise[-1] = noise_unit * f_here / half_width
+        h_entry = per_element(h_level, f_values)
         if level == 0:
             vanished = (plus == x0) | (minus == x0)
             ladder.grad = row[0]
@@ -148,7 +167,7 @@ def richardson(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
         better = estimate < ladder.error
         if better.all():  # every element improved (the usual case early on): none stops
             ladder.grad, ladder.error, ladder.own = level_estimate, estimate, estimate
-            ladder.step, ladder.floor = h_level, rounding
+            ladder.step, ladder.floor = np.broadcast_to(h_entry, estimate.shape), rounding
             ladder.best[:] = level
             ladder.stalled[:] = False
             continue
@@ -161,7 +180,7 @@ def richardson(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
         ladder.error = np.where(better, estimate, np.maximum(ladder.own, bound))
         ladder.own = np.where(better, estimate, ladder.own)
         ladder.grad = np.where(better, level_estimate, ladder.grad)
-        ladder.step = np.where(better, h_level, ladder.step)
+        ladder.step = np.where(better, h_entry, ladder.step)
         ladder.best = np.where(better, level, ladder.best)
         ladder.floor = np.where(better, rounding, ladder.floor)
         # A worse level stops an element only once it has converged: a first step far
@@ -174,7 +193,7 @@ def richardson(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
         # (extrapolants can agree by chance): it stops the element on its second time.
         converged &= at_rounding | ladder.stalled
         ladder.stalled = ~better
-        going_on = (better | ~converged) & np.isfinite(ladder.error)
+        going_on = any_per_element((better | ~converged) & np.isfinite(ladder.error))
         if not going_on.all():
             ladder.report(active, grad, error, step)
             active = active[going_on]
@@ -236,6 +255,14 @@ class _Ladder:
         self.shrinking = np.zeros((RICHARDSON_LEVELS, n), dtype=bool)
         self.previous: list[NDArray[Any]] = []  # the previous level's row of the table
         self.restarted = False  # whether some element restarted its extrapolation
+
+    def widen(self, tail: tuple[int, ...]) -> None:
+        """Give every output of a vector-valued f (values of shape ``tail``) its own
+        ladder: the per-element state gains trailing axes ``tail``."""
+        for name in (*_Ladder._PER_ELEMENT[2:], "recent", "recent_noise", "shrinking"):
+            value = getattr(self, name)
+            wide = value.reshape(value.shape + (1,) * len(tail))
+            setattr(self, name, np.broadcast_to(wide, (*value.shape, *tail)).copy())
 
     def order(self, level: int) -> int | NDArray[np.intp]:
         """How many extrapolations each element takes at ``level`` (1 to ``level``).
@@ -358,7 +385,7 @@ def _asymptotic(
     >>> _asymptotic(shrinking, np.array([5]), np.array([5])).tolist()  # levels 4..5
     [False]
     """
-    levels = np.arange(shrinking.shape[0])[:, None]
+    levels = np.arange(shrinking.shape[0]).reshape(-1, *(1,) * np.ndim(best))
     needed = (levels >= np.maximum(best - 1, 2)) & (levels <= np.minimum(best + 1, last))
     result: NDArray[np.bool_] = np.all(shrinking | ~needed, axis=0)
     return result
