@@ -15,6 +15,8 @@ from __future__ import annotations
 from ._evaluate import InputModifiedError
 from ._expr import Expression, ExpressionError, parse_expression
 from ._gradient import GradientResult, numerical_diff, numerical_gradient
+from ._hessian import HessianResult, hessian_vector_product, numerical_hessian
+from ._jacobian import JacobianResult, numerical_jacobian
 from ._warnings import GradwalkWarning, IgnoredInputWarning, NonFiniteWarning, PrecisionWarning
 from .check import (
     ElementCheck,
@@ -40,8 +42,10 @@ __all__ = [
     "GradientCheck",
     "GradientResult",
     "GradwalkWarning",
+    "HessianResult",
     "IgnoredInputWarning",
     "InputModifiedError",
+    "JacobianResult",
     "Momentum",
     "Nesterov",
     "NonFiniteWarning",
@@ -55,9 +59,12 @@ __all__ = [
     "check_gradients",
     "descend",
     "gradient_descent",
+    "hessian_vector_product",
     "learning_rate_bound",
     "numerical_diff",
     "numerical_gradient",
+    "numerical_hessian",
+    "numerical_jacobian",
     "parse_expression",
     "simpleNet",
 ]

@@ -107,13 +107,15 @@ def differentiate(
     options: Options,
     *,
     vector: bool = False,
+    value_shape: tuple[int, ...] | None = None,
 ) -> GradientResult:
     """Run ``method`` on f at x: the one driver of gradients, derivatives and Jacobians.
 
     With ``vector=True`` f may return an array of any (fixed) shape: f(x) is evaluated
     first to learn it, and the result's ``grad`` and ``error`` have shape
     ``x.shape + f(x).shape`` (``step``: x's shape, or that shape where the step is chosen
-    per output).
+    per output). A ``value_shape`` given (the shape f's values are known to have) spares
+    that evaluation.
     """
     if not callable(f):
         raise TypeError(f"f must be a callable taking an array, got {f!r}.")
@@ -131,20 +133,22 @@ def differentiate(
     x0 = snapshot.reshape(-1)
     nfev = 0
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]] = []
-    value_shape: tuple[int, ...] = ()
-    if vector:
-        at_x = _value_at_x(f, snapshot, options)
-        value_shape, nfev = at_x.shape, 1
-        values_seen.append((np.array([UNPERTURBED], dtype=np.intp), at_x[np.newaxis]))
+    f_at_x: NDArray[Any] | None = None
+    if vector and value_shape is None:
+        f_at_x = _value_at_x(f, snapshot, options)[np.newaxis]
+        value_shape, nfev = f_at_x.shape[1:], 1
+        values_seen.append((np.array([UNPERTURBED], dtype=np.intp), f_at_x))
+    value_shape = value_shape or ()
     evaluate = evaluator(options, f, work, complex_ok=complex_step, value_shape=value_shape)
 
     def counted(points: Points) -> NDArray[Any]:
         nonlocal nfev
         at_x = points.index == UNPERTURBED
-        if vector and at_x.any():  # f(x) is known: evaluate the other points only
+        if f_at_x is not None and at_x.any():  # f(x) is known: evaluate the others only
             moved = ~at_x
-            values = np.empty((len(at_x), *value_shape), dtype=values_seen[0][1].dtype)
-            values[at_x] = values_seen[0][1][0]
+            kind = np.result_type(f_at_x.dtype, np.complex64) if complex_step else f_at_x.dtype
+            values = np.empty((len(at_x), *value_shape), dtype=kind)
+            values[at_x] = f_at_x[0]
             if moved.any():
                 values[moved] = counted(Points(points.index[moved], points.value[moved]))
             return values
@@ -315,7 +319,8 @@ def _flag_nonfinite(
     if bad:
         elements = np.unique(np.concatenate(bad))
         if elements.size:
-            grad[elements] = np.nan
+            if grad.ndim == 1:  # a vector-valued f had only its non-finite entries set
+                grad[elements] = np.nan
             issue_warning(
                 f"f returned inf or nan at perturbed points of {names(shape, elements)}; "
                 "those elements of the gradient are nan. Check the domain of f near x "
