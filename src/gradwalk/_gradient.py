@@ -5,7 +5,7 @@ from __future__ import annotations
 import traceback
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -173,6 +173,7 @@ def differentiate(
             np.copyto(work, snapshot)
         evaluate.close()
 
+    nfev += evaluate.extra_evaluations
     grad = estimate.grad.copy()
     _flag_nonfinite(grad, values_seen, shape)
     _flag_vanished_steps(estimate, x0, h, shape)
@@ -592,19 +593,35 @@ def numerical_diff(
 ) -> Any:
     """Numerical derivative of a function of one variable, as in section 4.3 of the book.
 
+    At one point, or at every point of an array: f is then taken to be elementwise
+    (``f(x)[i]`` depends on ``x[i]`` only, as NumPy's ufuncs), each point is its own
+    problem with its own step and error estimate, and a vectorized f is called with one
+    array per round of points (two calls per level of central differences or Richardson,
+    whatever the number of points).
+
     Parameters
     ----------
     f : callable
         ``f(x) -> float`` for a scalar x (it receives a NumPy scalar); with
-        ``vectorized=True``, f takes a 1-D array of k points and returns shape (k,).
-    x : float
-        The point; a number or an array holding one number.
+        ``vectorized=True``, f takes an array of points and returns one value per
+        point: at one point a 1-D array of k points (shape (k,)), at an array of points
+        an array of x's shape.
+    x : float or array_like
+        The point, or an array of points of any shape.
     h, method, full_output, vectorized, batch_size, workers, progress
-        As for :func:`numerical_gradient`.
+        As for :func:`numerical_gradient`; ``workers`` only at one point.
 
     Returns
     -------
-    numpy.floating or GradientResult
+    numpy.floating, ndarray or GradientResult
+        The derivative (x's shape at an array of points).
+
+    Raises
+    ------
+    ValueError
+        ``workers`` with an array of points; as for :func:`numerical_gradient`.
+    TypeError
+        As for :func:`numerical_gradient`.
 
     Examples
     --------
@@ -612,15 +629,24 @@ def numerical_diff(
     np.float64(0.1999999999990898)
     >>> numerical_diff(lambda x: 0.01 * x**2 + 0.1 * x, 5, "auto", method="richardson")
     np.float64(0.2)
+
+    At many points, with one call of f per round of points:
+
+    >>> numerical_diff(np.sin, [0.0, np.pi / 3], method="complex", vectorized=True)
+    array([1. , 0.5])
     """
     array = np.asarray(x)
-    if array.size != 1:
-        raise ValueError(
-            f"numerical_diff differentiates at one point, but x has shape {array.shape}; "
-            "use numerical_gradient for a function of several variables."
-        )
-
     options = check_options(vectorized, batch_size, workers, progress)
+    if array.size != 1:
+        if options.workers is not None:
+            raise ValueError(
+                f"workers={workers!r} is not available for numerical_diff at an array of "
+                f"points (x has shape {array.shape}); pass vectorized=True for one call "
+                "of f per round of points, or call numerical_diff per point."
+            )
+        result = differentiate(f, x, h, method, replace(options, elementwise=True))
+        return result if full_output else result.grad
+
     scalar_f = f if options.vectorized else _ScalarArgument(f)
     point = x if isinstance(x, np.ndarray) and x.ndim == 0 else array.reshape(())
     result = differentiate(scalar_f, point, h, method, options)
