@@ -12,6 +12,7 @@ array([6., 0.])
 
 from __future__ import annotations
 
+from ._check_jacobian import check_jacobian
 from ._evaluate import InputModifiedError
 from ._expr import Expression, ExpressionError, parse_expression
 from ._gradient import GradientResult, numerical_diff, numerical_gradient
@@ -57,6 +58,7 @@ __all__ = [
     "assert_gradient_close",
     "check_gradient",
     "check_gradients",
+    "check_jacobian",
     "descend",
     "gradient_descent",
     "hessian_vector_product",
