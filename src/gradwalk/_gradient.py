@@ -433,7 +433,8 @@ def numerical_gradient(
         afterwards; f must be picklable, e.g. a module-level function); any
         ``concurrent.futures.Executor`` (threads, processes, a Dask
         ``client.get_executor()``) or a map-like ``workers(func, iterable)`` is used as
-        given. Each task evaluates a chunk of points on its own copy of x.
+        given; a Dask ``Client`` runs on its executor, with tasks sized for the
+        cluster's threads. Each task evaluates a chunk of points on its own copy of x.
     progress : bool
         Show a tqdm progress bar of the evaluations of f.
 
