@@ -458,8 +458,10 @@ DIGITS_TRAIN = 1500
 def load_digits(normalize: bool = True, flatten: bool = True, one_hot_label: bool = False) -> Split:
     """scikit-learn's 8×8 handwritten digits (1,797 images), offline, in the book's format.
 
-    The split is fixed: the first 1,500 images train, the last 297 test (the images are
-    stored writer by writer, so the test writers are unseen). Pixels run 0-16; normalize
+    The split is fixed: a permutation drawn once with ``np.random.default_rng(0)``, whose
+    first 1,500 images train and last 297 test. (The file stores the images writer by
+    writer; splitting it unshuffled puts unseen writers in the test set, about 92% test
+    accuracy instead of 98% for the same network.) Pixels run 0-16; normalize
     divides them by 16 (float32). Needs scikit-learn (the ``digits`` extra).
 
     Returns
@@ -475,11 +477,13 @@ def load_digits(normalize: bool = True, flatten: bool = True, one_hot_label: boo
 
     Examples
     --------
-    >>> (x_train, t_train), (x_test, t_test) = load_digits()  # doctest: +SKIP
-    >>> x_train.shape, x_test.shape  # doctest: +SKIP
+    >>> (x_train, t_train), (x_test, t_test) = load_digits()
+    >>> x_train.shape, x_test.shape
     ((1500, 64), (297, 64))
     """
     images, labels = _sklearn_digits()
+    order = np.random.default_rng(0).permutation(labels.shape[0])
+    images, labels = images[order], labels[order]
     fmt = partial(
         _book_format, scale=16.0, normalize=normalize, flatten=flatten, one_hot_label=one_hot_label
     )
