@@ -120,9 +120,10 @@ def read_descent(payload: Mapping[str, Any], limits: Limits = LIMITS) -> Descent
     )
 
 
-def _function(
-    request: DescentRequest,
-) -> tuple[Callable[[Any], Any], Callable[[NDArray[np.float64]], NDArray[np.float64]] | None, str]:
+Gradient = Callable[[Any], NDArray[Any]]
+
+
+def _function(request: DescentRequest) -> tuple[Callable[[Any], Any], Gradient | None, str]:
     """f, its analytic gradient on a grid (None for a formula), and its title."""
     if request.function != FORMULA:
         f = testfunctions.FUNCTIONS[request.function]
@@ -169,7 +170,7 @@ def _grid(
 
 def _arrows(
     f: Callable[[Any], Any],
-    gradient: Callable[[NDArray[np.float64]], NDArray[np.float64]] | None,
+    gradient: Gradient | None,
     request: DescentRequest,
 ) -> dict[str, list[Any]]:
     """The negative gradient on a coarse grid, inside the window's margins."""
@@ -203,7 +204,11 @@ def _bound(f: Callable[[Any], Any], start: NDArray[np.float64], method: str) -> 
 
 
 def _run(
-    f: Callable[[Any], Any], request: DescentRequest, optimizer: str, limits: Limits, deadline: float
+    f: Callable[[Any], Any],
+    request: DescentRequest,
+    optimizer: str,
+    limits: Limits,
+    deadline: float,
 ) -> dict[str, Any]:
     """One descent, as the page draws it."""
     began = time.perf_counter()

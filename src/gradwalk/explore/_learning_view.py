@@ -238,7 +238,7 @@ class Sessions:
             "boundary": {
                 "n": BOUNDARY,
                 "label": np.argmax(probabilities, axis=1).tolist(),
-                "confidence": np.round(np.max(probabilities, axis=1), 3).tolist(),
+                "confidence": np.round(np.nan_to_num(np.max(probabilities, axis=1)), 3).tolist(),
             },
             "cost": {
                 "gradient": session.gradient,

@@ -8,7 +8,9 @@ message beside the input.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -114,11 +116,9 @@ def integer(
 ) -> int:
     """A whole number from ``least`` to ``most``."""
     value = _present(payload, field, default)
-    if isinstance(value, str):
-        try:
+    if isinstance(value, str) and re.fullmatch(r"\s*[-+]?[0-9.eE+-]+\s*", value):
+        with contextlib.suppress(ValueError):
             value = float(value)
-        except ValueError:
-            pass
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
@@ -138,9 +138,10 @@ def choice(
     """One of ``allowed`` (case-insensitive)."""
     value = _present(payload, field, default)
     key = value.strip().lower() if isinstance(value, str) else None
-    if key not in allowed:
+    if key is None or key not in allowed:
         raise RequestError(
-            field, f"{field} = {value!r:.40} is not one of {', '.join(allowed)}; choose one of them."
+            field,
+            f"{field} = {value!r:.40} is not one of {', '.join(allowed)}; choose one of them.",
         )
     return key
 
@@ -175,7 +176,9 @@ def pair(
     if isinstance(value, str):
         value = value.split(",")
     if not isinstance(value, list | tuple) or len(value) != 2:
-        raise RequestError(field, f"{field} must be two numbers such as [-2, 2], got {value!r:.40}.")
+        raise RequestError(
+            field, f"{field} must be two numbers such as [-2, 2], got {value!r:.40}."
+        )
     first = number({field: value[0]}, field)
     second = number({field: value[1]}, field)
     if increasing and not first < second:

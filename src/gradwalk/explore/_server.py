@@ -1,7 +1,7 @@
 """The explore server: a Starlette app on uvicorn, bound to 127.0.0.1 only.
 
-The page (``static/``) asks for JSON; every computation runs in a worker thread, at most
-two at a time, within the time limit of :class:`~gradwalk.explore._requests.Limits`. A bad
+The page (``static/``) asks for JSON; every computation runs in a worker thread, one at a
+time, within the time limit of :class:`~gradwalk.explore._requests.Limits`. A bad
 request gets status 4xx and ``{"error": message, "field": name}``; nothing answers with a
 traceback.
 """
@@ -66,7 +66,10 @@ def create_app(limits: Limits = LIMITS) -> Starlette:
     -------
     starlette.applications.Starlette
     """
-    workers = anyio.CapacityLimiter(2)
+    # One computation at a time: Python's warning filters, which descend and the views
+    # catch per run, are global to the process, so two runs in two threads would mix
+    # them up; the page's static files and menus are answered meanwhile.
+    workers = anyio.CapacityLimiter(1)
     sessions = Sessions(limits)
 
     async def compute(request: Request, work: Callable[[Mapping[str, Any]], Any]) -> Response:
@@ -81,9 +84,7 @@ def create_app(limits: Limits = LIMITS) -> Starlette:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
 
     async def options(request: Request) -> Response:
-        return JSONResponse(
-            {"descent": describe(limits), "learning": sessions.describe()}
-        )
+        return JSONResponse({"descent": describe(limits), "learning": sessions.describe()})
 
     async def descent(request: Request) -> Response:
         return await compute(request, lambda p: compute_descent(read_descent(p, limits), limits))
@@ -152,6 +153,8 @@ def serve(
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after a clean shutdown
+        pass
     finally:
         sock.close()
     out("gradwalk explore: stopped.")

@@ -97,9 +97,9 @@ export class DescentView {
 
   click(event) {
     if (!this.frame) return;
-    const rect = event.target.getBoundingClientRect();
-    const px = ((event.clientX - rect.left) * event.target.width) / rect.width;
-    const py = ((event.clientY - rect.top) * event.target.height) / rect.height;
+    const canvas = event.target;  // offsetX/Y: from the canvas's inner edge, inside its border
+    const px = (event.offsetX * canvas.width) / canvas.clientWidth;
+    const py = (event.offsetY * canvas.height) / canvas.clientHeight;
     if (!this.frame.inside(px, py)) return;
     const [x, y] = this.frame.data(px, py);
     const digits = (lim) => Math.max(0, 3 - Math.floor(Math.log10(lim[1] - lim[0])));
@@ -127,56 +127,23 @@ export class DescentView {
     $("status").textContent = `${answer.runs.length} path${answer.runs.length === 1 ? "" : "s"}, up to ${steps} steps: computed in ${Math.round(answer.seconds * 1000)} ms, drawn in ${Math.round(ms)} ms`;
     $("status").dataset.state = "ok";
     window.gradwalkExplore.descent = { answer, paths: this.drawnPaths, drawMs: ms, computeMs: answer.seconds * 1000 };
+    window.gradwalkExplore.drawings = (window.gradwalkExplore.drawings ?? 0) + 1;
   }
 
   drawPlot(a) {
     const canvas = $("plot"), frame = new Frame(canvas, a.xlim, a.ylim);
     this.frame = frame;
     frame.clear();
-    const c = frame.ctx, n = a.grid.n, z = a.grid.z;
-    // background: f ranked among the grid's values, so every function shows its shape
-    const flat = z.flat().filter((v) => v !== null).sort((p, q) => p - q);
-    const rank = (v) => {
-      let lo = 0, hi = flat.length;
-      while (lo < hi) { const mid = (lo + hi) >> 1; if (flat[mid] < v) lo = mid + 1; else hi = mid; }
-      return lo / Math.max(1, flat.length - 1);
-    };
-    const image = new ImageData(n, n);
-    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-      const v = z[i][j], k = ((n - 1 - i) * n + j) * 4;
-      const [r, g, b] = v === null ? [255, 255, 255] : shade(rank(v));
-      image.data.set([r, g, b, 255], k);
+    const c = frame.ctx;
+    // the background (f, contours, arrows) is drawn once per function and window
+    const key = JSON.stringify([a.title, a.xlim, a.ylim, a.grid.n]);
+    if (!this.background || this.background.key !== key) {
+      const off = new OffscreenCanvas(canvas.width, canvas.height);
+      drawBackground(a, new Frame(off, a.xlim, a.ylim));
+      this.background = { key, image: off };
     }
-    const off = new OffscreenCanvas(n, n);
-    off.getContext("2d").putImageData(image, 0, 0);
+    c.drawImage(this.background.image, 0, 0);
     frame.clip();
-    c.imageSmoothingEnabled = true;
-    c.drawImage(off, frame.m.left, frame.m.top, frame.w, frame.h);
-    // contour lines at quantiles of the grid's values, denser near the lowest ones
-    const levels = [];
-    for (let k = 0; k < 16; k++) levels.push(flat[Math.floor(((k + 0.5) / 16) ** 2 * (flat.length - 1))]);
-    c.strokeStyle = "rgba(20, 30, 60, 0.45)"; c.lineWidth = 0.8;
-    const xs = (j) => frame.px(a.xlim[0] + ((a.xlim[1] - a.xlim[0]) * j) / (n - 1));
-    const ys = (i) => frame.py(a.ylim[0] + ((a.ylim[1] - a.ylim[0]) * i) / (n - 1));
-    c.beginPath();
-    for (const level of new Set(levels)) contour(z, n, level, xs, ys, c);
-    c.stroke();
-    // arrows of the negative gradient, all of one length: the direction of steepest descent
-    const ar = a.arrows, len = 0.45 * frame.w / Math.sqrt(ar.x.length);
-    c.strokeStyle = "rgba(255, 255, 255, 0.85)"; c.fillStyle = c.strokeStyle; c.lineWidth = 1.2;
-    for (let k = 0; k < ar.x.length; k++) {
-      const u = ar.u[k], v = ar.v[k];
-      if (u === null || v === null || (u === 0 && v === 0)) continue;
-      const dx = u * (frame.w / (a.xlim[1] - a.xlim[0])), dy = -v * (frame.h / (a.ylim[1] - a.ylim[0]));
-      const norm = Math.hypot(dx, dy), ex = (dx / norm) * len, ey = (dy / norm) * len;
-      const x0 = frame.px(ar.x[k]) - ex / 2, y0 = frame.py(ar.y[k]) - ey / 2;
-      c.beginPath(); c.moveTo(x0, y0); c.lineTo(x0 + ex, y0 + ey); c.stroke();
-      const ang = Math.atan2(ey, ex);
-      c.beginPath(); c.moveTo(x0 + ex, y0 + ey);
-      c.lineTo(x0 + ex - 5 * Math.cos(ang - 0.45), y0 + ey - 5 * Math.sin(ang - 0.45));
-      c.lineTo(x0 + ex - 5 * Math.cos(ang + 0.45), y0 + ey - 5 * Math.sin(ang + 0.45));
-      c.fill();
-    }
     // minima, then the paths, then the start on top
     c.strokeStyle = "#fff"; c.lineWidth = 2;
     for (const [mx, my] of a.minima) {
@@ -273,6 +240,54 @@ export class DescentView {
     $("bound").textContent = `stable bound 2/λmax at the start ≈ ${fmt(bound)} (red mark): plain SGD with lr = ${fmt(lr)} is ${lr > bound ? "above it and overshoots" : "below it"}.`;
     $("bound").dataset.bound = bound;
   }
+}
+
+function drawBackground(a, frame) {
+  const c = frame.ctx, n = a.grid.n, z = a.grid.z;
+  // background: f ranked among the grid's values, so every function shows its shape
+  const flat = z.flat().filter((v) => v !== null).sort((p, q) => p - q);
+  const rank = (v) => {
+    let lo = 0, hi = flat.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (flat[mid] < v) lo = mid + 1; else hi = mid; }
+    return lo / Math.max(1, flat.length - 1);
+  };
+  const image = new ImageData(n, n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
+    const v = z[i][j], k = ((n - 1 - i) * n + j) * 4;
+    const [r, g, b] = v === null ? [255, 255, 255] : shade(rank(v));
+    image.data.set([r, g, b, 255], k);
+  }
+  const off = new OffscreenCanvas(n, n);
+  off.getContext("2d").putImageData(image, 0, 0);
+  frame.clip();
+  c.imageSmoothingEnabled = true;
+  c.drawImage(off, frame.m.left, frame.m.top, frame.w, frame.h);
+  // contour lines at quantiles of the grid's values, denser near the lowest ones
+  const levels = [];
+  for (let k = 0; k < 16; k++) levels.push(flat[Math.floor(((k + 0.5) / 16) ** 2 * (flat.length - 1))]);
+  c.strokeStyle = "rgba(20, 30, 60, 0.45)"; c.lineWidth = 0.8;
+  const xs = (j) => frame.px(a.xlim[0] + ((a.xlim[1] - a.xlim[0]) * j) / (n - 1));
+  const ys = (i) => frame.py(a.ylim[0] + ((a.ylim[1] - a.ylim[0]) * i) / (n - 1));
+  c.beginPath();
+  for (const level of new Set(levels)) contour(z, n, level, xs, ys, c);
+  c.stroke();
+  // arrows of the negative gradient, all of one length: the direction of steepest descent
+  const ar = a.arrows, len = 0.45 * frame.w / Math.sqrt(ar.x.length);
+  c.strokeStyle = "rgba(255, 255, 255, 0.85)"; c.fillStyle = c.strokeStyle; c.lineWidth = 1.2;
+  for (let k = 0; k < ar.x.length; k++) {
+    const u = ar.u[k], v = ar.v[k];
+    if (u === null || v === null || (u === 0 && v === 0)) continue;
+    const dx = u * (frame.w / (a.xlim[1] - a.xlim[0])), dy = -v * (frame.h / (a.ylim[1] - a.ylim[0]));
+    const norm = Math.hypot(dx, dy), ex = (dx / norm) * len, ey = (dy / norm) * len;
+    const x0 = frame.px(ar.x[k]) - ex / 2, y0 = frame.py(ar.y[k]) - ey / 2;
+    c.beginPath(); c.moveTo(x0, y0); c.lineTo(x0 + ex, y0 + ey); c.stroke();
+    const ang = Math.atan2(ey, ex);
+    c.beginPath(); c.moveTo(x0 + ex, y0 + ey);
+    c.lineTo(x0 + ex - 5 * Math.cos(ang - 0.45), y0 + ey - 5 * Math.sin(ang - 0.45));
+    c.lineTo(x0 + ex - 5 * Math.cos(ang + 0.45), y0 + ey - 5 * Math.sin(ang + 0.45));
+    c.fill();
+  }
+  c.restore();
 }
 
 // Marching squares: the segments of f = level inside each grid cell, added to the path.
