@@ -88,6 +88,7 @@ export class DescentView {
     $("note").textContent = s.f === FORMULA ? "Any formula in x and y with + - * / ** and sin, cos, exp, log, sqrt, abs…" : this.functions[s.f].note;
     this.onChange();
     $("status").textContent = "computing…";
+    this.requestedAt = performance.now();
     const split = (text) => text.split(",").map((v) => (v.trim() === "" ? null : v.trim()));
     this.send({
       function: s.f, formula: s.formula ?? "", xlim: split(s.x), ylim: split(s.y), start: split(s.start),
@@ -126,7 +127,10 @@ export class DescentView {
     const steps = Math.max(0, ...answer.runs.map((r) => r.steps_taken ?? 0));
     $("status").textContent = `${answer.runs.length} path${answer.runs.length === 1 ? "" : "s"}, up to ${steps} steps: computed in ${Math.round(answer.seconds * 1000)} ms, drawn in ${Math.round(ms)} ms`;
     $("status").dataset.state = "ok";
-    window.gradwalkExplore.descent = { answer, paths: this.drawnPaths, drawMs: ms, computeMs: answer.seconds * 1000 };
+    window.gradwalkExplore.descent = {
+      answer, paths: this.drawnPaths, drawMs: ms, computeMs: answer.seconds * 1000,
+      latencyMs: performance.now() - this.requestedAt,  // from the latest input to its picture
+    };
     window.gradwalkExplore.drawings = (window.gradwalkExplore.drawings ?? 0) + 1;
   }
 
