@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._cli_train import add_train_parser, run_train
 from ._expr import Expression, ExpressionError, parse_expression
 from ._gradient import BOOK_STEP, numerical_gradient
 from ._plan import PLANS
@@ -151,6 +152,7 @@ def _build_parser() -> argparse.ArgumentParser:
         "--normalize", action="store_true", help="arrows of equal length: directions only"
     )
     add_explore_parser(commands)
+    add_train_parser(commands)
     return parser
 
 
@@ -396,6 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     commands = {"grad": _run_grad, "descend": _run_descend, "field": _run_field}
     commands["explore"] = lambda args, out: run_explore(args)
+    commands["train"] = lambda args, out: run_train(args)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

@@ -12,15 +12,73 @@ and no network.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Mapping
+from functools import partial
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ._idx import IDXError, read_idx
 from ._rng import make_rng
 
-__all__ = ["make_circles", "make_moons", "make_spiral"]
+__all__ = [
+    "FASHION_MNIST_HASHES",
+    "FASHION_MNIST_URL",
+    "MNIST_HASHES",
+    "MNIST_URL",
+    "IDXError",
+    "load_digits",
+    "load_fashion_mnist",
+    "load_idx_dataset",
+    "load_mnist",
+    "make_circles",
+    "make_moons",
+    "make_spiral",
+]
 
 Dataset = tuple[NDArray[np.float64], NDArray[np.int64]]
+Split = tuple[tuple[NDArray[Any], NDArray[Any]], tuple[NDArray[Any], NDArray[Any]]]
+
+#: The four IDX files of a data set: train images and labels, test images and labels.
+IDX_FILES = (
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+)
+
+#: A mirror of Yann LeCun's MNIST files (the one torchvision uses).
+MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
+#: SHA-256 of each MNIST file.
+MNIST_HASHES = dict(
+    zip(
+        IDX_FILES,
+        (
+            "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+            "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+            "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+            "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+        ),
+        strict=True,
+    )
+)
+#: Zalando Research's Fashion-MNIST files.
+FASHION_MNIST_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
+#: SHA-256 of each Fashion-MNIST file.
+FASHION_MNIST_HASHES = dict(
+    zip(
+        IDX_FILES,
+        (
+            "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+            "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+            "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+            "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+        ),
+        strict=True,
+    )
+)
 
 
 def _check_int(value: object, name: str, least: int) -> int:
@@ -211,3 +269,246 @@ def make_circles(
     )
     x += noise * rng.standard_normal(x.shape)
     return x, np.repeat(np.array([0, 1], dtype=np.int64), [outer, inner])
+
+
+# --- real data --------------------------------------------------------------------
+
+
+def _book_format(
+    images: NDArray[Any],
+    labels: NDArray[Any],
+    *,
+    scale: float,
+    normalize: bool,
+    flatten: bool,
+    one_hot_label: bool,
+    classes: int = 10,
+) -> tuple[NDArray[Any], NDArray[Any]]:
+    """Images and labels in the format of the book's ``load_mnist``."""
+    n = images.shape[0]
+    x: NDArray[Any] = images.reshape(n, -1) if flatten else images.reshape(n, 1, *images.shape[1:])
+    if normalize:
+        x = x.astype(np.float32) / np.float32(scale)
+    t: NDArray[Any] = labels.astype(np.int64)
+    if one_hot_label:
+        t = np.eye(classes, dtype=np.int64)[t]
+    return x, t
+
+
+def _cache(cache_dir: str | Path | None, name: str) -> Path:
+    if cache_dir is not None:
+        return Path(cache_dir)
+    import pooch  # type: ignore[import-untyped,unused-ignore]
+
+    return Path(pooch.os_cache("gradwalk")) / name
+
+
+def load_idx_dataset(
+    base_url: str,
+    hashes: Mapping[str, str],
+    cache_dir: str | Path,
+    *,
+    normalize: bool = True,
+    flatten: bool = True,
+    one_hot_label: bool = False,
+    progress: bool = True,
+) -> Split:
+    """Download (once) and read an MNIST-format data set of four IDX files.
+
+    Parameters
+    ----------
+    base_url : str
+        Folder URL that holds the four files of ``IDX_FILES``.
+    hashes : mapping of str to str
+        The SHA-256 of each file; a file that does not match is refused and deleted.
+    cache_dir : str or Path
+        Where the files are kept; files already there (with the right hash) are used
+        without any network access.
+    normalize, flatten, one_hot_label : bool
+        As the book's ``load_mnist``: pixels as float32 in [0, 1] (else uint8 0-255);
+        images as rows of 784 values (else shape (N, 1, 28, 28)); labels as one-hot rows
+        of 10 (else int64 indices).
+    progress : bool
+        Show a download progress bar.
+
+    Returns
+    -------
+    ((x_train, t_train), (x_test, t_test))
+
+    Raises
+    ------
+    ImportError
+        pooch is not installed (``pip install "gradwalk[data]"``).
+    OSError
+        A file is not cached and cannot be downloaded (offline): the message says where
+        to put it.
+    ValueError
+        A downloaded file does not match its SHA-256.
+    IDXError
+        A file is corrupt or truncated.
+    """
+    try:
+        import pooch
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            'downloading MNIST needs pooch: pip install "gradwalk[data]"; or train on '
+            "the generated data (make_spiral) or load_digits(), which need no network."
+        ) from error
+    folder = Path(cache_dir)
+    arrays = []
+    for name in IDX_FILES:
+        url = base_url.rstrip("/") + "/" + name
+        try:
+            path = pooch.retrieve(
+                url,
+                known_hash=f"sha256:{hashes[name]}",
+                fname=name,
+                path=folder,
+                progressbar=progress,
+            )
+        except ValueError as error:
+            raise ValueError(
+                f"{name} downloaded from {url} does not have the expected SHA-256 "
+                f"{hashes[name]}; it was not kept. The server sent a different or damaged "
+                f"file: retry later or use another mirror. ({error})"
+            ) from error
+        except Exception as error:
+            raise OSError(
+                f"could not download {url} ({type(error).__name__}: {error}). Without a "
+                f"network, put the four files {', '.join(IDX_FILES)} into {folder} (from "
+                f"{base_url}) and call again."
+            ) from error
+        arrays.append(read_idx(path))
+    train_images, train_labels, test_images, test_labels = arrays
+    for images, labels, split in (
+        (train_images, train_labels, "train"),
+        (test_images, test_labels, "t10k"),
+    ):
+        if images.shape[0] != labels.shape[0]:
+            raise IDXError(
+                f"{split} images hold {images.shape[0]} samples but the labels "
+                f"{labels.shape[0]}; delete the files in {folder} and retry."
+            )
+    fmt = partial(
+        _book_format, scale=255.0, normalize=normalize, flatten=flatten, one_hot_label=one_hot_label
+    )
+    return (
+        fmt(train_images, train_labels),
+        fmt(test_images, test_labels),
+    )
+
+
+def load_mnist(
+    normalize: bool = True,
+    flatten: bool = True,
+    one_hot_label: bool = False,
+    *,
+    cache_dir: str | Path | None = None,
+    base_url: str = MNIST_URL,
+    progress: bool = True,
+) -> Split:
+    """MNIST with the book's signature: ``(x_train, t_train), (x_test, t_test)``.
+
+    60,000 training and 10,000 test images of handwritten digits, 28×28. The four files
+    are downloaded once (checked against their SHA-256) into a per-user cache
+    (``pooch.os_cache("gradwalk")/mnist`` unless ``cache_dir`` is given) and work from
+    any folder. Needs the ``data`` extra (pooch). See :func:`load_idx_dataset` for the
+    parameters, the return value and the errors.
+    """
+    return load_idx_dataset(
+        base_url,
+        MNIST_HASHES,
+        _cache(cache_dir, "mnist"),
+        normalize=normalize,
+        flatten=flatten,
+        one_hot_label=one_hot_label,
+        progress=progress,
+    )
+
+
+def load_fashion_mnist(
+    normalize: bool = True,
+    flatten: bool = True,
+    one_hot_label: bool = False,
+    *,
+    cache_dir: str | Path | None = None,
+    base_url: str = FASHION_MNIST_URL,
+    progress: bool = True,
+) -> Split:
+    """Fashion-MNIST (Zalando Research), in the same format as :func:`load_mnist`.
+
+    Ten classes of clothing in 28×28 grey images; cached under
+    ``pooch.os_cache("gradwalk")/fashion-mnist`` unless ``cache_dir`` is given.
+    """
+    return load_idx_dataset(
+        base_url,
+        FASHION_MNIST_HASHES,
+        _cache(cache_dir, "fashion-mnist"),
+        normalize=normalize,
+        flatten=flatten,
+        one_hot_label=one_hot_label,
+        progress=progress,
+    )
+
+
+#: Samples of scikit-learn's digits used for training; the remaining 297 are the test set.
+DIGITS_TRAIN = 1500
+
+
+def load_digits(normalize: bool = True, flatten: bool = True, one_hot_label: bool = False) -> Split:
+    """scikit-learn's 8×8 handwritten digits (1,797 images), offline, in the book's format.
+
+    The split is fixed: the first 1,500 images train, the last 297 test (the images are
+    stored writer by writer, so the test writers are unseen). Pixels run 0-16; normalize
+    divides them by 16 (float32). Needs scikit-learn (the ``digits`` extra).
+
+    Returns
+    -------
+    ((x_train, t_train), (x_test, t_test))
+        x of shape (N, 64) (or (N, 1, 8, 8) without flatten), t int64 labels 0-9 (or
+        one-hot rows).
+
+    Raises
+    ------
+    ImportError
+        scikit-learn is not installed: the message says what to install.
+
+    Examples
+    --------
+    >>> (x_train, t_train), (x_test, t_test) = load_digits()  # doctest: +SKIP
+    >>> x_train.shape, x_test.shape  # doctest: +SKIP
+    ((1500, 64), (297, 64))
+    """
+    images, labels = _sklearn_digits()
+    fmt = partial(
+        _book_format, scale=16.0, normalize=normalize, flatten=flatten, one_hot_label=one_hot_label
+    )
+    return (
+        fmt(images[:DIGITS_TRAIN], labels[:DIGITS_TRAIN]),
+        fmt(images[DIGITS_TRAIN:], labels[DIGITS_TRAIN:]),
+    )
+
+
+def _sklearn_digits() -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """scikit-learn's bundled digits.csv.gz (64 pixels and the label per row), read directly.
+
+    Reading the file avoids importing scikit-learn (seconds); its loader is the fallback.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or spec.origin is None:
+        raise ImportError(
+            'load_digits needs scikit-learn: pip install "gradwalk[digits]"; the generated '
+            "data (make_spiral, make_moons, make_circles) need nothing installed."
+        )
+    csv = Path(spec.origin).parent / "datasets" / "data" / "digits.csv.gz"
+    if csv.is_file():
+        table = np.loadtxt(csv, delimiter=",")
+        return table[:, :-1].reshape(-1, 8, 8), table[:, -1].astype(np.int64)
+    from sklearn.datasets import (  # type: ignore[import-untyped,unused-ignore]  # pragma: no cover
+        load_digits as sklearn_digits,
+    )
+
+    digits = sklearn_digits()  # pragma: no cover
+    return np.asarray(digits.images), np.asarray(digits.target, dtype=np.int64)  # pragma: no cover

@@ -5,7 +5,8 @@ page starts one (:meth:`Sessions.start`) and then asks for a few steps at a time
 (:meth:`Sessions.step`), drawing the decision boundary and the loss and accuracy curves
 after each answer, so that training can be paused, resumed or advanced by one step.
 Each step is the book's update ``optimizer.update(net.params, grads)`` on the whole
-dataset, with grads from backpropagation, gradwalk's numerical gradient, or SPSA.
+dataset, with grads from backpropagation, gradwalk's numerical gradient, or SPSA
+(:class:`gradwalk.training.SPSA`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from numpy.typing import NDArray
 from gradwalk import datasets
 from gradwalk.nets import TwoLayerNet
 from gradwalk.optimizers import OPTIMIZERS, Optimizer
+from gradwalk.training import SPSA
 
 from ._requests import LIMITS, Limits, RequestError, choice, integer, number
 
@@ -53,8 +55,7 @@ class _Session:
     t: NDArray[np.intp]
     optimizer: Optimizer
     gradient: str
-    directions: int
-    rng: np.random.Generator
+    spsa: SPSA
     window: tuple[tuple[float, float], tuple[float, float]]
     iteration: int = 0
     evaluations: int = 0
@@ -70,26 +71,6 @@ def _window(x: NDArray[np.float64]) -> tuple[tuple[float, float], tuple[float, f
         (float(low[0] - margin[0]), float(high[0] + margin[0])),
         (float(low[1] - margin[1]), float(high[1] + margin[1])),
     )
-
-
-def _spsa(
-    net: TwoLayerNet, x: NDArray[np.float64], t: NDArray[np.intp], directions: int, rng: Any
-) -> tuple[dict[str, NDArray[np.float64]], int]:
-    """SPSA's gradient estimate (Spall 1992), averaged over ``directions``: 2 losses each."""
-    grads = {name: np.zeros_like(p) for name, p in net.params.items()}
-    c = 1e-4
-    for _ in range(directions):
-        deltas = {name: rng.choice([-1.0, 1.0], size=p.shape) for name, p in net.params.items()}
-        for name, p in net.params.items():
-            p += c * deltas[name]
-        plus = net.loss(x, t)
-        for name, p in net.params.items():
-            p -= 2 * c * deltas[name]
-        minus = net.loss(x, t)
-        for name, p in net.params.items():
-            p += c * deltas[name]
-            grads[name] += (plus - minus) / (2 * c) * deltas[name] / directions
-    return grads, 2 * directions
 
 
 class Sessions:
@@ -143,8 +124,7 @@ class Sessions:
             t=np.asarray(t, dtype=np.intp),
             optimizer=OPTIMIZERS[optimizer](lr=lr),
             gradient=gradient,
-            directions=directions,
-            rng=np.random.default_rng(seed),
+            spsa=SPSA(directions, seed=seed),
             window=_window(np.asarray(x, dtype=np.float64)),
         )
         key = secrets.token_hex(8)
@@ -213,7 +193,8 @@ class Sessions:
                 grads = {name: r.grad for name, r in results.items()}
                 evaluations = sum(r.nfev for r in results.values())
             else:
-                grads, evaluations = _spsa(net, x, t, session.directions, session.rng)
+                grads = session.spsa.gradient(lambda: float(net.loss(x, t)), net.params)
+                evaluations = session.spsa.evaluations
         session.optimizer.update(net.params, grads)
         session.seconds += time.perf_counter() - began
         session.evaluations += evaluations
