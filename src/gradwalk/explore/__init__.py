@@ -12,7 +12,7 @@ Start it with ``gradwalk explore`` or from Python with :func:`add_explore_parser
 
 >>> import argparse
 >>> parser = argparse.ArgumentParser(prog="gradwalk")
->>> add_explore_parser(parser.add_subparsers(dest="command"))
+>>> _ = add_explore_parser(parser.add_subparsers(dest="command"))
 >>> args = parser.parse_args(["explore", "--port", "0", "--no-browser"])
 >>> args.port, args.no_browser
 (0, True)

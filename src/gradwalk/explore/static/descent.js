@@ -239,7 +239,7 @@ export class DescentView {
     }
     const t = (Math.log10(bound) - +slider.min) / (+slider.max - +slider.min);
     mark.style.display = t >= 0 && t <= 1 ? "block" : "none";
-    mark.style.left = `calc(${(t * 100).toFixed(2)}% - 1px)`;
+    mark.style.left = `calc(8px + ${t.toFixed(4)} * (100% - 16px) - 1px)`;  // the thumb's travel
     const lr = +$("lr").value;
     $("bound").textContent = `stable bound 2/λmax at the start ≈ ${fmt(bound)} (red mark): plain SGD with lr = ${fmt(lr)} is ${lr > bound ? "above it and overshoots" : "below it"}.`;
     $("bound").dataset.bound = bound;
