@@ -20,6 +20,7 @@ from ._expr import Expression, ExpressionError, parse_expression
 from ._gradient import numerical_gradient
 from ._plan import METHODS
 from ._tour import DEFAULT_OUT, run_tour
+from .explore import add_explore_parser, run_explore
 from .testfunctions import FUNCTIONS, TestFunction
 
 __all__ = ["main"]
@@ -150,6 +151,7 @@ def _build_parser() -> argparse.ArgumentParser:
     field.add_argument(
         "--normalize", action="store_true", help="arrows of equal length: directions only"
     )
+    add_explore_parser(commands)
     add_train_parser(commands)
     return parser
 
@@ -395,6 +397,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(line, file=sys.stderr)
 
     commands = {"grad": _run_grad, "descend": _run_descend, "field": _run_field}
+    commands["explore"] = lambda args, out: run_explore(args)
     commands["train"] = lambda args, out: run_train(args)
     try:
         with warnings.catch_warnings(record=True) as caught:
