@@ -20,10 +20,11 @@ from ._inputs import (
     element_name,
     modified_message,
     names,
+    region,
     scale,
     working_array,
 )
-from ._plan import method_named, resolve_step
+from ._plan import METHODS, method_named, resolve_step
 from ._points import UNPERTURBED, Estimate, Points, Step
 from ._warnings import (
     PACKAGE_DIR,
@@ -104,14 +105,25 @@ def _run(
     h: Step | None,
     method: str,
     options: Options,
+    order: int | None = None,
+    bounds: tuple[ArrayLike, ArrayLike] | None = None,
+    step_direction: ArrayLike | None = None,
 ) -> GradientResult:
     """Compute the gradient; the shared core of numerical_gradient and numerical_diff."""
     if not callable(f):
         raise TypeError(f"f must be a callable taking an array, got {f!r}.")
     record = method_named(method)
-    h = resolve_step(h, method)
+    if step_direction is not None and not record.steers:
+        steering = " or ".join(repr(name) for name, m in METHODS.items() if m.steers)
+        raise ValueError(
+            f"step_direction chooses per element between central and one-sided steps, "
+            f"which method={method!r} does not do; use method={steering} with "
+            "step_direction, or leave step_direction out."
+        )
+    h = resolve_step(h, method, order)
     work, is_callers = working_array(x)
     shape, dtype = work.shape, work.dtype
+    plan = record.planner(order, region(bounds, step_direction, work))
     if dtype.itemsize < 8:
         _warn_low_precision(dtype, h)
 
@@ -133,7 +145,7 @@ def _run(
 
     try:
         try:
-            estimate = (_drive_complex if complex_step else _drive)(record.plan(x0, h), counted)
+            estimate = (_drive_complex if complex_step else _drive)(plan(x0, h), counted)
         except InputModifiedError as error:
             if error.flat_index is None:
                 raise
@@ -343,6 +355,9 @@ def numerical_gradient(
     h: Step | None = ...,
     *,
     method: str = ...,
+    order: int | None = ...,
+    bounds: tuple[ArrayLike, ArrayLike] | None = ...,
+    step_direction: ArrayLike | None = ...,
     full_output: Literal[False] = ...,
     vectorized: bool = ...,
     batch_size: int | None = ...,
@@ -358,6 +373,9 @@ def numerical_gradient(
     h: Step | None = ...,
     *,
     method: str = ...,
+    order: int | None = ...,
+    bounds: tuple[ArrayLike, ArrayLike] | None = ...,
+    step_direction: ArrayLike | None = ...,
     full_output: Literal[True],
     vectorized: bool = ...,
     batch_size: int | None = ...,
@@ -372,6 +390,9 @@ def numerical_gradient(
     h: Step | None = None,
     *,
     method: str = "central",
+    order: int | None = None,
+    bounds: tuple[ArrayLike, ArrayLike] | None = None,
+    step_direction: ArrayLike | None = None,
     full_output: bool = False,
     vectorized: bool = False,
     batch_size: int | None = None,
@@ -485,7 +506,7 @@ def numerical_gradient(
     array([6., 8.])
     """
     options = check_options(vectorized, batch_size, workers, progress)
-    result = _run(f, x, h, method, options)
+    result = _run(f, x, h, method, options, order, bounds, step_direction)
     return result if full_output else result.grad
 
 
@@ -505,6 +526,9 @@ def numerical_diff(
     h: Step | None = None,
     *,
     method: str = "central",
+    order: int | None = None,
+    bounds: tuple[ArrayLike, ArrayLike] | None = None,
+    step_direction: ArrayLike | None = None,
     full_output: bool = False,
     vectorized: bool = False,
     batch_size: int | None = None,
@@ -520,7 +544,7 @@ def numerical_diff(
         ``vectorized=True``, f takes a 1-D array of k points and returns shape (k,).
     x : float
         The point; a number or an array holding one number.
-    h, method, full_output, vectorized, batch_size, workers, progress
+    h, method, order, bounds, step_direction, full_output, vectorized, batch_size, workers, progress
         As for :func:`numerical_gradient`.
 
     Returns
@@ -544,7 +568,7 @@ def numerical_diff(
     options = check_options(vectorized, batch_size, workers, progress)
     scalar_f = f if options.vectorized else _ScalarArgument(f)
     point = x if isinstance(x, np.ndarray) and x.ndim == 0 else array.reshape(())
-    result = _run(scalar_f, point, h, method, options)
+    result = _run(scalar_f, point, h, method, options, order, bounds, step_direction)
     if full_output:
         return result
     return result.grad.reshape(())[()]
