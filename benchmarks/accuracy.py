@@ -239,13 +239,21 @@ class Counted:
 Tool = Callable[[Counted, Array], tuple[Array, Array | None]]
 
 
-def _gradwalk(method: str, h: float | str, vectorized: bool = False) -> Tool:
+def _gradwalk(
+    method: str, h: float | str | None, vectorized: bool = False, order: int | None = None
+) -> Tool:
     from gradwalk import numerical_gradient
 
     def tool(f: Counted, x: Array) -> tuple[Array, Array | None]:
         function = f.each_row if vectorized else f
         result = numerical_gradient(
-            function, x.copy(), h, method=method, full_output=True, vectorized=vectorized
+            function,
+            x.copy(),
+            h,
+            method=method,
+            order=order,
+            full_output=True,
+            vectorized=vectorized,
         )
         error = None if np.all(np.isnan(result.error)) else result.error
         return result.grad, error
@@ -284,6 +292,10 @@ TOOLS: dict[str, Callable[[], Tool]] = {
     "gradwalk central h=1e-4 (book)": lambda: _gradwalk("central", 1e-4),
     "gradwalk central h='auto'": lambda: _gradwalk("central", "auto"),
     "gradwalk forward h='auto'": lambda: _gradwalk("forward", "auto"),
+    "gradwalk central order=4": lambda: _gradwalk("central", None, order=4),
+    "gradwalk central order=6": lambda: _gradwalk("central", None, order=6),
+    "gradwalk central order=8": lambda: _gradwalk("central", None, order=8),
+    "gradwalk forward order=4": lambda: _gradwalk("forward", None, order=4),
     "gradwalk richardson": lambda: _gradwalk("richardson", "auto"),
     "gradwalk complex": lambda: _gradwalk("complex", "auto"),
     "numdifftools Gradient (central)": lambda: _numdifftools("central"),
