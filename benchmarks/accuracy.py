@@ -391,7 +391,13 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=3, help="random points per scale")
     parser.add_argument("--timing-n", type=int, default=100, help="size of the timing run")
     parser.add_argument("--repeats", type=int, default=5, help="repeats of the timing run")
+    parser.add_argument(
+        "--timing-only", action="store_true", help="print only the timing run at --timing-n"
+    )
     args = parser.parse_args()
+    if args.timing_only:
+        _print_timing(args.timing_n, args.repeats)
+        return
 
     cases = sum(len(case.scales) for case in BATTERY)
     print(
@@ -433,12 +439,17 @@ def main() -> None:
                 f"| {row.per_coordinate:.1f} | {row.seconds * 1e3:.2f} |"
             )
     print()
-    print(f"One gradient of sum(exp(x) sin(x)) at n = {args.timing_n} (median of {args.repeats}):")
+    _print_timing(args.timing_n, args.repeats)
+
+
+def _print_timing(n: int, repeats: int) -> None:
+    """The table of the timing run: every tool, side by side, in one run."""
+    print(f"One gradient of sum(exp(x) sin(x)) at n = {n} (median of {repeats}):")
     print()
     print("| tool | median rel. error | worst rel. error | f evals / coordinate | ms / gradient |")
     print("|---|---|---|---|---|")
     for name in [*TOOLS, *TIMING_ONLY]:
-        seconds, median, worst, per_coordinate = timing(name, args.timing_n, args.repeats)
+        seconds, median, worst, per_coordinate = timing(name, n, repeats)
         print(
             f"| {name} | {median:.1e} | {worst:.1e} | {per_coordinate:.1f} | {seconds * 1e3:.1f} |"
         )

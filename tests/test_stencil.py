@@ -250,6 +250,16 @@ def test_richardson_keeps_its_accuracy_at_a_bound() -> None:
     assert np.all(error / np.abs(exp_sin_grad(x)) <= 1e-11), f"relative error {error}"
 
 
+def test_richardson_follows_f_down_near_a_bound_where_f_is_singular() -> None:
+    x = np.array([1e-3, 1e-6, 1.0])
+    f = Recorded(lambda w: np.sum(np.log(w)))
+    result = numerical_gradient(f, x, method="richardson", bounds=(0.0, np.inf), full_output=True)
+    assert np.all(np.stack(f.points) > 0), "log was evaluated at or below its bound 0"
+    error = np.abs(result.grad - 1 / x)
+    assert np.all(error <= result.error), f"error {error} above its bar {result.error}"
+    assert np.all(error * x <= 1e-10), f"relative error {error * x}"
+
+
 @pytest.mark.parametrize("method", ["central", "richardson"])
 def test_step_direction_chooses_the_side_per_element(method: str) -> None:
     x = np.array([0.4, 0.4, 0.4])

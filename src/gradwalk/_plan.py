@@ -178,10 +178,6 @@ def _check_complex_safe(
 #: Order of the one-sided stencil that Richardson uses for an element at a bound.
 NEAR_BOUND_ORDER = 6
 
-#: Richardson starts at most this many times below its own first step near a bound; an
-#: element with less room (or a step_direction of ±1) takes the one-sided stencil.
-NEAR_BOUND_START = 16.0
-
 
 def on_elements(plan: PlanGenerator, elements: NDArray[np.intp]) -> PlanGenerator:
     """``plan``, made for ``x0[elements]``, run on the whole of x: its indices mapped back."""
@@ -201,16 +197,18 @@ def bounded_richardson(
     """Richardson extrapolation that never leaves the bounds.
 
     An element whose first step does not fit starts from half its room to the nearer
-    bound instead (no level then leaves the bounds, as the steps only shrink); one with
-    less than 1/:data:`NEAR_BOUND_START` of the first step as room, or with a
+    bound instead: no level then leaves the bounds, as the steps only shrink, and the
+    ladder follows f down as it does from any step (an f singular at the bound, such as
+    log(x) near 0, varies on the scale of that room). An element at a bound, or with a
     step_direction of ±1, takes the one-sided stencil of order :data:`NEAR_BOUND_ORDER`
-    with its error bar. ``order`` is unused: Richardson chooses its own.
+    with its error bar, at that stencil's fixed step. ``order`` is unused: Richardson
+    chooses its own.
     """
     del order
     first = step_sizes(x0, h, "richardson")
     x = x0.astype(wide_dtype(x0.dtype))
     room = np.minimum(x - region.lower, region.upper - x)
-    central = (region.direction == 0) & (room >= first / NEAR_BOUND_START)
+    central = (region.direction == 0) & (room > 0)
     halfway = representable_step(x0, np.minimum(room / 2, first).astype(x0.dtype))
     limit = np.where(room < first, halfway, first)
     if central.all():
