@@ -47,7 +47,8 @@ class GradientResult:
         The gradient, with x's shape and floating dtype.
     error : ndarray
         Estimated absolute error of each element: nan for the single differences
-        ("central", "forward", "backward"), which cannot estimate it; an estimate from
+        ("central", "forward", "backward"), which cannot estimate it; with ``order=``,
+        the distance to the stencil of the order below plus rounding; an estimate from
         successive extrapolations for "richardson"; the rounding error for "complex"
         with ``h="auto"`` (nan with a numeric h, whose truncation error it cannot know).
     nfev : int
@@ -433,6 +434,23 @@ def numerical_gradient(
         "complex" is the complex step, Im f(x + ih) / h: one evaluation per element
         and accurate to rounding, for an f written with operations that accept complex
         numbers; f then receives a complex *copy* of x (see Notes).
+    order : int, optional
+        Order of the stencil (truncation error O(h^order)): 2, 4, 6 or 8 for "central"
+        (order evaluations per element), 1 to 4 for "forward" and "backward" (order per
+        element, plus f(x) once). None, the default, is the book's formula. With an order
+        and ``h=None`` the step is that order's own, ``eps**(1/(order+1)) * max(1, |x|)``;
+        ``error`` is then the distance to the stencil of the order below on the same
+        points plus f's rounding (nan for central 2 and one-sided 1). "richardson" and
+        "complex" choose their own order.
+    bounds : (lower, upper), optional
+        f is never evaluated outside ``lower <= x <= upper`` (numbers or arrays that
+        broadcast to x's shape; ±inf for no bound). An element whose stencil would leave
+        them uses a one-sided stencil of the same order (with a smaller step where none
+        fits); "richardson" starts such an element from half its room to the bound, or
+        uses the one-sided stencil of order 6 at the bound; "complex" stays at x.
+    step_direction : array_like of {-1, 0, 1}, optional
+        Per element (broadcast to x's shape), for "central" and "richardson": 0 central,
+        +1 forward, -1 backward, as in SciPy. Bounds override it.
     full_output : bool
         Return a :class:`GradientResult` (gradient, error estimate, evaluation count)
         instead of the bare gradient. Its ``error`` is nan for the single differences
@@ -454,7 +472,8 @@ def numerical_gradient(
         afterwards; f must be picklable, e.g. a module-level function); any
         ``concurrent.futures.Executor`` (threads, processes, a Dask
         ``client.get_executor()``) or a map-like ``workers(func, iterable)`` is used as
-        given. Each task evaluates a chunk of points on its own copy of x.
+        given; a Dask ``Client`` runs on its executor, with tasks sized for the
+        cluster's threads. Each task evaluates a chunk of points on its own copy of x.
     progress : bool
         Show a tqdm progress bar of the evaluations of f.
 
@@ -462,6 +481,15 @@ def numerical_gradient(
     -------
     ndarray or GradientResult
         The gradient, with x's shape and a floating dtype.
+
+    Raises
+    ------
+    ValueError
+        An unknown method; an order the method does not have; bounds with lower >= upper
+        or not broadcasting to x's shape; x outside its bounds; a step direction other
+        than -1, 0, 1, or one given to a method without sides.
+    TypeError
+        f is not callable; order is not an integer; bounds are not numbers.
 
     Notes
     -----

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._cli_train import add_train_parser, run_train
 from ._expr import Expression, ExpressionError, parse_expression
 from ._gradient import numerical_gradient
 from ._plan import METHODS
@@ -153,6 +154,7 @@ def _build_parser() -> argparse.ArgumentParser:
     field.add_argument(
         "--normalize", action="store_true", help="arrows of equal length: directions only"
     )
+    add_train_parser(commands)
     return parser
 
 
@@ -397,6 +399,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(line, file=sys.stderr)
 
     commands = {"grad": _run_grad, "descend": _run_descend, "field": _run_field}
+    commands["train"] = lambda args, out: run_train(args)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
