@@ -98,6 +98,10 @@ def _build_parser() -> argparse.ArgumentParser:
         "--at", required=True, metavar="X0,X1,...", help="the point, numbers separated by commas"
     )
     grad.add_argument("--method", default="central", help=f"one of {methods} (default: central)")
+    orders = "; ".join(
+        f"{n}: {', '.join(map(str, m.orders))}" for n, m in METHODS.items() if m.orders
+    )
+    grad.add_argument("--order", type=int, help=f"order of the stencil ({orders})")
     grad.add_argument(
         "--h",
         help="the step: a number or 'auto' (default: the book's 1e-4 for central, forward "
@@ -240,7 +244,7 @@ def _run_grad(args: argparse.Namespace, out: Callable[[str], object]) -> int:
             h = float(args.h)
         except ValueError:
             h = args.h
-    result = numerical_gradient(f, x, h, method=args.method, full_output=True)
+    result = numerical_gradient(f, x, h, method=args.method, order=args.order, full_output=True)
     out(f"f(x)      {name}")
     out(f"x         {_shown(x)}")
     out(f"f at x    {float(np.asarray(f(x))):.12g}")
