@@ -99,3 +99,23 @@ def test_f_changing_shape_is_an_error_naming_both_shapes() -> None:
 def test_vector_f_passed_to_numerical_gradient_suggests_numerical_jacobian() -> None:
     with pytest.raises(TypeError, match="numerical_jacobian"):
         numerical_gradient(f, X.copy())
+
+
+@pytest.mark.parametrize(
+    ("options", "tolerance"),
+    [
+        ({"method": "central", "order": 6}, 1e-12),
+        ({"method": "forward", "order": 4}, 1e-10),
+        ({"method": "backward", "order": 3}, 1e-10),
+        ({"method": "richardson", "bounds": (-1.0, [0.7, 5.0])}, 1e-12),
+        ({"method": "richardson", "step_direction": [1, 0]}, 1e-12),
+        ({"method": "central", "order": 4, "bounds": ([0.7, -1.0], 5.0)}, 1e-9),
+    ],
+)
+def test_stencils_bounds_and_step_directions_give_the_jacobian(
+    options: dict[str, object], tolerance: float
+) -> None:
+    result = numerical_jacobian(f, X.copy(), full_output=True, **options)  # type: ignore[call-overload]
+    error = np.abs(result.jac - jac(X))
+    assert error.max() <= tolerance, f"{options}: max error {error.max():.1e}"
+    assert result.step.shape == result.jac.shape, "a step per entry"

@@ -27,13 +27,15 @@ from .check import (
     check_gradients,
 )
 from .descent import DescentResult, descend, gradient_descent, learning_rate_bound
-from .nets import SimpleNet, simpleNet
+from .nets import SimpleNet, TwoLayerNet, simpleNet
 from .optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop
+from .training import SPSA, TrainingHistory, train
 
 __version__ = "0.1.0"
 
 __all__ = [
     "SGD",
+    "SPSA",
     "AdaGrad",
     "Adam",
     "DescentResult",
@@ -54,6 +56,8 @@ __all__ = [
     "PrecisionWarning",
     "RMSprop",
     "SimpleNet",
+    "TrainingHistory",
+    "TwoLayerNet",
     "__version__",
     "assert_gradient_close",
     "check_gradient",
@@ -69,4 +73,5 @@ __all__ = [
     "numerical_jacobian",
     "parse_expression",
     "simpleNet",
+    "train",
 ]

@@ -114,6 +114,8 @@ class Options:
     batch_size: int | None = None
     workers: Workers | None = None
     progress: bool = False
+    #: How many tasks the workers run at once, when the user's object says so publicly.
+    worker_count: int | None = None
     #: f is elementwise (f(x)[i] depends on x[i] only): every element is its own problem.
     elementwise: bool = False
 
@@ -146,6 +148,11 @@ def check_options(
                 f"of workers), got batch_size={batch_size}. Pass None for the default."
             )
         batch_size = int(batch_size)
+    count = None
+    if _is_dask_client(workers):
+        # A dask.distributed Client: its public nthreads() counts the cluster's threads.
+        count = sum(workers.nthreads().values()) or None  # type: ignore[union-attr]
+        workers = workers.get_executor()  # type: ignore[union-attr]
     if workers is not None and not isinstance(workers, Executor):
         if isinstance(workers, bool) or not (
             isinstance(workers, int | np.integer) or callable(workers)
@@ -153,7 +160,7 @@ def check_options(
             raise TypeError(
                 f"workers must be a number of processes, a concurrent.futures.Executor or a "
                 f"map-like callable workers(func, iterable), got {workers!r}. For a Dask "
-                "cluster pass client.get_executor()."
+                "cluster pass its Client."
             )
         if isinstance(workers, int | np.integer):
             if workers < 1:
@@ -163,7 +170,14 @@ def check_options(
                     "serially."
                 )
             workers = int(workers)
-    return Options(bool(vectorized), batch_size, workers, bool(progress))
+    return Options(bool(vectorized), batch_size, workers, bool(progress), count)
+
+
+def _is_dask_client(workers: object) -> bool:
+    """Whether ``workers`` is a dask.distributed Client (told by its public methods)."""
+    return callable(getattr(workers, "get_executor", None)) and callable(
+        getattr(workers, "nthreads", None)
+    )
 
 
 def _values_dtype(dtype: np.dtype[Any], complex_ok: bool) -> type[np.inexact[Any]]:
@@ -530,7 +544,7 @@ class Mapped(Evaluator):
         value_shape: tuple[int, ...] = (),
     ) -> None:
         super().__init__(options.progress, complex_ok, value_shape)
-        self.f, self.workers = f, options.workers
+        self.f, self.workers, self.count = f, options.workers, options.worker_count
         self.vectorized, self.batch_size = options.vectorized, options.batch_size
         self.task = _Task(
             f, work.copy(), options.vectorized, options.batch_size, complex_ok, value_shape
@@ -543,7 +557,8 @@ class Mapped(Evaluator):
     def _chunk_size(self, total: int) -> int:
         if self.batch_size is not None and not self.vectorized:
             return self.batch_size
-        return max(1, -(-total // (worker_count(self.workers) * _TASKS_PER_WORKER)))
+        count = self.count or worker_count(self.workers)
+        return max(1, -(-total // (count * _TASKS_PER_WORKER)))
 
     def evaluate(self, points: Points) -> NDArray[Any]:
         chunks = _split(points, self._chunk_size(len(points.index)))

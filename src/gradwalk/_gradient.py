@@ -21,10 +21,11 @@ from ._inputs import (
     element_name,
     modified_message,
     names,
+    region,
     scale,
     working_array,
 )
-from ._plan import method_named, resolve_step
+from ._plan import METHODS, method_named, resolve_step
 from ._points import UNPERTURBED, Estimate, Points, Step, any_per_element
 from ._warnings import (
     PACKAGE_DIR,
@@ -47,7 +48,8 @@ class GradientResult:
         The gradient, with x's shape and floating dtype.
     error : ndarray
         Estimated absolute error of each element: nan for the single differences
-        ("central", "forward", "backward"), which cannot estimate it; an estimate from
+        ("central", "forward", "backward"), which cannot estimate it; with ``order=``,
+        the distance to the stencil of the order below plus rounding; an estimate from
         successive extrapolations for "richardson"; the rounding error for "complex"
         with ``h="auto"`` (nan with a numeric h, whose truncation error it cannot know).
     nfev : int
@@ -105,6 +107,9 @@ def differentiate(
     h: Step | None,
     method: str,
     options: Options,
+    order: int | None = None,
+    bounds: tuple[ArrayLike, ArrayLike] | None = None,
+    step_direction: ArrayLike | None = None,
     *,
     vector: bool = False,
     value_shape: tuple[int, ...] | None = None,
@@ -120,9 +125,17 @@ def differentiate(
     if not callable(f):
         raise TypeError(f"f must be a callable taking an array, got {f!r}.")
     record = method_named(method)
-    h = resolve_step(h, method)
+    if step_direction is not None and not record.steers:
+        steering = " or ".join(repr(name) for name, m in METHODS.items() if m.steers)
+        raise ValueError(
+            f"step_direction chooses per element between central and one-sided steps, "
+            f"which method={method!r} does not do; use method={steering} with "
+            "step_direction, or leave step_direction out."
+        )
+    h = resolve_step(h, method, order)
     work, is_callers = working_array(x)
     shape, dtype = work.shape, work.dtype
+    plan = record.planner(order, region(bounds, step_direction, work))
     if dtype.itemsize < 8:
         _warn_low_precision(dtype, h)
 
@@ -159,7 +172,7 @@ def differentiate(
 
     try:
         try:
-            estimate = (_drive_complex if complex_step else _drive)(record.plan(x0, h), counted)
+            estimate = (_drive_complex if complex_step else _drive)(plan(x0, h), counted)
         except InputModifiedError as error:
             if error.flat_index is None:
                 raise
@@ -423,6 +436,9 @@ def numerical_gradient(
     h: Step | None = ...,
     *,
     method: str = ...,
+    order: int | None = ...,
+    bounds: tuple[ArrayLike, ArrayLike] | None = ...,
+    step_direction: ArrayLike | None = ...,
     full_output: Literal[False] = ...,
     vectorized: bool = ...,
     batch_size: int | None = ...,
@@ -438,6 +454,9 @@ def numerical_gradient(
     h: Step | None = ...,
     *,
     method: str = ...,
+    order: int | None = ...,
+    bounds: tuple[ArrayLike, ArrayLike] | None = ...,
+    step_direction: ArrayLike | None = ...,
     full_output: Literal[True],
     vectorized: bool = ...,
     batch_size: int | None = ...,
@@ -452,6 +471,9 @@ def numerical_gradient(
     h: Step | None = None,
     *,
     method: str = "central",
+    order: int | None = None,
+    bounds: tuple[ArrayLike, ArrayLike] | None = None,
+    step_direction: ArrayLike | None = None,
     full_output: bool = False,
     vectorized: bool = False,
     batch_size: int | None = None,
@@ -492,6 +514,23 @@ def numerical_gradient(
         "complex" is the complex step, Im f(x + ih) / h: one evaluation per element
         and accurate to rounding, for an f written with operations that accept complex
         numbers; f then receives a complex *copy* of x (see Notes).
+    order : int, optional
+        Order of the stencil (truncation error O(h^order)): 2, 4, 6 or 8 for "central"
+        (order evaluations per element), 1 to 4 for "forward" and "backward" (order per
+        element, plus f(x) once). None, the default, is the book's formula. With an order
+        and ``h=None`` the step is that order's own, ``eps**(1/(order+1)) * max(1, |x|)``;
+        ``error`` is then the distance to the stencil of the order below on the same
+        points plus f's rounding (nan for central 2 and one-sided 1). "richardson" and
+        "complex" choose their own order.
+    bounds : (lower, upper), optional
+        f is never evaluated outside ``lower <= x <= upper`` (numbers or arrays that
+        broadcast to x's shape; ±inf for no bound). An element whose stencil would leave
+        them uses a one-sided stencil of the same order (with a smaller step where none
+        fits); "richardson" starts such an element from half its room to the bound, or
+        uses the one-sided stencil of order 6 at the bound; "complex" stays at x.
+    step_direction : array_like of {-1, 0, 1}, optional
+        Per element (broadcast to x's shape), for "central" and "richardson": 0 central,
+        +1 forward, -1 backward, as in SciPy. Bounds override it.
     full_output : bool
         Return a :class:`GradientResult` (gradient, error estimate, evaluation count)
         instead of the bare gradient. Its ``error`` is nan for the single differences
@@ -513,7 +552,8 @@ def numerical_gradient(
         afterwards; f must be picklable, e.g. a module-level function); any
         ``concurrent.futures.Executor`` (threads, processes, a Dask
         ``client.get_executor()``) or a map-like ``workers(func, iterable)`` is used as
-        given. Each task evaluates a chunk of points on its own copy of x.
+        given; a Dask ``Client`` runs on its executor, with tasks sized for the
+        cluster's threads. Each task evaluates a chunk of points on its own copy of x.
     progress : bool
         Show a tqdm progress bar of the evaluations of f.
 
@@ -521,6 +561,15 @@ def numerical_gradient(
     -------
     ndarray or GradientResult
         The gradient, with x's shape and a floating dtype.
+
+    Raises
+    ------
+    ValueError
+        An unknown method; an order the method does not have; bounds with lower >= upper
+        or not broadcasting to x's shape; x outside its bounds; a step direction other
+        than -1, 0, 1, or one given to a method without sides.
+    TypeError
+        f is not callable; order is not an integer; bounds are not numbers.
 
     Notes
     -----
@@ -565,7 +614,7 @@ def numerical_gradient(
     array([6., 8.])
     """
     options = check_options(vectorized, batch_size, workers, progress)
-    result = differentiate(f, x, h, method, options)
+    result = differentiate(f, x, h, method, options, order, bounds, step_direction)
     return result if full_output else result.grad
 
 
@@ -585,6 +634,9 @@ def numerical_diff(
     h: Step | None = None,
     *,
     method: str = "central",
+    order: int | None = None,
+    bounds: tuple[ArrayLike, ArrayLike] | None = None,
+    step_direction: ArrayLike | None = None,
     full_output: bool = False,
     vectorized: bool = False,
     batch_size: int | None = None,
@@ -608,8 +660,9 @@ def numerical_diff(
         an array of x's shape.
     x : float or array_like
         The point, or an array of points of any shape.
-    h, method, full_output, vectorized, batch_size, workers, progress
-        As for :func:`numerical_gradient`; ``workers`` only at one point.
+    h, method, order, bounds, step_direction, full_output, vectorized, batch_size, workers, progress
+        As for :func:`numerical_gradient` (``bounds`` and ``step_direction`` broadcast
+        against x); ``workers`` only at one point.
 
     Returns
     -------
@@ -644,12 +697,13 @@ def numerical_diff(
                 f"points (x has shape {array.shape}); pass vectorized=True for one call "
                 "of f per round of points, or call numerical_diff per point."
             )
-        result = differentiate(f, x, h, method, replace(options, elementwise=True))
+        elementwise = replace(options, elementwise=True)
+        result = differentiate(f, x, h, method, elementwise, order, bounds, step_direction)
         return result if full_output else result.grad
 
     scalar_f = f if options.vectorized else _ScalarArgument(f)
     point = x if isinstance(x, np.ndarray) and x.ndim == 0 else array.reshape(())
-    result = differentiate(scalar_f, point, h, method, options)
+    result = differentiate(scalar_f, point, h, method, options, order, bounds, step_direction)
     if full_output:
         return result
     return result.grad.reshape(())[()]

@@ -92,6 +92,9 @@ def numerical_jacobian(
     h: Step | None = ...,
     *,
     method: str = ...,
+    order: int | None = ...,
+    bounds: tuple[ArrayLike, ArrayLike] | None = ...,
+    step_direction: ArrayLike | None = ...,
     full_output: Literal[False] = ...,
     vectorized: bool = ...,
     batch_size: int | None = ...,
@@ -107,6 +110,9 @@ def numerical_jacobian(
     h: Step | None = ...,
     *,
     method: str = ...,
+    order: int | None = ...,
+    bounds: tuple[ArrayLike, ArrayLike] | None = ...,
+    step_direction: ArrayLike | None = ...,
     full_output: Literal[True],
     vectorized: bool = ...,
     batch_size: int | None = ...,
@@ -121,6 +127,9 @@ def numerical_jacobian(
     h: Step | None = None,
     *,
     method: str = "central",
+    order: int | None = None,
+    bounds: tuple[ArrayLike, ArrayLike] | None = None,
+    step_direction: ArrayLike | None = None,
     full_output: bool = False,
     vectorized: bool = False,
     batch_size: int | None = None,
@@ -142,7 +151,7 @@ def numerical_jacobian(
         ``vectorized=True``, f takes ``(k, *x.shape)`` and returns ``(k, *f(x).shape)``.
     x : array_like
         Point of any shape, as for :func:`~gradwalk.numerical_gradient`.
-    h, method, vectorized, batch_size, workers, progress
+    h, method, order, bounds, step_direction, vectorized, batch_size, workers, progress
         As for :func:`~gradwalk.numerical_gradient`. With "richardson" every output of
         an element has its own extrapolation and error estimate over the same
         evaluations; an element is refined while any of its outputs needs it.
@@ -181,5 +190,7 @@ def numerical_jacobian(
     """
     options = check_options(vectorized, batch_size, workers, progress)
     ndim = np.ndim(x)
-    result = jacobian_result(differentiate(f, x, h, method, options, vector=True), ndim)
+    result = jacobian_result(
+        differentiate(f, x, h, method, options, order, bounds, step_direction, vector=True), ndim
+    )
     return result if full_output else result.jac

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._hessian import hessian_vector_product
+from ._inputs import scale
 
 __all__ = ["Gradient", "largest_eigenvalue", "stable_rate"]
 
@@ -46,9 +47,8 @@ def largest_eigenvalue(
     beyond the passes' own).
     """
     point = x.astype(np.float64).reshape(-1)
-    # merge: use _inputs.scale
     shape = x.shape
-    eps = HVP_STEP * max(1.0, float(np.max(np.abs(point)))) if point.size else 1.0
+    eps = HVP_STEP * float(np.max(scale(point))) if point.size else 1.0
 
     def hvp(v: NDArray[np.float64]) -> NDArray[np.float64]:
         product = np.asarray(
