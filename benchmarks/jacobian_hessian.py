@@ -118,15 +118,19 @@ def jacobian_tools() -> dict[str, Tool]:
     from scipy.differentiate import jacobian
     from scipy.optimize._numdiff import approx_derivative
 
-    def ours(method: str) -> Tool:
+    def ours(method: str, order: int | None = None) -> Tool:
         def run(f: Counted, x: Array) -> tuple[Array, Array | None]:
-            r = gradwalk.numerical_jacobian(f, x.copy(), "auto", method=method, full_output=True)
+            h = None if order else "auto"
+            r = gradwalk.numerical_jacobian(
+                f, x.copy(), h, method=method, order=order, full_output=True
+            )
             return r.jac, r.error
 
         return run
 
     return {
         "gradwalk central (auto)": ours("central"),
+        "gradwalk central, order 6": ours("central", 6),
         "gradwalk richardson": ours("richardson"),
         "gradwalk complex": ours("complex"),
         "numdifftools Jacobian": lambda f, x: (nd.Jacobian(f)(x), None),
