@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import traceback
 import warnings
@@ -25,6 +26,7 @@ from ._inputs import (
     working_array,
 )
 from ._plan import method_named, resolve_step
+from ._richardson import check_accuracy
 from ._points import (
     ROUNDING_ULPS,
     STEP_TOLERANCE,
@@ -109,8 +111,9 @@ class GradientResult:
     (4, 'central')
     >>> result.status
     array([0, 0], dtype=int8)
-    >>> result = numerical_gradient(lambda x: np.sum(np.log(x)), [0.05, 1.0],
-    ...                             method="richardson", full_output=True)
+    >>> with np.errstate(invalid="ignore"):  # log(0.05 - h) is nan at the first step
+    ...     result = numerical_gradient(lambda x: np.sum(np.log(x)), [0.05, 1.0],
+    ...                                 method="richardson", full_output=True)
     >>> [GradientStatus(code).name for code in result.status]
     ['STEP_SHRUNK', 'CONVERGED']
     """
@@ -155,12 +158,17 @@ def _run(
     h: Step | None,
     method: str,
     options: Options,
+    accuracy: dict[str, Any] | None = None,
 ) -> GradientResult:
     """Compute the gradient; the shared core of numerical_gradient and numerical_diff."""
     if not callable(f):
         raise TypeError(f"f must be a callable taking an array, got {f!r}.")
     record = method_named(method)
     h = resolve_step(h, method)
+    plan = record.plan
+    given = {name: value for name, value in (accuracy or {}).items() if value is not None}
+    if given:
+        plan = functools.partial(record.plan, **check_accuracy(given, method))
     work, is_callers = working_array(x)
     shape, dtype = work.shape, work.dtype
     if dtype.itemsize < 8:
@@ -184,7 +192,7 @@ def _run(
 
     try:
         try:
-            estimate = (_drive_complex if complex_step else _drive)(record.plan(x0, h), counted)
+            estimate = (_drive_complex if complex_step else _drive)(plan(x0, h), counted)
         except InputModifiedError as error:
             if error.flat_index is None:
                 raise
@@ -200,7 +208,7 @@ def _run(
 
     grad = estimate.grad.copy()
     status = _status(estimate, values_seen, x0, h, record.name, complex_step)
-    _warn_status(status, grad, estimate, x0, h, shape, values_seen)
+    _warn_status(status, grad, estimate, x0, h, shape, values_seen, bool(given))
     if x0.size and not estimate.vanished.any():
         copies = evaluate.copies
         if complex_step:
@@ -376,8 +384,13 @@ def _warn_status(
     h: Step,
     shape: tuple[int, ...],
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
+    asked: bool,
 ) -> None:
-    """Set NONFINITE elements to nan and give one warning per code that calls for one."""
+    """Set NONFINITE elements to nan and give one warning per code that calls for one.
+
+    LEVEL_LIMIT warns only where the caller ``asked`` for an accuracy (rtol, atol,
+    max_levels); STEP_SHRUNK and OUT_OF_BOUNDS never do (the status and the step say it).
+    """
     code = GradientStatus
     nonfinite = np.flatnonzero(status == code.NONFINITE)
     if nonfinite.size:
@@ -447,7 +460,7 @@ def _warn_status(
                 PrecisionWarning,
             )
     limit = np.flatnonzero(status == code.LEVEL_LIMIT)
-    if limit.size:
+    if limit.size and asked:
         first = int(limit[0])
         issue_warning(
             f"Richardson used all its levels for {names(shape, limit)} without reaching "
@@ -541,6 +554,9 @@ def numerical_gradient(
     batch_size: int | None = ...,
     workers: Workers | None = ...,
     progress: bool = ...,
+    rtol: float | None = ...,
+    atol: float | None = ...,
+    max_levels: int | None = ...,
 ) -> NDArray[np.floating]: ...
 
 
@@ -556,6 +572,9 @@ def numerical_gradient(
     batch_size: int | None = ...,
     workers: Workers | None = ...,
     progress: bool = ...,
+    rtol: float | None = ...,
+    atol: float | None = ...,
+    max_levels: int | None = ...,
 ) -> GradientResult: ...
 
 
@@ -570,6 +589,9 @@ def numerical_gradient(
     batch_size: int | None = None,
     workers: Workers | None = None,
     progress: bool = False,
+    rtol: float | None = None,
+    atol: float | None = None,
+    max_levels: int | None = None,
 ) -> NDArray[np.floating] | GradientResult:
     """Numerical gradient of a scalar function f at x, as in section 4.4 of the book.
 
@@ -629,11 +651,41 @@ def numerical_gradient(
         given. Each task evaluates a chunk of points on its own copy of x.
     progress : bool
         Show a tqdm progress bar of the evaluations of f.
+    rtol, atol : float, optional
+        "richardson" only: stop refining an element once its error estimate is at most
+        ``atol + rtol·|grad|`` (a missing one counts as 0). By default it refines until
+        its estimate stops improving. An element that does not get there is reported in
+        ``GradientResult.status``.
+    max_levels : int, optional
+        "richardson" only: the most levels (step halvings, 2 evaluations each), 1 to
+        30; default 20.
 
     Returns
     -------
     ndarray or GradientResult
         The gradient, with x's shape and a floating dtype.
+
+    Raises
+    ------
+    TypeError
+        f is not callable, h is not a number, or rtol, atol, max_levels have the wrong type.
+    ValueError
+        Unknown method, a bad h, rtol/atol/max_levels with a method other than
+        "richardson" or out of range, or f returned something that is not a real scalar.
+    InputModifiedError
+        f modified x.
+
+    Warns
+    -----
+    NonFiniteWarning
+        f was inf or nan where an element needs it (status NONFINITE).
+    PrecisionWarning
+        x ± h rounded back to x, the step taken differs from a fixed h, f's values
+        differ only by rounding, or Richardson did not reach the rtol/atol asked for
+        (statuses STEP_VANISHED, STEP_INEXACT, ROUNDING_LIMITED, LEVEL_LIMIT); also
+        float32 or float16 x with a fixed h.
+    IgnoredInputWarning
+        f returned the same value everywhere: it probably ignores its argument.
 
     Notes
     -----
@@ -678,7 +730,8 @@ def numerical_gradient(
     array([6., 8.])
     """
     options = check_options(vectorized, batch_size, workers, progress)
-    result = _run(f, x, h, method, options)
+    accuracy = {"rtol": rtol, "atol": atol, "max_levels": max_levels}
+    result = _run(f, x, h, method, options, accuracy)
     return result if full_output else result.grad
 
 
@@ -703,6 +756,9 @@ def numerical_diff(
     batch_size: int | None = None,
     workers: Workers | None = None,
     progress: bool = False,
+    rtol: float | None = None,
+    atol: float | None = None,
+    max_levels: int | None = None,
 ) -> Any:
     """Numerical derivative of a function of one variable, as in section 4.3 of the book.
 
@@ -713,7 +769,7 @@ def numerical_diff(
         ``vectorized=True``, f takes a 1-D array of k points and returns shape (k,).
     x : float
         The point; a number or an array holding one number.
-    h, method, full_output, vectorized, batch_size, workers, progress
+    h, method, full_output, vectorized, batch_size, workers, progress, rtol, atol, max_levels
         As for :func:`numerical_gradient`.
 
     Returns
@@ -737,7 +793,8 @@ def numerical_diff(
     options = check_options(vectorized, batch_size, workers, progress)
     scalar_f = f if options.vectorized else _ScalarArgument(f)
     point = x if isinstance(x, np.ndarray) and x.ndim == 0 else array.reshape(())
-    result = _run(scalar_f, point, h, method, options)
+    accuracy = {"rtol": rtol, "atol": atol, "max_levels": max_levels}
+    result = _run(scalar_f, point, h, method, options, accuracy)
     if full_output:
         return result
     return result.grad.reshape(())[()]

@@ -71,6 +71,11 @@ class GradientStatus(IntEnum):
         With a fixed h, x + h or x - h is not exactly x ± h in x's dtype and differs
         from it by more than :data:`STEP_TOLERANCE` of h; the book's central difference
         still divides by 2h, so the element is off by that much.
+
+    Examples
+    --------
+    >>> GradientStatus(3).name, int(GradientStatus.LEVEL_LIMIT)
+    ('ROUNDING_LIMITED', 4)
     """
 
     CONVERGED = 0

@@ -29,6 +29,7 @@ from ._points import (
     wide_dtype,
 )
 from ._steps import representable_step, step_sizes
+from ._validate import check_count, check_tolerance
 
 #: Default most levels (step halvings) of the Richardson ladder; each costs 2 evaluations. Far
 #: more than a function varying on the scale of max(1, |x|) needs (it stops after four to
@@ -94,9 +95,10 @@ def richardson(
     restarts: T[j][k] then uses only the central differences from the last such level
     on. The estimate's error is its distance to the previous level's estimate of one
     order less plus the rounding error of the extrapolant: f's rounding amplified by the
-    weights and divided by the step, but no more than the amplified spread of the last
-    central differences (which measures the rounding actually present: levels that agree
-    exactly, as for a linear f, carry none), and at least ``ROUNDING_ULPS·eps·|T|``.
+    weights and divided by the step, measured where it can be: where f's values are all
+    short binary fractions (no float64 rounding happened) and the central differences
+    agree exactly, as for x + 3 at x = 1, f's rounding counts as none; to that is added
+    the rounding of the estimate itself, ``ROUNDING_ULPS·eps·|T|``.
 
     An element stops at a level whose estimate does not improve on its best one, once
     that best one has converged (relative error below :data:`CONVERGED`, or
@@ -174,6 +176,7 @@ def richardson(
         if level == 0:
             ladder.grad = row[0]
             ladder.previous = row
+            ladder.exact = _short(f_plus) & _short(f_minus)
             continue
         known = slice(-min(level + 1, 3), None)
         shrinking = _shrinking(ladder.recent[known], ladder.recent_noise[known])
@@ -201,16 +204,24 @@ def richardson(
         # The rounding of the extrapolant: f's rounding, amplified, but no more than the
         # amplified spread of the last central differences (rounding shows in them), and
         # never below the rounding of the estimate itself.
+        # Measured: where f's values so far are all short binary fractions (exact in
+        # float32, so no float64 rounding happened) and the central differences agree
+        # exactly, f carries no rounding: only the estimate's own rounding is left.
+        ladder.exact &= _short(f_plus) & _short(f_minus)
         spread = np.max(np.abs(np.diff(ladder.recent[known], axis=0)), axis=0)
-        rounding = np.fmin(noise, spread) * amplification
-        rounding += noise_unit * np.abs(level_estimate)
+        exact = ladder.exact & (spread == 0)
+        measured = np.where(exact, 0, noise) * amplification
+        measured += noise_unit * np.abs(level_estimate)
+        # The ladder runs on the worst case, so that a measured rounding small by luck
+        # never changes where it stops; the measured one replaces it in the report.
+        rounding = noise * amplification
         estimate = np.abs(level_estimate - below) + rounding
         ladder.previous = row
         finite = np.isfinite(f_plus) & np.isfinite(f_minus)
         better = (estimate < ladder.error) & finite
         if better.all():  # every element improved (the usual case early on)
             ladder.grad, ladder.error, ladder.own = level_estimate, estimate, estimate
-            ladder.step, ladder.floor = h_level, rounding
+            ladder.step, ladder.floor, ladder.measured = h_level, rounding, measured
             ladder.best[:] = level
             ladder.stalled[:] = False
             if not tolerance_given:
@@ -227,6 +238,7 @@ def richardson(
         ladder.step = np.where(better, h_level, ladder.step)
         ladder.best = np.where(better, level, ladder.best)
         ladder.floor = np.where(better, rounding, ladder.floor)
+        ladder.measured = np.where(better, measured, ladder.measured)
         # A worse level stops an element only once it has converged: a first step far
         # too large for f makes the early levels jump about before they settle. (Where
         # the level is better the entries are those just updated, and go unused.)
@@ -266,6 +278,43 @@ def richardson(
     return Estimate(
         grad=grad, error=error, step=step, vanished=vanished, status=status, noise=noise_out
     )
+
+
+def check_accuracy(given: dict[str, Any], method: str) -> dict[str, Any]:
+    """rtol, atol (numbers >= 0) and max_levels (1 to MAX_LEVELS), for "richardson" only.
+
+    Raises
+    ------
+    ValueError
+        A method other than "richardson", a negative tolerance, max_levels out of range.
+    TypeError
+        A tolerance that is not a number, max_levels that is not a whole number.
+
+    Examples
+    --------
+    >>> check_accuracy({"rtol": 1e-10}, "richardson")
+    {'rtol': 1e-10}
+    """
+    if method != "richardson":
+        raise ValueError(
+            f"{', '.join(sorted(given))} {'apply' if len(given) > 1 else 'applies'} only to "
+            "method='richardson' (the method that "
+            f"refines each element until it is accurate enough), not method={method!r}; "
+            "pass method='richardson' or leave them out."
+        )
+    checked: dict[str, Any] = {}
+    for name in ("rtol", "atol"):
+        if name in given:
+            checked[name] = check_tolerance(given[name], name)
+    if "max_levels" in given:
+        levels = check_count(given["max_levels"], "max_levels")
+        if not 1 <= levels <= MAX_LEVELS:
+            raise ValueError(
+                f"max_levels must be from 1 to {MAX_LEVELS}, got max_levels={levels}; "
+                f"the default is {RICHARDSON_LEVELS}."
+            )
+        checked["max_levels"] = levels
+    return checked
 
 
 def _tolerance(
@@ -405,6 +454,8 @@ class _Ladder:
         "stalled",
         "f_scale",
         "floor",
+        "measured",
+        "exact",
     )
 
     def __init__(
@@ -421,7 +472,9 @@ class _Ladder:
         self.start = np.ones(n, dtype=np.intp)  # extrapolate from D_{start - 1} on
         self.stalled = np.zeros(n, dtype=bool)  # the last level did not improve on the best
         self.f_scale = np.zeros(n, dtype=wide)
-        self.floor = np.zeros(n, dtype=wide)
+        self.floor = np.zeros(n, dtype=wide)  # the worst-case rounding of the best level
+        self.measured = np.zeros(n, dtype=wide)  # its measured rounding (see richardson)
+        self.exact = np.zeros(n, dtype=bool)  # every value of f so far exact in float32
         # The last three central differences D_j and their rounding errors, and per level
         # whether D_j - D_{j-1} is asymptotic.
         self.recent = np.full((3, n), np.nan, dtype=wide)
@@ -451,9 +504,13 @@ class _Ladder:
         noise: NDArray[np.floating],
         noise_unit: float,
     ) -> None:
-        """Write the estimates of the active elements into the full-size results."""
+        """Write the estimates of the active elements into the full-size results.
+
+        The error reported carries the measured rounding of the best level in place of
+        its worst case (never less than the measured rounding itself).
+        """
         grad[active] = self.grad
-        error[active] = self.error
+        error[active] = np.maximum(self.error - (self.floor - self.measured), self.measured)
         step[active] = self.step
         noise[active] = noise_unit * self.f_scale
 
@@ -465,6 +522,19 @@ class _Ladder:
         self.recent_noise = self.recent_noise[:, going_on]
         self.shrinking = self.shrinking[:, going_on]
         self.previous = [entry[going_on] for entry in self.previous]
+
+
+def _short(values: NDArray[Any]) -> NDArray[np.bool_]:
+    """Whether each value is exactly representable in float32 (a short binary fraction).
+
+    >>> import numpy as np
+    >>> _short(np.array([4.0625, 0.1])).tolist()
+    [True, False]
+    """
+    real = np.real(values)
+    with np.errstate(all="ignore"):
+        short: NDArray[np.bool_] = real.astype(np.float32).astype(real.dtype) == real
+    return short
 
 
 def _entries(row: list[NDArray[Any]], order: NDArray[np.intp]) -> NDArray[Any]:
