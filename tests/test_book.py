@@ -8,7 +8,6 @@ or the analytic gradient.
 from __future__ import annotations
 
 import re
-
 import warnings
 from typing import Any
 

@@ -26,7 +26,6 @@ from ._inputs import (
     working_array,
 )
 from ._plan import method_named, resolve_step
-from ._richardson import check_accuracy
 from ._points import (
     ROUNDING_ULPS,
     STEP_TOLERANCE,
@@ -35,13 +34,14 @@ from ._points import (
     GradientStatus,
     Points,
     Step,
+    near_stationary,
     new_status,
     raise_status,
-    near_stationary,
     resolution,
     value_precision,
     wide_dtype,
 )
+from ._richardson import check_accuracy
 from ._warnings import (
     PACKAGE_DIR,
     IgnoredInputWarning,

@@ -70,7 +70,11 @@ def _central(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
 
 
 def _one_sided(x0: NDArray[np.floating], h: Step, sign: float) -> PlanGenerator:
-    """Forward (sign +1) or backward (sign -1) difference: ±(f(x ± h e_i) - f(x)) / h."""
+    """Forward (sign +1) or backward (sign -1) difference: ±(f(x ± h e_i) - f(x)) / h.
+
+    The quotient divides by the step actually taken, (x ± h) - x (where x ± h rounded
+    back to x, f did not change and the element is 0).
+    """
     step: float | NDArray[np.floating] = (
         h if isinstance(h, float) else step_sizes(x0, h, "one-sided")
     )
@@ -80,10 +84,9 @@ def _one_sided(x0: NDArray[np.floating], h: Step, sign: float) -> PlanGenerator:
     value = np.concatenate([[0], moved]).astype(x0.dtype)
     f_values = yield Points(index, value)
     f_at_x = f_values[0]
-    if isinstance(step, float):
-        width: float | NDArray[np.floating] = sign * step
-    else:
-        width = moved.astype(wide_dtype(x0.dtype)) - x0.astype(wide_dtype(x0.dtype))
+    # the step actually taken, (x ± h) - x: the book's digits are not at stake here
+    width = moved.astype(wide_dtype(x0.dtype)) - x0.astype(wide_dtype(x0.dtype))
+    width[width == 0] = sign * np.asarray(step)[()] if isinstance(step, float) else 1.0
     grad = (f_values[1:] - f_at_x) / width
     return Estimate(
         grad=grad,

@@ -100,6 +100,7 @@ SEVERITY = (
     GradientStatus.NONFINITE,
 )
 
+
 def resolution(dtype: np.dtype[Any]) -> float:
     """The fraction of the largest gradient element below which rounding goes unreported.
 
@@ -107,12 +108,11 @@ def resolution(dtype: np.dtype[Any]) -> float:
     best step. An element whose rounding leaves an uncertainty below that fraction of
     the largest element is as good as the method gets anywhere.
     """
-    return float(np.finfo(dtype).eps) ** (1 / 3)
+    fraction: float = float(np.finfo(dtype).eps) ** (1 / 3)
+    return fraction
 
 
-def near_stationary(
-    grad: NDArray[np.floating], x0: NDArray[np.floating], f_size: float
-) -> bool:
+def near_stationary(grad: NDArray[np.floating], x0: NDArray[np.floating], f_size: float) -> bool:
     """Whether x is near a stationary point, where rounding goes unreported.
 
     There f barely changes over the scale of x: ``max |grad_i|·max(1, |x_i|)`` is below

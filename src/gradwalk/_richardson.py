@@ -21,8 +21,8 @@ from ._points import (
     PlanGenerator,
     Points,
     Step,
-    new_status,
     near_stationary,
+    new_status,
     raise_status,
     resolution,
     value_precision,
@@ -425,8 +425,8 @@ def _first_level(
         first[accepted] = larger[better]
         f_plus[accepted], f_minus[accepted] = new_plus[better], new_minus[better]
         difference[accepted] = new_difference[better]
-        noise[accepted] = ROUNDING_ULPS * eps * np.maximum(
-            np.abs(new_plus[better]), np.abs(new_minus[better])
+        noise[accepted] = (
+            ROUNDING_ULPS * eps * np.maximum(np.abs(new_plus[better]), np.abs(new_minus[better]))
         )
         still = difference[accepted] <= ROUNDING_MULTIPLE * noise[accepted]
         growing = accepted[still]
