@@ -207,7 +207,8 @@ def richardson(
         # Measured: where f's values so far are all short binary fractions (exact in
         # float32, so no float64 rounding happened) and the central differences agree
         # exactly, f carries no rounding: only the estimate's own rounding is left.
-        ladder.exact &= _short(f_plus) & _short(f_minus)
+        if ladder.exact.any():  # (rare: checked only while some element has them)
+            ladder.exact &= _short(f_plus) & _short(f_minus)
         spread = np.max(np.abs(np.diff(ladder.recent[known], axis=0)), axis=0)
         exact = ladder.exact & (spread == 0)
         measured = np.where(exact, 0, noise) * amplification
