@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
-from pathlib import Path
 
 import gradwalk
 
@@ -57,13 +56,3 @@ def test_every_public_function_and_class_has_a_docstring_example() -> None:
 def test_every_module_imports() -> None:
     for module in pkgutil.iter_modules(gradwalk.__path__):
         importlib.import_module(f"gradwalk.{module.name}")
-
-
-def test_the_precision_guide_runs_as_printed() -> None:
-    import doctest
-
-    path = Path(__file__).resolve().parents[1] / "docs" / "precision.md"
-    failures, tried = doctest.testfile(
-        str(path), module_relative=False, optionflags=doctest.NORMALIZE_WHITESPACE
-    )
-    assert tried > 10 and failures == 0, f"{failures} of {tried} examples in {path.name} failed"

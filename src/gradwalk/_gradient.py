@@ -22,20 +22,21 @@ from ._inputs import (
     element_name,
     modified_message,
     names,
+    region,
     scale,
     working_array,
 )
-from ._plan import method_named, resolve_step
+from ._plan import METHODS, bounded_richardson, method_named, resolve_step
 from ._points import (
     ROUNDING_ULPS,
     STEP_TOLERANCE,
+    UNKNOWN_STATUS,
     UNPERTURBED,
     Estimate,
     GradientStatus,
     Points,
     Step,
     near_stationary,
-    new_status,
     raise_status,
     resolution,
     value_precision,
@@ -63,7 +64,8 @@ class GradientResult:
         The gradient, with x's shape and floating dtype.
     error : ndarray
         Estimated absolute error of each element: nan for the single differences
-        ("central", "forward", "backward"), which cannot estimate it; an estimate from
+        ("central", "forward", "backward"), which cannot estimate it; with ``order=``,
+        the distance to the stencil of the order below plus rounding; an estimate from
         successive extrapolations for "richardson"; the rounding error for "complex"
         with ``h="auto"`` (nan with a numeric h, whose truncation error it cannot know).
     nfev : int
@@ -158,19 +160,34 @@ def _run(
     h: Step | None,
     method: str,
     options: Options,
+    order: int | None = None,
+    bounds: tuple[ArrayLike, ArrayLike] | None = None,
+    step_direction: ArrayLike | None = None,
     accuracy: dict[str, Any] | None = None,
 ) -> GradientResult:
     """Compute the gradient; the shared core of numerical_gradient and numerical_diff."""
     if not callable(f):
         raise TypeError(f"f must be a callable taking an array, got {f!r}.")
     record = method_named(method)
-    h = resolve_step(h, method)
-    plan = record.plan
-    given = {name: value for name, value in (accuracy or {}).items() if value is not None}
-    if given:
-        plan = functools.partial(record.plan, **check_accuracy(given, method))
+    if step_direction is not None and not record.steers:
+        steering = " or ".join(repr(name) for name, m in METHODS.items() if m.steers)
+        raise ValueError(
+            f"step_direction chooses per element between central and one-sided steps, "
+            f"which method={method!r} does not do; use method={steering} with "
+            "step_direction, or leave step_direction out."
+        )
+    h = resolve_step(h, method, order)
     work, is_callers = working_array(x)
     shape, dtype = work.shape, work.dtype
+    where = region(bounds, step_direction, work)
+    plan = record.planner(order, where)
+    given = {name: value for name, value in (accuracy or {}).items() if value is not None}
+    if given:  # Richardson's accuracy controls
+        controls = check_accuracy(given, method)
+        if where is None:
+            plan = functools.partial(record.plan, **controls)
+        else:
+            plan = functools.partial(bounded_richardson, order=0, region=where, **controls)
     if dtype.itemsize < 8:
         _warn_low_precision(dtype, h)
 
@@ -207,7 +224,8 @@ def _run(
         evaluate.close()
 
     grad = estimate.grad.copy()
-    status = _status(estimate, values_seen, x0, h, record.name, complex_step)
+    book = record.name == "central" and plan is record.plan  # divides by 2h, as the book
+    status = _status(estimate, values_seen, x0, h, book, complex_step)
     _warn_status(status, grad, estimate, x0, h, shape, values_seen, bool(given))
     if x0.size and not estimate.vanished.any():
         copies = evaluate.copies
@@ -284,7 +302,7 @@ def _status(
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
     x0: NDArray[np.floating],
     h: Step,
-    method: str,
+    book: bool,
     complex_step: bool,
 ) -> NDArray[np.int8]:
     """One :class:`GradientStatus` code per element: the plan's own, or read from f's values.
@@ -292,25 +310,29 @@ def _status(
     A plan that tracks its status (Richardson) gives it; for the others, an element is
     NONFINITE where some value of f it needs is not finite, and ROUNDING_LIMITED where
     those values differ by no more than f's rounding (:func:`_rounding_limited`). Every
-    plan's ``vanished`` elements are STEP_VANISHED; with the book's fixed h, central
-    differences whose step taken differs from h are STEP_INEXACT.
+    plan's ``vanished`` elements are STEP_VANISHED; where the ``book``'s central
+    difference divides by a fixed 2h, elements whose step taken differs are STEP_INEXACT.
     """
     n = x0.size
-    if estimate.status is not None:
-        status = estimate.status.astype(np.int8, copy=True)
+    if estimate.status is None:
+        status = np.full(n, UNKNOWN_STATUS, dtype=np.int8)
     else:
-        status = new_status(n)
+        status = estimate.status.astype(np.int8)
+    unknown = status == UNKNOWN_STATUS  # elements whose plan keeps no status
+    if unknown.any():
+        status[unknown] = GradientStatus.CONVERGED
         nonfinite = np.zeros(n, dtype=bool)
         for index, values in values_seen:
             not_finite = ~np.isfinite(values)
             nonfinite[index[not_finite & (index >= 0)]] = True
             if (not_finite & (index == UNPERTURBED)).any():
                 nonfinite[:] = True
-        raise_status(status, nonfinite, GradientStatus.NONFINITE)
+        raise_status(status, nonfinite & unknown, GradientStatus.NONFINITE)
         if not complex_step:  # the complex step takes no difference: nothing cancels
-            raise_status(status, _rounding_limited(estimate, values_seen, x0), ROUNDING)
+            limited = _rounding_limited(estimate, values_seen, x0)
+            raise_status(status, limited & unknown, ROUNDING)
     raise_status(status, estimate.vanished, GradientStatus.STEP_VANISHED)
-    if method == "central" and not isinstance(h, str):
+    if book and not isinstance(h, str):
         raise_status(status, _inexact_steps(x0, h)[0], GradientStatus.STEP_INEXACT)
     return status
 
@@ -549,6 +571,9 @@ def numerical_gradient(
     h: Step | None = ...,
     *,
     method: str = ...,
+    order: int | None = ...,
+    bounds: tuple[ArrayLike, ArrayLike] | None = ...,
+    step_direction: ArrayLike | None = ...,
     full_output: Literal[False] = ...,
     vectorized: bool = ...,
     batch_size: int | None = ...,
@@ -567,6 +592,9 @@ def numerical_gradient(
     h: Step | None = ...,
     *,
     method: str = ...,
+    order: int | None = ...,
+    bounds: tuple[ArrayLike, ArrayLike] | None = ...,
+    step_direction: ArrayLike | None = ...,
     full_output: Literal[True],
     vectorized: bool = ...,
     batch_size: int | None = ...,
@@ -584,6 +612,9 @@ def numerical_gradient(
     h: Step | None = None,
     *,
     method: str = "central",
+    order: int | None = None,
+    bounds: tuple[ArrayLike, ArrayLike] | None = None,
+    step_direction: ArrayLike | None = None,
     full_output: bool = False,
     vectorized: bool = False,
     batch_size: int | None = None,
@@ -627,6 +658,23 @@ def numerical_gradient(
         "complex" is the complex step, Im f(x + ih) / h: one evaluation per element
         and accurate to rounding, for an f written with operations that accept complex
         numbers; f then receives a complex *copy* of x (see Notes).
+    order : int, optional
+        Order of the stencil (truncation error O(h^order)): 2, 4, 6 or 8 for "central"
+        (order evaluations per element), 1 to 4 for "forward" and "backward" (order per
+        element, plus f(x) once). None, the default, is the book's formula. With an order
+        and ``h=None`` the step is that order's own, ``eps**(1/(order+1)) * max(1, |x|)``;
+        ``error`` is then the distance to the stencil of the order below on the same
+        points plus f's rounding (nan for central 2 and one-sided 1). "richardson" and
+        "complex" choose their own order.
+    bounds : (lower, upper), optional
+        f is never evaluated outside ``lower <= x <= upper`` (numbers or arrays that
+        broadcast to x's shape; ±inf for no bound). An element whose stencil would leave
+        them uses a one-sided stencil of the same order (with a smaller step where none
+        fits); "richardson" starts such an element from half its room to the bound, or
+        uses the one-sided stencil of order 6 at the bound; "complex" stays at x.
+    step_direction : array_like of {-1, 0, 1}, optional
+        Per element (broadcast to x's shape), for "central" and "richardson": 0 central,
+        +1 forward, -1 backward, as in SciPy. Bounds override it.
     full_output : bool
         Return a :class:`GradientResult` (gradient, error estimate, evaluation count)
         instead of the bare gradient. Its ``error`` is nan for the single differences
@@ -648,7 +696,8 @@ def numerical_gradient(
         afterwards; f must be picklable, e.g. a module-level function); any
         ``concurrent.futures.Executor`` (threads, processes, a Dask
         ``client.get_executor()``) or a map-like ``workers(func, iterable)`` is used as
-        given. Each task evaluates a chunk of points on its own copy of x.
+        given; a Dask ``Client`` runs on its executor, with tasks sized for the
+        cluster's threads. Each task evaluates a chunk of points on its own copy of x.
     progress : bool
         Show a tqdm progress bar of the evaluations of f.
     rtol, atol : float, optional
@@ -667,11 +716,14 @@ def numerical_gradient(
 
     Raises
     ------
-    TypeError
-        f is not callable, h is not a number, or rtol, atol, max_levels have the wrong type.
     ValueError
-        Unknown method, a bad h, rtol/atol/max_levels with a method other than
-        "richardson" or out of range, or f returned something that is not a real scalar.
+        An unknown method; an order the method does not have; bounds with lower >= upper
+        or not broadcasting to x's shape; x outside its bounds; a step direction other
+        than -1, 0, 1, or one given to a method without sides; rtol, atol or max_levels
+        with a method other than "richardson", or out of range.
+    TypeError
+        f is not callable; order is not an integer; bounds are not numbers; rtol, atol
+        or max_levels of the wrong type.
     InputModifiedError
         f modified x.
 
@@ -731,7 +783,7 @@ def numerical_gradient(
     """
     options = check_options(vectorized, batch_size, workers, progress)
     accuracy = {"rtol": rtol, "atol": atol, "max_levels": max_levels}
-    result = _run(f, x, h, method, options, accuracy)
+    result = _run(f, x, h, method, options, order, bounds, step_direction, accuracy)
     return result if full_output else result.grad
 
 
@@ -751,6 +803,9 @@ def numerical_diff(
     h: Step | None = None,
     *,
     method: str = "central",
+    order: int | None = None,
+    bounds: tuple[ArrayLike, ArrayLike] | None = None,
+    step_direction: ArrayLike | None = None,
     full_output: bool = False,
     vectorized: bool = False,
     batch_size: int | None = None,
@@ -769,7 +824,8 @@ def numerical_diff(
         ``vectorized=True``, f takes a 1-D array of k points and returns shape (k,).
     x : float
         The point; a number or an array holding one number.
-    h, method, full_output, vectorized, batch_size, workers, progress, rtol, atol, max_levels
+    h, method, order, bounds, step_direction, full_output, vectorized, batch_size, workers
+        As for :func:`numerical_gradient`; also progress, rtol, atol, max_levels.
         As for :func:`numerical_gradient`.
 
     Returns
@@ -794,7 +850,7 @@ def numerical_diff(
     scalar_f = f if options.vectorized else _ScalarArgument(f)
     point = x if isinstance(x, np.ndarray) and x.ndim == 0 else array.reshape(())
     accuracy = {"rtol": rtol, "atol": atol, "max_levels": max_levels}
-    result = _run(scalar_f, point, h, method, options, accuracy)
+    result = _run(scalar_f, point, h, method, options, order, bounds, step_direction, accuracy)
     if full_output:
         return result
     return result.grad.reshape(())[()]

@@ -139,6 +139,11 @@ _RANK = np.zeros(len(GradientStatus), dtype=np.int8)
 _RANK[[int(code) for code in SEVERITY]] = np.arange(len(SEVERITY))
 
 
+#: A status not yet known: set in a merged estimate for the elements whose plan keeps
+#: none, for the driver to read from f's values.
+UNKNOWN_STATUS = -1
+
+
 def new_status(size: int) -> NDArray[np.int8]:
     """A status array of ``size`` elements, all CONVERGED."""
     return np.zeros(size, dtype=np.int8)
@@ -177,6 +182,28 @@ class Estimate:
     vanished: NDArray[np.bool_]
     status: NDArray[np.int8] | None = None
     noise: NDArray[np.floating] | None = None
+
+
+@dataclass(frozen=True)
+class Region:
+    """Where f may be evaluated, per flat element of x, and the side each element steps to.
+
+    ``lower <= x + k h <= upper`` for every point (float64 at least; ±inf where
+    unbounded); ``direction`` is 0 (central), +1 (forward) or -1 (backward), the side an
+    element prefers where the bounds allow it.
+    """
+
+    lower: NDArray[np.floating]
+    upper: NDArray[np.floating]
+    direction: NDArray[np.int8]
+
+    def arrays(self) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
+        """The three arrays, in the order the constructor takes them."""
+        return self.lower, self.upper, self.direction
+
+    def subset(self, elements: NDArray[np.intp]) -> Region:
+        """The region of the elements ``elements`` only."""
+        return Region(*(array[elements] for array in self.arrays()))
 
 
 PlanGenerator = Generator[Points, NDArray[Any], Estimate]

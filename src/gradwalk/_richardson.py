@@ -74,6 +74,7 @@ def _richardson_weights(levels: int) -> NDArray[np.float64]:
 def richardson(
     x0: NDArray[np.floating],
     h: Step,
+    limit: NDArray[np.floating] | None = None,
     *,
     rtol: float | None = None,
     atol: float | None = None,
@@ -121,10 +122,16 @@ def richardson(
     reaching it (unless x is near a stationary point and no tolerance was given: see
     :func:`~gradwalk._points.near_stationary`), STEP_SHRUNK where the first step had to
     shrink, NONFINITE where f was not finite at any step tried.
+
+    ``limit`` (per element, optional) caps the first step, and the step that level 0
+    may grow to: within bounds, every level then stays within ``x ± limit`` (see
+    :func:`gradwalk._plan.bounded_richardson`).
     """
     n = x0.size
     wide = wide_dtype(x0.dtype)
     first = step_sizes(x0, h, "richardson").copy()
+    if limit is not None:  # bounds: the first step, and so every level, stays within them
+        first = np.minimum(first, limit.astype(first.dtype))
 
     # What the plan returns, per element of x: written when an element stops.
     grad = np.full(n, np.nan, dtype=wide)
@@ -134,7 +141,7 @@ def richardson(
     noise_out = np.zeros(n, dtype=wide)
     ran_out = np.zeros(n, dtype=bool)
 
-    level_zero = yield from _first_level(x0, first)
+    level_zero = yield from _first_level(x0, first, limit)
     noise_unit = ROUNDING_ULPS * level_zero.eps  # rounding of f per unit |f|
     raise_status(status, level_zero.shrunk, GradientStatus.STEP_SHRUNK)
     raise_status(status, level_zero.dead, GradientStatus.NONFINITE)
@@ -364,7 +371,9 @@ class _LevelZero:
 
 
 def _first_level(
-    x0: NDArray[np.floating], first: NDArray[np.floating]
+    x0: NDArray[np.floating],
+    first: NDArray[np.floating],
+    limit: NDArray[np.floating] | None = None,
 ) -> Generator[Points, NDArray[Any], _LevelZero]:
     """Evaluate level 0, adjusting ``first`` (in place) per element.
 
@@ -373,7 +382,7 @@ def _first_level(
     one more value at a generic point when they all look like float32 (or float16).
     Where the two values differ by at most :data:`ROUNDING_MULTIPLE` times f's rounding
     (and by something), the step grows by :data:`GROW` as long as the difference grows
-    and f stays finite.
+    and f stays finite, never beyond ``limit``.
     """
     n = x0.size
     f_plus = np.empty(n, dtype=np.float64)
@@ -417,6 +426,8 @@ def _first_level(
         if not growing.size:
             break
         larger = representable_step(x0[growing], first[growing] * x0.dtype.type(GROW))
+        if limit is not None:
+            larger = np.minimum(larger, limit[growing].astype(larger.dtype))
         values = yield points(growing, larger)
         new_plus, new_minus = values[0::2], values[1::2]
         new_difference = np.abs(new_plus - new_minus)
