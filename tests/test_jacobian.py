@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from gradwalk import NonFiniteWarning, numerical_gradient, numerical_jacobian
+from gradwalk import GradientStatus, NonFiniteWarning, numerical_gradient, numerical_jacobian
 
 
 def f(x: np.ndarray) -> np.ndarray:
@@ -80,9 +80,11 @@ def test_only_the_non_finite_outputs_become_nan() -> None:
             return np.array([x[0] ** 2, np.log(x[0])])
 
     with pytest.warns(NonFiniteWarning, match="x\\[0\\]"):
-        result = numerical_jacobian(g, np.array([1e-4]), h=1e-3)
+        full = numerical_jacobian(g, np.array([1e-4]), h=1e-3, full_output=True)
+    result = full.jac
     assert result[0, 0] == pytest.approx(2e-4, abs=1e-12), "the finite output must survive"
     assert np.isnan(result[1, 0]), "log at a negative point must give nan"
+    assert full.status.tolist() == [GradientStatus.NONFINITE], "the element's status says so"
 
 
 def test_f_changing_shape_is_an_error_naming_both_shapes() -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from ._check_jacobian import check_jacobian
 from ._evaluate import InputModifiedError
 from ._expr import Expression, ExpressionError, parse_expression
-from ._gradient import GradientResult, numerical_diff, numerical_gradient
+from ._gradient import GradientResult, GradientStatus, numerical_diff, numerical_gradient
 from ._hessian import HessianResult, hessian_vector_product, numerical_hessian
 from ._jacobian import JacobianResult, numerical_jacobian
 from ._warnings import GradwalkWarning, IgnoredInputWarning, NonFiniteWarning, PrecisionWarning
@@ -44,6 +44,7 @@ __all__ = [
     "ExpressionError",
     "GradientCheck",
     "GradientResult",
+    "GradientStatus",
     "GradwalkWarning",
     "HessianResult",
     "IgnoredInputWarning",

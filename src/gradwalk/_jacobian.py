@@ -36,6 +36,9 @@ class JacobianResult:
         The step used for each entry (jac's shape).
     method : str
         The method that produced it.
+    status : ndarray of int8
+        One :class:`~gradwalk.GradientStatus` code per element of x (x's shape): the
+        most severe over that element's outputs.
 
     Examples
     --------
@@ -52,6 +55,7 @@ class JacobianResult:
     nfev: int
     step: NDArray[np.floating]
     method: str
+    status: NDArray[np.int8]
 
     def __repr__(self) -> str:
         with np.printoptions(precision=8, threshold=20, edgeitems=3):
@@ -82,6 +86,7 @@ def jacobian_result(result: GradientResult, x_ndim: int) -> JacobianResult:
         nfev=result.nfev,
         step=outputs_first(step, x_ndim).copy(),
         method=result.method,
+        status=result.status,
     )
 
 
