@@ -129,3 +129,9 @@ def test_complex_step_in_t_needs_a_complex_safe_gradient() -> None:
         None, X, np.ones(3), method="complex", grad=lambda x: 3 * x**2
     )  # f = sum(x³): H v = 6 x v
     np.testing.assert_allclose(hv, 6 * X, rtol=1e-15)
+
+
+def test_zero_curvature_along_v_is_zero_without_a_warning() -> None:
+    # a constant gradient: every value the same, which must not read as f ignoring x
+    hv = hessian_vector_product(None, X, np.ones(3), grad=lambda x: np.full(3, 3.0))
+    assert np.array_equal(hv, np.zeros(3)), "a linear f has no curvature"

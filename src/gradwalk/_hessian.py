@@ -11,6 +11,7 @@ Richardson extrapolation: their errors are series in h², as the central differe
 from __future__ import annotations
 
 import multiprocessing.pool
+import warnings
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -36,7 +37,7 @@ from ._plan import method_named
 from ._points import ROUNDING_ULPS, Step
 from ._steps import check_step, representable_step
 from ._validate import choice_hint
-from ._warnings import NonFiniteWarning, issue_warning
+from ._warnings import IgnoredInputWarning, NonFiniteWarning, issue_warning
 
 __all__ = ["HessianResult", "hessian_vector_product", "numerical_hessian"]
 
@@ -447,14 +448,17 @@ def hessian_vector_product(
     else:
         raise TypeError(f"f must be a callable (or pass grad=, an analytic gradient), got f={f!r}.")
     options = check_options(False, None, None, False)
-    result = differentiate(
-        along,
-        np.zeros((), dtype=point.dtype),
-        h,
-        method,
-        options,
-        vector=True,
-        value_shape=point.shape,
-    )
+    with warnings.catch_warnings():
+        # a gradient that does not change along v is zero curvature, not an f ignoring x
+        warnings.simplefilter("ignore", IgnoredInputWarning)
+        result = differentiate(
+            along,
+            np.zeros((), dtype=point.dtype),
+            h,
+            method,
+            options,
+            vector=True,
+            value_shape=point.shape,
+        )
     jacobian = jacobian_result(result, 0)
     return jacobian if full_output else jacobian.jac
