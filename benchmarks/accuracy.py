@@ -80,13 +80,21 @@ class Counted:
 Tool = Callable[[Counted, Array], tuple[Array, Array | None]]
 
 
-def _gradwalk(method: str, h: float | str, vectorized: bool = False) -> Tool:
+def _gradwalk(
+    method: str, h: float | str | None, vectorized: bool = False, order: int | None = None
+) -> Tool:
     from gradwalk import numerical_gradient
 
     def tool(f: Counted, x: Array) -> tuple[Array, Array | None]:
         function = f.each_row if vectorized else f
         result = numerical_gradient(
-            function, x.copy(), h, method=method, full_output=True, vectorized=vectorized
+            function,
+            x.copy(),
+            h,
+            method=method,
+            order=order,
+            full_output=True,
+            vectorized=vectorized,
         )
         error = None if np.all(np.isnan(result.error)) else result.error
         return result.grad, error
@@ -125,6 +133,10 @@ TOOLS: dict[str, Callable[[], Tool]] = {
     "gradwalk central h=1e-4 (book)": lambda: _gradwalk("central", 1e-4),
     "gradwalk central h='auto'": lambda: _gradwalk("central", "auto"),
     "gradwalk forward h='auto'": lambda: _gradwalk("forward", "auto"),
+    "gradwalk central order=4": lambda: _gradwalk("central", None, order=4),
+    "gradwalk central order=6": lambda: _gradwalk("central", None, order=6),
+    "gradwalk central order=8": lambda: _gradwalk("central", None, order=8),
+    "gradwalk forward order=4": lambda: _gradwalk("forward", None, order=4),
     "gradwalk richardson": lambda: _gradwalk("richardson", "auto"),
     "gradwalk complex": lambda: _gradwalk("complex", "auto"),
     "numdifftools Gradient (central)": lambda: _numdifftools("central"),
@@ -220,7 +232,13 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=3, help="random points per scale")
     parser.add_argument("--timing-n", type=int, default=100, help="size of the timing run")
     parser.add_argument("--repeats", type=int, default=5, help="repeats of the timing run")
+    parser.add_argument(
+        "--timing-only", action="store_true", help="print only the timing run at --timing-n"
+    )
     args = parser.parse_args()
+    if args.timing_only:
+        _print_timing(args.timing_n, args.repeats)
+        return
 
     cases = sum(len(case.scales) for case in BATTERY)
     print(
@@ -262,15 +280,31 @@ def main() -> None:
                 f"| {row.per_coordinate:.1f} | {row.seconds * 1e3:.2f} |"
             )
     print()
-    print(f"One gradient of sum(exp(x) sin(x)) at n = {args.timing_n} (median of {args.repeats}):")
+    _print_timing(args.timing_n, args.repeats)
+
+
+def _print_timing(n: int, repeats: int) -> None:
+    """The table of the timing run: every tool, side by side, in one run.
+
+    The tools take turns (one gradient each per round, ``repeats`` rounds), so that a
+    change in the machine's load reaches every tool alike.
+    """
+    names = [*TOOLS, *TIMING_ONLY]
+    seconds: dict[str, list[float]] = {name: [] for name in names}
+    results: dict[str, tuple[float, float, float]] = {}
+    for _ in range(repeats):
+        for name in names:
+            took, median, worst, per_coordinate = timing(name, n, 1)
+            seconds[name].append(took)
+            results[name] = (median, worst, per_coordinate)
+    print(f"One gradient of sum(exp(x) sin(x)) at n = {n} (median of {repeats}, tools in turn):")
     print()
     print("| tool | median rel. error | worst rel. error | f evals / coordinate | ms / gradient |")
     print("|---|---|---|---|---|")
-    for name in [*TOOLS, *TIMING_ONLY]:
-        seconds, median, worst, per_coordinate = timing(name, args.timing_n, args.repeats)
-        print(
-            f"| {name} | {median:.1e} | {worst:.1e} | {per_coordinate:.1f} | {seconds * 1e3:.1f} |"
-        )
+    for name in names:
+        median, worst, per_coordinate = results[name]
+        took = float(np.median(seconds[name]))
+        print(f"| {name} | {median:.1e} | {worst:.1e} | {per_coordinate:.1f} | {took * 1e3:.1f} |")
 
 
 if __name__ == "__main__":
