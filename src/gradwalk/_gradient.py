@@ -392,7 +392,10 @@ def _status(
         status = np.full(n, UNKNOWN_STATUS, dtype=np.int8)
     else:
         status = estimate.status.astype(np.int8)
-    unknown = status == UNKNOWN_STATUS  # elements whose plan keeps no status
+    # OUT_OF_BOUNDS (a smaller step than asked, set by the plan) is kept, and what f's
+    # values say of those elements is added to it
+    squeezed = status == GradientStatus.OUT_OF_BOUNDS
+    unknown = (status == UNKNOWN_STATUS) | squeezed  # elements whose plan keeps no status
     if unknown.any():
         status[unknown] = GradientStatus.CONVERGED
         nonfinite = np.zeros(n, dtype=bool)
@@ -405,6 +408,7 @@ def _status(
         if not complex_step:  # the complex step takes no difference: nothing cancels
             limited = _rounding_limited(estimate, values_seen, x0)
             raise_status(status, limited & unknown, ROUNDING)
+        raise_status(status, squeezed, GradientStatus.OUT_OF_BOUNDS)
     raise_status(status, estimate.vanished, GradientStatus.STEP_VANISHED)
     if book and not isinstance(h, str):
         raise_status(status, _inexact_steps(x0, h)[0], GradientStatus.STEP_INEXACT)

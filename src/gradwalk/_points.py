@@ -66,8 +66,9 @@ class GradientStatus(IntEnum):
         "richardson" used all its levels (``max_levels``) without reaching its
         tolerance; the error estimate says how far it got.
     OUT_OF_BOUNDS : 5
-        The element's points would leave the ``bounds`` given, so it could not be
-        computed as asked.
+        The bounds leave no room for the element's stencil at the method's step on
+        either side, so it was computed with the largest step that fits (shown in
+        ``GradientResult.step``): less accurate than asked, and said by no warning.
     STEP_SHRUNK : 6
         f was not finite at the method's first step (outside f's domain, such as
         log(x - h) for x < h); the step was reduced until it was. The result is good;
