@@ -5,17 +5,14 @@ of magnitude 1e-3, 1 and 1e3. For every tool and setting the table reports the m
 worst relative error per element, the evaluations of f per coordinate, and the wall time
 of one gradient. A second table does the same for functions that vary on a small scale
 s (1e-3, 1e-2) at points of magnitude s, where a step relative to max(1, |x|) starts far
-too large; a third gives the accuracy at n = 10, 100 and 1000; a fourth times one
-gradient at n = 100. scipy.differentiate.jacobian is given each function truly
-vectorized (every battery function reduces over axis 0 only, so one call evaluates all
-the points scipy stacks in the trailing axes).
+too large; a third times one gradient at n = 100.
 
 Run by hand (needs the ``bench`` extra: scipy and numdifftools)::
 
     python benchmarks/accuracy.py
 
-The batteries (:data:`BATTERY`, :func:`feature_battery`, :func:`points`) are also what
-the tests of the honesty of gradwalk's error estimates use.
+The batteries live in ``gradwalk._batteries``, shared with the tests of the honesty of
+gradwalk's error estimates.
 """
 
 from __future__ import annotations
@@ -30,187 +27,19 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-Array = NDArray[Any]
-
-#: Magnitudes of the points at which every function is differentiated.
-SCALES = (1e-3, 1.0, 1e3)
-
-
-@dataclass(frozen=True)
-class Case:
-    """A smooth function, its analytic gradient, and the scales where it is well defined."""
-
-    name: str
-    f: Callable[[Array], Any]
-    grad: Callable[[Array], Array]
-    scales: tuple[float, ...] = SCALES
-
-
-def total(values: Array) -> Any:
-    """The sum over axis 0: over x's elements for one point, over a stack along axis 0
-    (what scipy.differentiate passes: points in the trailing axes) for many at once."""
-    return np.sum(values, axis=0)
-
-
-def _quadratic_matrix(n: int) -> tuple[Array, Array]:
-    """A fixed symmetric positive definite matrix and vector for the quadratic form."""
-    rng = np.random.default_rng(n)
-    m = rng.standard_normal((n, n))
-    return m @ m.T / n + np.eye(n), rng.standard_normal(n)
-
-
-def _quadratic(x: Array) -> Any:
-    a, b = _quadratic_matrix(x.shape[0])
-    if x.ndim == 1:
-        return 0.5 * x @ a @ x + b @ x
-    return 0.5 * np.einsum("i...,ij,j...->...", x, a, x) + np.tensordot(b, x, 1)
-
-
-def _quadratic_grad(x: Array) -> Array:
-    a, b = _quadratic_matrix(x.size)
-    return a @ x + b
-
-
-def _rosenbrock(x: Array) -> Any:
-    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2, axis=0)
-
-
-def _rosenbrock_grad(x: Array) -> Array:
-    g = np.zeros_like(x)
-    inner = x[1:] - x[:-1] ** 2
-    g[:-1] = -400.0 * x[:-1] * inner - 2.0 * (1.0 - x[:-1])
-    g[1:] += 200.0 * inner
-    return g
-
-
-def _logsumexp(x: Array) -> Any:
-    shift = np.max(x.real, axis=0)
-    return shift + np.log(np.sum(np.exp(x - shift), axis=0)) - x[0]
-
-
-def _logsumexp_grad(x: Array) -> Array:
-    p = np.exp(x - np.max(x))
-    g = p / np.sum(p)
-    g[0] -= 1.0
-    return g
-
-
-SMALL = (1e-3, 1.0)
-
-#: The functions. All are analytic (they also accept complex x, for the complex step), and
-#: all reduce over axis 0 only, so that each is also truly vectorized over trailing axes.
-BATTERY: tuple[Case, ...] = (
-    Case("sphere", lambda x: total(x**2), lambda x: 2 * x),
-    Case("cube (1e3 x)^3", lambda x: total((1e3 * x) ** 3), lambda x: 3e9 * x**2),
-    Case("rosenbrock", _rosenbrock, _rosenbrock_grad),
-    Case(
-        "styblinski-tang",
-        lambda x: total(x**4 - 16 * x**2 + 5 * x) / 2,
-        lambda x: (4 * x**3 - 32 * x + 5) / 2,
-    ),
-    Case("quadratic form", _quadratic, _quadratic_grad),
-    Case("log(1+x^2)", lambda x: total(np.log(1 + x**2)), lambda x: 2 * x / (1 + x**2)),
-    Case("sqrt(1+x^2)", lambda x: total(np.sqrt(1 + x**2)), lambda x: x / np.sqrt(1 + x**2)),
-    Case("x/(1+x^2)", lambda x: total(x / (1 + x**2)), lambda x: (1 - x**2) / (1 + x**2) ** 2),
-    Case("arctan", lambda x: total(np.arctan(x)), lambda x: 1 / (1 + x**2)),
-    Case(
-        "exp(x) sin(x)",
-        lambda x: total(np.exp(x) * np.sin(x)),
-        lambda x: np.exp(x) * (np.sin(x) + np.cos(x)),
-        SMALL,
-    ),
-    Case("tanh", lambda x: total(np.tanh(x)), lambda x: 1 / np.cosh(x) ** 2, SMALL),
-    Case(
-        "sigmoid",
-        lambda x: total(1 / (1 + np.exp(-x))),
-        lambda x: np.exp(-x) / (1 + np.exp(-x)) ** 2,
-        SMALL,
-    ),
-    Case("softmax cross-entropy", _logsumexp, _logsumexp_grad, SMALL),
-    Case(
-        "exp(mean x)",
-        lambda x: np.exp(np.mean(x, axis=0)),
-        lambda x: np.full_like(x, np.exp(np.mean(x)) / x.size),
-        SMALL,
-    ),
+from gradwalk._batteries import (
+    BATTERY,
+    BATTERY_BY_NAME,
+    FEATURE_SCALES,
+    SCALES,
+    Case,
+    battery_points,
+    feature_battery,
+    feature_points,
+    points,
 )
 
-
-BATTERY_BY_NAME = {case.name: case for case in BATTERY}
-
-
-def points(scale: float, n: int, count: int, seed: int = 0) -> Iterator[Array]:
-    """``count`` random points of n elements with magnitudes in [0.5, 1.5]·scale."""
-    rng = np.random.default_rng(seed)
-    for _ in range(count):
-        yield scale * rng.uniform(0.5, 1.5, n) * rng.choice([-1.0, 1.0], n)
-
-
-def battery_points(
-    n: int, count: int, scales: tuple[float, ...] = SCALES, seed: int = 0
-) -> Iterator[tuple[Case, Array]]:
-    """Every case of the battery at ``count`` random points of each of its scales."""
-    for scale in scales:
-        for case in BATTERY:
-            if scale in case.scales:
-                for x in points(scale, n, count, seed):
-                    yield case, x
-
-
-#: Feature scales s of the second battery, whose functions vary on the scale s.
-FEATURE_SCALES = (1e-3, 1e-2)
-
-
-def feature_battery(s: float) -> tuple[Case, ...]:
-    """Smooth functions that vary on the scale s (analytic: they accept complex x too).
-
-    At |x| ~ s, far below 1, a step relative to max(1, |x|) starts at many times s: the
-    first levels of an extrapolation ladder are far from the asymptotic regime.
-    """
-    return (
-        Case(
-            "log(x^2+s^2)",
-            lambda x: total(np.log(x**2 + s**2)),
-            lambda x: 2 * x / (x**2 + s**2),
-            (s,),
-        ),
-        Case(
-            "x tanh(x/s)",
-            lambda x: total(x * np.tanh(x / s)),
-            lambda x: np.tanh(x / s) + x / s / np.cosh(x / s) ** 2,
-            (s,),
-        ),
-        Case(
-            "1/(x^2+s^2)",
-            lambda x: total(1 / (x**2 + s**2)),
-            lambda x: -2 * x / (x**2 + s**2) ** 2,
-            (s,),
-        ),
-        Case("sin(x/s)", lambda x: total(np.sin(x / s)), lambda x: np.cos(x / s) / s, (s,)),
-        Case("exp(x/s)", lambda x: total(np.exp(x / s)), lambda x: np.exp(x / s) / s, (s,)),
-        Case(
-            "sqrt(x^2+s^2)",
-            lambda x: total(np.sqrt(x**2 + s**2)),
-            lambda x: x / np.sqrt(x**2 + s**2),
-            (s,),
-        ),
-        Case(
-            "arctan(x/s)",
-            lambda x: total(np.arctan(x / s)),
-            lambda x: 1 / (s * (1 + (x / s) ** 2)),
-            (s,),
-        ),
-    )
-
-
-def feature_points(
-    n: int, count: int, scales: tuple[float, ...] = FEATURE_SCALES, seed: int = 0
-) -> Iterator[tuple[Case, Array]]:
-    """Every case of :func:`feature_battery` at ``count`` random points of magnitude s."""
-    for s in scales:
-        for case in feature_battery(s):
-            for x in points(s, n, count, seed):
-                yield case, x
+Array = NDArray[Any]
 
 
 # --- the tools ---------------------------------------------------------------------------
@@ -219,14 +48,20 @@ def feature_points(
 class Counted:
     """f with a count of the points at which it was evaluated.
 
-    ``rows``, when given, is f vectorized over the rows of a 2-D array of points.
+    ``rows``, when given, is f vectorized over the rows of a 2-D array of points;
+    ``columns`` f vectorized over the trailing axes (points stacked as scipy.differentiate
+    stacks them), so that scipy is given a truly vectorized f, not a loop.
     """
 
     def __init__(
-        self, f: Callable[[Array], Any], rows: Callable[[Array], Array] | None = None
+        self,
+        f: Callable[[Array], Any],
+        rows: Callable[[Array], Array] | None = None,
+        columns: Callable[[Array], Array] | None = None,
     ) -> None:
         self.f = f
         self.rows = rows
+        self.columns = columns
         self.points = 0
 
     def __call__(self, x: Array) -> Any:
@@ -234,12 +69,13 @@ class Counted:
         return self.f(x)
 
     def batch(self, points: Array) -> Array:
-        """f on points stacked in the trailing axes, in one call (what scipy.differentiate
-        calls): every battery function reduces over axis 0 only."""
+        """f on a stack of points along axis 0 (what scipy.differentiate calls)."""
         if points.ndim == 1:
             return self(points)  # type: ignore[no-any-return]
         self.points += int(np.prod(points.shape[1:]))
-        return np.asarray(self.f(points))
+        if self.columns is not None:
+            return self.columns(points)
+        return np.apply_along_axis(self.f, 0, points)
 
     def each_row(self, points: Array) -> Array:
         """f on every row of ``points`` in one call (what vectorized=True calls)."""
@@ -252,13 +88,21 @@ class Counted:
 Tool = Callable[[Counted, Array], tuple[Array, Array | None]]
 
 
-def _gradwalk(method: str, h: float | str, vectorized: bool = False) -> Tool:
+def _gradwalk(
+    method: str, h: float | str | None, vectorized: bool = False, order: int | None = None
+) -> Tool:
     from gradwalk import numerical_gradient
 
     def tool(f: Counted, x: Array) -> tuple[Array, Array | None]:
         function = f.each_row if vectorized else f
         result = numerical_gradient(
-            function, x.copy(), h, method=method, full_output=True, vectorized=vectorized
+            function,
+            x.copy(),
+            h,
+            method=method,
+            order=order,
+            full_output=True,
+            vectorized=vectorized,
         )
         error = None if np.all(np.isnan(result.error)) else result.error
         return result.grad, error
@@ -297,6 +141,10 @@ TOOLS: dict[str, Callable[[], Tool]] = {
     "gradwalk central h=1e-4 (book)": lambda: _gradwalk("central", 1e-4),
     "gradwalk central h='auto'": lambda: _gradwalk("central", "auto"),
     "gradwalk forward h='auto'": lambda: _gradwalk("forward", "auto"),
+    "gradwalk central order=4": lambda: _gradwalk("central", None, order=4),
+    "gradwalk central order=6": lambda: _gradwalk("central", None, order=6),
+    "gradwalk central order=8": lambda: _gradwalk("central", None, order=8),
+    "gradwalk forward order=4": lambda: _gradwalk("forward", None, order=4),
     "gradwalk richardson": lambda: _gradwalk("richardson", "auto"),
     "gradwalk complex": lambda: _gradwalk("complex", "auto"),
     "numdifftools Gradient (central)": lambda: _numdifftools("central"),
@@ -367,6 +215,11 @@ def _exp_sin_rows(points: Array) -> Array:
     return np.asarray(np.sum(np.exp(points) * np.sin(points), axis=-1))
 
 
+def _exp_sin_columns(points: Array) -> Array:
+    """sum(exp(x) sin(x)) over axis 0, for points stacked in the trailing axes."""
+    return np.asarray(np.sum(np.exp(points) * np.sin(points), axis=0))
+
+
 def timing(name: str, n: int, repeats: int) -> tuple[float, float, float, float]:
     """Median seconds, median and worst relative error, evaluations per coordinate."""
     tool = {**TOOLS, **TIMING_ONLY}[name]()
@@ -374,7 +227,7 @@ def timing(name: str, n: int, repeats: int) -> tuple[float, float, float, float]
     x = next(points(1.0, n, 1, seed=7))
     seconds, median, worst, per_coordinate = [], 0.0, 0.0, 0.0
     for _ in range(repeats):
-        f = Counted(case.f, _exp_sin_rows)
+        f = Counted(case.f, _exp_sin_rows, _exp_sin_columns)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             start = time.perf_counter()
@@ -393,9 +246,12 @@ def main() -> None:
     parser.add_argument("--timing-n", type=int, default=100, help="size of the timing run")
     parser.add_argument("--repeats", type=int, default=5, help="repeats of the timing run")
     parser.add_argument(
-        "--sizes", default="10,100,1000", help="sizes n of the table of accuracy against n"
+        "--timing-only", action="store_true", help="print only the timing run at --timing-n"
     )
     args = parser.parse_args()
+    if args.timing_only:
+        _print_timing(args.timing_n, args.repeats)
+        return
 
     cases = sum(len(case.scales) for case in BATTERY)
     print(
@@ -437,11 +293,10 @@ def main() -> None:
                 f"| {row.per_coordinate:.1f} | {row.seconds * 1e3:.2f} |"
             )
     print()
-    sizes = [int(n) for n in args.sizes.split(",")]
+    sizes = (10, 100, 1000)
     print(
-        f"The battery at scale 1 ({sum(1.0 in c.scales for c in BATTERY)} functions, one "
-        f"random point each) at n = {', '.join(map(str, sizes))}: median (worst) relative "
-        "error per element:"
+        "The battery at scale 1 (one random point per function) at n = 10, 100 and 1000: "
+        "median (worst) relative error per element:"
     )
     print()
     print("| tool | " + " | ".join(f"n = {n}" for n in sizes) + " |")
@@ -451,15 +306,31 @@ def main() -> None:
         cells = " | ".join(f"{row.median:.1e} ({row.worst:.1e})" for row in rows)
         print(f"| {name} | {cells} |")
     print()
-    print(f"One gradient of sum(exp(x) sin(x)) at n = {args.timing_n} (median of {args.repeats}):")
+    _print_timing(args.timing_n, args.repeats)
+
+
+def _print_timing(n: int, repeats: int) -> None:
+    """The table of the timing run: every tool, side by side, in one run.
+
+    The tools take turns (one gradient each per round, ``repeats`` rounds), so that a
+    change in the machine's load reaches every tool alike.
+    """
+    names = [*TOOLS, *TIMING_ONLY]
+    seconds: dict[str, list[float]] = {name: [] for name in names}
+    results: dict[str, tuple[float, float, float]] = {}
+    for _ in range(repeats):
+        for name in names:
+            took, median, worst, per_coordinate = timing(name, n, 1)
+            seconds[name].append(took)
+            results[name] = (median, worst, per_coordinate)
+    print(f"One gradient of sum(exp(x) sin(x)) at n = {n} (median of {repeats}, tools in turn):")
     print()
     print("| tool | median rel. error | worst rel. error | f evals / coordinate | ms / gradient |")
     print("|---|---|---|---|---|")
-    for name in [*TOOLS, *TIMING_ONLY]:
-        seconds, median, worst, per_coordinate = timing(name, args.timing_n, args.repeats)
-        print(
-            f"| {name} | {median:.1e} | {worst:.1e} | {per_coordinate:.1f} | {seconds * 1e3:.1f} |"
-        )
+    for name in names:
+        median, worst, per_coordinate = results[name]
+        took = float(np.median(seconds[name]))
+        print(f"| {name} | {median:.1e} | {worst:.1e} | {per_coordinate:.1f} | {took * 1e3:.1f} |")
 
 
 if __name__ == "__main__":

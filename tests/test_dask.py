@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from gradwalk import numerical_gradient
+from gradwalk._evaluate import check_options
 from gradwalk._plan import METHODS
 
 distributed = pytest.importorskip("distributed")
@@ -25,19 +26,13 @@ def smooth_rows(batch: Any) -> Any:
     return np.array([smooth(point) for point in batch])
 
 
-@pytest.fixture(scope="module")
-def executor(client: Any) -> Any:
-    """A concurrent.futures executor on the cluster."""
-    return client.get_executor()
-
-
 def explode(x: Any) -> float:
     raise LookupError("f exploded on a dask worker")
 
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
-    """A client of a LocalCluster of two worker processes."""
+    """A Client of a LocalCluster of two worker processes."""
     module = sys.modules[__name__]
     # The workers cannot import this test module: send its functions by value.
     cloudpickle.register_pickle_by_value(module)
@@ -52,6 +47,12 @@ def client() -> Iterator[Any]:
         client.close()
         cluster.close()
         cloudpickle.unregister_pickle_by_value(module)
+
+
+@pytest.fixture(scope="module")
+def executor(client: Any) -> Any:
+    """The cluster's concurrent.futures executor."""
+    return client.get_executor()
 
 
 @pytest.mark.parametrize("vectorized", [False, True])
@@ -85,6 +86,17 @@ def test_an_exception_on_a_worker_keeps_its_type_and_message(executor: Any) -> N
         numerical_gradient(explode, np.ones(4), workers=executor)
 
 
+def test_a_client_is_accepted_and_tasks_are_sized_for_its_workers(client: Any) -> None:
+    options = check_options(workers=client)
+    assert options.worker_count == 2, "the cluster's two worker threads were not counted"
+    x = np.array([0.3, -1.2, 2.5, 0.7])
+    np.testing.assert_array_equal(
+        numerical_gradient(smooth, x, workers=client),
+        numerical_gradient(smooth, x),
+        err_msg="a Client as workers did not give the serial result",
+    )
+
+
 def blas_threads_times_sum(x: Any) -> Any:
     """f = (BLAS threads of the process evaluating it) x sum(x): its gradient is that count."""
     from threadpoolctl import threadpool_info
@@ -101,9 +113,13 @@ def test_limit_blas_threads_on_every_worker_is_in_force_in_the_tasks(
         pytest.skip("NumPy's BLAS does not report its threads to threadpoolctl here")
     from gradwalk import limit_blas_threads
 
-    set_to = client.run(limit_blas_threads, 1)
-    assert sorted(set_to.values()) == [1, 1], f"the workers reported {set_to}"
-    grad = numerical_gradient(
-        blas_threads_times_sum, np.ones(6), method="complex", workers=executor
-    )
-    assert np.array_equal(grad, np.ones(6)), f"tasks on the workers ran {grad} BLAS threads"
+    # Dask's nanny may already start workers with one BLAS thread: set 2, then 1.
+    for threads in (2, 1):
+        set_to = client.run(limit_blas_threads, threads)
+        assert sorted(set_to.values()) == [threads] * 2, f"the workers reported {set_to}"
+        grad = numerical_gradient(
+            blas_threads_times_sum, np.ones(6), method="complex", workers=executor
+        )
+        assert np.array_equal(grad, np.full(6, float(threads))), (
+            f"limit_blas_threads({threads}) on every worker, but tasks ran {grad} BLAS threads"
+        )

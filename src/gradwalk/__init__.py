@@ -12,9 +12,12 @@ array([6., 0.])
 
 from __future__ import annotations
 
+from ._check_jacobian import check_jacobian
 from ._evaluate import InputModifiedError, limit_blas_threads
 from ._expr import Expression, ExpressionError, parse_expression
-from ._gradient import GradientResult, numerical_diff, numerical_gradient
+from ._gradient import GradientResult, GradientStatus, numerical_diff, numerical_gradient
+from ._hessian import HessianResult, hessian_vector_product, numerical_hessian
+from ._jacobian import JacobianResult, numerical_jacobian
 from ._warnings import GradwalkWarning, IgnoredInputWarning, NonFiniteWarning, PrecisionWarning
 from .check import (
     ElementCheck,
@@ -24,13 +27,15 @@ from .check import (
     check_gradients,
 )
 from .descent import DescentResult, descend, gradient_descent, learning_rate_bound
-from .nets import SimpleNet, simpleNet
+from .nets import SimpleNet, TwoLayerNet, simpleNet
 from .optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop
+from .training import SPSA, TrainingHistory, train
 
 __version__ = "0.1.0"
 
 __all__ = [
     "SGD",
+    "SPSA",
     "AdaGrad",
     "Adam",
     "DescentResult",
@@ -39,9 +44,12 @@ __all__ = [
     "ExpressionError",
     "GradientCheck",
     "GradientResult",
+    "GradientStatus",
     "GradwalkWarning",
+    "HessianResult",
     "IgnoredInputWarning",
     "InputModifiedError",
+    "JacobianResult",
     "Momentum",
     "Nesterov",
     "NonFiniteWarning",
@@ -49,16 +57,23 @@ __all__ = [
     "PrecisionWarning",
     "RMSprop",
     "SimpleNet",
+    "TrainingHistory",
+    "TwoLayerNet",
     "__version__",
     "assert_gradient_close",
     "check_gradient",
     "check_gradients",
+    "check_jacobian",
     "descend",
     "gradient_descent",
+    "hessian_vector_product",
     "learning_rate_bound",
     "limit_blas_threads",
     "numerical_diff",
     "numerical_gradient",
+    "numerical_hessian",
+    "numerical_jacobian",
     "parse_expression",
     "simpleNet",
+    "train",
 ]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import math
 import traceback
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -17,14 +19,34 @@ from ._evaluate import Options, Workers, check_options, evaluator
 from ._inputs import (
     InputModifiedError,
     changed_elements,
+    describe,
     element_name,
     modified_message,
     names,
+    region,
     scale,
     working_array,
 )
-from ._plan import method_named, resolve_step
-from ._points import UNPERTURBED, Estimate, Points, Step
+from ._plan import METHODS, bounded_richardson, method_named, resolve_step
+from ._points import (
+    ROUNDING_ULPS,
+    STEP_TOLERANCE,
+    UNKNOWN_STATUS,
+    UNPERTURBED,
+    Estimate,
+    GradientStatus,
+    Points,
+    Step,
+    all_per_element,
+    any_per_element,
+    near_stationary,
+    per_element,
+    raise_status,
+    resolution,
+    value_precision,
+    wide_dtype,
+)
+from ._richardson import check_accuracy
 from ._warnings import (
     PACKAGE_DIR,
     IgnoredInputWarning,
@@ -33,7 +55,13 @@ from ._warnings import (
     issue_warning,
 )
 
-__all__ = ["GradientResult", "numerical_diff", "numerical_gradient"]
+__all__ = [
+    "GradientResult",
+    "GradientStatus",
+    "differentiate",
+    "numerical_diff",
+    "numerical_gradient",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,7 +74,8 @@ class GradientResult:
         The gradient, with x's shape and floating dtype.
     error : ndarray
         Estimated absolute error of each element: nan for the single differences
-        ("central", "forward", "backward"), which cannot estimate it; an estimate from
+        ("central", "forward", "backward"), which cannot estimate it; with ``order=``,
+        the distance to the stencil of the order below plus rounding; an estimate from
         successive extrapolations for "richardson"; the rounding error for "complex"
         with ``h="auto"`` (nan with a numeric h, whose truncation error it cannot know).
     nfev : int
@@ -56,6 +85,35 @@ class GradientResult:
         estimate was kept (finer levels may have been evaluated to check it).
     method : str
         The method that produced it.
+    status : ndarray of int8
+        One :class:`GradientStatus` code per element, with x's shape; every warning
+        about an element is a view of its code:
+
+        - ``CONVERGED`` (0): computed as the method intends ("richardson": its error
+          estimate is within ``atol + rtol·|grad|``, by default 1e-4 relative, or
+          small beside the largest element);
+        - ``NONFINITE`` (1): f was inf or nan at the points the element needs, at every
+          step tried; the element is nan (NonFiniteWarning);
+        - ``STEP_VANISHED`` (2): x ± h rounded back to x; the element is 0
+          (PrecisionWarning);
+        - ``ROUNDING_LIMITED`` (3): the values of f compared differ only by f's
+          rounding, measured from f's values (float32 inside f shows there), so the
+          digits are rounding noise; "richardson": its estimate stopped improving above
+          its tolerance (PrecisionWarning);
+        - ``LEVEL_LIMIT`` (4): "richardson" used ``max_levels`` levels without reaching
+          its tolerance (PrecisionWarning);
+        - ``OUT_OF_BOUNDS`` (5): the element's points would leave the bounds given;
+        - ``STEP_SHRUNK`` (6): f was not finite at the first step (outside its domain),
+          so "richardson" shrank the step until it was; the value is good, ``step``
+          shows the step used (no warning);
+        - ``STEP_INEXACT`` (7): with a fixed h, the step taken, (x + h) - x, differs
+          from h by more than 1%, and the book's central difference divides by 2h
+          all the same (PrecisionWarning).
+
+        Where several apply, the most severe is kept (NONFINITE, OUT_OF_BOUNDS,
+        STEP_VANISHED, STEP_INEXACT, ROUNDING_LIMITED, LEVEL_LIMIT, STEP_SHRUNK,
+        CONVERGED, most severe first). Rounding is reported only where it leaves an
+        uncertainty above eps**(1/3) times the largest element of the gradient.
 
     Examples
     --------
@@ -63,6 +121,13 @@ class GradientResult:
     >>> result = numerical_gradient(lambda x: np.sum(x**2), [3.0, 4.0], full_output=True)
     >>> result.nfev, result.method
     (4, 'central')
+    >>> result.status
+    array([0, 0], dtype=int8)
+    >>> with np.errstate(invalid="ignore"):  # log(0.05 - h) is nan at the first step
+    ...     result = numerical_gradient(lambda x: np.sum(np.log(x)), [0.05, 1.0],
+    ...                                 method="richardson", full_output=True)
+    >>> [GradientStatus(code).name for code in result.status]
+    ['STEP_SHRUNK', 'CONVERGED']
     """
 
     grad: NDArray[np.floating]
@@ -70,6 +135,7 @@ class GradientResult:
     nfev: int
     step: NDArray[np.floating]
     method: str
+    status: NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
 
     def __repr__(self) -> str:
         with np.printoptions(precision=8, threshold=20, edgeitems=3):
@@ -98,20 +164,51 @@ def _warn_low_precision(dtype: np.dtype[Any], h: Step) -> None:
         )
 
 
-def _run(
+def differentiate(
     f: Callable[[Any], object],
     x: ArrayLike,
     h: Step | None,
     method: str,
     options: Options,
+    order: int | None = None,
+    bounds: tuple[ArrayLike, ArrayLike] | None = None,
+    step_direction: ArrayLike | None = None,
+    accuracy: dict[str, Any] | None = None,
+    *,
+    vector: bool = False,
+    value_shape: tuple[int, ...] | None = None,
 ) -> GradientResult:
-    """Compute the gradient; the shared core of numerical_gradient and numerical_diff."""
+    """Run ``method`` on f at x: the one driver of gradients, derivatives and Jacobians.
+
+    With ``vector=True`` f may return an array of any (fixed) shape: f(x) is evaluated
+    first to learn it, and the result's ``grad`` and ``error`` have shape
+    ``x.shape + f(x).shape`` (``step``: x's shape, or that shape where the step is chosen
+    per output; ``status``: x's shape, the most severe over each element's outputs). A
+    ``value_shape`` given (the shape f's values are known to have) spares that
+    evaluation.
+    """
     if not callable(f):
         raise TypeError(f"f must be a callable taking an array, got {f!r}.")
     record = method_named(method)
-    h = resolve_step(h, method)
+    if step_direction is not None and not record.steers:
+        steering = " or ".join(repr(name) for name, m in METHODS.items() if m.steers)
+        raise ValueError(
+            f"step_direction chooses per element between central and one-sided steps, "
+            f"which method={method!r} does not do; use method={steering} with "
+            "step_direction, or leave step_direction out."
+        )
+    h = resolve_step(h, method, order)
     work, is_callers = working_array(x)
     shape, dtype = work.shape, work.dtype
+    where = region(bounds, step_direction, work)
+    plan = record.planner(order, where)
+    given = {name: value for name, value in (accuracy or {}).items() if value is not None}
+    if given:  # Richardson's accuracy controls
+        controls = check_accuracy(given, method)
+        if where is None:
+            plan = functools.partial(record.plan, **controls)
+        else:
+            plan = functools.partial(bounded_richardson, order=0, region=where, **controls)
     if dtype.itemsize < 8:
         _warn_low_precision(dtype, h)
 
@@ -122,10 +219,25 @@ def _run(
     x0 = snapshot.reshape(-1)
     nfev = 0
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]] = []
-    evaluate = evaluator(options, f, work, complex_ok=complex_step)
+    f_at_x: NDArray[Any] | None = None
+    if vector and value_shape is None:
+        f_at_x = _value_at_x(f, snapshot, options)[np.newaxis]
+        value_shape, nfev = f_at_x.shape[1:], 1
+        values_seen.append((np.array([UNPERTURBED], dtype=np.intp), f_at_x))
+    value_shape = value_shape or ()
+    evaluate = evaluator(options, f, work, complex_ok=complex_step, value_shape=value_shape)
 
     def counted(points: Points) -> NDArray[Any]:
         nonlocal nfev
+        at_x = points.index == UNPERTURBED
+        if f_at_x is not None and at_x.any():  # f(x) is known: evaluate the others only
+            moved = ~at_x
+            kind = np.result_type(f_at_x.dtype, np.complex64) if complex_step else f_at_x.dtype
+            values = np.empty((len(at_x), *value_shape), dtype=kind)
+            values[at_x] = f_at_x[0]
+            if moved.any():
+                values[moved] = counted(Points(points.index[moved], points.value[moved]))
+            return values
         values = evaluate(points)
         nfev += len(points.index)
         values_seen.append((points.index, values))
@@ -133,7 +245,7 @@ def _run(
 
     try:
         try:
-            estimate = (_drive_complex if complex_step else _drive)(record.plan(x0, h), counted)
+            estimate = (_drive_complex if complex_step else _drive)(plan(x0, h), counted)
         except InputModifiedError as error:
             if error.flat_index is None:
                 raise
@@ -147,9 +259,11 @@ def _run(
             np.copyto(work, snapshot)
         evaluate.close()
 
+    nfev += evaluate.extra_evaluations
     grad = estimate.grad.copy()
-    _flag_nonfinite(grad, values_seen, shape)
-    _flag_vanished_steps(estimate, x0, h, shape)
+    book = record.name == "central" and plan is record.plan  # divides by 2h, as the book
+    status = _status(estimate, values_seen, x0, h, book, complex_step)
+    _warn_status(status, grad, estimate, x0, h, shape, values_seen, bool(given))
     if x0.size and not estimate.vanished.any():
         copies = evaluate.copies
         if complex_step:
@@ -162,13 +276,51 @@ def _run(
 
         _flag_ignored_input(values_seen, counted, shape, copies, probe)
     result_dtype = np.result_type(dtype, np.float16)
+    step = np.asarray(estimate.step, dtype=result_dtype)
     return GradientResult(
-        grad=grad.astype(result_dtype, copy=False).reshape(shape),
-        error=estimate.error.astype(result_dtype, copy=False).reshape(shape),
+        grad=grad.astype(result_dtype, copy=False).reshape(shape + value_shape),
+        error=estimate.error.astype(result_dtype, copy=False).reshape(shape + value_shape),
         nfev=nfev,
-        step=np.asarray(estimate.step, dtype=result_dtype).reshape(shape),
+        step=step.reshape(shape + step.shape[1:]),
         method=method,
+        status=status.reshape(shape),
     )
+
+
+def _value_at_x(f: Callable[[Any], object], x: NDArray[Any], options: Options) -> NDArray[Any]:
+    """f(x) for a vector-valued f, on a copy of x (a batch of one if f is vectorized).
+
+    Raises
+    ------
+    TypeError
+        f(x) is not a real numeric array or number.
+    ValueError
+        A vectorized f did not return a batch of one value.
+    """
+    if options.vectorized:
+        batch = np.asarray(f(x.copy()[np.newaxis]))
+        if batch.ndim == 0 or batch.shape[0] != 1:
+            raise ValueError(
+                "a vectorized f must return one value per point: given a batch of 1 point "
+                f"(shape {(1, *x.shape)}) it returned shape {batch.shape}, where "
+                "(1, *f(x).shape) is needed. Pass vectorized=False if f takes one point."
+            )
+        value: object = batch[0]
+    else:
+        value = f(x.copy())
+    array = None if isinstance(value, str | bytes) else np.asarray(value)
+    if array is None or array.dtype.kind not in "fiubc":
+        raise TypeError(
+            f"f must return a real numeric array (or a number), but f(x) is {describe(value)}."
+        )
+    if array.dtype.kind == "c":
+        if np.any(array.imag != 0):
+            raise TypeError(
+                f"f must return real values, but f(x) is {describe(value)} with a nonzero "
+                "imaginary part: differentiate z.real and z.imag as two functions."
+            )
+        array = array.real
+    return array
 
 
 def _drive(plan: Any, evaluate: Callable[[Points], NDArray[Any]]) -> Estimate:
@@ -219,54 +371,233 @@ def _raised_in_gradwalk(error: BaseException) -> bool:
     return bool(frames) and str(Path(frames[-1].filename).resolve()).startswith(PACKAGE_DIR)
 
 
-def _flag_nonfinite(
-    grad: NDArray[np.floating],
+def _status(
+    estimate: Estimate,
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
+    x0: NDArray[np.floating],
+    h: Step,
+    book: bool,
+    complex_step: bool,
+) -> NDArray[np.int8]:
+    """One :class:`GradientStatus` code per element: the plan's own, or read from f's values.
+
+    A plan that tracks its status (Richardson) gives it; for the others, an element is
+    NONFINITE where some value of f it needs is not finite, and ROUNDING_LIMITED where
+    those values differ by no more than f's rounding (:func:`_rounding_limited`). Every
+    plan's ``vanished`` elements are STEP_VANISHED; where the ``book``'s central
+    difference divides by a fixed 2h, elements whose step taken differs are STEP_INEXACT.
+    """
+    n = x0.size
+    if estimate.status is None:
+        status = np.full(n, UNKNOWN_STATUS, dtype=np.int8)
+    else:
+        status = estimate.status.astype(np.int8)
+    # OUT_OF_BOUNDS (a smaller step than asked, set by the plan) is kept, and what f's
+    # values say of those elements is added to it
+    squeezed = status == GradientStatus.OUT_OF_BOUNDS
+    unknown = (status == UNKNOWN_STATUS) | squeezed  # elements whose plan keeps no status
+    if unknown.any():
+        status[unknown] = GradientStatus.CONVERGED
+        nonfinite = np.zeros(n, dtype=bool)
+        for index, values in values_seen:
+            not_finite = any_per_element(~np.isfinite(values))  # any output, if several
+            nonfinite[index[not_finite & (index >= 0)]] = True
+            if (not_finite & (index == UNPERTURBED)).any():
+                nonfinite[:] = True
+        raise_status(status, nonfinite & unknown, GradientStatus.NONFINITE)
+        if not complex_step:  # the complex step takes no difference: nothing cancels
+            limited = _rounding_limited(estimate, values_seen, x0)
+            raise_status(status, limited & unknown, ROUNDING)
+        raise_status(status, squeezed, GradientStatus.OUT_OF_BOUNDS)
+    raise_status(status, estimate.vanished, GradientStatus.STEP_VANISHED)
+    if book and not isinstance(h, str):
+        raise_status(status, _inexact_steps(x0, h)[0], GradientStatus.STEP_INEXACT)
+    return status
+
+
+ROUNDING = GradientStatus.ROUNDING_LIMITED
+
+
+def _rounding_limited(
+    estimate: Estimate,
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
+    x0: NDArray[np.floating],
+) -> NDArray[np.bool_]:
+    """Elements whose values of f differ by no more than f's rounding, where it matters.
+
+    f's rounding is ``ROUNDING_ULPS`` units of f's precision (measured from its values,
+    :func:`value_precision`) times |f|. The values of an element (and f(x), where the
+    method evaluates it) that all lie within twice that of each other carry no digits
+    of the derivative; this is reported where the uncertainty that leaves, the
+    rounding divided by the step, exceeds :func:`resolution` times the largest element
+    of the gradient (a gradient element that is only tiny beside the others is fine),
+    and not near a stationary point (:func:`near_stationary`).
+    """
+    n = x0.size
+    if not n or not values_seen:
+        return np.zeros(n, dtype=bool)
+    index = np.concatenate([i for i, _ in values_seen])
+    values = np.real(np.concatenate([v for _, v in values_seen])).astype(np.float64)
+    eps = value_precision(values, x0.dtype)
+    finite = all_per_element(np.isfinite(values))  # every output, if several
+    perturbed = (index >= 0) & finite
+    high = np.full((n, *values.shape[1:]), -np.inf)
+    low = np.full((n, *values.shape[1:]), np.inf)
+    np.maximum.at(high, index[perturbed], values[perturbed])
+    np.minimum.at(low, index[perturbed], values[perturbed])
+    at_x = values[(index == UNPERTURBED) & finite]
+    if at_x.size:
+        high = np.maximum(high, at_x.max(axis=0))
+        low = np.minimum(low, at_x.min(axis=0))
+    size = np.maximum(np.abs(high), np.abs(low))
+    noise = ROUNDING_ULPS * eps * size
+    step = np.abs(estimate.step.astype(np.float64))
+    grad = np.abs(estimate.grad.astype(np.float64))
+    largest = float(grad[np.isfinite(grad)].max(initial=0.0))
+    with np.errstate(all="ignore"):
+        uncertain = noise / per_element(step, noise) > resolution(x0.dtype) * largest
+    f_size = float(size[np.isfinite(size)].max(initial=0.0))
+    x_entry = np.broadcast_to(per_element(x0, grad), grad.shape)
+    if largest == 0 or near_stationary(estimate.grad, x_entry, f_size):
+        return np.zeros(n, dtype=bool)
+    flagged: NDArray[np.bool_] = any_per_element((high - low <= 2 * noise) & uncertain)
+    return flagged
+
+
+def _inexact_steps(
+    x0: NDArray[np.floating], h: float
+) -> tuple[NDArray[np.bool_], NDArray[np.floating], NDArray[np.floating]]:
+    """Where the distance between x + h and x - h differs from 2h by more than
+    STEP_TOLERANCE, and the steps actually taken, (x + h) - x and x - (x - h)."""
+    wide = wide_dtype(x0.dtype)
+    step = x0.dtype.type(h)
+    up = (x0 + step).astype(wide) - x0.astype(wide)
+    down = x0.astype(wide) - (x0 - step).astype(wide)
+    inexact: NDArray[np.bool_] = np.abs((up + down) / (2 * h) - 1) > STEP_TOLERANCE
+    return inexact & (up > 0) & (down > 0), up, down
+
+
+def _warn_status(
+    status: NDArray[np.int8],
+    grad: NDArray[np.floating],
+    estimate: Estimate,
+    x0: NDArray[np.floating],
+    h: Step,
     shape: tuple[int, ...],
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
+    asked: bool,
 ) -> None:
-    """Set to nan every element whose evaluations were not all finite, and warn."""
-    bad: list[NDArray[np.intp]] = []
-    at_x = False
-    for index, values in values_seen:
-        not_finite = ~np.isfinite(values)
-        if not_finite.any():
-            bad.append(index[not_finite & (index >= 0)])
-            at_x = at_x or bool((not_finite & (index == UNPERTURBED)).any())
-    if at_x:
-        grad[...] = np.nan
-        issue_warning(
-            "f(x) itself is not finite, so every element of the gradient is nan.", NonFiniteWarning
-        )
-        return
-    if bad:
-        elements = np.unique(np.concatenate(bad))
-        if elements.size:
-            grad[elements] = np.nan
+    """Set NONFINITE elements to nan and give one warning per code that calls for one.
+
+    LEVEL_LIMIT warns only where the caller ``asked`` for an accuracy (rtol, atol,
+    max_levels); STEP_SHRUNK and OUT_OF_BOUNDS never do (the status and the step say it).
+    """
+    code = GradientStatus
+    nonfinite = np.flatnonzero(status == code.NONFINITE)
+    if nonfinite.size:
+        if grad.ndim > 1:  # a vector-valued f: only the entries that met a non-finite value
+            grad[_nonfinite_entries(values_seen, grad.shape)] = np.nan
+        else:
+            grad[nonfinite] = np.nan
+        at_x = any(bool((~np.isfinite(v[i == UNPERTURBED])).any()) for i, v in values_seen)
+        if at_x:
             issue_warning(
-                f"f returned inf or nan at perturbed points of {names(shape, elements)}; "
+                "f(x) itself is not finite, so every element of the gradient is nan.",
+                NonFiniteWarning,
+            )
+        else:
+            issue_warning(
+                f"f returned inf or nan at perturbed points of {names(shape, nonfinite)}; "
                 "those elements of the gradient are nan. Check the domain of f near x "
                 "(log or sqrt of a negative number, overflow) or use a smaller h.",
                 NonFiniteWarning,
             )
+    vanished = np.flatnonzero(status == code.STEP_VANISHED)
+    if vanished.size:
+        first = int(vanished[0])
+        value = x0[first]
+        spacing = float(np.spacing(np.abs(value)))
+        issue_warning(
+            f"the step h = {h} is too small for the magnitude of {names(shape, vanished)}: "
+            f"at {element_name(shape, first)} = {value:.6g} floating-point numbers are "
+            f"{spacing:.2g} apart, so x ± h rounds back to x and that gradient element is "
+            "computed as exactly 0. Pass h='auto' for a step relative to |x|.",
+            PrecisionWarning,
+        )
+    inexact = np.flatnonzero(status == code.STEP_INEXACT)
+    if inexact.size and not isinstance(h, str):
+        first = int(inexact[0])
+        _, up, down = _inexact_steps(x0[first : first + 1], h)
+        issue_warning(
+            f"the step actually taken at {names(shape, inexact)} is not h = {h:g}: at "
+            f"{element_name(shape, first)} = {x0[first]:.6g} floating-point numbers are "
+            f"{float(np.spacing(np.abs(x0[first]))):.2g} apart, so x + h and x - h land on "
+            f"neighbouring floats, {float(up[0]):.6g} above and {float(down[0]):.6g} below "
+            "x. The book's formula divides by 2h all the same, so that element is off by "
+            f"about {abs(float(up[0] + down[0]) / (2 * h) - 1):.1%}. Pass h='auto' (a step "
+            "relative to |x|, divided by the distance actually taken) or "
+            "method='richardson'.",
+            PrecisionWarning,
+        )
+    rounding = np.flatnonzero(status == code.ROUNDING_LIMITED)
+    if rounding.size:
+        first = int(rounding[0])
+        if estimate.status is None:
+            issue_warning(
+                f"f(x + h) and f(x - h) differ only by rounding in f for "
+                f"{names(shape, rounding)}: at {element_name(shape, first)} the values of f "
+                "it compares agree to within f's own rounding error, so that element of "
+                "the gradient is rounding noise (f is large beside this element's "
+                "contribution, or computes in lower precision). Use a larger h for that "
+                "element, method='richardson' (which grows the step there and gives an "
+                "error bar), or rescale f (subtract its large constant part).",
+                PrecisionWarning,
+            )
+        else:
+            issue_warning(
+                f"the estimate of {names(shape, rounding)} stopped improving before it "
+                f"reached its tolerance (at {element_name(shape, first)}: "
+                f"{_entry(grad, first):.6g} ± {_entry(estimate.error, first):.1e}): rounding "
+                "in f (about "
+                f"{_noise(estimate, first):.1e} per value) limits it. The error bar is "
+                "honest; for better, rescale f (subtract its large constant part) or "
+                "compute f in higher precision.",
+                PrecisionWarning,
+            )
+    limit = np.flatnonzero(status == code.LEVEL_LIMIT)
+    if limit.size and asked:
+        first = int(limit[0])
+        issue_warning(
+            f"Richardson used all its levels for {names(shape, limit)} without reaching "
+            f"its tolerance (at {element_name(shape, first)}: {_entry(grad, first):.6g} ± "
+            f"{_entry(estimate.error, first):.1e}). Raise max_levels or loosen rtol/atol.",
+            PrecisionWarning,
+        )
 
 
-def _flag_vanished_steps(
-    estimate: Estimate, x0: NDArray[np.floating], h: Step, shape: tuple[int, ...]
-) -> None:
-    """Warn where x ± h rounded back to x, which makes that element exactly 0."""
-    vanished = np.flatnonzero(estimate.vanished)
-    if not vanished.size:
-        return
-    first = int(vanished[0])
-    value = x0[first]
-    spacing = float(np.spacing(np.abs(value)))
-    issue_warning(
-        f"the step h = {h} is too small for the magnitude of {names(shape, vanished)}: "
-        f"at {element_name(shape, first)} = {value:.6g} floating-point numbers are "
-        f"{spacing:.2g} apart, so x ± h rounds back to x and that gradient element is "
-        "computed as exactly 0. Pass h='auto' for a step relative to |x|.",
-        PrecisionWarning,
-    )
+def _entry(values: NDArray[Any], element: int) -> float:
+    """Element ``element`` of a gradient (its first output, for a vector-valued f)."""
+    return float(np.ravel(values[element])[0])
+
+
+def _nonfinite_entries(
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]], shape: tuple[int, ...]
+) -> NDArray[np.bool_]:
+    """The entries (element, output) of a Jacobian that met a non-finite value of f: the
+    outputs not finite at an element's points, and every element of the outputs not
+    finite at x itself."""
+    bad = np.zeros(shape, dtype=bool)
+    for index, values in values_seen:
+        not_finite = ~np.isfinite(values)
+        perturbed = index >= 0
+        np.logical_or.at(bad, index[perturbed], not_finite[perturbed])
+        bad |= not_finite[index == UNPERTURBED].any(axis=0)
+    return bad
+
+
+def _noise(estimate: Estimate, element: int) -> float:
+    """The measured rounding of one value of f at ``element`` (nan if not measured)."""
+    return math.nan if estimate.noise is None else float(estimate.noise[element])
 
 
 def _joint_move(snapshot: NDArray[Any]) -> NDArray[Any]:
@@ -298,8 +629,8 @@ def _flag_ignored_input(
     perturbed = np.concatenate([values[index >= 0] for index, values in values_seen])
     if (
         perturbed.size == 0
-        or not np.isfinite(perturbed[0])
-        or np.imag(perturbed[0]) != 0  # the complex step saw x: f does not ignore it
+        or not np.all(np.isfinite(perturbed[0]))
+        or np.any(np.imag(perturbed[0]) != 0)  # the complex step saw x: f does not ignore it
         or not np.all(perturbed == perturbed[0])
     ):
         return
@@ -309,7 +640,7 @@ def _flag_ignored_input(
         known = evaluate(
             Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=np.float64))
         )
-    if np.all(known == perturbed[0]) and probe() == perturbed[0]:
+    if np.all(known == perturbed[0]) and np.all(probe() == perturbed[0]):
         if copies is not None:
             issue_warning(
                 "f returned exactly the same value at every perturbed point and at x "
@@ -343,11 +674,17 @@ def numerical_gradient(
     h: Step | None = ...,
     *,
     method: str = ...,
+    order: int | None = ...,
+    bounds: tuple[ArrayLike, ArrayLike] | None = ...,
+    step_direction: ArrayLike | None = ...,
     full_output: Literal[False] = ...,
     vectorized: bool = ...,
     batch_size: int | None = ...,
     workers: Workers | None = ...,
     progress: bool = ...,
+    rtol: float | None = ...,
+    atol: float | None = ...,
+    max_levels: int | None = ...,
 ) -> NDArray[np.floating]: ...
 
 
@@ -358,11 +695,17 @@ def numerical_gradient(
     h: Step | None = ...,
     *,
     method: str = ...,
+    order: int | None = ...,
+    bounds: tuple[ArrayLike, ArrayLike] | None = ...,
+    step_direction: ArrayLike | None = ...,
     full_output: Literal[True],
     vectorized: bool = ...,
     batch_size: int | None = ...,
     workers: Workers | None = ...,
     progress: bool = ...,
+    rtol: float | None = ...,
+    atol: float | None = ...,
+    max_levels: int | None = ...,
 ) -> GradientResult: ...
 
 
@@ -372,12 +715,18 @@ def numerical_gradient(
     h: Step | None = None,
     *,
     method: str = "central",
+    order: int | None = None,
+    bounds: tuple[ArrayLike, ArrayLike] | None = None,
+    step_direction: ArrayLike | None = None,
     full_output: bool = False,
     vectorized: bool = False,
     batch_size: int | None = None,
     workers: Workers | None = None,
     progress: bool = False,
     worker_threads: int | None = None,
+    rtol: float | None = None,
+    atol: float | None = None,
+    max_levels: int | None = None,
 ) -> NDArray[np.floating] | GradientResult:
     """Numerical gradient of a scalar function f at x, as in section 4.4 of the book.
 
@@ -413,6 +762,23 @@ def numerical_gradient(
         "complex" is the complex step, Im f(x + ih) / h: one evaluation per element
         and accurate to rounding, for an f written with operations that accept complex
         numbers; f then receives a complex *copy* of x (see Notes).
+    order : int, optional
+        Order of the stencil (truncation error O(h^order)): 2, 4, 6 or 8 for "central"
+        (order evaluations per element), 1 to 4 for "forward" and "backward" (order per
+        element, plus f(x) once). None, the default, is the book's formula. With an order
+        and ``h=None`` the step is that order's own, ``eps**(1/(order+1)) * max(1, |x|)``;
+        ``error`` is then the distance to the stencil of the order below on the same
+        points plus f's rounding (nan for central 2 and one-sided 1). "richardson" and
+        "complex" choose their own order.
+    bounds : (lower, upper), optional
+        f is never evaluated outside ``lower <= x <= upper`` (numbers or arrays that
+        broadcast to x's shape; ±inf for no bound). An element whose stencil would leave
+        them uses a one-sided stencil of the same order (with a smaller step where none
+        fits); "richardson" starts such an element from half its room to the bound, or
+        uses the one-sided stencil of order 6 at the bound; "complex" stays at x.
+    step_direction : array_like of {-1, 0, 1}, optional
+        Per element (broadcast to x's shape), for "central" and "richardson": 0 central,
+        +1 forward, -1 backward, as in SciPy. Bounds override it.
     full_output : bool
         Return a :class:`GradientResult` (gradient, error estimate, evaluation count)
         instead of the bare gradient. Its ``error`` is nan for the single differences
@@ -434,10 +800,11 @@ def numerical_gradient(
         afterwards; f must be picklable, e.g. a module-level function); any
         ``concurrent.futures.Executor`` (threads, processes, a Dask
         ``client.get_executor()``) or a map-like ``workers(func, iterable)`` is used as
-        given. Each task evaluates a chunk of points on its own copy of x. ``workers=n``
-        first times f on two points in this process and starts no pool when the rest
-        would take under 0.3 s serially (a pool costs about 0.15 s to start and stop);
-        its processes share the cores for BLAS (see ``worker_threads``).
+        given; a Dask ``Client`` runs on its executor, with tasks sized for the
+        cluster's threads. Each task evaluates a chunk of points on its own copy of x.
+        ``workers=n`` first times f on two points in this process and starts no pool
+        when the rest would take under 0.3 s serially (a pool costs about 0.15 s to start
+        and stop); its processes share the cores for BLAS (see ``worker_threads``).
     progress : bool
         Show a tqdm progress bar of the evaluations of f.
     worker_threads : int, optional
@@ -445,11 +812,44 @@ def numerical_gradient(
         by n, at least 1, so that the pool never runs more threads than there are cores).
         For your own executor or cluster, call :func:`gradwalk.limit_blas_threads` in
         its workers.
+    rtol, atol : float, optional
+        "richardson" only: stop refining an element once its error estimate is at most
+        ``atol + rtol·|grad|`` (a missing one counts as 0). By default it refines until
+        its estimate stops improving. An element that does not get there is reported in
+        ``GradientResult.status``.
+    max_levels : int, optional
+        "richardson" only: the most levels (step halvings, 2 evaluations each), 1 to
+        30; default 20.
 
     Returns
     -------
     ndarray or GradientResult
         The gradient, with x's shape and a floating dtype.
+
+    Raises
+    ------
+    ValueError
+        An unknown method; an order the method does not have; bounds with lower >= upper
+        or not broadcasting to x's shape; x outside its bounds; a step direction other
+        than -1, 0, 1, or one given to a method without sides; rtol, atol or max_levels
+        with a method other than "richardson", or out of range.
+    TypeError
+        f is not callable; order is not an integer; bounds are not numbers; rtol, atol
+        or max_levels of the wrong type.
+    InputModifiedError
+        f modified x.
+
+    Warns
+    -----
+    NonFiniteWarning
+        f was inf or nan where an element needs it (status NONFINITE).
+    PrecisionWarning
+        x ± h rounded back to x, the step taken differs from a fixed h, f's values
+        differ only by rounding, or Richardson did not reach the rtol/atol asked for
+        (statuses STEP_VANISHED, STEP_INEXACT, ROUNDING_LIMITED, LEVEL_LIMIT); also
+        float32 or float16 x with a fixed h.
+    IgnoredInputWarning
+        f returned the same value everywhere: it probably ignores its argument.
 
     Notes
     -----
@@ -494,7 +894,8 @@ def numerical_gradient(
     array([6., 8.])
     """
     options = check_options(vectorized, batch_size, workers, progress, worker_threads)
-    result = _run(f, x, h, method, options)
+    accuracy = {"rtol": rtol, "atol": atol, "max_levels": max_levels}
+    result = differentiate(f, x, h, method, options, order, bounds, step_direction, accuracy)
     return result if full_output else result.grad
 
 
@@ -514,28 +915,53 @@ def numerical_diff(
     h: Step | None = None,
     *,
     method: str = "central",
+    order: int | None = None,
+    bounds: tuple[ArrayLike, ArrayLike] | None = None,
+    step_direction: ArrayLike | None = None,
     full_output: bool = False,
     vectorized: bool = False,
     batch_size: int | None = None,
     workers: Workers | None = None,
     progress: bool = False,
     worker_threads: int | None = None,
+    rtol: float | None = None,
+    atol: float | None = None,
+    max_levels: int | None = None,
 ) -> Any:
     """Numerical derivative of a function of one variable, as in section 4.3 of the book.
+
+    At one point, or at every point of an array: f is then taken to be elementwise
+    (``f(x)[i]`` depends on ``x[i]`` only, as NumPy's ufuncs), each point is its own
+    problem with its own step and error estimate, and a vectorized f is called with one
+    array per round of points (two calls per level of central differences or Richardson,
+    whatever the number of points).
 
     Parameters
     ----------
     f : callable
         ``f(x) -> float`` for a scalar x (it receives a NumPy scalar); with
-        ``vectorized=True``, f takes a 1-D array of k points and returns shape (k,).
-    x : float
-        The point; a number or an array holding one number.
-    h, method, full_output, vectorized, batch_size, workers, progress, worker_threads
-        As for :func:`numerical_gradient`.
+        ``vectorized=True``, f takes an array of points and returns one value per
+        point: at one point a 1-D array of k points (shape (k,)), at an array of points
+        an array of x's shape.
+    x : float or array_like
+        The point, or an array of points of any shape.
+    h, method, order, bounds, step_direction, full_output, vectorized, batch_size, workers
+        As for :func:`numerical_gradient`; also progress, worker_threads, rtol, atol,
+        max_levels (``bounds`` and ``step_direction`` broadcast against x; ``workers`` only at one
+        point).
 
     Returns
     -------
-    numpy.floating or GradientResult
+    numpy.floating, ndarray or GradientResult
+        The derivative (x's shape at an array of points).
+
+    Raises
+    ------
+    ValueError
+        ``workers`` with an array of points; f at an array of points not elementwise;
+        as for :func:`numerical_gradient`.
+    TypeError
+        As for :func:`numerical_gradient`.
 
     Examples
     --------
@@ -543,18 +969,33 @@ def numerical_diff(
     np.float64(0.1999999999990898)
     >>> numerical_diff(lambda x: 0.01 * x**2 + 0.1 * x, 5, "auto", method="richardson")
     np.float64(0.2)
+
+    At many points, with one call of f per round of points:
+
+    >>> numerical_diff(np.sin, [0.0, np.pi / 3], method="complex", vectorized=True)
+    array([1. , 0.5])
     """
     array = np.asarray(x)
-    if array.size != 1:
-        raise ValueError(
-            f"numerical_diff differentiates at one point, but x has shape {array.shape}; "
-            "use numerical_gradient for a function of several variables."
-        )
-
     options = check_options(vectorized, batch_size, workers, progress, worker_threads)
+    accuracy = {"rtol": rtol, "atol": atol, "max_levels": max_levels}
+    if array.size != 1:
+        if options.workers is not None:
+            raise ValueError(
+                f"workers={workers!r} is not available for numerical_diff at an array of "
+                f"points (x has shape {array.shape}); pass vectorized=True for one call "
+                "of f per round of points, or call numerical_diff per point."
+            )
+        elementwise = replace(options, elementwise=True)
+        result = differentiate(
+            f, x, h, method, elementwise, order, bounds, step_direction, accuracy
+        )
+        return result if full_output else result.grad
+
     scalar_f = f if options.vectorized else _ScalarArgument(f)
     point = x if isinstance(x, np.ndarray) and x.ndim == 0 else array.reshape(())
-    result = _run(scalar_f, point, h, method, options)
+    result = differentiate(
+        scalar_f, point, h, method, options, order, bounds, step_direction, accuracy
+    )
     if full_output:
         return result
     return result.grad.reshape(())[()]
