@@ -93,3 +93,42 @@ def test_sigmoid_can_be_differentiated_by_the_complex_step() -> None:
     s = 1 / (1 + np.exp(-x))
     grad = numerical_gradient(lambda w: np.sum(sigmoid(w)), x, method="complex")
     np.testing.assert_allclose(grad, s * (1 - s), rtol=1e-14)
+
+
+@pytest.mark.parametrize("x", [-750.0, -710.0, -30.0, 0.0, 30.0, 710.0, 750.0])
+def test_sigmoid_under_the_complex_step_is_its_analytic_derivative_without_warnings(
+    x: float,
+) -> None:
+    h = 1e-20
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow from the branch not taken
+        value = sigmoid(np.array([x + 1j * h, x]))
+    e = np.exp(-abs(x))
+    assert value[1] == sigmoid(x), "complex and real branches must agree on the real axis"
+    # Where e^-|x|·h underflows, the imaginary part holds what a subnormal can.
+    smallest = np.finfo(np.float64).smallest_subnormal
+    assert abs(value[0].imag - h * e / (1 + e) ** 2) <= max(1e-15 * h * e, smallest), (
+        f"Im sigmoid({x} + ih) = {value[0].imag}, expected h·sigma' = {h * e / (1 + e) ** 2}"
+    )
+
+
+def test_softmax_and_cross_entropy_take_complex_logits_without_overflow() -> None:
+    h = 1e-20
+    logits = np.array([1000.0, 1000.0, -1000.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for i in range(3):
+            point = logits.astype(complex)
+            point[i] += 1j * h
+            probabilities = softmax(point)
+            loss = cross_entropy_error(probabilities, np.array([1, 0, 0]))
+            # d softmax_0 / d z_i = p_0 (delta_0i - p_i), with p = (1/2, 1/2, 0).
+            expected = 0.5 * ((i == 0) - [0.5, 0.5, 0.0][i])
+            assert probabilities[0].imag / h == pytest.approx(expected, abs=1e-15)
+            # d(-log(p_0 + 1e-7)) = -d p_0 / (p_0 + 1e-7)
+            assert loss.imag / h == pytest.approx(-expected / (0.5 + 1e-7), rel=1e-12, abs=1e-15)
+
+
+def test_relu_under_the_complex_step_keeps_the_branch_of_the_real_part() -> None:
+    out = relu(np.array([-2.0 + 1e-20j, 3.0 + 1e-20j]))
+    np.testing.assert_array_equal(out.imag / 1e-20, [0.0, 1.0])

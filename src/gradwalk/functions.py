@@ -52,39 +52,48 @@ def sigmoid(x: ArrayLike) -> Any:
 
     For x >= 0 this is the book's formula; for x < 0 the algebraically equal
     exp(x) / (1 + exp(x)), so very negative x gives 0 or a tiny number, never a warning.
-    Complex input (as the complex step passes it) uses the book's formula itself.
+    Complex input (as the complex step passes it) takes the same two branches, chosen by
+    the real part: each is analytic, so the complex step differentiates it, and neither
+    overflows.
 
     >>> sigmoid(np.array([-1000.0, 0.0, 2.0]))
     array([0.        , 0.5       , 0.88079708])
+    >>> float(sigmoid(np.array(-710.0 + 1e-20j)).imag / 1e-20) == 0.0  # e^-710·1e-20 underflows
+    True
     """
     z = np.asarray(x)
-    if z.dtype.kind == "c":  # analytic form, so that the complex step can differentiate it
-        return (1 / (1 + np.exp(-z)))[()]
-    if z.dtype.kind != "f":
+    if z.dtype.kind not in "fc":
         z = z.astype(np.float64)
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))[()]
+    positive = z.real >= 0
+    # exp of a number whose real part is <= 0: never overflows, for real and complex z.
+    e = np.exp(np.where(positive, -z, z))
+    return np.where(positive, 1 / (1 + e), e / (1 + e))[()]
 
 
 def relu(x: ArrayLike) -> Any:
-    """max(0, x), elementwise.
+    """max(0, x), elementwise (for complex input: x where its real part is > 0, else 0).
 
     >>> relu(np.array([-1.0, 0.5]))
     array([0. , 0.5])
     """
+    z = np.asarray(x)
+    if z.dtype.kind == "c":  # the branch chosen by the real part keeps the complex step exact
+        return np.where(z.real > 0, z, 0)[()]
     return np.maximum(0, x)
 
 
 def softmax(x: ArrayLike) -> Any:
     """Softmax over the last axis, with the maximum subtracted first against overflow.
 
-    A 1-D input is one vector; a 2-D input is a batch of rows.
+    A 1-D input is one vector; a 2-D input is a batch of rows. Complex input (the complex
+    step) has the maximum of its real parts subtracted, which changes nothing but keeps
+    exp from overflowing.
 
     >>> softmax(np.array([1000.0, 1000.0]))
     array([0.5, 0.5])
     """
     a = np.asarray(x)
-    shifted = a - np.max(a, axis=-1, keepdims=True)
+    shifted = a - np.max(a.real, axis=-1, keepdims=True)
     exp = np.exp(shifted)
     return exp / np.sum(exp, axis=-1, keepdims=True)
 
