@@ -148,6 +148,8 @@ def _run(
         evaluate.close()
 
     grad = estimate.grad.copy()
+    if x0.size and not estimate.vanished.all() and _looks_singular(values_seen, x0.size):
+        counted(Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=work.dtype)))
     _flag_nonfinite(grad, values_seen, shape)
     _flag_vanished_steps(estimate, x0, h, shape)
     if x0.size and not estimate.vanished.any():
@@ -219,6 +221,44 @@ def _raised_in_gradwalk(error: BaseException) -> bool:
     return bool(frames) and str(Path(frames[-1].filename).resolve()).startswith(PACKAGE_DIR)
 
 
+#: Values of f along one element that differ by more than this share of their size over
+#: one step look like a pole (1/x at 0) rather than a smooth slope: f(x) is then evaluated.
+_POLE_SPREAD = 1e-2
+
+
+def _looks_singular(values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]], n: int) -> bool:
+    """Whether f(x) must be known to trust the gradient.
+
+    It is when f(x) was not evaluated and the values next to x have opposite signs,
+    change by a large share of their size over the steps (1/x at 0), or are all equal
+    (1/x**2 at 0; the ignored-input check needs f(x) then anyway). For the complex step,
+    whose real parts are f(x) itself to O(h²), the change is the imaginary part.
+    """
+    if any((index == UNPERTURBED).any() for index, _ in values_seen):
+        return False
+    index = np.concatenate([i for i, _ in values_seen])
+    values = np.concatenate([v for _, v in values_seen])
+    keep = (index >= 0) & np.isfinite(values)
+    index, values = index[keep], values[keep]
+    if values.size == 0:
+        return False
+    if np.imag(values[0]) == 0 and np.all(values == values[0]):
+        return True
+    real = np.real(values).astype(np.float64)
+    low = np.full(n, np.inf)
+    high = np.full(n, -np.inf)
+    size = np.zeros(n)
+    np.minimum.at(low, index, real)
+    np.maximum.at(high, index, real)
+    np.maximum.at(size, index, np.abs(values))
+    change = high - low
+    if np.iscomplexobj(values):
+        np.maximum.at(change, index, np.abs(np.imag(values)).astype(np.float64))
+    seen = np.isfinite(low)
+    opposite = (low < 0) & (high > 0)
+    return bool(np.any(seen & (opposite | (change > _POLE_SPREAD * size))))
+
+
 def _flag_nonfinite(
     grad: NDArray[np.floating],
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
@@ -235,7 +275,10 @@ def _flag_nonfinite(
     if at_x:
         grad[...] = np.nan
         issue_warning(
-            "f(x) itself is not finite, so every element of the gradient is nan.", NonFiniteWarning
+            "f(x) itself is not finite: f is singular at x (a pole such as 1/x at 0) or x is "
+            "outside its domain, so it has no gradient there and every element is nan. "
+            "Move x off the singular point.",
+            NonFiniteWarning,
         )
         return
     if bad:
@@ -244,8 +287,9 @@ def _flag_nonfinite(
             grad[elements] = np.nan
             issue_warning(
                 f"f returned inf or nan at perturbed points of {names(shape, elements)}; "
-                "those elements of the gradient are nan. Check the domain of f near x "
-                "(log or sqrt of a negative number, overflow) or use a smaller h.",
+                "those elements of the gradient are nan: f is singular next to x or those "
+                "points leave its domain. Check the domain of f near x (log or sqrt of a "
+                "negative number, a pole, overflow) or use a smaller h.",
                 NonFiniteWarning,
             )
 
