@@ -15,13 +15,13 @@ import pytest
 from gradwalk import PrecisionWarning
 from gradwalk._plan import METHODS, method_named
 from gradwalk._points import UNPERTURBED, Estimate, Points
-from gradwalk.functions import sigmoid
 from gradwalk._richardson import (
     RICHARDSON_LEVELS,
     _asymptotic,
     _richardson_weights,
     _shrinking,
 )
+from gradwalk.functions import sigmoid
 
 
 def drive(
