@@ -46,6 +46,18 @@ def test_grad_prints_the_error_bar_of_a_method_that_has_one(
     assert errors.shape == (2,) and np.all(errors > 0) and np.all(errors < 1e-6)
 
 
+def test_grad_takes_an_order_and_lists_the_orders_in_its_help(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["grad", "exp(x0)", "--at", "0.5", "--order", "6"]) == 0
+    out = capsys.readouterr().out
+    np.testing.assert_allclose(_numbers(_line(out, "gradient")), [np.exp(0.5)], rtol=1e-12)
+    assert "6 evaluations of f" in out, out
+    with pytest.raises(SystemExit):
+        main(["grad", "--help"])
+    assert "central: 2, 4, 6, 8" in capsys.readouterr().out, "--help lists no orders"
+
+
 def test_grad_of_a_test_function_at_a_negative_point(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["grad", "rosenbrock", "--at", "-1,2", "--h", "1e-6"]) == 0
     out = capsys.readouterr().out

@@ -26,7 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 from ._check_report import ERROR_BAR_FACTOR, SCALE_FLOOR, SHOWN_ROWS, Diagnosis, ElementCheck
 from ._evaluate import InputModifiedError
 from ._gradient import GradientResult, numerical_diff, numerical_gradient
-from ._inputs import modified_message, names
+from ._inputs import analytic_gradient, changed_elements, modified_message, names, scale
 from ._steps import step_sizes
 from ._warnings import GradwalkWarning, issue_warning
 
@@ -76,10 +76,8 @@ class Line:
                 array[...] = point
             value = self._call()
             for array, point in zip(self._arrays, moved, strict=True):
-                # merge: use _inputs.changed_elements
-                same = (array == point) | (np.isnan(array) & np.isnan(point))
-                if not same.all():
-                    changed = np.flatnonzero(~same)
+                changed = changed_elements(array, point)
+                if changed.size:
                     raise InputModifiedError(modified_message(array.shape, changed))
         finally:
             for array, start in zip(self._arrays, self._starts, strict=True):
@@ -115,12 +113,12 @@ class Group:
         values = np.abs(np.concatenate([a[finite], n[finite]]))
         largest = float(values.max()) if values.size else 0.0
         with np.errstate(invalid="ignore", divide="ignore"):
-            scale = np.fmax(np.fmax(np.abs(a), np.abs(n)), SCALE_FLOOR * largest)
+            size = np.fmax(np.fmax(np.abs(a), np.abs(n)), SCALE_FLOOR * largest)
             difference = np.abs(a - n)
             bar = np.where(np.isfinite(self.error), self.error, 0.0)
-            self.scale = scale
-            self.allowed = atol + rtol * scale + ERROR_BAR_FACTOR * bar
-            self.rel = np.where(difference == 0, 0.0, difference / scale)
+            self.scale = size
+            self.allowed = atol + rtol * size + ERROR_BAR_FACTOR * bar
+            self.rel = np.where(difference == 0, 0.0, difference / size)
             self.failed = ~(difference <= self.allowed) | ~finite
             self.badness = np.where(difference == 0, 0.0, difference / self.allowed)
         self.rel[~finite] = np.inf
@@ -220,13 +218,11 @@ def directional_group(
         directions = []
         projection = 0.0
         for name, array in arrays.items():
-            # merge: use _inputs.scale
-            magnitude = np.abs(array.astype(np.float64))
-            scale = np.where(np.isfinite(magnitude), np.maximum(1.0, magnitude), 1.0)
+            unit = scale(array)
             weights = rng.choice(np.array([-1.0, 1.0]), size=array.shape) * rng.uniform(
                 0.5, 1.5, size=array.shape
             )
-            direction = (weights * scale).astype(array.dtype)
+            direction = (weights * unit).astype(array.dtype)
             directions.append(direction)
             projection += float(
                 np.dot(analytic[name].reshape(-1), as_float64(direction).reshape(-1))
@@ -304,18 +300,7 @@ def as_float64(values: ArrayLike) -> NDArray[np.float64]:
 
 def analytic_array(grad: object, shape: tuple[int, ...], what: str, of: str) -> NDArray[np.float64]:
     """The analytic gradient as a float64 (or wider) array of x's shape, or an error."""
-    array = np.asarray(grad)
-    if array.dtype.kind not in "fiu":
-        raise TypeError(
-            f"{what} must be a real numeric array, got dtype {array.dtype} "
-            f"({type(grad).__name__}); pass the gradient as a float array."
-        )
-    if array.shape != shape:
-        raise ValueError(
-            f"{what} has shape {array.shape} but {of} has shape {shape}: the analytic "
-            f"gradient must have the same shape as {of} (one value per element)."
-        )
-    return as_float64(array)
+    return as_float64(analytic_gradient(grad, shape, what, of))
 
 
 def coarse_notes(groups: Sequence[Group], coarse: float) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from ._check_compare import Group, Line, as_float64
 from ._check_report import Diagnosis
 from ._gradient import GradientResult, numerical_diff
-from ._inputs import real_value
+from ._inputs import real_value, scale
 from ._plan import ROUNDING_ULPS
 from ._steps import representable_step
 
@@ -64,10 +64,8 @@ def _difference_at(
 
 def _smallest_step(group: Group, i: int) -> float:
     """SMALLEST_STEP units of eps·max(1, |x|): differences below it are all rounding."""
-    # merge: use _inputs.scale
-    magnitude = 1.0 if group.anchor is None else abs(float(group.anchor[i]))
-    eps = float(np.finfo(group.t_dtype).eps)
-    return SMALLEST_STEP * eps * (max(1.0, magnitude) if math.isfinite(magnitude) else 1.0)
+    unit = 1.0 if group.anchor is None else float(scale(group.anchor[i]))
+    return SMALLEST_STEP * float(np.finfo(group.t_dtype).eps) * unit
 
 
 def diagnosis_steps(group: Group, i: int) -> NDArray[np.float64]:

@@ -108,6 +108,8 @@ class Options:
     batch_size: int | None = None
     workers: Workers | None = None
     progress: bool = False
+    #: How many tasks the workers run at once, when the user's object says so publicly.
+    worker_count: int | None = None
 
 
 #: The default: the book's in-place loop, serially, silently.
@@ -138,6 +140,11 @@ def check_options(
                 f"of workers), got batch_size={batch_size}. Pass None for the default."
             )
         batch_size = int(batch_size)
+    count = None
+    if _is_dask_client(workers):
+        # A dask.distributed Client: its public nthreads() counts the cluster's threads.
+        count = sum(workers.nthreads().values()) or None  # type: ignore[union-attr]
+        workers = workers.get_executor()  # type: ignore[union-attr]
     if workers is not None and not isinstance(workers, Executor):
         if isinstance(workers, bool) or not (
             isinstance(workers, int | np.integer) or callable(workers)
@@ -145,7 +152,7 @@ def check_options(
             raise TypeError(
                 f"workers must be a number of processes, a concurrent.futures.Executor or a "
                 f"map-like callable workers(func, iterable), got {workers!r}. For a Dask "
-                "cluster pass client.get_executor()."
+                "cluster pass its Client."
             )
         if isinstance(workers, int | np.integer):
             if workers < 1:
@@ -155,7 +162,14 @@ def check_options(
                     "serially."
                 )
             workers = int(workers)
-    return Options(bool(vectorized), batch_size, workers, bool(progress))
+    return Options(bool(vectorized), batch_size, workers, bool(progress), count)
+
+
+def _is_dask_client(workers: object) -> bool:
+    """Whether ``workers`` is a dask.distributed Client (told by its public methods)."""
+    return callable(getattr(workers, "get_executor", None)) and callable(
+        getattr(workers, "nthreads", None)
+    )
 
 
 def _values_dtype(dtype: np.dtype[Any], complex_ok: bool) -> type[np.inexact[Any]]:
@@ -468,7 +482,7 @@ class Mapped(Evaluator):
         self, f: Callable[[Any], object], work: NDArray[Any], options: Options, complex_ok: bool
     ) -> None:
         super().__init__(options.progress, complex_ok)
-        self.f, self.workers = f, options.workers
+        self.f, self.workers, self.count = f, options.workers, options.worker_count
         self.vectorized, self.batch_size = options.vectorized, options.batch_size
         self.task = _Task(f, work.copy(), options.vectorized, options.batch_size, complex_ok)
         self.pool: multiprocessing.pool.Pool | None = None
@@ -479,7 +493,8 @@ class Mapped(Evaluator):
     def _chunk_size(self, total: int) -> int:
         if self.batch_size is not None and not self.vectorized:
             return self.batch_size
-        return max(1, -(-total // (worker_count(self.workers) * _TASKS_PER_WORKER)))
+        count = self.count or worker_count(self.workers)
+        return max(1, -(-total // (count * _TASKS_PER_WORKER)))
 
     def evaluate(self, points: Points) -> NDArray[Any]:
         chunks = _split(points, self._chunk_size(len(points.index)))

@@ -20,10 +20,11 @@ from ._inputs import (
     element_name,
     modified_message,
     names,
+    region,
     scale,
     working_array,
 )
-from ._plan import method_named, resolve_step
+from ._plan import METHODS, method_named, resolve_step
 from ._points import UNPERTURBED, Estimate, Points, Step
 from ._warnings import (
     PACKAGE_DIR,
@@ -46,7 +47,8 @@ class GradientResult:
         The gradient, with x's shape and floating dtype.
     error : ndarray
         Estimated absolute error of each element: nan for the single differences
-        ("central", "forward", "backward"), which cannot estimate it; an estimate from
+        ("central", "forward", "backward"), which cannot estimate it; with ``order=``,
+        the distance to the stencil of the order below plus rounding; an estimate from
         successive extrapolations for "richardson"; the rounding error for "complex"
         with ``h="auto"`` (nan with a numeric h, whose truncation error it cannot know).
     nfev : int
@@ -104,14 +106,25 @@ def _run(
     h: Step | None,
     method: str,
     options: Options,
+    order: int | None = None,
+    bounds: tuple[ArrayLike, ArrayLike] | None = None,
+    step_direction: ArrayLike | None = None,
 ) -> GradientResult:
     """Compute the gradient; the shared core of numerical_gradient and numerical_diff."""
     if not callable(f):
         raise TypeError(f"f must be a callable taking an array, got {f!r}.")
     record = method_named(method)
-    h = resolve_step(h, method)
+    if step_direction is not None and not record.steers:
+        steering = " or ".join(repr(name) for name, m in METHODS.items() if m.steers)
+        raise ValueError(
+            f"step_direction chooses per element between central and one-sided steps, "
+            f"which method={method!r} does not do; use method={steering} with "
+            "step_direction, or leave step_direction out."
+        )
+    h = resolve_step(h, method, order)
     work, is_callers = working_array(x)
     shape, dtype = work.shape, work.dtype
+    plan = record.planner(order, region(bounds, step_direction, work))
     if dtype.itemsize < 8:
         _warn_low_precision(dtype, h)
 
@@ -133,7 +146,7 @@ def _run(
 
     try:
         try:
-            estimate = (_drive_complex if complex_step else _drive)(record.plan(x0, h), counted)
+            estimate = (_drive_complex if complex_step else _drive)(plan(x0, h), counted)
         except InputModifiedError as error:
             if error.flat_index is None:
                 raise
@@ -148,7 +161,7 @@ def _run(
         evaluate.close()
 
     grad = estimate.grad.copy()
-    if x0.size and not estimate.vanished.all() and _looks_singular(values_seen, x0.size):
+    if x0.size and not estimate.vanished.any() and _looks_singular(values_seen, x0.size):
         counted(Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=work.dtype)))
     _flag_nonfinite(grad, values_seen, shape)
     _flag_vanished_steps(estimate, x0, h, shape)
@@ -221,18 +234,20 @@ def _raised_in_gradwalk(error: BaseException) -> bool:
     return bool(frames) and str(Path(frames[-1].filename).resolve()).startswith(PACKAGE_DIR)
 
 
-#: Values of f along one element that differ by more than this share of their size over
-#: one step look like a pole (1/x at 0) rather than a smooth slope: f(x) is then evaluated.
-_POLE_SPREAD = 1e-2
+#: For the complex step: an imaginary part this large a share of |f(x + ih)| looks like
+#: a pole (1/(ih) = -i/h) rather than h·f'(x).
+_POLE_SPREAD = 0.1
 
 
 def _looks_singular(values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]], n: int) -> bool:
     """Whether f(x) must be known to trust the gradient.
 
-    It is when f(x) was not evaluated and the values next to x have opposite signs,
-    change by a large share of their size over the steps (1/x at 0), or are all equal
-    (1/x**2 at 0; the ignored-input check needs f(x) then anyway). For the complex step,
-    whose real parts are f(x) itself to O(h²), the change is the imaginary part.
+    It is when f(x) was not evaluated and, along some element, the values next to x have
+    opposite signs (1/x at 0: +1/h and -1/h, just like a steep line through 0) or are
+    equal and not zero (1/x**2 at 0; also every element at once, which the ignored-input
+    check needs f(x) for anyway). For the complex step, whose real parts are f(x) to
+    O(h²), an imaginary part comparable to |f| is the sign. A pole shifted far from 0
+    (1/x + 1e5) shows none of these and is not detected.
     """
     if any((index == UNPERTURBED).any() for index, _ in values_seen):
         return False
@@ -244,19 +259,19 @@ def _looks_singular(values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]], n:
         return False
     if np.imag(values[0]) == 0 and np.all(values == values[0]):
         return True
-    real = np.real(values).astype(np.float64)
+    # Symmetric points are evaluated next to each other (x + h e_i, then x - h e_i).
+    symmetric = (index[1:] == index[:-1]) & (values[1:] == values[:-1]) & (values[1:] != 0)
+    if symmetric.any():
+        return True
+    if np.iscomplexobj(values):
+        return bool(np.any(np.abs(np.imag(values)) > _POLE_SPREAD * np.abs(values)))
+    real = values.astype(np.float64)
     low = np.full(n, np.inf)
     high = np.full(n, -np.inf)
-    size = np.zeros(n)
     np.minimum.at(low, index, real)
     np.maximum.at(high, index, real)
-    np.maximum.at(size, index, np.abs(values))
-    change = high - low
-    if np.iscomplexobj(values):
-        np.maximum.at(change, index, np.abs(np.imag(values)).astype(np.float64))
-    seen = np.isfinite(low)
     opposite = (low < 0) & (high > 0)
-    return bool(np.any(seen & (opposite | (change > _POLE_SPREAD * size))))
+    return bool(np.any(opposite))
 
 
 def _flag_nonfinite(
@@ -387,6 +402,9 @@ def numerical_gradient(
     h: Step | None = ...,
     *,
     method: str = ...,
+    order: int | None = ...,
+    bounds: tuple[ArrayLike, ArrayLike] | None = ...,
+    step_direction: ArrayLike | None = ...,
     full_output: Literal[False] = ...,
     vectorized: bool = ...,
     batch_size: int | None = ...,
@@ -402,6 +420,9 @@ def numerical_gradient(
     h: Step | None = ...,
     *,
     method: str = ...,
+    order: int | None = ...,
+    bounds: tuple[ArrayLike, ArrayLike] | None = ...,
+    step_direction: ArrayLike | None = ...,
     full_output: Literal[True],
     vectorized: bool = ...,
     batch_size: int | None = ...,
@@ -416,6 +437,9 @@ def numerical_gradient(
     h: Step | None = None,
     *,
     method: str = "central",
+    order: int | None = None,
+    bounds: tuple[ArrayLike, ArrayLike] | None = None,
+    step_direction: ArrayLike | None = None,
     full_output: bool = False,
     vectorized: bool = False,
     batch_size: int | None = None,
@@ -456,6 +480,23 @@ def numerical_gradient(
         "complex" is the complex step, Im f(x + ih) / h: one evaluation per element
         and accurate to rounding, for an f written with operations that accept complex
         numbers; f then receives a complex *copy* of x (see Notes).
+    order : int, optional
+        Order of the stencil (truncation error O(h^order)): 2, 4, 6 or 8 for "central"
+        (order evaluations per element), 1 to 4 for "forward" and "backward" (order per
+        element, plus f(x) once). None, the default, is the book's formula. With an order
+        and ``h=None`` the step is that order's own, ``eps**(1/(order+1)) * max(1, |x|)``;
+        ``error`` is then the distance to the stencil of the order below on the same
+        points plus f's rounding (nan for central 2 and one-sided 1). "richardson" and
+        "complex" choose their own order.
+    bounds : (lower, upper), optional
+        f is never evaluated outside ``lower <= x <= upper`` (numbers or arrays that
+        broadcast to x's shape; ±inf for no bound). An element whose stencil would leave
+        them uses a one-sided stencil of the same order (with a smaller step where none
+        fits); "richardson" starts such an element from half its room to the bound, or
+        uses the one-sided stencil of order 6 at the bound; "complex" stays at x.
+    step_direction : array_like of {-1, 0, 1}, optional
+        Per element (broadcast to x's shape), for "central" and "richardson": 0 central,
+        +1 forward, -1 backward, as in SciPy. Bounds override it.
     full_output : bool
         Return a :class:`GradientResult` (gradient, error estimate, evaluation count)
         instead of the bare gradient. Its ``error`` is nan for the single differences
@@ -477,7 +518,8 @@ def numerical_gradient(
         afterwards; f must be picklable, e.g. a module-level function); any
         ``concurrent.futures.Executor`` (threads, processes, a Dask
         ``client.get_executor()``) or a map-like ``workers(func, iterable)`` is used as
-        given. Each task evaluates a chunk of points on its own copy of x.
+        given; a Dask ``Client`` runs on its executor, with tasks sized for the
+        cluster's threads. Each task evaluates a chunk of points on its own copy of x.
     progress : bool
         Show a tqdm progress bar of the evaluations of f.
 
@@ -485,6 +527,15 @@ def numerical_gradient(
     -------
     ndarray or GradientResult
         The gradient, with x's shape and a floating dtype.
+
+    Raises
+    ------
+    ValueError
+        An unknown method; an order the method does not have; bounds with lower >= upper
+        or not broadcasting to x's shape; x outside its bounds; a step direction other
+        than -1, 0, 1, or one given to a method without sides.
+    TypeError
+        f is not callable; order is not an integer; bounds are not numbers.
 
     Notes
     -----
@@ -529,7 +580,7 @@ def numerical_gradient(
     array([6., 8.])
     """
     options = check_options(vectorized, batch_size, workers, progress)
-    result = _run(f, x, h, method, options)
+    result = _run(f, x, h, method, options, order, bounds, step_direction)
     return result if full_output else result.grad
 
 
@@ -549,6 +600,9 @@ def numerical_diff(
     h: Step | None = None,
     *,
     method: str = "central",
+    order: int | None = None,
+    bounds: tuple[ArrayLike, ArrayLike] | None = None,
+    step_direction: ArrayLike | None = None,
     full_output: bool = False,
     vectorized: bool = False,
     batch_size: int | None = None,
@@ -564,7 +618,7 @@ def numerical_diff(
         ``vectorized=True``, f takes a 1-D array of k points and returns shape (k,).
     x : float
         The point; a number or an array holding one number.
-    h, method, full_output, vectorized, batch_size, workers, progress
+    h, method, order, bounds, step_direction, full_output, vectorized, batch_size, workers, progress
         As for :func:`numerical_gradient`.
 
     Returns
@@ -588,7 +642,7 @@ def numerical_diff(
     options = check_options(vectorized, batch_size, workers, progress)
     scalar_f = f if options.vectorized else _ScalarArgument(f)
     point = x if isinstance(x, np.ndarray) and x.ndim == 0 else array.reshape(())
-    result = _run(scalar_f, point, h, method, options)
+    result = _run(scalar_f, point, h, method, options, order, bounds, step_direction)
     if full_output:
         return result
     return result.grad.reshape(())[()]

@@ -7,7 +7,8 @@
 - :func:`changed_elements` and :func:`modified_message`: whether f changed x, and the
   error that says so;
 - :func:`element_name` and :func:`names`: how elements are named in messages;
-- :func:`scale`: ``max(1, |x|)``, the magnitude every relative step is measured against.
+- :func:`scale`: ``max(1, |x|)``, the magnitude every relative step is measured against;
+- :func:`region`: the bounds and step directions given for x, checked against it.
 
 >>> import numpy as np
 >>> names((2, 2), np.array([0, 3]))
@@ -22,6 +23,8 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from ._points import Region
 
 #: Largest number of element names quoted in one message.
 QUOTED = 5
@@ -210,3 +213,102 @@ def scale(x: ArrayLike) -> NDArray[np.float64]:
     magnitude = np.abs(np.asarray(x).astype(np.float64))
     result: NDArray[np.float64] = np.where(np.isfinite(magnitude), np.maximum(1.0, magnitude), 1.0)
     return result
+
+
+def _per_element(value: ArrayLike, name: str, shape: tuple[int, ...]) -> NDArray[Any]:
+    """``value`` broadcast to x's shape and flattened, or an error naming both shapes."""
+    array = np.asarray(value)
+    try:
+        return np.broadcast_to(array, shape).reshape(-1)
+    except ValueError:
+        raise ValueError(
+            f"{name} has shape {array.shape}, which does not broadcast to x's shape {shape}; "
+            "pass a number or an array of x's shape."
+        ) from None
+
+
+def region(bounds: object, step_direction: object, x: NDArray[Any]) -> Region | None:
+    """The :class:`~gradwalk._points.Region` of ``bounds=(lower, upper)`` and
+    ``step_direction`` (scalars or arrays broadcasting to x's shape), or None if neither
+    is given.
+
+    Raises
+    ------
+    ValueError
+        bounds is not a pair, lower > upper (or equal: no room to step), x lies outside
+        the bounds, or a step direction is not -1, 0 or +1.
+    TypeError
+        bounds or step_direction are not numbers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> r = region((0.0, [1.0, np.inf]), None, np.array([0.5, 3.0]))
+    >>> r.lower.tolist(), r.upper.tolist(), r.direction.tolist()
+    ([0.0, 0.0], [1.0, inf], [0, 0])
+    >>> region((0.0, 1.0), None, np.array([2.0]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: x lies outside bounds=(lower, upper) at x[0] = 2 (lower 0, upper 1); ...
+    """
+    if bounds is None and step_direction is None:
+        return None
+    shape = x.shape
+    wide = np.result_type(x.dtype, np.float64)
+    if bounds is None:
+        lower = np.full(x.size, -np.inf, dtype=wide)
+        upper = np.full(x.size, np.inf, dtype=wide)
+    else:
+        if not isinstance(bounds, tuple | list) or len(bounds) != 2:
+            raise ValueError(
+                f"bounds must be a pair (lower, upper) (a tuple), got bounds={bounds!r}; use "
+                "-np.inf or np.inf for a side without a bound."
+            )
+        try:
+            lower = _per_element(np.asarray(bounds[0], dtype=wide), "lower", shape)
+            upper = _per_element(np.asarray(bounds[1], dtype=wide), "upper", shape)
+        except (TypeError, ValueError) as error:
+            if "broadcast" in str(error):
+                raise
+            raise TypeError(
+                f"bounds must hold numbers or arrays of numbers, got bounds={bounds!r}."
+            ) from None
+        wrong = np.flatnonzero(~(lower < upper))
+        if wrong.size:
+            i = int(wrong[0])
+            raise ValueError(
+                f"bounds=(lower, upper) needs lower < upper, but at {element_name(shape, i)} "
+                f"lower = {lower[i]:g} and upper = {upper[i]:g}"
+                + (f" ({wrong.size} elements in all)" if wrong.size > 1 else "")
+                + "; pass bounds with lower below upper (nan is not a bound)."
+            )
+        flat = x.reshape(-1).astype(wide)
+        outside = np.flatnonzero((flat < lower) | (flat > upper))
+        if outside.size:
+            i = int(outside[0])
+            raise ValueError(
+                f"x lies outside bounds=(lower, upper) at {names(shape, outside)} = "
+                f"{flat[i]:g} (lower {lower[i]:g}, upper {upper[i]:g}); pass an x within "
+                "the bounds, or bounds that contain it."
+            )
+    if step_direction is None:
+        direction = np.zeros(x.size, dtype=np.int8)
+    else:
+        try:
+            as_numbers = np.asarray(step_direction, dtype=np.float64)
+            given = _per_element(as_numbers, "step_direction", shape)
+        except (TypeError, ValueError) as error:
+            if "broadcast" in str(error):
+                raise
+            raise TypeError(
+                f"step_direction must be -1, 0 or +1 per element, got {step_direction!r}."
+            ) from None
+        wrong = np.flatnonzero(~np.isin(given, (-1.0, 0.0, 1.0)))
+        if wrong.size:
+            i = int(wrong[0])
+            raise ValueError(
+                f"step_direction must be -1 (backward), 0 (central) or +1 (forward) per "
+                f"element, got {given[i]:g} at {element_name(shape, i)}."
+            )
+        direction = given.astype(np.int8)
+    return Region(lower, upper, direction)

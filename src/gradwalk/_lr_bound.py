@@ -18,6 +18,8 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
+from ._inputs import scale
+
 __all__ = ["Gradient", "largest_eigenvalue", "stable_rate"]
 
 Gradient = Callable[[NDArray[np.floating]], NDArray[np.floating]]
@@ -43,9 +45,8 @@ def largest_eigenvalue(
     beyond the passes' own).
     """
     point = x.astype(np.float64).reshape(-1)
-    # merge: use _inputs.scale
     shape = x.shape
-    eps = HVP_STEP * max(1.0, float(np.max(np.abs(point)))) if point.size else 1.0
+    eps = HVP_STEP * float(np.max(scale(point))) if point.size else 1.0
 
     def hvp(v: NDArray[np.float64]) -> NDArray[np.float64]:
         plus = gradient((point + eps * v).reshape(shape))

@@ -9,7 +9,7 @@ the command line and the docs list methods from it.
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,12 +24,14 @@ from ._points import (
     PlanFactory,
     PlanGenerator,
     Points,
+    Region,
     Step,
     unknown_error,
     wide_dtype,
 )
 from ._richardson import richardson
-from ._steps import RICHARDSON_ORDER, check_step, step_sizes
+from ._stencil import CENTRAL_ORDERS, ONE_SIDED_ORDERS, stencil_plan
+from ._steps import RICHARDSON_ORDER, check_step, representable_step, step_sizes
 from ._validate import choice_hint
 from ._warnings import PrecisionWarning, issue_warning
 
@@ -230,6 +232,102 @@ def _check_complex_safe(
         )
 
 
+#: Order of the one-sided stencil that Richardson uses for an element at a bound.
+NEAR_BOUND_ORDER = 6
+
+
+def on_elements(plan: PlanGenerator, elements: NDArray[np.intp]) -> PlanGenerator:
+    """``plan``, made for ``x0[elements]``, run on the whole of x: its indices mapped back."""
+    try:
+        points = next(plan)
+        while True:
+            index = np.where(points.index >= 0, elements[np.maximum(points.index, 0)], UNPERTURBED)
+            points = plan.send((yield Points(index.astype(np.intp), points.value)))
+    except StopIteration as done:
+        estimate: Estimate = done.value
+        return estimate
+
+
+def bounded_richardson(
+    x0: NDArray[np.floating], h: Step, order: int, region: Region
+) -> PlanGenerator:
+    """Richardson extrapolation that never leaves the bounds.
+
+    An element whose first step does not fit starts from half its room to the nearer
+    bound instead: no level then leaves the bounds, as the steps only shrink, and the
+    ladder follows f down as it does from any step (an f singular at the bound, such as
+    log(x) near 0, varies on the scale of that room). An element at a bound, or with a
+    step_direction of ±1, takes the one-sided stencil of order :data:`NEAR_BOUND_ORDER`
+    with its error bar, at that stencil's fixed step. ``order`` is unused: Richardson
+    chooses its own.
+    """
+    del order
+    first = step_sizes(x0, h, "richardson")
+    x = x0.astype(wide_dtype(x0.dtype))
+    room = np.minimum(x - region.lower, region.upper - x)
+    central = (region.direction == 0) & (room > 0)
+    halfway = representable_step(x0, np.minimum(room / 2, first).astype(x0.dtype))
+    limit = np.where(room < first, halfway, first)
+    if central.all():
+        return (yield from richardson(x0, h, limit))
+    inside = np.flatnonzero(central)
+    near = np.flatnonzero(~central)
+    parts = []
+    if inside.size:
+        plan = richardson(x0[inside], h, limit[inside])
+        parts.append((inside, (yield from on_elements(plan, inside))))
+    one_sided = stencil_plan(x0[near], h, NEAR_BOUND_ORDER, 0, region.subset(near))
+    parts.append((near, (yield from on_elements(one_sided, near))))
+    return _merged(x0.size, parts)
+
+
+def _merged(n: int, parts: list[tuple[NDArray[np.intp], Estimate]]) -> Estimate:
+    """One estimate from estimates of disjoint sets of elements."""
+    like = parts[-1][1]
+    merged = Estimate(
+        grad=np.empty((n, *like.grad.shape[1:]), dtype=like.grad.dtype),
+        error=np.empty((n, *like.error.shape[1:]), dtype=like.error.dtype),
+        step=np.empty(n, dtype=np.float64),
+        vanished=np.empty(n, dtype=bool),
+    )
+    for elements, estimate in parts:
+        merged.grad[elements] = estimate.grad
+        merged.error[elements] = estimate.error
+        merged.step[elements] = estimate.step
+        merged.vanished[elements] = estimate.vanished
+    return merged
+
+
+#: A plan factory parameterised by order and region: ``variant(x0, h, order, region)``.
+Variant = Callable[[NDArray[np.floating], Step, int, Region | None], PlanGenerator]
+
+
+def _stencil_on(side: int) -> Variant:
+    """The stencil plans of one side (0 central, +1 forward, -1 backward), any order."""
+
+    def variant(
+        x0: NDArray[np.floating], h: Step, order: int, region: Region | None
+    ) -> PlanGenerator:
+        return stencil_plan(x0, h, order, side, region)
+
+    return variant
+
+
+def _richardson_within(
+    x0: NDArray[np.floating], h: Step, order: int, region: Region | None
+) -> PlanGenerator:
+    if region is None:
+        return richardson(x0, h)
+    return bounded_richardson(x0, h, order, region)
+
+
+def _complex_anywhere(
+    x0: NDArray[np.floating], h: Step, order: int, region: Region | None
+) -> PlanGenerator:
+    """The complex step within any bounds: its points' real part is x itself."""
+    return _complex(x0, h)
+
+
 @dataclass(frozen=True)
 class Method:
     """Everything gradwalk knows about one method of differentiation.
@@ -252,6 +350,13 @@ class Method:
         it converges: the typical count; one more for f(x) in the one-sided ones).
     summary : str
         One line for help texts.
+    variant : callable
+        ``variant(x0, h, order, region)``: the plan for an ``order=`` or for bounds and
+        step directions (:class:`~gradwalk._points.Region`).
+    orders : tuple of int
+        The orders ``order=`` accepts (none: the method has no ``order=``).
+    steers : bool
+        Whether ``step_direction=`` applies (a central method that can step to one side).
     """
 
     name: str
@@ -261,15 +366,104 @@ class Method:
     order: int
     evaluations: int
     summary: str
+    variant: Variant
+    orders: tuple[int, ...] = ()
+    steers: bool = False
+
+    def planner(self, order: object, region: Region | None) -> PlanFactory:
+        """The plan factory for ``order`` (None: the method's own) within ``region``.
+
+        With neither, it is :attr:`plan` itself, so the book's central difference keeps
+        its digits bit for bit.
+
+        Raises
+        ------
+        ValueError
+            The method does not take ``order=``, or not that order.
+        TypeError
+            ``order`` is not an integer.
+
+        Examples
+        --------
+        >>> METHODS["central"].planner(None, None) is METHODS["central"].plan
+        True
+        >>> METHODS["forward"].planner(6, None)
+        Traceback (most recent call last):
+        ...
+        ValueError: order=6 is not an order of method='forward'; choose one of 1, 2, 3, 4.
+        """
+        if order is None and region is None:
+            return self.plan
+        resolved = self.order if order is None else self.check_order(order)
+
+        def plan(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
+            return self.variant(x0, h, resolved, region)
+
+        return plan
+
+    def check_order(self, order: object) -> int:
+        """``order`` as an int, if this method has it; else an error naming what it has."""
+        if not self.orders:
+            having = ", ".join(
+                f"{name!r} ({', '.join(map(str, m.orders))})"
+                for name, m in METHODS.items()
+                if m.orders
+            )
+            raise ValueError(
+                f"method={self.name!r} takes no order= (it chooses its own); got "
+                f"order={order!r}. Orders are for {having}."
+            )
+        if isinstance(order, bool) or not isinstance(order, int | np.integer):
+            raise TypeError(
+                f"order must be an integer, one of {', '.join(map(str, self.orders))} for "
+                f"method={self.name!r}; got {order!r} ({type(order).__name__})."
+            )
+        if int(order) not in self.orders:
+            raise ValueError(
+                f"order={order!r} is not an order of method={self.name!r}; choose one of "
+                f"{', '.join(map(str, self.orders))}."
+            )
+        return int(order)
 
 
 #: Every method by name, in the order help texts list them. A method is added here.
 METHODS: dict[str, Method] = {
     method.name: method
     for method in (
-        Method("central", _central, False, BOOK_STEP, 2, 2, "the book's central difference"),
-        Method("forward", _forward, False, BOOK_STEP, 1, 1, "one-sided difference, f(x + h)"),
-        Method("backward", _backward, False, BOOK_STEP, 1, 1, "one-sided difference, f(x - h)"),
+        Method(
+            "central",
+            _central,
+            False,
+            BOOK_STEP,
+            2,
+            2,
+            "the book's central difference; order= 4, 6, 8 for wider stencils",
+            _stencil_on(0),
+            CENTRAL_ORDERS,
+            steers=True,
+        ),
+        Method(
+            "forward",
+            _forward,
+            False,
+            BOOK_STEP,
+            1,
+            1,
+            "one-sided difference, f(x + h); order= up to 4",
+            _stencil_on(1),
+            ONE_SIDED_ORDERS,
+        ),
+        Method(
+            "backward",
+            _backward,
+            False,
+            BOOK_STEP,
+            1,
+            1,
+            "one-sided difference, f(x - h); order= up to 4",
+            _stencil_on(-1),
+            ONE_SIDED_ORDERS,
+        ),
         Method(
             "richardson",
             richardson,
@@ -278,8 +472,19 @@ METHODS: dict[str, Method] = {
             RICHARDSON_ORDER,
             10,
             "central differences at halving steps, extrapolated, with an error estimate",
+            _richardson_within,
+            steers=True,
         ),
-        Method("complex", _complex, True, "auto", 2, 1, "the complex step Im f(x + ih) / h"),
+        Method(
+            "complex",
+            _complex,
+            True,
+            "auto",
+            2,
+            1,
+            "the complex step Im f(x + ih) / h",
+            _complex_anywhere,
+        ),
     )
 }
 
@@ -299,14 +504,16 @@ def method_named(method: object) -> Method:
     return METHODS[method]
 
 
-def resolve_step(h: Step | None, method: object) -> Step:
+def resolve_step(h: Step | None, method: object, order: object = None) -> Step:
     """The step ``method`` uses for ``h``: None means the method's own step.
 
     The own step is the book's 1e-4 for "central", "forward" and "backward" and
     ``"auto"`` (a step per element from |x| and the dtype) for "richardson" and
-    "complex". A number or "auto" given is used as it is, once validated. The per-element
-    steps of "auto" come from :func:`gradwalk._steps.step_sizes`; the steps a gradient
-    actually used are in ``GradientResult.step``.
+    "complex". With an ``order`` given, h=None is ``"auto"``: the step rule of that
+    order, ``eps**(1/(order+1)) * max(1, |x|)``. A number or "auto" given is used as
+    it is, once validated. The per-element steps of "auto" come from
+    :func:`gradwalk._steps.step_sizes`; the steps a gradient actually used are in
+    ``GradientResult.step``.
 
     Raises
     ------
@@ -321,6 +528,10 @@ def resolve_step(h: Step | None, method: object) -> Step:
     (0.0001, 'auto')
     >>> resolve_step(1e-6, "complex")
     1e-06
+    >>> resolve_step(None, "central", order=6)
+    'auto'
     """
     record = method_named(method)
-    return check_step(record.own_step if h is None else h)
+    if h is None:
+        return record.own_step if order is None else "auto"
+    return check_step(h)

@@ -47,6 +47,28 @@ class Estimate:
     vanished: NDArray[np.bool_]
 
 
+@dataclass(frozen=True)
+class Region:
+    """Where f may be evaluated, per flat element of x, and the side each element steps to.
+
+    ``lower <= x + k h <= upper`` for every point (float64 at least; ±inf where
+    unbounded); ``direction`` is 0 (central), +1 (forward) or -1 (backward), the side an
+    element prefers where the bounds allow it.
+    """
+
+    lower: NDArray[np.floating]
+    upper: NDArray[np.floating]
+    direction: NDArray[np.int8]
+
+    def arrays(self) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any]]:
+        """The three arrays, in the order the constructor takes them."""
+        return self.lower, self.upper, self.direction
+
+    def subset(self, elements: NDArray[np.intp]) -> Region:
+        """The region of the elements ``elements`` only."""
+        return Region(*(array[elements] for array in self.arrays()))
+
+
 PlanGenerator = Generator[Points, NDArray[Any], Estimate]
 PlanFactory = Callable[[NDArray[np.floating], Step], PlanGenerator]
 

@@ -52,7 +52,9 @@ def _richardson_weights(levels: int) -> NDArray[np.float64]:
     return weights
 
 
-def richardson(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
+def richardson(
+    x0: NDArray[np.floating], h: Step, limit: NDArray[np.floating] | None = None
+) -> PlanGenerator:
     """Central differences at halving steps, extrapolated and refined per element.
 
     Level j evaluates ``x ± h/2**j`` for every element still active (2 evaluations each)
@@ -76,11 +78,16 @@ def richardson(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
     levels; an element that used them all without its ladder becoming asymptotic reports
     at least the largest distance from its estimate to the plain central differences at
     the three finest steps.
+
+    ``limit`` (per element, optional) caps the first step: within bounds, every level
+    then stays within ``x ± limit`` (see :func:`gradwalk._plan.bounded_richardson`).
     """
     n = x0.size
     wide = wide_dtype(x0.dtype)
     noise_unit = ROUNDING_ULPS * float(np.finfo(x0.dtype).eps)  # rounding of f per unit |f|
     first = step_sizes(x0, h, "richardson")
+    if limit is not None:  # bounds: the first step, and so every level, stays within them
+        first = np.minimum(first, limit.astype(first.dtype))
 
     # What the plan returns, per element of x: written when an element stops.
     grad = np.empty(n, dtype=wide)

@@ -45,7 +45,7 @@ from ._check_report import ERROR_BAR_FACTOR as ERROR_BAR_FACTOR
 from ._check_report import SCALE_FLOOR as SCALE_FLOOR
 from ._check_report import SHOWN_ROWS, ElementCheck, GradientCheck, Mode
 from ._evaluate import InputModifiedError
-from ._inputs import names, working_array
+from ._inputs import changed_elements, names, working_array
 from ._plan import COMPLEX_METHODS
 from ._validate import check_callable, check_count, check_tolerance
 
@@ -248,8 +248,7 @@ def check_gradient(
         try:
             value = grad(work)
         finally:
-            # merge: use _inputs.changed_elements
-            changed = np.flatnonzero(~((work == before) | (np.isnan(work) & np.isnan(before))))
+            changed = changed_elements(work, before)
             np.copyto(work, before)
         if changed.size:
             raise InputModifiedError(

@@ -15,10 +15,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._cli_train import add_train_parser, run_train
 from ._expr import Expression, ExpressionError, parse_expression
 from ._gradient import numerical_gradient
 from ._plan import METHODS
 from ._tour import DEFAULT_OUT, run_tour
+from .explore import add_explore_parser, run_explore
 from .testfunctions import FUNCTIONS, TestFunction
 
 __all__ = ["main"]
@@ -96,6 +98,10 @@ def _build_parser() -> argparse.ArgumentParser:
         "--at", required=True, metavar="X0,X1,...", help="the point, numbers separated by commas"
     )
     grad.add_argument("--method", default="central", help=f"one of {methods} (default: central)")
+    orders = "; ".join(
+        f"{n}: {', '.join(map(str, m.orders))}" for n, m in METHODS.items() if m.orders
+    )
+    grad.add_argument("--order", type=int, help=f"order of the stencil ({orders})")
     grad.add_argument(
         "--h",
         help="the step: a number or 'auto' (default: the book's 1e-4 for central, forward "
@@ -149,6 +155,8 @@ def _build_parser() -> argparse.ArgumentParser:
     field.add_argument(
         "--normalize", action="store_true", help="arrows of equal length: directions only"
     )
+    add_explore_parser(commands)
+    add_train_parser(commands)
     return parser
 
 
@@ -236,7 +244,7 @@ def _run_grad(args: argparse.Namespace, out: Callable[[str], object]) -> int:
             h = float(args.h)
         except ValueError:
             h = args.h
-    result = numerical_gradient(f, x, h, method=args.method, full_output=True)
+    result = numerical_gradient(f, x, h, method=args.method, order=args.order, full_output=True)
     out(f"f(x)      {name}")
     out(f"x         {_shown(x)}")
     out(f"f at x    {float(np.asarray(f(x))):.12g}")
@@ -393,6 +401,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(line, file=sys.stderr)
 
     commands = {"grad": _run_grad, "descend": _run_descend, "field": _run_field}
+    commands["explore"] = lambda args, out: run_explore(args)
+    commands["train"] = lambda args, out: run_train(args)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

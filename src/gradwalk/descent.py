@@ -35,7 +35,7 @@ from ._descent_explain import (
     vanishing,
 )
 from ._gradient import numerical_gradient
-from ._inputs import real_value, scale, working_array
+from ._inputs import analytic_gradient, real_value, scale, working_array
 from ._lr_bound import Gradient, largest_eigenvalue, stable_rate
 from ._plan import resolve_step
 from ._validate import (
@@ -254,16 +254,7 @@ def _gradient_of(
 
     def analytic(x: NDArray[np.floating]) -> NDArray[np.floating]:
         counts.gradients += 1
-        value = np.asarray(grad(x))
-        # merge: the same shape and dtype check as _check_compare.analytic_array
-        if value.shape != shape:
-            raise ValueError(
-                f"grad returned an array of shape {value.shape}, but x has shape {shape}; "
-                "grad must return the gradient of f with the same shape as x."
-            )
-        if value.dtype.kind not in "fiu":
-            raise TypeError(f"grad must return a real array, but it returned dtype {value.dtype}.")
-        return value if value.dtype.kind == "f" else value.astype(np.float64)
+        return analytic_gradient(grad(x), shape, "the gradient returned by grad(x)", "x")
 
     return analytic
 
