@@ -31,8 +31,27 @@ def test_train_with_spsa_counts_two_evaluations_per_direction(
     assert "120 loss evaluations for gradients" in capsys.readouterr().out
 
 
-def test_train_bad_input_is_an_error_with_status_2(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["train", "--batch-size", "500", "--no-progress"]) == 2
-    assert "batch_size=500 is larger than the training data" in capsys.readouterr().err
-    assert main(["train", "--lr", "-1", "--no-progress"]) == 2
-    assert "learning_rate must be a finite number > 0" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--batch-size", "500"], "--batch-size 500 is larger than the spiral training data (300"),
+        (["--batch-size", "0"], "--batch-size must be a whole number >= 1, got --batch-size=0"),
+        (["--iters", "0"], "--iters must be a whole number >= 1, got --iters=0"),
+        (["--lr", "-1"], "--lr must be a finite number > 0, got --lr=-1.0"),
+        (["--lr", "nan"], "--lr must be a finite number > 0, got --lr=nan"),
+        (["--hidden", "0"], "--hidden must be a whole number >= 1"),
+        (["--workers", "2"], "--workers applies to --gradient numerical, not to --gradient back"),
+        (["--vectorized", "--gradient", "spsa"], "--vectorized applies to --gradient numerical"),
+        (["--directions", "4"], "--directions applies to --gradient spsa"),
+        (["--gradient", "spsa", "--directions", "0"], "--directions must be a whole number >= 1"),
+        (["--plot", "run.txt"], "--plot must name a .png, .svg or .pdf file; got 'run.txt'"),
+        (["--plot", "missing/run.png"], "the folder 'missing' does not exist"),
+    ],
+)
+def test_train_bad_input_names_the_flag_and_stops_before_training(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["train", "--no-progress", *argv]) == 2, f"{argv} must be refused"
+    out, err = capsys.readouterr()
+    assert message in err, f"{argv}: the error should say {message!r}, got {err!r}"
+    assert "epoch" not in out and "final" not in out, f"{argv}: refused only after training"

@@ -13,7 +13,7 @@ from tqdm.auto import tqdm  # type: ignore[import-untyped]
 from . import datasets
 from .nets import TwoLayerNet
 from .optimizers import OPTIMIZERS
-from .training import GRADIENTS, TrainingHistory, train
+from .training import GRADIENTS, TrainingHistory, check_count, check_positive, train
 
 DATASETS = ("spiral", "moons", "circles", "digits", "mnist", "fashion-mnist")
 
@@ -69,7 +69,7 @@ def add_train_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument(
         "--vectorized", action="store_true", help="batched loss for --gradient numerical"
     )
-    parser.add_argument("--directions", type=int, default=1, help="directions for spsa (1)")
+    parser.add_argument("--directions", type=int, help="directions for --gradient spsa (1)")
     parser.add_argument("--seed", type=int, default=0, help="seed of weights and batches (0)")
     parser.add_argument("--plot", type=Path, help="save the figures to this .png/.svg/.pdf")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -96,8 +96,52 @@ def _load(name: str) -> tuple[Any, Any, Any, Any]:
     return x, t, x_test, t_test
 
 
+def _check_arguments(args: argparse.Namespace) -> None:
+    """Every argument checked before any data is loaded, named by its flag.
+
+    Raises
+    ------
+    ValueError, TypeError
+        A count below 1, a learning rate that is not a finite number > 0, an option of
+        another gradient than the one chosen, or a --plot file that cannot be written.
+    """
+    check_count(args.hidden, "--hidden")
+    check_count(args.batch_size, "--batch-size")
+    if args.iters is not None:
+        check_count(args.iters, "--iters")
+    if args.lr is not None:
+        check_positive(args.lr, "--lr", " The book uses 0.1.")
+    given = {
+        "--workers": ("numerical", args.workers is not None),
+        "--vectorized": ("numerical", args.vectorized),
+        "--directions": ("spsa", args.directions is not None),
+    }
+    for flag, (gradient, used) in given.items():
+        if used and args.gradient != gradient:
+            raise ValueError(
+                f"{flag} applies to --gradient {gradient}, not to --gradient {args.gradient}; "
+                f"add --gradient {gradient} or leave {flag} out."
+            )
+    if args.workers is not None:
+        check_count(args.workers, "--workers")
+    if args.directions is not None:
+        check_count(args.directions, "--directions")
+    if args.plot is not None:
+        _check_plot_path(args.plot)
+
+
+def _check_plot_path(path: Path) -> None:
+    if path.suffix.lower() not in {".png", ".svg", ".pdf"}:
+        raise ValueError(f"--plot must name a .png, .svg or .pdf file; got {str(path)!r}.")
+    if not path.parent.is_dir():
+        raise ValueError(
+            f"cannot write {str(path)!r}: the folder {str(path.parent)!r} does not exist."
+        )
+
+
 def run_train(args: argparse.Namespace) -> int:
     """Run ``gradwalk train``; return the exit status (0, or 2 for bad input)."""
+    _check_arguments(args)
     kind = "generated" if args.dataset in ("spiral", "moons", "circles") else args.dataset
     defaults = DEFAULTS["mnist" if kind == "fashion-mnist" else kind]
     try:
@@ -105,6 +149,11 @@ def run_train(args: argparse.Namespace) -> int:
     except ImportError as error:
         print(f"gradwalk train: error: {error}", file=sys.stderr)
         return 2
+    if args.batch_size > x.shape[0]:
+        raise ValueError(
+            f"--batch-size {args.batch_size} is larger than the {args.dataset} training data "
+            f"({x.shape[0]} samples); pass --batch-size {x.shape[0]} or less."
+        )
     classes = int(max(t.max(), t_test.max())) + 1
     net = TwoLayerNet(x.shape[1], args.hidden, classes, defaults.weight_init_std, seed=args.seed)
     options: dict[str, Any] = {}
@@ -113,7 +162,7 @@ def run_train(args: argparse.Namespace) -> int:
         if args.workers is not None:
             options["workers"] = args.workers
     elif args.gradient == "spsa":
-        options = {"directions": args.directions}
+        options = {"directions": 1 if args.directions is None else args.directions}
     iters = defaults.iters if args.iters is None else args.iters
     lr = defaults.lr if args.lr is None else args.lr
     optimizer = args.optimizer or defaults.optimizer
@@ -165,12 +214,7 @@ def _plot(
 ) -> None:
     from .plot import plot_decision_boundary, plot_training
 
-    if path.suffix.lower() not in {".png", ".svg", ".pdf"}:
-        raise ValueError(f"--plot must name a .png, .svg or .pdf file; got {str(path)!r}.")
-    if not path.parent.is_dir():
-        raise ValueError(
-            f"cannot write {str(path)!r}: the folder {str(path.parent)!r} does not exist."
-        )
+    _check_plot_path(path)  # again: the folder may have gone during training
     figure = plot_training(history, title=f"{history.gradient}: loss and accuracy")
     figure.savefig(path, dpi=100)
     print(f"wrote {path}")
