@@ -387,9 +387,34 @@ def test_numerical_diff_passes_a_scalar_and_matches_the_analytic_derivative() ->
     assert set(seen) == {0}
 
 
-def test_numerical_diff_refuses_several_points() -> None:
-    with pytest.raises(ValueError, match=r"shape \(2,\).*numerical_gradient"):
-        numerical_diff(np.sin, np.array([1.0, 2.0]))
+@pytest.mark.parametrize("method", ["central", "forward", "backward", "richardson", "complex"])
+def test_numerical_diff_at_many_points_is_the_derivative_at_each_point(method: str) -> None:
+    x = np.array([[0.1, 0.5, 1.0], [2.0, -1.0, 3.0]])
+    true = np.exp(x) * (np.sin(x) + np.cos(x))
+    calls = []
+
+    def f(t: np.ndarray) -> np.ndarray:
+        calls.append(1)
+        return np.exp(t) * np.sin(t)
+
+    h = None if method in ("forward", "backward") else "auto"
+    result = numerical_diff(f, x, h, method=method, vectorized=True, full_output=True)
+    assert result.grad.shape == x.shape, "one derivative per point"
+    tolerance = {"central": 1e-9, "forward": 1e-3, "backward": 1e-3}.get(method, 1e-13)
+    np.testing.assert_allclose(result.grad, true, rtol=tolerance, err_msg=method)
+    per_level = {"central": 2, "forward": 2, "backward": 2, "complex": 1}
+    if method in per_level:
+        assert len(calls) == per_level[method], f"{len(calls)} calls: one per round of points"
+    one_at_a_time = numerical_diff(lambda t: np.exp(t) * np.sin(t), x, h, method=method)
+    if method != "complex":  # complex exp of an array and of a scalar may round apart
+        assert np.array_equal(result.grad, one_at_a_time), "vectorized or not: same numbers"
+
+
+def test_numerical_diff_at_many_points_needs_an_elementwise_f() -> None:
+    with pytest.raises(ValueError, match=r"elementwise f.*shape \(2,\)"):
+        numerical_diff(np.sum, np.array([1.0, 2.0]), vectorized=True)
+    with pytest.raises(ValueError, match="workers"):
+        numerical_diff(np.sin, np.array([1.0, 2.0]), workers=2)
 
 
 def test_no_ignored_input_warning_where_f_is_flat_along_every_axis() -> None:

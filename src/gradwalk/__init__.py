@@ -12,9 +12,12 @@ array([6., 0.])
 
 from __future__ import annotations
 
+from ._check_jacobian import check_jacobian
 from ._evaluate import InputModifiedError
 from ._expr import Expression, ExpressionError, parse_expression
 from ._gradient import GradientResult, GradientStatus, numerical_diff, numerical_gradient
+from ._hessian import HessianResult, hessian_vector_product, numerical_hessian
+from ._jacobian import JacobianResult, numerical_jacobian
 from ._warnings import GradwalkWarning, IgnoredInputWarning, NonFiniteWarning, PrecisionWarning
 from .check import (
     ElementCheck,
@@ -43,8 +46,10 @@ __all__ = [
     "GradientResult",
     "GradientStatus",
     "GradwalkWarning",
+    "HessianResult",
     "IgnoredInputWarning",
     "InputModifiedError",
+    "JacobianResult",
     "Momentum",
     "Nesterov",
     "NonFiniteWarning",
@@ -58,11 +63,15 @@ __all__ = [
     "assert_gradient_close",
     "check_gradient",
     "check_gradients",
+    "check_jacobian",
     "descend",
     "gradient_descent",
+    "hessian_vector_product",
     "learning_rate_bound",
     "numerical_diff",
     "numerical_gradient",
+    "numerical_hessian",
+    "numerical_jacobian",
     "parse_expression",
     "simpleNet",
     "train",

@@ -130,6 +130,8 @@ class GradientCheck:
         The seed of the random directions (directional mode); pass it to repeat them.
     notes : tuple of str
         Caveats, such as a tolerance too loose to catch anything but gross errors.
+    subject : str
+        What was checked: "gradient", or "Jacobian" (:func:`~gradwalk.check_jacobian`).
 
     Examples
     --------
@@ -156,10 +158,24 @@ class GradientCheck:
     nfev: int
     seed: int | None = None
     notes: tuple[str, ...] = ()
+    subject: str = "gradient"
 
     @property
     def verdict(self) -> str:
         """The report's first line: passed or failed, and what the failures look like."""
+        return (
+            self._verdict()
+            .replace("Gradient check", f"{self.title} check")
+            .replace("the gradient", f"the {self.subject}")
+            .replace("analytic gradient", f"analytic {self.subject}")
+        )
+
+    @property
+    def title(self) -> str:
+        """The subject with a capital: "Gradient", "Jacobian"."""
+        return self.subject[:1].upper() + self.subject[1:]
+
+    def _verdict(self) -> str:
         what = "elements" if self.mode == "full" else "random directions"
         if self.checked == 1:
             what = "element" if self.mode == "full" else "random direction"

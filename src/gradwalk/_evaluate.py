@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._inputs import InputModifiedError, changed_elements, describe, real_value
+from ._inputs import InputModifiedError, changed_elements, describe, value_of
 from ._points import Points
 
 __all__ = ["Batches", "Evaluator", "InPlace", "InputModifiedError", "Mapped", "Options"]
@@ -56,11 +56,14 @@ def evaluate_in_place(
     points: Points,
     *,
     complex_ok: bool = False,
+    value_shape: tuple[int, ...] = (),
 ) -> NDArray[Any]:
     """Evaluate f at each point by perturbing ``work`` through ``flat`` and restoring it.
 
     ``original`` holds the unperturbed elements of ``work`` (flat order). Raises
-    :class:`InputModifiedError` as soon as f changes the perturbed element.
+    :class:`InputModifiedError` as soon as f changes the perturbed element. f returns a
+    scalar, or (for a Jacobian) an array of ``value_shape``: the values then have shape
+    ``(len(points.index), *value_shape)``.
     """
     indices = points.index.tolist()
     values = points.value.tolist() if points.value.dtype == np.float64 else list(points.value)
@@ -81,10 +84,13 @@ def evaluate_in_place(
                     )
             finally:
                 flat[i] = original[i]
-        if type(value) is not float and type(value) is not np.float64:
-            value = real_value(value, complex_ok=complex_ok)
+        if value_shape or (type(value) is not float and type(value) is not np.float64):
+            value = value_of(value, value_shape, complex_ok=complex_ok)
         append(value)
-    return np.array(results, dtype=_values_dtype(work.dtype, complex_ok))
+    dtype = _values_dtype(work.dtype, complex_ok)
+    if value_shape:
+        return np.array(results, dtype=dtype).reshape(len(results), *value_shape)
+    return np.array(results, dtype=dtype)
 
 
 #: Bytes of perturbed copies of x that one vectorized call may receive, by default.
@@ -110,6 +116,8 @@ class Options:
     progress: bool = False
     #: How many tasks the workers run at once, when the user's object says so publicly.
     worker_count: int | None = None
+    #: f is elementwise (f(x)[i] depends on x[i] only): every element is its own problem.
+    elementwise: bool = False
 
 
 #: The default: the book's in-place loop, serially, silently.
@@ -185,11 +193,22 @@ def _unperturbed(flat_x: NDArray[Any]) -> list[Any]:
     return flat_x.tolist() if flat_x.dtype == np.float64 else list(flat_x)
 
 
-def _check_batch_result(result: object, batch_shape: tuple[int, ...], complex_ok: bool) -> Any:
+def _check_batch_result(
+    result: object,
+    batch_shape: tuple[int, ...],
+    complex_ok: bool,
+    value_shape: tuple[int, ...] = (),
+) -> Any:
     """Check that a vectorized f returned one real value per point; return them as an array."""
     k = batch_shape[0]
     array = None if isinstance(result, str | bytes) else np.asarray(result)
-    if array is None or array.shape != (k,):
+    if value_shape and array is not None and array.shape != (k, *value_shape):
+        raise ValueError(
+            f"a vectorized f must return one value per point: it was given {k} points (an "
+            f"array of shape {batch_shape}) and f(x) has shape {value_shape}, so it must "
+            f"return shape {(k, *value_shape)}, but it returned shape {array.shape}."
+        )
+    if array is None or array.shape != (k, *value_shape):
         actual = f"shape {array.shape}" if array is not None else describe(result)
         raise ValueError(
             f"a vectorized f must return one value per point: it was given {k} points (an "
@@ -199,7 +218,7 @@ def _check_batch_result(result: object, batch_shape: tuple[int, ...], complex_ok
         )
     if array.dtype.kind not in ("fiubc" if complex_ok else "fiub"):
         for item in array:
-            real_value(item, complex_ok=complex_ok)
+            value_of(item, value_shape, complex_ok=complex_ok)
         raise TypeError(
             f"a vectorized f must return a real numeric array, but it returned {describe(result)}."
         )
@@ -214,6 +233,7 @@ def evaluate_batches(
     *,
     complex_ok: bool = False,
     advance: Callable[[int], object] | None = None,
+    value_shape: tuple[int, ...] = (),
 ) -> NDArray[Any]:
     """Evaluate a vectorized f on stacked perturbed copies of x, ``batch_size`` at a time.
 
@@ -223,7 +243,7 @@ def evaluate_batches(
     call, the whole buffer at the end).
     """
     total = len(points.index)
-    out = np.empty(total, dtype=_values_dtype(x.dtype, complex_ok))
+    out = np.empty((total, *value_shape), dtype=_values_dtype(x.dtype, complex_ok))
     if total == 0:
         return out
     base = np.ravel(x)
@@ -240,7 +260,7 @@ def evaluate_batches(
         block[row, column] = new
         try:
             batch = block.reshape((k, *x.shape))
-            values = _check_batch_result(f(batch), batch.shape, complex_ok)
+            values = _check_batch_result(f(batch), batch.shape, complex_ok, value_shape)
             seen = block[row, column]
             wrong = np.flatnonzero((seen != new) & (new == new))
             if wrong.size:
@@ -278,18 +298,30 @@ class _Task:
     vectorized: bool
     batch_size: int | None
     complex_ok: bool
+    value_shape: tuple[int, ...] = ()
 
     def __call__(self, chunk: tuple[NDArray[np.intp], NDArray[Any]]) -> NDArray[Any]:
         points = Points(*chunk)
         if self.vectorized:
             return evaluate_batches(
-                self.f, self.x, points, self.batch_size, complex_ok=self.complex_ok
+                self.f,
+                self.x,
+                points,
+                self.batch_size,
+                complex_ok=self.complex_ok,
+                value_shape=self.value_shape,
             )
         work = np.array(self.x, copy=True)
         flat, original = _flat_view(work), _unperturbed(np.ravel(self.x))
         try:
             values = evaluate_in_place(
-                self.f, work, flat, original, points, complex_ok=self.complex_ok
+                self.f,
+                work,
+                flat,
+                original,
+                points,
+                complex_ok=self.complex_ok,
+                value_shape=self.value_shape,
             )
         except InputModifiedError as error:
             raise InputModifiedError(_copy_modified(error.flat_index or 0)) from None
@@ -349,7 +381,9 @@ class Evaluator:
     """Evaluates the points of a plan; call :meth:`close` once the gradient is done.
 
     Subclasses implement :meth:`evaluate` (f at the points) and :meth:`at` (f at one
-    whole point). The base class keeps the progress bar and the evaluation count.
+    whole point). The base class keeps the progress bar and the evaluation count. f's
+    values are scalars, or arrays of ``value_shape`` (a Jacobian): the values of k points
+    then have shape ``(k, *value_shape)``.
 
     Attributes
     ----------
@@ -358,10 +392,13 @@ class Evaluator:
     """
 
     copies: str | None = None
+    #: Evaluations of f beyond one per point asked for (f(x) per element, elementwise).
+    extra_evaluations: int = 0
 
-    def __init__(self, progress: bool, complex_ok: bool) -> None:
+    def __init__(self, progress: bool, complex_ok: bool, value_shape: tuple[int, ...] = ()) -> None:
         self.progress = progress
         self.complex_ok = complex_ok
+        self.value_shape = value_shape
         self.bar: Any = None
         self.closed = False
 
@@ -412,9 +449,14 @@ class InPlace(Evaluator):
     """The book's loop: perturb ``work`` itself, element by element, and restore it."""
 
     def __init__(
-        self, f: Callable[[Any], object], work: NDArray[Any], options: Options, complex_ok: bool
+        self,
+        f: Callable[[Any], object],
+        work: NDArray[Any],
+        options: Options,
+        complex_ok: bool,
+        value_shape: tuple[int, ...] = (),
     ) -> None:
-        super().__init__(options.progress, complex_ok)
+        super().__init__(options.progress, complex_ok, value_shape)
         self.f, self.work = f, work
         self.flat = _flat_view(work)
         self.original = _unperturbed(np.ravel(work))
@@ -422,10 +464,18 @@ class InPlace(Evaluator):
     def evaluate(self, points: Points) -> NDArray[Any]:
         if self.bar is None:
             return evaluate_in_place(
-                self.f, self.work, self.flat, self.original, points, complex_ok=self.complex_ok
+                self.f,
+                self.work,
+                self.flat,
+                self.original,
+                points,
+                complex_ok=self.complex_ok,
+                value_shape=self.value_shape,
             )
         size = max(1, -(-len(points.index) // _PROGRESS_CHUNKS))
-        parts = [np.empty(0, dtype=_values_dtype(self.work.dtype, self.complex_ok))]
+        parts = [
+            np.empty((0, *self.value_shape), dtype=_values_dtype(self.work.dtype, self.complex_ok))
+        ]
         for chunk in _split(points, size):
             parts.append(
                 evaluate_in_place(
@@ -435,6 +485,7 @@ class InPlace(Evaluator):
                     self.original,
                     Points(*chunk),
                     complex_ok=self.complex_ok,
+                    value_shape=self.value_shape,
                 )
             )
             self.advance(len(chunk[0]))
@@ -444,7 +495,7 @@ class InPlace(Evaluator):
         snapshot = self.work.copy()
         try:
             np.copyto(self.work, point, casting="unsafe")
-            return real_value(self.f(self.work), complex_ok=self.complex_ok)
+            return value_of(self.f(self.work), self.value_shape, complex_ok=self.complex_ok)
         finally:
             np.copyto(self.work, snapshot, casting="unsafe")
 
@@ -455,9 +506,14 @@ class Batches(Evaluator):
     copies = "vectorized=True"
 
     def __init__(
-        self, f: Callable[[Any], object], work: NDArray[Any], options: Options, complex_ok: bool
+        self,
+        f: Callable[[Any], object],
+        work: NDArray[Any],
+        options: Options,
+        complex_ok: bool,
+        value_shape: tuple[int, ...] = (),
     ) -> None:
-        super().__init__(options.progress, complex_ok)
+        super().__init__(options.progress, complex_ok, value_shape)
         self.f, self.x, self.batch_size = f, work.copy(), options.batch_size
 
     def evaluate(self, points: Points) -> NDArray[Any]:
@@ -468,10 +524,11 @@ class Batches(Evaluator):
             self.batch_size,
             complex_ok=self.complex_ok,
             advance=self.advance,
+            value_shape=self.value_shape,
         )
 
     def at(self, point: NDArray[Any]) -> Any:
-        return np.asarray(self.f(point[np.newaxis])).reshape(-1)[0]
+        return _first_of_batch(self.f(point[np.newaxis]), self.value_shape)
 
 
 class Mapped(Evaluator):
@@ -479,12 +536,19 @@ class Mapped(Evaluator):
     copy of x. ``workers=n`` starts a process pool of n, shut down by :meth:`close`."""
 
     def __init__(
-        self, f: Callable[[Any], object], work: NDArray[Any], options: Options, complex_ok: bool
+        self,
+        f: Callable[[Any], object],
+        work: NDArray[Any],
+        options: Options,
+        complex_ok: bool,
+        value_shape: tuple[int, ...] = (),
     ) -> None:
-        super().__init__(options.progress, complex_ok)
+        super().__init__(options.progress, complex_ok, value_shape)
         self.f, self.workers, self.count = f, options.workers, options.worker_count
         self.vectorized, self.batch_size = options.vectorized, options.batch_size
-        self.task = _Task(f, work.copy(), options.vectorized, options.batch_size, complex_ok)
+        self.task = _Task(
+            f, work.copy(), options.vectorized, options.batch_size, complex_ok, value_shape
+        )
         self.pool: multiprocessing.pool.Pool | None = None
         self.copies = f"workers={options.workers!r}"
         if _uses_processes(options.workers):
@@ -498,7 +562,8 @@ class Mapped(Evaluator):
 
     def evaluate(self, points: Points) -> NDArray[Any]:
         chunks = _split(points, self._chunk_size(len(points.index)))
-        parts = [np.empty(0, dtype=_values_dtype(self.task.x.dtype, self.complex_ok))]
+        dtype = _values_dtype(self.task.x.dtype, self.complex_ok)
+        parts = [np.empty((0, *self.value_shape), dtype=dtype)]
         workers = self.workers
         if self.closed and isinstance(workers, int):  # a last point after the pool closed
             parts += [self.task(chunk) for chunk in chunks]
@@ -541,8 +606,8 @@ class Mapped(Evaluator):
 
     def at(self, point: NDArray[Any]) -> Any:
         if self.vectorized:
-            return np.asarray(self.f(point[np.newaxis])).reshape(-1)[0]
-        return real_value(self.f(point), complex_ok=self.complex_ok)
+            return _first_of_batch(self.f(point[np.newaxis]), self.value_shape)
+        return value_of(self.f(point), self.value_shape, complex_ok=self.complex_ok)
 
     def abort(self) -> None:
         """Stop our own pool at once (f raised, or the user pressed Ctrl-C)."""
@@ -560,12 +625,107 @@ class Mapped(Evaluator):
         super().close()
 
 
+def _first_of_batch(result: object, value_shape: tuple[int, ...]) -> Any:
+    """The value of a vectorized f at the one point of a batch of one."""
+    if value_shape:
+        return np.asarray(result)[0]
+    return np.asarray(result).reshape(-1)[0]
+
+
 def evaluator(
-    options: Options, f: Callable[[Any], object], work: NDArray[Any], *, complex_ok: bool
+    options: Options,
+    f: Callable[[Any], object],
+    work: NDArray[Any],
+    *,
+    complex_ok: bool,
+    value_shape: tuple[int, ...] = (),
 ) -> Evaluator:
-    """The evaluator for ``options``; ``work`` is the array f is evaluated at."""
+    """The evaluator for ``options``; ``work`` is the array f is evaluated at, and f's
+    values are scalars (``value_shape`` ()) or arrays of ``value_shape``."""
+    if options.elementwise:
+        return Elementwise(f, work, options, complex_ok)
     if options.workers is not None:
-        return Mapped(f, work, options, complex_ok)
+        return Mapped(f, work, options, complex_ok, value_shape)
     if options.vectorized:
-        return Batches(f, work, options, complex_ok)
-    return InPlace(f, work, options, complex_ok)
+        return Batches(f, work, options, complex_ok, value_shape)
+    return InPlace(f, work, options, complex_ok, value_shape)
+
+
+class Elementwise(Evaluator):
+    """An elementwise f (``f(x)[i]`` depends on ``x[i]`` only): the derivative at many points.
+
+    Every element of x is its own one-variable problem, so points of different elements
+    can be evaluated together: a vectorized f (``options.vectorized``) gets one array per
+    round, holding the r-th point of every element the plan asks for (two calls per
+    level of central differences, whatever the size of x); otherwise f is called with
+    each point's number. x itself is never handed to f.
+
+    f(x) is not one number here but one per element. A plan that asks for it (index
+    :data:`~gradwalk._points.UNPERTURBED`) with other points gets 0 for it and, for every
+    other point of that request, f's value minus f(x) at that element: the differences
+    the plan takes are those of each element's own f(x).
+    """
+
+    copies = "elementwise evaluation"
+
+    def __init__(
+        self, f: Callable[[Any], object], work: NDArray[Any], options: Options, complex_ok: bool
+    ) -> None:
+        super().__init__(options.progress, complex_ok)
+        self.f, self.x, self.vectorized = f, work.copy(), options.vectorized
+        self.flat_x = self.x.reshape(-1)
+        self.dtype = _values_dtype(work.dtype, complex_ok)
+        self.f_at_x: NDArray[Any] | None = None
+
+    def _values(self, index: NDArray[np.intp], value: NDArray[Any]) -> NDArray[Any]:
+        """f at ``value[k]`` for element ``index[k]`` (every index >= 0)."""
+        out = np.empty(len(index), dtype=self.dtype)
+        if not self.vectorized:
+            for k, number in enumerate(value):
+                out[k] = value_of(self.f(number), (), complex_ok=self.complex_ok)
+            return out
+        order = np.argsort(index, kind="stable")
+        sorted_index = index[order]
+        starts = np.flatnonzero(np.r_[True, sorted_index[1:] != sorted_index[:-1]])
+        rank = np.empty(len(index), dtype=np.intp)
+        rank[order] = np.arange(len(index)) - np.repeat(starts, np.diff(np.r_[starts, len(index)]))
+        for r in range(int(rank.max(initial=-1)) + 1):
+            chosen = np.flatnonzero(rank == r)
+            point = self.flat_x.astype(value.dtype)
+            point[index[chosen]] = value[chosen]
+            result = self.f(point.reshape(self.x.shape))
+            array = np.asarray(result)
+            if array.shape != self.x.shape:
+                raise ValueError(
+                    f"numerical_diff at an array of points of shape {self.x.shape} with "
+                    "vectorized=True needs an elementwise f, returning one value per point "
+                    f"(shape {self.x.shape}), but f returned {describe(result)}. For a "
+                    "function of several variables use numerical_gradient or "
+                    "numerical_jacobian."
+                )
+            if array.dtype.kind not in ("fiubc" if self.complex_ok else "fiub"):
+                raise TypeError(
+                    f"an elementwise f must return a real array of x's shape {self.x.shape}, "
+                    f"but it returned {describe(result)}."
+                )
+            out[chosen] = array.reshape(-1)[index[chosen]]
+            self.advance(len(chosen))
+        return out
+
+    def evaluate(self, points: Points) -> NDArray[Any]:
+        at_x = points.index < 0
+        moved = ~at_x
+        values = np.zeros(len(points.index), dtype=self.dtype)
+        values[moved] = self._values(points.index[moved], points.value[moved])
+        if at_x.any():
+            elements = points.index[moved]
+            if self.f_at_x is None:
+                self.f_at_x = self._values(np.arange(self.flat_x.size), self.flat_x)
+                self.extra_evaluations += self.flat_x.size - 1  # the plan counted one
+            values[moved] -= self.f_at_x[elements]
+        return values
+
+    def at(self, point: NDArray[Any]) -> Any:
+        if self.vectorized:
+            return np.asarray(self.f(point))
+        return np.array([self.f(number) for number in point.reshape(-1)])

@@ -7,7 +7,7 @@ import math
 import traceback
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -19,6 +19,7 @@ from ._evaluate import Options, Workers, check_options, evaluator
 from ._inputs import (
     InputModifiedError,
     changed_elements,
+    describe,
     element_name,
     modified_message,
     names,
@@ -36,7 +37,10 @@ from ._points import (
     GradientStatus,
     Points,
     Step,
+    all_per_element,
+    any_per_element,
     near_stationary,
+    per_element,
     raise_status,
     resolution,
     value_precision,
@@ -51,7 +55,13 @@ from ._warnings import (
     issue_warning,
 )
 
-__all__ = ["GradientResult", "GradientStatus", "numerical_diff", "numerical_gradient"]
+__all__ = [
+    "GradientResult",
+    "GradientStatus",
+    "differentiate",
+    "numerical_diff",
+    "numerical_gradient",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -154,7 +164,7 @@ def _warn_low_precision(dtype: np.dtype[Any], h: Step) -> None:
         )
 
 
-def _run(
+def differentiate(
     f: Callable[[Any], object],
     x: ArrayLike,
     h: Step | None,
@@ -164,8 +174,19 @@ def _run(
     bounds: tuple[ArrayLike, ArrayLike] | None = None,
     step_direction: ArrayLike | None = None,
     accuracy: dict[str, Any] | None = None,
+    *,
+    vector: bool = False,
+    value_shape: tuple[int, ...] | None = None,
 ) -> GradientResult:
-    """Compute the gradient; the shared core of numerical_gradient and numerical_diff."""
+    """Run ``method`` on f at x: the one driver of gradients, derivatives and Jacobians.
+
+    With ``vector=True`` f may return an array of any (fixed) shape: f(x) is evaluated
+    first to learn it, and the result's ``grad`` and ``error`` have shape
+    ``x.shape + f(x).shape`` (``step``: x's shape, or that shape where the step is chosen
+    per output; ``status``: x's shape, the most severe over each element's outputs). A
+    ``value_shape`` given (the shape f's values are known to have) spares that
+    evaluation.
+    """
     if not callable(f):
         raise TypeError(f"f must be a callable taking an array, got {f!r}.")
     record = method_named(method)
@@ -198,10 +219,25 @@ def _run(
     x0 = snapshot.reshape(-1)
     nfev = 0
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]] = []
-    evaluate = evaluator(options, f, work, complex_ok=complex_step)
+    f_at_x: NDArray[Any] | None = None
+    if vector and value_shape is None:
+        f_at_x = _value_at_x(f, snapshot, options)[np.newaxis]
+        value_shape, nfev = f_at_x.shape[1:], 1
+        values_seen.append((np.array([UNPERTURBED], dtype=np.intp), f_at_x))
+    value_shape = value_shape or ()
+    evaluate = evaluator(options, f, work, complex_ok=complex_step, value_shape=value_shape)
 
     def counted(points: Points) -> NDArray[Any]:
         nonlocal nfev
+        at_x = points.index == UNPERTURBED
+        if f_at_x is not None and at_x.any():  # f(x) is known: evaluate the others only
+            moved = ~at_x
+            kind = np.result_type(f_at_x.dtype, np.complex64) if complex_step else f_at_x.dtype
+            values = np.empty((len(at_x), *value_shape), dtype=kind)
+            values[at_x] = f_at_x[0]
+            if moved.any():
+                values[moved] = counted(Points(points.index[moved], points.value[moved]))
+            return values
         values = evaluate(points)
         nfev += len(points.index)
         values_seen.append((points.index, values))
@@ -223,6 +259,7 @@ def _run(
             np.copyto(work, snapshot)
         evaluate.close()
 
+    nfev += evaluate.extra_evaluations
     grad = estimate.grad.copy()
     if x0.size and not estimate.vanished.any() and _looks_singular(values_seen, x0.size):
         counted(Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=work.dtype)))
@@ -241,14 +278,51 @@ def _run(
 
         _flag_ignored_input(values_seen, counted, shape, copies, probe)
     result_dtype = np.result_type(dtype, np.float16)
+    step = np.asarray(estimate.step, dtype=result_dtype)
     return GradientResult(
-        grad=grad.astype(result_dtype, copy=False).reshape(shape),
-        error=estimate.error.astype(result_dtype, copy=False).reshape(shape),
+        grad=grad.astype(result_dtype, copy=False).reshape(shape + value_shape),
+        error=estimate.error.astype(result_dtype, copy=False).reshape(shape + value_shape),
         nfev=nfev,
-        step=np.asarray(estimate.step, dtype=result_dtype).reshape(shape),
+        step=step.reshape(shape + step.shape[1:]),
         method=method,
         status=status.reshape(shape),
     )
+
+
+def _value_at_x(f: Callable[[Any], object], x: NDArray[Any], options: Options) -> NDArray[Any]:
+    """f(x) for a vector-valued f, on a copy of x (a batch of one if f is vectorized).
+
+    Raises
+    ------
+    TypeError
+        f(x) is not a real numeric array or number.
+    ValueError
+        A vectorized f did not return a batch of one value.
+    """
+    if options.vectorized:
+        batch = np.asarray(f(x.copy()[np.newaxis]))
+        if batch.ndim == 0 or batch.shape[0] != 1:
+            raise ValueError(
+                "a vectorized f must return one value per point: given a batch of 1 point "
+                f"(shape {(1, *x.shape)}) it returned shape {batch.shape}, where "
+                "(1, *f(x).shape) is needed. Pass vectorized=False if f takes one point."
+            )
+        value: object = batch[0]
+    else:
+        value = f(x.copy())
+    array = None if isinstance(value, str | bytes) else np.asarray(value)
+    if array is None or array.dtype.kind not in "fiubc":
+        raise TypeError(
+            f"f must return a real numeric array (or a number), but f(x) is {describe(value)}."
+        )
+    if array.dtype.kind == "c":
+        if np.any(array.imag != 0):
+            raise TypeError(
+                f"f must return real values, but f(x) is {describe(value)} with a nonzero "
+                "imaginary part: differentiate z.real and z.imag as two functions."
+            )
+        array = array.real
+    return array
 
 
 def _drive(plan: Any, evaluate: Callable[[Points], NDArray[Any]]) -> Estimate:
@@ -317,22 +391,23 @@ def _looks_singular(values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]], n:
     if any((index == UNPERTURBED).any() for index, _ in values_seen):
         return False
     index = np.concatenate([i for i, _ in values_seen])
-    values = np.concatenate([v for _, v in values_seen])
-    keep = (index >= 0) & np.isfinite(values)
+    # One row per point; a vector-valued f (a Jacobian) has one column per output.
+    values = np.concatenate([v.reshape(len(i), -1) for i, v in values_seen])
+    keep = (index >= 0) & np.all(np.isfinite(values), axis=1)
     index, values = index[keep], values[keep]
     if values.size == 0:
         return False
-    if np.imag(values[0]) == 0 and np.all(values == values[0]):
+    if not np.any(np.imag(values[0])) and np.all(values == values[0]):
         return True
     # Symmetric points are evaluated next to each other (x + h e_i, then x - h e_i).
-    symmetric = (index[1:] == index[:-1]) & (values[1:] == values[:-1]) & (values[1:] != 0)
-    if symmetric.any():
+    same = np.all(values[1:] == values[:-1], axis=1) & np.any(values[1:] != 0, axis=1)
+    if np.any((index[1:] == index[:-1]) & same):
         return True
     if np.iscomplexobj(values):
         return bool(np.any(np.abs(np.imag(values)) > _POLE_SPREAD * np.abs(values)))
     real = values.astype(np.float64)
-    low = np.full(n, np.inf)
-    high = np.full(n, -np.inf)
+    low = np.full((n, real.shape[1]), np.inf)
+    high = np.full((n, real.shape[1]), -np.inf)
     np.minimum.at(low, index, real)
     np.maximum.at(high, index, real)
     opposite = (low < 0) & (high > 0)
@@ -368,7 +443,7 @@ def _status(
         status[unknown] = GradientStatus.CONVERGED
         nonfinite = np.zeros(n, dtype=bool)
         for index, values in values_seen:
-            not_finite = ~np.isfinite(values)
+            not_finite = any_per_element(~np.isfinite(values))  # any output, if several
             nonfinite[index[not_finite & (index >= 0)]] = True
             if (not_finite & (index == UNPERTURBED)).any():
                 nonfinite[:] = True
@@ -410,27 +485,28 @@ def _rounding_limited(
     index = np.concatenate([i for i, _ in values_seen])
     values = np.real(np.concatenate([v for _, v in values_seen])).astype(np.float64)
     eps = value_precision(values, x0.dtype)
-    finite = np.isfinite(values)
+    finite = all_per_element(np.isfinite(values))  # every output, if several
     perturbed = (index >= 0) & finite
-    high = np.full(n, -np.inf)
-    low = np.full(n, np.inf)
+    high = np.full((n, *values.shape[1:]), -np.inf)
+    low = np.full((n, *values.shape[1:]), np.inf)
     np.maximum.at(high, index[perturbed], values[perturbed])
     np.minimum.at(low, index[perturbed], values[perturbed])
     at_x = values[(index == UNPERTURBED) & finite]
     if at_x.size:
-        high = np.maximum(high, at_x.max())
-        low = np.minimum(low, at_x.min())
+        high = np.maximum(high, at_x.max(axis=0))
+        low = np.minimum(low, at_x.min(axis=0))
     size = np.maximum(np.abs(high), np.abs(low))
     noise = ROUNDING_ULPS * eps * size
     step = np.abs(estimate.step.astype(np.float64))
     grad = np.abs(estimate.grad.astype(np.float64))
     largest = float(grad[np.isfinite(grad)].max(initial=0.0))
     with np.errstate(all="ignore"):
-        uncertain = noise / step > resolution(x0.dtype) * largest
+        uncertain = noise / per_element(step, noise) > resolution(x0.dtype) * largest
     f_size = float(size[np.isfinite(size)].max(initial=0.0))
-    if largest == 0 or near_stationary(estimate.grad, x0, f_size):
+    x_entry = np.broadcast_to(per_element(x0, grad), grad.shape)
+    if largest == 0 or near_stationary(estimate.grad, x_entry, f_size):
         return np.zeros(n, dtype=bool)
-    flagged: NDArray[np.bool_] = (high - low <= 2 * noise) & uncertain
+    flagged: NDArray[np.bool_] = any_per_element((high - low <= 2 * noise) & uncertain)
     return flagged
 
 
@@ -465,7 +541,10 @@ def _warn_status(
     code = GradientStatus
     nonfinite = np.flatnonzero(status == code.NONFINITE)
     if nonfinite.size:
-        grad[nonfinite] = np.nan
+        if grad.ndim > 1:  # a vector-valued f: only the entries that met a non-finite value
+            grad[_nonfinite_entries(values_seen, grad.shape)] = np.nan
+        else:
+            grad[nonfinite] = np.nan
         at_x = any(bool((~np.isfinite(v[i == UNPERTURBED])).any()) for i, v in values_seen)
         if at_x:
             issue_warning(
@@ -527,7 +606,8 @@ def _warn_status(
             issue_warning(
                 f"the estimate of {names(shape, rounding)} stopped improving before it "
                 f"reached its tolerance (at {element_name(shape, first)}: "
-                f"{grad[first]:.6g} ± {estimate.error[first]:.1e}): rounding in f (about "
+                f"{_entry(grad, first):.6g} ± {_entry(estimate.error, first):.1e}): rounding "
+                "in f (about "
                 f"{_noise(estimate, first):.1e} per value) limits it. The error bar is "
                 "honest; for better, rescale f (subtract its large constant part) or "
                 "compute f in higher precision.",
@@ -538,10 +618,30 @@ def _warn_status(
         first = int(limit[0])
         issue_warning(
             f"Richardson used all its levels for {names(shape, limit)} without reaching "
-            f"its tolerance (at {element_name(shape, first)}: {grad[first]:.6g} ± "
-            f"{estimate.error[first]:.1e}). Raise max_levels or loosen rtol/atol.",
+            f"its tolerance (at {element_name(shape, first)}: {_entry(grad, first):.6g} ± "
+            f"{_entry(estimate.error, first):.1e}). Raise max_levels or loosen rtol/atol.",
             PrecisionWarning,
         )
+
+
+def _entry(values: NDArray[Any], element: int) -> float:
+    """Element ``element`` of a gradient (its first output, for a vector-valued f)."""
+    return float(np.ravel(values[element])[0])
+
+
+def _nonfinite_entries(
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]], shape: tuple[int, ...]
+) -> NDArray[np.bool_]:
+    """The entries (element, output) of a Jacobian that met a non-finite value of f: the
+    outputs not finite at an element's points, and every element of the outputs not
+    finite at x itself."""
+    bad = np.zeros(shape, dtype=bool)
+    for index, values in values_seen:
+        not_finite = ~np.isfinite(values)
+        perturbed = index >= 0
+        np.logical_or.at(bad, index[perturbed], not_finite[perturbed])
+        bad |= not_finite[index == UNPERTURBED].any(axis=0)
+    return bad
 
 
 def _noise(estimate: Estimate, element: int) -> float:
@@ -578,8 +678,8 @@ def _flag_ignored_input(
     perturbed = np.concatenate([values[index >= 0] for index, values in values_seen])
     if (
         perturbed.size == 0
-        or not np.isfinite(perturbed[0])
-        or np.imag(perturbed[0]) != 0  # the complex step saw x: f does not ignore it
+        or not np.all(np.isfinite(perturbed[0]))
+        or np.any(np.imag(perturbed[0]) != 0)  # the complex step saw x: f does not ignore it
         or not np.all(perturbed == perturbed[0])
     ):
         return
@@ -589,7 +689,7 @@ def _flag_ignored_input(
         known = evaluate(
             Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=np.float64))
         )
-    if np.all(known == perturbed[0]) and probe() == perturbed[0]:
+    if np.all(known == perturbed[0]) and np.all(probe() == perturbed[0]):
         if copies is not None:
             issue_warning(
                 "f returned exactly the same value at every perturbed point and at x "
@@ -835,7 +935,7 @@ def numerical_gradient(
     """
     options = check_options(vectorized, batch_size, workers, progress)
     accuracy = {"rtol": rtol, "atol": atol, "max_levels": max_levels}
-    result = _run(f, x, h, method, options, order, bounds, step_direction, accuracy)
+    result = differentiate(f, x, h, method, options, order, bounds, step_direction, accuracy)
     return result if full_output else result.grad
 
 
@@ -869,20 +969,38 @@ def numerical_diff(
 ) -> Any:
     """Numerical derivative of a function of one variable, as in section 4.3 of the book.
 
+    At one point, or at every point of an array: f is then taken to be elementwise
+    (``f(x)[i]`` depends on ``x[i]`` only, as NumPy's ufuncs), each point is its own
+    problem with its own step and error estimate, and a vectorized f is called with one
+    array per round of points (two calls per level of central differences or Richardson,
+    whatever the number of points).
+
     Parameters
     ----------
     f : callable
         ``f(x) -> float`` for a scalar x (it receives a NumPy scalar); with
-        ``vectorized=True``, f takes a 1-D array of k points and returns shape (k,).
-    x : float
-        The point; a number or an array holding one number.
+        ``vectorized=True``, f takes an array of points and returns one value per
+        point: at one point a 1-D array of k points (shape (k,)), at an array of points
+        an array of x's shape.
+    x : float or array_like
+        The point, or an array of points of any shape.
     h, method, order, bounds, step_direction, full_output, vectorized, batch_size, workers
-        As for :func:`numerical_gradient`; also progress, rtol, atol, max_levels.
-        As for :func:`numerical_gradient`.
+        As for :func:`numerical_gradient`; also progress, rtol, atol, max_levels
+        (``bounds`` and ``step_direction`` broadcast against x; ``workers`` only at one
+        point).
 
     Returns
     -------
-    numpy.floating or GradientResult
+    numpy.floating, ndarray or GradientResult
+        The derivative (x's shape at an array of points).
+
+    Raises
+    ------
+    ValueError
+        ``workers`` with an array of points; f at an array of points not elementwise;
+        as for :func:`numerical_gradient`.
+    TypeError
+        As for :func:`numerical_gradient`.
 
     Examples
     --------
@@ -890,19 +1008,33 @@ def numerical_diff(
     np.float64(0.1999999999990898)
     >>> numerical_diff(lambda x: 0.01 * x**2 + 0.1 * x, 5, "auto", method="richardson")
     np.float64(0.2)
+
+    At many points, with one call of f per round of points:
+
+    >>> numerical_diff(np.sin, [0.0, np.pi / 3], method="complex", vectorized=True)
+    array([1. , 0.5])
     """
     array = np.asarray(x)
-    if array.size != 1:
-        raise ValueError(
-            f"numerical_diff differentiates at one point, but x has shape {array.shape}; "
-            "use numerical_gradient for a function of several variables."
-        )
-
     options = check_options(vectorized, batch_size, workers, progress)
+    accuracy = {"rtol": rtol, "atol": atol, "max_levels": max_levels}
+    if array.size != 1:
+        if options.workers is not None:
+            raise ValueError(
+                f"workers={workers!r} is not available for numerical_diff at an array of "
+                f"points (x has shape {array.shape}); pass vectorized=True for one call "
+                "of f per round of points, or call numerical_diff per point."
+            )
+        elementwise = replace(options, elementwise=True)
+        result = differentiate(
+            f, x, h, method, elementwise, order, bounds, step_direction, accuracy
+        )
+        return result if full_output else result.grad
+
     scalar_f = f if options.vectorized else _ScalarArgument(f)
     point = x if isinstance(x, np.ndarray) and x.ndim == 0 else array.reshape(())
-    accuracy = {"rtol": rtol, "atol": atol, "max_levels": max_levels}
-    result = _run(scalar_f, point, h, method, options, order, bounds, step_direction, accuracy)
+    result = differentiate(
+        scalar_f, point, h, method, options, order, bounds, step_direction, accuracy
+    )
     if full_output:
         return result
     return result.grad.reshape(())[()]

@@ -2,7 +2,8 @@
 
 - :func:`working_array`: the array to perturb (the caller's own float array, or a copy
   that never truncates);
-- :func:`real_value`: one real number returned by f;
+- :func:`real_value`: one real number returned by f; :func:`real_array`: the array of
+  a fixed shape a vector-valued f returns; :func:`value_of`: either, by the shape;
 - :func:`analytic_gradient`: an analytic gradient of x's shape and a real dtype;
 - :func:`changed_elements` and :func:`modified_message`: whether f changed x, and the
   error that says so;
@@ -124,10 +125,53 @@ def real_value(value: object, *, complex_ok: bool = False) -> Any:
         raise TypeError(
             f"f must return a real scalar (a Python number, a NumPy scalar or an array of "
             f"size 1), but it returned {describe(value)}. If f gives one value per element, "
-            "differentiate a scalar summary such as lambda x: np.sum(f(x)); for a vector "
-            "of outputs compute one gradient per output."
+            "differentiate a scalar summary such as lambda x: np.sum(f(x)); for the "
+            "derivatives of every output use numerical_jacobian(f, x)."
         )
     return array.reshape(()).item() if array.dtype.kind in "iub" else array.reshape(())[()]
+
+
+def real_array(value: object, shape: tuple[int, ...], *, complex_ok: bool = False) -> Any:
+    """Check that a vector-valued f returned a real array of ``shape``; return it.
+
+    ``shape`` is the shape of f(x), which every value of f must keep.
+
+    Raises
+    ------
+    TypeError
+        ``value`` is not a real numeric array (complex allowed with ``complex_ok``).
+    ValueError
+        Its shape is not ``shape``.
+
+    Examples
+    --------
+    >>> real_array([1, 2.5], (2,))
+    array([1. , 2.5])
+    """
+    array = None if isinstance(value, str | bytes) else np.asarray(value)
+    if array is None or array.dtype.kind not in ("fiubc" if complex_ok else "fiub"):
+        raise TypeError(
+            f"f must return a real numeric array, but it returned {describe(value)}. "
+            "Return a float array (for complex results, differentiate z.real and z.imag "
+            "separately)."
+        )
+    if array.shape != shape:
+        raise ValueError(
+            f"f returned {describe(value)}, but f(x) has shape {shape}: f must return an "
+            "array of the same shape at every point."
+        )
+    return array
+
+
+def value_of(value: object, shape: tuple[int, ...], *, complex_ok: bool = False) -> Any:
+    """One value of f: a real scalar when ``shape`` is (), else an array of ``shape``.
+
+    >>> value_of(2.0, ()), value_of([1.0, 2.0], (2,))
+    (2.0, array([1., 2.]))
+    """
+    if shape == ():
+        return real_value(value, complex_ok=complex_ok)
+    return real_array(value, shape, complex_ok=complex_ok)
 
 
 def analytic_gradient(

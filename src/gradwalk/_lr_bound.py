@@ -1,6 +1,7 @@
 """The curvature behind the learning-rate bound: the largest Hessian eigenvalue near x.
 
-Power iteration on Hessian-vector products (central differences of the gradient), two
+Power iteration on Hessian-vector products (central differences of the gradient, by
+:func:`~gradwalk.hessian_vector_product`), two
 gradients per iteration whatever the size of x; plain gradient descent is stable near
 x for learning rates below ``2 / λmax``.
 
@@ -18,6 +19,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
+from ._hessian import hessian_vector_product
 from ._inputs import scale
 
 __all__ = ["Gradient", "largest_eigenvalue", "stable_rate"]
@@ -49,9 +51,11 @@ def largest_eigenvalue(
     eps = HVP_STEP * float(np.max(scale(point))) if point.size else 1.0
 
     def hvp(v: NDArray[np.float64]) -> NDArray[np.float64]:
-        plus = gradient((point + eps * v).reshape(shape))
-        minus = gradient((point - eps * v).reshape(shape))
-        product = ((np.asarray(plus) - np.asarray(minus)) / (2 * eps)).reshape(-1)
+        product = np.asarray(
+            hessian_vector_product(
+                None, point.reshape(shape), v.reshape(shape), eps, grad=gradient, method="central"
+            )
+        ).reshape(-1)
         if not np.all(np.isfinite(product)):
             raise ValueError(
                 "the gradient of f is not finite near x, so its curvature (and the "

@@ -28,6 +28,8 @@ from ._points import (
     Points,
     Region,
     Step,
+    any_per_element,
+    per_element,
     unknown_error,
     wide_dtype,
 )
@@ -65,7 +67,7 @@ def _central(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
         width: float | NDArray[np.floating] = 2 * step
     else:
         width = plus.astype(wide_dtype(x0.dtype)) - minus.astype(wide_dtype(x0.dtype))
-    grad = (f_values[0::2] - f_values[1::2]) / width
+    grad = (f_values[0::2] - f_values[1::2]) / per_element(width, f_values)
     return Estimate(
         grad=grad,
         error=unknown_error(grad),
@@ -92,7 +94,7 @@ def _one_sided(x0: NDArray[np.floating], h: Step, sign: float) -> PlanGenerator:
     # the step actually taken, (x ± h) - x: the book's digits are not at stake here
     width = moved.astype(wide_dtype(x0.dtype)) - x0.astype(wide_dtype(x0.dtype))
     width[width == 0] = sign * np.asarray(step)[()] if isinstance(step, float) else 1.0
-    grad = (f_values[1:] - f_at_x) / width
+    grad = (f_values[1:] - f_at_x) / per_element(width, f_values)
     return Estimate(
         grad=grad,
         error=unknown_error(grad),
@@ -135,30 +137,32 @@ def _complex(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
     value = x0.astype(complex_type)
     value.imag = step
     f_values = yield Points(np.arange(n, dtype=np.intp), value)
-    grad = f_values.imag.astype(wide) / step.astype(wide)
+    grad = f_values.imag.astype(wide) / per_element(step.astype(wide), f_values)
     # With h="auto" the O(h²) truncation error is far below eps, so rounding is all that is
     # left; at a step of the caller's choosing the truncation error is unknown.
     error = COMPLEX_ULPS * eps * np.abs(grad) if isinstance(h, str) else unknown_error(grad)
     # An imaginary part at rounding level is what non-analytic f (abs, conj) leave; one
     # below the smallest normal float has underflowed (or lost its digits to it).
-    rounding = ROUNDING_ULPS * eps * np.abs(f_values.real) / scale(x0)
-    suspect = (np.abs(grad) <= rounding) | (np.abs(f_values.imag) < tiny)
-    flat = np.flatnonzero(suspect & np.isfinite(f_values))
+    rounding = ROUNDING_ULPS * eps * np.abs(f_values.real) / per_element(scale(x0), f_values)
+    suspect = ((np.abs(grad) <= rounding) | (np.abs(f_values.imag) < tiny)) & np.isfinite(f_values)
+    flat = np.flatnonzero(any_per_element(suspect))
     if flat.size:
         slope, slope_error, tolerance = yield from _real_slope(
             x0, flat, f_values.real, complex_type
         )
+        marked = suspect[flat]
+        step_here = per_element(step[flat].astype(wide), slope)
         # The imaginary part f'·h of an analytic f with this slope would have underflowed.
-        underflow = np.abs(slope) * step[flat].astype(wide) < 4 * tiny
-        _check_complex_safe(flat[~underflow], slope[~underflow], tolerance[~underflow])
+        underflow = np.abs(slope) * step_here < 4 * tiny
+        _check_complex_safe(flat, slope, tolerance, marked & ~underflow)
         # Both zero (a flat f, x**2 at 0): the derivative is 0 or so small that f'·h is
         # below the smallest subnormal; the error bar says how small.
-        error[flat] = np.fmax(error[flat], smallest / step[flat].astype(wide))
-        lost = underflow & ((slope != 0) | (f_values.imag[flat] != 0))
-        fallen_back = flat[lost]
+        error_here = np.where(marked, np.fmax(error[flat], smallest / step_here), error[flat])
+        lost = marked & underflow & ((slope != 0) | (f_values.imag[flat] != 0))
+        grad[flat] = np.where(lost, slope, grad[flat])
+        error[flat] = np.where(lost, slope_error, error_here)
+        fallen_back = flat[any_per_element(lost)]
         if fallen_back.size:
-            grad[fallen_back] = slope[lost]
-            error[fallen_back] = slope_error[lost]
             issue_warning(
                 "method='complex': the imaginary part f'·h underflowed below the smallest "
                 f"normal float ({tiny:.3g}) at element(s) {_flat_list(fallen_back)} (flat "
@@ -193,27 +197,30 @@ def _real_slope(
     Returns the slope at s; its error estimate: the change from 2s to s (the O(s²)
     truncation error, times 4/3 for what is left) plus the rounding of f's values, which
     for values below the smallest normal float is the spacing of subnormals; and the
-    slope above which f changes for real, not by rounding.
+    slope above which f changes for real, not by rounding. Each has one row per element
+    of ``flat`` (and the trailing axes of a vector-valued f).
     """
     central = step_sizes(x0, "auto", "central")[flat]
     wide = wide_dtype(x0.dtype)
-    index = np.repeat(flat, 4)
     value = np.empty(4 * flat.size, dtype=complex_type)
     value[0::4] = x0[flat] + central
     value[1::4] = x0[flat] - central
     value[2::4] = x0[flat] + 2 * central
     value[3::4] = x0[flat] - 2 * central
-    f_values = (yield Points(index, value)).real.astype(wide)
+    f_values = (yield Points(np.repeat(flat, 4), value)).real.astype(wide)
     points = value.real.astype(wide)
-    slope = (f_values[0::4] - f_values[1::4]) / (points[0::4] - points[1::4])
-    wider = (f_values[2::4] - f_values[3::4]) / (points[2::4] - points[3::4])
+    width = per_element(points[0::4] - points[1::4], f_values[0::4])
+    slope = (f_values[0::4] - f_values[1::4]) / width
+    wider = (f_values[2::4] - f_values[3::4]) / per_element(
+        points[2::4] - points[3::4], f_values[0::4]
+    )
     eps = float(np.finfo(x0.dtype).eps)
-    level = np.max(np.abs(f_values.reshape(-1, 4)), axis=1)
+    level = np.abs(f_values).reshape((flat.size, 4, *f_values.shape[1:])).max(axis=1)
     level = np.maximum(level, np.abs(f_at_x[flat]))
     spacing = np.maximum(eps * level, float(np.finfo(x0.dtype).smallest_subnormal))
-    rounding = ROUNDING_ULPS * spacing / (points[0::4] - points[1::4])
+    rounding = ROUNDING_ULPS * spacing / width
     # A slope above this is f really changing, not rounding (the non-analytic check).
-    tolerance = eps ** (1 / 3) * level / scale(x0[flat])
+    tolerance = eps ** (1 / 3) * level / per_element(scale(x0[flat]), level)
     return slope, 4 / 3 * np.abs(slope - wider) + rounding, tolerance
 
 
@@ -221,9 +228,14 @@ def _check_complex_safe(
     flat: NDArray[np.intp],
     slope: NDArray[np.floating],
     tolerance: NDArray[np.floating],
+    checked: NDArray[np.bool_],
 ) -> None:
-    """Raise ValueError if f changes along elements where the complex step saw nothing."""
-    dropped = flat[np.abs(slope) > tolerance]
+    """Raise ValueError if f changes along elements where the complex step saw nothing.
+
+    ``checked`` marks, per element of ``flat`` (and per output of a vector-valued f), the
+    values whose imaginary part came back at rounding level without having underflowed.
+    """
+    dropped = flat[any_per_element((np.abs(slope) > tolerance) & checked)]
     if dropped.size:
         raise ValueError(
             "method='complex' reads the derivative from the imaginary part of f(x + ih), "
@@ -292,7 +304,7 @@ def _merged(n: int, parts: list[tuple[NDArray[np.intp], Estimate]]) -> Estimate:
     merged = Estimate(
         grad=np.empty((n, *like.grad.shape[1:]), dtype=like.grad.dtype),
         error=np.empty((n, *like.error.shape[1:]), dtype=like.error.dtype),
-        step=np.empty(n, dtype=np.float64),
+        step=np.empty((n, *like.grad.shape[1:]), dtype=np.float64),  # per output, if per output
         vanished=np.empty(n, dtype=bool),
     )
     # a part without its own status leaves UNKNOWN_STATUS: the driver reads those from f
@@ -300,7 +312,10 @@ def _merged(n: int, parts: list[tuple[NDArray[np.intp], Estimate]]) -> Estimate:
     for elements, estimate in parts:
         merged.grad[elements] = estimate.grad
         merged.error[elements] = estimate.error
-        merged.step[elements] = estimate.step
+        step = estimate.step.reshape(
+            estimate.step.shape + (1,) * (like.grad.ndim - estimate.step.ndim)
+        )
+        merged.step[elements] = step
         merged.vanished[elements] = estimate.vanished
         if estimate.status is not None:
             status[elements] = estimate.status

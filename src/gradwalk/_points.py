@@ -5,6 +5,11 @@ indices into x and the new values those elements take), receives the values of f
 those points, and finally returns an :class:`Estimate`. It never knows how the points
 are evaluated; an evaluator (see :mod:`gradwalk._evaluate`) never knows which method
 asked for them.
+
+f's values are scalars (a gradient) or arrays (a Jacobian): the values of k points then
+have shape ``(k, *value_shape)`` and the estimate's ``grad`` and ``error`` shape
+``(n, *value_shape)``, one row per element of x. Plans broadcast their per-element
+quantities (steps, widths) over those trailing axes with :func:`per_element`.
 """
 
 from __future__ import annotations
@@ -209,6 +214,46 @@ class Region:
 
 PlanGenerator = Generator[Points, NDArray[Any], Estimate]
 PlanFactory = Callable[[NDArray[np.floating], Step], PlanGenerator]
+
+
+def per_element(quantity: Any, values: NDArray[Any]) -> Any:
+    """``quantity`` (one entry per point or element, or a number) shaped to broadcast
+    against ``values``, which may have trailing axes (the shape of a vector-valued f).
+
+    For scalar values it is returned unchanged.
+
+    >>> import numpy as np
+    >>> per_element(np.array([1.0, 2.0]), np.zeros((2, 3))).shape
+    (2, 1)
+    """
+    if np.ndim(values) <= 1 or np.ndim(quantity) == 0:
+        return quantity
+    array = np.asarray(quantity)
+    return array.reshape(array.shape + (1,) * (np.ndim(values) - array.ndim))
+
+
+def any_per_element(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Per row of ``mask``: whether any of its entries (over the trailing axes) is true.
+
+    >>> import numpy as np
+    >>> any_per_element(np.array([[True, False], [False, False]])).tolist()
+    [True, False]
+    """
+    if mask.ndim <= 1:
+        return mask
+    result: NDArray[np.bool_] = np.asarray(mask.any(axis=tuple(range(1, mask.ndim))))
+    return result
+
+
+def all_per_element(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Per row of ``mask``: whether all of its entries (over the trailing axes) are true.
+
+    >>> import numpy as np
+    >>> all_per_element(np.array([[True, False], [True, True]])).tolist()
+    [False, True]
+    """
+    result: NDArray[np.bool_] = ~any_per_element(~mask)
+    return result
 
 
 def unknown_error(grad: NDArray[np.floating]) -> NDArray[np.floating]:

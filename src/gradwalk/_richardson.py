@@ -21,8 +21,11 @@ from ._points import (
     PlanGenerator,
     Points,
     Step,
+    all_per_element,
+    any_per_element,
     near_stationary,
     new_status,
+    per_element,
     raise_status,
     resolution,
     value_precision,
@@ -126,6 +129,12 @@ def richardson(
     ``limit`` (per element, optional) caps the first step, and the step that level 0
     may grow to: within bounds, every level then stays within ``x ± limit`` (see
     :func:`gradwalk._plan.bounded_richardson`).
+
+    For a vector-valued f every output of an element has its own ladder (its own
+    estimate, error, step and stopping test) over the same evaluations: an element goes
+    on while any of its outputs does. Its first step shrinks while any output is not
+    finite and grows only while all of them are at rounding level; its status is the
+    most severe of its outputs'.
     """
     n = x0.size
     wide = wide_dtype(x0.dtype)
@@ -146,13 +155,20 @@ def richardson(
     raise_status(status, level_zero.shrunk, GradientStatus.STEP_SHRUNK)
     raise_status(status, level_zero.dead, GradientStatus.NONFINITE)
     vanished = level_zero.vanished
-    step[:] = first
+    tail = level_zero.f_plus.shape[1:]  # a vector-valued f: one ladder per output
+    if tail:
+        grad = np.full((n, *tail), np.nan, dtype=wide)
+        error = np.full((n, *tail), np.nan, dtype=wide)
+        step = np.empty((n, *tail), dtype=np.float64)
+    step[:] = per_element(first, level_zero.f_plus)
 
     # The state of the elements still active, in the order of ``active``: it shrinks with
     # ``active`` (see _Ladder.keep), so no level indexes the full arrays.
     live = ~level_zero.dead
     active = np.flatnonzero(live).astype(np.intp)
     ladder = _Ladder(x0[live], first[live], wide)
+    if tail:
+        ladder.widen(tail)
     index = np.repeat(active, 2)
     tolerance_given = rtol is not None or atol is not None
     for level in range(max_levels):
@@ -174,12 +190,13 @@ def richardson(
         width = plus.astype(wide, copy=False) - minus.astype(wide, copy=False)
         at_x = width == 0
         width[at_x] = 2 * h_level[at_x]  # x ± h == x: f(x+) == f(x-), D = 0
-        half_width = width / 2
-        row = [((f_plus - f_minus) / width).astype(wide, copy=False)]
+        half_width = per_element(width / 2, f_plus)
+        row = [((f_plus - f_minus) / per_element(width, f_plus)).astype(wide, copy=False)]
         ladder.recent[:-1] = ladder.recent[1:]
         ladder.recent_noise[:-1] = ladder.recent_noise[1:]
         ladder.recent[-1] = row[0]
         ladder.recent_noise[-1] = noise_unit * f_here / half_width
+        h_entry = per_element(h_level, f_plus)
         if level == 0:
             ladder.grad = row[0]
             ladder.previous = row
@@ -229,7 +246,8 @@ def richardson(
         better = (estimate < ladder.error) & finite
         if better.all():  # every element improved (the usual case early on)
             ladder.grad, ladder.error, ladder.own = level_estimate, estimate, estimate
-            ladder.step, ladder.floor, ladder.measured = h_level, rounding, measured
+            ladder.step = np.broadcast_to(h_entry, estimate.shape)
+            ladder.floor, ladder.measured = rounding, measured
             ladder.best[:] = level
             ladder.stalled[:] = False
             if not tolerance_given:
@@ -243,7 +261,7 @@ def richardson(
         ladder.error = np.where(better, estimate, np.maximum(ladder.own, bound))
         ladder.own = np.where(better, estimate, ladder.own)
         ladder.grad = np.where(better, level_estimate, ladder.grad)
-        ladder.step = np.where(better, h_level, ladder.step)
+        ladder.step = np.where(better, h_entry, ladder.step)
         ladder.best = np.where(better, level, ladder.best)
         ladder.floor = np.where(better, rounding, ladder.floor)
         ladder.measured = np.where(better, measured, ladder.measured)
@@ -262,6 +280,7 @@ def richardson(
         if tolerance_given:
             wanted = _tolerance(ladder.grad, rtol, atol)
             going_on &= ~((ladder.error <= wanted) & asymptotic)
+        going_on = any_per_element(going_on)
         if not going_on.all():
             ladder.report(active, grad, error, step, noise_out, noise_unit)
             active = active[going_on]
@@ -277,10 +296,12 @@ def richardson(
         ladder.error = np.where(unsettled, np.maximum(ladder.error, spread), ladder.error)
         ladder.report(active, grad, error, step, noise_out, noise_unit)
         ran_out[active] = True
-    short = ~(error <= _tolerance(grad, rtol, atol, resolution(x0.dtype))) & ~level_zero.dead
+    short = any_per_element(~(error <= _tolerance(grad, rtol, atol, resolution(x0.dtype))))
+    short &= ~level_zero.dead
     raise_status(status, short & ran_out, GradientStatus.LEVEL_LIMIT)
     f_size = float(np.max(noise_out[~level_zero.dead], initial=0.0)) / noise_unit
-    if not (rtol is None and atol is None and near_stationary(grad, x0, f_size)):
+    x_entry = np.broadcast_to(per_element(x0, grad), grad.shape)
+    if not (rtol is None and atol is None and near_stationary(grad, x_entry, f_size)):
         raise_status(status, short & ~ran_out, GradientStatus.ROUNDING_LIMITED)
     noise_out[level_zero.dead] = np.nan
     return Estimate(
@@ -399,29 +420,30 @@ def _first_level(
     f_plus, f_minus = values[0::2].copy(), values[1::2].copy()
     shrunk = np.zeros(n, dtype=bool)
     for _ in range(DOMAIN_SHRINKS):
-        bad = np.flatnonzero(~(np.isfinite(f_plus) & np.isfinite(f_minus)))
+        bad = np.flatnonzero(any_per_element(~(np.isfinite(f_plus) & np.isfinite(f_minus))))
         if not bad.size:
             break
         first[bad] = representable_step(x0[bad], first[bad] / x0.dtype.type(SHRINK))
         shrunk[bad] = True
         values = yield points(bad, first[bad])
         f_plus[bad], f_minus[bad] = values[0::2], values[1::2]
-    dead = ~(np.isfinite(f_plus) & np.isfinite(f_minus))
+    dead = any_per_element(~(np.isfinite(f_plus) & np.isfinite(f_minus)))
     difference = np.abs(f_plus - f_minus)
     eps = value_precision(np.concatenate([f_plus, f_minus]), x0.dtype, least=2)
     if eps > float(np.finfo(x0.dtype).eps):
         # f's values all look narrow: a value at a generic point tells chance from fact.
-        candidates = np.where(dead | (difference == 0), -1.0, difference)
-        k = int(np.argmax(candidates))
-        if candidates[k] > 0:
+        candidates = np.where(per_element(dead, difference) | (difference == 0), -1.0, difference)
+        k = int(np.unravel_index(np.argmax(candidates), candidates.shape)[0])
+        if np.max(candidates[k]) > 0:
             probe = x0[k] + x0.dtype.type(PROBE_FRACTION) * first[k]
             value = yield Points(np.array([k], dtype=np.intp), np.array([probe], dtype=x0.dtype))
-            sample = np.concatenate([f_plus[~dead], f_minus[~dead], value])
+            sample = np.concatenate([f_plus[~dead].ravel(), f_minus[~dead].ravel(), value.ravel()])
             eps = value_precision(sample, x0.dtype)
         else:
             eps = float(np.finfo(x0.dtype).eps)
     noise = ROUNDING_ULPS * eps * np.maximum(np.abs(f_plus), np.abs(f_minus))
-    growing = np.flatnonzero(~dead & (difference > 0) & (difference <= ROUNDING_MULTIPLE * noise))
+    at_rounding = all_per_element(difference <= ROUNDING_MULTIPLE * noise)
+    growing = np.flatnonzero(~dead & any_per_element(difference > 0) & at_rounding)
     for _ in range(STEP_GROWTHS):
         if not growing.size:
             break
@@ -431,8 +453,8 @@ def _first_level(
         values = yield points(growing, larger)
         new_plus, new_minus = values[0::2], values[1::2]
         new_difference = np.abs(new_plus - new_minus)
-        better = np.isfinite(new_plus) & np.isfinite(new_minus)
-        better &= new_difference > difference[growing]
+        better = all_per_element(np.isfinite(new_plus) & np.isfinite(new_minus))
+        better &= any_per_element(new_difference > difference[growing])
         accepted = growing[better]
         first[accepted] = larger[better]
         f_plus[accepted], f_minus[accepted] = new_plus[better], new_minus[better]
@@ -440,7 +462,7 @@ def _first_level(
         noise[accepted] = (
             ROUNDING_ULPS * eps * np.maximum(np.abs(new_plus[better]), np.abs(new_minus[better]))
         )
-        still = difference[accepted] <= ROUNDING_MULTIPLE * noise[accepted]
+        still = all_per_element(difference[accepted] <= ROUNDING_MULTIPLE * noise[accepted])
         growing = accepted[still]
     vanished = ((x0 + first) == x0) | ((x0 - first) == x0)
     return _LevelZero(f_plus, f_minus, eps, shrunk & ~dead, dead, vanished)
@@ -495,6 +517,14 @@ class _Ladder:
         self.previous: list[NDArray[Any]] = []  # the previous level's row of the table
         self.restarted = False  # whether some element restarted its extrapolation
 
+    def widen(self, tail: tuple[int, ...]) -> None:
+        """Give every output of a vector-valued f (values of shape ``tail``) its own
+        ladder: the per-element state gains trailing axes ``tail``."""
+        for name in (*_Ladder._PER_ELEMENT[2:], "recent", "recent_noise", "shrinking"):
+            value = getattr(self, name)
+            wide = value.reshape(value.shape + (1,) * len(tail))
+            setattr(self, name, np.broadcast_to(wide, (*value.shape, *tail)).copy())
+
     def order(self, level: int) -> int | NDArray[np.intp]:
         """How many extrapolations each element takes at ``level`` (1 to ``level``).
 
@@ -524,7 +554,10 @@ class _Ladder:
         grad[active] = self.grad
         error[active] = np.maximum(self.error - (self.floor - self.measured), self.measured)
         step[active] = self.step
-        noise[active] = noise_unit * self.f_scale
+        f_scale = self.f_scale  # a vector-valued f: its largest output
+        if f_scale.ndim > 1:
+            f_scale = f_scale.reshape(len(active), -1).max(axis=1, initial=0.0)
+        noise[active] = noise_unit * f_scale
 
     def keep(self, going_on: NDArray[np.bool_]) -> None:
         """Keep only the elements where ``going_on`` is true."""
@@ -636,7 +669,7 @@ def _asymptotic(
     >>> _asymptotic(shrinking, np.array([5]), np.array([5])).tolist()  # levels 4..5
     [False]
     """
-    levels = np.arange(shrinking.shape[0])[:, None]
+    levels = np.arange(shrinking.shape[0]).reshape(-1, *(1,) * np.ndim(best))
     needed = (levels >= np.maximum(best - 1, 2)) & (levels <= np.minimum(best + 1, last))
     result: NDArray[np.bool_] = np.all(shrinking | ~needed, axis=0)
     return result

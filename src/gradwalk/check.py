@@ -34,6 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from ._check_compare import COARSE as COARSE
 from ._check_compare import (
+    Group,
     analytic_array,
     coarse_notes,
     directional_group,
@@ -104,10 +105,42 @@ def _run_check(
             arrays, analytic, call, method, h, int(directions or 1), seed_value
         )
         groups = [group]
-
-    error_bars = any(np.isfinite(g.error).any() for g in groups)
     eps = max(float(np.finfo(a.dtype).eps) for a in arrays.values())
-    rtol_value = rtol_given if rtol_given is not None else eps ** (0.5 if error_bars else 0.25)
+    return conclude_check(
+        groups,
+        nfev,
+        eps,
+        rtol=rtol_given,
+        atol=atol_value,
+        most=most,
+        mode="full" if mode == "full" else "directional",
+        method=method,
+        seed=seed_value,
+    )
+
+
+def conclude_check(
+    groups: list[Group],
+    nfev: int,
+    eps: float,
+    *,
+    rtol: float | None,
+    atol: float,
+    most: int | None,
+    mode: Mode,
+    method: str,
+    seed: int | None,
+    subject: str = "gradient",
+) -> GradientCheck:
+    """Compare the groups' values, diagnose the worst failures, and build the report.
+
+    ``rtol`` None: the default for ``eps`` (the dtype's), ``subject`` what was checked
+    (its name in the verdict). Shared by every checker: gradients and Jacobians.
+    """
+    atol_value = atol
+    seed_value = seed
+    error_bars = any(np.isfinite(g.error).any() for g in groups)
+    rtol_value = rtol if rtol is not None else eps ** (0.5 if error_bars else 0.25)
     for g in groups:
         g.compare(rtol_value, atol_value)
 
@@ -136,7 +169,7 @@ def _run_check(
     rel = [float(g.rel.max()) for g in groups if g.rel.size]
     return GradientCheck(
         passed=failed == 0,
-        mode="full" if mode == "full" else "directional",
+        mode=mode,
         method=method,
         checked=int(sum(g.analytic.size for g in groups)),
         failed=failed,
@@ -149,6 +182,7 @@ def _run_check(
         nfev=nfev,
         seed=seed_value,
         notes=notes,
+        subject=subject,
     )
 
 

@@ -1,0 +1,58 @@
+"""check_jacobian: the gradient checker's verdict and diagnosis, entry by entry."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gradwalk import check_jacobian
+
+
+def f(x: np.ndarray) -> np.ndarray:
+    return np.array([np.exp(x[0]) * x[1], np.sin(x[0] * x[1]), x[1] ** 3])
+
+
+def f_batch(X: np.ndarray) -> np.ndarray:
+    return np.stack([np.exp(X[:, 0]) * X[:, 1], np.sin(X[:, 0] * X[:, 1]), X[:, 1] ** 3], 1)
+
+
+def jac(x: np.ndarray) -> np.ndarray:
+    c = np.cos(x[0] * x[1])
+    return np.array(
+        [[np.exp(x[0]) * x[1], np.exp(x[0])], [c * x[1], c * x[0]], [0.0, 3 * x[1] ** 2]]
+    )
+
+
+X = np.array([0.3, -1.1])
+
+
+@pytest.mark.parametrize("options", [{}, {"vectorized": True}])
+def test_a_correct_jacobian_passes_and_x_is_left_alone(options: dict[str, bool]) -> None:
+    x = X.copy()
+    check = check_jacobian(f_batch if options else f, x, jac, **options)
+    assert check.passed, str(check)
+    assert check.checked == 6 and check.subject == "Jacobian"
+    assert np.array_equal(x, X), "x must be left as it was"
+
+
+def test_a_wrong_entry_is_named_and_diagnosed_wrong() -> None:
+    wrong = jac(X)
+    wrong[1, 1] *= 1.001
+    check = check_jacobian(f, X.copy(), wrong)
+    assert not check.passed and check.failed == 1
+    assert check.failures[0].label == "J[1, 1]", check.failures[0].label
+    assert check.failures[0].diagnosis == "wrong", str(check)
+    assert "Jacobian check FAILED: the analytic Jacobian is wrong at J[1, 1]" in str(check)
+
+
+def test_a_kink_in_one_output_is_diagnosed_nonsmooth() -> None:
+    def g(x: np.ndarray) -> np.ndarray:
+        return np.array([np.abs(x[0]), x[0] ** 2])
+
+    check = check_jacobian(g, np.array([0.0]), np.array([[1.0], [0.0]]))
+    assert check.failures and check.failures[0].diagnosis == "nonsmooth", str(check)
+
+
+def test_jac_of_the_wrong_shape_names_the_expected_shape() -> None:
+    with pytest.raises(ValueError, match=r"\(3,\) \+ \(2,\) = \(3, 2\)"):
+        check_jacobian(f, X, np.zeros((2, 3)))
