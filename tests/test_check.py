@@ -600,3 +600,25 @@ def test_vectorized_f_is_passed_on() -> None:
     assert check_gradient(f, x, 3 * x**2, vectorized=True).passed
     bad = check_gradient(f, x, 3 * x**2 + [0, 0, 1e-3], vectorized=True)
     assert [(c.index, c.diagnosis) for c in bad.failures] == [((2,), "wrong")], str(bad)
+
+
+def test_the_headline_largest_relative_error_is_a_row_of_the_worst_values_table() -> None:
+    # x[0] is off by a relative 0.14 but within atol; the others fail by 1% of large values,
+    # so they rank first by how far outside their tolerance they are.
+    x = np.arange(1.0, 13.0)
+    grad = 3 * x**2 * (1 + 1e-2)
+    grad[0] = 3.5
+    report = check_gradient(lambda w: np.sum(w**3), x, grad, atol=1.0)
+    assert report.max_rel_error == pytest.approx(0.5 / 3.5, rel=1e-6)
+    rows = [row.rel_error for row in report.worst]
+    assert report.max_rel_error in rows, f"headline {report.max_rel_error} not among {rows}"
+    assert f"{report.max_rel_error:.1e}" in str(report).split("Worst values:")[1]
+
+
+def test_check_gradients_warnings_name_the_parameter_not_x() -> None:
+    W = np.array([[1.0, 2.0], [3.0, 0.0]])
+    with np.errstate(all="ignore"), pytest.warns(NonFiniteWarning, match=r"W\[1, 1\]") as seen:
+        check_gradients(
+            lambda p: np.sum(np.sqrt(p["W"])), {"W": W}, {"W": 0.5 / np.sqrt(W + 1e-300)}
+        )
+    assert not any("x[" in str(w.message) for w in seen), [str(w.message) for w in seen]

@@ -165,3 +165,14 @@ def test_every_command_has_help_with_examples(
     assert exit_.value.code == 0
     out = capsys.readouterr().out
     assert "examples:" in out and f"gradwalk {command}" in out
+
+
+@pytest.mark.parametrize("formula", ["1/x0", "x0**-1"])
+def test_grad_at_a_pole_prints_nan_and_says_f_is_singular(
+    formula: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["grad", formula, "--at", "0"])
+    captured = capsys.readouterr()
+    assert "[nan]" in _line(captured.out, "gradient"), captured.out
+    assert "1e+08" not in captured.out, "no confident slope at a pole"
+    assert "singular" in captured.err, captured.err

@@ -357,7 +357,6 @@ def test_the_diagnosis_never_spends_more_than_200_gradients() -> None:
         ({"lr": 0.1, "optimizer": "adamw"}, ValueError, "'adamw'.*'sgd'.*'adam'"),
         ({"lr": 0.1, "gtol": -1.0}, ValueError, "gtol=-1.0"),
         ({"lr": 0}, ValueError, "lr=0"),
-        ({}, TypeError, "lr="),
         ({"lr": 0.2, "optimizer": Momentum(lr=0.1)}, ValueError, "lr=0.2"),
         ({"lr": 0.1, "callback": 3}, TypeError, "callback"),
         ({"lr": 0.1, "grad": lambda x: 2 * x, "h": 1e-3}, TypeError, "'h'"),
@@ -410,3 +409,164 @@ def test_a_run_that_used_richardsons_own_step_is_not_told_to_pass_h_auto() -> No
     assert "h='auto'" not in result.message, (
         f"richardson already used its own step, yet the explanation says: {result.message}"
     )
+
+
+# --- the book's closure pattern ------------------------------------------------------------
+
+BOOK_W = [[0.47355232, 0.9977393, 0.84668094], [0.85557411, 0.03563661, 0.69422093]]
+BOOK_X = np.array([0.6, 0.9])
+BOOK_T = np.array([0, 0, 1])
+
+
+def book_loop(net: Any, lr: float, step_num: int) -> list[float]:
+    """The book's own loop (section 4.4.2 with 4.4.1's gradient_descent), written out:
+    numerical_gradient perturbs net.W in place, and W -= lr * grad updates it."""
+    from gradwalk.functions import cross_entropy_error, softmax
+
+    def loss(_: Any) -> float:
+        return float(cross_entropy_error(softmax(np.dot(BOOK_X, net.W)), BOOK_T))
+
+    values = [loss(None)]
+    for _ in range(step_num):
+        grad = np.zeros_like(net.W)
+        flat, g = net.W.reshape(-1), grad.reshape(-1)
+        for i in range(flat.size):
+            kept = flat[i]
+            flat[i] = kept + 1e-4
+            plus = loss(None)
+            flat[i] = kept - 1e-4
+            minus = loss(None)
+            flat[i] = kept
+            g[i] = (plus - minus) / 2e-4
+        net.W -= lr * grad
+        values.append(loss(None))
+    return values
+
+
+def test_the_books_closure_descends_net_w_in_place_as_the_books_loop_does() -> None:
+    from gradwalk.nets import simpleNet
+
+    reference = simpleNet(W=BOOK_W)
+    expected = book_loop(reference, 0.1, 20)
+    assert round(expected[0], 3) == 0.928 and round(expected[-1], 3) == 0.304, expected
+
+    net = simpleNet(W=BOOK_W)
+    result = descend(lambda w: net.loss(BOOK_X, BOOK_T), net.W, lr=0.1, steps=20, in_place=True)
+    np.testing.assert_array_equal(result.values, expected, "descend must follow the book's loop")
+    np.testing.assert_array_equal(net.W, reference.W, "net.W itself must end where the book's does")
+
+    again = simpleNet(W=BOOK_W)
+    w = gradient_descent(lambda w: again.loss(BOOK_X, BOOK_T), again.W, 0.1, 20, in_place=True)
+    assert w is again.W, "in_place=True returns the caller's own array"
+    np.testing.assert_array_equal(again.W, reference.W)
+
+
+@pytest.mark.parametrize("run", ["descend", "gradient_descent"])
+def test_the_books_closure_on_a_copy_is_an_error_that_shows_both_fixes(run: str) -> None:
+    from gradwalk.nets import simpleNet
+
+    net = simpleNet(W=BOOK_W)
+    before = net.W.copy()
+    with pytest.raises(ValueError, match=r"in_place=True.*compute from its argument"):
+        if run == "descend":
+            descend(lambda w: net.loss(BOOK_X, BOOK_T), net.W, lr=0.1, steps=20)
+        else:
+            gradient_descent(lambda w: net.loss(BOOK_X, BOOK_T), net.W, lr=0.1, step_num=20)
+    np.testing.assert_array_equal(net.W, before, "x0 is restored after the probe")
+
+
+def test_a_zero_gradient_from_an_f_that_ignores_x_is_never_converged() -> None:
+    from gradwalk import IgnoredInputWarning
+
+    # f reads another array than the one descended, also with in_place=True.
+    other = np.array([1.0, 2.0])
+    with pytest.warns(IgnoredInputWarning):
+        result = descend(
+            lambda w: float(np.sum(other**2)), np.array([3.0, 4.0]), lr=0.1, in_place=True
+        )
+    assert result.status != "converged", result.message
+    assert "proves nothing" in result.message, result.message
+
+
+def test_in_place_needs_a_writable_float_array() -> None:
+    with pytest.raises(TypeError, match="writable float ndarray"):
+        descend(function_2, [1.0, 2.0], lr=0.1, in_place=True)
+
+
+# --- options ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("option", "hint"),
+    [("step_num", "'steps'"), ("learning_rate", "'lr'"), ("methd", "'method'"), ("gtl", "'gtol'")],
+)
+def test_unknown_options_are_refused_before_any_work_with_a_hint(option: str, hint: str) -> None:
+    calls = []
+
+    def f(x: Any) -> float:
+        calls.append(1)
+        return float(np.sum(x**2))
+
+    with pytest.raises(TypeError, match=f"unknown option {option}. Did you mean {hint}"):
+        descend(f, start(), lr=0.01, **{option: 200})
+    with pytest.raises(TypeError, match=f"unknown option {option}"):
+        learning_rate_bound(f, start(), **{option: 200})
+    assert not calls, "f must not be called before the options are checked"
+
+
+@pytest.mark.parametrize(("name", "rate"), [("adam", 0.001), ("sgd", 0.01), ("momentum", 0.01)])
+def test_an_optimizer_name_without_lr_uses_the_books_rate(name: str, rate: float) -> None:
+    result = descend(function_2, start(), optimizer=name, steps=3)
+    assert f"lr={rate}" in result.optimizer, result.optimizer
+
+
+# --- a run is never lost ---------------------------------------------------------------------
+
+
+def test_warnings_in_the_callback_or_the_update_do_not_crash_the_end_of_a_run() -> None:
+    def chatty(step: int, *_: Any) -> None:
+        warnings.warn("the callback speaks", UserWarning, stacklevel=1)
+
+    with pytest.warns(UserWarning, match="at step 0: the callback speaks.*shown once"):
+        result = descend(function_2, start(), lr=0.1, steps=5, callback=chatty)
+    assert result.steps_taken == 5
+    for optimizer in ["sgd", "momentum", "adam", "rmsprop"]:
+        blown = descend(function_2, start(), lr=1e308, optimizer=optimizer)
+        assert blown.status == "diverged", f"{optimizer}: {blown.status}, {blown.message}"
+
+
+@pytest.mark.parametrize("error", [RuntimeError("boom"), KeyboardInterrupt()])
+def test_an_exception_in_the_callback_carries_the_run_so_far(error: BaseException) -> None:
+    def stop_at_3(step: int, *_: Any) -> None:
+        if step == 3:
+            raise error
+
+    with pytest.raises(type(error)) as raised:
+        descend(function_2, start(), lr=0.1, steps=10, callback=stop_at_3)
+    partial = raised.value.result  # type: ignore[union-attr]
+    assert isinstance(partial, DescentResult) and partial.status == "stopped"
+    assert partial.steps_taken == 3 and partial.path.shape == (4, 2)
+    np.testing.assert_allclose(partial.path[1], 0.8 * start(), rtol=1e-9)  # x - 0.1 * 2x
+    assert "attached to this error as .result" in raised.value.__notes__[0]
+
+
+def test_an_exception_in_f_carries_the_run_so_far() -> None:
+    def f(x: Any) -> float:
+        if np.sum(x**2) < 10:
+            raise ArithmeticError("f failed")
+        return float(np.sum(x**2))
+
+    with pytest.raises(ArithmeticError) as raised:
+        descend(f, start(), lr=0.1, steps=10)
+    partial = raised.value.result  # type: ignore[attr-defined]
+    # |x|² = 25, 16, 10.24, 6.55: f raises at the point of step 3, whose value is unknown.
+    assert partial.steps_taken == 3 and np.isnan(partial.values[-1]), partial
+
+
+def test_a_sign_flipped_grad_that_diverges_is_told_to_check_grad() -> None:
+    result = descend(function_2, start(), lr=0.1, grad=lambda x: -2 * x)
+    assert "grad disagrees with f" in result.message and "sign is wrong" in result.message, (
+        result.message
+    )
+    right = descend(function_2, start(), lr=10, grad=lambda x: 2 * x)
+    assert right.status == "diverged" and "Check grad" not in right.message, right.message

@@ -192,7 +192,8 @@ def test_vectorized_f_gets_batches_of_x_shape_never_more_than_batch_size() -> No
     np.testing.assert_allclose(grad, 2 * x, rtol=1e-7)
     assert all(shape[1:] == x.shape for shape in shapes), f"batch shapes {shapes}"
     assert max(shape[0] for shape in shapes) == 5, f"batch sizes {shapes} exceed 5"
-    assert sum(shape[0] for shape in shapes) == 2 * x.size, "not every point was evaluated"
+    # Plus f(x) once: x[0, 0] = 0, where f's two sides are equal (a minimum or a pole).
+    assert sum(shape[0] for shape in shapes) == 2 * x.size + 1, "not every point was evaluated"
 
 
 def test_default_batch_keeps_a_call_within_the_memory_bound() -> None:

@@ -458,6 +458,41 @@ def test_gradient_results_compare_by_identity_not_by_arrays() -> None:
     assert first == first and first != second  # no "truth value of an array" error
 
 
+# --- points where f itself is not finite -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("f", "x"),
+    [
+        (lambda x: 1 / x[0], [0.0]),
+        (lambda x: x[0] ** -1, [0.0]),
+        (lambda x: 1 / x[0] + 10, [0.0]),
+        (lambda x: 1 / x[0] ** 2 + x[1], [0.0, 1.0]),  # even pole: both sides equal
+        (lambda x: x[0] / x[1], [1.0, 0.0]),
+        (lambda x: 1 / (x[0] + x[1]), [1.0, -1.0]),
+        (lambda x: np.log(np.abs(x[0])), [0.0]),
+    ],
+    ids=["1/x", "x**-1", "1/x+10", "1/x**2", "x0/x1", "1/(x0+x1)", "log|x|"],
+)
+@pytest.mark.parametrize("method", ["central", "forward", "richardson", "complex"])
+def test_a_pole_at_x_gives_nan_with_a_warning_that_f_is_singular_there(
+    f: Any, x: list[float], method: str
+) -> None:
+    with np.errstate(all="ignore"), pytest.warns(NonFiniteWarning, match="singular"):
+        grad = numerical_gradient(f, np.array(x), method=method)
+    assert np.all(np.isnan(grad)), f"{method}: {grad} at a pole; f has no gradient there"
+
+
+def test_f_at_x_is_evaluated_only_when_the_sides_change_sign_or_are_equal() -> None:
+    # sum(x**2) at (3, 4): the book's 2 evaluations per element, no more.
+    result = numerical_gradient(lambda x: np.sum(x**2), np.array([3.0, 4.0]), full_output=True)
+    assert result.nfev == 4, f"{result.nfev} evaluations for 2 elements"
+    # 1e8·x at 0 has the very same sides as 1/x at 0: f(x) = 0 tells it is no pole.
+    steep = numerical_gradient(lambda x: 1e8 * x[0], np.array([0.0]), full_output=True)
+    np.testing.assert_allclose(steep.grad, [1e8], rtol=1e-12)
+    assert steep.nfev == 3, "f(x) once, to tell a steep slope from a pole"
+
+
 # --- the status of each element, and the warnings that show it ---------------------------
 
 

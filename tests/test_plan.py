@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 from plan_driver import drive, exp_sin, exp_sin_grad
 
+from gradwalk import PrecisionWarning
 from gradwalk._plan import method_named
 from gradwalk._points import UNPERTURBED
+from gradwalk.functions import sigmoid
 
 X = np.array([0.3, -1.2, 2.5])
 
@@ -64,6 +66,41 @@ def test_complex_plan_accepts_a_true_zero_derivative() -> None:
     estimate, batches = drive("complex", lambda x: np.sum(x**2), np.array([0.0, 1.5]), "auto")
     np.testing.assert_array_equal(estimate.grad, [0.0, 3.0])
     assert len(batches) == 2, "the zero element should be double-checked by one batch"
+
+
+def logistic_slope(x: np.ndarray) -> np.ndarray:
+    """sigma'(x) = e^-|x| / (1 + e^-|x|)^2, the analytic derivative of the logistic."""
+    e = np.exp(-np.abs(x))
+    return np.asarray(e / (1 + e) ** 2)
+
+
+@pytest.mark.parametrize(
+    "x",
+    [[-710.0], [-700.0, 0.5], [705.0, -709.0]],
+    ids=["-710", "-700", "both-signs"],
+)
+def test_complex_plan_falls_back_to_central_where_the_imaginary_part_underflows(
+    x: list[float],
+) -> None:
+    # sigma'(-710) = 4.476e-309: f'·h is far below the smallest normal float.
+    point = np.array(x)
+    with pytest.warns(PrecisionWarning, match=r"underflowed.*central differences instead"):
+        estimate, _ = drive("complex", lambda v: np.sum(sigmoid(v)), point, "auto")
+    true = logistic_slope(point)
+    assert np.all(np.abs(estimate.grad - true) <= estimate.error), (
+        f"grad {estimate.grad}, true {true}: the error bar {estimate.error} must cover it"
+    )
+    if point.size == 1:  # f is the subnormal itself: its central differences keep digits
+        assert estimate.error[0] < 1e-3 * true[0], f"error {estimate.error[0]} for {true[0]}"
+
+
+def test_complex_plan_error_bar_covers_a_derivative_too_small_to_leave_a_trace() -> None:
+    # 1 + sigma(x) at -710: Im f = 4.5e-309·h is below the smallest subnormal, so 0.
+    estimate, _ = drive("complex", lambda v: 1 + np.sum(sigmoid(v)), np.array([-710.0]), "auto")
+    assert estimate.grad[0] == 0.0
+    assert estimate.error[0] >= logistic_slope(np.array([-710.0]))[0], (
+        f"error {estimate.error[0]} must cover the true derivative 4.476e-309"
+    )
 
 
 def test_a_misspelt_method_is_named_with_every_choice_and_a_suggestion() -> None:

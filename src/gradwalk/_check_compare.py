@@ -14,6 +14,8 @@ of one parameter array (or of all random directions) and decides which fail.
 from __future__ import annotations
 
 import math
+import re
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +28,7 @@ from ._evaluate import InputModifiedError
 from ._gradient import GradientResult, numerical_diff, numerical_gradient
 from ._inputs import analytic_gradient, changed_elements, modified_message, names, scale
 from ._steps import step_sizes
+from ._warnings import GradwalkWarning, issue_warning
 
 __all__ = [
     "COARSE",
@@ -163,7 +166,7 @@ def full_groups(
     groups: list[Group] = []
     nfev = 0
     for name, array in arrays.items():
-        result = _numerical_gradient_of(gradient_f(name), array, method, h, options)
+        result = _numerical_gradient_of(gradient_f(name), array, method, h, options, name)
         nfev += result.nfev
         start = array.reshape(-1).copy()
 
@@ -255,11 +258,27 @@ def _numerical_gradient_of(
     method: str,
     h: Any,
     options: dict[str, Any],
+    name: str = "x",
 ) -> GradientResult:
-    """numerical_gradient with full output; h only when the caller gave one."""
-    if h is None:
-        return numerical_gradient(f, x, method=method, full_output=True, **options)
-    return numerical_gradient(f, x, h, method=method, full_output=True, **options)
+    """numerical_gradient with full output; h only when the caller gave one.
+
+    Its warnings name the elements of the parameter ``name`` (``W[0, 1]``, not ``x[0, 1]``).
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if h is None:
+            result = numerical_gradient(f, x, method=method, full_output=True, **options)
+        else:
+            result = numerical_gradient(f, x, h, method=method, full_output=True, **options)
+    for record in caught:
+        message = str(record.message)
+        if name != "x" and issubclass(record.category, GradwalkWarning):
+            message = re.sub(r"\bx\[", f"{name}[", message)
+            message = re.sub(r"\bx\b(?= itself| is | ±)", name, message)
+            issue_warning(message, record.category)
+        else:
+            warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
+    return result
 
 
 def _numerical_diff_of_line(

@@ -70,6 +70,9 @@ class Run:
     grad: NDArray[np.floating] | None = None
     end: str = "steps"
     zero_since: int | None = None
+    #: The gradient at the last point was zero because f returned the same value at every
+    #: point (it probably ignores its argument), so a zero gradient proves nothing.
+    ignored: bool = False
 
 
 def vanishing(x: NDArray[np.floating], h: float | None) -> NDArray[np.bool_]:
@@ -261,6 +264,15 @@ def explain_end(run: Run) -> tuple[Status, str, bool]:
             message += f" Then {zero[0]}."
         return "diverged", message, zero is not None and zero[1]
     if frozen:
+        if run.ignored:
+            return (
+                "stalled",
+                f"x stopped moving at step {step}: f returned exactly the same value at x and "
+                "at every perturbed point, so the gradient is zero, which proves nothing "
+                "about a minimum. f probably ignores its argument (a closure reading "
+                f"another array than the one descended); f = {last:.6g}.",
+                False,
+            )
         if not explains_h and run.zero_since is not None:
             return (
                 "converged",

@@ -261,6 +261,8 @@ def differentiate(
 
     nfev += evaluate.extra_evaluations
     grad = estimate.grad.copy()
+    if x0.size and not estimate.vanished.any() and _looks_singular(values_seen, x0.size):
+        counted(Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=work.dtype)))
     book = record.name == "central" and plan is record.plan  # divides by 2h, as the book
     status = _status(estimate, values_seen, x0, h, book, complex_step)
     _warn_status(status, grad, estimate, x0, h, shape, values_seen, bool(given))
@@ -371,6 +373,47 @@ def _raised_in_gradwalk(error: BaseException) -> bool:
     return bool(frames) and str(Path(frames[-1].filename).resolve()).startswith(PACKAGE_DIR)
 
 
+#: For the complex step: an imaginary part this large a share of |f(x + ih)| looks like
+#: a pole (1/(ih) = -i/h) rather than h·f'(x).
+_POLE_SPREAD = 0.1
+
+
+def _looks_singular(values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]], n: int) -> bool:
+    """Whether f(x) must be known to trust the gradient.
+
+    It is when f(x) was not evaluated and, along some element, the values next to x have
+    opposite signs (1/x at 0: +1/h and -1/h, just like a steep line through 0) or are
+    equal and not zero (1/x**2 at 0; also every element at once, which the ignored-input
+    check needs f(x) for anyway). For the complex step, whose real parts are f(x) to
+    O(h²), an imaginary part comparable to |f| is the sign. A pole shifted far from 0
+    (1/x + 1e5) shows none of these and is not detected.
+    """
+    if any((index == UNPERTURBED).any() for index, _ in values_seen):
+        return False
+    index = np.concatenate([i for i, _ in values_seen])
+    # One row per point; a vector-valued f (a Jacobian) has one column per output.
+    values = np.concatenate([v.reshape(len(i), -1) for i, v in values_seen])
+    keep = (index >= 0) & np.all(np.isfinite(values), axis=1)
+    index, values = index[keep], values[keep]
+    if values.size == 0:
+        return False
+    if not np.any(np.imag(values[0])) and np.all(values == values[0]):
+        return True
+    # Symmetric points are evaluated next to each other (x + h e_i, then x - h e_i).
+    same = np.all(values[1:] == values[:-1], axis=1) & np.any(values[1:] != 0, axis=1)
+    if np.any((index[1:] == index[:-1]) & same):
+        return True
+    if np.iscomplexobj(values):
+        return bool(np.any(np.abs(np.imag(values)) > _POLE_SPREAD * np.abs(values)))
+    real = values.astype(np.float64)
+    low = np.full((n, real.shape[1]), np.inf)
+    high = np.full((n, real.shape[1]), -np.inf)
+    np.minimum.at(low, index, real)
+    np.maximum.at(high, index, real)
+    opposite = (low < 0) & (high > 0)
+    return bool(np.any(opposite))
+
+
 def _status(
     estimate: Estimate,
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
@@ -409,6 +452,9 @@ def _status(
             limited = _rounding_limited(estimate, values_seen, x0)
             raise_status(status, limited & unknown, ROUNDING)
         raise_status(status, squeezed, GradientStatus.OUT_OF_BOUNDS)
+    # f(x) not finite (a pole at x): no element has a gradient, whatever the plan says.
+    if any(bool((~np.isfinite(v[i == UNPERTURBED])).any()) for i, v in values_seen):
+        raise_status(status, np.ones(n, dtype=bool), GradientStatus.NONFINITE)
     raise_status(status, estimate.vanished, GradientStatus.STEP_VANISHED)
     if book and not isinstance(h, str):
         raise_status(status, _inexact_steps(x0, h)[0], GradientStatus.STEP_INEXACT)
@@ -502,14 +548,17 @@ def _warn_status(
         at_x = any(bool((~np.isfinite(v[i == UNPERTURBED])).any()) for i, v in values_seen)
         if at_x:
             issue_warning(
-                "f(x) itself is not finite, so every element of the gradient is nan.",
+                "f(x) itself is not finite: f is singular at x (a pole such as 1/x at 0) or "
+                "x is outside its domain, so it has no gradient there and every element is "
+                "nan. Move x off the singular point.",
                 NonFiniteWarning,
             )
         else:
             issue_warning(
                 f"f returned inf or nan at perturbed points of {names(shape, nonfinite)}; "
-                "those elements of the gradient are nan. Check the domain of f near x "
-                "(log or sqrt of a negative number, overflow) or use a smaller h.",
+                "those elements of the gradient are nan: f is singular next to x or those "
+                "points leave its domain. Check the domain of f near x (log or sqrt of a "
+                "negative number, a pole, overflow) or use a smaller h.",
                 NonFiniteWarning,
             )
     vanished = np.flatnonzero(status == code.STEP_VANISHED)

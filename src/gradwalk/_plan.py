@@ -37,6 +37,7 @@ from ._richardson import richardson
 from ._stencil import CENTRAL_ORDERS, ONE_SIDED_ORDERS, stencil_plan
 from ._steps import RICHARDSON_ORDER, check_step, representable_step, step_sizes
 from ._validate import choice_hint
+from ._warnings import PrecisionWarning, issue_warning
 
 __all__ = ["METHODS", "ROUNDING_ULPS", "Method", "method_named", "resolve_step"]
 
@@ -115,73 +116,131 @@ def _complex(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
 
     No difference is taken, so nothing cancels and the step can be tiny: the result is
     as accurate as f itself, provided f is analytic (written with operations that carry
-    the imaginary part through). Elements whose imaginary part came back zero are
-    checked with a real central difference: if f changes there, f dropped the imaginary
-    part (abs, .real, float(), comparisons) and a ValueError says so. The same check covers
-    imaginary parts at rounding level (what conj leaves), so garbage is never returned
-    silently.
+    the imaginary part through). Elements whose imaginary part came back zero, at
+    rounding level or below the smallest normal float are checked with real central
+    differences:
+
+    - if the imaginary part underflowed (|f'|·h is below the smallest normal float, as
+      for ``sigmoid`` at x = -710: f' = 4.5e-309), the element is computed from those
+      central differences instead, with their error estimate, and a PrecisionWarning
+      says so; the last bits of a subnormal are never passed off as exact;
+    - otherwise, if f changes there, f dropped the imaginary part (abs, .real, float(),
+      comparisons, conj) and a ValueError says so, so garbage is never returned silently.
     """
     n = x0.size
     wide = wide_dtype(x0.dtype)
     eps = float(np.finfo(x0.dtype).eps)
     complex_type = np.result_type(x0.dtype, np.complex64)
+    tiny = float(np.finfo(complex_type).tiny)
+    smallest = float(np.finfo(complex_type).smallest_subnormal)
     step = step_sizes(x0, h, "complex")
     value = x0.astype(complex_type)
     value.imag = step
     f_values = yield Points(np.arange(n, dtype=np.intp), value)
     grad = f_values.imag.astype(wide) / per_element(step.astype(wide), f_values)
-    # An imaginary part at rounding level is what non-analytic f (abs, conj) leave.
-    rounding = ROUNDING_ULPS * eps * np.abs(f_values.real) / per_element(scale(x0), f_values)
-    suspect = (np.abs(grad) <= rounding) & np.isfinite(f_values)
-    flat = np.flatnonzero(any_per_element(suspect))
-    if flat.size:
-        yield from _check_complex_safe(x0, flat, f_values.real, complex_type, suspect[flat])
     # With h="auto" the O(h²) truncation error is far below eps, so rounding is all that is
     # left; at a step of the caller's choosing the truncation error is unknown.
-    rounding_only = COMPLEX_ULPS * eps * np.abs(grad)
+    error = COMPLEX_ULPS * eps * np.abs(grad) if isinstance(h, str) else unknown_error(grad)
+    # An imaginary part at rounding level is what non-analytic f (abs, conj) leave; one
+    # below the smallest normal float has underflowed (or lost its digits to it).
+    rounding = ROUNDING_ULPS * eps * np.abs(f_values.real) / per_element(scale(x0), f_values)
+    suspect = ((np.abs(grad) <= rounding) | (np.abs(f_values.imag) < tiny)) & np.isfinite(f_values)
+    flat = np.flatnonzero(any_per_element(suspect))
+    if flat.size:
+        slope, slope_error, tolerance = yield from _real_slope(
+            x0, flat, f_values.real, complex_type
+        )
+        marked = suspect[flat]
+        step_here = per_element(step[flat].astype(wide), slope)
+        # The imaginary part f'·h of an analytic f with this slope would have underflowed.
+        underflow = np.abs(slope) * step_here < 4 * tiny
+        _check_complex_safe(flat, slope, tolerance, marked & ~underflow)
+        # Both zero (a flat f, x**2 at 0): the derivative is 0 or so small that f'·h is
+        # below the smallest subnormal; the error bar says how small.
+        error_here = np.where(marked, np.fmax(error[flat], smallest / step_here), error[flat])
+        lost = marked & underflow & ((slope != 0) | (f_values.imag[flat] != 0))
+        grad[flat] = np.where(lost, slope, grad[flat])
+        error[flat] = np.where(lost, slope_error, error_here)
+        fallen_back = flat[any_per_element(lost)]
+        if fallen_back.size:
+            issue_warning(
+                "method='complex': the imaginary part f'·h underflowed below the smallest "
+                f"normal float ({tiny:.3g}) at element(s) {_flat_list(fallen_back)} (flat "
+                "index), so it carries too few digits (or none) to give the derivative; "
+                "those elements were computed by central differences instead (their "
+                "error estimate is in GradientResult.error). The derivative there is tiny, "
+                "not wrong: f need not change. Rescale f for full precision.",
+                PrecisionWarning,
+            )
     return Estimate(
         grad=grad,
-        error=rounding_only if isinstance(h, str) else unknown_error(grad),
+        error=error,
         step=step.astype(np.float64),
         vanished=np.zeros(n, dtype=bool),
     )
 
 
-def _check_complex_safe(
+def _flat_list(flat: NDArray[np.intp]) -> str:
+    """Up to five flat indices, and how many more."""
+    shown = ", ".join(str(int(i)) for i in flat[:5])
+    return shown + (f" and {flat.size - 5} more" if flat.size > 5 else "")
+
+
+def _real_slope(
     x0: NDArray[np.floating],
     flat: NDArray[np.intp],
     f_at_x: NDArray[Any],
     complex_type: np.dtype[Any],
-    suspect: NDArray[np.bool_],
-) -> Generator[Points, NDArray[Any], None]:
-    """Raise ValueError if f changes along elements where the complex step saw nothing.
+) -> Generator[Points, NDArray[Any], tuple[NDArray[np.floating], ...]]:
+    """Central differences of f along ``flat`` at the "auto" step s and at 2s.
 
-    ``suspect`` marks, per element of ``flat`` (and per output of a vector-valued f), the
-    values whose imaginary part came back at rounding level.
+    Returns the slope at s; its error estimate: the change from 2s to s (the O(s²)
+    truncation error, times 4/3 for what is left) plus the rounding of f's values, which
+    for values below the smallest normal float is the spacing of subnormals; and the
+    slope above which f changes for real, not by rounding. Each has one row per element
+    of ``flat`` (and the trailing axes of a vector-valued f).
     """
     central = step_sizes(x0, "auto", "central")[flat]
-    plus = x0[flat] + central
-    minus = x0[flat] - central
-    value = np.empty(2 * flat.size, dtype=complex_type)
-    value[0::2] = plus
-    value[1::2] = minus
-    f_values = (yield Points(np.repeat(flat, 2), value)).real
     wide = wide_dtype(x0.dtype)
-    width = plus.astype(wide) - minus.astype(wide)
-    slope = (f_values[0::2] - f_values[1::2]) / per_element(width, f_values)
+    value = np.empty(4 * flat.size, dtype=complex_type)
+    value[0::4] = x0[flat] + central
+    value[1::4] = x0[flat] - central
+    value[2::4] = x0[flat] + 2 * central
+    value[3::4] = x0[flat] - 2 * central
+    f_values = (yield Points(np.repeat(flat, 4), value)).real.astype(wide)
+    points = value.real.astype(wide)
+    width = per_element(points[0::4] - points[1::4], f_values[0::4])
+    slope = (f_values[0::4] - f_values[1::4]) / width
+    wider = (f_values[2::4] - f_values[3::4]) / per_element(
+        points[2::4] - points[3::4], f_values[0::4]
+    )
     eps = float(np.finfo(x0.dtype).eps)
-    level = np.maximum(np.abs(f_values[0::2]), np.abs(f_values[1::2]))
+    level = np.abs(f_values).reshape((flat.size, 4, *f_values.shape[1:])).max(axis=1)
     level = np.maximum(level, np.abs(f_at_x[flat]))
-    tolerance = eps ** (1 / 3) * level / per_element(scale(x0[flat]), f_values)
-    changes = (np.abs(slope) > tolerance) & suspect
-    dropped = flat[any_per_element(changes)]
+    spacing = np.maximum(eps * level, float(np.finfo(x0.dtype).smallest_subnormal))
+    rounding = ROUNDING_ULPS * spacing / width
+    # A slope above this is f really changing, not rounding (the non-analytic check).
+    tolerance = eps ** (1 / 3) * level / per_element(scale(x0[flat]), level)
+    return slope, 4 / 3 * np.abs(slope - wider) + rounding, tolerance
+
+
+def _check_complex_safe(
+    flat: NDArray[np.intp],
+    slope: NDArray[np.floating],
+    tolerance: NDArray[np.floating],
+    checked: NDArray[np.bool_],
+) -> None:
+    """Raise ValueError if f changes along elements where the complex step saw nothing.
+
+    ``checked`` marks, per element of ``flat`` (and per output of a vector-valued f), the
+    values whose imaginary part came back at rounding level without having underflowed.
+    """
+    dropped = flat[any_per_element((np.abs(slope) > tolerance) & checked)]
     if dropped.size:
-        shown = ", ".join(str(int(i)) for i in dropped[:5])
-        more = f" and {dropped.size - 5} more" if dropped.size > 5 else ""
         raise ValueError(
             "method='complex' reads the derivative from the imaginary part of f(x + ih), "
             f"but f returned no imaginary part (or one at rounding level) for element(s) "
-            f"{shown}{more} (flat index) "
+            f"{_flat_list(dropped)} (flat index) "
             "although it changes when they change: f is not analytic there. It drops the "
             "imaginary part somewhere (np.abs, .real, np.conj, float(), comparisons on "
             "x.real, or assigning into a real array). Write f with operations that "

@@ -25,6 +25,7 @@ __all__ = [
     "check_callable",
     "check_count",
     "check_fraction",
+    "check_keywords",
     "check_learning_rate",
     "check_limits",
     "check_positive",
@@ -139,3 +140,35 @@ def choice_hint(value: object, choices: Iterable[str]) -> tuple[str, str]:
         return quoted, ""
     close = difflib.get_close_matches(value.strip().lower(), names, n=1)
     return quoted, (f" Did you mean {close[0]!r}?" if close else "")
+
+
+#: Names people carry over from the book or other libraries, and gradwalk's own.
+_ALIASES = {"step_num": "steps", "init_x": "x0", "learning_rate": "lr", "eps": "h"}
+
+
+def check_keywords(
+    given: Iterable[str], where: str, own: Iterable[str], passed: Iterable[str]
+) -> None:
+    """Refuse keywords that are neither ``where``'s own nor passed on, with a hint.
+
+    ``own`` are the function's own parameters; ``passed`` the options it passes on to
+    the numerical gradient.
+
+    >>> check_keywords(["step_num"], "descend", ["lr", "steps"], ["h"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: descend got an unknown option step_num. Did you mean 'steps'? ...
+    """
+    own, passed = list(own), list(passed)
+    for name in given:
+        if name in own or name in passed:
+            continue
+        alias = _ALIASES.get(name)
+        _, hint = choice_hint(name, own + passed)
+        if alias in own + passed:
+            hint = f" Did you mean {alias!r}?"
+        raise TypeError(
+            f"{where} got an unknown option {name}.{hint} Its own options are "
+            f"{choice_hint(None, own)[0]}; the numerical gradient's, passed on, are "
+            f"{choice_hint(None, passed)[0]}."
+        )

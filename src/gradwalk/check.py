@@ -156,9 +156,15 @@ def conclude_check(
             kind, why, cost = diagnose_failure(group, i)
             nfev += cost
             diagnosed[(g_index, i)] = group.item(i, kind, why)
-    worst = tuple(
-        diagnosed.get((g_index, i)) or groups[g_index].item(i) for g_index, i in ranked[:SHOWN_ROWS]
-    )
+    shown = ranked[:SHOWN_ROWS]
+    # The headline's largest relative error is shown in the table too, where it is.
+    largest = [(float(g.rel.max()), g_index) for g_index, g in enumerate(groups) if g.rel.size]
+    if largest:
+        top_group = max(largest)[1]
+        top = (top_group, int(np.argmax(groups[top_group].rel)))
+        if top not in shown:
+            shown.append(top)
+    worst = tuple(diagnosed.get((g_index, i)) or groups[g_index].item(i) for g_index, i in shown)
     failed = int(sum(int(g.failed.sum()) for g in groups))
     rel = [float(g.rel.max()) for g in groups if g.rel.size]
     return GradientCheck(

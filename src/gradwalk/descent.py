@@ -15,6 +15,7 @@ array([-6.11110793e-10,  8.14814391e-10])
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -34,20 +35,30 @@ from ._descent_explain import (
     vanishing,
 )
 from ._gradient import numerical_gradient
-from ._inputs import analytic_gradient, real_value, working_array
+from ._inputs import analytic_gradient, real_value, scale, working_array
 from ._lr_bound import Gradient, largest_eigenvalue, stable_rate
 from ._plan import resolve_step
 from ._validate import (
     check_callable,
     check_count,
+    check_keywords,
     check_learning_rate,
     check_positive,
     check_tolerance,
 )
-from ._warnings import PrecisionWarning, issue_warning, reemit_first
+from ._warnings import IgnoredInputWarning, PrecisionWarning, issue_warning, reemit_first
 from .optimizers import SGD, Optimizer, optimizer_for
 
 __all__ = ["DescentResult", "descend", "gradient_descent", "learning_rate_bound"]
+
+#: The options of the numerical gradient that descend and learning_rate_bound pass on.
+GRADIENT_OPTIONS = [
+    name
+    for name, parameter in inspect.signature(numerical_gradient).parameters.items()
+    if parameter.kind is inspect.Parameter.KEYWORD_ONLY or name == "h"
+]
+#: descend's own options.
+_DESCEND_OPTIONS = ["lr", "steps", "optimizer", "grad", "gtol", "callback", "in_place"]
 
 
 def _reemit_once(caught: Sequence[warnings.WarningMessage], steps: Sequence[int]) -> None:
@@ -65,13 +76,15 @@ def gradient_descent(
     init_x: ArrayLike,
     lr: float = 0.01,
     step_num: int = 100,
+    *,
+    in_place: bool = False,
 ) -> NDArray[np.floating]:
     """Minimise f by ``step_num`` steps of ``x -= lr * numerical_gradient(f, x)``.
 
-    The book's function, with its results bit for bit, except that ``init_x`` is never
-    modified (the book's version changes it in place). Warnings from the gradient (for
-    example x ± h rounding back to x once x is huge) are shown once per run, not once
-    per step.
+    The book's function, with its results bit for bit, except that ``init_x`` is not
+    modified unless ``in_place=True`` (the book's version always changes it in place).
+    Warnings from the gradient (for example x ± h rounding back to x once x is huge) are
+    shown once per run, not once per step.
 
     Parameters
     ----------
@@ -83,6 +96,9 @@ def gradient_descent(
         Learning rate, finite and > 0.
     step_num : int
         Number of steps, >= 0.
+    in_place : bool
+        Update ``init_x`` itself, as the book does (it must be a writable float
+        ndarray): the book's closure ``lambda w: net.loss(x, t)`` with ``net.W`` needs it.
 
     Returns
     -------
@@ -92,9 +108,12 @@ def gradient_descent(
     Raises
     ------
     TypeError
-        lr is not a number, or step_num is not a whole number.
+        lr is not a number, or step_num is not a whole number; ``in_place=True`` with an
+        init_x that is not a writable float ndarray.
     ValueError
-        lr is not finite and > 0, or step_num < 0.
+        lr is not finite and > 0, or step_num < 0; f ignores the copy it works on but
+        reads init_x itself (the book's closure without ``in_place=True``), before the
+        first step.
 
     Warns
     -----
@@ -112,9 +131,7 @@ def gradient_descent(
     """
     rate = check_learning_rate(lr)
     count = check_count(step_num, "step_num")
-    x, is_callers = working_array(init_x)
-    if is_callers:
-        x = x.copy()
+    x, callers = _start(init_x, in_place)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         steps: list[int] = []
@@ -122,9 +139,21 @@ def gradient_descent(
             before = len(caught)
             grad = numerical_gradient(f, x)
             steps.extend([step] * (len(caught) - before))
+            if (
+                step == 0
+                and not grad.any()
+                and _ignored(caught[before:])
+                and _reads_callers_array(f, callers, real_value(f(x)))
+            ):
+                raise ValueError(_COPY_MESSAGE.replace("descend", "gradient_descent", 2))
             x -= rate * grad
     _reemit_once(caught, steps)
     return x
+
+
+def _ignored(caught: Sequence[warnings.WarningMessage]) -> bool:
+    """Whether the numerical gradient warned that f ignores its argument."""
+    return any(issubclass(w.category, IgnoredInputWarning) for w in caught)
 
 
 @dataclass(frozen=True, eq=False)
@@ -297,6 +326,9 @@ def learning_rate_bound(
     1.0
     """
     check_callable(f, "f", "taking an array")
+    check_keywords(
+        gradient_options, "learning_rate_bound", ["grad", "iterations", "rtol"], GRADIENT_OPTIONS
+    )
     count = check_count(iterations, "iterations", least=1)
     tolerance = check_positive(rtol, "rtol", " For example 1e-6.")
     point, _ = working_array(x)
@@ -327,6 +359,7 @@ def descend(
     gtol: float | None = None,
     callback: Callable[[int, NDArray[np.floating], Any, NDArray[np.floating]], object]
     | None = None,
+    in_place: bool = False,
     **gradient_options: Any,
 ) -> DescentResult:
     """Gradient descent that records its path and explains how it ended.
@@ -353,9 +386,9 @@ def descend(
         Scalar function of an array.
     x0 : array_like
         Starting point (never modified).
-    lr : float
-        Learning rate, finite and > 0. May be left out when ``optimizer`` is an
-        instance, which carries its own.
+    lr : float, optional
+        Learning rate, finite and > 0. Left out, the optimizer's own default (the
+        book's: 0.001 for Adam, 0.01 for the others) or an instance's own rate.
     steps : int
         Most updates to make, >= 0.
     optimizer : str or Optimizer
@@ -370,6 +403,12 @@ def descend(
     callback : callable, optional
         ``callback(step, x, value, grad)``, called at every point with copies; return
         True to stop.
+    in_place : bool
+        Update x0 itself, step by step, as the book's ``gradient_descent`` does (x0 must
+        be a writable float ndarray). This is what the book's closure pattern
+        ``descend(lambda w: net.loss(x, t), net.W, in_place=True)`` needs: f reads
+        ``net.W``, so only ``net.W`` itself can move it. By default x0 is never modified,
+        and an f whose value ignores the copy descend works on is an error at once.
     **gradient_options
         Passed on to :func:`gradwalk.numerical_gradient` (``method``, ``h``, ...).
 
@@ -380,13 +419,21 @@ def descend(
     Raises
     ------
     TypeError
-        f, grad or callback is not callable; lr is missing with an optimizer name or is
-        not a number; steps is not a whole number; gtol is not a number; gradient
-        options come with an analytic grad; grad returns a non-real array.
+        An unknown option (``step_num``: the message names ``steps``), before any work;
+        f, grad or callback is not callable; lr is not a number; steps is not a whole
+        number; gtol is not a number; gradient options come with an analytic grad; grad
+        returns a non-real array; ``in_place=True`` with an x0 that is not a writable
+        float ndarray.
     ValueError
         lr is not finite and > 0, or disagrees with an optimizer instance's rate; steps
         < 0; gtol < 0 or not finite; the optimizer name is unknown (the message suggests
-        the closest); grad returns an array of the wrong shape.
+        the closest); grad returns an array of the wrong shape; f ignores the copy
+        descend works on but reads x0 itself (the book's closure without
+        ``in_place=True``), before the first step.
+    BaseException
+        Whatever f, grad or callback raise, and KeyboardInterrupt (Ctrl-C), are raised
+        again with the run so far attached as ``error.result`` (a DescentResult with
+        status "stopped") and a note saying so.
 
     Warns
     -----
@@ -406,14 +453,13 @@ def descend(
     71
     """
     check_callable(f, "f", "taking an array")
+    check_keywords(gradient_options, "descend", _DESCEND_OPTIONS, GRADIENT_OPTIONS)
     update = optimizer_for(optimizer, lr)
     count = check_count(steps, "steps")
     tolerance = check_tolerance(gtol, "gtol", " For example 1e-6.")
     if callback is not None:
         check_callable(callback, "callback", "(step, x, value, grad) -> bool")
-    x, is_callers = working_array(x0)
-    if is_callers:
-        x = x.copy()
+    x, callers = _start(x0, in_place)
     options = dict(gradient_options)
     counts = Counts()
     run = Run(
@@ -432,48 +478,201 @@ def descend(
     warning_steps: list[int] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        for step in range(count + 1):
-            before = len(caught)
-            value = real_value(f(x))
-            counts.nfev += 1
-            finite = bool(np.isfinite(value))
-            g = run.gradient(x) if finite else None
-            warning_steps.extend([step] * (len(caught) - before))
-            if vanishing(x, run.h).any():
-                vanish_steps.add(step)
-            run.values.append(value)
-            run.norms.append(float(np.linalg.norm(g)) if g is not None else math.nan)
-            run.grad = g
-            if g is None or g.any():
-                run.zero_since = None
-            elif run.zero_since is None:
-                run.zero_since = step
-            if g is None:
-                run.end = "value"
-                break
-            if not math.isfinite(run.norms[-1]):
-                run.end = "gradient"
-                break
-            if callback is not None and callback(step, x.copy(), value, g.copy()):
-                run.end = "callback"
-                break
-            if tolerance is not None and run.norms[-1] < tolerance:
-                run.end = "gtol"
-                break
-            if step == count:
-                break
-            update.update(params, {"x": g})
-            if np.array_equal(x, run.path[-1]) and (isinstance(update, SGD) or not g.any()):
-                run.end = "frozen"
-                break
-            run.path.append(x.copy())
-    status, message, explains_h = explain_end(run)
+
+        def settle(step: int) -> None:
+            """Date every warning not yet dated (f's, the gradient's, the update's, the
+            callback's) to ``step``."""
+            warning_steps.extend([step] * (len(caught) - len(warning_steps)))
+
+        step = 0
+        try:
+            for step in range(count + 1):
+                settle(step - 1)
+                value = real_value(f(x))
+                counts.nfev += 1
+                finite = bool(np.isfinite(value))
+                before = len(caught)
+                g = run.gradient(x) if finite else None
+                ignored = _ignored(caught[before:])
+                if vanishing(x, run.h).any():
+                    vanish_steps.add(step)
+                run.values.append(value)
+                run.norms.append(float(np.linalg.norm(g)) if g is not None else math.nan)
+                run.grad = g
+                if g is None or g.any():
+                    run.zero_since = None
+                elif run.zero_since is None:
+                    run.zero_since = step
+                run.ignored = ignored and g is not None and not g.any()
+                if run.ignored and step == 0 and _reads_callers_array(f, callers, value):
+                    raise ValueError(_COPY_MESSAGE)
+                if g is None:
+                    run.end = "value"
+                    break
+                if not math.isfinite(run.norms[-1]):
+                    run.end = "gradient"
+                    break
+                if callback is not None and callback(step, x.copy(), value, g.copy()):
+                    run.end = "callback"
+                    break
+                if tolerance is not None and run.norms[-1] < tolerance:
+                    run.end = "gtol"
+                    break
+                if step == count:
+                    break
+                with np.errstate(over="ignore", invalid="ignore"):
+                    update.update(params, {"x": g})
+                if np.array_equal(x, run.path[-1]) and (isinstance(update, SGD) or not g.any()):
+                    run.end = "frozen"
+                    break
+                run.path.append(x.copy())
+        except BaseException as error:  # a run is never lost: attach what it has so far
+            settle(step)
+            if isinstance(error, ValueError) and str(error) == _COPY_MESSAGE:
+                raise
+            partial = _partial_result(run, update, error)
+            error.add_note(
+                f"descend: the run so far ({steps_in_words(partial.steps_taken)}, f = "
+                f"{partial.value:.6g}) is attached to this error as .result"
+            )
+            error.result = partial  # type: ignore[attr-defined]
+            raise
+        settle(step)
+    status, message, explains_h = _explain(run)
+    if grad is not None and _rose_at_once(run):
+        message += _grad_advice(f, run, counts)
     kept, kept_steps = unexplained(
         caught, warning_steps, status, vanish_steps if explains_h else set()
     )
     _reemit_once(kept, kept_steps)
+    return _result(run, update, status, message)
+
+
+#: The error of a run whose f ignores the copy descend works on.
+_COPY_MESSAGE = (
+    "descend stopped before its first step: f returned the same value at every perturbed "
+    "point of the copy of x0 that descend works on, but changes when x0 itself changes: "
+    "f reads x0 (a closure such as lambda w: net.loss(x, t) reads net.W), never its "
+    "argument. Either pass in_place=True, so that descend updates x0 (net.W) itself, "
+    "as the book's gradient_descent does, or make f compute from its argument "
+    "(lambda W: loss_with(W, x, t))."
+)
+
+
+def _start(
+    x0: ArrayLike, in_place: bool
+) -> tuple[NDArray[np.floating], NDArray[np.floating] | None]:
+    """The array to update (a copy of x0, or with ``in_place`` x0 itself) and the
+    caller's own array when x0 is one (None otherwise)."""
+    if not isinstance(in_place, bool):
+        raise TypeError(f"in_place must be True or False, got {in_place!r}.")
+    x, is_callers = working_array(x0)
+    callers = x if is_callers else None
+    if not in_place:
+        return (x.copy() if is_callers else x), callers
+    if callers is None:
+        raise TypeError(
+            "in_place=True updates x0 itself, so x0 must be a writable float ndarray (such "
+            f"as net.W); got {type(x0).__name__}"
+            + (f" of dtype {x0.dtype}" if isinstance(x0, np.ndarray) else "")
+            + ". Pass such an array, or leave in_place=False to work on a copy."
+        )
+    return x, None
+
+
+def _reads_callers_array(
+    f: Callable[[Any], object], callers: NDArray[np.floating] | None, value: Any
+) -> bool:
+    """Whether f changes when the caller's own array moves (it is restored bit for bit).
+
+    Called when f ignored every move of the copy descend works on: a closure reading
+    ``net.W`` changes here, an f that is flat near x0 does not.
+    """
+    if callers is None:
+        return False
+    snapshot = callers.copy()
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # Unequal moves of alternating sign: a uniform shift can leave f unchanged
+            # (softmax of x · W does not see the same number added to every weight).
+            pattern = np.linspace(1.0, 2.0, callers.size)
+            pattern[1::2] *= -1
+            move = 1e-3 * pattern.reshape(callers.shape) * scale(snapshot)
+            callers += move.astype(callers.dtype)
+            moved = real_value(f(callers.copy()))
+    except Exception:
+        return False
+    finally:
+        np.copyto(callers, snapshot)
+    return bool(moved != value)
+
+
+def _explain(run: Run) -> tuple[Status, str, bool]:
+    """explain_end, which must never turn a finished run into an error."""
+    try:
+        return explain_end(run)
+    except Exception as error:
+        step = len(run.path) - 1
+        return (
+            "stopped",
+            f"The run ended after {steps_in_words(step)}; f = {run.values[-1]} "
+            f"(its explanation failed: {type(error).__name__}: {error}).",
+            False,
+        )
+
+
+def _rose_at_once(run: Run) -> bool:
+    """Whether f rose over the first steps (or stopped being finite)."""
+    values = np.asarray(run.values, dtype=np.float64)
+    first = values[: min(4, values.size)]
+    return values.size > 1 and (not np.all(np.isfinite(first)) or bool(np.all(np.diff(first) > 0)))
+
+
+def _grad_advice(f: Callable[[Any], object], run: Run, counts: Counts) -> str:
+    """One directional check of the analytic gradient at x0: its slope along -grad."""
+    try:
+        x0 = run.path[0]
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            g = np.asarray(run.gradient(x0), dtype=np.float64)
+            norm = float(np.linalg.norm(g))
+            if not math.isfinite(norm) or norm == 0:
+                return ""
+            direction = g / norm
+            eps = 1e-6 * max(1.0, float(np.max(np.abs(x0))))
+            plus = real_value(f(x0 + eps * direction))
+            minus = real_value(f(x0 - eps * direction))
+            counts.nfev += 2
+        slope = (plus - minus) / (2 * eps)
+    except Exception:
+        return ""
+    if not math.isfinite(slope) or abs(slope - norm) <= 1e-2 * max(abs(slope), norm):
+        return ""
+    return (
+        f" f rose from the first steps, and grad disagrees with f at x0: along grad f "
+        f"changes at a rate of {slope:.3g}, but grad says {norm:.3g}"
+        + (" (the sign is wrong)" if slope < 0 else "")
+        + ". Check grad, e.g. with check_gradient(f, grad, x0)."
+    )
+
+
+def _partial_result(run: Run, update: Optimizer, error: BaseException) -> DescentResult:
+    """The run up to an exception or Ctrl-C, status "stopped"."""
+    size = len(run.path)
+    run.values = (run.values + [math.nan] * size)[:size]
+    run.norms = (run.norms + [math.nan] * size)[:size]
+    step = size - 1
+    reason = "Ctrl-C" if isinstance(error, KeyboardInterrupt) else type(error).__name__
+    message = f"The run was interrupted at step {step} by {reason}: {error}".rstrip(": ") + "."
+    return _result(run, update, "stopped", message)
+
+
+def _result(run: Run, update: Optimizer, status: Status, message: str) -> DescentResult:
+    """The DescentResult of a run."""
+    x = run.path[-1]
     return DescentResult(
-        x=run.path[-1].copy(),
+        x=x.copy(),
         path=np.stack(run.path),
         values=np.asarray(run.values, dtype=np.result_type(x.dtype, np.float64)),
         grad_norms=np.asarray(run.norms, dtype=np.float64),
@@ -481,5 +680,5 @@ def descend(
         message=message,
         steps_taken=len(run.path) - 1,
         optimizer=repr(update),
-        nfev=counts.nfev,
+        nfev=run.counts.nfev,
     )

@@ -279,7 +279,13 @@ OPTIMIZERS: Mapping[str, type[Optimizer]] = {
 
 
 def optimizer_for(optimizer: object, lr: float | None) -> Optimizer:
-    """A fresh optimizer from a name or an instance, with a clear error otherwise."""
+    """A fresh optimizer from a name or an instance, with a clear error otherwise.
+
+    A name without ``lr`` gets the optimizer's own default, the book's rate.
+
+    >>> optimizer_for("adam", None), optimizer_for("sgd", 0.1)
+    (Adam(lr=0.001, beta1=0.9, beta2=0.999), SGD(lr=0.1))
+    """
     if isinstance(optimizer, Optimizer):
         if lr is not None and check_learning_rate(lr) != optimizer.lr:
             raise ValueError(
@@ -288,11 +294,8 @@ def optimizer_for(optimizer: object, lr: float | None) -> Optimizer:
             )
         return optimizer.fresh()
     if isinstance(optimizer, str) and optimizer.lower() in OPTIMIZERS:
-        if lr is None:
-            raise TypeError(
-                f"descend needs a learning rate: pass lr=... (for example lr=0.1) with "
-                f"optimizer={optimizer!r}."
-            )
+        if lr is None:  # the book's own rate for this optimizer (Adam: 0.001, others 0.01)
+            return OPTIMIZERS[optimizer.lower()]()  # type: ignore[call-arg]
         return OPTIMIZERS[optimizer.lower()](lr=check_learning_rate(lr))
     choices, hint = choice_hint(optimizer, OPTIMIZERS)
     raise ValueError(
