@@ -47,6 +47,7 @@ from ._points import (
     wide_dtype,
 )
 from ._richardson import check_accuracy
+from ._small_gradient import central_shortcut
 from ._warnings import (
     PACKAGE_DIR,
     IgnoredInputWarning,
@@ -187,6 +188,13 @@ def differentiate(
     ``value_shape`` given (the shape f's values are known to have) spares that
     evaluation.
     """
+    shortcut = central_shortcut(
+        f, x, h, method, options, order, bounds, step_direction, accuracy, vector
+    )
+    if shortcut is not None and shortcut.fields is not None:
+        return GradientResult(**shortcut.fields)
+    if shortcut is not None:  # f's values so far, for the full checks below
+        options = shortcut.options
     if not callable(f):
         raise TypeError(f"f must be a callable taking an array, got {f!r}.")
     record = method_named(method)
