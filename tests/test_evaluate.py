@@ -20,14 +20,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-import gradwalk._evaluate
+import gradwalk._evaluate_batches
+import gradwalk._evaluate_workers
 from gradwalk import (
     IgnoredInputWarning,
     InputModifiedError,
     numerical_diff,
     numerical_gradient,
 )
-from gradwalk._evaluate import _BATCH_BYTES, evaluate_batches
+from gradwalk._evaluate_batches import _BATCH_BYTES, evaluate_batches
 from gradwalk._plan import METHODS as PLANS
 from gradwalk._points import Points
 
@@ -38,7 +39,7 @@ METHODS = sorted(PLANS)
 def pools_always_start(monkeypatch: pytest.MonkeyPatch) -> None:
     """workers=n starts its pool for any work here (it skips it where f is cheap, as in
     these tests, which are about what happens in the pool)."""
-    monkeypatch.setattr(gradwalk._evaluate, "_POOL_PAYS_SECONDS", 0.0)
+    monkeypatch.setattr(gradwalk._evaluate_workers, "_POOL_PAYS_SECONDS", 0.0)
 
 
 # --- module-level functions, so that process pools can pickle them --------------------
@@ -426,7 +427,7 @@ def test_worker_processes_share_the_cores_for_blas_and_give_the_serial_result() 
     threadpoolctl = pytest.importorskip("threadpoolctl")
     if not any(pool["user_api"] == "blas" for pool in threadpoolctl.threadpool_info()):
         pytest.skip("NumPy's BLAS does not report its threads to threadpoolctl here")
-    from gradwalk._evaluate import usable_cores
+    from gradwalk._evaluate_workers import usable_cores
 
     x = np.linspace(-1.0, 1.0, 8)
     share = max(1, usable_cores() // 2)
@@ -472,10 +473,10 @@ def test_workers_start_no_pool_for_work_shorter_than_starting_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     x = np.ones(50)
-    monkeypatch.setattr(gradwalk._evaluate, "_POOL_PAYS_SECONDS", 0.3)
+    monkeypatch.setattr(gradwalk._evaluate_workers, "_POOL_PAYS_SECONDS", 0.3)
     grad = numerical_gradient(where_evaluated, x, method="complex", workers=2)
     assert np.array_equal(grad, np.ones(50)), "a pool started for 50 points of a cheap f"
-    monkeypatch.setattr(gradwalk._evaluate, "_POOL_PAYS_SECONDS", 0.0)
+    monkeypatch.setattr(gradwalk._evaluate_workers, "_POOL_PAYS_SECONDS", 0.0)
     grad = numerical_gradient(where_evaluated, x, method="complex", workers=2)
     assert np.array_equal(grad[2:], np.full(48, 2.0)), f"no pool for work worth one: {grad}"
 
@@ -521,7 +522,7 @@ def test_measured_batches_grow_while_a_point_gets_cheaper_within_the_memory_cap(
     monkeypatch: pytest.MonkeyPatch, cost: Callable[[int], float], expected: list[int]
 ) -> None:
     clock = FakeClock()
-    monkeypatch.setattr(gradwalk._evaluate, "time", clock)
+    monkeypatch.setattr(gradwalk._evaluate_batches, "time", clock)
     x = np.zeros(2**15)  # 256 KiB per copy: the first batch holds 4, the cap 64
     rows = []
 

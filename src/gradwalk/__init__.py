@@ -13,7 +13,8 @@ array([6., 0.])
 from __future__ import annotations
 
 from ._check_jacobian import check_jacobian
-from ._evaluate import InputModifiedError, limit_blas_threads
+from ._evaluate import InputModifiedError
+from ._evaluate_workers import limit_blas_threads
 from ._expr import Expression, ExpressionError, parse_expression
 from ._gradient import GradientResult, GradientStatus, numerical_diff, numerical_gradient
 from ._hessian import HessianResult, hessian_vector_product, numerical_hessian

@@ -8,46 +8,42 @@ returns f's values there; :meth:`Evaluator.at` evaluates f at one whole point an
 - :class:`InPlace`, the book's way and the default: element ``i`` of the array is set to
   its perturbed value, f is called with that same array object, and the element is put
   back (:func:`evaluate_in_place`).
-- :class:`Batches`: a vectorized f gets perturbed copies of x stacked into batches
-  (:func:`evaluate_batches`).
-- :class:`Mapped`: chunks of points are mapped over an executor; each chunk is
-  evaluated in place on its own copy of x (:class:`_Task`, which reuses
-  :func:`evaluate_in_place`), so the rules about what f may return and about f
-  modifying its input live in one place.
+- :class:`~gradwalk._evaluate_batches.Batches`: a vectorized f gets perturbed copies of
+  x stacked into batches (in :mod:`gradwalk._evaluate_batches`).
+- :class:`~gradwalk._evaluate_workers.Mapped`: chunks of points mapped over an executor
+  or a process pool (in :mod:`gradwalk._evaluate_workers`).
+- :class:`Replayed`: values already computed served again, then another evaluator.
 
 >>> import numpy as np
 >>> points = Points(np.array([0, 1]), np.array([5.0, 7.0]))
->>> evaluate_batches(lambda X: X.sum(axis=1), np.zeros(2), points, batch_size=1)
+>>> work = np.zeros(2)
+>>> evaluate_in_place(lambda x: x.sum(), work, fast_view(work), [0.0, 0.0], points)
 array([5., 7.])
 """
 
 from __future__ import annotations
 
 import array
-import math
-import multiprocessing.pool
-import os
-import pickle
-import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ._inputs import InputModifiedError, changed_elements, describe, value_of
+from ._inputs import InputModifiedError, describe, value_of
 from ._points import Points
 
 __all__ = [
-    "Batches",
     "Evaluator",
     "InPlace",
     "InputModifiedError",
-    "Mapped",
     "Options",
-    "limit_blas_threads",
+    "Replayed",
+    "check_options",
+    "evaluator",
+    "is_default",
 ]
 
 
@@ -59,7 +55,7 @@ def _flat_view(array: NDArray[Any]) -> Any:
         return array.flat
 
 
-def _fast_view(array: NDArray[Any]) -> Any:
+def fast_view(array: NDArray[Any]) -> Any:
     """A writable flat view of ``array`` whose items are set and read as Python floats.
 
     A ``memoryview`` of a contiguous float64 array gets and sets one element several times
@@ -83,7 +79,7 @@ def evaluate_in_place(
 ) -> NDArray[Any]:
     """Evaluate f at each point by perturbing ``work`` through ``flat`` and restoring it.
 
-    ``flat`` is a flat view of ``work`` (:func:`_fast_view`) and ``original`` holds the
+    ``flat`` is a flat view of ``work`` (:func:`fast_view`) and ``original`` holds the
     unperturbed elements of ``work`` (flat order). Per point the loop does what the book's
     loop does, a write and a call of f, plus one read of the perturbed element: it raises
     :class:`InputModifiedError` as soon as f changes that element. An element is restored
@@ -94,7 +90,7 @@ def evaluate_in_place(
     """
     indices = points.index.tolist()
     values = points.value.tolist() if points.value.dtype == np.float64 else list(points.value)
-    dtype = _values_dtype(work.dtype, complex_ok)
+    dtype = values_dtype(work.dtype, complex_ok)
     # float64 values go straight into a C array of doubles (no object per value kept).
     results: Any = array.array("d") if dtype is np.float64 and not value_shape else []
     append, python_float, numpy_float = results.append, float, np.float64
@@ -129,20 +125,13 @@ def evaluate_in_place(
     return np.array(results, dtype=dtype)
 
 
-#: Bytes of perturbed copies of x that one vectorized call may receive, by default.
-_BATCH_BYTES = 16 * 2**20
+def split(points: Points, size: int) -> list[tuple[NDArray[np.intp], NDArray[Any]]]:
+    """Consecutive chunks of at most ``size`` points."""
+    return [
+        (points.index[start : start + size], points.value[start : start + size])
+        for start in range(0, len(points.index), size)
+    ]
 
-#: Tasks per worker when points are mapped over an executor (balances uneven tasks).
-_TASKS_PER_WORKER = 4
-
-#: Points that ``workers=n`` evaluates in this process first, timing them, before it
-#: decides whether starting its pool pays.
-_PROBE_POINTS = 2
-
-#: Serial seconds of remaining work below which ``workers=n`` does not start its pool: a
-#: pool of processes costs about 0.15 s to start and stop, and halving the work only pays
-#: once the work is twice that.
-_POOL_PAYS_SECONDS = 0.3
 
 #: Chunks per plan step when only a progress bar is asked for (in place, serially).
 _PROGRESS_CHUNKS = 100
@@ -266,7 +255,7 @@ def _is_dask_client(workers: object) -> bool:
     )
 
 
-def _values_dtype(dtype: np.dtype[Any], complex_ok: bool) -> type[np.inexact[Any]]:
+def values_dtype(dtype: np.dtype[Any], complex_ok: bool) -> type[np.inexact[Any]]:
     """The dtype of the array of f values: float64, or the wide/complex one it needs."""
     wide = dtype in (np.dtype(np.longdouble), np.dtype(np.clongdouble))
     if complex_ok:
@@ -274,395 +263,9 @@ def _values_dtype(dtype: np.dtype[Any], complex_ok: bool) -> type[np.inexact[Any
     return np.longdouble if wide else np.float64
 
 
-def _unperturbed(flat_x: NDArray[Any]) -> list[Any]:
+def unperturbed(flat_x: NDArray[Any]) -> list[Any]:
     """The elements of a flat array as the in-place loop restores them (Python floats)."""
     return flat_x.tolist() if flat_x.dtype == np.float64 else list(flat_x)
-
-
-def _check_batch_result(
-    result: object,
-    batch_shape: tuple[int, ...],
-    complex_ok: bool,
-    value_shape: tuple[int, ...] = (),
-) -> Any:
-    """Check that a vectorized f returned one real value per point; return them as an array."""
-    k = batch_shape[0]
-    array = None if isinstance(result, str | bytes) else np.asarray(result)
-    if value_shape and array is not None and array.shape != (k, *value_shape):
-        raise ValueError(
-            f"a vectorized f must return one value per point: it was given {k} points (an "
-            f"array of shape {batch_shape}) and f(x) has shape {value_shape}, so it must "
-            f"return shape {(k, *value_shape)}, but it returned shape {array.shape}."
-        )
-    if array is None or array.shape != (k, *value_shape):
-        actual = f"shape {array.shape}" if array is not None else describe(result)
-        raise ValueError(
-            f"a vectorized f must return one value per point: it was given {k} points (an "
-            f"array of shape {batch_shape}) and must return shape ({k},), but it returned "
-            f"{actual}. Reduce over every axis but the first (np.sum(X**2, axis=1) for a "
-            "1-D x), or pass vectorized=False if f takes one point at a time."
-        )
-    if array.dtype.kind not in ("fiubc" if complex_ok else "fiub"):
-        for item in array:
-            value_of(item, value_shape, complex_ok=complex_ok)
-        raise TypeError(
-            f"a vectorized f must return a real numeric array, but it returned {describe(result)}."
-        )
-    return array
-
-
-#: Bytes of the first batch when the batch size is chosen by measuring (about an L2 cache).
-_FIRST_BATCH_BYTES = 2**20
-
-#: Below this many copies of x in the memory cap, a vectorized f gets one point per call
-#: through the lean in-place loop: batches of a few huge copies save no calls worth their
-#: bookkeeping.
-_FEW_ROWS = 8
-
-#: A larger batch is kept only if its time per point is below this share of the last one.
-_WORTH_GROWING = 0.9
-
-
-class Batcher:
-    """Stacked perturbed copies of x for a vectorized f, reused from batch to batch.
-
-    The buffer of rows (copies of x) grows as larger batches are needed and is filled
-    only once: for each batch only the perturbed elements are set and, after f, restored.
-    Without a ``batch_size`` the size is chosen by measuring: the first batch holds about
-    1 MiB of copies (all the points, when they fit in twice that), and each next one twice
-    as many points for as long as that makes a
-    point at least 10% cheaper (fewer calls of f, less bookkeeping per point), never past
-    ``_BATCH_BYTES`` of copies; then the cheapest size is kept. Each batch's bookkeeping
-    costs a few array operations on its points, whatever the size of x. Where fewer than
-    ``_FEW_ROWS`` copies fit in the cap (x of more than 2 MiB), f gets one point per call,
-    perturbed in place in a single row (:func:`evaluate_in_place`), as fast as the default
-    mode. At the end of each call the copies used are compared with x (f must not modify
-    them): for an f that reads only a few elements of a huge x, that comparison and the
-    filling of the copies, k x N values each, are most of the cost.
-    """
-
-    def __init__(
-        self,
-        x: NDArray[Any],
-        batch_size: int | None,
-        complex_ok: bool,
-        value_shape: tuple[int, ...] = (),
-    ) -> None:
-        self.x, self.complex_ok, self.value_shape = x, complex_ok, value_shape
-        self.base = np.ravel(x)
-        self.size = max(1, self.base.size)
-        row_bytes = self.size * self.base.itemsize
-        self.limit = batch_size or max(1, _BATCH_BYTES // row_bytes)
-        self.rows = batch_size or min(self.limit, max(1, _FIRST_BATCH_BYTES // row_bytes))
-        self.settled = batch_size is not None or self.rows >= self.limit
-        if batch_size is None and self.limit < _FEW_ROWS:
-            self.rows, self.settled = 1, True
-        self.original: list[Any] | None = None
-        self.per_point = math.inf
-        self.buffer = np.empty((0, self.base.size), dtype=x.dtype)
-
-    def _one_row(
-        self,
-        f: Callable[[Any], object],
-        points: Points,
-        advance: Callable[[int], object] | None,
-    ) -> NDArray[Any]:
-        """One point per call: the in-place loop on the first row of the buffer."""
-        self._grow(1)
-        row = self.buffer[:1]
-        if self.original is None:
-            self.original = _unperturbed(self.base)
-        single = _SinglePoint(f, (1, *self.x.shape), self.complex_ok, self.value_shape)
-        try:
-            values = evaluate_in_place(
-                single,
-                row.reshape((1, *self.x.shape)),
-                _fast_view(row),
-                self.original,
-                points,
-                complex_ok=self.complex_ok,
-                value_shape=self.value_shape,
-            )
-        except InputModifiedError as error:
-            raise InputModifiedError(_copy_modified(error.flat_index or 0)) from None
-        changed = changed_elements(row, self.base)
-        if changed.size:
-            raise InputModifiedError(_copy_modified(int(changed[0])))
-        if advance is not None:
-            advance(len(points.index))
-        return values
-
-    def _grow(self, rows: int) -> None:
-        """Make the buffer hold at least ``rows`` copies of x (copying x only into new rows)."""
-        have = self.buffer.shape[0]
-        if rows > have:
-            buffer = np.empty((rows, self.base.size), dtype=self.x.dtype)
-            buffer[:have] = self.buffer
-            buffer[have:] = self.base
-            self.buffer = buffer
-
-    def _measured(self, k: int, seconds: float) -> None:
-        """Choose the next batch size from the time of a full batch of ``k`` points."""
-        if self.settled or k < self.rows:
-            return  # a last, partial batch
-        per_point = seconds / k
-        if per_point < _WORTH_GROWING * self.per_point and self.rows < self.limit:
-            self.per_point = per_point
-            self.rows = min(self.limit, 2 * self.rows)
-        else:
-            if per_point >= self.per_point:  # the last size was cheaper: go back to it
-                self.rows = max(1, self.rows // 2)
-            self.settled = True
-
-    def evaluate(
-        self,
-        f: Callable[[Any], object],
-        points: Points,
-        advance: Callable[[int], object] | None = None,
-    ) -> NDArray[Any]:
-        """f's values at ``points``; f must leave the copies it is given unchanged."""
-        total = len(points.index)
-        out = np.empty(
-            (total, *self.value_shape), dtype=_values_dtype(self.x.dtype, self.complex_ok)
-        )
-        if total == 0:
-            return out
-        if self.limit < _FEW_ROWS and self.settled and self.rows == 1:
-            return self._one_row(f, points, advance)
-        index, value = points.index, points.value
-        perturbed = bool(index.min() >= 0)
-        self._grow(min(self.rows, total))
-        used = 0
-        start = 0
-        while start < total:
-            k = min(self.rows, total - start)
-            if not self.settled and total - start <= 2 * self.rows:
-                k = min(self.limit, total - start)  # no small batch left over
-            self._grow(k)
-            used = max(used, k)
-            flat = self.buffer[:k].reshape(-1)
-            columns = index[start : start + k]
-            new = value[start : start + k]
-            if perturbed:
-                where = columns + np.arange(0, k * self.size, self.size)
-            else:
-                rows = np.flatnonzero(columns >= 0)
-                columns, new = columns[rows], new[rows]
-                where = columns + rows * self.size
-            clock = time.perf_counter()
-            flat[where] = new
-            try:
-                batch = flat.reshape((k, *self.x.shape))
-                result = _check_batch_result(
-                    f(batch), batch.shape, self.complex_ok, self.value_shape
-                )
-                seen = flat[where]
-                if not np.array_equal(seen, new):
-                    wrong = np.flatnonzero((seen != new) & (new == new))
-                    if wrong.size:
-                        raise InputModifiedError(_copy_modified(int(columns[wrong[0]])))
-            finally:
-                flat[where] = self.base[columns]
-            out[start : start + k] = result
-            self._measured(k, time.perf_counter() - clock)
-            start += k
-            if advance is not None:
-                advance(k)
-        changed = changed_elements(self.buffer[:used], self.base)
-        if changed.size:
-            raise InputModifiedError(_copy_modified(int(changed[0]) % self.size))
-        return out
-
-
-@dataclass(frozen=True)
-class _SinglePoint:
-    """A vectorized f called with a batch of one point: returns its one value."""
-
-    f: Callable[[Any], object]
-    shape: tuple[int, ...]
-    complex_ok: bool
-    value_shape: tuple[int, ...] = ()
-
-    def __call__(self, batch: NDArray[Any]) -> Any:
-        return _check_batch_result(self.f(batch), self.shape, self.complex_ok, self.value_shape)[0]
-
-
-def evaluate_batches(
-    f: Callable[[Any], object],
-    x: NDArray[Any],
-    points: Points,
-    batch_size: int | None,
-    *,
-    complex_ok: bool = False,
-    advance: Callable[[int], object] | None = None,
-    value_shape: tuple[int, ...] = (),
-) -> NDArray[Any]:
-    """Evaluate a vectorized f on stacked perturbed copies of x (see :class:`Batcher`).
-
-    As in place, f must leave its input as it was given (checked like
-    :func:`evaluate_in_place`: the perturbed elements after each call, every copy used
-    at the end).
-    """
-    return Batcher(x, batch_size, complex_ok, value_shape).evaluate(f, points, advance)
-
-
-def _copy_modified(flat_index: int) -> str:
-    """The error for an f that changed the copy of x it was given."""
-    return (
-        f"f modified element {flat_index} (flat index) of the copy of x it was given, "
-        "which makes its other values wrong (x itself is untouched). f must leave its "
-        "argument unchanged: if it must modify its input, give it a copy, e.g. "
-        "lambda w: f(w.copy())."
-    )
-
-
-@dataclass(frozen=True)
-class _Task:
-    """Evaluate one chunk of points on a private copy of x: what runs in a worker.
-
-    A module-level class, so that it pickles whenever f does: x travels once per task.
-    """
-
-    f: Callable[[Any], object]
-    x: NDArray[Any]
-    vectorized: bool
-    batch_size: int | None
-    complex_ok: bool
-    value_shape: tuple[int, ...] = ()
-
-    def __call__(self, chunk: tuple[NDArray[np.intp], NDArray[Any]]) -> NDArray[Any]:
-        points = Points(*chunk)
-        if self.vectorized:
-            return evaluate_batches(
-                self.f,
-                self.x,
-                points,
-                self.batch_size,
-                complex_ok=self.complex_ok,
-                value_shape=self.value_shape,
-            )
-        work = np.array(self.x, copy=True)
-        flat, original = _fast_view(work), _unperturbed(np.ravel(self.x))
-        try:
-            values = evaluate_in_place(
-                self.f,
-                work,
-                flat,
-                original,
-                points,
-                complex_ok=self.complex_ok,
-                value_shape=self.value_shape,
-            )
-        except InputModifiedError as error:
-            raise InputModifiedError(_copy_modified(error.flat_index or 0)) from None
-        changed = changed_elements(work, self.x)
-        if changed.size:
-            raise InputModifiedError(_copy_modified(int(changed[0])))
-        return values
-
-
-def _check_picklable(f: Callable[[Any], object], workers: object) -> None:
-    """A process pool needs f pickled: fail early, saying what to do instead."""
-    try:
-        pickle.dumps(f)
-    except Exception as error:
-        raise TypeError(
-            f"f cannot be pickled ({type(error).__name__}: {error}), but workers={workers!r} "
-            "evaluates it in other processes, which receive it pickled. Define f as a "
-            "module-level function (def at the top level of a module, not a lambda or a "
-            "nested function), or use threads: workers=ThreadPoolExecutor(n)."
-        ) from error
-
-
-def _uses_processes(workers: object) -> bool:
-    """Whether ``workers`` runs its tasks in other processes with the standard pickle."""
-    if isinstance(workers, int | ProcessPoolExecutor):
-        return True
-    owner = getattr(workers, "__self__", None)
-    return isinstance(owner, multiprocessing.pool.Pool) and not isinstance(
-        owner, multiprocessing.pool.ThreadPool
-    )
-
-
-def _split(points: Points, size: int) -> list[tuple[NDArray[np.intp], NDArray[Any]]]:
-    """Consecutive chunks of at most ``size`` points."""
-    return [
-        (points.index[start : start + size], points.value[start : start + size])
-        for start in range(0, len(points.index), size)
-    ]
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (its CPU affinity where the OS reports one)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - platforms without affinity
-        return os.cpu_count() or 1
-
-
-def limit_blas_threads(threads: int | None = None, *, workers: int = 1) -> int:
-    """Limit the BLAS and OpenMP threads of this process, so that workers share the cores.
-
-    NumPy's BLAS (OpenBLAS, MKL) starts one thread per core in every process. When
-    ``workers`` processes each run an f that multiplies matrices, ``workers`` x cores
-    threads fight over the cores and the pool can be many times slower than one process.
-    ``numerical_gradient(..., workers=n)`` calls this in each of its worker processes;
-    call it yourself in the workers of your own executor or cluster (the limit stays in
-    force in the process that calls it). It uses threadpoolctl.
-
-    Parameters
-    ----------
-    threads : int, optional
-        Threads per process. Default: the usable cores divided by ``workers``, at least 1.
-    workers : int
-        Processes that share this machine's cores (used when ``threads`` is None).
-
-    Returns
-    -------
-    int
-        The limit now in force in this process.
-
-    Raises
-    ------
-    ValueError
-        ``threads`` or ``workers`` is below 1.
-
-    Examples
-    --------
-    In the initializer of a process pool, or on every worker of a Dask cluster:
-
-    >>> from concurrent.futures import ProcessPoolExecutor
-    >>> pool = ProcessPoolExecutor(2, initializer=limit_blas_threads, initargs=(1,))
-    >>> pool.shutdown()
-
-    ``client.run(limit_blas_threads, 1)`` does the same on a Dask cluster.
-    """
-    for name, count in (("threads", threads), ("workers", workers)):
-        if count is not None and (isinstance(count, bool) or not isinstance(count, int)):
-            raise TypeError(f"{name} must be a whole number >= 1, got {count!r}.")
-        if count is not None and count < 1:
-            raise ValueError(f"{name} must be >= 1, got {name}={count}.")
-    if threads is None:
-        threads = max(1, usable_cores() // workers)
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
-
-    threadpool_limits(limits=threads)
-    return threads
-
-
-def worker_count(workers: object) -> int:
-    """How many tasks ``workers`` runs at once: the number given, else a public
-    ``max_workers`` attribute, else the local cores.
-
-    >>> worker_count(3)
-    3
-    """
-    if isinstance(workers, int) and not isinstance(workers, bool):
-        return workers
-    count = getattr(workers, "max_workers", None)
-    if isinstance(count, int) and not isinstance(count, bool) and count > 0:
-        return count
-    return os.cpu_count() or 1
 
 
 class Evaluator:
@@ -746,8 +349,8 @@ class InPlace(Evaluator):
     ) -> None:
         super().__init__(options.progress, complex_ok, value_shape)
         self.f, self.work = f, work
-        self.flat = _fast_view(work)
-        self.original = _unperturbed(np.ravel(work))
+        self.flat = fast_view(work)
+        self.original = unperturbed(np.ravel(work))
 
     def evaluate(self, points: Points) -> NDArray[Any]:
         if self.bar is None:
@@ -762,9 +365,9 @@ class InPlace(Evaluator):
             )
         size = max(1, -(-len(points.index) // _PROGRESS_CHUNKS))
         parts = [
-            np.empty((0, *self.value_shape), dtype=_values_dtype(self.work.dtype, self.complex_ok))
+            np.empty((0, *self.value_shape), dtype=values_dtype(self.work.dtype, self.complex_ok))
         ]
-        for chunk in _split(points, size):
+        for chunk in split(points, size):
             parts.append(
                 evaluate_in_place(
                     self.f,
@@ -793,157 +396,6 @@ class InPlace(Evaluator):
             np.copyto(self.work, snapshot, casting="unsafe")
 
 
-class Batches(Evaluator):
-    """A vectorized f on stacked perturbed copies of x (see :func:`evaluate_batches`)."""
-
-    copies = "vectorized=True"
-
-    def __init__(
-        self,
-        f: Callable[[Any], object],
-        work: NDArray[Any],
-        options: Options,
-        complex_ok: bool,
-        value_shape: tuple[int, ...] = (),
-    ) -> None:
-        super().__init__(options.progress, complex_ok, value_shape)
-        self.f = f
-        self.batcher = Batcher(work.copy(), options.batch_size, complex_ok, value_shape)
-
-    def evaluate(self, points: Points) -> NDArray[Any]:
-        return self.batcher.evaluate(self.f, points, self.advance)
-
-    def at(self, point: NDArray[Any]) -> Any:
-        return _first_of_batch(self.f(point[np.newaxis]), self.value_shape)
-
-
-class Mapped(Evaluator):
-    """Chunks of points mapped over workers, each evaluated by :class:`_Task` on its own
-    copy of x. ``workers=n`` starts a process pool of n, shut down by :meth:`close`."""
-
-    def __init__(
-        self,
-        f: Callable[[Any], object],
-        work: NDArray[Any],
-        options: Options,
-        complex_ok: bool,
-        value_shape: tuple[int, ...] = (),
-    ) -> None:
-        super().__init__(options.progress, complex_ok, value_shape)
-        self.f, self.workers, self.count = f, options.workers, options.worker_count
-        self.worker_threads = options.worker_threads
-        self.vectorized, self.batch_size = options.vectorized, options.batch_size
-        self.task = _Task(
-            f, work.copy(), options.vectorized, options.batch_size, complex_ok, value_shape
-        )
-        self.pool: multiprocessing.pool.Pool | None = None
-        self.copies = f"workers={options.workers!r}"
-        if _uses_processes(options.workers):
-            _check_picklable(f, options.workers)
-
-    def _chunk_size(self, total: int) -> int:
-        if self.batch_size is not None and not self.vectorized:
-            return self.batch_size
-        count = self.count or worker_count(self.workers)
-        return max(1, -(-total // (count * _TASKS_PER_WORKER)))
-
-    def evaluate(self, points: Points) -> NDArray[Any]:
-        chunks = _split(points, self._chunk_size(len(points.index)))
-        dtype = _values_dtype(self.task.x.dtype, self.complex_ok)
-        parts = [np.empty((0, *self.value_shape), dtype=dtype)]
-        workers = self.workers
-        if self.closed and isinstance(workers, int):  # a last point after the pool closed
-            parts += [self.task(chunk) for chunk in chunks]
-        elif isinstance(workers, int) and self.pool is None:
-            parts += self._probe_then_map(workers, points)
-        elif isinstance(workers, int):
-            parts += self._pool_map(workers, chunks)
-        elif isinstance(workers, Executor):
-            parts += self._submit(workers, chunks)
-        else:
-            assert callable(workers)
-            for chunk, values in zip(chunks, workers(self.task, chunks), strict=True):
-                parts.append(values)
-                self.advance(len(chunk[0]))
-        return np.concatenate(parts)
-
-    def _probe_then_map(self, processes: int, points: Points) -> list[Any]:
-        """Time f on the first points here; start the pool only if the rest is worth it."""
-        total = len(points.index)
-        probe = min(total, _PROBE_POINTS)
-        start = time.perf_counter()
-        first = self.task((points.index[:probe], points.value[:probe]))
-        seconds = time.perf_counter() - start
-        self.advance(probe)
-        rest = Points(points.index[probe:], points.value[probe:])
-        if rest.index.size == 0:
-            return [first]
-        if seconds / probe * rest.index.size < _POOL_PAYS_SECONDS:
-            values = self.task((rest.index, rest.value))
-            self.advance(rest.index.size)
-            return [first, values]
-        chunks = _split(rest, self._chunk_size(rest.index.size))
-        return [first, *self._pool_map(processes, chunks)]
-
-    def _pool_map(
-        self, processes: int, chunks: list[tuple[NDArray[np.intp], NDArray[Any]]]
-    ) -> list[Any]:
-        if self.pool is None:
-            # Each worker gets its share of the cores for BLAS/OpenMP, else
-            # processes x cores threads fight over the cores.
-            threads = self.worker_threads or max(1, usable_cores() // processes)
-            self.pool = multiprocessing.Pool(
-                processes, initializer=limit_blas_threads, initargs=(threads,)
-            )
-        pending = [(self.pool.apply_async(self.task, (chunk,)), len(chunk[0])) for chunk in chunks]
-        values = []
-        for result, count in pending:
-            values.append(result.get())
-            self.advance(count)
-        return values
-
-    def _submit(
-        self, executor: Executor, chunks: list[tuple[NDArray[np.intp], NDArray[Any]]]
-    ) -> list[Any]:
-        futures = {executor.submit(self.task, chunk): len(chunk[0]) for chunk in chunks}
-        try:
-            for future in as_completed(futures):
-                future.result()
-                self.advance(futures[future])
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-        return [future.result() for future in futures]
-
-    def at(self, point: NDArray[Any]) -> Any:
-        if self.vectorized:
-            return _first_of_batch(self.f(point[np.newaxis]), self.value_shape)
-        return value_of(self.f(point), self.value_shape, complex_ok=self.complex_ok)
-
-    def abort(self) -> None:
-        """Stop our own pool at once (f raised, or the user pressed Ctrl-C)."""
-        pool, self.pool = self.pool, None
-        if pool is not None:
-            pool.terminate()
-            pool.join()
-        self.close()
-
-    def close(self) -> None:
-        if self.pool is not None:
-            self.pool.close()
-            self.pool.join()
-            self.pool = None
-        super().close()
-
-
-def _first_of_batch(result: object, value_shape: tuple[int, ...]) -> Any:
-    """The value of a vectorized f at the one point of a batch of one."""
-    if value_shape:
-        return np.asarray(result)[0]
-    return np.asarray(result).reshape(-1)[0]
-
-
 def evaluator(
     options: Options,
     f: Callable[[Any], object],
@@ -962,8 +414,12 @@ def evaluator(
     if options.elementwise:
         return Elementwise(f, work, options, complex_ok)
     if options.workers is not None:
+        from ._evaluate_workers import Mapped
+
         return Mapped(f, work, options, complex_ok, value_shape)
     if options.vectorized:
+        from ._evaluate_batches import Batches
+
         return Batches(f, work, options, complex_ok, value_shape)
     return InPlace(f, work, options, complex_ok, value_shape)
 
@@ -991,7 +447,7 @@ class Elementwise(Evaluator):
         super().__init__(options.progress, complex_ok)
         self.f, self.x, self.vectorized = f, work.copy(), options.vectorized
         self.flat_x = self.x.reshape(-1)
-        self.dtype = _values_dtype(work.dtype, complex_ok)
+        self.dtype = values_dtype(work.dtype, complex_ok)
         self.f_at_x: NDArray[Any] | None = None
 
     def _values(self, index: NDArray[np.intp], value: NDArray[Any]) -> NDArray[Any]:

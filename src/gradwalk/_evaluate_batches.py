@@ -1,0 +1,299 @@
+"""Vectorized evaluation: a vectorized f on stacked perturbed copies of x.
+
+:class:`Batcher` keeps the copies from batch to batch and chooses the batch size by
+measuring; :class:`Batches` is the evaluator of ``vectorized=True``.
+
+>>> import numpy as np
+>>> points = Points(np.array([0, 1]), np.array([5.0, 7.0]))
+>>> evaluate_batches(lambda X: X.sum(axis=1), np.zeros(2), points, batch_size=1)
+array([5., 7.])
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._evaluate import Evaluator, Options, evaluate_in_place, fast_view, unperturbed, values_dtype
+from ._inputs import InputModifiedError, changed_elements, describe, value_of
+from ._points import Points
+
+__all__ = ["Batcher", "Batches", "copy_modified", "evaluate_batches", "first_of_batch"]
+
+
+#: Bytes of perturbed copies of x that one vectorized call may receive, by default.
+_BATCH_BYTES = 16 * 2**20
+
+
+def _check_batch_result(
+    result: object,
+    batch_shape: tuple[int, ...],
+    complex_ok: bool,
+    value_shape: tuple[int, ...] = (),
+) -> Any:
+    """Check that a vectorized f returned one real value per point; return them as an array."""
+    k = batch_shape[0]
+    array = None if isinstance(result, str | bytes) else np.asarray(result)
+    if value_shape and array is not None and array.shape != (k, *value_shape):
+        raise ValueError(
+            f"a vectorized f must return one value per point: it was given {k} points (an "
+            f"array of shape {batch_shape}) and f(x) has shape {value_shape}, so it must "
+            f"return shape {(k, *value_shape)}, but it returned shape {array.shape}."
+        )
+    if array is None or array.shape != (k, *value_shape):
+        actual = f"shape {array.shape}" if array is not None else describe(result)
+        raise ValueError(
+            f"a vectorized f must return one value per point: it was given {k} points (an "
+            f"array of shape {batch_shape}) and must return shape ({k},), but it returned "
+            f"{actual}. Reduce over every axis but the first (np.sum(X**2, axis=1) for a "
+            "1-D x), or pass vectorized=False if f takes one point at a time."
+        )
+    if array.dtype.kind not in ("fiubc" if complex_ok else "fiub"):
+        for item in array:
+            value_of(item, value_shape, complex_ok=complex_ok)
+        raise TypeError(
+            f"a vectorized f must return a real numeric array, but it returned {describe(result)}."
+        )
+    return array
+
+
+#: Bytes of the first batch when the batch size is chosen by measuring (about an L2 cache).
+_FIRST_BATCH_BYTES = 2**20
+
+#: Below this many copies of x in the memory cap, a vectorized f gets one point per call
+#: through the lean in-place loop: batches of a few huge copies save no calls worth their
+#: bookkeeping.
+_FEW_ROWS = 8
+
+#: A larger batch is kept only if its time per point is below this share of the last one.
+_WORTH_GROWING = 0.9
+
+
+class Batcher:
+    """Stacked perturbed copies of x for a vectorized f, reused from batch to batch.
+
+    The buffer of rows (copies of x) grows as larger batches are needed and is filled
+    only once: for each batch only the perturbed elements are set and, after f, restored.
+    Without a ``batch_size`` the size is chosen by measuring: the first batch holds about
+    1 MiB of copies (all the points, when they fit in twice that), and each next one twice
+    as many points for as long as that makes a
+    point at least 10% cheaper (fewer calls of f, less bookkeeping per point), never past
+    ``_BATCH_BYTES`` of copies; then the cheapest size is kept. Each batch's bookkeeping
+    costs a few array operations on its points, whatever the size of x. Where fewer than
+    ``_FEW_ROWS`` copies fit in the cap (x of more than 2 MiB), f gets one point per call,
+    perturbed in place in a single row (:func:`evaluate_in_place`), as fast as the default
+    mode. At the end of each call the copies used are compared with x (f must not modify
+    them): for an f that reads only a few elements of a huge x, that comparison and the
+    filling of the copies, k x N values each, are most of the cost.
+    """
+
+    def __init__(
+        self,
+        x: NDArray[Any],
+        batch_size: int | None,
+        complex_ok: bool,
+        value_shape: tuple[int, ...] = (),
+    ) -> None:
+        self.x, self.complex_ok, self.value_shape = x, complex_ok, value_shape
+        self.base = np.ravel(x)
+        self.size = max(1, self.base.size)
+        row_bytes = self.size * self.base.itemsize
+        self.limit = batch_size or max(1, _BATCH_BYTES // row_bytes)
+        self.rows = batch_size or min(self.limit, max(1, _FIRST_BATCH_BYTES // row_bytes))
+        self.settled = batch_size is not None or self.rows >= self.limit
+        if batch_size is None and self.limit < _FEW_ROWS:
+            self.rows, self.settled = 1, True
+        self.original: list[Any] | None = None
+        self.per_point = math.inf
+        self.buffer = np.empty((0, self.base.size), dtype=x.dtype)
+
+    def _one_row(
+        self,
+        f: Callable[[Any], object],
+        points: Points,
+        advance: Callable[[int], object] | None,
+    ) -> NDArray[Any]:
+        """One point per call: the in-place loop on the first row of the buffer."""
+        self._grow(1)
+        row = self.buffer[:1]
+        if self.original is None:
+            self.original = unperturbed(self.base)
+        single = _SinglePoint(f, (1, *self.x.shape), self.complex_ok, self.value_shape)
+        try:
+            values = evaluate_in_place(
+                single,
+                row.reshape((1, *self.x.shape)),
+                fast_view(row),
+                self.original,
+                points,
+                complex_ok=self.complex_ok,
+                value_shape=self.value_shape,
+            )
+        except InputModifiedError as error:
+            raise InputModifiedError(copy_modified(error.flat_index or 0)) from None
+        changed = changed_elements(row, self.base)
+        if changed.size:
+            raise InputModifiedError(copy_modified(int(changed[0])))
+        if advance is not None:
+            advance(len(points.index))
+        return values
+
+    def _grow(self, rows: int) -> None:
+        """Make the buffer hold at least ``rows`` copies of x (copying x only into new rows)."""
+        have = self.buffer.shape[0]
+        if rows > have:
+            buffer = np.empty((rows, self.base.size), dtype=self.x.dtype)
+            buffer[:have] = self.buffer
+            buffer[have:] = self.base
+            self.buffer = buffer
+
+    def _measured(self, k: int, seconds: float) -> None:
+        """Choose the next batch size from the time of a full batch of ``k`` points."""
+        if self.settled or k < self.rows:
+            return  # a last, partial batch
+        per_point = seconds / k
+        if per_point < _WORTH_GROWING * self.per_point and self.rows < self.limit:
+            self.per_point = per_point
+            self.rows = min(self.limit, 2 * self.rows)
+        else:
+            if per_point >= self.per_point:  # the last size was cheaper: go back to it
+                self.rows = max(1, self.rows // 2)
+            self.settled = True
+
+    def evaluate(
+        self,
+        f: Callable[[Any], object],
+        points: Points,
+        advance: Callable[[int], object] | None = None,
+    ) -> NDArray[Any]:
+        """f's values at ``points``; f must leave the copies it is given unchanged."""
+        total = len(points.index)
+        out = np.empty(
+            (total, *self.value_shape), dtype=values_dtype(self.x.dtype, self.complex_ok)
+        )
+        if total == 0:
+            return out
+        if self.limit < _FEW_ROWS and self.settled and self.rows == 1:
+            return self._one_row(f, points, advance)
+        index, value = points.index, points.value
+        perturbed = bool(index.min() >= 0)
+        self._grow(min(self.rows, total))
+        used = 0
+        start = 0
+        while start < total:
+            k = min(self.rows, total - start)
+            if not self.settled and total - start <= 2 * self.rows:
+                k = min(self.limit, total - start)  # no small batch left over
+            self._grow(k)
+            used = max(used, k)
+            flat = self.buffer[:k].reshape(-1)
+            columns = index[start : start + k]
+            new = value[start : start + k]
+            if perturbed:
+                where = columns + np.arange(0, k * self.size, self.size)
+            else:
+                rows = np.flatnonzero(columns >= 0)
+                columns, new = columns[rows], new[rows]
+                where = columns + rows * self.size
+            clock = time.perf_counter()
+            flat[where] = new
+            try:
+                batch = flat.reshape((k, *self.x.shape))
+                result = _check_batch_result(
+                    f(batch), batch.shape, self.complex_ok, self.value_shape
+                )
+                seen = flat[where]
+                if not np.array_equal(seen, new):
+                    wrong = np.flatnonzero((seen != new) & (new == new))
+                    if wrong.size:
+                        raise InputModifiedError(copy_modified(int(columns[wrong[0]])))
+            finally:
+                flat[where] = self.base[columns]
+            out[start : start + k] = result
+            self._measured(k, time.perf_counter() - clock)
+            start += k
+            if advance is not None:
+                advance(k)
+        changed = changed_elements(self.buffer[:used], self.base)
+        if changed.size:
+            raise InputModifiedError(copy_modified(int(changed[0]) % self.size))
+        return out
+
+
+@dataclass(frozen=True)
+class _SinglePoint:
+    """A vectorized f called with a batch of one point: returns its one value."""
+
+    f: Callable[[Any], object]
+    shape: tuple[int, ...]
+    complex_ok: bool
+    value_shape: tuple[int, ...] = ()
+
+    def __call__(self, batch: NDArray[Any]) -> Any:
+        return _check_batch_result(self.f(batch), self.shape, self.complex_ok, self.value_shape)[0]
+
+
+def evaluate_batches(
+    f: Callable[[Any], object],
+    x: NDArray[Any],
+    points: Points,
+    batch_size: int | None,
+    *,
+    complex_ok: bool = False,
+    advance: Callable[[int], object] | None = None,
+    value_shape: tuple[int, ...] = (),
+) -> NDArray[Any]:
+    """Evaluate a vectorized f on stacked perturbed copies of x (see :class:`Batcher`).
+
+    As in place, f must leave its input as it was given (checked like
+    :func:`evaluate_in_place`: the perturbed elements after each call, every copy used
+    at the end).
+    """
+    return Batcher(x, batch_size, complex_ok, value_shape).evaluate(f, points, advance)
+
+
+def copy_modified(flat_index: int) -> str:
+    """The error for an f that changed the copy of x it was given."""
+    return (
+        f"f modified element {flat_index} (flat index) of the copy of x it was given, "
+        "which makes its other values wrong (x itself is untouched). f must leave its "
+        "argument unchanged: if it must modify its input, give it a copy, e.g. "
+        "lambda w: f(w.copy())."
+    )
+
+
+class Batches(Evaluator):
+    """A vectorized f on stacked perturbed copies of x (see :func:`evaluate_batches`)."""
+
+    copies = "vectorized=True"
+
+    def __init__(
+        self,
+        f: Callable[[Any], object],
+        work: NDArray[Any],
+        options: Options,
+        complex_ok: bool,
+        value_shape: tuple[int, ...] = (),
+    ) -> None:
+        super().__init__(options.progress, complex_ok, value_shape)
+        self.f = f
+        self.batcher = Batcher(work.copy(), options.batch_size, complex_ok, value_shape)
+
+    def evaluate(self, points: Points) -> NDArray[Any]:
+        return self.batcher.evaluate(self.f, points, self.advance)
+
+    def at(self, point: NDArray[Any]) -> Any:
+        return first_of_batch(self.f(point[np.newaxis]), self.value_shape)
+
+
+def first_of_batch(result: object, value_shape: tuple[int, ...]) -> Any:
+    """The value of a vectorized f at the one point of a batch of one."""
+    if value_shape:
+        return np.asarray(result)[0]
+    return np.asarray(result).reshape(-1)[0]
