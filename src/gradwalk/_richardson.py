@@ -62,8 +62,8 @@ def richardson(
 ) -> PlanGenerator:
     """Central differences at halving steps, extrapolated and refined per element.
 
-    Level 0 first finds each element's first step (:func:`~gradwalk._ladder.first_level`): where f is
-    not finite at x ± h (outside its domain) the step shrinks until it is, and where
+    Level 0 first finds each element's first step (:func:`~gradwalk._ladder.first_level`):
+    where f is not finite at x ± h (outside its domain) the step shrinks until it is, and where
     f(x + h) and f(x - h) differ only by f's rounding, it grows. f's rounding is
     measured from its values (:func:`~gradwalk._points.value_precision`: f computing in
     float32 shows in them).
@@ -83,7 +83,8 @@ def richardson(
 
     An element stops at a level whose estimate does not improve on its best one, once
     that best one has converged (relative error below :data:`CONVERGED`, or
-    rounding-limited) and the ladder is asymptotic around it (:func:`~gradwalk._ladder.ladder_asymptotic`), so
+    rounding-limited) and the ladder is asymptotic around it
+    (:func:`~gradwalk._ladder.ladder_asymptotic`), so
     that estimates that agree by chance at steps still too large for f are not trusted.
     If that finer level disagrees with the best one by more than rounding, it takes a
     second such level to stop. With ``rtol`` or ``atol`` it also stops once its error
