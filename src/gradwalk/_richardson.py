@@ -73,10 +73,11 @@ def richardson(
     is the level's estimate of the derivative; where the differences D_j - D_{j-1} of
     the central differences stopped shrinking as the h² term makes them (by about 4,
     see :func:`~gradwalk._ladder.differences_shrinking`), the step was still too large
-    for f and the extrapolation restarts: T[j][k] then uses only the central differences from the last such level
-    on. The estimate's error is its distance to the previous level's estimate of one
-    order less plus the rounding error of the extrapolant: f's rounding amplified by the
-    weights and divided by the step, measured where it can be: where f's values are all
+    for f and the extrapolation restarts: T[j][k] then uses only the central differences
+    from the last such level on. The estimate's error is its distance to the previous
+    level's estimate of one order less plus the rounding error of the extrapolant: f's
+    rounding amplified by the weights and divided by the step, measured where it can be:
+    where f's values are all
     short binary fractions (no float64 rounding happened) and the central differences
     agree exactly, as for x + 3 at x = 1, f's rounding counts as none; to that is added
     the rounding of the estimate itself, ``ROUNDING_ULPS·eps·|T|``.

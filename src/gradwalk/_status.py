@@ -238,14 +238,11 @@ def warn_status(
             )
     vanished = np.flatnonzero(status == code.STEP_VANISHED)
     if vanished.size:
-        first = int(vanished[0])
-        value = x0[first]
-        spacing = float(np.spacing(np.abs(value)))
         issue_warning(
             f"the step h = {h} is too small for the magnitude of {names(shape, vanished)}: "
-            f"at {element_name(shape, first)} = {value:.6g} floating-point numbers are "
-            f"{spacing:.2g} apart, so x ± h rounds back to x and that gradient element is "
-            "computed as exactly 0. Pass h='auto' for a step relative to |x|.",
+            f"{_spacing(x0, shape, int(vanished[0]))}, so x ± h rounds back to x and that "
+            "gradient element is computed as exactly 0. Pass h='auto' for a step relative "
+            "to |x|.",
             PrecisionWarning,
         )
     inexact = np.flatnonzero(status == code.STEP_INEXACT)
@@ -253,9 +250,8 @@ def warn_status(
         first = int(inexact[0])
         _, up, down = _inexact_steps(x0[first : first + 1], h)
         issue_warning(
-            f"the step actually taken at {names(shape, inexact)} is not h = {h:g}: at "
-            f"{element_name(shape, first)} = {x0[first]:.6g} floating-point numbers are "
-            f"{float(np.spacing(np.abs(x0[first]))):.2g} apart, so x + h and x - h land on "
+            f"the step actually taken at {names(shape, inexact)} is not h = {h:g}: "
+            f"{_spacing(x0, shape, first)}, so x + h and x - h land on "
             f"neighbouring floats, {float(up[0]):.6g} above and {float(down[0]):.6g} below "
             "x. The book's formula divides by 2h all the same, so that element is off by "
             f"about {abs(float(up[0] + down[0]) / (2 * h) - 1):.1%}. Pass h='auto' (a step "
@@ -297,6 +293,15 @@ def warn_status(
             f"{_entry(estimate.error, first):.1e}). Raise max_levels or loosen rtol/atol.",
             PrecisionWarning,
         )
+
+
+def _spacing(x0: NDArray[np.floating], shape: tuple[int, ...], element: int) -> str:
+    """How far apart floating-point numbers are at one element of x, in words."""
+    value = x0[element]
+    return (
+        f"at {element_name(shape, element)} = {value:.6g} floating-point numbers are "
+        f"{float(np.spacing(np.abs(value))):.2g} apart"
+    )
 
 
 def _entry(values: NDArray[Any], element: int) -> float:
