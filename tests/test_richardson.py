@@ -20,18 +20,14 @@ from gradwalk import (
     numerical_diff,
     numerical_gradient,
 )
-from gradwalk._richardson import (
-    RICHARDSON_LEVELS,
-    _asymptotic,
-    _richardson_weights,
-    _shrinking,
-)
+from gradwalk._ladder import differences_shrinking, ladder_asymptotic, richardson_weights
+from gradwalk._richardson import RICHARDSON_LEVELS
 
 X = np.array([0.3, -1.2, 2.5])
 
 
 def test_richardson_weights_are_consistent_and_cancel_the_even_powers() -> None:
-    weights = _richardson_weights(RICHARDSON_LEVELS)
+    weights = richardson_weights(RICHARDSON_LEVELS)
     for j in range(RICHARDSON_LEVELS):
         row = weights[j, : j + 1]
         assert np.isclose(row.sum(), 1.0), f"T[{j}][{j}] is not consistent (weights sum to 1)"
@@ -88,11 +84,11 @@ def test_shrinking_differences_are_told_from_pre_asymptotic_ones() -> None:
     d2 = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 1e-15])
     column = np.stack([np.zeros(6), d1, d1 + d2])
     noise = np.full((3, 6), 1e-14)
-    got = _shrinking(column, noise).tolist()
+    got = differences_shrinking(column, noise).tolist()
     assert got[:2] == [True, True], "shrinking by 4 (h²) or 16 (h⁴) is asymptotic"
     assert got[2:5] == [False, False, False], "not shrinking, flipping sign or collapsing is not"
     assert got[5], "differences at rounding level count as asymptotic"
-    assert _shrinking(column[:2], noise[:2]).tolist() == [False] * 5 + [True], (
+    assert differences_shrinking(column[:2], noise[:2]).tolist() == [False] * 5 + [True], (
         "with two levels only differences at rounding level can be judged"
     )
 
@@ -102,10 +98,10 @@ def test_asymptotic_looks_at_the_levels_around_the_best_one() -> None:
     shrinking = np.repeat(shrinking, 3, axis=1)
     best = np.array([3, 4, 6])
     last = np.array([8, 8, 8])
-    assert _asymptotic(shrinking, best, last).tolist() == [False, False, True], (
+    assert ladder_asymptotic(shrinking, best, last).tolist() == [False, False, True], (
         "best level 3 needs levels 2-4 (4 fails), 4 needs 3-5, 6 needs 5-7"
     )
-    assert _asymptotic(shrinking, np.array([6, 6, 6]), np.array([5, 6, 7])).all(), (
+    assert ladder_asymptotic(shrinking, np.array([6, 6, 6]), np.array([5, 6, 7])).all(), (
         "levels not yet evaluated are not needed"
     )
 

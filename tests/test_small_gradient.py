@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from gradwalk._driver import differentiate
 from gradwalk._evaluate import Options
-from gradwalk._gradient import differentiate
 from gradwalk._small_gradient import central_shortcut
 
 

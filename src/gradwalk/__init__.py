@@ -13,12 +13,15 @@ array([6., 0.])
 from __future__ import annotations
 
 from ._check_jacobian import check_jacobian
+from ._diff import numerical_diff
+from ._driver import GradientResult
 from ._evaluate import InputModifiedError
 from ._evaluate_workers import limit_blas_threads
 from ._expr import Expression, ExpressionError, parse_expression
-from ._gradient import GradientResult, GradientStatus, numerical_diff, numerical_gradient
+from ._gradient import numerical_gradient
 from ._hessian import HessianResult, hessian_vector_product, numerical_hessian
 from ._jacobian import JacobianResult, numerical_jacobian
+from ._points import GradientStatus
 from ._warnings import GradwalkWarning, IgnoredInputWarning, NonFiniteWarning, PrecisionWarning
 from .check import (
     ElementCheck,

@@ -24,8 +24,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._check_report import ERROR_BAR_FACTOR, SCALE_FLOOR, SHOWN_ROWS, Diagnosis, ElementCheck
+from ._diff import numerical_diff
+from ._driver import GradientResult
 from ._evaluate import InputModifiedError
-from ._gradient import GradientResult, numerical_diff, numerical_gradient
+from ._gradient import numerical_gradient
 from ._inputs import analytic_gradient, changed_elements, modified_message, names, scale
 from ._steps import step_sizes
 from ._warnings import GradwalkWarning, issue_warning

@@ -19,11 +19,12 @@ from numpy.typing import NDArray
 
 from ._check_compare import Group, Line, as_float64
 from ._check_report import Diagnosis
-from ._gradient import GradientResult, numerical_diff
+from ._diff import numerical_diff
+from ._driver import GradientResult
 from ._inputs import real_value, scale
+from ._ladder import PROBE_FRACTION
 from ._plan import ROUNDING_ULPS
 from ._points import value_precision
-from ._richardson import PROBE_FRACTION
 from ._steps import representable_step
 
 __all__ = ["diagnose_failure", "diagnosis_steps"]

@@ -20,8 +20,9 @@ from typing import Any, Literal, overload
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._driver import differentiate
 from ._evaluate import Options, Workers, check_options
-from ._gradient import differentiate, numerical_gradient
+from ._gradient import numerical_gradient
 from ._inputs import (
     InputModifiedError,
     analytic_gradient,

@@ -10,8 +10,8 @@ from typing import Any, Literal, overload
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._driver import GradientResult, differentiate
 from ._evaluate import Workers, check_options
-from ._gradient import GradientResult, differentiate
 from ._points import Step
 
 __all__ = ["JacobianResult", "numerical_jacobian", "outputs_first"]

@@ -1,19 +1,28 @@
 """Richardson extrapolation: central differences at halving steps, refined per element.
 
-The plan :func:`richardson` and its per-element state, :class:`_Ladder`. Source of the
+The plan :func:`richardson`; its per-element state, :class:`~gradwalk._ladder.Ladder`,
+and level 0 are in :mod:`gradwalk._ladder`. Source of the
 extrapolation: L. F. Richardson (1911); the table recurrence is that of Romberg
 integration applied to central differences, whose error is a series in h².
 """
 
 from __future__ import annotations
 
-from collections.abc import Generator
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ._ladder import (
+    AMPLIFICATION,
+    MAX_LEVELS,
+    Ladder,
+    differences_shrinking,
+    first_level,
+    ladder_asymptotic,
+    short_fraction,
+    table_entries,
+)
 from ._points import (
     ROUNDING_ULPS,
     Estimate,
@@ -21,17 +30,15 @@ from ._points import (
     PlanGenerator,
     Points,
     Step,
-    all_per_element,
     any_per_element,
     near_stationary,
     new_status,
     per_element,
     raise_status,
     resolution,
-    value_precision,
     wide_dtype,
 )
-from ._steps import representable_step, step_sizes
+from ._steps import step_sizes
 from ._validate import check_count, check_tolerance
 
 #: Default most levels (step halvings) of the Richardson ladder; each costs 2 evaluations. Far
@@ -40,38 +47,8 @@ from ._validate import check_count, check_tolerance
 #: the extrapolation holds (19 halvings take the first step down by about 5e5).
 RICHARDSON_LEVELS = 20
 
-#: The most levels ``max_levels`` may ask for: the step then falls by about 5e8.
-MAX_LEVELS = 30
-
 #: Relative error estimate below which a level that does not improve ends the refinement.
 CONVERGED = 1e-4
-
-#: Factors between which successive differences of central differences must shrink for
-#: the ladder to count as asymptotic: by 4 where the h² term of the error dominates, by
-#: 16 where the third derivative vanishes; by far more while the step is too large for f.
-ASYMPTOTIC_RATIO = (3.0, 20.0)
-
-
-def _richardson_weights(levels: int) -> NDArray[np.float64]:
-    """Row j: the weights of the differences D_0..D_j in the extrapolant T[j][j].
-
-    From the recurrence ``T[j][k] = T[j][k-1] + (T[j][k-1] - T[j-1][k-1]) / (4**k - 1)``
-    of central differences whose step halves from one level to the next.
-
-    Examples
-    --------
-    >>> _richardson_weights(2)[1] * 3  # T[1][1] = (4 D_1 - D_0) / 3
-    array([-1.,  4.])
-    """
-    weights = np.zeros((levels, levels))
-    previous: list[NDArray[np.float64]] = []
-    for j in range(levels):
-        row = [np.eye(levels)[j]]
-        for k in range(1, j + 1):
-            row.append(row[k - 1] + (row[k - 1] - previous[k - 1]) / (4.0**k - 1))
-        weights[j] = row[j]
-        previous = row
-    return weights
 
 
 def richardson(
@@ -85,8 +62,8 @@ def richardson(
 ) -> PlanGenerator:
     """Central differences at halving steps, extrapolated and refined per element.
 
-    Level 0 first finds each element's first step (:func:`_first_level`): where f is
-    not finite at x ± h (outside its domain) the step shrinks until it is, and where
+    Level 0 first finds each element's first step (:func:`~gradwalk._ladder.first_level`):
+    where f is not finite at x ± h (outside its domain) the step shrinks until it is, and where
     f(x + h) and f(x - h) differ only by f's rounding, it grows. f's rounding is
     measured from its values (:func:`~gradwalk._points.value_precision`: f computing in
     float32 shows in them).
@@ -95,18 +72,20 @@ def richardson(
     and extends that element's row of the Richardson table. Normally the diagonal T[j][j]
     is the level's estimate of the derivative; where the differences D_j - D_{j-1} of
     the central differences stopped shrinking as the h² term makes them (by about 4,
-    see :func:`_shrinking`), the step was still too large for f and the extrapolation
-    restarts: T[j][k] then uses only the central differences from the last such level
-    on. The estimate's error is its distance to the previous level's estimate of one
-    order less plus the rounding error of the extrapolant: f's rounding amplified by the
-    weights and divided by the step, measured where it can be: where f's values are all
+    see :func:`~gradwalk._ladder.differences_shrinking`), the step was still too large
+    for f and the extrapolation restarts: T[j][k] then uses only the central differences
+    from the last such level on. The estimate's error is its distance to the previous
+    level's estimate of one order less plus the rounding error of the extrapolant: f's
+    rounding amplified by the weights and divided by the step, measured where it can be:
+    where f's values are all
     short binary fractions (no float64 rounding happened) and the central differences
     agree exactly, as for x + 3 at x = 1, f's rounding counts as none; to that is added
     the rounding of the estimate itself, ``ROUNDING_ULPS·eps·|T|``.
 
     An element stops at a level whose estimate does not improve on its best one, once
     that best one has converged (relative error below :data:`CONVERGED`, or
-    rounding-limited) and the ladder is asymptotic around it (:func:`_asymptotic`), so
+    rounding-limited) and the ladder is asymptotic around it
+    (:func:`~gradwalk._ladder.ladder_asymptotic`), so
     that estimates that agree by chance at steps still too large for f are not trusted.
     If that finer level disagrees with the best one by more than rounding, it takes a
     second such level to stop. With ``rtol`` or ``atol`` it also stops once its error
@@ -150,7 +129,7 @@ def richardson(
     noise_out = np.zeros(n, dtype=wide)
     ran_out = np.zeros(n, dtype=bool)
 
-    level_zero = yield from _first_level(x0, first, limit)
+    level_zero = yield from first_level(x0, first, limit)
     noise_unit = ROUNDING_ULPS * level_zero.eps  # rounding of f per unit |f|
     raise_status(status, level_zero.shrunk, GradientStatus.STEP_SHRUNK)
     raise_status(status, level_zero.dead, GradientStatus.NONFINITE)
@@ -163,10 +142,10 @@ def richardson(
     step[:] = per_element(first, level_zero.f_plus)
 
     # The state of the elements still active, in the order of ``active``: it shrinks with
-    # ``active`` (see _Ladder.keep), so no level indexes the full arrays.
+    # ``active`` (see Ladder.keep), so no level indexes the full arrays.
     live = ~level_zero.dead
     active = np.flatnonzero(live).astype(np.intp)
-    ladder = _Ladder(x0[live], first[live], wide)
+    ladder = Ladder(x0[live], first[live], wide)
     if tail:
         ladder.widen(tail)
     index = np.repeat(active, 2)
@@ -200,10 +179,10 @@ def richardson(
         if level == 0:
             ladder.grad = row[0]
             ladder.previous = row
-            ladder.exact = _short(f_plus) & _short(f_minus)
+            ladder.exact = short_fraction(f_plus) & short_fraction(f_minus)
             continue
         known = slice(-min(level + 1, 3), None)
-        shrinking = _shrinking(ladder.recent[known], ladder.recent_noise[known])
+        shrinking = differences_shrinking(ladder.recent[known], ladder.recent_noise[known])
         ladder.shrinking[level] = shrinking
         if level >= 2 and not shrinking.all():
             # Restart: forget the levels before this one, and their |f|.
@@ -223,8 +202,8 @@ def richardson(
         if isinstance(order, int):  # the usual case: one column of the table for every element
             level_estimate, below = row[order], previous[order - 1]
         else:
-            level_estimate, below = _entries(row, order), _entries(previous, order - 1)
-        amplification = _AMPLIFICATION[order]
+            level_estimate, below = table_entries(row, order), table_entries(previous, order - 1)
+        amplification = AMPLIFICATION[order]
         # The rounding of the extrapolant: f's rounding, amplified, but no more than the
         # amplified spread of the last central differences (rounding shows in them), and
         # never below the rounding of the estimate itself.
@@ -232,7 +211,7 @@ def richardson(
         # float32, so no float64 rounding happened) and the central differences agree
         # exactly, f carries no rounding: only the estimate's own rounding is left.
         if ladder.exact.any():  # (rare: checked only while some element has them)
-            ladder.exact &= _short(f_plus) & _short(f_minus)
+            ladder.exact &= short_fraction(f_plus) & short_fraction(f_minus)
         spread = np.max(np.abs(np.diff(ladder.recent[known], axis=0)), axis=0)
         exact = ladder.exact & (spread == 0)
         measured = np.where(exact, 0, noise) * amplification
@@ -269,7 +248,7 @@ def richardson(
         # too large for f makes the early levels jump about before they settle. (Where
         # the level is better the entries are those just updated, and go unused.)
         settled = np.maximum(ladder.own, distance)
-        asymptotic = _asymptotic(ladder.shrinking[: level + 1], ladder.best, level)
+        asymptotic = ladder_asymptotic(ladder.shrinking[: level + 1], ladder.best, level)
         converged = settled <= CONVERGED * np.abs(ladder.grad) + 2 * ladder.floor
         converged &= asymptotic
         # A finer level that disagrees by more than rounding may only have been unlucky
@@ -291,7 +270,7 @@ def richardson(
     # Elements that ran out of levels with a ladder that never became asymptotic: their
     # estimate is worth no more than the plain central differences at the finest steps.
     if active.size:
-        unsettled = ~_asymptotic(ladder.shrinking, ladder.best, max_levels - 1)
+        unsettled = ~ladder_asymptotic(ladder.shrinking, ladder.best, max_levels - 1)
         spread = np.max(np.abs(ladder.recent - ladder.grad), axis=0)
         ladder.error = np.where(unsettled, np.maximum(ladder.error, spread), ladder.error)
         ladder.report(active, grad, error, step, noise_out, noise_unit)
@@ -359,317 +338,4 @@ def _tolerance(
         default: NDArray[np.floating] = CONVERGED * np.abs(grad) + fraction * largest
         return default
     result: NDArray[np.floating] = (atol or 0.0) + (rtol or 0.0) * np.abs(grad)
-    return result
-
-
-#: How many times level 0 may shrink the first step (by :data:`SHRINK` each time) to
-#: find points where f is finite: down to about 2e-10 of the first step.
-DOMAIN_SHRINKS = 16
-SHRINK = 4.0
-
-#: How many times level 0 may grow the first step (by :data:`GROW`) where f(x + h) and
-#: f(x - h) differ only by rounding, and the multiple of f's rounding below which
-#: a difference counts as rounding.
-STEP_GROWTHS = 2
-GROW = 16.0
-ROUNDING_MULTIPLE = 16.0
-
-#: Where the probe of f's precision is taken, as a fraction of an element's first step:
-#: an irrational fraction, so that f's value there is not a short binary fraction.
-PROBE_FRACTION = 0.7071067811865476
-
-
-@dataclass
-class _LevelZero:
-    """Level 0 of every element: f at x ± first step, and what it took to find that step."""
-
-    f_plus: NDArray[Any]
-    f_minus: NDArray[Any]
-    eps: float  # the precision f computes in (see value_precision)
-    shrunk: NDArray[np.bool_]  # the first step shrank: f was not finite at x ± h
-    dead: NDArray[np.bool_]  # f was not finite at any step tried
-    vanished: NDArray[np.bool_]  # x ± h rounded back to x
-
-
-def _first_level(
-    x0: NDArray[np.floating],
-    first: NDArray[np.floating],
-    limit: NDArray[np.floating] | None = None,
-) -> Generator[Points, NDArray[Any], _LevelZero]:
-    """Evaluate level 0, adjusting ``first`` (in place) per element.
-
-    Where f is not finite at x ± h, the step shrinks by :data:`SHRINK` until it is (at
-    most :data:`DOMAIN_SHRINKS` times). f's precision is then read from its values, with
-    one more value at a generic point when they all look like float32 (or float16).
-    Where the two values differ by at most :data:`ROUNDING_MULTIPLE` times f's rounding
-    (and by something), the step grows by :data:`GROW` as long as the difference grows
-    and f stays finite, never beyond ``limit``.
-    """
-    n = x0.size
-    f_plus = np.empty(n, dtype=np.float64)
-    f_minus = np.empty(n, dtype=np.float64)
-
-    def points(elements: NDArray[np.intp], steps: NDArray[np.floating]) -> Points:
-        value = np.empty(2 * elements.size, dtype=x0.dtype)
-        value[0::2] = x0[elements] + steps
-        value[1::2] = x0[elements] - steps
-        return Points(np.repeat(elements, 2), value)
-
-    everything = np.arange(n, dtype=np.intp)
-    values = yield points(everything, first)
-    f_plus, f_minus = values[0::2].copy(), values[1::2].copy()
-    shrunk = np.zeros(n, dtype=bool)
-    for _ in range(DOMAIN_SHRINKS):
-        bad = np.flatnonzero(any_per_element(~(np.isfinite(f_plus) & np.isfinite(f_minus))))
-        if not bad.size:
-            break
-        first[bad] = representable_step(x0[bad], first[bad] / x0.dtype.type(SHRINK))
-        shrunk[bad] = True
-        values = yield points(bad, first[bad])
-        f_plus[bad], f_minus[bad] = values[0::2], values[1::2]
-    dead = any_per_element(~(np.isfinite(f_plus) & np.isfinite(f_minus)))
-    difference = np.abs(f_plus - f_minus)
-    eps = value_precision(np.concatenate([f_plus, f_minus]), x0.dtype, least=2)
-    if eps > float(np.finfo(x0.dtype).eps):
-        # f's values all look narrow: a value at a generic point tells chance from fact.
-        candidates = np.where(per_element(dead, difference) | (difference == 0), -1.0, difference)
-        k = int(np.unravel_index(np.argmax(candidates), candidates.shape)[0])
-        if np.max(candidates[k]) > 0:
-            probe = x0[k] + x0.dtype.type(PROBE_FRACTION) * first[k]
-            value = yield Points(np.array([k], dtype=np.intp), np.array([probe], dtype=x0.dtype))
-            sample = np.concatenate([f_plus[~dead].ravel(), f_minus[~dead].ravel(), value.ravel()])
-            eps = value_precision(sample, x0.dtype)
-        else:
-            eps = float(np.finfo(x0.dtype).eps)
-    noise = ROUNDING_ULPS * eps * np.maximum(np.abs(f_plus), np.abs(f_minus))
-    at_rounding = all_per_element(difference <= ROUNDING_MULTIPLE * noise)
-    growing = np.flatnonzero(~dead & any_per_element(difference > 0) & at_rounding)
-    for _ in range(STEP_GROWTHS):
-        if not growing.size:
-            break
-        larger = representable_step(x0[growing], first[growing] * x0.dtype.type(GROW))
-        if limit is not None:
-            larger = np.minimum(larger, limit[growing].astype(larger.dtype))
-        values = yield points(growing, larger)
-        new_plus, new_minus = values[0::2], values[1::2]
-        new_difference = np.abs(new_plus - new_minus)
-        better = all_per_element(np.isfinite(new_plus) & np.isfinite(new_minus))
-        better &= any_per_element(new_difference > difference[growing])
-        accepted = growing[better]
-        first[accepted] = larger[better]
-        f_plus[accepted], f_minus[accepted] = new_plus[better], new_minus[better]
-        difference[accepted] = new_difference[better]
-        noise[accepted] = (
-            ROUNDING_ULPS * eps * np.maximum(np.abs(new_plus[better]), np.abs(new_minus[better]))
-        )
-        still = all_per_element(difference[accepted] <= ROUNDING_MULTIPLE * noise[accepted])
-        growing = accepted[still]
-    vanished = ((x0 + first) == x0) | ((x0 - first) == x0)
-    return _LevelZero(f_plus, f_minus, eps, shrunk & ~dead, dead, vanished)
-
-
-class _Ladder:
-    """Per-element state of :func:`richardson` for the elements still active.
-
-    Every array has one entry (or column) per active element, in the order of the
-    active elements; :meth:`keep` drops those that stop.
-    """
-
-    #: The attributes with one entry per active element.
-    _PER_ELEMENT = (
-        "x",
-        "first",
-        "grad",
-        "error",
-        "own",
-        "step",
-        "best",
-        "start",
-        "stalled",
-        "f_scale",
-        "floor",
-        "measured",
-        "exact",
-    )
-
-    def __init__(
-        self, x0: NDArray[np.floating], first: NDArray[np.floating], wide: np.dtype[Any]
-    ) -> None:
-        n = x0.size
-        self.x = x0
-        self.first = first
-        self.grad = np.full(n, np.nan, dtype=wide)
-        self.error = np.full(n, np.inf, dtype=wide)
-        self.own = np.full(n, np.inf, dtype=wide)  # the error estimate of the best level itself
-        self.step = first.astype(np.float64)
-        self.best = np.zeros(n, dtype=np.intp)  # level of the estimate kept
-        self.start = np.ones(n, dtype=np.intp)  # extrapolate from D_{start - 1} on
-        self.stalled = np.zeros(n, dtype=bool)  # the last level did not improve on the best
-        self.f_scale = np.zeros(n, dtype=wide)
-        self.floor = np.zeros(n, dtype=wide)  # the worst-case rounding of the best level
-        self.measured = np.zeros(n, dtype=wide)  # its measured rounding (see richardson)
-        self.exact = np.zeros(n, dtype=bool)  # every value of f so far exact in float32
-        # The last three central differences D_j and their rounding errors, and per level
-        # whether D_j - D_{j-1} is asymptotic.
-        self.recent = np.full((3, n), np.nan, dtype=wide)
-        self.recent_noise = np.zeros((3, n), dtype=wide)
-        self.shrinking = np.zeros((MAX_LEVELS, n), dtype=bool)
-        self.previous: list[NDArray[Any]] = []  # the previous level's row of the table
-        self.restarted = False  # whether some element restarted its extrapolation
-
-    def widen(self, tail: tuple[int, ...]) -> None:
-        """Give every output of a vector-valued f (values of shape ``tail``) its own
-        ladder: the per-element state gains trailing axes ``tail``."""
-        for name in (*_Ladder._PER_ELEMENT[2:], "recent", "recent_noise", "shrinking"):
-            value = getattr(self, name)
-            wide = value.reshape(value.shape + (1,) * len(tail))
-            setattr(self, name, np.broadcast_to(wide, (*value.shape, *tail)).copy())
-
-    def order(self, level: int) -> int | NDArray[np.intp]:
-        """How many extrapolations each element takes at ``level`` (1 to ``level``).
-
-        The usual case, one order for every element, gives an int: all of them use the
-        same column of the table.
-        """
-        if not self.restarted:  # every element extrapolates over all its levels
-            return level
-        order = np.clip(level - self.start + 1, 1, level)
-        highest = int(order.max())
-        return highest if highest == int(order.min()) else order
-
-    def report(
-        self,
-        active: NDArray[np.intp],
-        grad: NDArray[np.floating],
-        error: NDArray[np.floating],
-        step: NDArray[np.floating],
-        noise: NDArray[np.floating],
-        noise_unit: float,
-    ) -> None:
-        """Write the estimates of the active elements into the full-size results.
-
-        The error reported carries the measured rounding of the best level in place of
-        its worst case (never less than the measured rounding itself).
-        """
-        grad[active] = self.grad
-        error[active] = np.maximum(self.error - (self.floor - self.measured), self.measured)
-        step[active] = self.step
-        f_scale = self.f_scale  # a vector-valued f: its largest output
-        if f_scale.ndim > 1:
-            f_scale = f_scale.reshape(len(active), -1).max(axis=1, initial=0.0)
-        noise[active] = noise_unit * f_scale
-
-    def keep(self, going_on: NDArray[np.bool_]) -> None:
-        """Keep only the elements where ``going_on`` is true."""
-        for name in _Ladder._PER_ELEMENT:
-            setattr(self, name, getattr(self, name)[going_on])
-        self.recent = self.recent[:, going_on]
-        self.recent_noise = self.recent_noise[:, going_on]
-        self.shrinking = self.shrinking[:, going_on]
-        self.previous = [entry[going_on] for entry in self.previous]
-
-
-def _short(values: NDArray[Any]) -> NDArray[np.bool_]:
-    """Whether each value is exactly representable in float32 (a short binary fraction).
-
-    >>> import numpy as np
-    >>> _short(np.array([4.0625, 0.1])).tolist()
-    [True, False]
-    """
-    real = np.real(values)
-    with np.errstate(all="ignore"):
-        short: NDArray[np.bool_] = real.astype(np.float32).astype(real.dtype) == real
-    return short
-
-
-def _entries(row: list[NDArray[Any]], order: NDArray[np.intp]) -> NDArray[Any]:
-    """``row[order[i]][i]`` for every i: each element's entry of a table row.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> row = [np.array([1.0, 2.0, 3.0]), np.array([10.0, 20.0, 30.0])]
-    >>> _entries(row, np.array([1, 0, 1])).tolist()
-    [10.0, 2.0, 30.0]
-    """
-    table = np.stack(row[: int(order.max()) + 1])
-    entries: NDArray[Any] = np.take_along_axis(table, order[None], axis=0)[0]
-    return entries
-
-
-def _amplification(levels: int) -> NDArray[np.float64]:
-    """Rounding error of T[j][j] per unit eps·|f| / h_j, taken as sum_k |a_jk| h_k / h_j.
-
-    Rounding errors of eps·|f| / h_k in each D_k would give sum_k |a_jk| h_j / h_k; the
-    larger ratio h_k / h_j >= 1 leaves a margin. The same holds for T[i + j][j] (j
-    extrapolations from any level i: the steps halve all the same).
-
-    Examples
-    --------
-    >>> _amplification(2).tolist()  # T[1][1] = (4 D_1 - D_0) / 3: 4/3 + 2 · 1/3
-    [1.0, 2.0]
-    """
-    level = np.arange(levels)
-    amplification: NDArray[np.float64] = (np.abs(_richardson_weights(levels)) @ 2.0**-level) * (
-        2.0**level
-    )
-    return amplification
-
-
-#: :func:`_amplification` of every level, computed once.
-_AMPLIFICATION = _amplification(MAX_LEVELS)
-
-
-def _shrinking(column: NDArray[np.floating], noise: NDArray[np.floating]) -> NDArray[np.bool_]:
-    """Whether the newest difference of central differences looks asymptotic.
-
-    ``column`` holds D_0..D_j (rows) of each element and ``noise`` their rounding
-    errors. Where the h² term of the error dominates, d_j = D_j - D_{j-1} is a quarter
-    of d_{j-1}, with the same sign (a sixteenth where that term vanishes): the ratio
-    d_{j-1} / d_j must lie within :data:`ASYMPTOTIC_RATIO`. A d_j at rounding level says
-    that nothing more can be learned, and counts as asymptotic too.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> h = 0.1 / 2.0 ** np.arange(4)
-    >>> smooth = (np.sin(1 + h) - np.sin(1 - h)) / (2 * h)  # error -cos(1) h²/6 + ...
-    >>> wild = (np.sin(1 + 50 * h) - np.sin(1 - 50 * h)) / (100 * h)  # steps too large
-    >>> _shrinking(np.stack([smooth, wild], axis=1), np.zeros((4, 2)))
-    array([ True, False])
-    """
-    newest = column[-1] - column[-2]
-    at_rounding: NDArray[np.bool_] = np.abs(newest) <= 2 * (noise[-1] + noise[-2])
-    if column.shape[0] < 3:
-        return at_rounding
-    ratio = (column[-2] - column[-3]) / np.where(at_rounding, 1.0, newest)
-    least, most = ASYMPTOTIC_RATIO
-    in_ratio: NDArray[np.bool_] = (ratio >= least) & (ratio <= most)
-    return at_rounding | in_ratio
-
-
-def _asymptotic(
-    shrinking: NDArray[np.bool_], best: NDArray[np.intp], last: int | NDArray[np.intp]
-) -> NDArray[np.bool_]:
-    """Whether each element's ladder is asymptotic around its best level.
-
-    ``shrinking`` (levels × elements) holds :func:`_shrinking` per level; ``best`` is the
-    level of each element's estimate and ``last`` the last level it evaluated. The
-    differences around the best level must shrink: from the level before it (level 2
-    at the earliest, the first with a ratio to test) to the level after it, where
-    evaluated. Together they cover the central differences that weigh most in the best
-    estimate. (Further down, rounding takes over and the ratios scatter.)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> shrinking = np.array([[False, False, True, True, True, False]]).T
-    >>> _asymptotic(shrinking, np.array([3]), np.array([5])).tolist()  # levels 2..4
-    [True]
-    >>> _asymptotic(shrinking, np.array([5]), np.array([5])).tolist()  # levels 4..5
-    [False]
-    """
-    levels = np.arange(shrinking.shape[0]).reshape(-1, *(1,) * np.ndim(best))
-    needed = (levels >= np.maximum(best - 1, 2)) & (levels <= np.minimum(best + 1, last))
-    result: NDArray[np.bool_] = np.all(shrinking | ~needed, axis=0)
     return result

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._gradient import numerical_diff, numerical_gradient
+from ._diff import numerical_diff
+from ._gradient import numerical_gradient
 from .descent import gradient_descent
 from .functions import cross_entropy_error, softmax
 from .nets import SimpleNet, simpleNet

@@ -1,0 +1,396 @@
+"""What f's values say of each element: its status code, the warnings that are a view
+of the codes, a pole at x, and an f that ignores its input."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._inputs import (
+    element_name,
+    names,
+    scale,
+)
+from ._points import (
+    ROUNDING_ULPS,
+    STEP_TOLERANCE,
+    UNKNOWN_STATUS,
+    UNPERTURBED,
+    Estimate,
+    GradientStatus,
+    Points,
+    Step,
+    all_per_element,
+    any_per_element,
+    near_stationary,
+    per_element,
+    raise_status,
+    resolution,
+    value_precision,
+    wide_dtype,
+)
+from ._warnings import (
+    IgnoredInputWarning,
+    NonFiniteWarning,
+    PrecisionWarning,
+    issue_warning,
+)
+
+__all__ = [
+    "element_status",
+    "flag_ignored_input",
+    "joint_move",
+    "looks_singular",
+    "warn_status",
+]
+
+#: For the complex step: an imaginary part this large a share of |f(x + ih)| looks like
+#: a pole (1/(ih) = -i/h) rather than h·f'(x).
+_POLE_SPREAD = 0.1
+
+
+def looks_singular(values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]], n: int) -> bool:
+    """Whether f(x) must be known to trust the gradient.
+
+    It is when f(x) was not evaluated and, along some element, the values next to x have
+    opposite signs (1/x at 0: +1/h and -1/h, just like a steep line through 0) or are
+    equal and not zero (1/x**2 at 0; also every element at once, which the ignored-input
+    check needs f(x) for anyway). For the complex step, whose real parts are f(x) to
+    O(h²), an imaginary part comparable to |f| is the sign. A pole shifted far from 0
+    (1/x + 1e5) shows none of these and is not detected.
+    """
+    if any((index == UNPERTURBED).any() for index, _ in values_seen):
+        return False
+    index = np.concatenate([i for i, _ in values_seen])
+    # One row per point; a vector-valued f (a Jacobian) has one column per output.
+    values = np.concatenate([v.reshape(len(i), -1) for i, v in values_seen])
+    keep = (index >= 0) & np.all(np.isfinite(values), axis=1)
+    index, values = index[keep], values[keep]
+    if values.size == 0:
+        return False
+    if not np.any(np.imag(values[0])) and np.all(values == values[0]):
+        return True
+    # Symmetric points are evaluated next to each other (x + h e_i, then x - h e_i).
+    same = np.all(values[1:] == values[:-1], axis=1) & np.any(values[1:] != 0, axis=1)
+    if np.any((index[1:] == index[:-1]) & same):
+        return True
+    if np.iscomplexobj(values):
+        return bool(np.any(np.abs(np.imag(values)) > _POLE_SPREAD * np.abs(values)))
+    real = values.astype(np.float64)
+    low = np.full((n, real.shape[1]), np.inf)
+    high = np.full((n, real.shape[1]), -np.inf)
+    np.minimum.at(low, index, real)
+    np.maximum.at(high, index, real)
+    opposite = (low < 0) & (high > 0)
+    return bool(np.any(opposite))
+
+
+def element_status(
+    estimate: Estimate,
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
+    x0: NDArray[np.floating],
+    h: Step,
+    book: bool,
+    complex_step: bool,
+) -> NDArray[np.int8]:
+    """One :class:`GradientStatus` code per element: the plan's own, or read from f's values.
+
+    A plan that tracks its status (Richardson) gives it; for the others, an element is
+    NONFINITE where some value of f it needs is not finite, and ROUNDING_LIMITED where
+    those values differ by no more than f's rounding (:func:`_rounding_limited`). Every
+    plan's ``vanished`` elements are STEP_VANISHED; where the ``book``'s central
+    difference divides by a fixed 2h, elements whose step taken differs are STEP_INEXACT.
+    """
+    n = x0.size
+    if estimate.status is None:
+        status = np.full(n, UNKNOWN_STATUS, dtype=np.int8)
+    else:
+        status = estimate.status.astype(np.int8)
+    # OUT_OF_BOUNDS (a smaller step than asked, set by the plan) is kept, and what f's
+    # values say of those elements is added to it
+    squeezed = status == GradientStatus.OUT_OF_BOUNDS
+    unknown = (status == UNKNOWN_STATUS) | squeezed  # elements whose plan keeps no status
+    if unknown.any():
+        status[unknown] = GradientStatus.CONVERGED
+        nonfinite = np.zeros(n, dtype=bool)
+        for index, values in values_seen:
+            not_finite = any_per_element(~np.isfinite(values))  # any output, if several
+            nonfinite[index[not_finite & (index >= 0)]] = True
+            if (not_finite & (index == UNPERTURBED)).any():
+                nonfinite[:] = True
+        raise_status(status, nonfinite & unknown, GradientStatus.NONFINITE)
+        if not complex_step:  # the complex step takes no difference: nothing cancels
+            limited = _rounding_limited(estimate, values_seen, x0)
+            raise_status(status, limited & unknown, ROUNDING)
+        raise_status(status, squeezed, GradientStatus.OUT_OF_BOUNDS)
+    # f(x) not finite (a pole at x): no element has a gradient, whatever the plan says.
+    if any(bool((~np.isfinite(v[i == UNPERTURBED])).any()) for i, v in values_seen):
+        raise_status(status, np.ones(n, dtype=bool), GradientStatus.NONFINITE)
+    raise_status(status, estimate.vanished, GradientStatus.STEP_VANISHED)
+    if book and not isinstance(h, str):
+        raise_status(status, _inexact_steps(x0, h)[0], GradientStatus.STEP_INEXACT)
+    return status
+
+
+ROUNDING = GradientStatus.ROUNDING_LIMITED
+
+
+def _rounding_limited(
+    estimate: Estimate,
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
+    x0: NDArray[np.floating],
+) -> NDArray[np.bool_]:
+    """Elements whose values of f differ by no more than f's rounding, where it matters.
+
+    f's rounding is ``ROUNDING_ULPS`` units of f's precision (measured from its values,
+    :func:`value_precision`) times |f|. The values of an element (and f(x), where the
+    method evaluates it) that all lie within twice that of each other carry no digits
+    of the derivative; this is reported where the uncertainty that leaves, the
+    rounding divided by the step, exceeds :func:`resolution` times the largest element
+    of the gradient (a gradient element that is only tiny beside the others is fine),
+    and not near a stationary point (:func:`near_stationary`).
+    """
+    n = x0.size
+    if not n or not values_seen:
+        return np.zeros(n, dtype=bool)
+    index = np.concatenate([i for i, _ in values_seen])
+    values = np.real(np.concatenate([v for _, v in values_seen])).astype(np.float64)
+    eps = value_precision(values, x0.dtype)
+    finite = all_per_element(np.isfinite(values))  # every output, if several
+    perturbed = (index >= 0) & finite
+    high = np.full((n, *values.shape[1:]), -np.inf)
+    low = np.full((n, *values.shape[1:]), np.inf)
+    np.maximum.at(high, index[perturbed], values[perturbed])
+    np.minimum.at(low, index[perturbed], values[perturbed])
+    at_x = values[(index == UNPERTURBED) & finite]
+    if at_x.size:
+        high = np.maximum(high, at_x.max(axis=0))
+        low = np.minimum(low, at_x.min(axis=0))
+    size = np.maximum(np.abs(high), np.abs(low))
+    noise = ROUNDING_ULPS * eps * size
+    step = np.abs(estimate.step.astype(np.float64))
+    grad = np.abs(estimate.grad.astype(np.float64))
+    largest = float(grad[np.isfinite(grad)].max(initial=0.0))
+    with np.errstate(all="ignore"):
+        uncertain = noise / per_element(step, noise) > resolution(x0.dtype) * largest
+    f_size = float(size[np.isfinite(size)].max(initial=0.0))
+    x_entry = np.broadcast_to(per_element(x0, grad), grad.shape)
+    if largest == 0 or near_stationary(estimate.grad, x_entry, f_size):
+        return np.zeros(n, dtype=bool)
+    flagged: NDArray[np.bool_] = any_per_element((high - low <= 2 * noise) & uncertain)
+    return flagged
+
+
+def _inexact_steps(
+    x0: NDArray[np.floating], h: float
+) -> tuple[NDArray[np.bool_], NDArray[np.floating], NDArray[np.floating]]:
+    """Where the distance between x + h and x - h differs from 2h by more than
+    STEP_TOLERANCE, and the steps actually taken, (x + h) - x and x - (x - h)."""
+    wide = wide_dtype(x0.dtype)
+    step = x0.dtype.type(h)
+    up = (x0 + step).astype(wide) - x0.astype(wide)
+    down = x0.astype(wide) - (x0 - step).astype(wide)
+    inexact: NDArray[np.bool_] = np.abs((up + down) / (2 * h) - 1) > STEP_TOLERANCE
+    return inexact & (up > 0) & (down > 0), up, down
+
+
+def warn_status(
+    status: NDArray[np.int8],
+    grad: NDArray[np.floating],
+    estimate: Estimate,
+    x0: NDArray[np.floating],
+    h: Step,
+    shape: tuple[int, ...],
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
+    asked: bool,
+) -> None:
+    """Set NONFINITE elements to nan and give one warning per code that calls for one.
+
+    LEVEL_LIMIT warns only where the caller ``asked`` for an accuracy (rtol, atol,
+    max_levels); STEP_SHRUNK and OUT_OF_BOUNDS never do (the status and the step say it).
+    """
+    code = GradientStatus
+    nonfinite = np.flatnonzero(status == code.NONFINITE)
+    if nonfinite.size:
+        if grad.ndim > 1:  # a vector-valued f: only the entries that met a non-finite value
+            grad[_nonfinite_entries(values_seen, grad.shape)] = np.nan
+        else:
+            grad[nonfinite] = np.nan
+        at_x = any(bool((~np.isfinite(v[i == UNPERTURBED])).any()) for i, v in values_seen)
+        if at_x:
+            issue_warning(
+                "f(x) itself is not finite: f is singular at x (a pole such as 1/x at 0) or "
+                "x is outside its domain, so it has no gradient there and every element is "
+                "nan. Move x off the singular point.",
+                NonFiniteWarning,
+            )
+        else:
+            issue_warning(
+                f"f returned inf or nan at perturbed points of {names(shape, nonfinite)}; "
+                "those elements of the gradient are nan: f is singular next to x or those "
+                "points leave its domain. Check the domain of f near x (log or sqrt of a "
+                "negative number, a pole, overflow) or use a smaller h.",
+                NonFiniteWarning,
+            )
+    vanished = np.flatnonzero(status == code.STEP_VANISHED)
+    if vanished.size:
+        issue_warning(
+            f"the step h = {h} is too small for the magnitude of {names(shape, vanished)}: "
+            f"{_spacing(x0, shape, int(vanished[0]))}, so x ± h rounds back to x and that "
+            "gradient element is computed as exactly 0. Pass h='auto' for a step relative "
+            "to |x|.",
+            PrecisionWarning,
+        )
+    inexact = np.flatnonzero(status == code.STEP_INEXACT)
+    if inexact.size and not isinstance(h, str):
+        first = int(inexact[0])
+        _, up, down = _inexact_steps(x0[first : first + 1], h)
+        issue_warning(
+            f"the step actually taken at {names(shape, inexact)} is not h = {h:g}: "
+            f"{_spacing(x0, shape, first)}, so x + h and x - h land on "
+            f"neighbouring floats, {float(up[0]):.6g} above and {float(down[0]):.6g} below "
+            "x. The book's formula divides by 2h all the same, so that element is off by "
+            f"about {abs(float(up[0] + down[0]) / (2 * h) - 1):.1%}. Pass h='auto' (a step "
+            "relative to |x|, divided by the distance actually taken) or "
+            "method='richardson'.",
+            PrecisionWarning,
+        )
+    rounding = np.flatnonzero(status == code.ROUNDING_LIMITED)
+    if rounding.size:
+        first = int(rounding[0])
+        if estimate.status is None:
+            issue_warning(
+                f"f(x + h) and f(x - h) differ only by rounding in f for "
+                f"{names(shape, rounding)}: at {element_name(shape, first)} the values of f "
+                "it compares agree to within f's own rounding error, so that element of "
+                "the gradient is rounding noise (f is large beside this element's "
+                "contribution, or computes in lower precision). Use a larger h for that "
+                "element, method='richardson' (which grows the step there and gives an "
+                "error bar), or rescale f (subtract its large constant part).",
+                PrecisionWarning,
+            )
+        else:
+            issue_warning(
+                f"the estimate of {names(shape, rounding)} stopped improving before it "
+                f"reached its tolerance (at {element_name(shape, first)}: "
+                f"{_entry(grad, first):.6g} ± {_entry(estimate.error, first):.1e}): rounding "
+                "in f (about "
+                f"{_noise(estimate, first):.1e} per value) limits it. The error bar is "
+                "honest; for better, rescale f (subtract its large constant part) or "
+                "compute f in higher precision.",
+                PrecisionWarning,
+            )
+    limit = np.flatnonzero(status == code.LEVEL_LIMIT)
+    if limit.size and asked:
+        first = int(limit[0])
+        issue_warning(
+            f"Richardson used all its levels for {names(shape, limit)} without reaching "
+            f"its tolerance (at {element_name(shape, first)}: {_entry(grad, first):.6g} ± "
+            f"{_entry(estimate.error, first):.1e}). Raise max_levels or loosen rtol/atol.",
+            PrecisionWarning,
+        )
+
+
+def _spacing(x0: NDArray[np.floating], shape: tuple[int, ...], element: int) -> str:
+    """How far apart floating-point numbers are at one element of x, in words."""
+    value = x0[element]
+    return (
+        f"at {element_name(shape, element)} = {value:.6g} floating-point numbers are "
+        f"{float(np.spacing(np.abs(value))):.2g} apart"
+    )
+
+
+def _entry(values: NDArray[Any], element: int) -> float:
+    """Element ``element`` of a gradient (its first output, for a vector-valued f)."""
+    return float(np.ravel(values[element])[0])
+
+
+def _nonfinite_entries(
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]], shape: tuple[int, ...]
+) -> NDArray[np.bool_]:
+    """The entries (element, output) of a Jacobian that met a non-finite value of f: the
+    outputs not finite at an element's points, and every element of the outputs not
+    finite at x itself."""
+    bad = np.zeros(shape, dtype=bool)
+    for index, values in values_seen:
+        not_finite = ~np.isfinite(values)
+        perturbed = index >= 0
+        np.logical_or.at(bad, index[perturbed], not_finite[perturbed])
+        bad |= not_finite[index == UNPERTURBED].any(axis=0)
+    return bad
+
+
+def _noise(estimate: Estimate, element: int) -> float:
+    """The measured rounding of one value of f at ``element`` (nan if not measured)."""
+    return math.nan if estimate.noise is None else float(estimate.noise[element])
+
+
+def joint_move(snapshot: NDArray[Any]) -> NDArray[Any]:
+    """x moved along every element at once, by about 1e-3 · max(1, |x|).
+
+    Perturbing one element at a time cannot tell an f that ignores x from a point where
+    f is flat along every axis (x0 · x1 at the origin); one joint move can.
+    """
+    weights = np.random.default_rng(20240).uniform(0.5, 1.5, snapshot.shape)
+    signs = np.where(np.arange(snapshot.size).reshape(snapshot.shape) % 2 == 0, 1.0, -1.0)
+    moved: NDArray[Any] = snapshot + (1e-3 * signs * weights * scale(snapshot)).astype(
+        snapshot.dtype
+    )
+    return moved
+
+
+def flag_ignored_input(
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
+    evaluate: Callable[[Points], NDArray[Any]],
+    shape: tuple[int, ...],
+    copies: str | None,
+    probe: Callable[[], Any],
+) -> None:
+    """Warn when f gave the same value at every perturbed point, at x itself and at x
+    moved along every element at once (``probe``).
+
+    ``copies`` names the option that made f receive copies of x (None: in place).
+    """
+    perturbed = np.concatenate([values[index >= 0] for index, values in values_seen])
+    if (
+        perturbed.size == 0
+        or not np.all(np.isfinite(perturbed[0]))
+        or np.any(np.imag(perturbed[0]) != 0)  # the complex step saw x: f does not ignore it
+        or not np.all(perturbed == perturbed[0])
+    ):
+        return
+    at_x = [values[index == UNPERTURBED] for index, values in values_seen]
+    known = np.concatenate(at_x)
+    if known.size == 0:
+        known = evaluate(
+            Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=np.float64))
+        )
+    if np.all(known == perturbed[0]) and np.all(probe() == perturbed[0]):
+        if copies is not None:
+            issue_warning(
+                "f returned exactly the same value at every perturbed point and at x "
+                f"itself, so the gradient is all zeros. With {copies}, f receives perturbed "
+                "copies of x, never the array itself: a closure such as "
+                "lambda w: net.loss(x, t) that reads net.W instead of its argument sees no "
+                "perturbation. Such a closure needs the default in-place mode (a real "
+                "method, no vectorized or workers); otherwise make f compute from its "
+                "argument (the complex step needs that: it evaluates f on a complex copy of "
+                "x, since x + ih cannot be written into a real array). If f "
+                "is constant near x, ignore this warning.",
+                IgnoredInputWarning,
+            )
+            return
+        issue_warning(
+            "f returned exactly the same value at every perturbed point and at x itself, "
+            "so the gradient is all zeros. f probably ignores its argument: a closure such "
+            "as lambda w: net.loss(x, t) must read the very array passed to "
+            "numerical_gradient (net.W itself, not a copy or another array), and the "
+            "perturbations are only visible to it when that array is perturbed in place "
+            "(a float ndarray you own, the default mode). If f is constant near x, ignore "
+            "this warning.",
+            IgnoredInputWarning,
+        )
