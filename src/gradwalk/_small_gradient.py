@@ -4,14 +4,14 @@ A descent step on a function of two variables calls ``numerical_gradient`` with 
 points; the general driver's array bookkeeping (status codes, the singular-point and
 ignored-input checks, the rounding test) then costs many times f itself. For the common
 call (``method="central"``, a numeric step, a small float64 x, in place, no other
-option but ``vectorized=True``) :func:`central_shortcut` evaluates the same points with
-the same evaluator (:class:`~gradwalk._evaluate.InPlace`, or
-:class:`~gradwalk._evaluate_batches.Batches` for a vectorized f), applies the same input rules, and decides on
-Python floats whether the general driver could find anything to report. Where it
-certainly could not, it returns the result's fields, bit for bit those of the driver
-(every element ``CONVERGED``, no warning). Otherwise it hands back options carrying
-the values already computed, so that the driver runs in full on them without calling
-f again: every status, warning and evaluation count stays the driver's own.
+option but ``vectorized=True``) :func:`central_shortcut` evaluates the same points
+with the same evaluator (:class:`~gradwalk._evaluate.InPlace`, or
+:class:`~gradwalk._evaluate_batches.Batches` for a vectorized f), applies the same
+input rules, and decides on Python floats whether the general driver could find
+anything to report. Where it certainly could not, it returns the result's fields, bit
+for bit those of the driver (every element ``CONVERGED``, no warning). Otherwise it
+hands back options carrying the values already computed, so that the driver runs in
+full on them without calling f again: every status, warning and evaluation count stays the driver's own.
 """
 
 from __future__ import annotations
