@@ -11,7 +11,8 @@ input rules, and decides on Python floats whether the general driver could find
 anything to report. Where it certainly could not, it returns the result's fields, bit
 for bit those of the driver (every element ``CONVERGED``, no warning). Otherwise it
 hands back options carrying the values already computed, so that the driver runs in
-full on them without calling f again: every status, warning and evaluation count stays the driver's own.
+full on them without calling f again: every status, warning and evaluation count
+stays the driver's own.
 """
 
 from __future__ import annotations
