@@ -37,9 +37,11 @@ METHODS = sorted(PLANS)
 
 @pytest.fixture(autouse=True)
 def pools_always_start(monkeypatch: pytest.MonkeyPatch) -> None:
-    """workers=n starts its pool for any work here (it skips it where f is cheap, as in
-    these tests, which are about what happens in the pool)."""
+    """workers=n starts its pool for any work here and keeps it (it skips it, or stops it
+    after one round, where f is cheap, as in these tests, which are about what happens in
+    the pool)."""
     monkeypatch.setattr(gradwalk._evaluate_workers, "_POOL_PAYS_SECONDS", 0.0)
+    monkeypatch.setattr(gradwalk._evaluate_workers, "_POOL_MUST_BEAT", math.inf)
 
 
 # --- module-level functions, so that process pools can pickle them --------------------
@@ -479,6 +481,26 @@ def test_workers_start_no_pool_for_work_shorter_than_starting_one(
     monkeypatch.setattr(gradwalk._evaluate_workers, "_POOL_PAYS_SECONDS", 0.0)
     grad = numerical_gradient(where_evaluated, x, method="complex", workers=2)
     assert np.array_equal(grad[2:], np.full(48, 2.0)), f"no pool for work worth one: {grad}"
+
+
+def slower_in_workers(x: Any) -> Any:
+    """f = sum(x) taking 10 ms in the main process, 2 x sum(x) taking 30 ms in a worker."""
+    in_worker = multiprocessing.parent_process() is not None
+    time.sleep(0.03 if in_worker else 0.01)
+    return (2.0 if in_worker else 1.0) * np.sum(x)
+
+
+def test_a_pool_slower_than_serial_leaves_the_rest_to_this_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(gradwalk._evaluate_workers, "_POOL_PAYS_SECONDS", 0.3)
+    monkeypatch.setattr(gradwalk._evaluate_workers, "_POOL_MUST_BEAT", 1.0)
+    x = np.ones(50)  # 48 points after the probe, in chunks of 6: a round is 2 chunks
+    grad = numerical_gradient(slower_in_workers, x, method="complex", workers=2)
+    assert np.array_equal(grad[:2], np.ones(2)), f"the probe ran elsewhere: {grad[:2]}"
+    assert np.array_equal(grad[2:14], np.full(12, 2.0)), f"no first round on the pool: {grad}"
+    assert np.array_equal(grad[14:], np.ones(36)), f"the slower pool kept working: {grad}"
+    assert multiprocessing.active_children() == [], "the slower pool was left running"
 
 
 @pytest.mark.parametrize(
