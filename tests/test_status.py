@@ -15,11 +15,12 @@ from gradwalk._status import extremes_per_element
         [0, 0, 0, 1, 1, 1],  # a stencil of three points
         [0, 0, 1, 1, 0, 0],  # element 0 again later (a second level)
         [2, 0, 1, 2, 0],  # no order at all
+        [],  # no finite value at all
     ],
 )
 def test_extremes_per_element(index: list[int]) -> None:
     rng = np.random.default_rng(5)
-    where = np.array(index, dtype=np.intp)
+    where = np.array(index, dtype=np.intp).reshape(-1)
     values = rng.standard_normal((len(where), 2))
     low, high = extremes_per_element(where, values, 4)
     for element in range(4):

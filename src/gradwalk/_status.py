@@ -93,13 +93,13 @@ def extremes_per_element(
     element without values); one row of ``values`` per point."""
     low = np.full((n, *values.shape[1:]), np.inf)
     high = np.full((n, *values.shape[1:]), -np.inf)
+    if index.size == 0:
+        return low, high
     runs = np.flatnonzero(np.concatenate(([True], index[1:] != index[:-1])))
-    width = len(index) // max(1, len(runs))
+    width = len(index) // len(runs)
     elements = index[runs]
-    if (
-        index.size
-        and np.array_equal(runs, np.arange(0, len(index), width))
-        and np.all(elements[1:] > elements[:-1])
+    if np.array_equal(runs, np.arange(0, len(index), width)) and np.all(
+        elements[1:] > elements[:-1]
     ):
         # Each element's points side by side, as many for each (the central difference,
         # the fixed stencils): one reduction over a reshaped array.
