@@ -69,14 +69,16 @@ def looks_singular(values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]], n: 
     index = np.concatenate([i for i, _ in values_seen])
     # One row per point; a vector-valued f (a Jacobian) has one column per output.
     values = np.concatenate([v.reshape(len(i), -1) for i, v in values_seen])
-    keep = (index >= 0) & np.all(np.isfinite(values), axis=1)
+    if values.shape[1] == 1:  # a scalar f: one axis (NumPy reduces a short axis slowly)
+        values = values[:, 0]
+    keep = (index >= 0) & all_per_element(np.isfinite(values))
     index, values = index[keep], values[keep]
     if values.size == 0:
         return False
     if not np.any(np.imag(values[0])) and np.all(values == values[0]):
         return True
     # Symmetric points are evaluated next to each other (x + h e_i, then x - h e_i).
-    same = np.all(values[1:] == values[:-1], axis=1) & np.any(values[1:] != 0, axis=1)
+    same = all_per_element(values[1:] == values[:-1]) & any_per_element(values[1:] != 0)
     if np.any((index[1:] == index[:-1]) & same):
         return True
     if np.iscomplexobj(values):
@@ -103,9 +105,13 @@ def extremes_per_element(
     ):
         # Each element's points side by side, as many for each (the central difference,
         # the fixed stencils): one reduction over a reshaped array.
+        # (column by column: NumPy reduces a short axis many times slower)
         grouped = values.reshape(len(runs), width, *values.shape[1:])
-        low[elements] = grouped.min(axis=1)
-        high[elements] = grouped.max(axis=1)
+        least, greatest = grouped[:, 0].copy(), grouped[:, 0].copy()
+        for column in range(1, width):
+            np.minimum(least, grouped[:, column], out=least)
+            np.maximum(greatest, grouped[:, column], out=greatest)
+        low[elements], high[elements] = least, greatest
     else:
         np.minimum.at(low, index, values)
         np.maximum.at(high, index, values)
