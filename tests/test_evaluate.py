@@ -494,7 +494,7 @@ def test_a_pool_slower_than_serial_leaves_the_rest_to_this_process(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(gradwalk._evaluate_workers, "_POOL_PAYS_SECONDS", 0.3)
-    monkeypatch.setattr(gradwalk._evaluate_workers, "_POOL_MUST_BEAT", 1.0)
+    monkeypatch.setattr(gradwalk._evaluate_workers, "_POOL_MUST_BEAT", 0.8)
     x = np.ones(50)  # 48 points after the probe, in chunks of 6: a round is 2 chunks
     grad = numerical_gradient(slower_in_workers, x, method="complex", workers=2)
     assert np.array_equal(grad[:2], np.ones(2)), f"the probe ran elsewhere: {grad[:2]}"

@@ -49,9 +49,9 @@ _PROBE_POINTS = 2
 #: this the most a pool could save is not worth the risk of losing it.
 _POOL_PAYS_SECONDS = 0.3
 
-#: The pool's first round (its start included) is kept on only if it takes less than
-#: this share of the time this process would have taken alone.
-_POOL_MUST_BEAT = 1.0
+#: The pool is kept on after a round of chunks (the first: its start included) only if
+#: the round took less than this share of the time this process would have taken alone.
+_POOL_MUST_BEAT = 0.8
 
 
 @dataclass(frozen=True)
@@ -198,10 +198,10 @@ def worker_count(workers: object) -> int:
 class Mapped(Evaluator):
     """Chunks of points mapped over workers, each evaluated by :class:`_Task` on its own
     copy of x. ``workers=n`` starts a process pool of n, shut down by :meth:`close`, once
-    f's first points, timed here, show that the rest is worth it; if the pool's first
-    round of chunks, its start included, is no faster than this process alone (other
-    load leaves the workers no spare core), the pool is stopped and the rest evaluated
-    here."""
+    f's first points, timed here, show that the rest is worth it; if a round of chunks
+    on the pool (the first with its start) is not clearly faster than this process alone
+    (other load leaves the workers no spare core), the pool is stopped and the rest
+    evaluated here."""
 
     def __init__(
         self,
@@ -264,25 +264,31 @@ class Mapped(Evaluator):
         if rest.index.size == 0:
             return [first]
         if seconds / probe * rest.index.size < _POOL_PAYS_SECONDS:
-            values = self.task((rest.index, rest.value))
+            serial = self.task((rest.index, rest.value))
             self.advance(rest.index.size)
-            return [first, values]
+            return [first, serial]
         chunks = split(rest, self._chunk_size(rest.index.size))
-        # One round of chunks on the pool, its start included, against this process's
-        # pace: a machine whose other load leaves the workers no spare core makes the
-        # pool slower than serial, and then the rest is evaluated here.
-        start = time.perf_counter()
-        values = self._pool_map(processes, chunks[:processes])
-        pooled = time.perf_counter() - start
-        done = sum(len(index) for index, _ in chunks[:processes])
-        if len(chunks) > processes and pooled >= _POOL_MUST_BEAT * seconds / probe * done:
-            self.pool_lost = True
-            self._stop_pool()
-            for chunk in chunks[processes:]:
-                values.append(self.task(chunk))
-                self.advance(len(chunk[0]))
-            return [first, *values]
-        return [first, *values, *self._pool_map(processes, chunks[processes:])]
+        # The pool works in rounds of one chunk per worker, each timed against this
+        # process's pace (the first with the pool's start): on a machine whose other load
+        # leaves the workers no spare core the pool is slower than serial, and then it is
+        # stopped and the rest evaluated here.
+        pace = seconds / probe
+        values: list[Any] = [first]
+        for start in range(0, len(chunks), processes):
+            round_ = chunks[start : start + processes]
+            clock = time.perf_counter()
+            values += self._pool_map(processes, round_)
+            pooled = time.perf_counter() - clock
+            done = sum(len(index) for index, _ in round_)
+            rest_chunks = chunks[start + processes :]
+            if rest_chunks and pooled >= _POOL_MUST_BEAT * pace * done:
+                self.pool_lost = True
+                self._stop_pool()
+                for chunk in rest_chunks:
+                    values.append(self.task(chunk))
+                    self.advance(len(chunk[0]))
+                break
+        return values
 
     def _pool_map(
         self, processes: int, chunks: list[tuple[NDArray[np.intp], NDArray[Any]]]
