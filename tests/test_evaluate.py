@@ -563,7 +563,9 @@ def test_measured_batches_grow_while_a_point_gets_cheaper_within_the_memory_cap(
     assert sum(rows) == count, "not every point was evaluated"
 
 
-def test_huge_x_gets_the_few_copies_that_fit_and_modified_copies_are_detected() -> None:
+def test_huge_x_gets_the_few_copies_that_fit_and_modified_copies_are_detected(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     x = np.zeros(2**19)  # 4 MiB per copy: 4 fit in the memory cap, fewer than 8
     rows = []
 
@@ -575,6 +577,9 @@ def test_huge_x_gets_the_few_copies_that_fit_and_modified_copies_are_detected() 
     values = evaluate_batches(f, x, Points(index, np.full(5, 3.0)), None)
     assert np.array_equal(values, [3.0, 6.0, 0.0, 3.0, 0.0]), f"wrong values {values}"
     assert rows == [4, 1], f"a huge x was batched as {rows}, not as the 4 copies that fit"
+    monkeypatch.setattr(gradwalk._evaluate_batches, "_FEW_ROWS_BLOCK", 1)  # blocks of 4 points
+    values = evaluate_batches(f, x, Points(index, np.full(5, 3.0)), None)
+    assert np.array_equal(values, [3.0, 6.0, 0.0, 3.0, 0.0]), f"wrong values in blocks {values}"
     with pytest.raises(InputModifiedError, match="modified element 0"):
         evaluate_batches(modify_first_rows, x, Points(index[:2], np.ones(2)), None)
     assert not x.any(), "x itself must never change"

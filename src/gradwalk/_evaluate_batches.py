@@ -70,6 +70,9 @@ _FIRST_BATCH_BYTES = 2**20
 #: bookkeeping of a batch would cost more than the calls it saves.
 _FEW_ROWS = 8
 
+#: Batches per block of points converted to Python numbers at once (few rows per batch).
+_FEW_ROWS_BLOCK = 4096
+
 #: A larger batch is kept only if its time per point is below this share of the last one.
 _WORTH_GROWING = 0.9
 
@@ -118,6 +121,7 @@ class Batcher:
         self,
         f: Callable[[Any], object],
         points: Points,
+        out: NDArray[Any],
         advance: Callable[[int], object] | None,
     ) -> NDArray[Any]:
         """Batches of the few copies that fit in the cap, set and checked element by element.
@@ -125,47 +129,55 @@ class Batcher:
         Where only a few copies of a huge x fit, the array operations of
         :meth:`evaluate` would cost more than a cheap f: here each batch costs one write,
         one read and one restore of an element per point (through :func:`fast_view`, as
-        the in-place loop), a call of f and a check of its result.
+        the in-place loop), a call of f and a check of its result. The points are taken
+        in blocks of :data:`_FEW_ROWS_BLOCK` batches, so that the Python numbers and
+        arrays kept per point stay few whatever their count.
         """
         total, size, rows = len(points.index), self.size, self.rows
         self._grow(rows)
         flat = fast_view(self.buffer[:rows])
         whole = self.buffer[:rows].reshape((rows, *self.x.shape))
-        # Each point's place in the flat rows (-1: x itself, nothing to set).
-        index = points.index
-        place = np.where(index >= 0, index + (np.arange(total) % rows) * size, -1).tolist()
-        values = unperturbed(points.value)
-        restore = unperturbed(self.base[np.maximum(index, 0)])
-        parts: list[NDArray[Any]] = []
         shape = (rows, *self.value_shape)
         float64, ndarray = np.dtype(np.float64), np.ndarray
         try:
-            for start in range(0, total, rows):
-                stop, batch, expected = start + rows, whole, shape
-                if stop > total:  # the last, partial batch
-                    stop = total
-                    batch = self.buffer[: stop - start].reshape((stop - start, *self.x.shape))
-                    expected = (stop - start, *self.value_shape)
-                for q in range(start, stop):
-                    if place[q] >= 0:
-                        flat[place[q]] = values[q]
-                result = f(batch)
-                if not (
-                    type(result) is ndarray and result.dtype == float64 and result.shape == expected
-                ):
-                    result = _check_batch_result(
-                        result, batch.shape, self.complex_ok, self.value_shape
-                    )
-                for q in range(start, stop):
-                    where = place[q]
-                    if where >= 0:
-                        seen, new = flat[where], values[q]
-                        flat[where] = restore[q]
-                        if seen != new and new == new:
-                            raise InputModifiedError(copy_modified(where % size))
-                parts.append(result)
-                if advance is not None:
-                    advance(stop - start)
+            for block in range(0, total, rows * _FEW_ROWS_BLOCK):
+                index = points.index[block : block + rows * _FEW_ROWS_BLOCK]
+                count = len(index)
+                # Each point's place in the flat rows (-1: x itself, nothing to set).
+                place = np.where(index >= 0, index + (np.arange(count) % rows) * size, -1)
+                places = place.tolist()
+                values = unperturbed(points.value[block : block + count])
+                restore = unperturbed(self.base[np.maximum(index, 0)])
+                parts: list[Any] = []
+                for start in range(0, count, rows):
+                    stop, batch, expected = start + rows, whole, shape
+                    if stop > count:  # the last, partial batch
+                        stop = count
+                        batch = self.buffer[: stop - start].reshape((stop - start, *self.x.shape))
+                        expected = (stop - start, *self.value_shape)
+                    for q in range(start, stop):
+                        if places[q] >= 0:
+                            flat[places[q]] = values[q]
+                    result = f(batch)
+                    if not (
+                        type(result) is ndarray
+                        and result.dtype == float64
+                        and result.shape == expected
+                    ):
+                        result = _check_batch_result(
+                            result, batch.shape, self.complex_ok, self.value_shape
+                        )
+                    for q in range(start, stop):
+                        where = places[q]
+                        if where >= 0:
+                            seen, new = flat[where], values[q]
+                            flat[where] = restore[q]
+                            if seen != new and new == new:
+                                raise InputModifiedError(copy_modified(where % size))
+                    parts.append(result)
+                    if advance is not None:
+                        advance(stop - start)
+                out[block : block + count] = np.concatenate(parts)
         except BaseException:
             self.buffer[:rows] = self.base  # elements left perturbed by the batch that failed
             raise
@@ -175,7 +187,7 @@ class Batcher:
         changed = changed_elements(self.buffer[:rows], self.base)
         if changed.size:
             raise InputModifiedError(copy_modified(int(changed[0]) % size))
-        return np.concatenate(parts)
+        return out
 
     def _grow(self, rows: int) -> None:
         """Make the buffer hold at least ``rows`` copies of x (copying x only into new rows)."""
@@ -213,7 +225,7 @@ class Batcher:
         if total == 0:
             return out
         if self.few:
-            return self._few_rows(f, points, advance)
+            return self._few_rows(f, points, out, advance)
         index, value = points.index, points.value
         perturbed = bool(index.min() >= 0)
         self._grow(min(self.rows, total))
