@@ -65,9 +65,10 @@ def _check_batch_result(
 #: Bytes of the first batch when the batch size is chosen by measuring (about an L2 cache).
 _FIRST_BATCH_BYTES = 2**20
 
-#: Below this many copies of x in the memory cap, a vectorized f gets batches of as many
-#: as fit, set and checked element by element (:meth:`Batcher._few_rows`): the array
-#: bookkeeping of a batch would cost more than the calls it saves.
+#: Below this many copies of x in the memory cap, or in the batch size given or settled
+#: on, a vectorized f gets batches set and checked element by element
+#: (:meth:`Batcher._few_rows`): the array bookkeeping of a batch would cost more than
+#: the calls it saves.
 _FEW_ROWS = 8
 
 #: Batches per block of points converted to Python numbers at once (few rows per batch).
@@ -224,7 +225,7 @@ class Batcher:
         )
         if total == 0:
             return out
-        if self.few:
+        if self.settled and self.rows < _FEW_ROWS:
             return self._few_rows(f, points, out, advance)
         index, value = points.index, points.value
         perturbed = bool(index.min() >= 0)
@@ -265,6 +266,11 @@ class Batcher:
             start += k
             if advance is not None:
                 advance(k)
+            if self.settled and self.rows < _FEW_ROWS and start < total:
+                # settled on a few rows: the rest in the leaner loop for them
+                rest = Points(index[start:], value[start:])
+                self._few_rows(f, rest, out[start:], advance)
+                break
         changed = changed_elements(self.buffer[:used], self.base)
         if changed.size:
             raise InputModifiedError(copy_modified(int(changed[0]) % self.size))
