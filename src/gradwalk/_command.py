@@ -116,7 +116,9 @@ def number_type(
             or (positive and value <= 0)
             or (least is not None and value < least)
         ):
-            raise argparse.ArgumentTypeError(f"{option} takes a finite number{bound}; got {text!r}")
+            raise argparse.ArgumentTypeError(
+                f"expected a finite number{bound}; got {text.strip()!r}"
+            )
         return value
 
     return parse
@@ -132,7 +134,7 @@ def count_type(option: str, *, least: int = 0) -> Callable[[str], int]:
             value = least - 1
         if value < least:
             raise argparse.ArgumentTypeError(
-                f"{option} takes a whole number >= {least}; got {text!r}"
+                f"expected a whole number >= {least}; got {text.strip()!r}"
             )
         return value
 
@@ -189,7 +191,7 @@ def merged_warnings(caught: Sequence[warnings.WarningMessage]) -> list[str]:
 
 
 def _fill(line: str) -> str:
-    return textwrap.fill(line, width=88, subsequent_indent="  ")
+    return textwrap.fill(line, width=88, subsequent_indent="  ", break_on_hyphens=False)
 
 
 def run_guarded(

@@ -150,7 +150,7 @@ def _constant(target: _Target) -> bool:
 
 #: Advice in the library's words (``pass gtol``, ``h='auto'``, ``try lr = 0.5``).
 _ADVICE = re.compile(
-    r"\b(?P<verb>[Pp]ass|[Tt]ry|[Uu]se|[Ww]ith)\s+(?P<name>[a-z_]+)"
+    r"\b(?P<verb>[Pp]ass|[Tt]ry|[Uu]se)\s+(?P<name>[a-z_]+)"
     r"(?:\s*=\s*(?P<value>'[^']*'|[-+\w.]+))?"
 )
 
@@ -199,7 +199,7 @@ def _method(text: str) -> str:
     if text.strip().lower() in PLANS:
         return text.strip().lower()
     choices, hint = _choice_hint(text, PLANS)
-    raise argparse.ArgumentTypeError(f"expected one of {choices}; got {text!r}.{hint}")
+    raise argparse.ArgumentTypeError(f"expected one of {choices}; got {text.strip()!r}.{hint}")
 
 
 def _step(text: str) -> float | str:
@@ -209,7 +209,7 @@ def _step(text: str) -> float | str:
         return number_type("--h", positive=True)(text)
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(
-            f"expected a step > 0, like --h 1e-6, or 'auto'; got {text!r}"
+            f"expected a step > 0, like --h 1e-6, or 'auto'; got {text.strip()!r}"
         ) from None
 
 
@@ -217,7 +217,7 @@ def _optimizer(text: str) -> str:
     if text.strip().lower() in OPTIMIZERS:
         return text.strip().lower()
     choices, hint = _choice_hint(text, OPTIMIZERS)
-    raise argparse.ArgumentTypeError(f"expected one of {choices}; got {text!r}.{hint}")
+    raise argparse.ArgumentTypeError(f"expected one of {choices}; got {text.strip()!r}.{hint}")
 
 
 # --- gradwalk tour ----------------------------------------------------------------------
@@ -499,7 +499,6 @@ def _run_descend(args: argparse.Namespace, out: Output) -> int:
     if lr is None:
         lr = known.lr if known is not None else _book_lr(args.optimizer)
     steps = args.steps if args.steps is not None else (known.steps if known is not None else 100)
-    out(f"f(x)      {target.name}")
     reached: list[tuple[int, NDArray[Any], float]] = []
 
     def record(step: int, x: NDArray[Any], value: float, grad: NDArray[Any]) -> bool:
@@ -507,6 +506,7 @@ def _run_descend(args: argparse.Namespace, out: Output) -> int:
         return False
 
     try:
+        out(f"f(x)      {target.name}")
         result = descend(
             target.f,
             start,
@@ -529,7 +529,14 @@ def _run_descend(args: argparse.Namespace, out: Output) -> int:
     out(f"f at x    {float(np.asarray(result.values)[-1]):.12g}")
     out(f"steps     {result.steps_taken} taken, {result.nfev} evaluations of f")
     out(f"status    {result.status}")
-    out(textwrap.fill(f"message   {result.message}", width=88, subsequent_indent="          "))
+    out(
+        textwrap.fill(
+            f"message   {result.message}",
+            width=88,
+            subsequent_indent="          ",
+            break_on_hyphens=False,
+        )
+    )
     if plot is not None:
         from .plot import plot_descent
 
