@@ -39,3 +39,10 @@ def test_loss_accepts_label_index_and_batches() -> None:
     one_hot = np.array([[0, 0, 1], [1, 0, 0]])
     assert net.loss(x, one_hot) == pytest.approx(net.loss(x, np.array([2, 0])), rel=1e-15)
     assert "SimpleNet(W=" in repr(net)
+
+
+def test_a_legacy_random_state_draws_the_books_np_random_randn_weights() -> None:
+    np.random.seed(0)
+    book = np.random.randn(2, 3)  # what the book's simpleNet() draws after np.random.seed(0)
+    net = SimpleNet(seed=np.random.RandomState(0))
+    np.testing.assert_array_equal(net.W, book, err_msg="RandomState(0) must give the book's W")

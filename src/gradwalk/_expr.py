@@ -312,7 +312,7 @@ class _Checker:
                     f"a number and what it multiplies need a * between them, as in "
                     f"{_quoted(called.strip(chr(39)) + '*(...)')}."
                 )
-            if isinstance(node.func, ast.Name):
+            if isinstance(node.func, ast.Name) and _did_you_mean(node.func.id, _FUNCTIONS):
                 raise ExpressionError(
                     f"unknown function {called} (at column {node.col_offset + 1})"
                     f"{_did_you_mean(node.func.id, _FUNCTIONS)}. {_ALLOWED}"
