@@ -11,8 +11,8 @@ Run by hand (needs the ``bench`` extra: scipy and numdifftools)::
 
     python benchmarks/accuracy.py
 
-The batteries (:data:`BATTERY`, :func:`feature_battery`, :func:`points`) are also what
-the tests of the honesty of gradwalk's error estimates use.
+The batteries live in ``gradwalk._batteries``, shared with the tests of the honesty of
+gradwalk's error estimates.
 """
 
 from __future__ import annotations
@@ -27,178 +27,19 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-Array = NDArray[Any]
-
-#: Magnitudes of the points at which every function is differentiated.
-SCALES = (1e-3, 1.0, 1e3)
-
-
-@dataclass(frozen=True)
-class Case:
-    """A smooth function, its analytic gradient, and the scales where it is well defined."""
-
-    name: str
-    f: Callable[[Array], Any]
-    grad: Callable[[Array], Array]
-    scales: tuple[float, ...] = SCALES
-
-
-def _quadratic_matrix(n: int) -> tuple[Array, Array]:
-    """A fixed symmetric positive definite matrix and vector for the quadratic form."""
-    rng = np.random.default_rng(n)
-    m = rng.standard_normal((n, n))
-    return m @ m.T / n + np.eye(n), rng.standard_normal(n)
-
-
-def _quadratic(x: Array) -> Any:
-    a, b = _quadratic_matrix(x.size)
-    return 0.5 * x @ a @ x + b @ x
-
-
-def _quadratic_grad(x: Array) -> Array:
-    a, b = _quadratic_matrix(x.size)
-    return a @ x + b
-
-
-def _rosenbrock(x: Array) -> Any:
-    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
-
-
-def _rosenbrock_grad(x: Array) -> Array:
-    g = np.zeros_like(x)
-    inner = x[1:] - x[:-1] ** 2
-    g[:-1] = -400.0 * x[:-1] * inner - 2.0 * (1.0 - x[:-1])
-    g[1:] += 200.0 * inner
-    return g
-
-
-def _logsumexp(x: Array) -> Any:
-    shift = np.max(x.real)
-    return shift + np.log(np.sum(np.exp(x - shift))) - x[0]
-
-
-def _logsumexp_grad(x: Array) -> Array:
-    p = np.exp(x - np.max(x))
-    g = p / np.sum(p)
-    g[0] -= 1.0
-    return g
-
-
-SMALL = (1e-3, 1.0)
-
-#: The functions. All are analytic (they also accept complex x, for the complex step).
-BATTERY: tuple[Case, ...] = (
-    Case("sphere", lambda x: np.sum(x**2), lambda x: 2 * x),
-    Case("cube (1e3 x)^3", lambda x: np.sum((1e3 * x) ** 3), lambda x: 3e9 * x**2),
-    Case("rosenbrock", _rosenbrock, _rosenbrock_grad),
-    Case(
-        "styblinski-tang",
-        lambda x: np.sum(x**4 - 16 * x**2 + 5 * x) / 2,
-        lambda x: (4 * x**3 - 32 * x + 5) / 2,
-    ),
-    Case("quadratic form", _quadratic, _quadratic_grad),
-    Case("log(1+x^2)", lambda x: np.sum(np.log(1 + x**2)), lambda x: 2 * x / (1 + x**2)),
-    Case("sqrt(1+x^2)", lambda x: np.sum(np.sqrt(1 + x**2)), lambda x: x / np.sqrt(1 + x**2)),
-    Case("x/(1+x^2)", lambda x: np.sum(x / (1 + x**2)), lambda x: (1 - x**2) / (1 + x**2) ** 2),
-    Case("arctan", lambda x: np.sum(np.arctan(x)), lambda x: 1 / (1 + x**2)),
-    Case(
-        "exp(x) sin(x)",
-        lambda x: np.sum(np.exp(x) * np.sin(x)),
-        lambda x: np.exp(x) * (np.sin(x) + np.cos(x)),
-        SMALL,
-    ),
-    Case("tanh", lambda x: np.sum(np.tanh(x)), lambda x: 1 / np.cosh(x) ** 2, SMALL),
-    Case(
-        "sigmoid",
-        lambda x: np.sum(1 / (1 + np.exp(-x))),
-        lambda x: np.exp(-x) / (1 + np.exp(-x)) ** 2,
-        SMALL,
-    ),
-    Case("softmax cross-entropy", _logsumexp, _logsumexp_grad, SMALL),
-    Case(
-        "exp(mean x)",
-        lambda x: np.exp(np.mean(x)),
-        lambda x: np.full_like(x, np.exp(np.mean(x)) / x.size),
-        SMALL,
-    ),
+from gradwalk._batteries import (
+    BATTERY,
+    BATTERY_BY_NAME,
+    FEATURE_SCALES,
+    SCALES,
+    Case,
+    battery_points,
+    feature_battery,
+    feature_points,
+    points,
 )
 
-
-BATTERY_BY_NAME = {case.name: case for case in BATTERY}
-
-
-def points(scale: float, n: int, count: int, seed: int = 0) -> Iterator[Array]:
-    """``count`` random points of n elements with magnitudes in [0.5, 1.5]·scale."""
-    rng = np.random.default_rng(seed)
-    for _ in range(count):
-        yield scale * rng.uniform(0.5, 1.5, n) * rng.choice([-1.0, 1.0], n)
-
-
-def battery_points(
-    n: int, count: int, scales: tuple[float, ...] = SCALES, seed: int = 0
-) -> Iterator[tuple[Case, Array]]:
-    """Every case of the battery at ``count`` random points of each of its scales."""
-    for scale in scales:
-        for case in BATTERY:
-            if scale in case.scales:
-                for x in points(scale, n, count, seed):
-                    yield case, x
-
-
-#: Feature scales s of the second battery, whose functions vary on the scale s.
-FEATURE_SCALES = (1e-3, 1e-2)
-
-
-def feature_battery(s: float) -> tuple[Case, ...]:
-    """Smooth functions that vary on the scale s (analytic: they accept complex x too).
-
-    At |x| ~ s, far below 1, a step relative to max(1, |x|) starts at many times s: the
-    first levels of an extrapolation ladder are far from the asymptotic regime.
-    """
-    return (
-        Case(
-            "log(x^2+s^2)",
-            lambda x: np.sum(np.log(x**2 + s**2)),
-            lambda x: 2 * x / (x**2 + s**2),
-            (s,),
-        ),
-        Case(
-            "x tanh(x/s)",
-            lambda x: np.sum(x * np.tanh(x / s)),
-            lambda x: np.tanh(x / s) + x / s / np.cosh(x / s) ** 2,
-            (s,),
-        ),
-        Case(
-            "1/(x^2+s^2)",
-            lambda x: np.sum(1 / (x**2 + s**2)),
-            lambda x: -2 * x / (x**2 + s**2) ** 2,
-            (s,),
-        ),
-        Case("sin(x/s)", lambda x: np.sum(np.sin(x / s)), lambda x: np.cos(x / s) / s, (s,)),
-        Case("exp(x/s)", lambda x: np.sum(np.exp(x / s)), lambda x: np.exp(x / s) / s, (s,)),
-        Case(
-            "sqrt(x^2+s^2)",
-            lambda x: np.sum(np.sqrt(x**2 + s**2)),
-            lambda x: x / np.sqrt(x**2 + s**2),
-            (s,),
-        ),
-        Case(
-            "arctan(x/s)",
-            lambda x: np.sum(np.arctan(x / s)),
-            lambda x: 1 / (s * (1 + (x / s) ** 2)),
-            (s,),
-        ),
-    )
-
-
-def feature_points(
-    n: int, count: int, scales: tuple[float, ...] = FEATURE_SCALES, seed: int = 0
-) -> Iterator[tuple[Case, Array]]:
-    """Every case of :func:`feature_battery` at ``count`` random points of magnitude s."""
-    for s in scales:
-        for case in feature_battery(s):
-            for x in points(s, n, count, seed):
-                yield case, x
+Array = NDArray[Any]
 
 
 # --- the tools ---------------------------------------------------------------------------
@@ -239,13 +80,21 @@ class Counted:
 Tool = Callable[[Counted, Array], tuple[Array, Array | None]]
 
 
-def _gradwalk(method: str, h: float | str, vectorized: bool = False) -> Tool:
+def _gradwalk(
+    method: str, h: float | str | None, vectorized: bool = False, order: int | None = None
+) -> Tool:
     from gradwalk import numerical_gradient
 
     def tool(f: Counted, x: Array) -> tuple[Array, Array | None]:
         function = f.each_row if vectorized else f
         result = numerical_gradient(
-            function, x.copy(), h, method=method, full_output=True, vectorized=vectorized
+            function,
+            x.copy(),
+            h,
+            method=method,
+            order=order,
+            full_output=True,
+            vectorized=vectorized,
         )
         error = None if np.all(np.isnan(result.error)) else result.error
         return result.grad, error
@@ -284,6 +133,10 @@ TOOLS: dict[str, Callable[[], Tool]] = {
     "gradwalk central h=1e-4 (book)": lambda: _gradwalk("central", 1e-4),
     "gradwalk central h='auto'": lambda: _gradwalk("central", "auto"),
     "gradwalk forward h='auto'": lambda: _gradwalk("forward", "auto"),
+    "gradwalk central order=4": lambda: _gradwalk("central", None, order=4),
+    "gradwalk central order=6": lambda: _gradwalk("central", None, order=6),
+    "gradwalk central order=8": lambda: _gradwalk("central", None, order=8),
+    "gradwalk forward order=4": lambda: _gradwalk("forward", None, order=4),
     "gradwalk richardson": lambda: _gradwalk("richardson", "auto"),
     "gradwalk complex": lambda: _gradwalk("complex", "auto"),
     "numdifftools Gradient (central)": lambda: _numdifftools("central"),
@@ -379,7 +232,13 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=3, help="random points per scale")
     parser.add_argument("--timing-n", type=int, default=100, help="size of the timing run")
     parser.add_argument("--repeats", type=int, default=5, help="repeats of the timing run")
+    parser.add_argument(
+        "--timing-only", action="store_true", help="print only the timing run at --timing-n"
+    )
     args = parser.parse_args()
+    if args.timing_only:
+        _print_timing(args.timing_n, args.repeats)
+        return
 
     cases = sum(len(case.scales) for case in BATTERY)
     print(
@@ -421,15 +280,31 @@ def main() -> None:
                 f"| {row.per_coordinate:.1f} | {row.seconds * 1e3:.2f} |"
             )
     print()
-    print(f"One gradient of sum(exp(x) sin(x)) at n = {args.timing_n} (median of {args.repeats}):")
+    _print_timing(args.timing_n, args.repeats)
+
+
+def _print_timing(n: int, repeats: int) -> None:
+    """The table of the timing run: every tool, side by side, in one run.
+
+    The tools take turns (one gradient each per round, ``repeats`` rounds), so that a
+    change in the machine's load reaches every tool alike.
+    """
+    names = [*TOOLS, *TIMING_ONLY]
+    seconds: dict[str, list[float]] = {name: [] for name in names}
+    results: dict[str, tuple[float, float, float]] = {}
+    for _ in range(repeats):
+        for name in names:
+            took, median, worst, per_coordinate = timing(name, n, 1)
+            seconds[name].append(took)
+            results[name] = (median, worst, per_coordinate)
+    print(f"One gradient of sum(exp(x) sin(x)) at n = {n} (median of {repeats}, tools in turn):")
     print()
     print("| tool | median rel. error | worst rel. error | f evals / coordinate | ms / gradient |")
     print("|---|---|---|---|---|")
-    for name in [*TOOLS, *TIMING_ONLY]:
-        seconds, median, worst, per_coordinate = timing(name, args.timing_n, args.repeats)
-        print(
-            f"| {name} | {median:.1e} | {worst:.1e} | {per_coordinate:.1f} | {seconds * 1e3:.1f} |"
-        )
+    for name in names:
+        median, worst, per_coordinate = results[name]
+        took = float(np.median(seconds[name]))
+        print(f"| {name} | {median:.1e} | {worst:.1e} | {per_coordinate:.1f} | {took * 1e3:.1f} |")
 
 
 if __name__ == "__main__":

@@ -122,26 +122,6 @@ def test_gradient_descent_accepts_integer_start_and_zero_steps() -> None:
     assert str(x) == "[-6.11110793e-10  8.14814391e-10]"
 
 
-@pytest.mark.parametrize("lr", [0, -0.1, float("nan"), float("inf")])
-def test_gradient_descent_refuses_bad_learning_rates(lr: float) -> None:
-    with pytest.raises(ValueError, match=rf"lr must be a finite number > 0, got lr={lr!r}"):
-        gradient_descent(function_2, np.array([-3.0, 4.0]), lr=lr)
-
-
-@pytest.mark.parametrize("lr", ["0.1", None, True])
-def test_gradient_descent_refuses_non_numeric_learning_rates(lr: Any) -> None:
-    with pytest.raises(TypeError, match="lr must be a positive number"):
-        gradient_descent(function_2, np.array([-3.0, 4.0]), lr=lr)
-
-
-@pytest.mark.parametrize(
-    ("steps", "error"), [(-1, ValueError), (2.5, TypeError), (True, TypeError)]
-)
-def test_gradient_descent_refuses_bad_step_counts(steps: Any, error: type[Exception]) -> None:
-    with pytest.raises(error, match="step_num"):
-        gradient_descent(function_2, np.array([-3.0, 4.0]), lr=0.1, step_num=steps)
-
-
 # --- 4.4.2: simpleNet ----------------------------------------------------------------------
 
 
@@ -201,8 +181,6 @@ def test_function_2_works_on_one_point_and_on_a_grid() -> None:
     np.testing.assert_array_equal(function_2(grid), [5.0, 25.0])
 
 
-def test_book_names_are_exported_from_the_top_level() -> None:
-    for name in ("numerical_gradient", "numerical_diff", "gradient_descent", "simpleNet"):
-        assert name in gradwalk.__all__, f"{name} missing from gradwalk.__all__"
+def test_book_names_are_the_packages_own() -> None:
     assert gradwalk.simpleNet is gradwalk.SimpleNet
     assert cross_entropy_error is gradwalk.functions.cross_entropy_error

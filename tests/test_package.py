@@ -14,6 +14,28 @@ def test_all_names_exist() -> None:
     assert not missing, f"names listed in gradwalk.__all__ but not defined: {missing}"
 
 
+def test_the_tools_public_names_are_the_packages_own() -> None:
+    for module_name in ("check", "descent", "nets"):
+        module = importlib.import_module(f"gradwalk.{module_name}")
+        for name in module.__all__:
+            assert name in gradwalk.__all__, (
+                f"gradwalk.{module_name}.{name} not in gradwalk.__all__"
+            )
+            assert getattr(gradwalk, name) is getattr(module, name), (
+                f"gradwalk.{name} is not gradwalk.{module_name}.{name}"
+            )
+
+
+def test_the_tools_documented_import_paths_still_work() -> None:
+    from gradwalk.check import COARSE, ERROR_BAR_FACTOR, SCALE_FLOOR, ElementCheck, GradientCheck
+    from gradwalk.descent import DescentResult, learning_rate_bound
+
+    assert (COARSE, ERROR_BAR_FACTOR, SCALE_FLOOR) == (1e-3, 4.0, 1e-3), "tolerance constants"
+    assert ElementCheck is gradwalk.ElementCheck and GradientCheck is gradwalk.GradientCheck
+    assert DescentResult is gradwalk.DescentResult
+    assert learning_rate_bound is gradwalk.learning_rate_bound
+
+
 def test_every_public_function_and_class_has_a_docstring_example() -> None:
     lacking = []
     for name in gradwalk.__all__:

@@ -183,12 +183,6 @@ def test_descent_result_and_several_paths_with_a_legend() -> None:
     assert not _contours(labelled), "no function, no contour lines"
 
 
-def test_sgd_path_of_descend_is_the_books_path() -> None:
-    run = descend(function_2, np.array([-3.0, 4.0]), lr=0.1, steps=19)
-    dots = plot_descent(run, function_2).axes[0].lines[-1]
-    np.testing.assert_allclose(np.c_[dots.get_xdata(), dots.get_ydata()], BOOK_PATH, rtol=1e-9)
-
-
 def test_points_outside_the_window_are_counted() -> None:
     path = np.array([[-3.0, 4.0], [57.0, -76.0], [np.nan, np.nan], [0.0, 0.0]])
     axes = plot_descent(path, function_2).axes[0]
@@ -259,3 +253,46 @@ def test_figures_save_and_never_touch_pyplot(tmp_path: Path) -> None:
     assert done.stdout.strip() == "False", "pyplot was imported"
     for name in "abc":
         assert (tmp_path / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --- section 4.5: training curves and decision boundaries ---------------------------
+
+
+def test_plot_training_overlays_runs_against_iterations_seconds_and_evaluations() -> None:
+    from gradwalk.datasets import make_spiral
+    from gradwalk.nets import TwoLayerNet
+    from gradwalk.plot import plot_training
+    from gradwalk.training import train
+
+    x, t = make_spiral(90, 3, seed=0)
+    runs = [
+        train(TwoLayerNet(2, 4, 3, seed=0), x, t, iters_num=6, batch_size=30, gradient=g,
+              x_test=x, t_test=t, seed=0, progress=False)
+        for g in ("backprop", "spsa")
+    ]  # fmt: skip
+    fig = plot_training(runs)
+    loss_ax, acc_ax = fig.axes
+    assert [line.get_label() for line in loss_ax.get_lines()] == ["backprop", "spsa"]
+    np.testing.assert_array_equal(loss_ax.get_lines()[1].get_ydata(), runs[1].train_loss_list)
+    assert len(acc_ax.get_lines()) == 4, "train and test accuracy of each run"
+    np.testing.assert_array_equal(acc_ax.get_lines()[0].get_xdata(), [0, 1])
+    cost = plot_training(runs, against="evaluations").axes[0]
+    np.testing.assert_array_equal(cost.get_lines()[1].get_xdata(), runs[1].evaluations)
+    assert cost.get_xlabel() == "evaluations of the loss"
+    with pytest.raises(ValueError, match="against='time' is not known"):
+        plot_training(runs, against="time")
+    with pytest.raises(ValueError, match="1 labels for 2 histories"):
+        plot_training(runs, labels=["a"])
+
+
+def test_plot_decision_boundary_colours_the_predicted_class() -> None:
+    from gradwalk.datasets import make_circles
+    from gradwalk.nets import TwoLayerNet
+    from gradwalk.plot import plot_decision_boundary
+
+    x, t = make_circles(40, seed=0)
+    net = TwoLayerNet(2, 3, 2, seed=0)
+    fig = plot_decision_boundary(net, x, t, resolution=20)
+    assert len(fig.axes[0].collections) >= 2, "the filled regions and the points"
+    with pytest.raises(ValueError, match=r"x must have shape \(N, 2\)"):
+        plot_decision_boundary(net, np.zeros((3, 3)), [0, 1, 0])

@@ -1,15 +1,12 @@
 """The precise methods through the public API: h="auto", "richardson", "complex".
 
-Golden values are analytic gradients. The battery is the one of benchmarks/accuracy.py,
-so the honesty rate measured here is the one the benchmark reports.
+Golden values are analytic gradients. The battery (gradwalk._batteries) is the one
+benchmarks/accuracy.py measures, so the honesty rate asserted here is the one it reports.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,22 +20,10 @@ from gradwalk import (
     numerical_diff,
     numerical_gradient,
 )
+from gradwalk import _batteries as bench
 
 METHODS = ["central", "forward", "backward", "richardson", "complex"]
 REAL_METHODS = ["central", "forward", "backward", "richardson"]
-
-
-def _load_battery() -> Any:
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "accuracy.py"
-    spec = importlib.util.spec_from_file_location("accuracy_benchmark", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_battery()
 
 
 def exp_sin(x: Any) -> Any:

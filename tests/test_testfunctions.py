@@ -34,11 +34,10 @@ def test_registry_is_read_only() -> None:
         FUNCTIONS["mine"] = FUNCTIONS["sphere"]  # type: ignore[index]
 
 
-def test_unknown_name_lists_the_choices_and_suggests_one() -> None:
+def test_unknown_name_lists_the_choices() -> None:
     with pytest.raises(ValueError, match="rosenbrok") as info:
         get("rosenbrok")
     text = str(info.value)
-    assert "Did you mean 'rosenbrock'" in text, f"no suggestion in: {text}"
     assert all(name in text for name in NAMES), f"not every valid name listed in: {text}"
 
 

@@ -24,13 +24,15 @@ from .check import (
     check_gradients,
 )
 from .descent import DescentResult, descend, gradient_descent, learning_rate_bound
-from .nets import SimpleNet, simpleNet
+from .nets import SimpleNet, TwoLayerNet, simpleNet
 from .optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop
+from .training import SPSA, TrainingHistory, train
 
 __version__ = "0.1.0"
 
 __all__ = [
     "SGD",
+    "SPSA",
     "AdaGrad",
     "Adam",
     "DescentResult",
@@ -49,6 +51,8 @@ __all__ = [
     "PrecisionWarning",
     "RMSprop",
     "SimpleNet",
+    "TrainingHistory",
+    "TwoLayerNet",
     "__version__",
     "assert_gradient_close",
     "check_gradient",
@@ -60,4 +64,5 @@ __all__ = [
     "numerical_gradient",
     "parse_expression",
     "simpleNet",
+    "train",
 ]

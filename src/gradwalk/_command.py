@@ -124,17 +124,18 @@ def number_type(
     return parse
 
 
-def count_type(option: str, *, least: int = 0) -> Callable[[str], int]:
-    """An argparse ``type`` for a whole number >= ``least``."""
+def count_type(option: str, *, least: int = 0, most: int | None = None) -> Callable[[str], int]:
+    """An argparse ``type`` for a whole number >= ``least`` (and <= ``most``)."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             value = least - 1
-        if value < least:
+        if value < least or (most is not None and value > most):
+            bound = f"from {least} to {most}" if most is not None else f">= {least}"
             raise argparse.ArgumentTypeError(
-                f"expected a whole number >= {least}; got {text.strip()!r}"
+                f"expected a whole number {bound}; got {text.strip()!r}"
             )
         return value
 

@@ -1,17 +1,23 @@
 """Evaluation: how the points of a plan are evaluated.
 
-The default evaluates in place, as the book does: element ``i`` of the array is set to
-its perturbed value, f is called with that same array object, and the element is put
-back. The other strategies (:class:`_Strategy`) give f perturbed *copies*: stacked into
-batches for a vectorized f (:func:`_evaluate_batches`), or chunks of points mapped over
-an executor, each chunk evaluated in place on its own copy of x (:class:`_Task`, which
-reuses :func:`_evaluate_in_place`), so the rules about what f may return and about f
-modifying its input live in one place.
+Every way of evaluating is an :class:`Evaluator`: called with :class:`Points`, it
+returns f's values there; :meth:`Evaluator.at` evaluates f at one whole point and
+:meth:`Evaluator.close` releases what it started. The driver in
+:mod:`gradwalk._gradient` does not know which one runs.
+
+- :class:`InPlace`, the book's way and the default: element ``i`` of the array is set to
+  its perturbed value, f is called with that same array object, and the element is put
+  back (:func:`evaluate_in_place`).
+- :class:`Batches`: a vectorized f gets perturbed copies of x stacked into batches
+  (:func:`evaluate_batches`).
+- :class:`Mapped`: chunks of points are mapped over an executor; each chunk is
+  evaluated in place on its own copy of x (:class:`_Task`, which reuses
+  :func:`evaluate_in_place`), so the rules about what f may return and about f
+  modifying its input live in one place.
 
 >>> import numpy as np
->>> from gradwalk._plan import _Points
->>> points = _Points(np.array([0, 1]), np.array([5.0, 7.0]))
->>> _evaluate_batches(lambda X: X.sum(axis=1), np.zeros(2), points, batch_size=1)
+>>> points = Points(np.array([0, 1]), np.array([5.0, 7.0]))
+>>> evaluate_batches(lambda X: X.sum(axis=1), np.zeros(2), points, batch_size=1)
 array([5., 7.])
 """
 
@@ -28,58 +34,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._plan import _Points
+from ._inputs import InputModifiedError, changed_elements, describe, real_value
+from ._points import Points
 
-Evaluator = Callable[[_Points], NDArray[Any]]
-
-
-class InputModifiedError(RuntimeError):
-    """f changed the array it was given; gradwalk restored it and stopped.
-
-    ``flat_index`` is the (flat) index of the element f changed, when it is known.
-    """
-
-    def __init__(self, message: str, flat_index: int | None = None) -> None:
-        super().__init__(message)
-        self.flat_index = flat_index
-
-
-def _describe(value: object) -> str:
-    """A short description of what f returned, for error messages."""
-    if value is None:
-        return "None (did f forget to `return` its value?)"
-    if isinstance(value, np.ndarray):
-        return f"an array of shape {value.shape} and dtype {value.dtype}"
-    text = repr(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
-    return f"{type(value).__name__} {text}"
-
-
-def _real_value(value: object, *, complex_ok: bool = False) -> Any:
-    """Check that f returned one real number (or complex, for the complex step); return it.
-
-    Accepts a Python number, a NumPy scalar or an array of size 1.
-    """
-    if isinstance(value, float | int | np.floating | np.integer) and not isinstance(
-        value, bool | np.bool_
-    ):
-        return value
-    array = np.asarray(value) if not isinstance(value, str | bytes) else None
-    allowed = "fiubc" if complex_ok else "fiub"
-    if array is None or array.size != 1 or array.dtype.kind not in allowed:
-        if array is not None and array.size == 1 and array.dtype.kind == "c":
-            raise TypeError(
-                f"f must return a real scalar, but it returned {_describe(value)}. "
-                "Return the real quantity to differentiate (e.g. np.abs(z)**2 or z.real)."
-            )
-        raise TypeError(
-            f"f must return a real scalar (a Python number, a NumPy scalar or an array of "
-            f"size 1), but it returned {_describe(value)}. If f gives one value per element, "
-            "differentiate a scalar summary such as lambda x: np.sum(f(x)); for a vector "
-            "of outputs compute one gradient per output."
-        )
-    return array.reshape(()).item() if array.dtype.kind in "iub" else array.reshape(())[()]
+__all__ = ["Batches", "Evaluator", "InPlace", "InputModifiedError", "Mapped", "Options"]
 
 
 def _flat_view(array: NDArray[Any]) -> Any:
@@ -90,12 +48,12 @@ def _flat_view(array: NDArray[Any]) -> Any:
         return array.flat
 
 
-def _evaluate_in_place(
+def evaluate_in_place(
     f: Callable[[Any], object],
     work: NDArray[Any],
     flat: Any,
     original: list[Any],
-    points: _Points,
+    points: Points,
     *,
     complex_ok: bool = False,
 ) -> NDArray[Any]:
@@ -124,7 +82,7 @@ def _evaluate_in_place(
             finally:
                 flat[i] = original[i]
         if type(value) is not float and type(value) is not np.float64:
-            value = _real_value(value, complex_ok=complex_ok)
+            value = real_value(value, complex_ok=complex_ok)
         append(value)
     return np.array(results, dtype=_values_dtype(work.dtype, complex_ok))
 
@@ -143,25 +101,27 @@ Workers = int | Executor | MapLike
 
 
 @dataclass(frozen=True)
-class _Options:
+class Options:
     """How the points are evaluated; the default is in place, serially, silently."""
 
     vectorized: bool = False
     batch_size: int | None = None
     workers: Workers | None = None
     progress: bool = False
+    #: How many tasks the workers run at once, when the user's object says so publicly.
+    worker_count: int | None = None
 
 
 #: The default: the book's in-place loop, serially, silently.
-_IN_PLACE = _Options()
+_IN_PLACE = Options()
 
 
-def _check_options(
+def check_options(
     vectorized: bool = False,
     batch_size: int | None = None,
     workers: Workers | None = None,
     progress: bool = False,
-) -> _Options:
+) -> Options:
     """Validate the evaluation options of numerical_gradient; an error names the bad value."""
     if vectorized is False and batch_size is None and workers is None and progress is False:
         return _IN_PLACE
@@ -180,6 +140,11 @@ def _check_options(
                 f"of workers), got batch_size={batch_size}. Pass None for the default."
             )
         batch_size = int(batch_size)
+    count = None
+    if _is_dask_client(workers):
+        # A dask.distributed Client: its public nthreads() counts the cluster's threads.
+        count = sum(workers.nthreads().values()) or None  # type: ignore[union-attr]
+        workers = workers.get_executor()  # type: ignore[union-attr]
     if workers is not None and not isinstance(workers, Executor):
         if isinstance(workers, bool) or not (
             isinstance(workers, int | np.integer) or callable(workers)
@@ -187,7 +152,7 @@ def _check_options(
             raise TypeError(
                 f"workers must be a number of processes, a concurrent.futures.Executor or a "
                 f"map-like callable workers(func, iterable), got {workers!r}. For a Dask "
-                "cluster pass client.get_executor()."
+                "cluster pass its Client."
             )
         if isinstance(workers, int | np.integer):
             if workers < 1:
@@ -197,7 +162,14 @@ def _check_options(
                     "serially."
                 )
             workers = int(workers)
-    return _Options(bool(vectorized), batch_size, workers, bool(progress))
+    return Options(bool(vectorized), batch_size, workers, bool(progress), count)
+
+
+def _is_dask_client(workers: object) -> bool:
+    """Whether ``workers`` is a dask.distributed Client (told by its public methods)."""
+    return callable(getattr(workers, "get_executor", None)) and callable(
+        getattr(workers, "nthreads", None)
+    )
 
 
 def _values_dtype(dtype: np.dtype[Any], complex_ok: bool) -> type[np.inexact[Any]]:
@@ -213,20 +185,12 @@ def _unperturbed(flat_x: NDArray[Any]) -> list[Any]:
     return flat_x.tolist() if flat_x.dtype == np.float64 else list(flat_x)
 
 
-def _changed_elements(now: NDArray[Any], before: NDArray[Any]) -> NDArray[np.intp]:
-    """Flat indices where ``now`` differs from ``before`` (nan equal to nan)."""
-    same = now == before
-    if same.all():
-        return np.empty(0, dtype=np.intp)
-    return np.flatnonzero(~(same | (np.isnan(now) & np.isnan(before))))
-
-
 def _check_batch_result(result: object, batch_shape: tuple[int, ...], complex_ok: bool) -> Any:
     """Check that a vectorized f returned one real value per point; return them as an array."""
     k = batch_shape[0]
     array = None if isinstance(result, str | bytes) else np.asarray(result)
     if array is None or array.shape != (k,):
-        actual = f"shape {array.shape}" if array is not None else _describe(result)
+        actual = f"shape {array.shape}" if array is not None else describe(result)
         raise ValueError(
             f"a vectorized f must return one value per point: it was given {k} points (an "
             f"array of shape {batch_shape}) and must return shape ({k},), but it returned "
@@ -235,17 +199,17 @@ def _check_batch_result(result: object, batch_shape: tuple[int, ...], complex_ok
         )
     if array.dtype.kind not in ("fiubc" if complex_ok else "fiub"):
         for item in array:
-            _real_value(item, complex_ok=complex_ok)
+            real_value(item, complex_ok=complex_ok)
         raise TypeError(
-            f"a vectorized f must return a real numeric array, but it returned {_describe(result)}."
+            f"a vectorized f must return a real numeric array, but it returned {describe(result)}."
         )
     return array
 
 
-def _evaluate_batches(
+def evaluate_batches(
     f: Callable[[Any], object],
     x: NDArray[Any],
-    points: _Points,
+    points: Points,
     batch_size: int | None,
     *,
     complex_ok: bool = False,
@@ -255,7 +219,7 @@ def _evaluate_batches(
 
     One buffer of rows (copies of x) is filled once; for each batch only the perturbed
     elements are set and, after f, restored. As in place, f must leave its input as it
-    was given (checked like :func:`_evaluate_in_place`: the perturbed elements after each
+    was given (checked like :func:`evaluate_in_place`: the perturbed elements after each
     call, the whole buffer at the end).
     """
     total = len(points.index)
@@ -286,7 +250,7 @@ def _evaluate_batches(
         out[start : start + k] = values
         if advance is not None:
             advance(k)
-    changed = _changed_elements(buffer, base)
+    changed = changed_elements(buffer, base)
     if changed.size:
         raise InputModifiedError(_copy_modified(int(changed[0]) % base.size))
     return out
@@ -316,20 +280,20 @@ class _Task:
     complex_ok: bool
 
     def __call__(self, chunk: tuple[NDArray[np.intp], NDArray[Any]]) -> NDArray[Any]:
-        points = _Points(*chunk)
+        points = Points(*chunk)
         if self.vectorized:
-            return _evaluate_batches(
+            return evaluate_batches(
                 self.f, self.x, points, self.batch_size, complex_ok=self.complex_ok
             )
         work = np.array(self.x, copy=True)
         flat, original = _flat_view(work), _unperturbed(np.ravel(self.x))
         try:
-            values = _evaluate_in_place(
+            values = evaluate_in_place(
                 self.f, work, flat, original, points, complex_ok=self.complex_ok
             )
         except InputModifiedError as error:
             raise InputModifiedError(_copy_modified(error.flat_index or 0)) from None
-        changed = _changed_elements(work, self.x)
+        changed = changed_elements(work, self.x)
         if changed.size:
             raise InputModifiedError(_copy_modified(int(changed[0])))
         return values
@@ -358,19 +322,7 @@ def _uses_processes(workers: object) -> bool:
     )
 
 
-def _worker_count(workers: object) -> int:
-    """How many tasks ``workers`` runs at once, as far as it says (else the local cores)."""
-    count = getattr(workers, "_max_workers", None)  # concurrent.futures pools
-    client = getattr(workers, "_client", None)  # a Dask client.get_executor()
-    if count is None and client is not None and hasattr(client, "nthreads"):
-        try:
-            count = sum(client.nthreads().values())
-        except Exception:
-            count = None
-    return int(count) if isinstance(count, int) and count > 0 else os.cpu_count() or 1
-
-
-def _split(points: _Points, size: int) -> list[tuple[NDArray[np.intp], NDArray[Any]]]:
+def _split(points: Points, size: int) -> list[tuple[NDArray[np.intp], NDArray[Any]]]:
     """Consecutive chunks of at most ``size`` points."""
     return [
         (points.index[start : start + size], points.value[start : start + size])
@@ -378,63 +330,57 @@ def _split(points: _Points, size: int) -> list[tuple[NDArray[np.intp], NDArray[A
     ]
 
 
-class _Strategy:
-    """Evaluates the points of a plan other than by the plain in-place loop.
+def worker_count(workers: object) -> int:
+    """How many tasks ``workers`` runs at once: the number given, else a public
+    ``max_workers`` attribute, else the local cores.
 
-    In place with a progress bar, batches of a vectorized f, or chunks of points mapped
-    over workers (each chunk evaluated by :class:`_Task` on its own copy of x). Call it
-    with a :class:`_Points`; call :meth:`close` once the gradient is done.
+    >>> worker_count(3)
+    3
+    """
+    if isinstance(workers, int) and not isinstance(workers, bool):
+        return workers
+    count = getattr(workers, "max_workers", None)
+    if isinstance(count, int) and not isinstance(count, bool) and count > 0:
+        return count
+    return os.cpu_count() or 1
+
+
+class Evaluator:
+    """Evaluates the points of a plan; call :meth:`close` once the gradient is done.
+
+    Subclasses implement :meth:`evaluate` (f at the points) and :meth:`at` (f at one
+    whole point). The base class keeps the progress bar and the evaluation count.
+
+    Attributes
+    ----------
+    copies : str or None
+        The option that makes f receive copies of x (None: f gets x itself).
     """
 
-    def __init__(
-        self,
-        options: _Options,
-        f: Callable[[Any], object],
-        work: NDArray[Any],
-        flat: Any,
-        x0: NDArray[Any],
-        *,
-        complex_ok: bool = False,
-    ) -> None:
-        self.options = options
-        self.f = f
-        self.work, self.flat, self.x0 = work, flat, x0
+    copies: str | None = None
+
+    def __init__(self, progress: bool, complex_ok: bool) -> None:
+        self.progress = progress
         self.complex_ok = complex_ok
-        # Evaluations never write to work in these modes: the tasks copy it.
-        self.task = _Task(f, work, options.vectorized, options.batch_size, complex_ok)
-        self.pool: ProcessPoolExecutor | None = None
-        self.original: list[Any] | None = None
-        self.closed = False
         self.bar: Any = None
-        if _uses_processes(options.workers):
-            _check_picklable(f, options.workers)
+        self.closed = False
 
-    @property
-    def copies(self) -> str | None:
-        """The option that makes f receive copies of x (None: f gets x itself)."""
-        if self.options.workers is not None:
-            return f"workers={self.options.workers!r}"
-        return "vectorized=True" if self.options.vectorized else None
-
-    def __call__(self, points: _Points) -> NDArray[Any]:
-        if self.options.progress and not self.closed:
+    def __call__(self, points: Points) -> NDArray[Any]:
+        if self.progress and not self.closed:
             self._grow_bar(len(points.index))
         try:
-            if self.options.workers is not None:
-                return self._map(points)
-            if self.options.vectorized:
-                return _evaluate_batches(
-                    self.f,
-                    self.task.x,
-                    points,
-                    self.options.batch_size,
-                    complex_ok=self.complex_ok,
-                    advance=self._advance,
-                )
-            return self._in_place(points)
+            return self.evaluate(points)
         except BaseException:
-            self._abort()
+            self.abort()
             raise
+
+    def evaluate(self, points: Points) -> NDArray[Any]:
+        """f's values at ``points``."""
+        raise NotImplementedError
+
+    def at(self, point: NDArray[Any]) -> Any:
+        """f's value at the whole array ``point`` (x's shape and the working dtype)."""
+        raise NotImplementedError
 
     def _grow_bar(self, count: int) -> None:
         if self.bar is None:
@@ -445,114 +391,181 @@ class _Strategy:
             self.bar.total += count
             self.bar.refresh()
 
-    def _advance(self, count: int) -> None:
+    def advance(self, count: int) -> None:
+        """Move the progress bar on by ``count`` evaluations."""
         if self.bar is not None and not self.closed:
             self.bar.update(count)
 
-    def _in_place(self, points: _Points) -> NDArray[Any]:
-        if self.original is None:
-            self.original = _unperturbed(self.x0)
-        size = max(1, -(-len(points.index) // _PROGRESS_CHUNKS))
-        parts = [np.empty(0, dtype=_values_dtype(self.work.dtype, self.complex_ok))]
-        for chunk in _split(points, size):
-            parts.append(
-                _evaluate_in_place(
-                    self.f,
-                    self.work,
-                    self.flat,
-                    self.original,
-                    _Points(*chunk),
-                    complex_ok=self.complex_ok,
-                )
-            )
-            self._advance(len(chunk[0]))
-        return np.concatenate(parts)
-
-    def _chunk_size(self, total: int) -> int:
-        workers = self.options.workers
-        if self.options.batch_size is not None and not self.options.vectorized:
-            return self.options.batch_size
-        count = workers if isinstance(workers, int) else _worker_count(workers)
-        return max(1, -(-total // (count * _TASKS_PER_WORKER)))
-
-    def _map(self, points: _Points) -> NDArray[Any]:
-        chunks = _split(points, self._chunk_size(len(points.index)))
-        parts = [np.empty(0, dtype=_values_dtype(self.work.dtype, self.complex_ok))]
-        workers = self.options.workers
-        if self.closed and isinstance(workers, int):
-            parts += [self.task(chunk) for chunk in chunks]
-        elif isinstance(workers, int | Executor):
-            parts += self._submit(chunks)
-        else:
-            assert callable(workers)
-            for chunk, values in zip(chunks, workers(self.task, chunks), strict=True):
-                parts.append(values)
-                self._advance(len(chunk[0]))
-        return np.concatenate(parts)
-
-    def _submit(self, chunks: list[tuple[NDArray[np.intp], NDArray[Any]]]) -> list[Any]:
-        executor = self.options.workers
-        if isinstance(executor, int):
-            if self.pool is None:
-                self.pool = ProcessPoolExecutor(max_workers=executor)
-            executor = self.pool
-        assert isinstance(executor, Executor)
-        futures = {executor.submit(self.task, chunk): len(chunk[0]) for chunk in chunks}
-        try:
-            for future in as_completed(futures):
-                future.result()
-                self._advance(futures[future])
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-        return [future.result() for future in futures]
-
-    def _abort(self) -> None:
-        """Stop our own pool at once (f raised, or the user pressed Ctrl-C).
-
-        The pool is told to shut down and drop the queued tasks *before* its workers are
-        killed: killed first, the pool would see them die, call the pool broken and try
-        to fail tasks that were already cancelled, which prints a stray traceback.
-        """
-        pool, self.pool = self.pool, None
-        if pool is not None:
-            processes = list((getattr(pool, "_processes", None) or {}).values())
-            manager = getattr(pool, "_executor_manager_thread", None)
-            pool.shutdown(wait=False, cancel_futures=True)
-            for process in processes:
-                process.terminate()
-            if manager is not None:
-                manager.join()
-            for process in processes:
-                process.join()
+    def abort(self) -> None:
+        """Stop at once: f raised, or the user pressed Ctrl-C."""
         self.close()
 
     def close(self) -> None:
-        """Shut down the pool this strategy started and close its progress bar."""
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        """Release what this evaluator started (a progress bar, a pool)."""
         if self.bar is not None:
             self.bar.close()
             self.bar = None
         self.closed = True
 
 
-def _strategy(
-    options: _Options | None,
-    f: Callable[[Any], object],
-    work: NDArray[Any],
-    flat: Any,
-    x0: NDArray[Any],
-    *,
-    complex_ok: bool = False,
-) -> _Strategy | None:
-    """The evaluation strategy for ``options``; None for the plain in-place loop.
+class InPlace(Evaluator):
+    """The book's loop: perturb ``work`` itself, element by element, and restore it."""
 
-    ``work`` is the array f is evaluated at (in place), ``flat`` its flat view and
-    ``x0`` the unperturbed elements in flat order.
-    """
-    if options is None or options is _IN_PLACE or options == _IN_PLACE:
-        return None
-    return _Strategy(options, f, work, flat, x0, complex_ok=complex_ok)
+    def __init__(
+        self, f: Callable[[Any], object], work: NDArray[Any], options: Options, complex_ok: bool
+    ) -> None:
+        super().__init__(options.progress, complex_ok)
+        self.f, self.work = f, work
+        self.flat = _flat_view(work)
+        self.original = _unperturbed(np.ravel(work))
+
+    def evaluate(self, points: Points) -> NDArray[Any]:
+        if self.bar is None:
+            return evaluate_in_place(
+                self.f, self.work, self.flat, self.original, points, complex_ok=self.complex_ok
+            )
+        size = max(1, -(-len(points.index) // _PROGRESS_CHUNKS))
+        parts = [np.empty(0, dtype=_values_dtype(self.work.dtype, self.complex_ok))]
+        for chunk in _split(points, size):
+            parts.append(
+                evaluate_in_place(
+                    self.f,
+                    self.work,
+                    self.flat,
+                    self.original,
+                    Points(*chunk),
+                    complex_ok=self.complex_ok,
+                )
+            )
+            self.advance(len(chunk[0]))
+        return np.concatenate(parts)
+
+    def at(self, point: NDArray[Any]) -> Any:
+        snapshot = self.work.copy()
+        try:
+            np.copyto(self.work, point, casting="unsafe")
+            return real_value(self.f(self.work), complex_ok=self.complex_ok)
+        finally:
+            np.copyto(self.work, snapshot, casting="unsafe")
+
+
+class Batches(Evaluator):
+    """A vectorized f on stacked perturbed copies of x (see :func:`evaluate_batches`)."""
+
+    copies = "vectorized=True"
+
+    def __init__(
+        self, f: Callable[[Any], object], work: NDArray[Any], options: Options, complex_ok: bool
+    ) -> None:
+        super().__init__(options.progress, complex_ok)
+        self.f, self.x, self.batch_size = f, work.copy(), options.batch_size
+
+    def evaluate(self, points: Points) -> NDArray[Any]:
+        return evaluate_batches(
+            self.f,
+            self.x,
+            points,
+            self.batch_size,
+            complex_ok=self.complex_ok,
+            advance=self.advance,
+        )
+
+    def at(self, point: NDArray[Any]) -> Any:
+        return np.asarray(self.f(point[np.newaxis])).reshape(-1)[0]
+
+
+class Mapped(Evaluator):
+    """Chunks of points mapped over workers, each evaluated by :class:`_Task` on its own
+    copy of x. ``workers=n`` starts a process pool of n, shut down by :meth:`close`."""
+
+    def __init__(
+        self, f: Callable[[Any], object], work: NDArray[Any], options: Options, complex_ok: bool
+    ) -> None:
+        super().__init__(options.progress, complex_ok)
+        self.f, self.workers, self.count = f, options.workers, options.worker_count
+        self.vectorized, self.batch_size = options.vectorized, options.batch_size
+        self.task = _Task(f, work.copy(), options.vectorized, options.batch_size, complex_ok)
+        self.pool: multiprocessing.pool.Pool | None = None
+        self.copies = f"workers={options.workers!r}"
+        if _uses_processes(options.workers):
+            _check_picklable(f, options.workers)
+
+    def _chunk_size(self, total: int) -> int:
+        if self.batch_size is not None and not self.vectorized:
+            return self.batch_size
+        count = self.count or worker_count(self.workers)
+        return max(1, -(-total // (count * _TASKS_PER_WORKER)))
+
+    def evaluate(self, points: Points) -> NDArray[Any]:
+        chunks = _split(points, self._chunk_size(len(points.index)))
+        parts = [np.empty(0, dtype=_values_dtype(self.task.x.dtype, self.complex_ok))]
+        workers = self.workers
+        if self.closed and isinstance(workers, int):  # a last point after the pool closed
+            parts += [self.task(chunk) for chunk in chunks]
+        elif isinstance(workers, int):
+            parts += self._pool_map(workers, chunks)
+        elif isinstance(workers, Executor):
+            parts += self._submit(workers, chunks)
+        else:
+            assert callable(workers)
+            for chunk, values in zip(chunks, workers(self.task, chunks), strict=True):
+                parts.append(values)
+                self.advance(len(chunk[0]))
+        return np.concatenate(parts)
+
+    def _pool_map(
+        self, processes: int, chunks: list[tuple[NDArray[np.intp], NDArray[Any]]]
+    ) -> list[Any]:
+        if self.pool is None:
+            self.pool = multiprocessing.Pool(processes)
+        pending = [(self.pool.apply_async(self.task, (chunk,)), len(chunk[0])) for chunk in chunks]
+        values = []
+        for result, count in pending:
+            values.append(result.get())
+            self.advance(count)
+        return values
+
+    def _submit(
+        self, executor: Executor, chunks: list[tuple[NDArray[np.intp], NDArray[Any]]]
+    ) -> list[Any]:
+        futures = {executor.submit(self.task, chunk): len(chunk[0]) for chunk in chunks}
+        try:
+            for future in as_completed(futures):
+                future.result()
+                self.advance(futures[future])
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+        return [future.result() for future in futures]
+
+    def at(self, point: NDArray[Any]) -> Any:
+        if self.vectorized:
+            return np.asarray(self.f(point[np.newaxis])).reshape(-1)[0]
+        return real_value(self.f(point), complex_ok=self.complex_ok)
+
+    def abort(self) -> None:
+        """Stop our own pool at once (f raised, or the user pressed Ctrl-C)."""
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+        self.close()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool.join()
+            self.pool = None
+        super().close()
+
+
+def evaluator(
+    options: Options, f: Callable[[Any], object], work: NDArray[Any], *, complex_ok: bool
+) -> Evaluator:
+    """The evaluator for ``options``; ``work`` is the array f is evaluated at."""
+    if options.workers is not None:
+        return Mapped(f, work, options, complex_ok)
+    if options.vectorized:
+        return Batches(f, work, options, complex_ok)
+    return InPlace(f, work, options, complex_ok)

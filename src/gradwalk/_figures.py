@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["FINGERPRINTS", "PICTURES", "draw", "fingerprint", "main", "stale"]
+__all__ = ["FINGERPRINTS", "NOT_DRAWN_HERE", "PICTURES", "draw", "fingerprint", "main", "stale"]
 
 #: The file, beside the pictures, that holds their fingerprints.
 FINGERPRINTS = "fingerprints.json"
@@ -44,16 +44,28 @@ def _tour(name: str) -> Callable[[], Any]:
     return draw_it
 
 
-def _command(*argv: str) -> Callable[[], Any]:
+#: Figures of the commands run so far, by command line: a command that writes two
+#: pictures (``gradwalk train --plot`` on 2-D data) runs once for both.
+_DRAWN: dict[tuple[str, ...], dict[str, Any]] = {}
+
+
+def _command(*argv: str, picture: str | None = None) -> Callable[[], Any]:
+    """The picture ``gradwalk ARGV`` writes (``picture``: which one, when it writes more)."""
+
     def draw_it() -> Any:
         from ._command import capture_figures
         from .cli import main
 
-        with capture_figures() as figures, contextlib.redirect_stdout(io.StringIO()):
-            status = main(list(argv))
-        if status != 0 or len(figures) != 1:
-            raise RuntimeError(f"'gradwalk {' '.join(argv)}' drew no picture (status {status})")
-        return next(iter(figures.values()))
+        if argv not in _DRAWN:
+            with capture_figures() as figures, contextlib.redirect_stdout(io.StringIO()):
+                status = main(list(argv))
+            if status != 0 or not figures:
+                raise RuntimeError(f"'gradwalk {' '.join(argv)}' drew no picture ({status=})")
+            _DRAWN[argv] = figures
+        figures = _DRAWN[argv]
+        if picture is None and len(figures) != 1:
+            raise RuntimeError(f"'gradwalk {' '.join(argv)}' drew {sorted(figures)}: pick one")
+        return figures[picture] if picture is not None else next(iter(figures.values()))
 
     return draw_it
 
@@ -74,6 +86,38 @@ PICTURES: dict[str, Callable[[], Any]] = {
         "--plot",
         "field-formula.png",
     ),
+    "learning-digits.png": _command(
+        "train",
+        "--dataset",
+        "digits",
+        "--iters",
+        "1000",
+        "--no-progress",
+        "--plot",
+        "learning-digits.png",
+    ),
+    "learning-spiral.png": _command(
+        "train", "--no-progress", "--plot", "learning-spiral.png", picture="learning-spiral.png"
+    ),
+    "learning-spiral-boundary.png": _command(
+        "train",
+        "--no-progress",
+        "--plot",
+        "learning-spiral.png",
+        picture="learning-spiral-boundary.png",
+    ),
+}
+
+#: Pictures in the same folder that are not drawn here, and why.
+NOT_DRAWN_HERE = {
+    name: "a screenshot of the explore page, taken by the browser tests in "
+    "tests/test_explore.py (GRADWALK_UPDATE_SCREENSHOTS=1; see docs/explore.md)"
+    for name in (
+        "explore-bad-formula.png",
+        "explore-descent.png",
+        "explore-diverged.png",
+        "explore-learning.png",
+    )
 }
 
 

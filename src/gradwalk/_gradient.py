@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import math
 import traceback
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -14,32 +13,28 @@ import numpy as np
 from numpy.exceptions import ComplexWarning
 from numpy.typing import ArrayLike, NDArray
 
-from ._evaluate import (
-    Evaluator,
+from ._evaluate import Options, Workers, check_options, evaluator
+from ._inputs import (
     InputModifiedError,
-    Workers,
-    _changed_elements,
-    _check_options,
-    _evaluate_in_place,
-    _flat_view,
-    _Options,
-    _real_value,
-    _strategy,
-    _unperturbed,
+    changed_elements,
+    element_name,
+    modified_message,
+    names,
+    region,
+    scale,
+    working_array,
 )
-from ._plan import COMPLEX_METHODS, UNPERTURBED, Step, _Estimate, _plan_for, _Points
+from ._plan import METHODS, method_named, resolve_step
+from ._points import UNPERTURBED, Estimate, Points, Step
 from ._warnings import (
-    _PACKAGE_DIR,
+    PACKAGE_DIR,
     IgnoredInputWarning,
     NonFiniteWarning,
     PrecisionWarning,
-    _warn,
+    issue_warning,
 )
 
 __all__ = ["GradientResult", "numerical_diff", "numerical_gradient"]
-
-#: Largest number of element indices quoted in one warning.
-_QUOTED = 5
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,7 +47,8 @@ class GradientResult:
         The gradient, with x's shape and floating dtype.
     error : ndarray
         Estimated absolute error of each element: nan for the single differences
-        ("central", "forward", "backward"), which cannot estimate it; an estimate from
+        ("central", "forward", "backward"), which cannot estimate it; with ``order=``,
+        the distance to the stencil of the order below plus rounding; an estimate from
         successive extrapolations for "richardson"; the rounding error for "complex"
         with ``h="auto"`` (nan with a numeric h, whose truncation error it cannot know).
     nfev : int
@@ -76,7 +72,6 @@ class GradientResult:
     nfev: int
     step: NDArray[np.floating]
     method: str
-    _summary: str = field(default="", repr=False, compare=False)
 
     def __repr__(self) -> str:
         with np.printoptions(precision=8, threshold=20, edgeitems=3):
@@ -89,72 +84,6 @@ class GradientResult:
         )
 
 
-def _working_array(x: ArrayLike) -> tuple[NDArray[np.floating], bool]:
-    """The array to perturb and whether it is the caller's own.
-
-    A writable floating ndarray is used as it is (the book's in-place semantics).
-    Integers, bools, lists, Python scalars and read-only arrays are computed on a float64
-    (or, for read-only floating arrays, same-dtype) copy: never truncated.
-    """
-    array = np.asarray(x)
-    kind = array.dtype.kind
-    if kind == "f":
-        if array is x and array.flags.writeable:
-            return array, True
-        return np.array(array, copy=True), False
-    if kind in "biu":
-        return array.astype(np.float64), False
-    if kind == "c":
-        raise TypeError(
-            f"x has complex dtype {array.dtype}; gradwalk differentiates real functions of "
-            "real arrays. Differentiate with respect to x.real and x.imag as two real arrays."
-        )
-    raise TypeError(
-        f"x must be a real numeric array, a list of numbers or a number; got dtype "
-        f"{array.dtype} ({type(x).__name__}). Convert it with np.asarray(x, dtype=float)."
-    )
-
-
-class _BookStep(float):
-    """The book's h = 1e-4 as a default argument: a float that knows nobody chose it."""
-
-    def __repr__(self) -> str:
-        return "0.0001"
-
-
-#: Default of ``h``. Left at this default, "richardson" and "complex" use ``h="auto"``.
-BOOK_STEP: float = _BookStep(1e-4)
-
-#: Methods for which 1e-4 is a poor step, and which use "auto" unless h is given.
-_OWN_STEP_METHODS = frozenset({"richardson", "complex"})
-
-
-def _check_step(h: Step) -> Step:
-    """Validate h: a positive finite number."""
-    if isinstance(h, str):
-        return h
-    if isinstance(h, bool) or not isinstance(h, int | float | np.integer | np.floating):
-        raise TypeError(f"h must be a positive number, got {h!r} ({type(h).__name__}).")
-    if not math.isfinite(h) or h <= 0:
-        raise ValueError(f"h must be a positive finite number, got h={h!r}.")
-    return float(h)
-
-
-def _element_name(shape: tuple[int, ...], flat_index: int) -> str:
-    """``x[i, j]`` for an element given by its flat index."""
-    if not shape:
-        return "x"
-    position = np.unravel_index(flat_index, shape)
-    return "x[" + ", ".join(str(int(p)) for p in position) + "]"
-
-
-def _names(shape: tuple[int, ...], flat_indices: NDArray[np.intp]) -> str:
-    """A readable list of at most a few element names."""
-    quoted = ", ".join(_element_name(shape, int(i)) for i in flat_indices[:_QUOTED])
-    more = len(flat_indices) - _QUOTED
-    return quoted + (f" and {more} more" if more > 0 else "")
-
-
 def _warn_low_precision(dtype: np.dtype[Any], h: Step) -> None:
     """float32/float16 with a fixed h: say how far rounding limits the result."""
     if isinstance(h, str):
@@ -162,7 +91,7 @@ def _warn_low_precision(dtype: np.dtype[Any], h: Step) -> None:
     eps = float(np.finfo(dtype).eps)
     limit = eps / h
     if limit > 1e-6:
-        _warn(
+        issue_warning(
             f"x is {dtype}: with a fixed h = {h:g}, rounding in f limits the gradient's "
             f"accuracy to about {limit:.0e} (the {dtype} spacing {eps:.1e} divided by h). "
             "Pass h='auto' for a step sized to the dtype, or compute on "
@@ -174,98 +103,88 @@ def _warn_low_precision(dtype: np.dtype[Any], h: Step) -> None:
 def _run(
     f: Callable[[Any], object],
     x: ArrayLike,
-    h: Step,
+    h: Step | None,
     method: str,
-    options: _Options | None = None,
-) -> tuple[GradientResult, tuple[int, ...], np.dtype[Any]]:
+    options: Options,
+    order: int | None = None,
+    bounds: tuple[ArrayLike, ArrayLike] | None = None,
+    step_direction: ArrayLike | None = None,
+) -> GradientResult:
     """Compute the gradient; the shared core of numerical_gradient and numerical_diff."""
     if not callable(f):
         raise TypeError(f"f must be a callable taking an array, got {f!r}.")
-    factory = _plan_for(method)
-    if h is BOOK_STEP and method in _OWN_STEP_METHODS:
-        h = "auto"
-    h = _check_step(h)
-    work, is_callers = _working_array(x)
+    record = method_named(method)
+    if step_direction is not None and not record.steers:
+        steering = " or ".join(repr(name) for name, m in METHODS.items() if m.steers)
+        raise ValueError(
+            f"step_direction chooses per element between central and one-sided steps, "
+            f"which method={method!r} does not do; use method={steering} with "
+            "step_direction, or leave step_direction out."
+        )
+    h = resolve_step(h, method, order)
+    work, is_callers = working_array(x)
     shape, dtype = work.shape, work.dtype
+    plan = record.planner(order, region(bounds, step_direction, work))
     if dtype.itemsize < 8:
         _warn_low_precision(dtype, h)
 
     snapshot = work.copy()
-    complex_step = method in COMPLEX_METHODS
+    complex_step = record.complex_points
     if complex_step:  # x + ih cannot be written into a real array: work on a complex copy
         work, is_callers = snapshot.astype(np.result_type(dtype, np.complex64)), False
-    flat = _flat_view(work)
     x0 = snapshot.reshape(-1)
     nfev = 0
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]] = []
-    strategy = _strategy(options, f, work, flat, x0, complex_ok=complex_step)
-    original = _unperturbed(x0) if strategy is None else []
+    evaluate = evaluator(options, f, work, complex_ok=complex_step)
 
-    def evaluate(points: _Points) -> NDArray[Any]:
+    def counted(points: Points) -> NDArray[Any]:
         nonlocal nfev
-        if strategy is None:
-            values = _evaluate_in_place(f, work, flat, original, points, complex_ok=complex_step)
-        else:
-            values = strategy(points)
+        values = evaluate(points)
         nfev += len(points.index)
         values_seen.append((points.index, values))
         return values
 
     try:
         try:
-            estimate = (_drive_complex if complex_step else _drive)(factory(x0, h), evaluate)
+            estimate = (_drive_complex if complex_step else _drive)(plan(x0, h), counted)
         except InputModifiedError as error:
             if error.flat_index is None:
                 raise
             changed = np.array([error.flat_index], dtype=np.intp)
-            raise InputModifiedError(_modified_message(shape, changed), error.flat_index) from None
-        changed = _changed_elements(work, snapshot)
+            raise InputModifiedError(modified_message(shape, changed), error.flat_index) from None
+        changed = changed_elements(work, snapshot)
         if changed.size:
-            raise InputModifiedError(_modified_message(shape, changed), int(changed[0]))
+            raise InputModifiedError(modified_message(shape, changed), int(changed[0]))
     finally:
         if is_callers:
             np.copyto(work, snapshot)
-        if strategy is not None:
-            strategy.close()
+        evaluate.close()
 
     grad = estimate.grad.copy()
     _flag_nonfinite(grad, values_seen, shape)
     _flag_vanished_steps(estimate, x0, h, shape)
     if x0.size and not estimate.vanished.any():
-        copies = strategy.copies if strategy is not None else None
+        copies = evaluate.copies
         if complex_step:
             copies = f"method={method!r}" + (f" and {copies}" if copies else "")
-        in_place = copies is None or (complex_step and strategy is None)
-        vectorized = options is not None and options.vectorized
 
         def probe() -> Any:
             nonlocal nfev
             nfev += 1
-            return _joint_probe(f, work, snapshot, in_place=in_place, vectorized=vectorized)
+            return evaluate.at(_joint_move(snapshot).astype(work.dtype))
 
-        _flag_ignored_input(values_seen, evaluate, shape, copies, probe)
-    nfev_total = nfev
+        _flag_ignored_input(values_seen, counted, shape, copies, probe)
     result_dtype = np.result_type(dtype, np.float16)
-    result = GradientResult(
+    return GradientResult(
         grad=grad.astype(result_dtype, copy=False).reshape(shape),
         error=estimate.error.astype(result_dtype, copy=False).reshape(shape),
-        nfev=nfev_total,
+        nfev=nfev,
         step=np.asarray(estimate.step, dtype=result_dtype).reshape(shape),
         method=method,
     )
-    return result, shape, dtype
 
 
-def _modified_message(shape: tuple[int, ...], changed: NDArray[np.intp]) -> str:
-    """The error for an f that changed x: which elements, and what to do."""
-    return (
-        f"f modified x while it was being evaluated ({_names(shape, changed)} changed). "
-        "x has been restored. gradwalk perturbs x in place and needs f to leave it "
-        "unchanged: if f must modify its input, give it a copy, e.g. lambda w: f(w.copy())."
-    )
-
-
-def _drive(plan: Any, evaluate: Evaluator) -> _Estimate:
+def _drive(plan: Any, evaluate: Callable[[Points], NDArray[Any]]) -> Estimate:
     """Run a plan generator to completion, feeding it the values of its points.
 
     The plan's arithmetic runs with NumPy's floating-point warnings off: non-finite
@@ -279,11 +198,11 @@ def _drive(plan: Any, evaluate: Evaluator) -> _Estimate:
             with np.errstate(all="ignore"):
                 points = plan.send(values)
     except StopIteration as done:
-        estimate: _Estimate = done.value
+        estimate: Estimate = done.value
         return estimate
 
 
-def _drive_complex(plan: Any, evaluate: Evaluator) -> _Estimate:
+def _drive_complex(plan: Any, evaluate: Callable[[Points], NDArray[Any]]) -> Estimate:
     """:func:`_drive` for the complex step: f discarding the imaginary part is an error."""
     try:
         with warnings.catch_warnings():
@@ -310,7 +229,7 @@ def _drive_complex(plan: Any, evaluate: Evaluator) -> _Estimate:
 def _raised_in_gradwalk(error: BaseException) -> bool:
     """Whether the innermost frame of ``error``'s traceback is gradwalk's own code."""
     frames = traceback.extract_tb(error.__traceback__)
-    return bool(frames) and str(Path(frames[-1].filename).resolve()).startswith(_PACKAGE_DIR)
+    return bool(frames) and str(Path(frames[-1].filename).resolve()).startswith(PACKAGE_DIR)
 
 
 def _flag_nonfinite(
@@ -328,7 +247,7 @@ def _flag_nonfinite(
             at_x = at_x or bool((not_finite & (index == UNPERTURBED)).any())
     if at_x:
         grad[...] = np.nan
-        _warn(
+        issue_warning(
             "f(x) itself is not finite, so every element of the gradient is nan.", NonFiniteWarning
         )
         return
@@ -336,8 +255,8 @@ def _flag_nonfinite(
         elements = np.unique(np.concatenate(bad))
         if elements.size:
             grad[elements] = np.nan
-            _warn(
-                f"f returned inf or nan at perturbed points of {_names(shape, elements)}; "
+            issue_warning(
+                f"f returned inf or nan at perturbed points of {names(shape, elements)}; "
                 "those elements of the gradient are nan. Check the domain of f near x "
                 "(log or sqrt of a negative number, overflow) or use a smaller h.",
                 NonFiniteWarning,
@@ -345,7 +264,7 @@ def _flag_nonfinite(
 
 
 def _flag_vanished_steps(
-    estimate: _Estimate, x0: NDArray[np.floating], h: Step, shape: tuple[int, ...]
+    estimate: Estimate, x0: NDArray[np.floating], h: Step, shape: tuple[int, ...]
 ) -> None:
     """Warn where x ± h rounded back to x, which makes that element exactly 0."""
     vanished = np.flatnonzero(estimate.vanished)
@@ -354,49 +273,32 @@ def _flag_vanished_steps(
     first = int(vanished[0])
     value = x0[first]
     spacing = float(np.spacing(np.abs(value)))
-    _warn(
-        f"the step h = {h} is too small for the magnitude of {_names(shape, vanished)}: "
-        f"at {_element_name(shape, first)} = {value:.6g} floating-point numbers are "
+    issue_warning(
+        f"the step h = {h} is too small for the magnitude of {names(shape, vanished)}: "
+        f"at {element_name(shape, first)} = {value:.6g} floating-point numbers are "
         f"{spacing:.2g} apart, so x ± h rounds back to x and that gradient element is "
         "computed as exactly 0. Pass h='auto' for a step relative to |x|.",
         PrecisionWarning,
     )
 
 
-def _joint_probe(
-    f: Callable[[Any], object],
-    work: NDArray[Any],
-    snapshot: NDArray[Any],
-    *,
-    in_place: bool,
-    vectorized: bool,
-) -> Any:
-    """f at x moved along every element at once, by about 1e-3 · max(1, |x|).
+def _joint_move(snapshot: NDArray[Any]) -> NDArray[Any]:
+    """x moved along every element at once, by about 1e-3 · max(1, |x|).
 
     Perturbing one element at a time cannot tell an f that ignores x from a point where
-    f is flat along every axis (x0 · x1 at the origin); one joint move can. In place,
-    ``work`` is moved and restored bit for bit; otherwise f gets a moved copy.
+    f is flat along every axis (x0 · x1 at the origin); one joint move can.
     """
     weights = np.random.default_rng(20240).uniform(0.5, 1.5, snapshot.shape)
     signs = np.where(np.arange(snapshot.size).reshape(snapshot.shape) % 2 == 0, 1.0, -1.0)
-    moved = snapshot + (1e-3 * signs * weights * np.maximum(1.0, np.abs(snapshot))).astype(
+    moved: NDArray[Any] = snapshot + (1e-3 * signs * weights * scale(snapshot)).astype(
         snapshot.dtype
     )
-    if not in_place:
-        point = moved.astype(work.dtype)
-        if vectorized:
-            return np.asarray(f(point[np.newaxis])).reshape(-1)[0]
-        return _real_value(f(point), complex_ok=work.dtype.kind == "c")
-    try:
-        np.copyto(work, moved, casting="unsafe")
-        return _real_value(f(work), complex_ok=work.dtype.kind == "c")
-    finally:
-        np.copyto(work, snapshot, casting="unsafe")
+    return moved
 
 
 def _flag_ignored_input(
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
-    evaluate: Evaluator,
+    evaluate: Callable[[Points], NDArray[Any]],
     shape: tuple[int, ...],
     copies: str | None,
     probe: Callable[[], Any],
@@ -418,11 +320,11 @@ def _flag_ignored_input(
     known = np.concatenate(at_x)
     if known.size == 0:
         known = evaluate(
-            _Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=np.float64))
+            Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=np.float64))
         )
     if np.all(known == perturbed[0]) and probe() == perturbed[0]:
         if copies is not None:
-            _warn(
+            issue_warning(
                 "f returned exactly the same value at every perturbed point and at x "
                 f"itself, so the gradient is all zeros. With {copies}, f receives perturbed "
                 "copies of x, never the array itself: a closure such as "
@@ -435,7 +337,7 @@ def _flag_ignored_input(
                 IgnoredInputWarning,
             )
             return
-        _warn(
+        issue_warning(
             "f returned exactly the same value at every perturbed point and at x itself, "
             "so the gradient is all zeros. f probably ignores its argument: a closure such "
             "as lambda w: net.loss(x, t) must read the very array passed to "
@@ -451,9 +353,12 @@ def _flag_ignored_input(
 def numerical_gradient(
     f: Callable[[Any], object],
     x: ArrayLike,
-    h: Step = ...,
+    h: Step | None = ...,
     *,
     method: str = ...,
+    order: int | None = ...,
+    bounds: tuple[ArrayLike, ArrayLike] | None = ...,
+    step_direction: ArrayLike | None = ...,
     full_output: Literal[False] = ...,
     vectorized: bool = ...,
     batch_size: int | None = ...,
@@ -466,9 +371,12 @@ def numerical_gradient(
 def numerical_gradient(
     f: Callable[[Any], object],
     x: ArrayLike,
-    h: Step = ...,
+    h: Step | None = ...,
     *,
     method: str = ...,
+    order: int | None = ...,
+    bounds: tuple[ArrayLike, ArrayLike] | None = ...,
+    step_direction: ArrayLike | None = ...,
     full_output: Literal[True],
     vectorized: bool = ...,
     batch_size: int | None = ...,
@@ -480,9 +388,12 @@ def numerical_gradient(
 def numerical_gradient(
     f: Callable[[Any], object],
     x: ArrayLike,
-    h: Step = BOOK_STEP,
+    h: Step | None = None,
     *,
     method: str = "central",
+    order: int | None = None,
+    bounds: tuple[ArrayLike, ArrayLike] | None = None,
+    step_direction: ArrayLike | None = None,
     full_output: bool = False,
     vectorized: bool = False,
     batch_size: int | None = None,
@@ -503,16 +414,17 @@ def numerical_gradient(
     x : array_like
         Point of any shape. Integer, bool, list, scalar and read-only input is computed
         on a float64 copy (never truncated); float32 stays float32.
-    h : float or "auto"
-        Step of the difference (the book's 1e-4 by default; the first, largest step for
-        "richardson"; the imaginary step for "complex"). Left at its default,
-        "richardson" and "complex" use ``"auto"`` instead: 1e-4 is too small a first step
-        for Richardson (rounding then limits it to about 1e-12) and too large an
-        imaginary step (error about 1e-9); a value you pass is always used as given.
-        ``"auto"`` gives each element
+    h : float, "auto" or None
+        Step of the difference (the first, largest step for "richardson"; the imaginary
+        step for "complex"). None, the default, is the method's own step: the book's
+        1e-4 for "central", "forward" and "backward", ``"auto"`` for "richardson" and
+        "complex" (1e-4 is too small a first step for Richardson, whose rounding error
+        it would limit to about 1e-12, and too large an imaginary step, error about
+        1e-9). A value you pass is always used as given. ``"auto"`` gives each element
         its own step relative to ``max(1, |x|)`` and sized from the precision of x's
         dtype, ``eps**(1/3) * max(1, |x|)`` for central differences, adjusted so that
-        x ± h is exact: right for float32 as well as float64.
+        x ± h is exact: right for float32 as well as float64. The steps used are in
+        ``GradientResult.step``.
     method : {"central", "forward", "backward", "richardson", "complex"}
         "central" is the book's difference (2 evaluations of f per element),
         "forward"/"backward" one-sided ones (1 per element, plus f(x)).
@@ -522,6 +434,23 @@ def numerical_gradient(
         "complex" is the complex step, Im f(x + ih) / h: one evaluation per element
         and accurate to rounding, for an f written with operations that accept complex
         numbers; f then receives a complex *copy* of x (see Notes).
+    order : int, optional
+        Order of the stencil (truncation error O(h^order)): 2, 4, 6 or 8 for "central"
+        (order evaluations per element), 1 to 4 for "forward" and "backward" (order per
+        element, plus f(x) once). None, the default, is the book's formula. With an order
+        and ``h=None`` the step is that order's own, ``eps**(1/(order+1)) * max(1, |x|)``;
+        ``error`` is then the distance to the stencil of the order below on the same
+        points plus f's rounding (nan for central 2 and one-sided 1). "richardson" and
+        "complex" choose their own order.
+    bounds : (lower, upper), optional
+        f is never evaluated outside ``lower <= x <= upper`` (numbers or arrays that
+        broadcast to x's shape; ±inf for no bound). An element whose stencil would leave
+        them uses a one-sided stencil of the same order (with a smaller step where none
+        fits); "richardson" starts such an element from half its room to the bound, or
+        uses the one-sided stencil of order 6 at the bound; "complex" stays at x.
+    step_direction : array_like of {-1, 0, 1}, optional
+        Per element (broadcast to x's shape), for "central" and "richardson": 0 central,
+        +1 forward, -1 backward, as in SciPy. Bounds override it.
     full_output : bool
         Return a :class:`GradientResult` (gradient, error estimate, evaluation count)
         instead of the bare gradient. Its ``error`` is nan for the single differences
@@ -543,7 +472,8 @@ def numerical_gradient(
         afterwards; f must be picklable, e.g. a module-level function); any
         ``concurrent.futures.Executor`` (threads, processes, a Dask
         ``client.get_executor()``) or a map-like ``workers(func, iterable)`` is used as
-        given. Each task evaluates a chunk of points on its own copy of x.
+        given; a Dask ``Client`` runs on its executor, with tasks sized for the
+        cluster's threads. Each task evaluates a chunk of points on its own copy of x.
     progress : bool
         Show a tqdm progress bar of the evaluations of f.
 
@@ -551,6 +481,15 @@ def numerical_gradient(
     -------
     ndarray or GradientResult
         The gradient, with x's shape and a floating dtype.
+
+    Raises
+    ------
+    ValueError
+        An unknown method; an order the method does not have; bounds with lower >= upper
+        or not broadcasting to x's shape; x outside its bounds; a step direction other
+        than -1, 0, 1, or one given to a method without sides.
+    TypeError
+        f is not callable; order is not an integer; bounds are not numbers.
 
     Notes
     -----
@@ -594,8 +533,8 @@ def numerical_gradient(
     ...                    vectorized=True)
     array([6., 8.])
     """
-    options = _check_options(vectorized, batch_size, workers, progress)
-    result, _, _ = _run(f, x, h, method, options)
+    options = check_options(vectorized, batch_size, workers, progress)
+    result = _run(f, x, h, method, options, order, bounds, step_direction)
     return result if full_output else result.grad
 
 
@@ -612,9 +551,12 @@ class _ScalarArgument:
 def numerical_diff(
     f: Callable[[Any], object],
     x: ArrayLike,
-    h: Step = BOOK_STEP,
+    h: Step | None = None,
     *,
     method: str = "central",
+    order: int | None = None,
+    bounds: tuple[ArrayLike, ArrayLike] | None = None,
+    step_direction: ArrayLike | None = None,
     full_output: bool = False,
     vectorized: bool = False,
     batch_size: int | None = None,
@@ -630,7 +572,7 @@ def numerical_diff(
         ``vectorized=True``, f takes a 1-D array of k points and returns shape (k,).
     x : float
         The point; a number or an array holding one number.
-    h, method, full_output, vectorized, batch_size, workers, progress
+    h, method, order, bounds, step_direction, full_output, vectorized, batch_size, workers, progress
         As for :func:`numerical_gradient`.
 
     Returns
@@ -651,10 +593,10 @@ def numerical_diff(
             "use numerical_gradient for a function of several variables."
         )
 
-    options = _check_options(vectorized, batch_size, workers, progress)
+    options = check_options(vectorized, batch_size, workers, progress)
     scalar_f = f if options.vectorized else _ScalarArgument(f)
     point = x if isinstance(x, np.ndarray) and x.ndim == 0 else array.reshape(())
-    result, _, _ = _run(scalar_f, point, h, method, options)
+    result = _run(scalar_f, point, h, method, options, order, bounds, step_direction)
     if full_output:
         return result
     return result.grad.reshape(())[()]

@@ -1,9 +1,10 @@
-"""Plans: which points to evaluate for a method, and how their values combine.
+"""The methods: one record per method, and the plans of the single differences.
 
-A plan is a generator. It yields :class:`_Points` (flat indices into x and the new
-values those elements take), receives the values of f at those points, and finally
-returns an :class:`_Estimate`. It never knows how the points are evaluated: in place,
-in batches or on a cluster.
+A plan is a generator (see :mod:`gradwalk._points`): it yields the points it needs, gets
+f's values at them and returns an :class:`~gradwalk._points.Estimate`. Each method is
+one :class:`Method` in :data:`METHODS`: its plan, whether it evaluates f at complex
+points, its own step, its order and its cost. A method is added there and nowhere else;
+the command line and the docs list methods from it.
 """
 
 from __future__ import annotations
@@ -15,44 +16,31 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._choices import _choice_hint
-from ._steps import Step as Step
-from ._steps import step_sizes
+from ._inputs import scale
+from ._points import (
+    ROUNDING_ULPS,
+    UNPERTURBED,
+    Estimate,
+    PlanFactory,
+    PlanGenerator,
+    Points,
+    Region,
+    Step,
+    unknown_error,
+    wide_dtype,
+)
+from ._richardson import richardson
+from ._stencil import CENTRAL_ORDERS, ONE_SIDED_ORDERS, stencil_plan
+from ._steps import RICHARDSON_ORDER, check_step, representable_step, step_sizes
+from ._validate import choice_hint
 
-#: Index used in :class:`_Points` for "evaluate f at x itself, unperturbed".
-UNPERTURBED = -1
+__all__ = ["METHODS", "ROUNDING_ULPS", "Method", "method_named", "resolve_step"]
 
+#: Rounding error of a complex-step derivative, in units of eps·|grad| (no cancellation).
+COMPLEX_ULPS = 8.0
 
-@dataclass(frozen=True)
-class _Points:
-    """Points to evaluate: element ``index[k]`` of x set to ``value[k]`` (index -1: x as is)."""
-
-    index: NDArray[np.intp]
-    value: NDArray[Any]
-
-
-@dataclass(frozen=True)
-class _Estimate:
-    """What a plan returns: the gradient, its error estimate and the step per element."""
-
-    grad: NDArray[np.floating]
-    error: NDArray[np.floating]
-    step: NDArray[np.floating]
-    vanished: NDArray[np.bool_]
-
-
-PlanGenerator = Generator[_Points, NDArray[Any], _Estimate]
-PlanFactory = Callable[[NDArray[np.floating], Step], PlanGenerator]
-
-
-def _unknown_error(grad: NDArray[np.floating]) -> NDArray[np.floating]:
-    """Per-element error of a plan that does not estimate it: nan, meaning 'not estimated'."""
-    return np.full_like(grad, np.nan)
-
-
-def _wide(dtype: np.dtype[Any]) -> np.dtype[Any]:
-    """The dtype in which distances between points are computed (float64 or wider)."""
-    return np.result_type(dtype, np.float64)
+#: The book's step (section 4.3): the own step of the single differences.
+BOOK_STEP = 1e-4
 
 
 def _central(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
@@ -69,15 +57,15 @@ def _central(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
     value = np.empty(2 * n, dtype=x0.dtype)
     value[0::2] = plus
     value[1::2] = minus
-    f_values = yield _Points(index, value)
+    f_values = yield Points(index, value)
     if isinstance(step, float):
         width: float | NDArray[np.floating] = 2 * step
     else:
-        width = plus.astype(_wide(x0.dtype)) - minus.astype(_wide(x0.dtype))
+        width = plus.astype(wide_dtype(x0.dtype)) - minus.astype(wide_dtype(x0.dtype))
     grad = (f_values[0::2] - f_values[1::2]) / width
-    return _Estimate(
+    return Estimate(
         grad=grad,
-        error=_unknown_error(grad),
+        error=unknown_error(grad),
         step=np.broadcast_to(np.asarray(step, dtype=np.float64), (n,)).copy(),
         vanished=(plus == x0) | (minus == x0),
     )
@@ -92,16 +80,16 @@ def _one_sided(x0: NDArray[np.floating], h: Step, sign: float) -> PlanGenerator:
     n = x0.size
     index = np.concatenate([[UNPERTURBED], np.arange(n, dtype=np.intp)]).astype(np.intp)
     value = np.concatenate([[0], moved]).astype(x0.dtype)
-    f_values = yield _Points(index, value)
+    f_values = yield Points(index, value)
     f_at_x = f_values[0]
     if isinstance(step, float):
         width: float | NDArray[np.floating] = sign * step
     else:
-        width = moved.astype(_wide(x0.dtype)) - x0.astype(_wide(x0.dtype))
+        width = moved.astype(wide_dtype(x0.dtype)) - x0.astype(wide_dtype(x0.dtype))
     grad = (f_values[1:] - f_at_x) / width
-    return _Estimate(
+    return Estimate(
         grad=grad,
-        error=_unknown_error(grad),
+        error=unknown_error(grad),
         step=np.broadcast_to(np.asarray(step, dtype=np.float64), (n,)).copy(),
         vanished=moved == x0,
     )
@@ -113,361 +101,6 @@ def _forward(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
 
 def _backward(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
     return _one_sided(x0, h, -1.0)
-
-
-#: Most levels (step halvings) of the Richardson ladder; each costs 2 evaluations. Far
-#: more than a function varying on the scale of max(1, |x|) needs (it stops after four to
-#: six), so that f varying on a much smaller scale can be followed down to steps where
-#: the extrapolation holds (19 halvings take the first step down by about 5e5).
-RICHARDSON_LEVELS = 20
-
-#: Rounding error of one value of f, in units of eps·|f| (f's own arithmetic included).
-ROUNDING_ULPS = 8.0
-
-#: Relative error estimate below which a level that does not improve ends the refinement.
-CONVERGED = 1e-4
-
-#: Factors between which successive differences of central differences must shrink for
-#: the ladder to count as asymptotic: by 4 where the h² term of the error dominates, by
-#: 16 where the third derivative vanishes; by far more while the step is too large for f.
-ASYMPTOTIC_RATIO = (3.0, 20.0)
-
-#: Rounding error of a complex-step derivative, in units of eps·|grad| (no cancellation).
-COMPLEX_ULPS = 8.0
-
-
-def _richardson_weights(levels: int) -> NDArray[np.float64]:
-    """Row j: the weights of the differences D_0..D_j in the extrapolant T[j][j].
-
-    From the recurrence ``T[j][k] = T[j][k-1] + (T[j][k-1] - T[j-1][k-1]) / (4**k - 1)``
-    of central differences whose step halves from one level to the next.
-
-    Examples
-    --------
-    >>> _richardson_weights(2)[1] * 3  # T[1][1] = (4 D_1 - D_0) / 3
-    array([-1.,  4.])
-    """
-    weights = np.zeros((levels, levels))
-    previous: list[NDArray[np.float64]] = []
-    for j in range(levels):
-        row = [np.eye(levels)[j]]
-        for k in range(1, j + 1):
-            row.append(row[k - 1] + (row[k - 1] - previous[k - 1]) / (4.0**k - 1))
-        weights[j] = row[j]
-        previous = row
-    return weights
-
-
-def _richardson(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
-    """Central differences at halving steps, extrapolated and refined per element.
-
-    Level j evaluates ``x ± h/2**j`` for every element still active (2 evaluations each)
-    and extends that element's row of the Richardson table. Normally the diagonal T[j][j]
-    is the level's estimate of the derivative; where the differences D_j - D_{j-1} of
-    the central differences stopped shrinking as the h² term makes them (by about 4,
-    see :func:`_shrinking`), the step was still too large for f and the extrapolation
-    restarts: T[j][k] then uses only the central differences from the last such level
-    on. The estimate's error is its distance to the previous level's estimate of one
-    order less plus the rounding error of f amplified by the weights and divided by the
-    step.
-
-    An element stops at a level whose estimate does not improve on its best one, once
-    that best one has converged (relative error below :data:`CONVERGED`, or
-    rounding-limited) and the ladder is asymptotic around it (:func:`_asymptotic`), so
-    that estimates that agree by chance at steps still too large for f are not trusted.
-    If that finer level disagrees with the best one by more than rounding, it takes a
-    second such level to stop. The element keeps its best level; the reported error is
-    at least the distance to the finer level, plus the finer level's own error estimate
-    where the two disagree by more than rounding. At most :data:`RICHARDSON_LEVELS`
-    levels; an element that used them all without its ladder becoming asymptotic reports
-    at least the largest distance from its estimate to the plain central differences at
-    the three finest steps.
-    """
-    n = x0.size
-    wide = _wide(x0.dtype)
-    noise_unit = ROUNDING_ULPS * float(np.finfo(x0.dtype).eps)  # rounding of f per unit |f|
-    first = step_sizes(x0, h, "richardson")
-
-    # What the plan returns, per element of x: written when an element stops.
-    grad = np.empty(n, dtype=wide)
-    error = np.empty(n, dtype=wide)
-    step = np.empty(n, dtype=np.float64)
-    vanished = np.zeros(n, dtype=bool)
-
-    # The state of the elements still active, in the order of ``active``: it shrinks with
-    # ``active`` (see _Ladder.keep), so no level indexes the full arrays.
-    active = np.arange(n, dtype=np.intp)
-    ladder = _Ladder(x0, first, wide)
-    index = np.repeat(active, 2)
-    for level in range(RICHARDSON_LEVELS):
-        if not active.size:
-            break
-        h_level = ladder.first / x0.dtype.type(2**level)
-        plus = ladder.x + h_level
-        minus = ladder.x - h_level
-        value = np.empty(2 * active.size, dtype=x0.dtype)
-        value[0::2] = plus
-        value[1::2] = minus
-        f_values = yield _Points(index, value)
-        f_plus, f_minus = f_values[0::2], f_values[1::2]
-        f_here = np.maximum(np.abs(f_plus), np.abs(f_minus))
-        ladder.f_scale = np.maximum(ladder.f_scale, f_here)
-        width = plus.astype(wide, copy=False) - minus.astype(wide, copy=False)
-        at_x = width == 0
-        width[at_x] = 2 * h_level[at_x]  # x ± h == x: f(x+) == f(x-), D = 0
-        half_width = width / 2
-        row = [((f_plus - f_minus) / width).astype(wide, copy=False)]
-        ladder.recent[:-1] = ladder.recent[1:]
-        ladder.recent_noise[:-1] = ladder.recent_noise[1:]
-        ladder.recent[-1] = row[0]
-        ladder.recent_noise[-1] = noise_unit * f_here / half_width
-        if level == 0:
-            vanished = (plus == x0) | (minus == x0)
-            ladder.grad = row[0]
-            ladder.previous = row
-            continue
-        known = slice(-min(level + 1, 3), None)
-        shrinking = _shrinking(ladder.recent[known], ladder.recent_noise[known])
-        ladder.shrinking[level] = shrinking
-        if level >= 2 and not shrinking.all():
-            # Restart: forget the levels before this one, and their |f|.
-            restart = ~shrinking
-            ladder.start[restart] = level + 1
-            ladder.f_scale[restart] = f_here[restart]
-            ladder.restarted = True
-        noise = noise_unit * ladder.f_scale / half_width
-        # Extrapolate only over the levels whose differences shrink as they should (all
-        # of them, normally): T[j][k] from D_{j-k}..D_j, compared with T[j-1][k-1]. The
-        # table is only built as far as some element needs it.
-        order = ladder.order(level)
-        highest = order if isinstance(order, int) else int(order.max())
-        previous = ladder.previous
-        for k in range(1, highest + 1):
-            row.append(row[k - 1] + (row[k - 1] - previous[k - 1]) / (4.0**k - 1))
-        if isinstance(order, int):  # the usual case: one column of the table for every element
-            level_estimate, below = row[order], previous[order - 1]
-        else:
-            level_estimate, below = _entries(row, order), _entries(previous, order - 1)
-        rounding = noise * _AMPLIFICATION[order]
-        estimate = np.abs(level_estimate - below) + rounding
-        ladder.previous = row
-        better = estimate < ladder.error
-        if better.all():  # every element improved (the usual case early on): none stops
-            ladder.grad, ladder.error, ladder.own = level_estimate, estimate, estimate
-            ladder.step, ladder.floor = h_level, rounding
-            ladder.best[:] = level
-            ladder.stalled[:] = False
-            continue
-        # The finer level should agree with the kept one (where it is not better): their
-        # distance bounds the kept one's error, plus the finer level's own error estimate
-        # unless they agree to rounding.
-        distance = np.abs(level_estimate - ladder.grad)
-        at_rounding = distance <= ladder.floor + rounding
-        bound = distance + np.where(at_rounding, 0, estimate)
-        ladder.error = np.where(better, estimate, np.maximum(ladder.own, bound))
-        ladder.own = np.where(better, estimate, ladder.own)
-        ladder.grad = np.where(better, level_estimate, ladder.grad)
-        ladder.step = np.where(better, h_level, ladder.step)
-        ladder.best = np.where(better, level, ladder.best)
-        ladder.floor = np.where(better, rounding, ladder.floor)
-        # A worse level stops an element only once it has converged: a first step far
-        # too large for f makes the early levels jump about before they settle. (Where
-        # the level is better the entries are those just updated, and go unused.)
-        settled = np.maximum(ladder.own, distance)
-        converged = settled <= CONVERGED * np.abs(ladder.grad) + 2 * ladder.floor
-        converged &= _asymptotic(ladder.shrinking[: level + 1], ladder.best, level)
-        # A finer level that disagrees by more than rounding may only have been unlucky
-        # (extrapolants can agree by chance): it stops the element on its second time.
-        converged &= at_rounding | ladder.stalled
-        ladder.stalled = ~better
-        going_on = (better | ~converged) & np.isfinite(ladder.error)
-        if not going_on.all():
-            ladder.report(active, grad, error, step)
-            active = active[going_on]
-            if not active.size:
-                break
-            ladder.keep(going_on)
-            index = np.repeat(active, 2)
-    # Elements that ran out of levels with a ladder that never became asymptotic: their
-    # estimate is worth no more than the plain central differences at the finest steps.
-    if active.size:
-        unsettled = ~_asymptotic(ladder.shrinking, ladder.best, RICHARDSON_LEVELS - 1)
-        spread = np.max(np.abs(ladder.recent - ladder.grad), axis=0)
-        ladder.error = np.where(unsettled, np.maximum(ladder.error, spread), ladder.error)
-        ladder.report(active, grad, error, step)
-    return _Estimate(grad=grad, error=error, step=step, vanished=vanished)
-
-
-class _Ladder:
-    """Per-element state of :func:`_richardson` for the elements still active.
-
-    Every array has one entry (or column) per active element, in the order of the
-    active elements; :meth:`keep` drops those that stop.
-    """
-
-    #: The attributes with one entry per active element.
-    _PER_ELEMENT = (
-        "x",
-        "first",
-        "grad",
-        "error",
-        "own",
-        "step",
-        "best",
-        "start",
-        "stalled",
-        "f_scale",
-        "floor",
-    )
-
-    def __init__(
-        self, x0: NDArray[np.floating], first: NDArray[np.floating], wide: np.dtype[Any]
-    ) -> None:
-        n = x0.size
-        self.x = x0
-        self.first = first
-        self.grad = np.full(n, np.nan, dtype=wide)
-        self.error = np.full(n, np.inf, dtype=wide)
-        self.own = np.full(n, np.inf, dtype=wide)  # the error estimate of the best level itself
-        self.step = first.astype(np.float64)
-        self.best = np.zeros(n, dtype=np.intp)  # level of the estimate kept
-        self.start = np.ones(n, dtype=np.intp)  # extrapolate from D_{start - 1} on
-        self.stalled = np.zeros(n, dtype=bool)  # the last level did not improve on the best
-        self.f_scale = np.zeros(n, dtype=wide)
-        self.floor = np.zeros(n, dtype=wide)
-        # The last three central differences D_j and their rounding errors, and per level
-        # whether D_j - D_{j-1} is asymptotic.
-        self.recent = np.full((3, n), np.nan, dtype=wide)
-        self.recent_noise = np.zeros((3, n), dtype=wide)
-        self.shrinking = np.zeros((RICHARDSON_LEVELS, n), dtype=bool)
-        self.previous: list[NDArray[Any]] = []  # the previous level's row of the table
-        self.restarted = False  # whether some element restarted its extrapolation
-
-    def order(self, level: int) -> int | NDArray[np.intp]:
-        """How many extrapolations each element takes at ``level`` (1 to ``level``).
-
-        The usual case, one order for every element, gives an int: all of them use the
-        same column of the table.
-        """
-        if not self.restarted:  # every element extrapolates over all its levels
-            return level
-        order = np.clip(level - self.start + 1, 1, level)
-        highest = int(order.max())
-        return highest if highest == int(order.min()) else order
-
-    def report(
-        self,
-        active: NDArray[np.intp],
-        grad: NDArray[np.floating],
-        error: NDArray[np.floating],
-        step: NDArray[np.floating],
-    ) -> None:
-        """Write the estimates of the active elements into the full-size results."""
-        grad[active] = self.grad
-        error[active] = self.error
-        step[active] = self.step
-
-    def keep(self, going_on: NDArray[np.bool_]) -> None:
-        """Keep only the elements where ``going_on`` is true."""
-        for name in _Ladder._PER_ELEMENT:
-            setattr(self, name, getattr(self, name)[going_on])
-        self.recent = self.recent[:, going_on]
-        self.recent_noise = self.recent_noise[:, going_on]
-        self.shrinking = self.shrinking[:, going_on]
-        self.previous = [entry[going_on] for entry in self.previous]
-
-
-def _entries(row: list[NDArray[Any]], order: NDArray[np.intp]) -> NDArray[Any]:
-    """``row[order[i]][i]`` for every i: each element's entry of a table row.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> row = [np.array([1.0, 2.0, 3.0]), np.array([10.0, 20.0, 30.0])]
-    >>> _entries(row, np.array([1, 0, 1])).tolist()
-    [10.0, 2.0, 30.0]
-    """
-    table = np.stack(row[: int(order.max()) + 1])
-    entries: NDArray[Any] = np.take_along_axis(table, order[None], axis=0)[0]
-    return entries
-
-
-def _amplification(levels: int) -> NDArray[np.float64]:
-    """Rounding error of T[j][j] per unit eps·|f| / h_j, taken as sum_k |a_jk| h_k / h_j.
-
-    Rounding errors of eps·|f| / h_k in each D_k would give sum_k |a_jk| h_j / h_k; the
-    larger ratio h_k / h_j >= 1 leaves a margin. The same holds for T[i + j][j] (j
-    extrapolations from any level i: the steps halve all the same).
-
-    Examples
-    --------
-    >>> _amplification(2).tolist()  # T[1][1] = (4 D_1 - D_0) / 3: 4/3 + 2 · 1/3
-    [1.0, 2.0]
-    """
-    level = np.arange(levels)
-    amplification: NDArray[np.float64] = (np.abs(_richardson_weights(levels)) @ 2.0**-level) * (
-        2.0**level
-    )
-    return amplification
-
-
-#: :func:`_amplification` of every level, computed once.
-_AMPLIFICATION = _amplification(RICHARDSON_LEVELS)
-
-
-def _shrinking(column: NDArray[np.floating], noise: NDArray[np.floating]) -> NDArray[np.bool_]:
-    """Whether the newest difference of central differences looks asymptotic.
-
-    ``column`` holds D_0..D_j (rows) of each element and ``noise`` their rounding
-    errors. Where the h² term of the error dominates, d_j = D_j - D_{j-1} is a quarter
-    of d_{j-1}, with the same sign (a sixteenth where that term vanishes): the ratio
-    d_{j-1} / d_j must lie within :data:`ASYMPTOTIC_RATIO`. A d_j at rounding level says
-    that nothing more can be learned, and counts as asymptotic too.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> h = 0.1 / 2.0 ** np.arange(4)
-    >>> smooth = (np.sin(1 + h) - np.sin(1 - h)) / (2 * h)  # error -cos(1) h²/6 + ...
-    >>> wild = (np.sin(1 + 50 * h) - np.sin(1 - 50 * h)) / (100 * h)  # steps too large
-    >>> _shrinking(np.stack([smooth, wild], axis=1), np.zeros((4, 2)))
-    array([ True, False])
-    """
-    newest = column[-1] - column[-2]
-    at_rounding: NDArray[np.bool_] = np.abs(newest) <= 2 * (noise[-1] + noise[-2])
-    if column.shape[0] < 3:
-        return at_rounding
-    ratio = (column[-2] - column[-3]) / np.where(at_rounding, 1.0, newest)
-    least, most = ASYMPTOTIC_RATIO
-    in_ratio: NDArray[np.bool_] = (ratio >= least) & (ratio <= most)
-    return at_rounding | in_ratio
-
-
-def _asymptotic(
-    shrinking: NDArray[np.bool_], best: NDArray[np.intp], last: int | NDArray[np.intp]
-) -> NDArray[np.bool_]:
-    """Whether each element's ladder is asymptotic around its best level.
-
-    ``shrinking`` (levels × elements) holds :func:`_shrinking` per level; ``best`` is the
-    level of each element's estimate and ``last`` the last level it evaluated. The
-    differences around the best level must shrink: from the level before it (level 2
-    at the earliest, the first with a ratio to test) to the level after it, where
-    evaluated. Together they cover the central differences that weigh most in the best
-    estimate. (Further down, rounding takes over and the ratios scatter.)
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> shrinking = np.array([[False, False, True, True, True, False]]).T
-    >>> _asymptotic(shrinking, np.array([3]), np.array([5])).tolist()  # levels 2..4
-    [True]
-    >>> _asymptotic(shrinking, np.array([5]), np.array([5])).tolist()  # levels 4..5
-    [False]
-    """
-    levels = np.arange(shrinking.shape[0])[:, None]
-    needed = (levels >= np.maximum(best - 1, 2)) & (levels <= np.minimum(best + 1, last))
-    result: NDArray[np.bool_] = np.all(shrinking | ~needed, axis=0)
-    return result
 
 
 def _complex(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
@@ -482,36 +115,36 @@ def _complex(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
     silently.
     """
     n = x0.size
-    wide = _wide(x0.dtype)
+    wide = wide_dtype(x0.dtype)
     eps = float(np.finfo(x0.dtype).eps)
     complex_type = np.result_type(x0.dtype, np.complex64)
     step = step_sizes(x0, h, "complex")
     value = x0.astype(complex_type)
     value.imag = step
-    f_values = yield _Points(np.arange(n, dtype=np.intp), value)
+    f_values = yield Points(np.arange(n, dtype=np.intp), value)
     grad = f_values.imag.astype(wide) / step.astype(wide)
     # An imaginary part at rounding level is what non-analytic f (abs, conj) leave.
-    rounding = ROUNDING_ULPS * eps * np.abs(f_values.real) / np.maximum(1.0, np.abs(x0))
+    rounding = ROUNDING_ULPS * eps * np.abs(f_values.real) / scale(x0)
     flat = np.flatnonzero((np.abs(grad) <= rounding) & np.isfinite(f_values))
     if flat.size:
-        yield from _check_analytic(x0, flat, f_values.real, complex_type)
+        yield from _check_complex_safe(x0, flat, f_values.real, complex_type)
     # With h="auto" the O(h²) truncation error is far below eps, so rounding is all that is
     # left; at a step of the caller's choosing the truncation error is unknown.
     rounding_only = COMPLEX_ULPS * eps * np.abs(grad)
-    return _Estimate(
+    return Estimate(
         grad=grad,
-        error=rounding_only if isinstance(h, str) else _unknown_error(grad),
+        error=rounding_only if isinstance(h, str) else unknown_error(grad),
         step=step.astype(np.float64),
         vanished=np.zeros(n, dtype=bool),
     )
 
 
-def _check_analytic(
+def _check_complex_safe(
     x0: NDArray[np.floating],
     flat: NDArray[np.intp],
     f_at_x: NDArray[Any],
     complex_type: np.dtype[Any],
-) -> Generator[_Points, NDArray[Any], None]:
+) -> Generator[Points, NDArray[Any], None]:
     """Raise ValueError if f changes along elements where the complex step saw nothing."""
     central = step_sizes(x0, "auto", "central")[flat]
     plus = x0[flat] + central
@@ -519,14 +152,13 @@ def _check_analytic(
     value = np.empty(2 * flat.size, dtype=complex_type)
     value[0::2] = plus
     value[1::2] = minus
-    f_values = (yield _Points(np.repeat(flat, 2), value)).real
-    wide = _wide(x0.dtype)
+    f_values = (yield Points(np.repeat(flat, 2), value)).real
+    wide = wide_dtype(x0.dtype)
     slope = (f_values[0::2] - f_values[1::2]) / (plus.astype(wide) - minus.astype(wide))
     eps = float(np.finfo(x0.dtype).eps)
     level = np.maximum(np.abs(f_values[0::2]), np.abs(f_values[1::2]))
     level = np.maximum(level, np.abs(f_at_x[flat]))
-    scale = np.maximum(1.0, np.abs(x0[flat].astype(wide)))
-    tolerance = eps ** (1 / 3) * level / scale
+    tolerance = eps ** (1 / 3) * level / scale(x0[flat])
     dropped = flat[np.abs(slope) > tolerance]
     if dropped.size:
         shown = ", ".join(str(int(i)) for i in dropped[:5])
@@ -543,22 +175,306 @@ def _check_analytic(
         )
 
 
-#: Every method by name. A method is added here and nowhere else.
-PLANS: dict[str, PlanFactory] = {
-    "central": _central,
-    "forward": _forward,
-    "backward": _backward,
-    "richardson": _richardson,
-    "complex": _complex,
+#: Order of the one-sided stencil that Richardson uses for an element at a bound.
+NEAR_BOUND_ORDER = 6
+
+
+def on_elements(plan: PlanGenerator, elements: NDArray[np.intp]) -> PlanGenerator:
+    """``plan``, made for ``x0[elements]``, run on the whole of x: its indices mapped back."""
+    try:
+        points = next(plan)
+        while True:
+            index = np.where(points.index >= 0, elements[np.maximum(points.index, 0)], UNPERTURBED)
+            points = plan.send((yield Points(index.astype(np.intp), points.value)))
+    except StopIteration as done:
+        estimate: Estimate = done.value
+        return estimate
+
+
+def bounded_richardson(
+    x0: NDArray[np.floating], h: Step, order: int, region: Region
+) -> PlanGenerator:
+    """Richardson extrapolation that never leaves the bounds.
+
+    An element whose first step does not fit starts from half its room to the nearer
+    bound instead: no level then leaves the bounds, as the steps only shrink, and the
+    ladder follows f down as it does from any step (an f singular at the bound, such as
+    log(x) near 0, varies on the scale of that room). An element at a bound, or with a
+    step_direction of ±1, takes the one-sided stencil of order :data:`NEAR_BOUND_ORDER`
+    with its error bar, at that stencil's fixed step. ``order`` is unused: Richardson
+    chooses its own.
+    """
+    del order
+    first = step_sizes(x0, h, "richardson")
+    x = x0.astype(wide_dtype(x0.dtype))
+    room = np.minimum(x - region.lower, region.upper - x)
+    central = (region.direction == 0) & (room > 0)
+    halfway = representable_step(x0, np.minimum(room / 2, first).astype(x0.dtype))
+    limit = np.where(room < first, halfway, first)
+    if central.all():
+        return (yield from richardson(x0, h, limit))
+    inside = np.flatnonzero(central)
+    near = np.flatnonzero(~central)
+    parts = []
+    if inside.size:
+        plan = richardson(x0[inside], h, limit[inside])
+        parts.append((inside, (yield from on_elements(plan, inside))))
+    one_sided = stencil_plan(x0[near], h, NEAR_BOUND_ORDER, 0, region.subset(near))
+    parts.append((near, (yield from on_elements(one_sided, near))))
+    return _merged(x0.size, parts)
+
+
+def _merged(n: int, parts: list[tuple[NDArray[np.intp], Estimate]]) -> Estimate:
+    """One estimate from estimates of disjoint sets of elements."""
+    like = parts[-1][1]
+    merged = Estimate(
+        grad=np.empty((n, *like.grad.shape[1:]), dtype=like.grad.dtype),
+        error=np.empty((n, *like.error.shape[1:]), dtype=like.error.dtype),
+        step=np.empty(n, dtype=np.float64),
+        vanished=np.empty(n, dtype=bool),
+    )
+    for elements, estimate in parts:
+        merged.grad[elements] = estimate.grad
+        merged.error[elements] = estimate.error
+        merged.step[elements] = estimate.step
+        merged.vanished[elements] = estimate.vanished
+    return merged
+
+
+#: A plan factory parameterised by order and region: ``variant(x0, h, order, region)``.
+Variant = Callable[[NDArray[np.floating], Step, int, Region | None], PlanGenerator]
+
+
+def _stencil_on(side: int) -> Variant:
+    """The stencil plans of one side (0 central, +1 forward, -1 backward), any order."""
+
+    def variant(
+        x0: NDArray[np.floating], h: Step, order: int, region: Region | None
+    ) -> PlanGenerator:
+        return stencil_plan(x0, h, order, side, region)
+
+    return variant
+
+
+def _richardson_within(
+    x0: NDArray[np.floating], h: Step, order: int, region: Region | None
+) -> PlanGenerator:
+    if region is None:
+        return richardson(x0, h)
+    return bounded_richardson(x0, h, order, region)
+
+
+def _complex_anywhere(
+    x0: NDArray[np.floating], h: Step, order: int, region: Region | None
+) -> PlanGenerator:
+    """The complex step within any bounds: its points' real part is x itself."""
+    return _complex(x0, h)
+
+
+@dataclass(frozen=True)
+class Method:
+    """Everything gradwalk knows about one method of differentiation.
+
+    Attributes
+    ----------
+    name : str
+        The name passed as ``method=``.
+    plan : callable
+        ``plan(x0, h)``: the plan generator for the flat array ``x0`` and step ``h``.
+    complex_points : bool
+        Whether f is evaluated at complex points (on a complex copy of x).
+    own_step : float or "auto"
+        The step used when ``h`` is left at None.
+    order : int
+        Order of the truncation error in h (for "richardson": of the extrapolant its
+        first step is sized for).
+    evaluations : int
+        Evaluations of f per element (for "richardson", which refines each element until
+        it converges: the typical count; one more for f(x) in the one-sided ones).
+    summary : str
+        One line for help texts.
+    variant : callable
+        ``variant(x0, h, order, region)``: the plan for an ``order=`` or for bounds and
+        step directions (:class:`~gradwalk._points.Region`).
+    orders : tuple of int
+        The orders ``order=`` accepts (none: the method has no ``order=``).
+    steers : bool
+        Whether ``step_direction=`` applies (a central method that can step to one side).
+    """
+
+    name: str
+    plan: PlanFactory
+    complex_points: bool
+    own_step: Step
+    order: int
+    evaluations: int
+    summary: str
+    variant: Variant
+    orders: tuple[int, ...] = ()
+    steers: bool = False
+
+    def planner(self, order: object, region: Region | None) -> PlanFactory:
+        """The plan factory for ``order`` (None: the method's own) within ``region``.
+
+        With neither, it is :attr:`plan` itself, so the book's central difference keeps
+        its digits bit for bit.
+
+        Raises
+        ------
+        ValueError
+            The method does not take ``order=``, or not that order.
+        TypeError
+            ``order`` is not an integer.
+
+        Examples
+        --------
+        >>> METHODS["central"].planner(None, None) is METHODS["central"].plan
+        True
+        >>> METHODS["forward"].planner(6, None)
+        Traceback (most recent call last):
+        ...
+        ValueError: order=6 is not an order of method='forward'; choose one of 1, 2, 3, 4.
+        """
+        if order is None and region is None:
+            return self.plan
+        resolved = self.order if order is None else self.check_order(order)
+
+        def plan(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
+            return self.variant(x0, h, resolved, region)
+
+        return plan
+
+    def check_order(self, order: object) -> int:
+        """``order`` as an int, if this method has it; else an error naming what it has."""
+        if not self.orders:
+            having = ", ".join(
+                f"{name!r} ({', '.join(map(str, m.orders))})"
+                for name, m in METHODS.items()
+                if m.orders
+            )
+            raise ValueError(
+                f"method={self.name!r} takes no order= (it chooses its own); got "
+                f"order={order!r}. Orders are for {having}."
+            )
+        if isinstance(order, bool) or not isinstance(order, int | np.integer):
+            raise TypeError(
+                f"order must be an integer, one of {', '.join(map(str, self.orders))} for "
+                f"method={self.name!r}; got {order!r} ({type(order).__name__})."
+            )
+        if int(order) not in self.orders:
+            raise ValueError(
+                f"order={order!r} is not an order of method={self.name!r}; choose one of "
+                f"{', '.join(map(str, self.orders))}."
+            )
+        return int(order)
+
+
+#: Every method by name, in the order help texts list them. A method is added here.
+METHODS: dict[str, Method] = {
+    method.name: method
+    for method in (
+        Method(
+            "central",
+            _central,
+            False,
+            BOOK_STEP,
+            2,
+            2,
+            "the book's central difference; order= 4, 6, 8 for wider stencils",
+            _stencil_on(0),
+            CENTRAL_ORDERS,
+            steers=True,
+        ),
+        Method(
+            "forward",
+            _forward,
+            False,
+            BOOK_STEP,
+            1,
+            1,
+            "one-sided difference, f(x + h); order= up to 4",
+            _stencil_on(1),
+            ONE_SIDED_ORDERS,
+        ),
+        Method(
+            "backward",
+            _backward,
+            False,
+            BOOK_STEP,
+            1,
+            1,
+            "one-sided difference, f(x - h); order= up to 4",
+            _stencil_on(-1),
+            ONE_SIDED_ORDERS,
+        ),
+        Method(
+            "richardson",
+            richardson,
+            False,
+            "auto",
+            RICHARDSON_ORDER,
+            10,
+            "central differences at halving steps, extrapolated, with an error estimate",
+            _richardson_within,
+            steers=True,
+        ),
+        Method(
+            "complex",
+            _complex,
+            True,
+            "auto",
+            2,
+            1,
+            "the complex step Im f(x + ih) / h",
+            _complex_anywhere,
+        ),
+    )
 }
 
-#: Methods that evaluate f at complex points (on a complex copy of x).
-COMPLEX_METHODS = frozenset({"complex"})
+#: The methods that evaluate f at complex points.
+COMPLEX_METHODS = frozenset(name for name, method in METHODS.items() if method.complex_points)
 
 
-def _plan_for(method: str) -> PlanFactory:
-    """The plan factory of ``method``, or a ValueError naming the valid choices."""
-    if not isinstance(method, str) or method not in PLANS:
-        choices, hint = _choice_hint(method, PLANS)
+def method_named(method: object) -> Method:
+    """The record of ``method``, or a ValueError naming the valid choices.
+
+    >>> method_named("richardson").own_step
+    'auto'
+    """
+    if not isinstance(method, str) or method not in METHODS:
+        choices, hint = choice_hint(method, METHODS)
         raise ValueError(f"method={method!r} is not a known method; choose one of {choices}.{hint}")
-    return PLANS[method]
+    return METHODS[method]
+
+
+def resolve_step(h: Step | None, method: object, order: object = None) -> Step:
+    """The step ``method`` uses for ``h``: None means the method's own step.
+
+    The own step is the book's 1e-4 for "central", "forward" and "backward" and
+    ``"auto"`` (a step per element from |x| and the dtype) for "richardson" and
+    "complex". With an ``order`` given, h=None is ``"auto"``: the step rule of that
+    order, ``eps**(1/(order+1)) * max(1, |x|)``. A number or "auto" given is used as
+    it is, once validated. The per-element steps of "auto" come from
+    :func:`gradwalk._steps.step_sizes`; the steps a gradient actually used are in
+    ``GradientResult.step``.
+
+    Raises
+    ------
+    ValueError
+        Unknown method, or h not positive and finite (nor "auto").
+    TypeError
+        h is not a number.
+
+    Examples
+    --------
+    >>> resolve_step(None, "central"), resolve_step(None, "richardson")
+    (0.0001, 'auto')
+    >>> resolve_step(1e-6, "complex")
+    1e-06
+    >>> resolve_step(None, "central", order=6)
+    'auto'
+    """
+    record = method_named(method)
+    if h is None:
+        return record.own_step if order is None else "auto"
+    return check_step(h)

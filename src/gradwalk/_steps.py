@@ -6,6 +6,8 @@ and the truncation error of the formula balance:
 
 - one-sided differences (error O(h)): ``eps**(1/2) * max(1, |x|)``;
 - central differences (error O(h²)): ``eps**(1/3) * max(1, |x|)``;
+- a stencil of order p (``order=``, error O(h^p)): ``eps**(1/(p+1)) * max(1, |x|)``,
+  which is the two rules above for p = 1 and 2;
 - the complex step (no cancellation): a step so small that its O(h²) error is far
   below ``eps``;
 - Richardson extrapolation starts from ``eps**(1/13) * max(1, |x|)``, the step at which
@@ -21,12 +23,14 @@ the difference quotients divide by the distance between the points actually eval
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-Step = float | str
+from ._inputs import scale
+from ._points import Step
 
 Rule = Literal["one-sided", "central", "complex", "richardson"]
 
@@ -40,22 +44,58 @@ RICHARDSON_ORDER = 12
 COMPLEX_STEP = 1e-20
 
 
-def _scale(x0: NDArray[np.floating]) -> NDArray[np.float64]:
-    """max(1, |x|) per element, in float64 (nan and inf give 1: f will flag them)."""
-    magnitude = np.abs(x0.astype(np.float64))
-    return np.where(np.isfinite(magnitude), np.maximum(1.0, magnitude), 1.0)
+def order_factor(dtype: np.dtype[np.floating], order: int) -> float:
+    """``eps**(1/(order+1))``: the step, relative to max(1, |x|), of a formula of ``order``.
+
+    A difference of order p has a truncation error ~ h**p and a rounding error ~ eps / h;
+    they balance at h ~ eps**(1/(p+1)).
+
+    >>> import numpy as np
+    >>> bool(order_factor(np.dtype(np.float64), 2) == np.finfo(np.float64).eps ** (1 / 3))
+    True
+    """
+    return float(float(np.finfo(dtype).eps) ** (1 / (order + 1)))
 
 
 def _relative_factor(dtype: np.dtype[np.floating], rule: Rule) -> float:
     """The factor that multiplies max(1, |x|) for ``rule`` in ``dtype``."""
     eps = float(np.finfo(dtype).eps)
     factors = {
-        "one-sided": eps ** (1 / 2),
-        "central": eps ** (1 / 3),
+        "one-sided": order_factor(dtype, 1),
+        "central": order_factor(dtype, 2),
         "complex": COMPLEX_STEP,
         "richardson": eps ** (1 / (RICHARDSON_ORDER + 1)),
     }
     return float(factors[rule])
+
+
+def check_step(h: object) -> Step:
+    """h validated: a positive finite number (as a float), or "auto".
+
+    Raises
+    ------
+    TypeError
+        h is not a number (nor a string).
+    ValueError
+        h is not positive and finite, or a string other than "auto".
+
+    Examples
+    --------
+    >>> check_step(1), check_step("auto")
+    (1.0, 'auto')
+    """
+    if isinstance(h, str):
+        if h != AUTO:
+            raise ValueError(
+                f"h={h!r} is not a step; pass a positive number or h={AUTO!r} for a step "
+                "chosen per element from |x| and the dtype's precision."
+            )
+        return h
+    if isinstance(h, bool) or not isinstance(h, int | float | np.integer | np.floating):
+        raise TypeError(f"h must be a positive number, got {h!r} ({type(h).__name__}).")
+    if not math.isfinite(h) or h <= 0:
+        raise ValueError(f"h must be a positive finite number, got h={h!r}.")
+    return float(h)
 
 
 def representable_step(
@@ -104,7 +144,29 @@ def step_sizes(x0: NDArray[np.floating], h: Step, rule: Rule) -> NDArray[np.floa
             f"h={h!r} is not a step; pass a positive number or h={AUTO!r} for a step "
             "chosen per element from |x| and the dtype's precision."
         )
-    wanted = _relative_factor(x0.dtype, rule) * _scale(x0)
+    wanted = _relative_factor(x0.dtype, rule) * scale(x0)
     if rule == "complex":  # the imaginary part: float32 at least, as complex numbers are
         return wanted.astype(np.result_type(x0.dtype, np.float32))
     return representable_step(x0, wanted)
+
+
+def order_steps(x0: NDArray[np.floating], h: Step, order: int) -> NDArray[np.floating]:
+    """The step of every element for a difference formula of ``order`` (see :func:`order_factor`).
+
+    A number is used as it is; ``"auto"`` gives ``eps**(1/(order+1)) * max(1, |x|)`` in x's
+    dtype, adjusted by :func:`representable_step`. Order 1 gives the one-sided rule, order
+    2 the central one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([0.5, 2e3])
+    >>> bool(np.all(order_steps(x, "auto", 2) == step_sizes(x, "auto", "central")))
+    True
+    >>> order_steps(x.astype(np.float32), "auto", 6).dtype
+    dtype('float32')
+    """
+    if not isinstance(h, str):
+        return step_sizes(x0, h, "central")
+    check_step(h)
+    return representable_step(x0, order_factor(x0.dtype, order) * scale(x0))

@@ -1,13 +1,13 @@
-"""Checks of numeric arguments shared by every public function.
+"""Every argument check of the public functions, and the "did you mean" hint.
 
-Each check returns the value as a plain Python number, or raises an error that names the
-parameter, the value it got, and what to pass instead.
+Each check returns the value as a plain Python object, or raises an error that names
+the parameter, the value it got, and what to pass instead.
 
->>> _check_positive(0.1, "lr")
+>>> check_positive(0.1, "lr")
 0.1
->>> _check_count(3, "steps")
+>>> check_count(3, "steps")
 3
->>> _check_positive(0, "lr", " For example 0.01.")
+>>> check_positive(0, "lr", " For example 0.01.")
 Traceback (most recent call last):
 ...
 ValueError: lr must be a finite number > 0, got lr=0. For example 0.01.
@@ -15,12 +15,25 @@ ValueError: lr must be a finite number > 0, got lr=0. For example 0.01.
 
 from __future__ import annotations
 
+import difflib
 import math
 import numbers
+from collections.abc import Iterable
 from typing import Literal, overload
 
+__all__ = [
+    "check_callable",
+    "check_count",
+    "check_fraction",
+    "check_learning_rate",
+    "check_limits",
+    "check_positive",
+    "check_tolerance",
+    "choice_hint",
+]
 
-def _check_positive(value: object, name: str, hint: str = "") -> float:
+
+def check_positive(value: object, name: str, hint: str = "") -> float:
     """A finite number > 0 (a learning rate, a relative tolerance); ``hint`` ends the error."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(
@@ -31,7 +44,16 @@ def _check_positive(value: object, name: str, hint: str = "") -> float:
     return float(value)
 
 
-def _check_tolerance(value: object, name: str, hint: str = "") -> float | None:
+def check_learning_rate(lr: object) -> float:
+    """A learning rate: a finite number > 0, with the book's values as the hint.
+
+    >>> check_learning_rate(0.01)
+    0.01
+    """
+    return check_positive(lr, "lr", " The book's examples use 0.01 and 0.1.")
+
+
+def check_tolerance(value: object, name: str, hint: str = "") -> float | None:
     """None (no tolerance) or a finite number >= 0; ``hint`` ends the error."""
     if value is None:
         return None
@@ -42,15 +64,31 @@ def _check_tolerance(value: object, name: str, hint: str = "") -> float | None:
     return float(value)
 
 
+def check_fraction(value: object, name: str) -> float:
+    """A decay factor: a number in [0, 1).
+
+    >>> check_fraction(0.9, "momentum")
+    0.9
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number in [0, 1), got {value!r}.")
+    if not 0 <= float(value) < 1:
+        raise ValueError(
+            f"{name} must be in [0, 1), got {name}={value!r}; the book uses 0.9 (momentum, "
+            "beta1), 0.99 (decay_rate) and 0.999 (beta2)."
+        )
+    return float(value)
+
+
 @overload
-def _check_count(
+def check_count(
     value: object, name: str, *, least: int = ..., none_ok: Literal[False] = ...
 ) -> int: ...
 @overload
-def _check_count(
+def check_count(
     value: object, name: str, *, least: int = ..., none_ok: Literal[True]
 ) -> int | None: ...
-def _check_count(value: object, name: str, *, least: int = 0, none_ok: bool = False) -> int | None:
+def check_count(value: object, name: str, *, least: int = 0, none_ok: bool = False) -> int | None:
     """A whole number >= ``least`` (steps, directions, a seed), or None when ``none_ok``."""
     if value is None and none_ok:
         return None
@@ -60,3 +98,44 @@ def _check_count(value: object, name: str, *, least: int = 0, none_ok: bool = Fa
     if value < least:
         raise ValueError(f"{name} must be >= {least}, got {name}={value!r}.")
     return int(value)
+
+
+def check_callable(value: object, name: str, expected: str) -> None:
+    """``value`` must be callable; ``expected`` says what it takes or returns.
+
+    >>> check_callable(3, "f", "taking an array")
+    Traceback (most recent call last):
+    ...
+    TypeError: f must be a callable taking an array, got 3.
+    """
+    if not callable(value):
+        raise TypeError(f"{name} must be a callable {expected}, got {value!r}.")
+
+
+def check_limits(limits: object, name: str) -> tuple[float, float]:
+    """Axis limits: two finite numbers, the first smaller.
+
+    >>> check_limits([-2, 2], "xlim")
+    (-2.0, 2.0)
+    """
+    try:
+        low, high = (float(v) for v in limits)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be two numbers (low, high), got {limits!r}.") from None
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise ValueError(f"{name} must be two finite numbers with low < high, got {limits!r}.")
+    return low, high
+
+
+def choice_hint(value: object, choices: Iterable[str]) -> tuple[str, str]:
+    """The choices quoted and joined, and " Did you mean 'x'?" for the closest (or "").
+
+    >>> choice_hint("centrl", ["central", "forward"])
+    ("'central', 'forward'", " Did you mean 'central'?")
+    """
+    names = list(choices)
+    quoted = ", ".join(repr(name) for name in names)
+    if not isinstance(value, str):
+        return quoted, ""
+    close = difflib.get_close_matches(value.strip().lower(), names, n=1)
+    return quoted, (f" Did you mean {close[0]!r}?" if close else "")

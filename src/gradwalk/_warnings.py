@@ -14,7 +14,7 @@ __all__ = [
     "PrecisionWarning",
 ]
 
-_PACKAGE_DIR = str(Path(__file__).resolve().parent)
+PACKAGE_DIR = str(Path(__file__).resolve().parent)
 
 
 class GradwalkWarning(UserWarning):
@@ -38,19 +38,19 @@ def _user_stacklevel() -> int:
     frame = sys._getframe(1)
     level = 1
     while frame is not None and str(Path(frame.f_code.co_filename).resolve()).startswith(
-        _PACKAGE_DIR
+        PACKAGE_DIR
     ):
         frame = frame.f_back  # type: ignore[assignment]
         level += 1
     return level
 
 
-def _warn(message: str, category: type[GradwalkWarning]) -> None:
+def issue_warning(message: str, category: type[GradwalkWarning]) -> None:
     """Emit ``message`` attributed to the user's line that called into gradwalk."""
     warnings.warn(message, category, stacklevel=_user_stacklevel())
 
 
-def _reemit_first(
+def reemit_first(
     caught: Sequence[warnings.WarningMessage], describe: Callable[[int, int, str], str]
 ) -> None:
     """Re-emit the first caught warning of each category once, saying how often it came.

@@ -16,7 +16,6 @@ array([-2.4,  3.2])
 from __future__ import annotations
 
 import math
-import numbers
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, MutableMapping
 from typing import Any, ClassVar
@@ -24,8 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from ._choices import _choice_hint
-from ._validate import _check_positive
+from ._validate import check_fraction, check_learning_rate, choice_hint
 
 __all__ = [
     "OPTIMIZERS",
@@ -45,34 +43,29 @@ Grads = Mapping[Any, NDArray[Any]]
 _EPSILON = 1e-7
 
 
-def _check_learning_rate(lr: object) -> float:
-    """lr must be a finite positive number."""
-    return _check_positive(lr, "lr", " The book's examples use 0.01 and 0.1.")
-
-
-def _check_fraction(value: object, name: str) -> float:
-    """A decay factor must be a number in [0, 1)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number in [0, 1), got {value!r}.")
-    if not 0 <= float(value) < 1:
-        raise ValueError(
-            f"{name} must be in [0, 1), got {name}={value!r}; the book uses 0.9 (momentum, "
-            "beta1), 0.99 (decay_rate) and 0.999 (beta2)."
-        )
-    return float(value)
-
-
 class Optimizer(ABC):
     """Base class: an update rule with hyperparameters and per-key state.
 
     Subclasses set :attr:`name` and implement :meth:`_update_one` for one array.
+
+    Raises
+    ------
+    TypeError
+        A setting (lr, momentum, decay_rate, beta1, beta2) is not a number.
+    ValueError
+        lr is not finite and > 0, or a decay factor is outside [0, 1).
+
+    Examples
+    --------
+    >>> Adam(lr=0.01)
+    Adam(lr=0.01, beta1=0.9, beta2=0.999)
     """
 
     #: The lowercase name that :func:`gradwalk.descend` accepts.
     name: ClassVar[str] = ""
 
     def __init__(self, lr: float) -> None:
-        self.lr = _check_learning_rate(lr)
+        self.lr = check_learning_rate(lr)
 
     @property
     def hyperparameters(self) -> dict[str, float]:
@@ -96,6 +89,20 @@ class Optimizer(ABC):
             The parameters (floating arrays), changed in place.
         grads : mapping of str to ndarray
             Their gradients: the same keys and shapes.
+
+        Raises
+        ------
+        KeyError
+            grads lacks a key of params.
+        ValueError
+            A gradient's shape differs from its parameter's.
+
+        Examples
+        --------
+        >>> params = {"W": np.array([1.0, 2.0])}
+        >>> SGD(lr=0.5).update(params, {"W": np.array([2.0, 4.0])})
+        >>> params["W"]
+        array([0., 0.])
         """
         for key in params:
             if key not in grads:
@@ -147,7 +154,7 @@ class Momentum(Optimizer):
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
         super().__init__(lr)
-        self.momentum = _check_fraction(momentum, "momentum")
+        self.momentum = check_fraction(momentum, "momentum")
         self.v: dict[Any, NDArray[Any]] = {}
 
     @property
@@ -212,7 +219,7 @@ class RMSprop(Optimizer):
 
     def __init__(self, lr: float = 0.01, decay_rate: float = 0.99) -> None:
         super().__init__(lr)
-        self.decay_rate = _check_fraction(decay_rate, "decay_rate")
+        self.decay_rate = check_fraction(decay_rate, "decay_rate")
         self.h: dict[Any, NDArray[Any]] = {}
 
     @property
@@ -240,8 +247,8 @@ class Adam(Optimizer):
 
     def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999) -> None:
         super().__init__(lr)
-        self.beta1 = _check_fraction(beta1, "beta1")
-        self.beta2 = _check_fraction(beta2, "beta2")
+        self.beta1 = check_fraction(beta1, "beta1")
+        self.beta2 = check_fraction(beta2, "beta2")
         self.iter = 0
         self.m: dict[Any, NDArray[Any]] = {}
         self.v: dict[Any, NDArray[Any]] = {}
@@ -271,10 +278,10 @@ OPTIMIZERS: Mapping[str, type[Optimizer]] = {
 }
 
 
-def _optimizer_for(optimizer: object, lr: float | None) -> Optimizer:
+def optimizer_for(optimizer: object, lr: float | None) -> Optimizer:
     """A fresh optimizer from a name or an instance, with a clear error otherwise."""
     if isinstance(optimizer, Optimizer):
-        if lr is not None and _check_learning_rate(lr) != optimizer.lr:
+        if lr is not None and check_learning_rate(lr) != optimizer.lr:
             raise ValueError(
                 f"lr={lr!r} disagrees with the optimizer's own rate {optimizer!r}; pass lr "
                 "only with an optimizer name, or build the instance with the rate you want."
@@ -286,8 +293,8 @@ def _optimizer_for(optimizer: object, lr: float | None) -> Optimizer:
                 f"descend needs a learning rate: pass lr=... (for example lr=0.1) with "
                 f"optimizer={optimizer!r}."
             )
-        return OPTIMIZERS[optimizer.lower()](lr=_check_learning_rate(lr))
-    choices, hint = _choice_hint(optimizer, OPTIMIZERS)
+        return OPTIMIZERS[optimizer.lower()](lr=check_learning_rate(lr))
+    choices, hint = choice_hint(optimizer, OPTIMIZERS)
     raise ValueError(
         f"optimizer={optimizer!r} is not a known optimizer; choose one of {choices}, "
         f"or pass an instance such as Adam(lr=0.01).{hint}"

@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._choices import _choice_hint
+from ._validate import choice_hint
 from .book import function_2
 
 __all__ = [
@@ -369,11 +369,18 @@ FUNCTIONS: MappingProxyType[str, TestFunction] = MappingProxyType(
 def get(name: str) -> TestFunction:
     """The test function called ``name`` (case-insensitive), or a ValueError listing them.
 
+    Raises
+    ------
+    ValueError
+        No test function has that name; the message lists them and suggests the closest.
+
+    Examples
+    --------
     >>> get("Booth").minima
     ((1.0, 3.0),)
     """
     key = name.strip().lower() if isinstance(name, str) else None
     if key is None or key not in FUNCTIONS:
-        choices, hint = _choice_hint(name, FUNCTIONS)
+        choices, hint = choice_hint(name, FUNCTIONS)
         raise ValueError(f"no test function named {name!r}; choose one of {choices}.{hint}")
     return FUNCTIONS[key]

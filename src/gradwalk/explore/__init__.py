@@ -1,0 +1,21 @@
+"""``gradwalk explore``: a local page to play with gradient descent and watch a network learn.
+
+The page has two views. In the descent view a learner picks a test function or types a
+formula, clicks a start point, drags the learning rate past the stable bound 2/λmax and
+compares optimizers; in the learning view a TwoLayerNet trains on a generated 2-D dataset
+while its decision boundary, loss and accuracy update. The server (Starlette on uvicorn,
+the ``explore`` extra) listens on 127.0.0.1 only, and the page loads nothing from
+elsewhere.
+
+Start it with ``gradwalk explore``; :data:`EXPLORE` is the subcommand's record, which
+imports the server only when it runs, so the command line works without the extra.
+
+>>> EXPLORE.name, EXPLORE.examples[1]
+('explore', 'gradwalk explore --port 0        # any free port')
+"""
+
+from __future__ import annotations
+
+from ._command import EXPLORE
+
+__all__ = ["EXPLORE"]
