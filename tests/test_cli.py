@@ -94,13 +94,17 @@ def test_grad_of_a_test_function_at_a_negative_point(capsys: pytest.CaptureFixtu
         (["field", "sphere", "--plot", "field.txt"], "a .png, .svg or .pdf file"),
         (["field", "sphere", "--plot", "no/such/folder/f.png"], "does not exist"),
         (["tour", "--out", ""], "--out needs a folder name"),
+        (["grad", "exp(x0)", "--at", "1", "--order", "3"], "choose one of 2, 4, 6, 8"),
+        (["descend", "sphere", "--method", "richardson", "--order", "4"], "takes no --order"),
     ],
 )
 def test_bad_input_is_one_clear_line_and_status_2(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(argv) == 2
-    err = capsys.readouterr().err
+    printed = capsys.readouterr()
+    assert printed.out == "", f"bad input must be refused before any output:\n{printed.out}"
+    err = printed.err
     assert err.startswith(f"gradwalk {argv[0]}: error: "), err
     assert message in " ".join(err.split()), f"expected {message!r} in {err!r}"
 

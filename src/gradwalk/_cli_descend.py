@@ -111,6 +111,7 @@ def _run_descend(args: argparse.Namespace, out: Output) -> int:
             f"{'s' * (target.size > 1)}, e.g. --from {example}."
         )
     check_complex_safe(target, args.method)
+    settings = gradient_settings(args)
     plot = plot_file(args.plot)
     if plot is not None and start.size != 2:
         raise UsageError(
@@ -136,7 +137,7 @@ def _run_descend(args: argparse.Namespace, out: Output) -> int:
             steps=steps,
             optimizer=args.optimizer,
             gtol=args.gtol,
-            **gradient_settings(args),
+            **settings,
             callback=record,
         )
     except KeyboardInterrupt:

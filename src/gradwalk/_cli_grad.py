@@ -45,6 +45,7 @@ def _run_grad(args: argparse.Namespace, out: Output) -> int:
     target = parse_function(args.function)
     x = parse_point(args.at, "--at", target)
     check_complex_safe(target, args.method)
+    settings = gradient_settings(args)
     out(f"f(x)      {target.name}")
     out(f"x         {shown(x)}")
     if is_constant(target):
@@ -52,7 +53,7 @@ def _run_grad(args: argparse.Namespace, out: Output) -> int:
         out(f"gradient  {shown(np.zeros_like(x))}")
         out("          (the formula uses no variable, so its gradient is 0 everywhere)")
         return 0
-    result = numerical_gradient(target.f, x, full_output=True, **gradient_settings(args))
+    result = numerical_gradient(target.f, x, full_output=True, **settings)
     out(f"f at x    {float(np.asarray(target.f(x))):.12g}")
     out(f"gradient  {shown(result.grad)}")
     if not np.all(np.isnan(result.error)):
@@ -102,6 +103,9 @@ GRAD = Subcommand(
         ("x0**2", "--at", "1", "--h", "0"),
         ("x0**2", "--at", "1", "--h", "1e400"),
         ("x0**2", "--at", "1", "--method", "centrl"),
+        ("x0**2", "--at", "1", "--order", "3"),
+        ("x0**2", "--at", "1", "--order", "0"),
+        ("x0**2", "--at", "1", "--method", "complex", "--order", "2"),
         ("x0**2", "--at", "1", "--gtol", "1"),
         ("", "--at", "1"),
         ("5", "--at", "1,2"),
