@@ -7,6 +7,7 @@ or the analytic gradient.
 
 from __future__ import annotations
 
+import re
 import warnings
 from typing import Any
 
@@ -107,10 +108,21 @@ def test_lr_0_1_lands_on_the_closed_form_within_rounding() -> None:
     np.testing.assert_allclose(x, 0.8**100 * np.array([-3.0, 4.0]), rtol=1e-6)
 
 
-def test_lr_10_warns_once_that_the_step_vanished() -> None:
-    with pytest.warns(PrecisionWarning, match=r"at step 9: .*x\[1\].*rounds back to x") as record:
+def test_lr_10_warns_once_per_kind_as_rounding_takes_over() -> None:
+    # |x| grows 19-fold a step: at step 8 (|x| ~ 5e10, f ~ 7e21) f(x ± h e_0) differ by
+    # ~20 units of f's rounding; at step 9 x[0] ± h lands on floats 0.000122 apart and
+    # x[1] ± h rounds back to x[1]. Each kind is shown once, at its first step.
+    with pytest.warns(PrecisionWarning) as record:
         gradient_descent(function_2, np.array([-3.0, 4.0]), lr=10.0, step_num=100)
-    assert len(record) == 1, f"expected one summary warning, got {len(record)}"
+    messages = [str(r.message) for r in record]
+    expected = [
+        r"^at step 8: f\(x \+ h\) and f\(x - h\) differ only by rounding in f for x\[0\]",
+        r"^at step 9: the step h = 0.0001 is too small .*x\[1\].*rounds back to x",
+        r"^at step 9: the step actually taken at x\[0\] is not h = 0.0001",
+    ]
+    for pattern in expected:
+        assert sum(bool(re.search(pattern, m)) for m in messages) == 1, (pattern, messages)
+    assert len(messages) == 3, f"expected one warning per kind, got {messages}"
 
 
 def test_gradient_descent_accepts_integer_start_and_zero_steps() -> None:

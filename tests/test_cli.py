@@ -397,7 +397,12 @@ def test_ctrl_c_stops_quietly_with_one_line_and_status_130(
         if started in line:
             break
     process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=60)
+    try:
+        _, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
+        pytest.fail(f"still running 60 s after Ctrl-C; stdout:\n{out[-2000:]}\nstderr:\n{err}")
     assert process.returncode == 130, f"status {process.returncode}; stderr:\n{err}"
     assert "Traceback" not in err, err
     assert err.startswith(f"gradwalk {argv[0]}: interrupted (Ctrl-C)"), err

@@ -31,9 +31,28 @@ def test_train_with_spsa_counts_two_evaluations_per_direction(
     assert "120 loss evaluations for gradients" in capsys.readouterr().out
 
 
-def test_train_bad_input_is_an_error_with_status_2(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["train", "--batch-size", "500", "--no-progress"]) == 2
-    err = " ".join(capsys.readouterr().err.split())
-    assert "--batch-size 500 is larger than the 300 training samples of spiral" in err, err
-    assert main(["train", "--lr", "-1", "--no-progress"]) == 2
-    assert "--lr: expected a finite number > 0; got '-1'" in capsys.readouterr().err
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--batch-size", "500"], "--batch-size 500 is larger than the 300 training samples"),
+        (["--batch-size", "0"], "--batch-size: expected a whole number >= 1; got '0'"),
+        (["--iters", "0"], "--iters: expected a whole number >= 1; got '0'"),
+        (["--lr", "-1"], "--lr: expected a finite number > 0; got '-1'"),
+        (["--lr", "nan"], "--lr: expected a finite number > 0; got 'nan'"),
+        (["--hidden", "0"], "--hidden: expected a whole number >= 1"),
+        (["--workers", "2"], "--workers applies to --gradient numerical only"),
+        (["--vectorized", "--gradient", "spsa"], "--vectorized applies to --gradient numerical"),
+        (["--directions", "4"], "--directions applies to --gradient spsa"),
+        (["--gradient", "spsa", "--directions", "0"], "--directions: expected a whole number"),
+        (["--plot", "run.txt"], "--plot must name a .png, .svg or .pdf file; got 'run.txt'"),
+        (["--plot", "missing/run.png"], "the folder 'missing' does not exist"),
+    ],
+)
+def test_train_bad_input_names_the_flag_and_stops_before_training(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["train", "--no-progress", *argv]) == 2, f"{argv} must be refused"
+    out, err = capsys.readouterr()
+    err = " ".join(err.split())
+    assert message in err, f"{argv}: the error should say {message!r}, got {err!r}"
+    assert out == "", f"{argv}: refused only after printing or training:\n{out}"

@@ -52,7 +52,10 @@ def test_bad_arguments_of_generated_sets_are_named() -> None:
 import gzip  # noqa: E402
 import hashlib  # noqa: E402
 import http.server  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
 import socket  # noqa: E402
+import sys  # noqa: E402
 import threading  # noqa: E402
 from collections.abc import Iterator  # noqa: E402
 from functools import partial  # noqa: E402
@@ -176,3 +179,24 @@ def test_digits_have_a_fixed_split_in_the_books_format() -> None:
     (x_img, t_hot), _ = load_digits(normalize=False, flatten=False, one_hot_label=True)
     assert x_img.shape == (1500, 1, 8, 8) and t_hot.shape == (1500, 10)
     np.testing.assert_array_equal(x_img.reshape(1500, 64) / np.float32(16), x_train)
+
+
+def test_without_pooch_files_put_by_hand_load_and_missing_ones_are_explained(
+    served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    import pooch
+
+    url, root, arrays = served
+    folder = pooch.os_cache("gradwalk") / "mnist"  # where pooch itself would keep MNIST
+    monkeypatch.setitem(sys.modules, "pooch", None)  # as on an install without the extra
+    with pytest.raises(ImportError, match=r'pip install "gradwalk\[data\]"') as raised:
+        load_mnist(base_url=url, progress=False)
+    assert str(folder) in str(raised.value), "the message names pooch's own cache folder"
+    assert IDX_FILES[0] in str(raised.value) and url in str(raised.value)
+    by_hand = tmp_path / "by-hand"
+    shutil.copytree(root, by_hand)
+    (_, t_train), _ = load_idx_dataset(url, _hashes(root), by_hand, progress=False)
+    np.testing.assert_array_equal(t_train, arrays[IDX_FILES[1]])
+    (by_hand / IDX_FILES[3]).write_bytes(b"not the file")
+    with pytest.raises(ImportError, match="into " + re.escape(str(by_hand))):
+        load_idx_dataset(url, _hashes(root), by_hand, progress=False)

@@ -10,6 +10,7 @@ import pytest
 
 from gradwalk import (
     GradientResult,
+    GradientStatus,
     IgnoredInputWarning,
     InputModifiedError,
     NonFiniteWarning,
@@ -430,3 +431,63 @@ def test_gradient_results_compare_by_identity_not_by_arrays() -> None:
     first = numerical_gradient(function_2, np.array([3.0, 4.0]), full_output=True)
     second = numerical_gradient(function_2, np.array([3.0, 4.0]), full_output=True)
     assert first == first and first != second  # no "truth value of an array" error
+
+
+# --- the status of each element, and the warnings that show it ---------------------------
+
+
+@pytest.mark.parametrize("h", [None, "auto"])
+@pytest.mark.parametrize("x", [[1.0, 1e7], [1.0, 1e8], [0.5, 3e7], [2.0, -1e9]])
+def test_a_difference_lost_in_fs_rounding_is_named(x: list[float], h: Any) -> None:
+    # f ~ x[1]² is so large that x[0]'s contribution changes it by less than its rounding
+    with pytest.warns(PrecisionWarning, match=r"differ only by rounding in f for x\[0\]") as record:
+        result = numerical_gradient(lambda w: np.sum(w**2), np.array(x), h, full_output=True)
+    assert "larger h" in str(record[0].message) and "richardson" in str(record[0].message)
+    assert result.status.tolist() == [GradientStatus.ROUNDING_LIMITED, GradientStatus.CONVERGED]
+    assert result.grad[1] == pytest.approx(2 * x[1], rel=1e-3)
+
+
+@pytest.mark.parametrize(("x", "off"), [(5e11, 0.34), (1e11, 0.049), (-3e11, None)])
+def test_the_step_actually_taken_is_named_and_the_books_digits_kept(x: float, off: Any) -> None:
+    point = np.array([x])
+    up = (point + 1e-4) - point
+    down = point - (point - 1e-4)
+    book = (np.sum((point + 1e-4) ** 2) - np.sum((point - 1e-4) ** 2)) / (2 * 1e-4)
+    with pytest.warns(PrecisionWarning, match=r"step actually taken at x\[0\]") as record:
+        result = numerical_gradient(lambda w: np.sum(w**2), point, full_output=True)
+    assert result.grad[0] == book, "the book's fixed-h digits changed"
+    assert f"{float(up[0]):.6g} above" in str(record[0].message)
+    assert f"{float(down[0]):.6g} below" in str(record[0].message)
+    assert result.status[0] == GradientStatus.STEP_INEXACT
+    if off is not None:
+        assert abs(result.grad[0] / (2 * x) - 1) == pytest.approx(off, abs=0.01)
+    auto = numerical_gradient(lambda w: np.sum(w**2), point, "auto")
+    assert auto[0] == pytest.approx(2 * x, rel=1e-9), "h='auto' does not divide by the step taken"
+
+
+def test_forward_differences_divide_by_the_step_taken() -> None:
+    x = np.array([1e9])  # x + 1e-4 is 1.0000000116e-4 above x
+
+    def f(w: Any) -> Any:
+        return np.sum(3 * (w - 1e9))  # exact: w - 1e9 is exact near 1e9
+
+    taken = float(((x + 1e-4) - x)[0])
+    grad = numerical_gradient(f, x, method="forward")
+    assert grad[0] == (f(x + 1e-4) - f(x)) / taken and grad[0] == pytest.approx(3.0, rel=1e-12)
+
+
+def test_status_is_all_converged_for_the_books_examples() -> None:
+    for x in ([3.0, 4.0], [0.0, 2.0], [3.0, 0.0]):
+        result = numerical_gradient(lambda w: np.sum(w**2), np.array(x), full_output=True)
+        assert result.status.shape == (2,) and not result.status.any(), result.status
+
+
+def test_status_marks_nonfinite_and_vanished_elements() -> None:
+    with pytest.warns(NonFiniteWarning, match=r"x\[0, 1\]"), np.errstate(invalid="ignore"):
+        result = numerical_gradient(
+            lambda w: np.sum(np.sqrt(w)), np.array([[4.0, 0.0]]), full_output=True
+        )
+    assert result.status.tolist() == [[GradientStatus.CONVERGED, GradientStatus.NONFINITE]]
+    with pytest.warns(PrecisionWarning, match="rounds back to x"):
+        result = numerical_gradient(lambda w: np.sum(w**2), np.array([3e16]), full_output=True)
+    assert result.status.tolist() == [GradientStatus.STEP_VANISHED]

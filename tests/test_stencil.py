@@ -1,33 +1,19 @@
 """Stencils of any order (``order=``), their error bars, bounds and step directions.
 
-Golden values are analytic derivatives; the battery is the one of benchmarks/accuracy.py.
+Golden values are analytic derivatives; the battery (gradwalk._batteries) is the one
+benchmarks/accuracy.py measures.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from gradwalk import numerical_diff, numerical_gradient
+from gradwalk import GradientStatus, numerical_diff, numerical_gradient
+from gradwalk import _batteries as bench
 from gradwalk._stencil import CENTRAL_ORDERS, ONE_SIDED_ORDERS, stencil
-
-
-def _load_battery() -> Any:
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "accuracy.py"
-    spec = importlib.util.spec_from_file_location("accuracy_benchmark", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_battery()
 
 #: Every (method, order) that order= accepts.
 ORDERS = [("central", p) for p in CENTRAL_ORDERS] + [
@@ -315,3 +301,18 @@ def test_the_complex_step_respects_any_bounds_as_its_points_stay_at_x() -> None:
     x = np.array([0.0, 1.0])
     grad = numerical_gradient(exp_sin, x, method="complex", bounds=(0.0, 1.0))
     assert np.allclose(grad, exp_sin_grad(x), rtol=1e-14), f"{grad}"
+
+
+def test_an_element_squeezed_by_its_bounds_is_marked_out_of_bounds() -> None:
+    x = np.array([0.3, 0.5005])  # the second element has 5e-4 of room on either side
+    lower, upper = np.array([-1.0, 0.5]), np.array([2.0, 0.5 + 1e-3])
+    result = numerical_gradient(
+        exp_sin, x, method="central", order=6, bounds=(lower, upper), full_output=True
+    )
+    codes = [GradientStatus(code).name for code in result.status]
+    assert codes == ["CONVERGED", "OUT_OF_BOUNDS"], f"statuses {codes}"
+    free = numerical_gradient(exp_sin, x, method="central", order=6, full_output=True)
+    assert result.step[1] < free.step[1], "the squeezed element kept the step it had no room for"
+    assert result.step[0] == free.step[0], "an element with room had its step changed"
+    relative = abs(result.grad[1] - exp_sin_grad(x)[1]) / abs(exp_sin_grad(x)[1])
+    assert relative < 1e-8, f"the squeezed element is off by {relative:.1e}"

@@ -1,4 +1,4 @@
-"""The tour replays section 4.4 and agrees with every value the book printed."""
+"""The tour replays section 4.4, agrees with every value the book printed, and goes on into 4.5."""
 
 from __future__ import annotations
 
@@ -10,8 +10,23 @@ import numpy as np
 import pytest
 from matplotlib.contour import ContourSet
 
+from gradwalk import TwoLayerNet
 from gradwalk._tour import DEFAULT_OUT, FIGURES, run_tour, tour_stops
+from gradwalk._tour_learning import LearningStop, learning_stops, spiral_run
 from gradwalk.cli import main
+from gradwalk.datasets import make_spiral
+from gradwalk.functions import sigmoid, softmax
+
+#: Every file the tour writes, sorted by name.
+WRITTEN = [
+    "fig-4-10.png",
+    "fig-4-11-4-12-spiral.png",
+    "fig-4-9.png",
+    "index.html",
+    "learning-rates.png",
+    "spiral-boundary.png",
+]
+SUMMARY = "15 computations, every value agrees with the book and every check holds."
 
 
 def test_every_tour_stop_agrees_with_the_book() -> None:
@@ -36,21 +51,28 @@ def test_tour_text_follows_the_books_order_and_explains_the_freeze() -> None:
     positions = [text.index(snippet) for snippet in order]
     assert positions == sorted(positions), "the tour is not in the book's order"
     assert "rounds back to x" in text, "the lr = 10 stop should show why the gradient froze"
-    assert "DIFFERS" not in text
+    assert "DIFFERS" not in text and "DOES NOT HOLD" not in text
 
 
 def test_tour_draws_the_figures_and_a_page_with_text_and_pictures(tmp_path: Path) -> None:
     lines: list[str] = []
     assert run_tour(lines.append, out=tmp_path / "tour") is True
     folder = tmp_path / "tour"
-    names = ["fig-4-9.png", "fig-4-10.png", "learning-rates.png"]
+    names = [
+        "fig-4-9.png",
+        "fig-4-10.png",
+        "learning-rates.png",
+        "fig-4-11-4-12-spiral.png",
+        "spiral-boundary.png",
+    ]
     for name in names:
         assert (folder / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{name} is no PNG"
     page = (folder / "index.html").read_text(encoding="utf-8")
     positions = [page.index(f'<img src="{name}"') for name in names]
     assert positions == sorted(positions), "the figures follow the text in the book's order"
     assert page.index("np.array([3.0, 0.0])") < positions[0] < page.index("lr=10.0")
-    assert "every value agrees with the book" in page
+    assert page.index("train(net, x_train") < positions[3], "the 4.5 figures follow the run"
+    assert SUMMARY in page
     assert "&gt;&gt;&gt; numerical_gradient(function_2" in page, "the text is escaped HTML"
     text = "\n".join(lines)
     assert str(folder / "index.html") in text and str(folder / "fig-4-9.png") in text
@@ -71,12 +93,7 @@ def test_tour_command_writes_into_the_current_folder_unless_told_not_to(
     assert main(["tour", "--no-figures"]) == 0
     assert list(tmp_path.iterdir()) == [], "--no-figures must write nothing"
     assert main(["tour"]) == 0
-    assert sorted(p.name for p in (tmp_path / DEFAULT_OUT).iterdir()) == [
-        "fig-4-10.png",
-        "fig-4-9.png",
-        "index.html",
-        "learning-rates.png",
-    ]
+    assert sorted(p.name for p in (tmp_path / DEFAULT_OUT).iterdir()) == WRITTEN
     assert capsys.readouterr().err == "", "the tour shows its warnings in the text, not on stderr"
 
 
@@ -87,6 +104,114 @@ def test_tour_as_a_new_user_runs_it_from_an_empty_folder(tmp_path: Path) -> None
         [*argv, "tour", "--out", "pictures"], cwd=tmp_path, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
-    assert "11 computations, every value agrees with the book." in done.stdout
+    assert SUMMARY in done.stdout
     written = sorted(p.name for p in (tmp_path / "pictures").iterdir())
-    assert written == ["fig-4-10.png", "fig-4-9.png", "index.html", "learning-rates.png"]
+    assert written == WRITTEN
+
+
+# --- section 4.5 -------------------------------------------------------------------
+
+
+def _stop(code: str) -> LearningStop:
+    (stop,) = [stop for stop in learning_stops() if code in stop.code]
+    return stop
+
+
+def _exact_gradient_with_delta(
+    net: TwoLayerNet, x: np.ndarray, t: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The analytic gradient of the book's loss -mean(log(y_t + 1e-7)), the 1e-7 included.
+
+    d/ds_j of -log(y_t + d) is -(y_t / (y_t + d)) (onehot_j - y_j): backpropagation's
+    (y - onehot), weighted per sample by y_t / (y_t + d).
+    """
+    p, n = net.params, x.shape[0]
+    z1 = sigmoid(x @ p["W1"] + p["b1"])
+    y = softmax(z1 @ p["W2"] + p["b2"])
+    y_t = y[np.arange(n), t]
+    onehot = np.eye(y.shape[1])[t]
+    ds = (y - onehot) * (y_t / (y_t + 1e-7))[:, None] / n
+    da = (ds @ p["W2"].T) * z1 * (1 - z1)
+    return {"W1": x.T @ da, "b1": da.sum(axis=0), "W2": z1.T @ ds, "b2": ds.sum(axis=0)}
+
+
+def test_every_section_4_5_stop_holds() -> None:
+    for stop in learning_stops():
+        lines, holds, warned = stop.run()
+        text = "\n".join(lines)
+        assert holds, f"tour stop {stop.code!r} does not hold:\n{text}"
+        assert warned == [], f"tour stop {stop.code!r} warned: {warned}"
+
+
+def test_the_4_5_network_has_the_shapes_the_book_prints() -> None:
+    lines, _, _ = _stop("hidden_size=100").run()
+    assert "{'W1': (784, 100), 'b1': (100,), 'W2': (100, 10), 'b2': (10,)}" in lines[0]
+
+
+def test_the_gradient_stop_explains_the_difference_by_the_books_1e_7() -> None:
+    lines, _, _ = _stop("check_gradients").run()
+    text = " ".join(line.split(maxsplit=1)[-1] for line in lines)
+    assert "Gradient check FAILED" in text and "1e-7" in text and "passed" in text, text
+    # Independently: the tour's network and a random spiral mini-batch; the gradient of the
+    # loss with its 1e-7 is what the numerical gradient finds, and backprop is off by the
+    # relative 1e-7 / y_t the lesson names.
+    x_all, t_all = make_spiral(300, 3, seed=0)
+    mask = np.random.default_rng(5).choice(300, 10)
+    x, t = x_all[mask], t_all[mask]
+    net = TwoLayerNet(2, 30, 3, seed=0)
+    exact = _exact_gradient_with_delta(net, x, t)
+    numerical = net.numerical_gradient(x, t, method="richardson")
+    backprop = net.gradient(x, t)
+    for name in exact:
+        np.testing.assert_allclose(
+            numerical[name],
+            exact[name],
+            rtol=1e-7,
+            atol=1e-12,
+            err_msg=f"{name}: the numerical gradient is not the loss's gradient with its 1e-7",
+        )
+        gap = np.max(np.abs(backprop[name] - exact[name]) / np.abs(exact[name]).max())
+        assert 1e-8 < gap < 1e-5, f"{name}: backprop is off by {gap:.1e}, not about 1e-7 / y"
+
+
+def test_the_cost_stop_counts_two_evaluations_per_parameter() -> None:
+    lines, _, _ = _stop("numerical_gradient").run()
+    text = "\n".join(lines)
+    parameters = 2 * 30 + 30 + 30 * 3 + 3  # W1, b1, W2, b2 of TwoLayerNet(2, 30, 3)
+    assert f"numerical: {2 * parameters} evaluations of the loss" in text, text
+    book = 784 * 50 + 50 + 50 * 10 + 10  # TwoLayerNet(784, 50, 10)
+    assert f"{2 * book:,} evaluations per gradient" in text, text
+    assert "backprop:  1 forward and 1 backward pass" in text
+
+
+def test_the_training_stop_runs_the_books_loop_to_97_percent_on_the_spiral() -> None:
+    run = spiral_run()
+    predicted = np.argmax(run.net.predict(run.x_train), axis=1)
+    accuracy = float(np.mean(predicted == run.t_train))
+    assert accuracy >= 0.97, f"the tour's run reaches only {accuracy:.3f} on its training data"
+    history = run.history
+    assert (history.iterations, history.iter_per_epoch) == (1000, 300 // 100)
+    assert history.epochs == len(history.test_acc_list) == -(-1000 // 3), "one record per epoch"
+    lines, _, _ = _stop("train(net").run()
+    assert f"train acc {accuracy:.4f}" in lines[-1], lines[-1]
+
+
+def test_the_training_figures_show_the_tours_run() -> None:
+    history = spiral_run().history
+    loss_ax, acc_ax = FIGURES["fig-4-11-4-12-spiral.png"][1]().axes
+    (loss,) = loss_ax.lines
+    np.testing.assert_array_equal(loss.get_ydata(), history.train_loss_list)
+    train_line, test_line = acc_ax.lines
+    np.testing.assert_array_equal(train_line.get_ydata(), history.train_acc_list)
+    np.testing.assert_array_equal(test_line.get_ydata(), history.test_acc_list)
+    boundary = FIGURES["spiral-boundary.png"][1]().axes[0]
+    assert len(boundary.collections[-1].get_offsets()) == 300, "the 300 training points"
+
+
+def test_a_4_5_claim_that_fails_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    failing = LearningStop("4.5", "f()", lambda: (["  gradwalk 0"], False), "never true")
+    monkeypatch.setattr("gradwalk._tour.learning_stops", lambda: [failing])
+    lines: list[str] = []
+    assert run_tour(lines.append) is False, "a claim that does not hold fails the tour"
+    text = "\n".join(lines)
+    assert "DOES NOT HOLD: never true" in text and "checks fail" in text

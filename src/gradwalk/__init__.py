@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ._evaluate import InputModifiedError
 from ._expr import Expression, ExpressionError, parse_expression
-from ._gradient import GradientResult, numerical_diff, numerical_gradient
+from ._gradient import GradientResult, GradientStatus, numerical_diff, numerical_gradient
 from ._warnings import GradwalkWarning, IgnoredInputWarning, NonFiniteWarning, PrecisionWarning
 from .check import (
     ElementCheck,
@@ -41,6 +41,7 @@ __all__ = [
     "ExpressionError",
     "GradientCheck",
     "GradientResult",
+    "GradientStatus",
     "GradwalkWarning",
     "IgnoredInputWarning",
     "InputModifiedError",

@@ -22,6 +22,8 @@ from ._check_report import Diagnosis
 from ._gradient import GradientResult, numerical_diff
 from ._inputs import real_value, scale
 from ._plan import ROUNDING_ULPS
+from ._points import value_precision
+from ._richardson import PROBE_FRACTION
 from ._steps import representable_step
 
 __all__ = ["diagnose_failure", "diagnosis_steps"]
@@ -132,7 +134,13 @@ def diagnose_failure(group: Group, i: int) -> tuple[Diagnosis, str, int]:
             backward, cost_b = _difference_at(line, t0, step, "backward")
             nfev += cost_f + cost_b
             jumps.append(abs(forward - backward))
-    rounding = ROUNDING_ULPS * float(np.finfo(group.t_dtype).eps) * f0
+        # f's precision, from its values at x and at two generic points on the line: f
+        # computing in float32 shows there, and its rounding is then float32's
+        generic = [line(t0 + group.t_dtype.type(PROBE_FRACTION * k * centre)) for k in (1, 2)]
+        nfev += 2
+        sample = np.array([f0, *(float(real_value(v)) for v in generic)], dtype=np.float64)
+    eps = value_precision(sample, np.dtype(group.t_dtype))
+    rounding = ROUNDING_ULPS * eps * f0
     repeated = RepeatedDifferences(a, float(group.allowed[i]), used, steps, central, rounding)
     kink = repeated.kink(kink_steps, jumps)
     if kink:

@@ -337,7 +337,8 @@ def unexplained(
     kept: list[warnings.WarningMessage] = []
     kept_steps: list[int] = []
     for record, step in zip(caught, steps, strict=True):
-        blow_up = issubclass(record.category, NonFiniteWarning | RuntimeWarning)
+        # a diverging run also loses precision as |x| grows: the growth explains both
+        blow_up = issubclass(record.category, NonFiniteWarning | RuntimeWarning | PrecisionWarning)
         if status == "diverged" and blow_up:
             continue
         if issubclass(record.category, PrecisionWarning) and step in vanish_steps:

@@ -29,7 +29,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["FINGERPRINTS", "NOT_DRAWN_HERE", "PICTURES", "draw", "fingerprint", "main", "stale"]
+__all__ = [
+    "FINGERPRINTS",
+    "NOT_DRAWN_HERE",
+    "PICTURES",
+    "UNCHECKED",
+    "draw",
+    "fingerprint",
+    "main",
+    "stale",
+]
 
 #: The file, beside the pictures, that holds their fingerprints.
 FINGERPRINTS = "fingerprints.json"
@@ -108,6 +117,32 @@ PICTURES: dict[str, Callable[[], Any]] = {
     ),
 }
 
+
+def _learning(name: str) -> Callable[[], Any]:
+    def draw_it() -> Any:
+        from ._learning_pictures import PICTURES as LEARNING
+
+        return LEARNING[name]()
+
+    return draw_it
+
+
+PICTURES.update(
+    {
+        name: _learning(name)
+        for name in ("learning-digits-spsa-evaluations.png", "learning-digits-spsa-seconds.png")
+    }
+)
+
+#: Pictures redrawn by :func:`main` whose fingerprint the tests do not compare, and why.
+UNCHECKED = {
+    "learning-digits-spsa-seconds.png": "its x axis is each run's wall-clock time, which "
+    "differs from run to run",
+    "learning-digits-spsa-evaluations.png": "it needs 13,000 training iterations on the "
+    "digits (seconds), too long for every test run; tests/test_learning_pictures.py draws "
+    "it with fewer iterations",
+}
+
 #: Pictures in the same folder that are not drawn here, and why.
 NOT_DRAWN_HERE = {
     name: "a screenshot of the explore page, taken by the browser tests in "
@@ -163,7 +198,8 @@ def stale(folder: Path) -> list[str]:
     return [
         name
         for name in PICTURES
-        if not (folder / name).exists() or stored.get(name) != fingerprint(draw(name))
+        if not (folder / name).exists()
+        or (name not in UNCHECKED and stored.get(name) != fingerprint(draw(name)))
     ]
 
 
@@ -183,7 +219,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in PICTURES:
         figure = draw(name)
         figure.savefig(args.folder / name, dpi=100)
-        prints[name] = fingerprint(figure)
+        if name not in UNCHECKED:
+            prints[name] = fingerprint(figure)
         print(f"wrote {args.folder / name}")
     (args.folder / FINGERPRINTS).write_text(json.dumps(prints, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import math
 import traceback
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -24,8 +26,23 @@ from ._inputs import (
     scale,
     working_array,
 )
-from ._plan import METHODS, method_named, resolve_step
-from ._points import UNPERTURBED, Estimate, Points, Step
+from ._plan import METHODS, bounded_richardson, method_named, resolve_step
+from ._points import (
+    ROUNDING_ULPS,
+    STEP_TOLERANCE,
+    UNKNOWN_STATUS,
+    UNPERTURBED,
+    Estimate,
+    GradientStatus,
+    Points,
+    Step,
+    near_stationary,
+    raise_status,
+    resolution,
+    value_precision,
+    wide_dtype,
+)
+from ._richardson import check_accuracy
 from ._warnings import (
     PACKAGE_DIR,
     IgnoredInputWarning,
@@ -34,7 +51,7 @@ from ._warnings import (
     issue_warning,
 )
 
-__all__ = ["GradientResult", "numerical_diff", "numerical_gradient"]
+__all__ = ["GradientResult", "GradientStatus", "numerical_diff", "numerical_gradient"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,6 +75,35 @@ class GradientResult:
         estimate was kept (finer levels may have been evaluated to check it).
     method : str
         The method that produced it.
+    status : ndarray of int8
+        One :class:`GradientStatus` code per element, with x's shape; every warning
+        about an element is a view of its code:
+
+        - ``CONVERGED`` (0): computed as the method intends ("richardson": its error
+          estimate is within ``atol + rtol·|grad|``, by default 1e-4 relative, or
+          small beside the largest element);
+        - ``NONFINITE`` (1): f was inf or nan at the points the element needs, at every
+          step tried; the element is nan (NonFiniteWarning);
+        - ``STEP_VANISHED`` (2): x ± h rounded back to x; the element is 0
+          (PrecisionWarning);
+        - ``ROUNDING_LIMITED`` (3): the values of f compared differ only by f's
+          rounding, measured from f's values (float32 inside f shows there), so the
+          digits are rounding noise; "richardson": its estimate stopped improving above
+          its tolerance (PrecisionWarning);
+        - ``LEVEL_LIMIT`` (4): "richardson" used ``max_levels`` levels without reaching
+          its tolerance (PrecisionWarning);
+        - ``OUT_OF_BOUNDS`` (5): the element's points would leave the bounds given;
+        - ``STEP_SHRUNK`` (6): f was not finite at the first step (outside its domain),
+          so "richardson" shrank the step until it was; the value is good, ``step``
+          shows the step used (no warning);
+        - ``STEP_INEXACT`` (7): with a fixed h, the step taken, (x + h) - x, differs
+          from h by more than 1%, and the book's central difference divides by 2h
+          all the same (PrecisionWarning).
+
+        Where several apply, the most severe is kept (NONFINITE, OUT_OF_BOUNDS,
+        STEP_VANISHED, STEP_INEXACT, ROUNDING_LIMITED, LEVEL_LIMIT, STEP_SHRUNK,
+        CONVERGED, most severe first). Rounding is reported only where it leaves an
+        uncertainty above eps**(1/3) times the largest element of the gradient.
 
     Examples
     --------
@@ -65,6 +111,13 @@ class GradientResult:
     >>> result = numerical_gradient(lambda x: np.sum(x**2), [3.0, 4.0], full_output=True)
     >>> result.nfev, result.method
     (4, 'central')
+    >>> result.status
+    array([0, 0], dtype=int8)
+    >>> with np.errstate(invalid="ignore"):  # log(0.05 - h) is nan at the first step
+    ...     result = numerical_gradient(lambda x: np.sum(np.log(x)), [0.05, 1.0],
+    ...                                 method="richardson", full_output=True)
+    >>> [GradientStatus(code).name for code in result.status]
+    ['STEP_SHRUNK', 'CONVERGED']
     """
 
     grad: NDArray[np.floating]
@@ -72,6 +125,7 @@ class GradientResult:
     nfev: int
     step: NDArray[np.floating]
     method: str
+    status: NDArray[np.int8] = field(default_factory=lambda: np.zeros(0, dtype=np.int8))
 
     def __repr__(self) -> str:
         with np.printoptions(precision=8, threshold=20, edgeitems=3):
@@ -109,6 +163,7 @@ def _run(
     order: int | None = None,
     bounds: tuple[ArrayLike, ArrayLike] | None = None,
     step_direction: ArrayLike | None = None,
+    accuracy: dict[str, Any] | None = None,
 ) -> GradientResult:
     """Compute the gradient; the shared core of numerical_gradient and numerical_diff."""
     if not callable(f):
@@ -124,7 +179,15 @@ def _run(
     h = resolve_step(h, method, order)
     work, is_callers = working_array(x)
     shape, dtype = work.shape, work.dtype
-    plan = record.planner(order, region(bounds, step_direction, work))
+    where = region(bounds, step_direction, work)
+    plan = record.planner(order, where)
+    given = {name: value for name, value in (accuracy or {}).items() if value is not None}
+    if given:  # Richardson's accuracy controls
+        controls = check_accuracy(given, method)
+        if where is None:
+            plan = functools.partial(record.plan, **controls)
+        else:
+            plan = functools.partial(bounded_richardson, order=0, region=where, **controls)
     if dtype.itemsize < 8:
         _warn_low_precision(dtype, h)
 
@@ -161,8 +224,9 @@ def _run(
         evaluate.close()
 
     grad = estimate.grad.copy()
-    _flag_nonfinite(grad, values_seen, shape)
-    _flag_vanished_steps(estimate, x0, h, shape)
+    book = record.name == "central" and plan is record.plan  # divides by 2h, as the book
+    status = _status(estimate, values_seen, x0, h, book, complex_step)
+    _warn_status(status, grad, estimate, x0, h, shape, values_seen, bool(given))
     if x0.size and not estimate.vanished.any():
         copies = evaluate.copies
         if complex_step:
@@ -181,6 +245,7 @@ def _run(
         nfev=nfev,
         step=np.asarray(estimate.step, dtype=result_dtype).reshape(shape),
         method=method,
+        status=status.reshape(shape),
     )
 
 
@@ -232,54 +297,208 @@ def _raised_in_gradwalk(error: BaseException) -> bool:
     return bool(frames) and str(Path(frames[-1].filename).resolve()).startswith(PACKAGE_DIR)
 
 
-def _flag_nonfinite(
-    grad: NDArray[np.floating],
+def _status(
+    estimate: Estimate,
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
+    x0: NDArray[np.floating],
+    h: Step,
+    book: bool,
+    complex_step: bool,
+) -> NDArray[np.int8]:
+    """One :class:`GradientStatus` code per element: the plan's own, or read from f's values.
+
+    A plan that tracks its status (Richardson) gives it; for the others, an element is
+    NONFINITE where some value of f it needs is not finite, and ROUNDING_LIMITED where
+    those values differ by no more than f's rounding (:func:`_rounding_limited`). Every
+    plan's ``vanished`` elements are STEP_VANISHED; where the ``book``'s central
+    difference divides by a fixed 2h, elements whose step taken differs are STEP_INEXACT.
+    """
+    n = x0.size
+    if estimate.status is None:
+        status = np.full(n, UNKNOWN_STATUS, dtype=np.int8)
+    else:
+        status = estimate.status.astype(np.int8)
+    # OUT_OF_BOUNDS (a smaller step than asked, set by the plan) is kept, and what f's
+    # values say of those elements is added to it
+    squeezed = status == GradientStatus.OUT_OF_BOUNDS
+    unknown = (status == UNKNOWN_STATUS) | squeezed  # elements whose plan keeps no status
+    if unknown.any():
+        status[unknown] = GradientStatus.CONVERGED
+        nonfinite = np.zeros(n, dtype=bool)
+        for index, values in values_seen:
+            not_finite = ~np.isfinite(values)
+            nonfinite[index[not_finite & (index >= 0)]] = True
+            if (not_finite & (index == UNPERTURBED)).any():
+                nonfinite[:] = True
+        raise_status(status, nonfinite & unknown, GradientStatus.NONFINITE)
+        if not complex_step:  # the complex step takes no difference: nothing cancels
+            limited = _rounding_limited(estimate, values_seen, x0)
+            raise_status(status, limited & unknown, ROUNDING)
+        raise_status(status, squeezed, GradientStatus.OUT_OF_BOUNDS)
+    raise_status(status, estimate.vanished, GradientStatus.STEP_VANISHED)
+    if book and not isinstance(h, str):
+        raise_status(status, _inexact_steps(x0, h)[0], GradientStatus.STEP_INEXACT)
+    return status
+
+
+ROUNDING = GradientStatus.ROUNDING_LIMITED
+
+
+def _rounding_limited(
+    estimate: Estimate,
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
+    x0: NDArray[np.floating],
+) -> NDArray[np.bool_]:
+    """Elements whose values of f differ by no more than f's rounding, where it matters.
+
+    f's rounding is ``ROUNDING_ULPS`` units of f's precision (measured from its values,
+    :func:`value_precision`) times |f|. The values of an element (and f(x), where the
+    method evaluates it) that all lie within twice that of each other carry no digits
+    of the derivative; this is reported where the uncertainty that leaves, the
+    rounding divided by the step, exceeds :func:`resolution` times the largest element
+    of the gradient (a gradient element that is only tiny beside the others is fine),
+    and not near a stationary point (:func:`near_stationary`).
+    """
+    n = x0.size
+    if not n or not values_seen:
+        return np.zeros(n, dtype=bool)
+    index = np.concatenate([i for i, _ in values_seen])
+    values = np.real(np.concatenate([v for _, v in values_seen])).astype(np.float64)
+    eps = value_precision(values, x0.dtype)
+    finite = np.isfinite(values)
+    perturbed = (index >= 0) & finite
+    high = np.full(n, -np.inf)
+    low = np.full(n, np.inf)
+    np.maximum.at(high, index[perturbed], values[perturbed])
+    np.minimum.at(low, index[perturbed], values[perturbed])
+    at_x = values[(index == UNPERTURBED) & finite]
+    if at_x.size:
+        high = np.maximum(high, at_x.max())
+        low = np.minimum(low, at_x.min())
+    size = np.maximum(np.abs(high), np.abs(low))
+    noise = ROUNDING_ULPS * eps * size
+    step = np.abs(estimate.step.astype(np.float64))
+    grad = np.abs(estimate.grad.astype(np.float64))
+    largest = float(grad[np.isfinite(grad)].max(initial=0.0))
+    with np.errstate(all="ignore"):
+        uncertain = noise / step > resolution(x0.dtype) * largest
+    f_size = float(size[np.isfinite(size)].max(initial=0.0))
+    if largest == 0 or near_stationary(estimate.grad, x0, f_size):
+        return np.zeros(n, dtype=bool)
+    flagged: NDArray[np.bool_] = (high - low <= 2 * noise) & uncertain
+    return flagged
+
+
+def _inexact_steps(
+    x0: NDArray[np.floating], h: float
+) -> tuple[NDArray[np.bool_], NDArray[np.floating], NDArray[np.floating]]:
+    """Where the distance between x + h and x - h differs from 2h by more than
+    STEP_TOLERANCE, and the steps actually taken, (x + h) - x and x - (x - h)."""
+    wide = wide_dtype(x0.dtype)
+    step = x0.dtype.type(h)
+    up = (x0 + step).astype(wide) - x0.astype(wide)
+    down = x0.astype(wide) - (x0 - step).astype(wide)
+    inexact: NDArray[np.bool_] = np.abs((up + down) / (2 * h) - 1) > STEP_TOLERANCE
+    return inexact & (up > 0) & (down > 0), up, down
+
+
+def _warn_status(
+    status: NDArray[np.int8],
+    grad: NDArray[np.floating],
+    estimate: Estimate,
+    x0: NDArray[np.floating],
+    h: Step,
     shape: tuple[int, ...],
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
+    asked: bool,
 ) -> None:
-    """Set to nan every element whose evaluations were not all finite, and warn."""
-    bad: list[NDArray[np.intp]] = []
-    at_x = False
-    for index, values in values_seen:
-        not_finite = ~np.isfinite(values)
-        if not_finite.any():
-            bad.append(index[not_finite & (index >= 0)])
-            at_x = at_x or bool((not_finite & (index == UNPERTURBED)).any())
-    if at_x:
-        grad[...] = np.nan
-        issue_warning(
-            "f(x) itself is not finite, so every element of the gradient is nan.", NonFiniteWarning
-        )
-        return
-    if bad:
-        elements = np.unique(np.concatenate(bad))
-        if elements.size:
-            grad[elements] = np.nan
+    """Set NONFINITE elements to nan and give one warning per code that calls for one.
+
+    LEVEL_LIMIT warns only where the caller ``asked`` for an accuracy (rtol, atol,
+    max_levels); STEP_SHRUNK and OUT_OF_BOUNDS never do (the status and the step say it).
+    """
+    code = GradientStatus
+    nonfinite = np.flatnonzero(status == code.NONFINITE)
+    if nonfinite.size:
+        grad[nonfinite] = np.nan
+        at_x = any(bool((~np.isfinite(v[i == UNPERTURBED])).any()) for i, v in values_seen)
+        if at_x:
             issue_warning(
-                f"f returned inf or nan at perturbed points of {names(shape, elements)}; "
+                "f(x) itself is not finite, so every element of the gradient is nan.",
+                NonFiniteWarning,
+            )
+        else:
+            issue_warning(
+                f"f returned inf or nan at perturbed points of {names(shape, nonfinite)}; "
                 "those elements of the gradient are nan. Check the domain of f near x "
                 "(log or sqrt of a negative number, overflow) or use a smaller h.",
                 NonFiniteWarning,
             )
+    vanished = np.flatnonzero(status == code.STEP_VANISHED)
+    if vanished.size:
+        first = int(vanished[0])
+        value = x0[first]
+        spacing = float(np.spacing(np.abs(value)))
+        issue_warning(
+            f"the step h = {h} is too small for the magnitude of {names(shape, vanished)}: "
+            f"at {element_name(shape, first)} = {value:.6g} floating-point numbers are "
+            f"{spacing:.2g} apart, so x ± h rounds back to x and that gradient element is "
+            "computed as exactly 0. Pass h='auto' for a step relative to |x|.",
+            PrecisionWarning,
+        )
+    inexact = np.flatnonzero(status == code.STEP_INEXACT)
+    if inexact.size and not isinstance(h, str):
+        first = int(inexact[0])
+        _, up, down = _inexact_steps(x0[first : first + 1], h)
+        issue_warning(
+            f"the step actually taken at {names(shape, inexact)} is not h = {h:g}: at "
+            f"{element_name(shape, first)} = {x0[first]:.6g} floating-point numbers are "
+            f"{float(np.spacing(np.abs(x0[first]))):.2g} apart, so x + h and x - h land on "
+            f"neighbouring floats, {float(up[0]):.6g} above and {float(down[0]):.6g} below "
+            "x. The book's formula divides by 2h all the same, so that element is off by "
+            f"about {abs(float(up[0] + down[0]) / (2 * h) - 1):.1%}. Pass h='auto' (a step "
+            "relative to |x|, divided by the distance actually taken) or "
+            "method='richardson'.",
+            PrecisionWarning,
+        )
+    rounding = np.flatnonzero(status == code.ROUNDING_LIMITED)
+    if rounding.size:
+        first = int(rounding[0])
+        if estimate.status is None:
+            issue_warning(
+                f"f(x + h) and f(x - h) differ only by rounding in f for "
+                f"{names(shape, rounding)}: at {element_name(shape, first)} the values of f "
+                "it compares agree to within f's own rounding error, so that element of "
+                "the gradient is rounding noise (f is large beside this element's "
+                "contribution, or computes in lower precision). Use a larger h for that "
+                "element, method='richardson' (which grows the step there and gives an "
+                "error bar), or rescale f (subtract its large constant part).",
+                PrecisionWarning,
+            )
+        else:
+            issue_warning(
+                f"the estimate of {names(shape, rounding)} stopped improving before it "
+                f"reached its tolerance (at {element_name(shape, first)}: "
+                f"{grad[first]:.6g} ± {estimate.error[first]:.1e}): rounding in f (about "
+                f"{_noise(estimate, first):.1e} per value) limits it. The error bar is "
+                "honest; for better, rescale f (subtract its large constant part) or "
+                "compute f in higher precision.",
+                PrecisionWarning,
+            )
+    limit = np.flatnonzero(status == code.LEVEL_LIMIT)
+    if limit.size and asked:
+        first = int(limit[0])
+        issue_warning(
+            f"Richardson used all its levels for {names(shape, limit)} without reaching "
+            f"its tolerance (at {element_name(shape, first)}: {grad[first]:.6g} ± "
+            f"{estimate.error[first]:.1e}). Raise max_levels or loosen rtol/atol.",
+            PrecisionWarning,
+        )
 
 
-def _flag_vanished_steps(
-    estimate: Estimate, x0: NDArray[np.floating], h: Step, shape: tuple[int, ...]
-) -> None:
-    """Warn where x ± h rounded back to x, which makes that element exactly 0."""
-    vanished = np.flatnonzero(estimate.vanished)
-    if not vanished.size:
-        return
-    first = int(vanished[0])
-    value = x0[first]
-    spacing = float(np.spacing(np.abs(value)))
-    issue_warning(
-        f"the step h = {h} is too small for the magnitude of {names(shape, vanished)}: "
-        f"at {element_name(shape, first)} = {value:.6g} floating-point numbers are "
-        f"{spacing:.2g} apart, so x ± h rounds back to x and that gradient element is "
-        "computed as exactly 0. Pass h='auto' for a step relative to |x|.",
-        PrecisionWarning,
-    )
+def _noise(estimate: Estimate, element: int) -> float:
+    """The measured rounding of one value of f at ``element`` (nan if not measured)."""
+    return math.nan if estimate.noise is None else float(estimate.noise[element])
 
 
 def _joint_move(snapshot: NDArray[Any]) -> NDArray[Any]:
@@ -364,6 +583,9 @@ def numerical_gradient(
     batch_size: int | None = ...,
     workers: Workers | None = ...,
     progress: bool = ...,
+    rtol: float | None = ...,
+    atol: float | None = ...,
+    max_levels: int | None = ...,
 ) -> NDArray[np.floating]: ...
 
 
@@ -382,6 +604,9 @@ def numerical_gradient(
     batch_size: int | None = ...,
     workers: Workers | None = ...,
     progress: bool = ...,
+    rtol: float | None = ...,
+    atol: float | None = ...,
+    max_levels: int | None = ...,
 ) -> GradientResult: ...
 
 
@@ -399,6 +624,9 @@ def numerical_gradient(
     batch_size: int | None = None,
     workers: Workers | None = None,
     progress: bool = False,
+    rtol: float | None = None,
+    atol: float | None = None,
+    max_levels: int | None = None,
 ) -> NDArray[np.floating] | GradientResult:
     """Numerical gradient of a scalar function f at x, as in section 4.4 of the book.
 
@@ -476,6 +704,14 @@ def numerical_gradient(
         cluster's threads. Each task evaluates a chunk of points on its own copy of x.
     progress : bool
         Show a tqdm progress bar of the evaluations of f.
+    rtol, atol : float, optional
+        "richardson" only: stop refining an element once its error estimate is at most
+        ``atol + rtol·|grad|`` (a missing one counts as 0). By default it refines until
+        its estimate stops improving. An element that does not get there is reported in
+        ``GradientResult.status``.
+    max_levels : int, optional
+        "richardson" only: the most levels (step halvings, 2 evaluations each), 1 to
+        30; default 20.
 
     Returns
     -------
@@ -487,9 +723,25 @@ def numerical_gradient(
     ValueError
         An unknown method; an order the method does not have; bounds with lower >= upper
         or not broadcasting to x's shape; x outside its bounds; a step direction other
-        than -1, 0, 1, or one given to a method without sides.
+        than -1, 0, 1, or one given to a method without sides; rtol, atol or max_levels
+        with a method other than "richardson", or out of range.
     TypeError
-        f is not callable; order is not an integer; bounds are not numbers.
+        f is not callable; order is not an integer; bounds are not numbers; rtol, atol
+        or max_levels of the wrong type.
+    InputModifiedError
+        f modified x.
+
+    Warns
+    -----
+    NonFiniteWarning
+        f was inf or nan where an element needs it (status NONFINITE).
+    PrecisionWarning
+        x ± h rounded back to x, the step taken differs from a fixed h, f's values
+        differ only by rounding, or Richardson did not reach the rtol/atol asked for
+        (statuses STEP_VANISHED, STEP_INEXACT, ROUNDING_LIMITED, LEVEL_LIMIT); also
+        float32 or float16 x with a fixed h.
+    IgnoredInputWarning
+        f returned the same value everywhere: it probably ignores its argument.
 
     Notes
     -----
@@ -534,7 +786,8 @@ def numerical_gradient(
     array([6., 8.])
     """
     options = check_options(vectorized, batch_size, workers, progress)
-    result = _run(f, x, h, method, options, order, bounds, step_direction)
+    accuracy = {"rtol": rtol, "atol": atol, "max_levels": max_levels}
+    result = _run(f, x, h, method, options, order, bounds, step_direction, accuracy)
     return result if full_output else result.grad
 
 
@@ -562,6 +815,9 @@ def numerical_diff(
     batch_size: int | None = None,
     workers: Workers | None = None,
     progress: bool = False,
+    rtol: float | None = None,
+    atol: float | None = None,
+    max_levels: int | None = None,
 ) -> Any:
     """Numerical derivative of a function of one variable, as in section 4.3 of the book.
 
@@ -572,7 +828,8 @@ def numerical_diff(
         ``vectorized=True``, f takes a 1-D array of k points and returns shape (k,).
     x : float
         The point; a number or an array holding one number.
-    h, method, order, bounds, step_direction, full_output, vectorized, batch_size, workers, progress
+    h, method, order, bounds, step_direction, full_output, vectorized, batch_size, workers
+        As for :func:`numerical_gradient`; also progress, rtol, atol, max_levels.
         As for :func:`numerical_gradient`.
 
     Returns
@@ -596,7 +853,8 @@ def numerical_diff(
     options = check_options(vectorized, batch_size, workers, progress)
     scalar_f = f if options.vectorized else _ScalarArgument(f)
     point = x if isinstance(x, np.ndarray) and x.ndim == 0 else array.reshape(())
-    result = _run(scalar_f, point, h, method, options, order, bounds, step_direction)
+    accuracy = {"rtol": rtol, "atol": atol, "max_levels": max_levels}
+    result = _run(scalar_f, point, h, method, options, order, bounds, step_direction, accuracy)
     if full_output:
         return result
     return result.grad.reshape(())[()]

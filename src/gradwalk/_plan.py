@@ -9,6 +9,7 @@ the command line and the docs list methods from it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from numpy.typing import NDArray
 from ._inputs import scale
 from ._points import (
     ROUNDING_ULPS,
+    UNKNOWN_STATUS,
     UNPERTURBED,
     Estimate,
     PlanFactory,
@@ -72,7 +74,11 @@ def _central(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
 
 
 def _one_sided(x0: NDArray[np.floating], h: Step, sign: float) -> PlanGenerator:
-    """Forward (sign +1) or backward (sign -1) difference: ±(f(x ± h e_i) - f(x)) / h."""
+    """Forward (sign +1) or backward (sign -1) difference: ±(f(x ± h e_i) - f(x)) / h.
+
+    The quotient divides by the step actually taken, (x ± h) - x (where x ± h rounded
+    back to x, f did not change and the element is 0).
+    """
     step: float | NDArray[np.floating] = (
         h if isinstance(h, float) else step_sizes(x0, h, "one-sided")
     )
@@ -82,10 +88,9 @@ def _one_sided(x0: NDArray[np.floating], h: Step, sign: float) -> PlanGenerator:
     value = np.concatenate([[0], moved]).astype(x0.dtype)
     f_values = yield Points(index, value)
     f_at_x = f_values[0]
-    if isinstance(step, float):
-        width: float | NDArray[np.floating] = sign * step
-    else:
-        width = moved.astype(wide_dtype(x0.dtype)) - x0.astype(wide_dtype(x0.dtype))
+    # the step actually taken, (x ± h) - x: the book's digits are not at stake here
+    width = moved.astype(wide_dtype(x0.dtype)) - x0.astype(wide_dtype(x0.dtype))
+    width[width == 0] = sign * np.asarray(step)[()] if isinstance(step, float) else 1.0
     grad = (f_values[1:] - f_at_x) / width
     return Estimate(
         grad=grad,
@@ -192,7 +197,7 @@ def on_elements(plan: PlanGenerator, elements: NDArray[np.intp]) -> PlanGenerato
 
 
 def bounded_richardson(
-    x0: NDArray[np.floating], h: Step, order: int, region: Region
+    x0: NDArray[np.floating], h: Step, order: int, region: Region, **accuracy: Any
 ) -> PlanGenerator:
     """Richardson extrapolation that never leaves the bounds.
 
@@ -202,7 +207,7 @@ def bounded_richardson(
     log(x) near 0, varies on the scale of that room). An element at a bound, or with a
     step_direction of ±1, takes the one-sided stencil of order :data:`NEAR_BOUND_ORDER`
     with its error bar, at that stencil's fixed step. ``order`` is unused: Richardson
-    chooses its own.
+    chooses its own. ``accuracy`` (rtol, atol, max_levels) goes to :func:`richardson`.
     """
     del order
     first = step_sizes(x0, h, "richardson")
@@ -212,12 +217,12 @@ def bounded_richardson(
     halfway = representable_step(x0, np.minimum(room / 2, first).astype(x0.dtype))
     limit = np.where(room < first, halfway, first)
     if central.all():
-        return (yield from richardson(x0, h, limit))
+        return (yield from richardson(x0, h, limit, **accuracy))
     inside = np.flatnonzero(central)
     near = np.flatnonzero(~central)
     parts = []
     if inside.size:
-        plan = richardson(x0[inside], h, limit[inside])
+        plan = richardson(x0[inside], h, limit[inside], **accuracy)
         parts.append((inside, (yield from on_elements(plan, inside))))
     one_sided = stencil_plan(x0[near], h, NEAR_BOUND_ORDER, 0, region.subset(near))
     parts.append((near, (yield from on_elements(one_sided, near))))
@@ -233,11 +238,17 @@ def _merged(n: int, parts: list[tuple[NDArray[np.intp], Estimate]]) -> Estimate:
         step=np.empty(n, dtype=np.float64),
         vanished=np.empty(n, dtype=bool),
     )
+    # a part without its own status leaves UNKNOWN_STATUS: the driver reads those from f
+    status = np.full(n, UNKNOWN_STATUS, dtype=np.int8)
     for elements, estimate in parts:
         merged.grad[elements] = estimate.grad
         merged.error[elements] = estimate.error
         merged.step[elements] = estimate.step
         merged.vanished[elements] = estimate.vanished
+        if estimate.status is not None:
+            status[elements] = estimate.status
+    if any(estimate.status is not None for _, estimate in parts):
+        return dataclasses.replace(merged, status=status)
     return merged
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import Any
 
 import numpy as np
@@ -34,17 +35,154 @@ class Points:
     value: NDArray[Any]
 
 
+class GradientStatus(IntEnum):
+    """What happened to one element of a numerical gradient (``GradientResult.status``).
+
+    One code per element. Where several apply, the element carries the most severe,
+    in the order of :data:`SEVERITY`; every warning gradwalk gives about an element is
+    a view of its code.
+
+    Attributes
+    ----------
+    CONVERGED : 0
+        Computed as the method intends: for "richardson", its error estimate settled
+        (within ``atol + rtol·|grad|`` when those are given); for the other methods, the
+        differences were well above f's rounding.
+    NONFINITE : 1
+        f returned inf or nan at the points this element needs, at every step tried:
+        the element is nan.
+    STEP_VANISHED : 2
+        x ± h rounded back to x (h is below the spacing of floats at that |x|): the
+        element is computed as exactly 0.
+    ROUNDING_LIMITED : 3
+        The values of f that this element compares differ by no more than f's own
+        rounding (measured from f's values), so its digits are mostly rounding noise.
+    LEVEL_LIMIT : 4
+        "richardson" used all its levels (``max_levels``) without reaching its
+        tolerance; the error estimate says how far it got.
+    OUT_OF_BOUNDS : 5
+        The bounds leave no room for the element's stencil at the method's step on
+        either side, so it was computed with the largest step that fits (shown in
+        ``GradientResult.step``): less accurate than asked, and said by no warning.
+    STEP_SHRUNK : 6
+        f was not finite at the method's first step (outside f's domain, such as
+        log(x - h) for x < h); the step was reduced until it was. The result is good;
+        ``GradientResult.step`` shows the step used.
+    STEP_INEXACT : 7
+        With a fixed h, x + h or x - h is not exactly x ± h in x's dtype and differs
+        from it by more than :data:`STEP_TOLERANCE` of h; the book's central difference
+        still divides by 2h, so the element is off by that much.
+
+    Examples
+    --------
+    >>> GradientStatus(3).name, int(GradientStatus.LEVEL_LIMIT)
+    ('ROUNDING_LIMITED', 4)
+    """
+
+    CONVERGED = 0
+    NONFINITE = 1
+    STEP_VANISHED = 2
+    ROUNDING_LIMITED = 3
+    LEVEL_LIMIT = 4
+    OUT_OF_BOUNDS = 5
+    STEP_SHRUNK = 6
+    STEP_INEXACT = 7
+
+
+#: The codes from least to most severe: an element carries the most severe that applies.
+SEVERITY = (
+    GradientStatus.CONVERGED,
+    GradientStatus.STEP_SHRUNK,
+    GradientStatus.LEVEL_LIMIT,
+    GradientStatus.ROUNDING_LIMITED,
+    GradientStatus.STEP_INEXACT,
+    GradientStatus.STEP_VANISHED,
+    GradientStatus.OUT_OF_BOUNDS,
+    GradientStatus.NONFINITE,
+)
+
+
+def resolution(dtype: np.dtype[Any]) -> float:
+    """The fraction of the largest gradient element below which rounding goes unreported.
+
+    ``eps**(1/3)`` of x's dtype: the relative accuracy of a central difference at its
+    best step. An element whose rounding leaves an uncertainty below that fraction of
+    the largest element is as good as the method gets anywhere.
+    """
+    fraction: float = float(np.finfo(dtype).eps) ** (1 / 3)
+    return fraction
+
+
+def near_stationary(grad: NDArray[np.floating], x0: NDArray[np.floating], f_size: float) -> bool:
+    """Whether x is near a stationary point, where rounding goes unreported.
+
+    There f barely changes over the scale of x: ``max |grad_i|·max(1, |x_i|)`` is below
+    :func:`resolution` times |f|. Every element is then small beside f, and some are
+    always at rounding level; that is the nature of a minimum, not a fault.
+
+    Examples
+    --------
+    >>> near_stationary(np.array([1e-9, 2.0]), np.array([0.5, 1.0]), 1.0)
+    False
+    >>> near_stationary(np.array([1e-9, 1e-8]), np.array([0.5, 1.0]), 1.0)
+    True
+    """
+    magnitude = np.abs(grad.astype(np.float64)) * np.maximum(1.0, np.abs(x0.astype(np.float64)))
+    magnitude = magnitude[np.isfinite(magnitude)]
+    largest = float(magnitude.max()) if magnitude.size else 0.0
+    return bool(largest <= resolution(x0.dtype) * f_size)
+
+
+#: Relative difference between the step taken, (x + h) - x, and h that makes it inexact.
+STEP_TOLERANCE = 1e-2
+
+_RANK = np.zeros(len(GradientStatus), dtype=np.int8)
+_RANK[[int(code) for code in SEVERITY]] = np.arange(len(SEVERITY))
+
+
+#: A status not yet known: set in a merged estimate for the elements whose plan keeps
+#: none, for the driver to read from f's values.
+UNKNOWN_STATUS = -1
+
+
+def new_status(size: int) -> NDArray[np.int8]:
+    """A status array of ``size`` elements, all CONVERGED."""
+    return np.zeros(size, dtype=np.int8)
+
+
+def raise_status(status: NDArray[np.int8], where: NDArray[Any], code: GradientStatus) -> None:
+    """Set ``code`` on the elements ``where`` (mask or indices) that carry a less severe one.
+
+    Examples
+    --------
+    >>> status = new_status(3)
+    >>> raise_status(status, np.array([0, 1]), GradientStatus.NONFINITE)
+    >>> raise_status(status, np.array([True, True, False]), GradientStatus.STEP_SHRUNK)
+    >>> [GradientStatus(s).name for s in status]
+    ['NONFINITE', 'NONFINITE', 'CONVERGED']
+    """
+    selected = np.zeros(status.shape, dtype=bool)
+    selected[where] = True
+    selected &= _RANK[status] < _RANK[int(code)]
+    status[selected] = int(code)
+
+
 @dataclass(frozen=True)
 class Estimate:
     """What a plan returns: the gradient, its error estimate and the step per element.
 
-    ``vanished`` marks the elements where x ± h rounded back to x.
+    ``vanished`` marks the elements where x ± h rounded back to x. ``status`` (one
+    :class:`GradientStatus` code per element) and ``noise`` (the rounding error of one
+    value of f, per element, as measured) are given by plans that track them; the
+    driver derives both from f's values for the plans that do not.
     """
 
     grad: NDArray[np.floating]
     error: NDArray[np.floating]
     step: NDArray[np.floating]
     vanished: NDArray[np.bool_]
+    status: NDArray[np.int8] | None = None
+    noise: NDArray[np.floating] | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +214,50 @@ PlanFactory = Callable[[NDArray[np.floating], Step], PlanGenerator]
 def unknown_error(grad: NDArray[np.floating]) -> NDArray[np.floating]:
     """Per-element error of a plan that does not estimate it: nan, meaning 'not estimated'."""
     return np.full_like(grad, np.nan)
+
+
+#: Precisions f may compute in, narrowest first, for :func:`value_precision`.
+_PRECISIONS = (np.float16, np.float32)
+
+#: Fewest nonzero values from which :func:`value_precision` infers a narrower precision.
+PRECISION_SAMPLE = 3
+
+
+def value_precision(
+    values: NDArray[Any], dtype: np.dtype[Any], least: int = PRECISION_SAMPLE
+) -> float:
+    """The machine epsilon of the precision f evidently computes in.
+
+    f computing internally in float32 (or float16) returns values that are exactly
+    representable in that type, even when x and the result are float64. If at least
+    ``least`` (:data:`PRECISION_SAMPLE`) finite nonzero ``values`` are all exact in a narrower type
+    than ``dtype``, that type's eps is returned; otherwise ``dtype``'s. The values should
+    include one at a generic point: at a dyadic x with a dyadic step a polynomial's
+    values are short binary fractions, exact in float32 by chance. Values that are all
+    integers (f counts something) say nothing about precision.
+
+    Examples
+    --------
+    >>> x = np.array([1.1, 2.3, 0.7, 1.9])
+    >>> value_precision(np.float64(x.astype(np.float32) ** 2), np.dtype(np.float64))
+    1.1920928955078125e-07
+    >>> value_precision(x**2, np.dtype(np.float64))
+    2.220446049250313e-16
+    """
+    eps = float(np.finfo(dtype).eps)
+    real = np.real(np.asarray(values)).ravel()
+    real = real[np.isfinite(real) & (real != 0)]
+    if real.size < least or np.all(real == np.round(real)):  # integers: f counts, say
+        return eps
+    for narrow in _PRECISIONS:
+        narrow_eps = float(np.finfo(narrow).eps)
+        if narrow_eps <= eps:
+            continue
+        with np.errstate(all="ignore"):
+            exact = np.all(real.astype(narrow).astype(real.dtype) == real)
+        if exact:
+            return narrow_eps
+    return eps
 
 
 def wide_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:

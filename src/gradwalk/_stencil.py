@@ -32,8 +32,10 @@ from numpy.typing import NDArray
 
 from ._points import (
     ROUNDING_ULPS,
+    UNKNOWN_STATUS,
     UNPERTURBED,
     Estimate,
+    GradientStatus,
     PlanGenerator,
     Points,
     Region,
@@ -134,10 +136,10 @@ def stencil(side: int, order: int) -> Stencil:
 
 def _sides_that_fit(
     x0: NDArray[np.floating], step: NDArray[np.floating], order: int, region: Region
-) -> tuple[NDArray[np.int8], NDArray[np.floating]]:
+) -> tuple[NDArray[np.int8], NDArray[np.floating], NDArray[np.bool_]]:
     """Each element's side and step: its preferred side where it fits the bounds, else
     central, then forward, then backward; where none fits, the one allowing the largest
-    step, with that step.
+    step, with that step. The mask says which elements fit at their own step.
     """
     wide = wide_dtype(x0.dtype)
     x = x0.astype(wide)
@@ -166,7 +168,7 @@ def _sides_that_fit(
         chosen[~fits] = np.array(sides, dtype=np.int8)[best[~fits]]
         smaller = np.max(stacked, axis=0).astype(x0.dtype)
         step = np.where(fits, step, smaller)
-    return chosen, step
+    return chosen, step, fits
 
 
 def _inside(values: NDArray[np.floating], region: Region) -> NDArray[np.floating]:
@@ -193,10 +195,14 @@ def stencil_plan(
     wide = wide_dtype(x0.dtype)
     eps = float(np.finfo(x0.dtype).eps)
     step = order_steps(x0, h, order)
+    status = None
     if region is None:
         sides = np.full(n, side, dtype=np.int8)
     else:
-        sides, step = _sides_that_fit(x0, step, order, region)
+        sides, step, fits = _sides_that_fit(x0, step, order, region)
+        if not fits.all():  # the rest is read from f's values by the driver
+            status = np.full(n, UNKNOWN_STATUS, dtype=np.int8)
+            status[~fits] = GradientStatus.OUT_OF_BOUNDS
     used = [stencil(s, order) for s in SIDES if (sides == s).any()]
     one_sided = any(s.side != 0 for s in used)
     index = [np.array([UNPERTURBED], dtype=np.intp)] if one_sided else []
@@ -238,4 +244,5 @@ def stencil_plan(
         error=error,
         step=step.astype(np.float64),
         vanished=(x0 + step == x0) | (x0 - step == x0),
+        status=status,
     )

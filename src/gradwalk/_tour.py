@@ -4,7 +4,9 @@ Each stop runs one computation of the section, prints gradwalk's result beside t
 value the book printed, and says in one sentence what it shows. Given a folder, the
 tour also draws the section's figures there (Figure 4-9, Figure 4-10 with its contour
 lines, the learning-rate comparison) and writes ``index.html``, a page with the text
-and the pictures together.
+and the pictures together. The tour then turns the page to section 4.5
+(:mod:`gradwalk._tour_learning`): the book's TwoLayerNet, its two gradients, and a
+training run on generated data with its figures.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._gradient import numerical_gradient
+from ._tour_learning import LEARNING_FIGURES, LearningStop, learning_stops
 from .book import function_2
 from .descent import gradient_descent
 from .functions import softmax
@@ -197,17 +200,21 @@ def _paragraph(label: str, text: str) -> str:
     return textwrap.fill(text, width=88, initial_indent=f"  {label}", subsequent_indent="    ")
 
 
-def _stop_lines(number: int, total: int, stop: TourStop) -> tuple[list[str], bool]:
+def _stop_lines(number: int, total: int, stop: TourStop | LearningStop) -> tuple[list[str], bool]:
     """The lines the tour prints for one stop, and whether it agrees with the book."""
-    value, agrees, warned = stop.run()
-    lines = [
-        f"[{number}/{total}] section {stop.section}",
-        f"  >>> {stop.code}",
-        f"  gradwalk {_shown(value)}",
-        f"  book     {stop.book}",
-    ]
+    lines = [f"[{number}/{total}] section {stop.section}"]
+    lines.extend(
+        f"  {'...' if code.startswith(' ') else '>>>'} {code}" for code in stop.code.splitlines()
+    )
+    if isinstance(stop, LearningStop):
+        shown, agrees, warned = stop.run()
+        lines.extend(shown)
+        verdict = "holds" if agrees else "DOES NOT HOLD"
+    else:
+        value, agrees, warned = stop.run()
+        lines.extend([f"  gradwalk {_shown(value)}", f"  book     {stop.book}"])
+        verdict = "agrees with the book" if agrees else "DIFFERS from the book"
     lines.extend(_paragraph("gradwalk warned: ", message) for message in warned)
-    verdict = "agrees with the book" if agrees else "DIFFERS from the book"
     lines.append(_paragraph(f"{verdict}: ", stop.lesson))
     return lines, agrees
 
@@ -255,6 +262,7 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
         "f = 1e-18 at the minimum; lr = 1e-10 hardly moves from f = 25.",
         _learning_rates,
     ),
+    **LEARNING_FIGURES,
 }
 
 
@@ -320,7 +328,7 @@ def run_tour(write: Callable[[str], object] = print, *, out: str | Path | None =
     >>> lines[0]
     'gradwalk tour: section 4.4 "Gradient" of Deep Learning from Scratch'
     """
-    stops = tour_stops()
+    stops: list[TourStop | LearningStop] = [*tour_stops(), *learning_stops()]
     folder = None if out is None else Path(out)
     write('gradwalk tour: section 4.4 "Gradient" of Deep Learning from Scratch')
     write("")
@@ -341,7 +349,11 @@ def run_tour(write: Callable[[str], object] = print, *, out: str | Path | None =
                 )
             )
         write("")
-    verdict = "every value agrees with the book" if all_agree else "some values differ"
+    verdict = (
+        "every value agrees with the book and every check holds"
+        if all_agree
+        else "some values differ or checks fail"
+    )
     summary = f"{len(stops)} computations, {verdict}."
     write(summary)
     if folder is not None:

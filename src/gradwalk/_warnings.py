@@ -53,16 +53,29 @@ def issue_warning(message: str, category: type[GradwalkWarning]) -> None:
 def reemit_first(
     caught: Sequence[warnings.WarningMessage], describe: Callable[[int, int, str], str]
 ) -> None:
-    """Re-emit the first caught warning of each category once, saying how often it came.
+    """Re-emit the first caught warning of each kind once, saying how often it came.
+
+    A kind is a category and the opening words of the message (:func:`_kind`): a
+    PrecisionWarning about rounding and one about a vanished step are both shown.
 
     ``describe(first, count, message)`` words it: ``first`` is the position in ``caught``
     of the category's first warning, ``count`` how many warnings of that category were
     caught, ``message`` the first one's text.
     """
-    first: dict[type[Warning], tuple[int, int]] = {}
+    first: dict[tuple[type[Warning], str], tuple[int, int]] = {}
     for position, record in enumerate(caught):
-        index, count = first.get(record.category, (position, 0))
-        first[record.category] = (index, count + 1)
-    for category, (index, count) in first.items():
+        key = (record.category, _kind(str(record.message)))
+        index, count = first.get(key, (position, 0))
+        first[key] = (index, count + 1)
+    for (category, _), (index, count) in first.items():
         text = describe(index, count, str(caught[index].message))
         warnings.warn(text, category, stacklevel=_user_stacklevel())
+
+
+def _kind(message: str) -> str:
+    """What a warning is about: its first four words (the elements it names come later).
+
+    >>> _kind("the step h = 0.0001 is too small for the magnitude of x[1]: ...")
+    'the step h ='
+    """
+    return " ".join(message.split()[:4])

@@ -11,7 +11,9 @@ and no network.
 
 from __future__ import annotations
 
+import hashlib
 import numbers
+import os
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
@@ -295,12 +297,40 @@ def _book_format(
     return x, t
 
 
-def _cache(cache_dir: str | Path | None, name: str) -> Path:
-    if cache_dir is not None:
-        return Path(cache_dir)
-    import pooch  # type: ignore[import-untyped,unused-ignore]
+def _default_cache(name: str) -> Path:
+    """The per-user folder a data set is kept in: pooch's ``os_cache("gradwalk") / name``.
 
-    return Path(pooch.os_cache("gradwalk")) / name
+    Without pooch, the same folder by the platform's rules (platformdirs, else the XDG
+    default ``~/.cache``), so that files put there by hand are found.
+    """
+    try:
+        import pooch  # type: ignore[import-untyped,unused-ignore]
+
+        return Path(pooch.os_cache("gradwalk")) / name
+    except ImportError:
+        pass
+    try:
+        import platformdirs
+
+        return Path(platformdirs.user_cache_dir("gradwalk")) / name
+    except ImportError:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(base) / "gradwalk" / name
+
+
+def _cache(cache_dir: str | Path | None, name: str) -> Path:
+    return _default_cache(name) if cache_dir is None else Path(cache_dir)
+
+
+def _present(folder: Path, hashes: Mapping[str, str]) -> list[Path] | None:
+    """The four files in ``folder`` when every one is there with its SHA-256, else None."""
+    paths = [folder / name for name in IDX_FILES]
+    for path in paths:
+        if not path.is_file():
+            return None
+        if hashlib.sha256(path.read_bytes()).hexdigest() != hashes[path.name]:
+            return None
+    return paths
 
 
 def load_idx_dataset(
@@ -338,7 +368,8 @@ def load_idx_dataset(
     Raises
     ------
     ImportError
-        pooch is not installed (``pip install "gradwalk[data]"``).
+        The files are not all in ``cache_dir`` and pooch, which downloads them, is not
+        installed: the message says what to install and where to put the files.
     OSError
         A file is not cached and cannot be downloaded (offline): the message says where
         to put it.
@@ -347,15 +378,43 @@ def load_idx_dataset(
     IDXError
         A file is corrupt or truncated.
     """
+    folder = Path(cache_dir)
+    present = _present(folder, hashes)
+    paths = present if present is not None else _download(base_url, hashes, folder, progress)
+    arrays = [read_idx(path) for path in paths]
+    train_images, train_labels, test_images, test_labels = arrays
+    for images, labels, split in (
+        (train_images, train_labels, "train"),
+        (test_images, test_labels, "t10k"),
+    ):
+        if images.shape[0] != labels.shape[0]:
+            raise IDXError(
+                f"{split} images hold {images.shape[0]} samples but the labels "
+                f"{labels.shape[0]}; delete the files in {folder} and retry."
+            )
+    fmt = partial(
+        _book_format, scale=255.0, normalize=normalize, flatten=flatten, one_hot_label=one_hot_label
+    )
+    return (
+        fmt(train_images, train_labels),
+        fmt(test_images, test_labels),
+    )
+
+
+def _download(base_url: str, hashes: Mapping[str, str], folder: Path, progress: bool) -> list[Path]:
+    """The four files fetched into ``folder`` by pooch, each checked against its SHA-256."""
+    put = (
+        f"put the four files {', '.join(IDX_FILES)} (from {base_url}) into {folder} and call again"
+    )
     try:
         import pooch
-    except ImportError as error:  # pragma: no cover - depends on the environment
+    except ImportError as error:
         raise ImportError(
-            'downloading MNIST needs pooch: pip install "gradwalk[data]"; or train on '
-            "the generated data (make_spiral) or load_digits(), which need no network."
+            f'downloading the data needs pooch: pip install "gradwalk[data]". Without a '
+            f"network, {put}; or train on the generated data (make_spiral) or "
+            "load_digits(), which need no download."
         ) from error
-    folder = Path(cache_dir)
-    arrays = []
+    paths = []
     for name in IDX_FILES:
         url = base_url.rstrip("/") + "/" + name
         try:
@@ -375,27 +434,10 @@ def load_idx_dataset(
         except Exception as error:
             raise OSError(
                 f"could not download {url} ({type(error).__name__}: {error}). Without a "
-                f"network, put the four files {', '.join(IDX_FILES)} into {folder} (from "
-                f"{base_url}) and call again."
+                f"network, {put}."
             ) from error
-        arrays.append(read_idx(path))
-    train_images, train_labels, test_images, test_labels = arrays
-    for images, labels, split in (
-        (train_images, train_labels, "train"),
-        (test_images, test_labels, "t10k"),
-    ):
-        if images.shape[0] != labels.shape[0]:
-            raise IDXError(
-                f"{split} images hold {images.shape[0]} samples but the labels "
-                f"{labels.shape[0]}; delete the files in {folder} and retry."
-            )
-    fmt = partial(
-        _book_format, scale=255.0, normalize=normalize, flatten=flatten, one_hot_label=one_hot_label
-    )
-    return (
-        fmt(train_images, train_labels),
-        fmt(test_images, test_labels),
-    )
+        paths.append(Path(path))
+    return paths
 
 
 def load_mnist(
