@@ -455,6 +455,16 @@ def plot_learning_rates(
         for lr, r in zip(lrs, results, strict=True)
     ]
     plot_descent(results, f, labels=labels, xlim=xlim, ylim=ylim, ax=path_axes)
+    # A diverging path crosses the window in long straight strokes: draw it thin, dashed
+    # and beneath the others, so that the path of a good rate stays visible.
+    for line, result in zip(path_axes.lines[-len(results) :], results, strict=True):
+        if result.status == "diverged":
+            line.set_linestyle(":")
+            line.set_zorder(1.5)
+        else:
+            line.set_zorder(3.0)
+            line.set_markersize(3.0)
+    path_axes.legend(loc="best", fontsize="small")
     path_axes.set_title("the path of each learning rate")
     for label, result in zip(labels, results, strict=True):
         values = np.asarray(result.values, dtype=np.float64)
