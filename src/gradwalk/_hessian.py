@@ -401,6 +401,14 @@ def hessian_vector_product(
     TypeError
         f or grad is not callable; grad returns something other than x's shape.
 
+    Warns
+    -----
+    NonFiniteWarning
+        The gradient was not finite at some points along v: those entries are nan.
+    PrecisionWarning, IgnoredInputWarning
+        As for :func:`~gradwalk.numerical_gradient`, from the numerical gradient or
+        from the derivative in t.
+
     Examples
     --------
     >>> import numpy as np
