@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any, Literal, overload
+from typing import Any, Literal, Unpack, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -34,6 +34,7 @@ from ._inputs import (
     working_array,
 )
 from ._jacobian import jacobian_result
+from ._keywords import HessianKeywords
 from ._ladder import DOMAIN_SHRINKS, SHRINK
 from ._plan import method_named
 from ._points import ROUNDING_ULPS, Step
@@ -214,11 +215,8 @@ def numerical_hessian(
     x: ArrayLike,
     h: Step | None = ...,
     *,
-    method: str = ...,
     full_output: Literal[False] = ...,
-    vectorized: bool = ...,
-    batch_size: int | None = ...,
-    workers: Workers | None = ...,
+    **options: Unpack[HessianKeywords],
 ) -> NDArray[np.floating]: ...
 
 
@@ -228,11 +226,8 @@ def numerical_hessian(
     x: ArrayLike,
     h: Step | None = ...,
     *,
-    method: str = ...,
     full_output: Literal[True],
-    vectorized: bool = ...,
-    batch_size: int | None = ...,
-    workers: Workers | None = ...,
+    **options: Unpack[HessianKeywords],
 ) -> HessianResult: ...
 
 
