@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from gradwalk.cli import main
+from gradwalk import __version__
+from gradwalk.cli import SUBCOMMANDS, build_parser, main
+from gradwalk.testfunctions import FUNCTIONS
 
 
 def _numbers(line: str) -> np.ndarray:
@@ -53,8 +58,7 @@ def test_grad_takes_an_order_and_lists_the_orders_in_its_help(
     out = capsys.readouterr().out
     np.testing.assert_allclose(_numbers(_line(out, "gradient")), [np.exp(0.5)], rtol=1e-12)
     assert "6 evaluations of f" in out, out
-    with pytest.raises(SystemExit):
-        main(["grad", "--help"])
+    assert main(["grad", "--help"]) == 0
     assert "central: 2, 4, 6, 8" in capsys.readouterr().out, "--help lists no orders"
 
 
@@ -70,26 +74,61 @@ def test_grad_of_a_test_function_at_a_negative_point(capsys: pytest.CaptureFixtu
     ("argv", "message"),
     [
         (["grad", "x0**2", "--at", "3;4"], "--at takes numbers separated by commas"),
-        (["grad", "x0 * x1", "--at", "3"], "needs a point with 2 coordinates"),
-        (["grad", "x0**2", "--at", "3", "--method", "centrl"], "Did you mean 'central'"),
-        (["grad", "rosenbrok", "--at", "1,1"], "neither a test function"),
-        (["grad", "x0**2", "--at", "3", "--h", "-1"], "h must be a positive"),
-        (["descend", "x0**2 + x1**2"], "needs a starting point: add --from"),
-        (["descend", "sphere", "--lr", "-1"], "lr must be a finite number > 0"),
-        (["descend", "sphere", "--optimizer", "adma"], "adam"),
-        (["descend", "x0 + x2", "--from", "1,2,3"], "the pictures show two variables"),
+        (["grad", "x0 * x1", "--at", "3"], "'x0 * x1' uses x0, x1, so --at takes 2 numbers"),
+        (["grad", "sphere", "--at", "1,2,3"], "sphere is a function of x0 and x1, so --at takes 2"),
+        (["grad", "x + y", "--at", "1,2,3"], "'x + y' uses x, y, so --at takes 2 numbers; got 3"),
+        (["grad", "rosenbrock", "--at=-1,2,3"], "--at takes 2 numbers; got 3"),
+        (["descend", "sphere", "--from", "1,2,3", "--plot", "p.png"], "--from takes 2 numbers"),
+        (["grad", "rosenbrok", "--at", "1,1"], "Did you mean 'rosenbrock'?"),
+        (["grad", "x^2", "--at", "1"], "write ** for powers, as in 'x**2'"),
+        (["grad", "2x0", "--at", "1"], "write 2*x0, not '2x0'"),
+        (["grad", "sni(x)", "--at", "1"], "(did you mean 'sin'?)"),
+        (["grad", "hypot(x0, x1)", "--at", "3,4", "--method", "complex"], "--method richardson"),
+        (["grad", "arctan2(x0, x1)", "--at", "3,4", "--method", "complex"], "no complex version"),
+        (["descend", "x0**2 + x1**2"], "needs a starting point: add --from with 2 numbers"),
+        (["descend", "x0 + x2", "--from", "1,2,3", "--plot", "p.png"], "leave out --plot"),
+        (["descend", "5", "--from", "1"], "uses no variable, so there is nothing to descend"),
+        (["field", "x0 + x2"], "the field is drawn in the plane of x0 and x1"),
         (["field", "sphere", "--xlim", "2,1"], "LOW < HIGH"),
+        (["field", "sphere", "--xlim=-1e308,1e308", "--plot", "b.png"], "too wide to draw"),
         (["field", "sphere", "--plot", "field.txt"], "a .png, .svg or .pdf file"),
         (["field", "sphere", "--plot", "no/such/folder/f.png"], "does not exist"),
+        (["tour", "--out", ""], "--out needs a folder name"),
+        (["grad", "exp(x0)", "--at", "1", "--order", "3"], "choose one of 2, 4, 6, 8"),
+        (["descend", "sphere", "--method", "richardson", "--order", "4"], "takes no --order"),
     ],
 )
 def test_bad_input_is_one_clear_line_and_status_2(
     argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(argv) == 2
-    err = capsys.readouterr().err
+    printed = capsys.readouterr()
+    assert printed.out == "", f"bad input must be refused before any output:\n{printed.out}"
+    err = printed.err
     assert err.startswith(f"gradwalk {argv[0]}: error: "), err
-    assert message in err, f"expected {message!r} in {err!r}"
+    assert message in " ".join(err.split()), f"expected {message!r} in {err!r}"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["grad", "x0**2", "--at", "3", "--method", "centrl"], "Did you mean 'central'"),
+        (["grad", "x0**2", "--at", "3", "--h", "-1"], "expected a step > 0"),
+        (["descend", "sphere", "--lr", "-1"], "--lr: expected a finite number > 0"),
+        (["descend", "sphere", "--optimizer", "adma"], "Did you mean 'adam'?"),
+        (
+            ["descend", "sphere", "--gtl", "1"],
+            "unrecognized arguments: --gtl 1 (did you mean --gtol?)",
+        ),
+    ],
+)
+def test_argparse_errors_show_the_subcommands_usage_and_status_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"usage: gradwalk {argv[0]} "), f"not {argv[0]}'s usage:\n{err}"
+    assert message in " ".join(err.split()), f"expected {message!r} in {err!r}"
 
 
 def test_hostile_formula_is_refused_and_runs_nothing(
@@ -156,13 +195,11 @@ def test_field_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _png(picture)
 
 
-@pytest.mark.parametrize("command", ["tour", "grad", "descend", "field"])
+@pytest.mark.parametrize("command", [command.name for command in SUBCOMMANDS])
 def test_every_command_has_help_with_examples(
     command: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with pytest.raises(SystemExit) as exit_:
-        main([command, "--help"])
-    assert exit_.value.code == 0
+    assert main([command, "--help"]) == 0
     out = capsys.readouterr().out
     assert "examples:" in out and f"gradwalk {command}" in out
 
@@ -176,3 +213,214 @@ def test_grad_at_a_pole_prints_nan_and_says_f_is_singular(
     assert "[nan]" in _line(captured.out, "gradient"), captured.out
     assert "1e+08" not in captured.out, "no confident slope at a pole"
     assert "singular" in captured.err, captured.err
+
+
+#: Text that only Python or NumPy would print: never shown to a user of the command.
+_RAW = re.compile(
+    r"Traceback|encountered in|RuntimeWarning|UserWarning|Errno|ufunc|could not be safely|"
+    r"Mean of empty slice|arange|invalid decimal literal|BitXor|Exception|Error:"
+)
+
+_HOSTILE = [(command.name, argv) for command in SUBCOMMANDS for argv in command.hostile]
+
+
+def _no_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hostile argument list must never get as far as serving a page or opening a browser."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"a hostile argument list started the server {args} {kwargs}")
+
+    monkeypatch.setattr("webbrowser.open", refuse)
+    server = pytest.importorskip("gradwalk.explore._server", reason="the explore extra")
+    monkeypatch.setattr(server, "serve", refuse)
+
+
+@pytest.mark.parametrize(
+    ("command", "argv"), _HOSTILE, ids=[" ".join((n, *a)) for n, a in _HOSTILE]
+)
+def test_hostile_and_extreme_arguments_end_in_a_clean_message(
+    command: str,
+    argv: tuple[str, ...],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-file.txt").write_text("not a folder")
+    _no_server(monkeypatch)
+    status = main([command, *argv])
+    printed = capsys.readouterr()
+    err = printed.err
+    assert status in (0, 1, 2), f"exit status {status}"
+    assert not _RAW.search(err + printed.out), f"raw Python/NumPy text reached the user:\n{err}"
+    entries = [line for line in err.splitlines() if not line.startswith((" ", "usage:"))]
+    assert len(entries) <= 4, f"{len(entries)} messages: a flood of warnings?\n{err}"
+    for line in entries:
+        assert line.startswith((f"gradwalk {command}: ", "warning: ")), f"unworded: {line!r}"
+    if status != 0:
+        assert f"gradwalk {command}: " in err, "a failure must say what went wrong"
+
+
+#: Advice in a message: "pass --gtol", "use --method richardson", "try lr = 0.5".
+_ADVICE = re.compile(r"\b(?:[Pp]ass|[Tt]ry|[Uu]se|[Aa]dd)\s+(--[\w-]+|[a-z_]+\s*=)")
+
+
+def test_every_option_a_message_recommends_exists_in_that_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-file.txt").write_text("not a folder")
+    _, parsers = build_parser()
+    runs = [(name, list(argv)) for name, argv in _HOSTILE] + [
+        ("descend", ["rosenbrock", "--from", "-2,2", "--lr", "1e-3", "--steps", "2000"]),
+        ("descend", ["sphere", "--from", "-3,4", "--lr", "1e-10"]),
+        ("descend", ["sphere", "--from", "-3,4", "--lr", "10"]),
+        ("grad", ["x0**2", "--at", "1e13"]),
+    ]
+    advised = 0
+    _no_server(monkeypatch)
+    for name, argv in runs:
+        main([name, *argv])
+        printed = capsys.readouterr()
+        options = {o for action in parsers[name]._actions for o in action.option_strings}
+        for match in _ADVICE.finditer(" ".join((printed.out + printed.err).split())):
+            advised += 1
+            option = match.group(1)
+            assert option in options, (
+                f"gradwalk {name} {' '.join(argv)} recommends {option!r}, which "
+                f"'gradwalk {name}' does not have (it has {sorted(options)})"
+            )
+    assert advised >= 3, "the runs should include messages that give advice"
+
+
+def test_rosenbrock_advice_names_the_gtol_option_that_exists(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["descend", "rosenbrock", "--from", "-2,2", "--lr", "1e-3", "--steps", "3000"]
+    assert main(argv) == 0
+    assert "Pass --gtol" in " ".join(capsys.readouterr().out.split())
+    assert main([*argv, "--gtol", "1"]) == 0
+    assert _line(capsys.readouterr().out, "status").split() == ["status", "converged"]
+
+
+def test_one_variable_functions_in_grad_and_descend(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["grad", "-x**2", "--at", "-1"]) == 0, "a formula may start with a minus"
+    np.testing.assert_allclose(_numbers(_line(capsys.readouterr().out, "gradient")), [2.0])
+    assert main(["descend", "(x - 1)**2", "--from", "3", "--lr", "0.25", "--steps", "60"]) == 0
+    out = capsys.readouterr().out
+    # x - 1 halves at every step (1 - 2 lr = 0.5): after 60 steps x = 1 + 2 * 0.5**60.
+    np.testing.assert_allclose(_numbers(_line(out, "x ")), [1.0], atol=1e-12)
+    assert "picture" not in out
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"gradwalk {__version__}"
+
+
+def test_help_matches_behaviour(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    top = " ".join(capsys.readouterr().out.split())
+    assert "Gradient checking is in the Python API" in top, "no command checks gradients"
+    assert main(["field", "--help"]) == 0
+    field_help = " ".join(capsys.readouterr().out.split())
+    assert "the test function's own domain" in field_help
+    assert main(["field", "rastrigin"]) == 0
+    low, high = FUNCTIONS["rastrigin"].domain[0]
+    assert f"x0 from {low:g} (left) to {high:g} (right)" in capsys.readouterr().out
+
+
+def test_a_constant_formula_says_it_does_not_depend_on_x(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["field", "5"]) == 0
+    printed = capsys.readouterr()
+    assert "uses no variable: its gradient is 0 everywhere" in printed.out
+    assert printed.err == "", f"no warnings for a constant formula:\n{printed.err}"
+
+
+def test_many_grid_points_warn_once_per_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["field", "log(x0)"]) == 0
+    err = capsys.readouterr().err
+    warned = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert len(warned) == 1, f"expected one merged warning, got:\n{err}"
+    joined = " ".join(err.split())
+    assert "f returned inf or nan" in err, err
+    assert re.search(r"\((the same warning 63 times|63 warnings of this kind;)", joined), (
+        f"the merged warning does not say it came 63 times: {joined}"
+    )
+
+
+def test_failed_computations_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["grad", "log(x0)", "--at", "-1"]) == 1
+    assert "gradwalk grad: failed: the gradient is not finite" in capsys.readouterr().err
+    assert main(["field", "sphere", "--xlim=1e200,2e200"]) == 1
+    assert "not finite anywhere in the window" in " ".join(capsys.readouterr().err.split())
+
+
+def test_a_bug_is_not_reported_as_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("an internal mistake")
+
+    monkeypatch.setattr("gradwalk._cli_grad.numerical_gradient", broken)
+    with pytest.raises(ValueError, match="an internal mistake"):
+        main(["grad", "x0**2", "--at", "1"])
+
+
+def test_explore_without_its_extra_names_the_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delitem(sys.modules, "gradwalk.explore._server", raising=False)
+    monkeypatch.setitem(sys.modules, "uvicorn", None)  # import uvicorn now fails
+    monkeypatch.setitem(sys.modules, "starlette", None)
+    assert main(["explore", "--port", "0", "--no-browser"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert err.startswith("gradwalk explore: error: the page needs the explore extra"), err
+    assert 'pip install "gradwalk[explore]"' in err, err
+
+
+def test_train_options_of_another_gradient_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", "--directions", "4", "--no-progress"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "--directions applies to --gradient spsa only" in err, err
+
+
+def _gradwalk() -> list[str]:
+    command = Path(sys.executable).parent / "gradwalk"
+    return [str(command)] if command.exists() else [sys.executable, "-m", "gradwalk.cli"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "started"),
+    [
+        (["descend", "rosenbrock", "--lr", "1e-9", "--steps", "100000000"], "f(x)"),
+        (["tour", "--out", "pictures"], "computations, every value agrees"),
+    ],
+)
+def test_ctrl_c_stops_quietly_with_one_line_and_status_130(
+    argv: list[str], started: str, tmp_path: Path
+) -> None:
+    process = subprocess.Popen(
+        [*_gradwalk(), *argv],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:  # interrupt only once the run is under way
+        if started in line:
+            break
+    process.send_signal(signal.SIGINT)
+    try:
+        _, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, err = process.communicate()
+        pytest.fail(f"still running 60 s after Ctrl-C; stdout:\n{out[-2000:]}\nstderr:\n{err}")
+    assert process.returncode == 130, f"status {process.returncode}; stderr:\n{err}"
+    assert "Traceback" not in err, err
+    assert err.startswith(f"gradwalk {argv[0]}: interrupted (Ctrl-C)"), err
+    assert len(err.strip().splitlines()) <= 2, f"more than the one note:\n{err}"
+    if argv[0] == "descend":
+        assert "stopped" in err, "descend says where it got"

@@ -1,22 +1,151 @@
-"""The examples of docs/precision.md run and print what the page says."""
+"""Every code block of README.md and docs/*.md runs, and its printed output is compared.
+
+The convention, for anyone writing docs:
+
+- A ```python block runs. The python blocks of one file share one namespace, in order,
+  so a later block may use what an earlier one defined. A block with ``>>>`` prompts is
+  a doctest: each result is compared with the lines under its prompt.
+- A ```bash block holds ``gradwalk ...`` command lines (a ``# comment`` may follow), run
+  in an empty temporary folder; each must exit 0.
+- A ```text block right after a python or bash block is what that block prints; it is
+  compared with the printed output line by line (trailing spaces ignored).
+- A block that must not run (a command that starts a server or creates a virtual
+  environment) has the line ``<!-- not run: the reason -->`` right above its fence.
+  Any other block (no language, console, ...) without that marker fails the test.
+
+New pages in docs/ are picked up automatically.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import doctest
+import io
+import re
+import shlex
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+from gradwalk.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+_FENCE = re.compile(r"^```(\w*)\s*$")
+_NOT_RUN = re.compile(r"<!--\s*not run:\s*\S.*-->")
 
 
-@pytest.mark.parametrize("page", ["precision.md"])
-def test_the_examples_of_a_page_print_what_it_shows(page: str) -> None:
-    result = doctest.testfile(
-        str(DOCS / page),
-        module_relative=False,
-        optionflags=doctest.NORMALIZE_WHITESPACE,
-        verbose=False,
+@dataclass(frozen=True)
+class Block:
+    page: Path
+    line: int
+    language: str
+    code: str
+    expected: str | None
+    skipped: bool
+
+    @property
+    def where(self) -> str:
+        return f"{self.page.relative_to(ROOT)}:{self.line}"
+
+
+def blocks(page: Path) -> list[Block]:
+    """The code blocks of a page, each with the text block that follows it, if any."""
+    lines = page.read_text(encoding="utf-8").splitlines()
+    found: list[tuple[int, str, str, bool]] = []
+    number = 0
+    while number < len(lines):
+        fence = _FENCE.match(lines[number])
+        if not fence:
+            number += 1
+            continue
+        start = number
+        number += 1
+        body = []
+        while number < len(lines) and not lines[number].startswith("```"):
+            body.append(lines[number])
+            number += 1
+        marker = start > 0 and bool(_NOT_RUN.search(lines[start - 1]))
+        found.append((start + 1, fence.group(1), "\n".join(body) + "\n", marker))
+        number += 1
+    result = []
+    for index, (line, language, code, marker) in enumerate(found):
+        if language == "text" and index and found[index - 1][1] in ("python", "bash"):
+            continue  # the output of the block before
+        following = found[index + 1] if index + 1 < len(found) else None
+        expected = following[2] if following is not None and following[1] == "text" else None
+        result.append(Block(page, line, language, code, expected, marker))
+    return result
+
+
+ALL = [block for page in PAGES for block in blocks(page)]
+
+
+def _compare(block: Block, printed: str) -> None:
+    if block.expected is None:
+        return
+    got = [line.rstrip() for line in printed.rstrip().splitlines()]
+    want = [line.rstrip() for line in block.expected.rstrip().splitlines()]
+    assert got == want, (
+        f"{block.where}: the block prints something else than its text block shows.\n"
+        "printed:\n" + "\n".join(got) + "\nthe page says:\n" + "\n".join(want)
     )
-    assert result.attempted > 0, f"{page} has no examples"
-    assert result.failed == 0, f"{result.failed} of {result.attempted} examples of {page} failed"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
+def test_every_block_of_a_page_runs_and_prints_what_the_page_shows(
+    page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {"__name__": "__docs__"}
+    for block in (b for b in ALL if b.page == page):
+        if block.skipped:
+            continue
+        assert block.language in ("python", "bash"), (
+            f"{block.where}: a ```{block.language or ''} block that neither runs nor is marked; "
+            "make it python or bash, or put <!-- not run: why --> above it."
+        )
+        printed = io.StringIO()
+        if block.language == "python" and ">>>" in block.code:
+            test = doctest.DocTestParser().get_doctest(block.code, namespace, block.where, "", 0)
+            runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+            with contextlib.redirect_stdout(printed):
+                runner.run(test, out=printed.write, clear_globs=False)
+            assert runner.failures == 0, f"{block.where}: doctest failed\n{printed.getvalue()}"
+            namespace.update(test.globs)  # DocTest works on a copy; later blocks need its names
+            continue
+        with contextlib.redirect_stdout(printed):
+            if block.language == "python":
+                exec(compile(block.code, block.where, "exec"), namespace)
+            else:
+                for command in block.code.splitlines():
+                    argv = shlex.split(command, comments=True)
+                    if not argv:
+                        continue
+                    assert argv[0] == "gradwalk", f"{block.where}: runs {argv[0]!r}, not gradwalk"
+                    status = main(argv[1:])
+                    assert status == 0, f"{block.where}: {command!r} exited {status}"
+        _compare(block, printed.getvalue())
+
+
+def test_the_collector_sees_every_page_and_the_marked_blocks() -> None:
+    assert {p.name for p in PAGES} >= {"README.md", "checking.md", "descent.md"}
+    readme = [b for b in ALL if b.page.name == "README.md"]
+    quick_start = readme[0]
+    assert quick_start.skipped and "venv" in quick_start.code, "Quick start is marked not run"
+    assert sum(not b.skipped for b in readme) >= 5, "README's examples run"
+
+
+def test_every_committed_picture_is_what_the_code_draws_now() -> None:
+    from gradwalk._figures import NOT_DRAWN_HERE, PICTURES, stale
+
+    images = ROOT / "docs" / "images"
+    committed = {p.name for p in images.glob("*.png")} - set(NOT_DRAWN_HERE)
+    assert committed == set(PICTURES), (
+        f"pictures in docs/images that no code draws: {sorted(committed - set(PICTURES))}; "
+        f"drawn but not committed: {sorted(set(PICTURES) - committed)}"
+    )
+    assert all((images / name).exists() for name in NOT_DRAWN_HERE), "a screenshot went missing"
+    old = stale(images)
+    assert not old, f"{old} are older than the code that draws them: python -m gradwalk._figures"

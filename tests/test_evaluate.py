@@ -363,21 +363,47 @@ def test_f_that_modifies_its_copy_is_detected(name: str) -> None:
     assert np.array_equal(x, [1.0, 2.0, 3.0]), "x itself must never change"
 
 
+class SlowAndAnnounced:
+    """``slow``, and a file created when a worker first calls it: proof the pool runs."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __call__(self, x: Any) -> float:
+        if multiprocessing.parent_process() is not None:  # not the probe in the main process
+            with open(self.marker, "a"):
+                pass
+        return slow(x)
+
+
 def test_ctrl_c_shuts_the_pool_down_and_leaves_x_untouched(
-    capfd: pytest.CaptureFixture[str],
+    tmp_path: Any, capfd: pytest.CaptureFixture[str]
 ) -> None:
     x = np.linspace(0.0, 1.0, 8)
     before = x.copy()
     main = threading.main_thread().ident
     assert main is not None
-    # at 1 s the pool runs: workers=n times its first two points (0.5 s) here first
-    timer = threading.Timer(1.0, signal.pthread_kill, (main, signal.SIGINT))
-    timer.start()
+    marker = tmp_path / "a worker started"
+    stop_waiting = threading.Event()
+
+    def interrupt_once_the_pool_runs() -> None:
+        # Ctrl-C only once a worker is evaluating f, so that the interrupt always lands
+        # while the pool runs (16 evaluations of 0.25 s on 2 workers leave ~2 s to do).
+        deadline = time.monotonic() + 60.0
+        while not marker.exists():
+            if stop_waiting.wait(0.01) or time.monotonic() > deadline:
+                return
+        signal.pthread_kill(main, signal.SIGINT)
+
+    waiter = threading.Thread(target=interrupt_once_the_pool_runs)
+    waiter.start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            numerical_gradient(slow, x, workers=2)
+            numerical_gradient(SlowAndAnnounced(str(marker)), x, workers=2)
     finally:
-        timer.cancel()
+        stop_waiting.set()
+        waiter.join()
+    assert marker.exists(), "no worker ever evaluated f"
     assert multiprocessing.active_children() == [], "Ctrl-C left worker processes running"
     assert np.array_equal(x, before), "x was modified"
     printed = capfd.readouterr()

@@ -223,3 +223,27 @@ def test_expression_repr_shows_the_formula() -> None:
     assert isinstance(f, Expression)
     assert "x0**2 + x1**2" in repr(f)
     assert f == parse_expression("x0**2 + x1**2"), "the same formula compares equal"
+
+
+@pytest.mark.parametrize(
+    ("text", "advice"),
+    [
+        ("x^2", "write ** for powers, as in 'x**2'"),
+        ("2x0", "write 2*x0, not '2x0'"),
+        ("x0 + 2.5e3x1", "write 2.5e3*x1"),
+        ("3(x + 1)", "need a * between them"),
+        ("sni(x)", "(did you mean 'sin'?)"),
+        ("xx + 1", "(did you mean 'x'?)"),
+    ],
+)
+def test_formulas_as_people_type_them_get_the_fix(text: str, advice: str) -> None:
+    with pytest.raises(ExpressionError) as error:
+        parse_expression(text)
+    assert advice in str(error.value), f"{text!r}: expected {advice!r} in {error.value}"
+
+
+def test_the_functions_a_formula_calls_and_which_the_complex_step_cannot_use() -> None:
+    f = parse_expression("hypot(x0, x1) + sin(x0) + abs(x1) + sin(x1)")
+    assert f.functions == ("hypot", "sin", "abs")
+    assert f.complex_unsafe == ("hypot has no complex version", "abs drops the imaginary part")
+    assert parse_expression("exp(x) * cos(y)").complex_unsafe == ()

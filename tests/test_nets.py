@@ -41,6 +41,13 @@ def test_loss_accepts_label_index_and_batches() -> None:
     assert "SimpleNet(W=" in repr(net)
 
 
+def test_a_legacy_random_state_draws_the_books_np_random_randn_weights() -> None:
+    np.random.seed(0)  # noqa: NPY002 - the book's legacy global generator
+    book = np.random.randn(2, 3)  # noqa: NPY002 - what the book's simpleNet() draws after np.random.seed(0)
+    net = SimpleNet(seed=np.random.RandomState(0))
+    np.testing.assert_array_equal(net.W, book, err_msg="RandomState(0) must give the book's W")
+
+
 # --- TwoLayerNet ------------------------------------------------------------------
 
 from gradwalk import check_gradients  # noqa: E402

@@ -18,8 +18,9 @@ array([25.,  2.])
 from __future__ import annotations
 
 import ast
+import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +68,13 @@ _FUNCTIONS: dict[str, tuple[Callable[..., Any], int]] = {
     "sqrt": (np.sqrt, 1),
     "tan": (np.tan, 1),
     "tanh": (np.tanh, 1),
+}
+#: Functions the complex step cannot use, and why.
+_NOT_COMPLEX = {
+    "abs": "drops the imaginary part",
+    "arctan2": "has no complex version",
+    "cbrt": "has no complex version",
+    "hypot": "has no complex version",
 }
 _CONSTANTS = {"pi": float(np.pi), "e": float(np.e)}
 _BINARY: dict[type[ast.operator], tuple[Callable[[Any, Any], Any], str]] = {
@@ -132,12 +140,22 @@ class Expression:
         The variables it uses, as typed, in the order of their coordinates.
     size : int
         How many coordinates a point needs (one more than the largest variable index).
+    functions : tuple of str
+        The functions it calls, each once, in the order they first appear.
     """
 
     text: str
     variables: tuple[str, ...]
     size: int
+    functions: tuple[str, ...]
     _evaluate: _Node = field(repr=False, compare=False)
+
+    @property
+    def complex_unsafe(self) -> tuple[str, ...]:
+        """Why the complex step cannot differentiate it: one phrase per function, or ()."""
+        return tuple(
+            f"{name} {_NOT_COMPLEX[name]}" for name in self.functions if name in _NOT_COMPLEX
+        )
 
     def __call__(self, x: ArrayLike) -> NDArray[np.floating]:
         """Evaluate the formula at the point(s) x, shape ``(..., n)``.
@@ -198,6 +216,7 @@ class _Checker:
         self.text = text
         self.used: dict[int, str] = {}
         self.names: set[str] = set()
+        self.functions: dict[str, None] = {}
 
     def build(self, node: ast.AST, depth: int) -> tuple[_Node, float | None]:
         """The NumPy function of a checked node and, for a constant subtree, its value."""
@@ -218,6 +237,13 @@ class _Checker:
             return self._binary(node, depth)
         if isinstance(node, ast.Call):
             return self._call(node, depth)
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitXor):
+            segment = ast.get_source_segment(self.text, node) or "x^2"
+            raise ExpressionError(
+                f"'^' is not a power in a formula ({_quoted(segment)} at column "
+                f"{node.col_offset + 1}): write ** for powers, as in "
+                f"{_quoted(segment.replace('^', '**'))}."
+            )
         if isinstance(node, ast.UnaryOp | ast.BinOp):
             raise _fail(f"the operator {type(node.op).__name__}", node, self.text)
         raise _fail(_DESCRIBED.get(type(node), type(node).__name__), node, self.text)
@@ -246,7 +272,7 @@ class _Checker:
             hint = (
                 f"'{node.id}' is a function: call it, as in {node.id}(x0)"
                 if node.id in _FUNCTIONS
-                else f"unknown name {_quoted(node.id)}"
+                else f"unknown name {_quoted(node.id)}{_did_you_mean(node.id)}"
             )
             raise ExpressionError(
                 f"{hint} (at column {node.col_offset + 1}). Variables are x0, x1, ... "
@@ -280,8 +306,20 @@ class _Checker:
     def _call(self, node: ast.Call, depth: int) -> tuple[_Node, float | None]:
         if not isinstance(node.func, ast.Name) or node.func.id not in _FUNCTIONS:
             called = _quoted(ast.get_source_segment(self.text, node.func) or "this")
+            if isinstance(node.func, ast.Constant):
+                raise ExpressionError(
+                    f"{called} is a number, not a function (at column {node.col_offset + 1}): "
+                    f"a number and what it multiplies need a * between them, as in "
+                    f"{_quoted(called.strip(chr(39)) + '*(...)')}."
+                )
+            if isinstance(node.func, ast.Name) and _did_you_mean(node.func.id, _FUNCTIONS):
+                raise ExpressionError(
+                    f"unknown function {called} (at column {node.col_offset + 1})"
+                    f"{_did_you_mean(node.func.id, _FUNCTIONS)}. {_ALLOWED}"
+                )
             raise _fail(f"calling {called}", node, self.text)
         name = node.func.id
+        self.functions.setdefault(name, None)
         function, arity = _FUNCTIONS[name]
         if node.keywords or len(node.args) != arity:
             raise ExpressionError(
@@ -299,6 +337,19 @@ class _Checker:
             with np.errstate(all="ignore"):
                 folded = float(function(first_constant, second_constant))
         return (lambda x: function(first(x), second(x))), folded
+
+
+def _did_you_mean(name: str, choices: Iterable[str] | None = None) -> str:
+    """ " (did you mean 'sin'?)" for the closest known name, or ""."""
+    known = (
+        list(choices) if choices is not None else [*_FUNCTIONS, *_CONSTANTS, "x", "y", "x0", "x1"]
+    )
+    close = difflib.get_close_matches(name.lower(), known, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+#: A number followed at once by a name or a parenthesis: ``2x0``, ``3(x + 1)``.
+_IMPLICIT_PRODUCT = re.compile(r"(?<![\w.])(\d+\.?\d*(?:[eE][-+]?\d+)?)\s*([A-Za-z_(][\w]*)")
 
 
 def _fold(function: Callable[[Any], Any], constant: float | None) -> float | None:
@@ -358,6 +409,13 @@ def parse_expression(text: str) -> Expression:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
         where = f" at column {error.offset}" if error.offset else ""
+        product = _IMPLICIT_PRODUCT.search(text)
+        if product:
+            number, name = product.groups()
+            raise ExpressionError(
+                f"{_quoted(text)} cannot be read{where}: a number and what it multiplies "
+                f"need a * between them: write {number}*{name}, not {product.group(0)!r}."
+            ) from None
         raise ExpressionError(
             f"{_quoted(text)} is not a formula that can be read: {error.msg}{where}. {_ALLOWED}"
         ) from None
@@ -373,4 +431,5 @@ def parse_expression(text: str) -> Expression:
         )
     order = sorted(checker.used)
     size = order[-1] + 1 if order else 0
-    return Expression(text, tuple(checker.used[i] for i in order), size, evaluate)
+    variables = tuple(checker.used[i] for i in order)
+    return Expression(text, variables, size, tuple(checker.functions), evaluate)

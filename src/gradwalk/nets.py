@@ -22,8 +22,21 @@ class SimpleNet:
     ----------
     W : array_like, optional
         The weights (copied, as float64). Without it, W is drawn from a standard normal.
-    seed : int or numpy.random.Generator, optional
-        Seed or generator for the random W, for reproducible runs.
+    seed : int, numpy.random.Generator or numpy.random.RandomState, optional
+        Seed or generator for the random W, for reproducible runs. A legacy
+        ``RandomState`` draws W with its own ``randn``, as the book's ``np.random.randn``.
+
+    Notes
+    -----
+    The book's ``simpleNet()`` draws W with ``np.random.randn``, so ``np.random.seed(0)``
+    makes it reproducible there. ``SimpleNet()`` draws from its own generator and
+    ignores ``np.random.seed``: pass ``seed=0``, or ``seed=np.random.RandomState(0)``
+    for the same W that ``np.random.seed(0); np.random.randn(2, 3)`` gives.
+
+    Raises
+    ------
+    ValueError
+        Both W and seed are given, or W is not a 2-D matrix (or not numbers).
 
     Examples
     --------
@@ -41,13 +54,16 @@ class SimpleNet:
         self,
         W: ArrayLike | None = None,
         *,
-        seed: int | np.random.Generator | None = None,
+        seed: int | np.random.Generator | np.random.RandomState | None = None,
     ) -> None:
         if W is not None and seed is not None:
             raise ValueError("pass either W or seed, not both: seed only draws a random W.")
         if W is None:
-            rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-            self.W = rng.standard_normal((2, 3))
+            if isinstance(seed, np.random.RandomState):
+                self.W = seed.randn(2, 3)
+            else:
+                rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+                self.W = rng.standard_normal((2, 3))
         else:
             weights = np.array(W, dtype=np.float64)
             if weights.ndim != 2:

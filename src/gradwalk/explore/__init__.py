@@ -7,19 +7,15 @@ while its decision boundary, loss and accuracy update. The server (Starlette on 
 the ``explore`` extra) listens on 127.0.0.1 only, and the page loads nothing from
 elsewhere.
 
-Start it with ``gradwalk explore`` or from Python with :func:`add_explore_parser` and
-:func:`run_explore`, the two names the command line uses.
+Start it with ``gradwalk explore``; :data:`EXPLORE` is the subcommand's record, which
+imports the server only when it runs, so the command line works without the extra.
 
->>> import argparse
->>> parser = argparse.ArgumentParser(prog="gradwalk")
->>> _ = add_explore_parser(parser.add_subparsers(dest="command"))
->>> args = parser.parse_args(["explore", "--port", "0", "--no-browser"])
->>> args.port, args.no_browser
-(0, True)
+>>> EXPLORE.name, EXPLORE.examples[1]
+('explore', 'gradwalk explore --port 0        # any free port')
 """
 
 from __future__ import annotations
 
-from ._command import add_explore_parser, run_explore
+from ._command import EXPLORE
 
-__all__ = ["add_explore_parser", "run_explore"]
+__all__ = ["EXPLORE"]
