@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from interrupts import keyboard_interrupt_on_ctrl_c
 
 import gradwalk._evaluate_batches
 import gradwalk._evaluate_workers
@@ -398,7 +399,7 @@ def test_ctrl_c_shuts_the_pool_down_and_leaves_x_untouched(
     waiter = threading.Thread(target=interrupt_once_the_pool_runs)
     waiter.start()
     try:
-        with pytest.raises(KeyboardInterrupt):
+        with keyboard_interrupt_on_ctrl_c(), pytest.raises(KeyboardInterrupt):
             numerical_gradient(SlowAndAnnounced(str(marker)), x, workers=2)
     finally:
         stop_waiting.set()
