@@ -162,6 +162,37 @@ def test_a_divergent_run_answers_strict_json_and_names_the_bound(url: str) -> No
     assert "stable bound" in run["message"], run["message"]
 
 
+@pytest.mark.parametrize(
+    ("payload", "instead"),
+    [
+        ({"function": "sphere", "start": [-3, 4], "lr": 0.1, "steps": 60}, "fewer steps"),
+        (
+            {
+                "function": "sphere",
+                "start": [3e12, 4e12],
+                "xlim": [-5e12, 5e12],
+                "ylim": [-5e12, 5e12],
+                "lr": 0.1,
+                "steps": 20,
+            },
+            "richardson method",
+        ),
+    ],
+    ids=["a-small-gradient-without-gtol", "a-step-that-rounds-away-without-h"],
+)
+def test_messages_recommend_only_what_the_page_offers(
+    url: str, payload: dict[str, Any], instead: str
+) -> None:
+    status, body = request(url, "/api/descent", payload)
+    assert status == 200, body
+    (run,) = body["runs"]
+    message = run["message"]
+    assert "gtol" not in message and "h=" not in message, (
+        f"the page has neither gtol nor h, but its message recommends one: {message}"
+    )
+    assert instead in message, f"the message should point at the page's {instead!r}: {message}"
+
+
 def test_a_formula_is_drawn_and_descended(url: str) -> None:
     payload = {"function": "formula", "formula": "x**2 + 3*y**2", "start": [1, 1], "lr": 0.1}
     status, body = request(url, "/api/descent", payload)

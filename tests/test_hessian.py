@@ -135,3 +135,25 @@ def test_zero_curvature_along_v_is_zero_without_a_warning() -> None:
     # a constant gradient: every value the same, which must not read as f ignoring x
     hv = hessian_vector_product(None, X, np.ones(3), grad=lambda x: np.full(3, 3.0))
     assert np.array_equal(hv, np.zeros(3)), "a linear f has no curvature"
+
+
+def test_steps_that_leave_fs_domain_shrink_until_f_is_finite() -> None:
+    # sqrt(x0) * x1**2 at x0 = 1e-3: Richardson's first step (about 0.17) leaves
+    # sqrt's domain; the entries must still be the analytic ones, not nan.
+    x = np.array([1e-3, 1.5])
+
+    def func(v: np.ndarray) -> float:
+        with np.errstate(invalid="ignore"):
+            return float(np.sqrt(v[0]) * v[1] ** 2)
+
+    exact = np.array(
+        [
+            [-0.25 * x[0] ** -1.5 * x[1] ** 2, x[1] / np.sqrt(x[0])],
+            [x[1] / np.sqrt(x[0]), 2 * np.sqrt(x[0])],
+        ]
+    )
+    result = numerical_hessian(func, x.copy(), full_output=True)
+    assert np.all(np.isfinite(result.hess)), f"entries left nan near sqrt's edge: {result.hess}"
+    np.testing.assert_allclose(result.hess, exact, rtol=1e-5)
+    error = np.abs(result.hess - exact)
+    assert np.all(error <= result.error), "the error estimate must cover the true error"

@@ -75,10 +75,32 @@ def numerical_diff(
     Raises
     ------
     ValueError
-        ``workers`` with an array of points; f at an array of points not elementwise;
-        as for :func:`numerical_gradient`.
+        ``workers`` with an array of points; f at an array of points not elementwise
+        (its values do not have x's shape); as for :func:`numerical_gradient`: an
+        unknown method; an order the method does not have; bounds with lower >= upper,
+        not broadcasting to x's shape, or not holding x; a step direction other than
+        -1, 0, 1, or one given to a method without sides; rtol, atol or max_levels with
+        a method other than "richardson", or out of range.
     TypeError
-        As for :func:`numerical_gradient`.
+        f is not callable or does not return a real number (one per point when
+        vectorized); order is not an integer; bounds are not numbers; rtol, atol or
+        max_levels of the wrong type.
+    InputModifiedError
+        f modified the array of points it was given.
+
+    Warns
+    -----
+    NonFiniteWarning
+        f was inf or nan where a point needs it: that derivative is nan (status
+        NONFINITE).
+    PrecisionWarning
+        x ± h rounded back to x, the step taken differs from a fixed h, f's values
+        differ only by rounding, or Richardson did not reach the rtol/atol asked for
+        (statuses STEP_VANISHED, STEP_INEXACT, ROUNDING_LIMITED, LEVEL_LIMIT); also a
+        float32 or float16 x with a fixed h.
+    IgnoredInputWarning
+        f returned the same value at every point tried: it probably ignores its
+        argument.
 
     Examples
     --------

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Literal, overload
+from typing import Any, Literal, Unpack, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._driver import GradientResult, differentiate
 from ._evaluate import Workers, check_options
+from ._keywords import GradientKeywords
 from ._points import Step
 
 __all__ = ["GradientResult", "numerical_gradient"]
@@ -21,18 +22,8 @@ def numerical_gradient(
     x: ArrayLike,
     h: Step | None = ...,
     *,
-    method: str = ...,
-    order: int | None = ...,
-    bounds: tuple[ArrayLike, ArrayLike] | None = ...,
-    step_direction: ArrayLike | None = ...,
     full_output: Literal[False] = ...,
-    vectorized: bool = ...,
-    batch_size: int | None = ...,
-    workers: Workers | None = ...,
-    progress: bool = ...,
-    rtol: float | None = ...,
-    atol: float | None = ...,
-    max_levels: int | None = ...,
+    **options: Unpack[GradientKeywords],
 ) -> NDArray[np.floating]: ...
 
 
@@ -42,18 +33,8 @@ def numerical_gradient(
     x: ArrayLike,
     h: Step | None = ...,
     *,
-    method: str = ...,
-    order: int | None = ...,
-    bounds: tuple[ArrayLike, ArrayLike] | None = ...,
-    step_direction: ArrayLike | None = ...,
     full_output: Literal[True],
-    vectorized: bool = ...,
-    batch_size: int | None = ...,
-    workers: Workers | None = ...,
-    progress: bool = ...,
-    rtol: float | None = ...,
-    atol: float | None = ...,
-    max_levels: int | None = ...,
+    **options: Unpack[GradientKeywords],
 ) -> GradientResult: ...
 
 

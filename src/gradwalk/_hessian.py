@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any, Literal, overload
+from typing import Any, Literal, Unpack, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -34,6 +34,8 @@ from ._inputs import (
     working_array,
 )
 from ._jacobian import jacobian_result
+from ._keywords import HessianKeywords
+from ._ladder import DOMAIN_SHRINKS, SHRINK
 from ._plan import method_named
 from ._points import ROUNDING_ULPS, Step
 from ._steps import check_step, representable_step
@@ -154,6 +156,39 @@ def _second_differences(
     return hess
 
 
+def _outside_domain(f_values: NDArray[np.floating], n: int) -> NDArray[np.intp]:
+    """The elements whose points x ± h e_i of a level (the first 2n values) are not
+    finite: the step left f's domain there (log or sqrt near 0)."""
+    single = f_values[: 2 * n]
+    return np.flatnonzero(~(np.isfinite(single[0::2]) & np.isfinite(single[1::2])))
+
+
+def _shrink_into_domain(
+    f: Callable[[Any], object],
+    work: NDArray[np.floating],
+    x0: NDArray[np.floating],
+    first: NDArray[np.floating],
+    outside: NDArray[np.intp],
+    options: Options,
+) -> int:
+    """Shrink ``first`` (in place) by SHRINK along the elements ``outside`` until f is
+    finite at x ± h e_i (at most DOMAIN_SHRINKS times, as the Richardson ladder of the
+    gradient does); returns the evaluations spent. An element still outside keeps its
+    non-finite values and ends as nan."""
+    nfev = 0
+    for _ in range(DOMAIN_SHRINKS):
+        if not outside.size:
+            break
+        first[outside] = representable_step(x0[outside], first[outside] / SHRINK)
+        moves = np.stack([np.repeat(outside, 2), np.full(2 * outside.size, -1)], axis=1)
+        steps = np.repeat(first[outside], 2) * np.tile([1.0, -1.0], outside.size)
+        values = np.stack([np.repeat(x0[outside], 2) + steps, np.zeros(2 * outside.size)], 1)
+        f_values = _evaluate(f, work, moves.astype(np.intp), values.astype(x0.dtype), options)
+        nfev += len(moves)
+        outside = outside[_outside_domain(f_values, outside.size)]
+    return nfev
+
+
 def _level_points(
     x0: NDArray[np.floating], h: NDArray[np.floating]
 ) -> tuple[NDArray[np.intp], NDArray[np.floating]]:
@@ -180,11 +215,8 @@ def numerical_hessian(
     x: ArrayLike,
     h: Step | None = ...,
     *,
-    method: str = ...,
     full_output: Literal[False] = ...,
-    vectorized: bool = ...,
-    batch_size: int | None = ...,
-    workers: Workers | None = ...,
+    **options: Unpack[HessianKeywords],
 ) -> NDArray[np.floating]: ...
 
 
@@ -194,11 +226,8 @@ def numerical_hessian(
     x: ArrayLike,
     h: Step | None = ...,
     *,
-    method: str = ...,
     full_output: Literal[True],
-    vectorized: bool = ...,
-    batch_size: int | None = ...,
-    workers: Workers | None = ...,
+    **options: Unpack[HessianKeywords],
 ) -> HessianResult: ...
 
 
@@ -295,6 +324,13 @@ def numerical_hessian(
             moves, values = _level_points(x0, h_level)
             f_values = _evaluate(f, work, moves, values, options)
             nfev += len(moves)
+            outside = _outside_domain(f_values, n)
+            if level == 0 and outside.size:
+                nfev += _shrink_into_domain(f, work, x0, first, outside, options)
+                h_level = first.astype(work.dtype)
+                moves, values = _level_points(x0, h_level)
+                f_values = _evaluate(f, work, moves, values, options)
+                nfev += len(moves)
             largest = max(largest, float(np.max(np.abs(f_values), initial=0.0)))
             estimates.append(_second_differences(f_values, f_at_x, n, h_level.astype(np.float64)))
         changed = changed_elements(work, snapshot)
@@ -400,6 +436,14 @@ def hessian_vector_product(
         v does not have x's shape, or is not finite; neither f nor grad given.
     TypeError
         f or grad is not callable; grad returns something other than x's shape.
+
+    Warns
+    -----
+    NonFiniteWarning
+        The gradient was not finite at some points along v: those entries are nan.
+    PrecisionWarning, IgnoredInputWarning
+        As for :func:`~gradwalk.numerical_gradient`, from the numerical gradient or
+        from the derivative in t.
 
     Examples
     --------

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, overload
+from typing import Any, Literal, Unpack, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._driver import GradientResult, differentiate
 from ._evaluate import Workers, check_options
+from ._keywords import JacobianKeywords
 from ._points import Step
 
 __all__ = ["JacobianResult", "numerical_jacobian", "outputs_first"]
@@ -96,15 +97,8 @@ def numerical_jacobian(
     x: ArrayLike,
     h: Step | None = ...,
     *,
-    method: str = ...,
-    order: int | None = ...,
-    bounds: tuple[ArrayLike, ArrayLike] | None = ...,
-    step_direction: ArrayLike | None = ...,
     full_output: Literal[False] = ...,
-    vectorized: bool = ...,
-    batch_size: int | None = ...,
-    workers: Workers | None = ...,
-    progress: bool = ...,
+    **options: Unpack[JacobianKeywords],
 ) -> NDArray[np.floating]: ...
 
 
@@ -114,15 +108,8 @@ def numerical_jacobian(
     x: ArrayLike,
     h: Step | None = ...,
     *,
-    method: str = ...,
-    order: int | None = ...,
-    bounds: tuple[ArrayLike, ArrayLike] | None = ...,
-    step_direction: ArrayLike | None = ...,
     full_output: Literal[True],
-    vectorized: bool = ...,
-    batch_size: int | None = ...,
-    workers: Workers | None = ...,
-    progress: bool = ...,
+    **options: Unpack[JacobianKeywords],
 ) -> JacobianResult: ...
 
 

@@ -65,8 +65,37 @@ class TourStop:
         return value, agrees, [str(record.message) for record in caught]
 
 
-def _descent(lr: float) -> Callable[[], ArrayLike]:
-    return lambda: gradient_descent(function_2, np.array([-3.0, 4.0]), lr=lr, step_num=100)
+def _gradient_stop(
+    point: list[float],
+    book: str,
+    book_value: NDArray[np.float64],
+    lesson: str,
+    figures: tuple[str, ...] = (),
+) -> TourStop:
+    """The stop of section 4.4 that computes ``numerical_gradient(function_2, point)``."""
+    x = np.array(point)
+    code = f"numerical_gradient(function_2, np.array([{', '.join(map(str, point))}]))"
+
+    def compute() -> ArrayLike:
+        return numerical_gradient(function_2, x)
+
+    return TourStop("4.4", code, compute, book, book_value, lesson, figures)
+
+
+def _descent_stop(
+    lr: float,
+    book: str,
+    book_value: NDArray[np.float64],
+    lesson: str,
+    figures: tuple[str, ...] = (),
+) -> TourStop:
+    """The stop of section 4.4.1 that descends function_2 from (-3, 4) at rate ``lr``."""
+    code = f"gradient_descent(function_2, init_x=np.array([-3.0, 4.0]), lr={lr}, step_num=100)"
+
+    def compute() -> ArrayLike:
+        return gradient_descent(function_2, np.array([-3.0, 4.0]), lr=lr, step_num=100)
+
+    return TourStop("4.4.1", code, compute, book, book_value, lesson, figures)
 
 
 def _loss_without_delta(net: SimpleNet) -> float:
@@ -85,56 +114,44 @@ def tour_stops() -> list[TourStop]:
     """The computations of section 4.4, in the book's order."""
     net = SimpleNet(W=BOOK_W)
     return [
-        TourStop(
-            "4.4",
-            "numerical_gradient(function_2, np.array([3.0, 4.0]))",
-            lambda: numerical_gradient(function_2, np.array([3.0, 4.0])),
+        _gradient_stop(
+            [3.0, 4.0],
             "[ 6.  8.]  (full: 6.0000000000037801, 7.9999999999991189)",
             np.array([6.0000000000037801, 7.9999999999991189]),
             "The gradient of x0² + x1² is (2·x0, 2·x1); the central difference with "
             "h = 1e-4 gets it to about 12 digits.",
         ),
-        TourStop(
-            "4.4",
-            "numerical_gradient(function_2, np.array([0.0, 2.0]))",
-            lambda: numerical_gradient(function_2, np.array([0.0, 2.0])),
+        _gradient_stop(
+            [0.0, 2.0],
             "[ 0.  4.]",
             np.array([0.0, 4.0]),
             "Along x0 the function is flat at x0 = 0, so that component is 0.",
         ),
-        TourStop(
-            "4.4",
-            "numerical_gradient(function_2, np.array([3.0, 0.0]))",
-            lambda: numerical_gradient(function_2, np.array([3.0, 0.0])),
+        _gradient_stop(
+            [3.0, 0.0],
             "[ 6.  0.]",
             np.array([6.0, 0.0]),
             "The gradient points where f grows fastest; its negative (Figure 4-9) points "
             "at the minimum.",
             figures=("fig-4-9.png",),
         ),
-        TourStop(
-            "4.4.1",
-            "gradient_descent(function_2, init_x=np.array([-3.0, 4.0]), lr=0.1, step_num=100)",
-            _descent(0.1),
+        _descent_stop(
+            0.1,
             "[ -6.11110793e-10   8.14814391e-10]",
             np.array([-6.11110793e-10, 8.14814391e-10]),
             "Each step multiplies x by 1 - 2·lr = 0.8, so after 100 steps x = 0.8^100 · "
             "(-3, 4): practically the minimum (0, 0).",
             figures=("fig-4-10.png",),
         ),
-        TourStop(
-            "4.4.1",
-            "gradient_descent(function_2, init_x=np.array([-3.0, 4.0]), lr=10.0, step_num=100)",
-            _descent(10.0),
+        _descent_stop(
+            10.0,
             "[ -2.58983747e+13  -1.29524862e+12]",
             np.array([-2.58983747e13, -1.29524862e12]),
             "lr = 10 is far above the stable bound lr < 1: x grows about 19-fold per step "
             "until x ± h rounds to x, the numerical gradient becomes exactly 0 and x freezes.",
         ),
-        TourStop(
-            "4.4.1",
-            "gradient_descent(function_2, init_x=np.array([-3.0, 4.0]), lr=1e-10, step_num=100)",
-            _descent(1e-10),
+        _descent_stop(
+            1e-10,
             "[-2.99999994  3.99999992]",
             np.array([-2.99999994, 3.99999992]),
             "lr = 1e-10 is far too small: after 100 steps x has hardly left (-3, 4).",

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._docs import shared_docs
 from ._idx import IDXError, read_idx
 from ._rng import make_rng
 
@@ -163,6 +164,7 @@ def make_spiral(
     return np.concatenate(xs), np.concatenate(ts)
 
 
+@shared_docs
 def make_moons(
     n_samples: int = 200,
     *,
@@ -177,17 +179,8 @@ def make_moons(
 
     Parameters
     ----------
-    n_samples : int
-        Points in all, >= 2.
-    noise : float
-        Standard deviation of the noise added to each coordinate.
-    seed : int or numpy.random.Generator, optional
-        For reproducible data.
-
-    Returns
-    -------
-    x : ndarray, shape (n_samples, 2), float64
-    t : ndarray, shape (n_samples,), int64
+    {points}
+    {points_returned}
 
     Raises
     ------
@@ -218,6 +211,7 @@ def make_moons(
     return x, np.repeat(np.array([0, 1], dtype=np.int64), [upper, lower])
 
 
+@shared_docs
 def make_circles(
     n_samples: int = 200,
     *,
@@ -232,19 +226,10 @@ def make_circles(
 
     Parameters
     ----------
-    n_samples : int
-        Points in all, >= 2.
-    noise : float
-        Standard deviation of the noise added to each coordinate.
+    {points}
     factor : float
         Radius of the inner circle, 0 < factor < 1.
-    seed : int or numpy.random.Generator, optional
-        For reproducible data.
-
-    Returns
-    -------
-    x : ndarray, shape (n_samples, 2), float64
-    t : ndarray, shape (n_samples,), int64
+    {points_returned}
 
     Raises
     ------

@@ -33,6 +33,11 @@ class SimpleNet:
     ignores ``np.random.seed``: pass ``seed=0``, or ``seed=np.random.RandomState(0)``
     for the same W that ``np.random.seed(0); np.random.randn(2, 3)`` gives.
 
+    Raises
+    ------
+    ValueError
+        Both W and seed are given, or W is not a 2-D matrix (or not numbers).
+
     Examples
     --------
     >>> net = SimpleNet(W=[[0.47355232, 0.9977393, 0.84668094],

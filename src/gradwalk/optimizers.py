@@ -130,6 +130,15 @@ class Optimizer(ABC):
 class SGD(Optimizer):
     """Stochastic gradient descent: ``param -= lr * grad``.
 
+    Raises
+    ------
+    TypeError
+        A setting is not a number.
+    ValueError
+        lr is not finite and > 0.
+
+    Examples
+    --------
     >>> SGD()
     SGD(lr=0.01)
     """
@@ -146,6 +155,15 @@ class SGD(Optimizer):
 class Momentum(Optimizer):
     """Momentum: ``v = momentum * v - lr * grad; param += v``.
 
+    Raises
+    ------
+    TypeError
+        A setting is not a number.
+    ValueError
+        lr is not finite and > 0, or momentum is outside [0, 1).
+
+    Examples
+    --------
     >>> Momentum(lr=0.1)
     Momentum(lr=0.1, momentum=0.9)
     """
@@ -174,6 +192,15 @@ class Nesterov(Momentum):
     ``v = momentum * v - lr * grad;
     param += momentum² * v - (1 + momentum) * lr * grad``.
 
+    Raises
+    ------
+    TypeError
+        A setting is not a number.
+    ValueError
+        lr is not finite and > 0, or momentum is outside [0, 1).
+
+    Examples
+    --------
     >>> Nesterov()
     Nesterov(lr=0.01, momentum=0.9)
     """
@@ -191,6 +218,15 @@ class Nesterov(Momentum):
 class AdaGrad(Optimizer):
     """AdaGrad: ``h += grad²; param -= lr * grad / (√h + 1e-7)``.
 
+    Raises
+    ------
+    TypeError
+        A setting is not a number.
+    ValueError
+        lr is not finite and > 0.
+
+    Examples
+    --------
     >>> AdaGrad(lr=0.5)
     AdaGrad(lr=0.5)
     """
@@ -211,6 +247,15 @@ class RMSprop(Optimizer):
     """RMSprop: ``h = decay_rate * h + (1 - decay_rate) * grad²;
     param -= lr * grad / (√h + 1e-7)``.
 
+    Raises
+    ------
+    TypeError
+        A setting is not a number.
+    ValueError
+        lr is not finite and > 0, or decay_rate is outside [0, 1).
+
+    Examples
+    --------
     >>> RMSprop()
     RMSprop(lr=0.01, decay_rate=0.99)
     """
@@ -239,6 +284,15 @@ class Adam(Optimizer):
     ``m += (1 - beta1) (grad - m); v += (1 - beta2) (grad² - v);
     param -= lr √(1 - beta2ᵗ) / (1 - beta1ᵗ) · m / (√v + 1e-7)``.
 
+    Raises
+    ------
+    TypeError
+        A setting is not a number.
+    ValueError
+        lr is not finite and > 0, or beta1 or beta2 is outside [0, 1).
+
+    Examples
+    --------
     >>> Adam()
     Adam(lr=0.001, beta1=0.9, beta2=0.999)
     """

@@ -23,6 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike, NDArray
 
+from ._docs import shared_docs
 from ._gradient import numerical_gradient
 from ._validate import check_limits
 from ._warnings import reemit_first
@@ -103,6 +104,7 @@ def _field(
     return np.array(grads, dtype=np.float64)
 
 
+@shared_docs
 def plot_gradient_field(
     f: Callable[[Any], object],
     *,
@@ -139,14 +141,7 @@ def plot_gradient_field(
     normalize : bool
         Draw every arrow with the same length, showing directions only (useful when the
         gradient's size varies by orders of magnitude, as for Rosenbrock).
-    title : str, optional
-        Title of the axes.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; by default a new Figure.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    {axes}
 
     Raises
     ------
@@ -260,6 +255,7 @@ def _contour_levels(values: NDArray[np.float64], count: int) -> NDArray[np.float
     return levels if levels.size > 1 else np.empty(0)
 
 
+@shared_docs
 def plot_descent(
     results: object,
     f: Callable[[Any], object] | None = None,
@@ -297,14 +293,7 @@ def plot_descent(
     levels : int or array_like
         Number of contour lines, spread over the values of f in the window, or the
         levels themselves.
-    title : str, optional
-        Title of the axes.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw into; by default a new Figure.
-
-    Returns
-    -------
-    matplotlib.figure.Figure
+    {axes}
 
     Raises
     ------

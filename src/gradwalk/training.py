@@ -334,6 +334,19 @@ def train(
     NonFiniteWarning
         The loss became nan or inf and training stopped (the learning rate is likely too
         large).
+
+    Examples
+    --------
+    >>> from gradwalk import TwoLayerNet
+    >>> from gradwalk.datasets import make_moons
+    >>> x, t = make_moons(200, seed=0)
+    >>> net = TwoLayerNet(2, 10, 2, weight_init_std=1.0, seed=0)
+    >>> history = train(net, x, t, iters_num=300, batch_size=50, learning_rate=0.5,
+    ...                 seed=0, progress=False)
+    >>> history.iter_per_epoch, history.epochs, len(history.train_loss_list)
+    (4, 75, 300)
+    >>> history.train_loss_list[-1] < history.train_loss_list[0]
+    True
     """
     iters = check_count(iters_num, "iters_num")
     batch = check_count(batch_size, "batch_size")

@@ -11,6 +11,7 @@ null).
 from __future__ import annotations
 
 import math
+import re
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -26,7 +27,15 @@ from gradwalk.optimizers import OPTIMIZERS
 
 from ._requests import LIMITS, Limits, RequestError, choice, choices, integer, number, pair
 
-__all__ = ["FORMULA", "METHODS", "DescentRequest", "compute_descent", "describe", "read_descent"]
+__all__ = [
+    "FORMULA",
+    "METHODS",
+    "DescentRequest",
+    "compute_descent",
+    "describe",
+    "page_message",
+    "read_descent",
+]
 
 #: The ``function`` value that means "the typed formula".
 FORMULA = "formula"
@@ -36,6 +45,19 @@ METHODS = ("central", "richardson", "complex")
 FORMULA_WINDOW = ((-2.0, 2.0), (-2.0, 2.0))
 #: Arrows of the negative gradient along each axis.
 ARROWS = 15
+#: Advice in descend's messages that names an option this page lacks (gtol, h), and the
+#: same advice in the page's own inputs.
+PAGE_ADVICE = (
+    (
+        re.compile(r"Pass gtol to stop as converged once the gradient is that small\."),
+        "This page runs every step asked for (it has no gradient tolerance): ask for fewer "
+        "steps to stop sooner.",
+    ),
+    (
+        re.compile(r"pass a step relative to \|x\| \(h='auto'\)"),
+        "choose the richardson method, whose step is relative to |x|",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -203,6 +225,13 @@ def _bound(f: Callable[[Any], Any], start: NDArray[np.float64], method: str) -> 
     return bound if math.isfinite(bound) and bound > 0 else None
 
 
+def page_message(message: str) -> str:
+    """A message of :func:`gradwalk.descend` with its advice in this page's inputs."""
+    for advice, instead in PAGE_ADVICE:
+        message = advice.sub(instead, message)
+    return message
+
+
 def _run(
     f: Callable[[Any], Any],
     request: DescentRequest,
@@ -226,7 +255,7 @@ def _run(
             )
         except (ValueError, TypeError, ArithmeticError) as error:
             return {"optimizer": optimizer, "status": "error", "message": str(error)}
-    message = result.message
+    message = page_message(result.message)
     if result.status == "stopped":
         message = (
             f"Stopped at step {result.steps_taken} of {request.steps}: this request reached "
