@@ -12,18 +12,30 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ._inputs import real_value
 from ._lr_bound import Gradient, largest_eigenvalue, stable_rate
 from ._warnings import NonFiniteWarning, PrecisionWarning
 from .optimizers import SGD, Optimizer
 
-__all__ = ["Counts", "Run", "Status", "explain_end", "steps_in_words", "unexplained", "vanishing"]
+__all__ = [
+    "Counts",
+    "Run",
+    "Status",
+    "explain_end",
+    "explain_safely",
+    "grad_advice",
+    "rose_at_once",
+    "steps_in_words",
+    "unexplained",
+    "vanishing",
+]
 
 Status = Literal["converged", "max_steps", "diverged", "stalled", "stopped"]
 
@@ -358,3 +370,52 @@ def unexplained(
         kept.append(record)
         kept_steps.append(step)
     return kept, kept_steps
+
+
+def explain_safely(run: Run) -> tuple[Status, str, bool]:
+    """explain_end, which must never turn a finished run into an error."""
+    try:
+        return explain_end(run)
+    except Exception as error:
+        step = len(run.path) - 1
+        return (
+            "stopped",
+            f"The run ended after {steps_in_words(step)}; f = {run.values[-1]} "
+            f"(its explanation failed: {type(error).__name__}: {error}).",
+            False,
+        )
+
+
+def rose_at_once(run: Run) -> bool:
+    """Whether f rose over the first steps (or stopped being finite)."""
+    values = np.asarray(run.values, dtype=np.float64)
+    first = values[: min(4, values.size)]
+    return values.size > 1 and (not np.all(np.isfinite(first)) or bool(np.all(np.diff(first) > 0)))
+
+
+def grad_advice(f: Callable[[Any], object], run: Run, counts: Counts) -> str:
+    """One directional check of the analytic gradient at x0: its slope along -grad."""
+    try:
+        x0 = run.path[0]
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            g = np.asarray(run.gradient(x0), dtype=np.float64)
+            norm = float(np.linalg.norm(g))
+            if not math.isfinite(norm) or norm == 0:
+                return ""
+            direction = g / norm
+            eps = 1e-6 * max(1.0, float(np.max(np.abs(x0))))
+            plus = real_value(f(x0 + eps * direction))
+            minus = real_value(f(x0 - eps * direction))
+            counts.nfev += 2
+        slope = (plus - minus) / (2 * eps)
+    except Exception:
+        return ""
+    if not math.isfinite(slope) or abs(slope - norm) <= 1e-2 * max(abs(slope), norm):
+        return ""
+    return (
+        f" f rose from the first steps, and grad disagrees with f at x0: along grad f "
+        f"changes at a rate of {slope:.3g}, but grad says {norm:.3g}"
+        + (" (the sign is wrong)" if slope < 0 else "")
+        + ". Check grad, e.g. with check_gradient(f, x0, grad(x0))."
+    )

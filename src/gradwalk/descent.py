@@ -29,13 +29,16 @@ from ._descent_explain import (
     Counts,
     Run,
     Status,
-    explain_end,
+    explain_safely,
+    grad_advice,
+    rose_at_once,
     steps_in_words,
     unexplained,
     vanishing,
 )
+from ._descent_start import COPY_MESSAGE, copy_message, reads_callers_array, start_array
 from ._gradient import numerical_gradient
-from ._inputs import analytic_gradient, real_value, scale, working_array
+from ._inputs import analytic_gradient, real_value, working_array
 from ._lr_bound import Gradient, largest_eigenvalue, stable_rate
 from ._plan import resolve_step
 from ._validate import (
@@ -131,7 +134,7 @@ def gradient_descent(
     """
     rate = check_learning_rate(lr)
     count = check_count(step_num, "step_num")
-    x, callers = _start(init_x, in_place)
+    x, callers = start_array(init_x, in_place)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         steps: list[int] = []
@@ -143,9 +146,9 @@ def gradient_descent(
                 step == 0
                 and not grad.any()
                 and _ignored(caught[before:])
-                and _reads_callers_array(f, callers, real_value(f(x)))
+                and reads_callers_array(f, callers, real_value(f(x)))
             ):
-                raise ValueError(_copy_message("gradient_descent", "init_x"))
+                raise ValueError(copy_message("gradient_descent", "init_x"))
             x -= rate * grad
     _reemit_once(caught, steps)
     return x
@@ -459,7 +462,7 @@ def descend(
     tolerance = check_tolerance(gtol, "gtol", " For example 1e-6.")
     if callback is not None:
         check_callable(callback, "callback", "(step, x, value, grad) -> bool")
-    x, callers = _start(x0, in_place)
+    x, callers = start_array(x0, in_place)
     options = dict(gradient_options)
     counts = Counts()
     run = Run(
@@ -504,8 +507,8 @@ def descend(
                 elif run.zero_since is None:
                     run.zero_since = step
                 run.ignored = ignored and g is not None and not g.any()
-                if run.ignored and step == 0 and _reads_callers_array(f, callers, value):
-                    raise ValueError(_COPY_MESSAGE)
+                if run.ignored and step == 0 and reads_callers_array(f, callers, value):
+                    raise ValueError(COPY_MESSAGE)
                 if g is None:
                     run.end = "value"
                     break
@@ -528,7 +531,7 @@ def descend(
                 run.path.append(x.copy())
         except BaseException as error:  # a run is never lost: attach what it has so far
             settle(step)
-            if isinstance(error, ValueError) and str(error) == _COPY_MESSAGE:
+            if isinstance(error, ValueError) and str(error) == COPY_MESSAGE:
                 raise
             partial = _partial_result(run, update, error)
             error.add_note(
@@ -538,128 +541,14 @@ def descend(
             error.result = partial  # type: ignore[attr-defined]
             raise
         settle(step)
-    status, message, explains_h = _explain(run)
-    if grad is not None and _rose_at_once(run):
-        message += _grad_advice(f, run, counts)
+    status, message, explains_h = explain_safely(run)
+    if grad is not None and rose_at_once(run):
+        message += grad_advice(f, run, counts)
     kept, kept_steps = unexplained(
         caught, warning_steps, status, vanish_steps if explains_h else set()
     )
     _reemit_once(kept, kept_steps)
     return _result(run, update, status, message)
-
-
-def _copy_message(name: str, x0: str) -> str:
-    """The error of a run (``name``, started from argument ``x0``) whose f ignores its copy."""
-    return (
-        f"{name} stopped before its first step: f returned the same value at every perturbed "
-        f"point of the copy of {x0} that {name} works on, but changes when {x0} itself "
-        f"changes: f reads {x0} (a closure such as lambda w: net.loss(x, t) reads net.W), "
-        f"never its argument. Either pass in_place=True, so that {name} updates {x0} "
-        "(net.W) itself, as the book's gradient_descent does, or make f compute from its "
-        "argument (lambda W: loss_with(W, x, t))."
-    )
-
-
-#: The error of a run of descend whose f ignores the copy descend works on.
-_COPY_MESSAGE = _copy_message("descend", "x0")
-
-
-def _start(
-    x0: ArrayLike, in_place: bool
-) -> tuple[NDArray[np.floating], NDArray[np.floating] | None]:
-    """The array to update (a copy of x0, or with ``in_place`` x0 itself) and the
-    caller's own array when x0 is one (None otherwise)."""
-    if not isinstance(in_place, bool):
-        raise TypeError(f"in_place must be True or False, got {in_place!r}.")
-    x, is_callers = working_array(x0)
-    callers = x if is_callers else None
-    if not in_place:
-        return (x.copy() if is_callers else x), callers
-    if callers is None:
-        raise TypeError(
-            "in_place=True updates x0 itself, so x0 must be a writable float ndarray (such "
-            f"as net.W); got {type(x0).__name__}"
-            + (f" of dtype {x0.dtype}" if isinstance(x0, np.ndarray) else "")
-            + ". Pass such an array, or leave in_place=False to work on a copy."
-        )
-    return x, None
-
-
-def _reads_callers_array(
-    f: Callable[[Any], object], callers: NDArray[np.floating] | None, value: Any
-) -> bool:
-    """Whether f changes when the caller's own array moves (it is restored bit for bit).
-
-    Called when f ignored every move of the copy descend works on: a closure reading
-    ``net.W`` changes here, an f that is flat near x0 does not.
-    """
-    if callers is None:
-        return False
-    snapshot = callers.copy()
-    try:
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            # Unequal moves of alternating sign: a uniform shift can leave f unchanged
-            # (softmax of x · W does not see the same number added to every weight).
-            pattern = np.linspace(1.0, 2.0, callers.size)
-            pattern[1::2] *= -1
-            move = 1e-3 * pattern.reshape(callers.shape) * scale(snapshot)
-            callers += move.astype(callers.dtype)
-            moved = real_value(f(callers.copy()))
-    except Exception:
-        return False
-    finally:
-        np.copyto(callers, snapshot)
-    return bool(moved != value)
-
-
-def _explain(run: Run) -> tuple[Status, str, bool]:
-    """explain_end, which must never turn a finished run into an error."""
-    try:
-        return explain_end(run)
-    except Exception as error:
-        step = len(run.path) - 1
-        return (
-            "stopped",
-            f"The run ended after {steps_in_words(step)}; f = {run.values[-1]} "
-            f"(its explanation failed: {type(error).__name__}: {error}).",
-            False,
-        )
-
-
-def _rose_at_once(run: Run) -> bool:
-    """Whether f rose over the first steps (or stopped being finite)."""
-    values = np.asarray(run.values, dtype=np.float64)
-    first = values[: min(4, values.size)]
-    return values.size > 1 and (not np.all(np.isfinite(first)) or bool(np.all(np.diff(first) > 0)))
-
-
-def _grad_advice(f: Callable[[Any], object], run: Run, counts: Counts) -> str:
-    """One directional check of the analytic gradient at x0: its slope along -grad."""
-    try:
-        x0 = run.path[0]
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            g = np.asarray(run.gradient(x0), dtype=np.float64)
-            norm = float(np.linalg.norm(g))
-            if not math.isfinite(norm) or norm == 0:
-                return ""
-            direction = g / norm
-            eps = 1e-6 * max(1.0, float(np.max(np.abs(x0))))
-            plus = real_value(f(x0 + eps * direction))
-            minus = real_value(f(x0 - eps * direction))
-            counts.nfev += 2
-        slope = (plus - minus) / (2 * eps)
-    except Exception:
-        return ""
-    if not math.isfinite(slope) or abs(slope - norm) <= 1e-2 * max(abs(slope), norm):
-        return ""
-    return (
-        f" f rose from the first steps, and grad disagrees with f at x0: along grad f "
-        f"changes at a rate of {slope:.3g}, but grad says {norm:.3g}"
-        + (" (the sign is wrong)" if slope < 0 else "")
-        + ". Check grad, e.g. with check_gradient(f, grad, x0)."
-    )
 
 
 def _partial_result(run: Run, update: Optimizer, error: BaseException) -> DescentResult:
