@@ -483,6 +483,43 @@ def test_a_pole_at_x_gives_nan_with_a_warning_that_f_is_singular_there(
     assert np.all(np.isnan(grad)), f"{method}: {grad} at a pole; f has no gradient there"
 
 
+@pytest.mark.parametrize("method", ["central", "richardson"])
+def test_a_finite_pole_a_spike_between_sides_of_opposite_sign_is_singular(method: str) -> None:
+    # tan at the float nearest pi/2 is 1.6e16, its sides about -1e4 and 1e4 (central):
+    # a pole that float arithmetic keeps finite, where central gave -1e8.
+    with pytest.warns(NonFiniteWarning, match=r"singular at x, so it has no gradient"):
+        result = numerical_gradient(
+            lambda w: np.sum(np.tan(w)), np.array([np.pi / 2]), method=method, full_output=True
+        )
+    assert np.isnan(result.grad[0]), f"{method}: {result.grad[0]} at tan's pole"
+    assert result.status[0] == GradientStatus.NONFINITE
+
+
+@pytest.mark.parametrize(
+    ("f", "x", "grad"),
+    [
+        (np.sin, 0.0, 1.0),
+        (lambda x: x, 0.0, 1.0),
+        (lambda x: x**3, 0.0, 0.0),
+        (lambda x: x**3 - x, 0.0, -1.0),
+        (lambda x: (x - 1) ** 2 - 1e-9, 1.0, 0.0),  # a minimum, its sides of either sign
+        (lambda x: 1e8 * x + 1e-3, 0.0, 1e8),
+    ],
+    ids=["sin", "x", "x**3", "x**3-x", "minimum", "steep"],
+)
+@pytest.mark.parametrize("method", ["central", "richardson"])
+def test_an_ordinary_sign_change_at_x_is_no_pole(
+    f: Any, x: float, grad: float, method: str
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NonFiniteWarning)
+        result = numerical_gradient(
+            lambda w: np.sum(f(w)), np.array([x]), method=method, full_output=True
+        )
+    assert result.status[0] != GradientStatus.NONFINITE, f"{method}: a smooth f called singular"
+    assert result.grad[0] == pytest.approx(grad, abs=1e-6 * max(1.0, abs(grad))), method
+
+
 def test_f_at_x_is_evaluated_only_when_the_sides_change_sign_or_are_equal() -> None:
     # sum(x**2) at (3, 4): the book's 2 evaluations per element, no more.
     result = numerical_gradient(lambda x: np.sum(x**2), np.array([3.0, 4.0]), full_output=True)

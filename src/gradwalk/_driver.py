@@ -33,7 +33,14 @@ from ._points import (
 )
 from ._richardson import check_accuracy
 from ._small_gradient import central_shortcut
-from ._status import element_status, flag_ignored_input, joint_move, looks_singular, warn_status
+from ._status import (
+    element_status,
+    flag_ignored_input,
+    joint_move,
+    looks_singular,
+    singular_entries,
+    warn_status,
+)
 from ._warnings import (
     PACKAGE_DIR,
     PrecisionWarning,
@@ -212,6 +219,9 @@ def differentiate(
         value_shape, nfev = f_at_x.shape[1:], 1
         values_seen.append((np.array([UNPERTURBED], dtype=np.intp), f_at_x))
     value_shape = value_shape or ()
+    # Outputs not finite at x have no derivative anywhere; the plan sees them as 0, so
+    # that they neither shrink nor stop the other outputs' steps (their entries end nan).
+    dead = None if f_at_x is None else ~np.isfinite(f_at_x[0])
     evaluate = evaluator(options, f, work, complex_ok=complex_step, value_shape=value_shape)
 
     def counted(points: Points) -> NDArray[Any]:
@@ -228,6 +238,8 @@ def differentiate(
         values = evaluate(points)
         nfev += len(points.index)
         values_seen.append((points.index, values))
+        if dead is not None and dead.any():
+            values = np.where(dead, 0, values)
         return values
 
     try:
@@ -251,8 +263,9 @@ def differentiate(
     if x0.size and not estimate.vanished.any() and looks_singular(values_seen, x0.size):
         counted(Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=work.dtype)))
     book = record.name == "central" and plan is record.plan  # divides by 2h, as the book
-    status = element_status(estimate, values_seen, x0, h, book, complex_step)
-    warn_status(status, grad, estimate, x0, h, shape, values_seen, bool(given))
+    singular = singular_entries(values_seen, x0.size)
+    status = element_status(estimate, values_seen, x0, h, book, complex_step, singular)
+    warn_status(status, grad, estimate, x0, h, shape, values_seen, bool(given), singular)
     if x0.size and not estimate.vanished.any():
         copies = evaluate.copies
         if complex_step:

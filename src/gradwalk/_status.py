@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._inputs import (
+    QUOTED,
     element_name,
     names,
     scale,
@@ -45,12 +46,19 @@ __all__ = [
     "flag_ignored_input",
     "joint_move",
     "looks_singular",
+    "singular_entries",
     "warn_status",
 ]
 
 #: For the complex step: an imaginary part this large a share of |f(x + ih)| looks like
 #: a pole (1/(ih) = -i/h) rather than h·f'(x).
 _POLE_SPREAD = 0.1
+
+#: A finite pole: where f's values on an element's two sides have opposite signs and
+#: |f(x)| is more than this many times each of them, f(x) is a spike, not a value of a
+#: smooth f between them (tan at the float nearest π/2: 1.6e16 between -1e4 and 1e4). A
+#: smooth f would need its curvature term f''·h²/2 to cancel f(x) to one part in SPIKE.
+SPIKE = 1e6
 
 
 def looks_singular(values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]], n: int) -> bool:
@@ -89,6 +97,48 @@ def looks_singular(values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]], n: 
     return bool(np.any(opposite))
 
 
+def singular_entries(
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
+    n: int,
+    own_at_x: NDArray[Any] | None = None,
+) -> NDArray[np.bool_]:
+    """The entries (element, output) where f is singular at x, shape ``(n, outputs)``.
+
+    f(x) is known from ``values_seen`` (index ``UNPERTURBED``, the same for every
+    element) or, for an elementwise f, given per element (``own_at_x``: the values of
+    ``values_seen`` from requests that included x are then differences from it and are
+    not read). An entry is singular where f(x) is not finite, or where f(x) is a spike:
+    the element's values on its two sides have opposite signs and |f(x)| is more than
+    :data:`SPIKE` times each of them. Without f(x) nothing is singular.
+    """
+    requests = [(i, v.reshape(len(i), math.prod(v.shape[1:]))) for i, v in values_seen]
+    outputs = requests[0][1].shape[1] if requests else 1
+    singular = np.zeros((n, outputs), dtype=bool)
+    if own_at_x is not None:
+        at_x = np.asarray(own_at_x).reshape(n, -1)
+        requests = [(i, v) for i, v in requests if not (i == UNPERTURBED).any()]
+    else:
+        known = [v[i == UNPERTURBED] for i, v in requests if (i == UNPERTURBED).any()]
+        if not known:
+            return singular
+        at_x = np.broadcast_to(known[0][:1], (n, outputs))
+    singular |= ~np.isfinite(at_x)
+    sides = [(i[i >= 0], v[i >= 0]) for i, v in requests if not np.iscomplexobj(v)]
+    if not sides or np.iscomplexobj(at_x):
+        return singular
+    index = np.concatenate([i for i, _ in sides])
+    values = np.concatenate([v for _, v in sides]).astype(np.float64)
+    low = np.full((n, outputs), np.inf)
+    high = np.full((n, outputs), -np.inf)
+    np.minimum.at(low, index, values)  # nan propagates: a side not finite is no spike
+    np.maximum.at(high, index, values)
+    with np.errstate(all="ignore"):
+        spike = (low < 0) & (high > 0) & np.isfinite(at_x)
+        spike &= np.abs(at_x) > SPIKE * np.maximum(-low, high)
+    singular |= spike
+    return singular
+
+
 def element_status(
     estimate: Estimate,
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
@@ -96,6 +146,7 @@ def element_status(
     h: Step,
     book: bool,
     complex_step: bool,
+    singular: NDArray[np.bool_] | None = None,
 ) -> NDArray[np.int8]:
     """One :class:`GradientStatus` code per element: the plan's own, or read from f's values.
 
@@ -104,6 +155,8 @@ def element_status(
     those values differ by no more than f's rounding (:func:`_rounding_limited`). Every
     plan's ``vanished`` elements are STEP_VANISHED; where the ``book``'s central
     difference divides by a fixed 2h, elements whose step taken differs are STEP_INEXACT.
+    Elements with a ``singular`` entry (:func:`singular_entries`, computed from
+    ``values_seen`` if not given) are NONFINITE, whatever the plan says.
     """
     n = x0.size
     if estimate.status is None:
@@ -127,9 +180,10 @@ def element_status(
             limited = _rounding_limited(estimate, values_seen, x0)
             raise_status(status, limited & unknown, ROUNDING)
         raise_status(status, squeezed, GradientStatus.OUT_OF_BOUNDS)
-    # f(x) not finite (a pole at x): no element has a gradient, whatever the plan says.
-    if any(bool((~np.isfinite(v[i == UNPERTURBED])).any()) for i, v in values_seen):
-        raise_status(status, np.ones(n, dtype=bool), GradientStatus.NONFINITE)
+    # f singular at x (a pole): those elements have no gradient, whatever the plan says.
+    if singular is None:
+        singular = singular_entries(values_seen, n)
+    raise_status(status, any_per_element(singular), GradientStatus.NONFINITE)
     raise_status(status, estimate.vanished, GradientStatus.STEP_VANISHED)
     if book and not isinstance(h, str):
         raise_status(status, _inexact_steps(x0, h)[0], GradientStatus.STEP_INEXACT)
@@ -207,30 +261,32 @@ def warn_status(
     shape: tuple[int, ...],
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
     asked: bool,
+    singular: NDArray[np.bool_] | None = None,
 ) -> None:
     """Set NONFINITE elements to nan and give one warning per code that calls for one.
 
+    For a vector-valued f (``grad`` of shape ``(n, *outputs)``) only the entries that met
+    a non-finite value, or are ``singular`` (:func:`singular_entries`), are set to nan.
     LEVEL_LIMIT warns only where the caller ``asked`` for an accuracy (rtol, atol,
     max_levels); STEP_SHRUNK and OUT_OF_BOUNDS never do (the status and the step say it).
     """
     code = GradientStatus
+    n = status.size
+    if singular is None:
+        singular = singular_entries(values_seen, n)
     nonfinite = np.flatnonzero(status == code.NONFINITE)
     if nonfinite.size:
         if grad.ndim > 1:  # a vector-valued f: only the entries that met a non-finite value
             grad[_nonfinite_entries(values_seen, grad.shape)] = np.nan
+            grad[singular.reshape(grad.shape)] = np.nan
         else:
             grad[nonfinite] = np.nan
-        at_x = any(bool((~np.isfinite(v[i == UNPERTURBED])).any()) for i, v in values_seen)
-        if at_x:
+        _warn_singular(singular, shape, grad.shape[1:])
+        singular_elements = any_per_element(singular)
+        near = nonfinite[~singular_elements[nonfinite]]
+        if near.size:
             issue_warning(
-                "f(x) itself is not finite: f is singular at x (a pole such as 1/x at 0) or "
-                "x is outside its domain, so it has no gradient there and every element is "
-                "nan. Move x off the singular point.",
-                NonFiniteWarning,
-            )
-        else:
-            issue_warning(
-                f"f returned inf or nan at perturbed points of {names(shape, nonfinite)}; "
+                f"f returned inf or nan at perturbed points of {names(shape, near)}; "
                 "those elements of the gradient are nan: f is singular next to x or those "
                 "points leave its domain. Check the domain of f near x (log or sqrt of a "
                 "negative number, a pole, overflow) or use a smaller h.",
@@ -293,6 +349,36 @@ def warn_status(
             f"{_entry(estimate.error, first):.1e}). Raise max_levels or loosen rtol/atol.",
             PrecisionWarning,
         )
+
+
+def _warn_singular(
+    singular: NDArray[np.bool_], shape: tuple[int, ...], outputs: tuple[int, ...]
+) -> None:
+    """The warning that f is singular at x: at which elements and, for a vector-valued f,
+    in which outputs."""
+    if not singular.any():
+        return
+    elements = np.flatnonzero(singular.any(axis=1))
+    where = "x" if elements.size == singular.shape[0] else names(shape, elements)
+    if outputs:
+        columns = np.flatnonzero(singular.any(axis=0))
+        quoted = ", ".join(
+            "f(x)[" + ", ".join(str(int(p)) for p in np.unravel_index(int(k), outputs)) + "]"
+            for k in columns[:QUOTED]
+        )
+        more = f" and {columns.size - QUOTED} more" if columns.size > QUOTED else ""
+        what = f" in output {quoted}{more}, so those entries of the Jacobian are nan"
+    elif where == "x":
+        what = ", so it has no gradient there and every element is nan"
+    else:
+        what = ", so those elements of the gradient are nan"
+    issue_warning(
+        f"f is singular at {where}{what}: f(x) itself is not finite there (a pole such as 1/x "
+        "at 0, or x outside f's domain), or it is a spike far above the values of "
+        "opposite sign on either side (tan at the float nearest pi/2), so f has no "
+        "derivative there. Move x off the singular point.",
+        NonFiniteWarning,
+    )
 
 
 def _spacing(x0: NDArray[np.floating], shape: tuple[int, ...], element: int) -> str:
