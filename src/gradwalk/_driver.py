@@ -79,13 +79,16 @@ class GradientResult:
           estimate is within ``atol + rtol·|grad|``, by default 1e-4 relative, or
           small beside the largest element);
         - ``NONFINITE`` (1): f was inf or nan at the points the element needs, at every
-          step tried; the element is nan (NonFiniteWarning);
+          step tried, or f is singular at x: f(x) not finite, or a spike more than 1e6
+          times the values of opposite sign on either side (tan at the float nearest
+          pi/2); the element is nan (NonFiniteWarning);
         - ``STEP_VANISHED`` (2): x ± h rounded back to x; the element is 0
           (PrecisionWarning);
-        - ``ROUNDING_LIMITED`` (3): the values of f compared differ only by f's
-          rounding, measured from f's values (float32 inside f shows there), so the
-          digits are rounding noise; "richardson": its estimate stopped improving above
-          its tolerance (PrecisionWarning);
+        - ``ROUNDING_LIMITED`` (3): f's rounding (8 units of f's precision, measured
+          from f's values: float32 inside f shows there) over the step leaves an
+          uncertainty above 1e-4 of the element (float32 x: eps**(1/3)); the warning
+          says how many digits are left; "richardson": its estimate stopped improving
+          above its tolerance (PrecisionWarning);
         - ``LEVEL_LIMIT`` (4): "richardson" used ``max_levels`` levels without reaching
           its tolerance (PrecisionWarning);
         - ``OUT_OF_BOUNDS`` (5): the element's points would leave the bounds given;
@@ -99,7 +102,8 @@ class GradientResult:
         Where several apply, the most severe is kept (NONFINITE, OUT_OF_BOUNDS,
         STEP_VANISHED, STEP_INEXACT, ROUNDING_LIMITED, LEVEL_LIMIT, STEP_SHRUNK,
         CONVERGED, most severe first). Rounding is reported only where it leaves an
-        uncertainty above eps**(1/3) times the largest element of the gradient.
+        uncertainty above 10·eps**(1/3) times the largest element of the gradient too,
+        and not near a stationary point.
 
     Examples
     --------

@@ -30,7 +30,7 @@ from ._points import (
     near_stationary,
     per_element,
     raise_status,
-    resolution,
+    rounding_limited,
     value_precision,
     wide_dtype,
 )
@@ -177,7 +177,8 @@ def element_status(
                 nonfinite[:] = True
         raise_status(status, nonfinite & unknown, GradientStatus.NONFINITE)
         if not complex_step:  # the complex step takes no difference: nothing cancels
-            limited = _rounding_limited(estimate, values_seen, x0)
+            narrow = x0.dtype.itemsize < 8 and not isinstance(h, str)
+            limited = _rounding_limited(estimate, values_seen, x0, narrow)
             raise_status(status, limited & unknown, ROUNDING)
         raise_status(status, squeezed, GradientStatus.OUT_OF_BOUNDS)
     # f singular at x (a pole): those elements have no gradient, whatever the plan says.
@@ -197,20 +198,50 @@ def _rounding_limited(
     estimate: Estimate,
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
     x0: NDArray[np.floating],
+    narrow: bool = False,
 ) -> NDArray[np.bool_]:
-    """Elements whose values of f differ by no more than f's rounding, where it matters.
+    """Elements whose digits f's rounding limits, where it matters.
 
-    f's rounding is ``ROUNDING_ULPS`` units of f's precision (measured from its values,
-    :func:`value_precision`) times |f|. The values of an element (and f(x), where the
-    method evaluates it) that all lie within twice that of each other carry no digits
-    of the derivative; this is reported where the uncertainty that leaves, the
-    rounding divided by the step, exceeds :func:`resolution` times the largest element
-    of the gradient (a gradient element that is only tiny beside the others is fine),
-    and not near a stationary point (:func:`near_stationary`).
+    The uncertainty f's rounding leaves in an element (:func:`_rounding_uncertainty`) is
+    reported where :func:`~gradwalk._points.rounding_limited` says so (above 1e-4 of
+    the element's own gradient, with a floor relative to the largest element), and not
+    near a stationary point (:func:`near_stationary`). Where x is ``narrow`` (float32
+    or float16 with a fixed h, whose limit the driver has already warned of), only
+    elements whose values of f agree within f's rounding are reported.
     """
     n = x0.size
     if not n or not values_seen:
         return np.zeros(n, dtype=bool)
+    uncertainty, size, agree = _rounding_uncertainty(estimate, values_seen, x0)
+    grad = np.abs(estimate.grad.astype(np.float64))
+    largest = float(grad[np.isfinite(grad)].max(initial=0.0))
+    f_size = float(size[np.isfinite(size)].max(initial=0.0))
+    x_entry = np.broadcast_to(per_element(x0, grad), grad.shape)
+    if largest == 0 or near_stationary(estimate.grad, x_entry, f_size):
+        return np.zeros(n, dtype=bool)
+    with np.errstate(all="ignore"):
+        limited = rounding_limited(uncertainty, grad, largest, x0.dtype)
+    if narrow:
+        limited &= agree
+    flagged: NDArray[np.bool_] = any_per_element(limited & np.isfinite(uncertainty))
+    return flagged
+
+
+def _rounding_uncertainty(
+    estimate: Estimate,
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
+    x0: NDArray[np.floating],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+    """The uncertainty f's rounding leaves in each element, |f| there, and whether the
+    element's values of f all agree within twice f's rounding.
+
+    f's rounding is ``ROUNDING_ULPS`` units of f's precision (measured from its values,
+    :func:`value_precision`: float32 inside f shows there) times the largest |f| among
+    the element's values (and f(x), where the method evaluates it); the uncertainty is
+    that over the element's step: a central difference's amplification, which
+    ``ROUNDING_ULPS``' margin covers for the one-sided and higher-order stencils too.
+    """
+    n = x0.size
     index = np.concatenate([i for i, _ in values_seen])
     values = np.real(np.concatenate([v for _, v in values_seen])).astype(np.float64)
     eps = value_precision(values, x0.dtype)
@@ -225,18 +256,13 @@ def _rounding_limited(
         high = np.maximum(high, at_x.max(axis=0))
         low = np.minimum(low, at_x.min(axis=0))
     size = np.maximum(np.abs(high), np.abs(low))
+    size[~np.isfinite(size)] = 0.0
     noise = ROUNDING_ULPS * eps * size
     step = np.abs(estimate.step.astype(np.float64))
-    grad = np.abs(estimate.grad.astype(np.float64))
-    largest = float(grad[np.isfinite(grad)].max(initial=0.0))
     with np.errstate(all="ignore"):
-        uncertain = noise / per_element(step, noise) > resolution(x0.dtype) * largest
-    f_size = float(size[np.isfinite(size)].max(initial=0.0))
-    x_entry = np.broadcast_to(per_element(x0, grad), grad.shape)
-    if largest == 0 or near_stationary(estimate.grad, x_entry, f_size):
-        return np.zeros(n, dtype=bool)
-    flagged: NDArray[np.bool_] = any_per_element((high - low <= 2 * noise) & uncertain)
-    return flagged
+        uncertainty: NDArray[np.float64] = noise / per_element(step, noise)
+    agree: NDArray[np.bool_] = high - low <= 2 * noise
+    return uncertainty, size, agree
 
 
 def _inexact_steps(
@@ -319,14 +345,30 @@ def warn_status(
     if rounding.size:
         first = int(rounding[0])
         if estimate.status is None:
+            uncertainty = float(
+                np.ravel(_rounding_uncertainty(estimate, values_seen, x0)[0][first])[0]
+            )
+            value = _entry(grad, first)
+            if not abs(value) > uncertainty:
+                found = (
+                    f"rounding in f limits {names(shape, rounding)}: f(x + h) and f(x - h) "
+                    f"differ only by rounding in f for {names(shape, rounding)} (at "
+                    f"{element_name(shape, first)} the values of f it compares agree to "
+                    "within f's own rounding error), so that element of the gradient is "
+                    "rounding noise"
+                )
+            else:
+                digits = max(1, round(math.log10(abs(value) / uncertainty)))
+                found = (
+                    f"rounding in f limits {names(shape, rounding)}: at "
+                    f"{element_name(shape, first)}, {value:.6g} ± {uncertainty:.1e}, only "
+                    f"about {digits} significant digit{'s are' if digits > 1 else ' is'} left"
+                )
             issue_warning(
-                f"f(x + h) and f(x - h) differ only by rounding in f for "
-                f"{names(shape, rounding)}: at {element_name(shape, first)} the values of f "
-                "it compares agree to within f's own rounding error, so that element of "
-                "the gradient is rounding noise (f is large beside this element's "
-                "contribution, or computes in lower precision). Use a larger h for that "
-                "element, method='richardson' (which grows the step there and gives an "
-                "error bar), or rescale f (subtract its large constant part).",
+                f"{found} (f is large beside this element's contribution, or computes in "
+                "lower precision). Use a larger h for that element, method='richardson' "
+                "(which grows the step there and gives an error bar), or rescale f "
+                "(subtract its large constant part).",
                 PrecisionWarning,
             )
         else:
