@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from interrupts import ctrl_c_enabled
 
 from gradwalk import __version__
 from gradwalk.cli import SUBCOMMANDS, build_parser, main
@@ -406,6 +407,7 @@ def test_ctrl_c_stops_quietly_with_one_line_and_status_130(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ctrl_c_enabled,
     )
     assert process.stdout is not None
     for line in process.stdout:  # interrupt only once the run is under way

@@ -56,3 +56,18 @@ def test_train_bad_input_names_the_flag_and_stops_before_training(
     err = " ".join(err.split())
     assert message in err, f"{argv}: the error should say {message!r}, got {err!r}"
     assert out == "", f"{argv}: refused only after printing or training:\n{out}"
+
+
+def test_a_data_set_whose_extra_is_missing_names_the_extra_and_the_flag_that_needs_none(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "sklearn", None)  # as on an install without the extra
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    assert main(["train", "--dataset", "digits", "--no-progress"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert 'pip install "gradwalk[digits]"' in err, f"the error must name the extra: {err}"
+    assert "--dataset spiral (the default), moons or circles need nothing installed" in err, (
+        f"a command-line user must be told which --dataset works without extras: {err}"
+    )

@@ -150,6 +150,13 @@ def test_offline_and_not_cached_says_where_to_put_the_files(tmp_path: Path) -> N
     with pytest.raises(OSError, match="could not download") as raised:
         load_mnist(cache_dir=cache, base_url=_closed_port_url(), progress=False)
     assert str(cache) in str(raised.value) and IDX_FILES[3] in str(raised.value)
+    assert "not the expected file" not in str(raised.value), "no file was there to blame"
+    (cache / IDX_FILES[0]).write_bytes(gzip.compress(b"another file"))
+    with pytest.raises(OSError, match="could not download") as raised:
+        load_mnist(cache_dir=cache, base_url=_closed_port_url(), progress=False)
+    assert f"{IDX_FILES[0]} is there but not the expected file" in str(raised.value), (
+        f"offline, the error must say which file in the cache is the wrong one: {raised.value}"
+    )
 
 
 @pytest.mark.parametrize(
@@ -198,5 +205,8 @@ def test_without_pooch_files_put_by_hand_load_and_missing_ones_are_explained(
     (_, t_train), _ = load_idx_dataset(url, _hashes(root), by_hand, progress=False)
     np.testing.assert_array_equal(t_train, arrays[IDX_FILES[1]])
     (by_hand / IDX_FILES[3]).write_bytes(b"not the file")
-    with pytest.raises(ImportError, match="into " + re.escape(str(by_hand))):
+    with pytest.raises(ImportError, match="into " + re.escape(str(by_hand))) as raised:
         load_idx_dataset(url, _hashes(root), by_hand, progress=False)
+    assert f"{IDX_FILES[3]} is there but not the expected file" in str(raised.value), (
+        f"the error must say which file put by hand is the wrong one: {raised.value}"
+    )

@@ -467,12 +467,18 @@ def test_the_books_closure_on_a_copy_is_an_error_that_shows_both_fixes(run: str)
 
     net = simpleNet(W=BOOK_W)
     before = net.W.copy()
-    with pytest.raises(ValueError, match=r"in_place=True.*compute from its argument"):
+    with pytest.raises(ValueError, match=r"in_place=True.*compute from its argument") as error:
         if run == "descend":
             descend(lambda w: net.loss(BOOK_X, BOOK_T), net.W, lr=0.1, steps=20)
         else:
             gradient_descent(lambda w: net.loss(BOOK_X, BOOK_T), net.W, lr=0.1, step_num=20)
     np.testing.assert_array_equal(net.W, before, "x0 is restored after the probe")
+    argument = "x0" if run == "descend" else "init_x"
+    message = str(error.value)
+    assert message.startswith(f"{run} stopped"), f"the error names another function: {message}"
+    assert f"so that {run} updates {argument} (net.W)" in message, (
+        f"the error must name the function called and its argument {argument}: {message}"
+    )
 
 
 def test_a_zero_gradient_from_an_f_that_ignores_x_is_never_converged() -> None:

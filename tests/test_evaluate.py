@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from interrupts import keyboard_interrupt_on_ctrl_c
 
 import gradwalk._evaluate_batches
 import gradwalk._evaluate_workers
@@ -37,9 +38,11 @@ METHODS = sorted(PLANS)
 
 @pytest.fixture(autouse=True)
 def pools_always_start(monkeypatch: pytest.MonkeyPatch) -> None:
-    """workers=n starts its pool for any work here (it skips it where f is cheap, as in
-    these tests, which are about what happens in the pool)."""
+    """workers=n starts its pool for any work here and keeps it (it skips it, or stops it
+    after one round, where f is cheap, as in these tests, which are about what happens in
+    the pool)."""
     monkeypatch.setattr(gradwalk._evaluate_workers, "_POOL_PAYS_SECONDS", 0.0)
+    monkeypatch.setattr(gradwalk._evaluate_workers, "_POOL_MUST_BEAT", math.inf)
 
 
 # --- module-level functions, so that process pools can pickle them --------------------
@@ -396,7 +399,7 @@ def test_ctrl_c_shuts_the_pool_down_and_leaves_x_untouched(
     waiter = threading.Thread(target=interrupt_once_the_pool_runs)
     waiter.start()
     try:
-        with pytest.raises(KeyboardInterrupt):
+        with keyboard_interrupt_on_ctrl_c(), pytest.raises(KeyboardInterrupt):
             numerical_gradient(SlowAndAnnounced(str(marker)), x, workers=2)
     finally:
         stop_waiting.set()
@@ -507,6 +510,26 @@ def test_workers_start_no_pool_for_work_shorter_than_starting_one(
     assert np.array_equal(grad[2:], np.full(48, 2.0)), f"no pool for work worth one: {grad}"
 
 
+def slower_in_workers(x: Any) -> Any:
+    """f = sum(x) taking 10 ms in the main process, 2 x sum(x) taking 30 ms in a worker."""
+    in_worker = multiprocessing.parent_process() is not None
+    time.sleep(0.03 if in_worker else 0.01)
+    return (2.0 if in_worker else 1.0) * np.sum(x)
+
+
+def test_a_pool_slower_than_serial_leaves_the_rest_to_this_process(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(gradwalk._evaluate_workers, "_POOL_PAYS_SECONDS", 0.3)
+    monkeypatch.setattr(gradwalk._evaluate_workers, "_POOL_MUST_BEAT", 0.8)
+    x = np.ones(50)  # 48 points after the probe, in chunks of 6: a round is 2 chunks
+    grad = numerical_gradient(slower_in_workers, x, method="complex", workers=2)
+    assert np.array_equal(grad[:2], np.ones(2)), f"the probe ran elsewhere: {grad[:2]}"
+    assert np.array_equal(grad[2:14], np.full(12, 2.0)), f"no first round on the pool: {grad}"
+    assert np.array_equal(grad[14:], np.ones(36)), f"the slower pool kept working: {grad}"
+    assert multiprocessing.active_children() == [], "the slower pool was left running"
+
+
 @pytest.mark.parametrize(
     ("options", "error", "message"),
     [
@@ -567,8 +590,10 @@ def test_measured_batches_grow_while_a_point_gets_cheaper_within_the_memory_cap(
     assert sum(rows) == count, "not every point was evaluated"
 
 
-def test_huge_x_gets_one_point_per_call_and_modified_copies_are_detected() -> None:
-    x = np.zeros(2**19)  # 4 MiB per copy: fewer than 8 fit in the memory cap
+def test_huge_x_gets_the_few_copies_that_fit_and_modified_copies_are_detected(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    x = np.zeros(2**19)  # 4 MiB per copy: 4 fit in the memory cap, fewer than 8
     rows = []
 
     def f(batch: Any) -> Any:
@@ -578,7 +603,10 @@ def test_huge_x_gets_one_point_per_call_and_modified_copies_are_detected() -> No
     index = np.array([0, 1, 2, 0, -1], dtype=np.intp)
     values = evaluate_batches(f, x, Points(index, np.full(5, 3.0)), None)
     assert np.array_equal(values, [3.0, 6.0, 0.0, 3.0, 0.0]), f"wrong values {values}"
-    assert rows == [1] * 5, f"a huge x was batched as {rows}"
+    assert rows == [4, 1], f"a huge x was batched as {rows}, not as the 4 copies that fit"
+    monkeypatch.setattr(gradwalk._evaluate_batches, "_FEW_ROWS_BLOCK", 1)  # blocks of 4 points
+    values = evaluate_batches(f, x, Points(index, np.full(5, 3.0)), None)
+    assert np.array_equal(values, [3.0, 6.0, 0.0, 3.0, 0.0]), f"wrong values in blocks {values}"
     with pytest.raises(InputModifiedError, match="modified element 0"):
         evaluate_batches(modify_first_rows, x, Points(index[:2], np.ones(2)), None)
     assert not x.any(), "x itself must never change"

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from interrupts import ctrl_c_enabled
 
 pytest.importorskip("starlette", reason="the explore extra (starlette, uvicorn) is not installed")
 uvicorn = pytest.importorskip("uvicorn", reason="the explore extra is not installed")
@@ -353,6 +354,7 @@ def test_explore_serves_until_ctrl_c() -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ctrl_c_enabled,
     )
     try:
         assert process.stdout is not None

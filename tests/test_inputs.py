@@ -34,6 +34,12 @@ def test_working_array_is_the_callers_writable_float_array_and_a_copy_otherwise(
     assert work.flags.writeable, "the copy of a read-only array must be writable"
 
 
+def test_a_ragged_nested_list_is_named_with_what_to_pass_instead() -> None:
+    with pytest.raises(ValueError, match="rows of a nested list must all have the same") as e:
+        numerical_gradient(lambda x: float(np.sum(x**2)), [[1.0, 2.0], [3.0]])
+    assert "[[1.0, 2.0], [3.0]]" in str(e.value), f"the error must quote x: {e.value}"
+
+
 def test_changed_elements_treats_nan_as_equal_to_nan() -> None:
     before = np.array([np.nan, 1.0, 2.0, np.inf])
     now = np.array([np.nan, 1.0, 3.0, -np.inf])

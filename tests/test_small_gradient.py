@@ -36,20 +36,34 @@ CASES = [
 ]
 
 
+def _rows(f: Any) -> Any:
+    """A vectorized f made of a scalar one: f on each row of a batch."""
+    return lambda batch: np.array([f(row) for row in batch])
+
+
+@pytest.mark.parametrize("vectorized", [False, True], ids=["in place", "vectorized"])
 @pytest.mark.parametrize(("name", "f", "x"), CASES, ids=[c[0] for c in CASES])
-def test_shortcut_matches_the_driver(name: str, f: Any, x: list[float]) -> None:
+def test_shortcut_matches_the_driver(name: str, f: Any, x: list[float], vectorized: bool) -> None:
     runs = []
-    for options in (None, Options()):  # None: numerical_gradient's default (the shortcut)
-        counted = _counted(f)
+    # None: numerical_gradient's own options (the shortcut); an equal Options object
+    # built here is not check_options' own, so it goes to the driver.
+    for options in (None, Options(vectorized=vectorized)):
+        counted = _counted(f)  # counts points, one call each or one row of a batch each
         point = np.array(x)
         with warnings.catch_warnings(record=True) as caught, np.errstate(all="ignore"):
             warnings.simplefilter("always")
             if options is None:
                 from gradwalk import numerical_gradient
 
-                result = numerical_gradient(counted, point, full_output=True)
+                result = numerical_gradient(
+                    _rows(counted) if vectorized else counted,
+                    point,
+                    full_output=True,
+                    vectorized=vectorized,
+                )
             else:
-                result = differentiate(counted, point, None, "central", options)
+                given = _rows(counted) if vectorized else counted
+                result = differentiate(given, point, None, "central", options)
         assert np.array_equal(point, x), f"{name}: x was not restored"
         runs.append((result, counted.calls, [(w.category, str(w.message)) for w in caught]))
     (fast, fast_calls, fast_warned), (full, full_calls, full_warned) = runs
@@ -76,6 +90,13 @@ def test_shortcut_applies_only_to_the_default_call() -> None:
     options = check_options()
     shortcut = central_shortcut(f, x, None, "central", options, None, None, None, None, False)
     assert shortcut is not None and shortcut.fields is not None, "the default call is taken"
+    rows = lambda batch: np.sum(batch**2, axis=1)  # noqa: E731
+    vectorized = check_options(vectorized=True)
+    shortcut = central_shortcut(rows, x, None, "central", vectorized, None, None, None, None, False)
+    assert shortcut is not None and shortcut.fields is not None, "vectorized=True is taken"
+    assert np.allclose(shortcut.fields["grad"], 2 * x, rtol=1e-8), "vectorized: not 2x"
+    sized = check_options(vectorized=True, batch_size=1)
+    assert central_shortcut(rows, x, None, "central", sized, None, None, None, None, False) is None
     for method, h, vector in (
         ("forward", None, False),
         ("central", "auto", False),

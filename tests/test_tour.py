@@ -97,6 +97,15 @@ def test_tour_command_writes_into_the_current_folder_unless_told_not_to(
     assert capsys.readouterr().err == "", "the tour shows its warnings in the text, not on stderr"
 
 
+def test_tour_help_names_every_section_and_figure_it_shows(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["tour", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for named in ("4.4", "4.5", "4-9", "4-10", "learning-rate", "4-11", "4-12", "boundary"):
+        assert named in text, f"gradwalk tour --help does not mention {named!r}: {text}"
+
+
 def test_tour_as_a_new_user_runs_it_from_an_empty_folder(tmp_path: Path) -> None:
     command = Path(sys.executable).parent / "gradwalk"
     argv = [str(command)] if command.exists() else [sys.executable, "-m", "gradwalk.cli"]

@@ -62,11 +62,13 @@ def _run_tour(args: argparse.Namespace, out: Output) -> int:
 
 TOUR = Subcommand(
     name="tour",
-    summary="replay section 4.4 of the book, with the book's printed values and figures",
-    description="Replay section 4.4 'Gradient' of Deep Learning from Scratch: each "
-    "computation, gradwalk's result, the book's printed value, and what it shows; then "
-    "draw the section's figures (4-9, 4-10 and the learning-rate comparison) and a page, "
-    "index.html, that shows the text and the pictures together.",
+    summary="replay section 4.4 of the book and the start of 4.5, with the book's printed "
+    "values and figures",
+    description="Replay section 4.4 'Gradient' of Deep Learning from Scratch and the start "
+    "of 4.5 (a TwoLayerNet checked and trained on a spiral): each computation, gradwalk's "
+    "result, the book's printed value, and what it shows; then draw the figures (4-9, "
+    "4-10, the learning-rate comparison, 4-11 and 4-12 for the spiral and its decision "
+    "boundary) and a page, index.html, that shows the text and the pictures together.",
     examples=(
         "gradwalk tour                   # text, and figures in ./gradwalk-tour/",
         "gradwalk tour --out pictures    # figures and index.html in ./pictures",

@@ -152,7 +152,10 @@ def _load(name: str) -> tuple[Any, Any, Any, Any]:
     try:
         (x, t), (x_test, t_test) = loader()
     except ImportError as error:
-        raise UsageError(str(error)) from None
+        raise UsageError(
+            f"{error} On the command line: --dataset spiral (the default), moons or circles "
+            "need nothing installed."
+        ) from None
     except (OSError, IDXError) as error:
         raise ComputationFailed(f"could not load {name}: {error}") from None
     return x, t, x_test, t_test

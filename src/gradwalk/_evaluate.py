@@ -43,7 +43,7 @@ __all__ = [
     "Replayed",
     "check_options",
     "evaluator",
-    "is_default",
+    "is_plain",
 ]
 
 
@@ -164,10 +164,15 @@ class Options:
 #: The default: the book's in-place loop, serially, silently.
 _IN_PLACE = Options()
 
+#: A vectorized f, serially, silently, the batch size chosen by measuring.
+_VECTORIZED = Options(vectorized=True)
 
-def is_default(options: Options) -> bool:
-    """Whether ``options`` are the default: in place, serially, silently, nothing known."""
-    return options is _IN_PLACE
+
+def is_plain(options: Options) -> bool:
+    """Whether ``options`` are in place or ``vectorized=True`` alone: serially, silently,
+    the batch size not given, nothing known (the options ``check_options`` makes for
+    those calls, not an equal object built elsewhere)."""
+    return options is _IN_PLACE or options is _VECTORIZED
 
 
 def check_options(
@@ -186,6 +191,14 @@ def check_options(
         and worker_threads is None
     ):
         return _IN_PLACE
+    if (
+        vectorized is True
+        and batch_size is None
+        and workers is None
+        and progress is False
+        and worker_threads is None
+    ):
+        return _VECTORIZED
     if worker_threads is not None:
         if isinstance(worker_threads, bool) or not isinstance(worker_threads, int | np.integer):
             raise TypeError(

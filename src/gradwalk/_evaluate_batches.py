@@ -14,13 +14,12 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ._evaluate import Evaluator, Options, evaluate_in_place, fast_view, unperturbed, values_dtype
+from ._evaluate import Evaluator, Options, fast_view, unperturbed, values_dtype
 from ._inputs import InputModifiedError, changed_elements, describe, value_of
 from ._points import Points
 
@@ -66,10 +65,14 @@ def _check_batch_result(
 #: Bytes of the first batch when the batch size is chosen by measuring (about an L2 cache).
 _FIRST_BATCH_BYTES = 2**20
 
-#: Below this many copies of x in the memory cap, a vectorized f gets one point per call
-#: through the lean in-place loop: batches of a few huge copies save no calls worth their
-#: bookkeeping.
+#: Below this many copies of x in the memory cap, or in the batch size given or settled
+#: on, a vectorized f gets batches set and checked element by element
+#: (:meth:`Batcher._few_rows`): the array bookkeeping of a batch would cost more than
+#: the calls it saves.
 _FEW_ROWS = 8
+
+#: Batches per block of points converted to Python numbers at once (few rows per batch).
+_FEW_ROWS_BLOCK = 4096
 
 #: A larger batch is kept only if its time per point is below this share of the last one.
 _WORTH_GROWING = 0.9
@@ -86,10 +89,10 @@ class Batcher:
     point at least 10% cheaper (fewer calls of f, less bookkeeping per point), never past
     ``_BATCH_BYTES`` of copies; then the cheapest size is kept. Each batch's bookkeeping
     costs a few array operations on its points, whatever the size of x. Where fewer than
-    ``_FEW_ROWS`` copies fit in the cap (x of more than 2 MiB), f gets one point per call,
-    perturbed in place in a single row (:func:`evaluate_in_place`), as fast as the default
-    mode. At the end of each call the copies used are compared with x (f must not modify
-    them): for an f that reads only a few elements of a huge x, that comparison and the
+    ``_FEW_ROWS`` copies fit in the cap (x of more than 2 MiB), f gets batches of as many
+    copies as fit, their elements set, read back and restored one by one as in the
+    in-place loop. At the end of each call the copies used are compared with x (f must
+    not modify them): for an f that reads only a few elements of a huge x, that comparison and the
     filling of the copies, k x N values each, are most of the cost.
     """
 
@@ -107,42 +110,85 @@ class Batcher:
         self.limit = batch_size or max(1, _BATCH_BYTES // row_bytes)
         self.rows = batch_size or min(self.limit, max(1, _FIRST_BATCH_BYTES // row_bytes))
         self.settled = batch_size is not None or self.rows >= self.limit
-        if batch_size is None and self.limit < _FEW_ROWS:
-            self.rows, self.settled = 1, True
+        #: Only a few copies fit in the cap: batches of that many, element by element.
+        self.few = batch_size is None and self.limit < _FEW_ROWS
+        if self.few:
+            self.rows, self.settled = self.limit, True
         self.original: list[Any] | None = None
         self.per_point = math.inf
         self.buffer = np.empty((0, self.base.size), dtype=x.dtype)
 
-    def _one_row(
+    def _few_rows(
         self,
         f: Callable[[Any], object],
         points: Points,
+        out: NDArray[Any],
         advance: Callable[[int], object] | None,
     ) -> NDArray[Any]:
-        """One point per call: the in-place loop on the first row of the buffer."""
-        self._grow(1)
-        row = self.buffer[:1]
-        if self.original is None:
-            self.original = unperturbed(self.base)
-        single = _SinglePoint(f, (1, *self.x.shape), self.complex_ok, self.value_shape)
+        """Batches of the few copies that fit in the cap, set and checked element by element.
+
+        Where only a few copies of a huge x fit, the array operations of
+        :meth:`evaluate` would cost more than a cheap f: here each batch costs one write,
+        one read and one restore of an element per point (through :func:`fast_view`, as
+        the in-place loop), a call of f and a check of its result. The points are taken
+        in blocks of :data:`_FEW_ROWS_BLOCK` batches, so that the Python numbers and
+        arrays kept per point stay few whatever their count.
+        """
+        total, size, rows = len(points.index), self.size, self.rows
+        self._grow(rows)
+        flat = fast_view(self.buffer[:rows])
+        whole = self.buffer[:rows].reshape((rows, *self.x.shape))
+        shape = (rows, *self.value_shape)
+        float64, ndarray = np.dtype(np.float64), np.ndarray
         try:
-            values = evaluate_in_place(
-                single,
-                row.reshape((1, *self.x.shape)),
-                fast_view(row),
-                self.original,
-                points,
-                complex_ok=self.complex_ok,
-                value_shape=self.value_shape,
-            )
-        except InputModifiedError as error:
-            raise InputModifiedError(copy_modified(error.flat_index or 0)) from None
-        changed = changed_elements(row, self.base)
+            for block in range(0, total, rows * _FEW_ROWS_BLOCK):
+                index = points.index[block : block + rows * _FEW_ROWS_BLOCK]
+                count = len(index)
+                # Each point's place in the flat rows (-1: x itself, nothing to set).
+                place = np.where(index >= 0, index + (np.arange(count) % rows) * size, -1)
+                places = place.tolist()
+                values = unperturbed(points.value[block : block + count])
+                restore = unperturbed(self.base[np.maximum(index, 0)])
+                parts: list[Any] = []
+                for start in range(0, count, rows):
+                    stop, batch, expected = start + rows, whole, shape
+                    if stop > count:  # the last, partial batch
+                        stop = count
+                        batch = self.buffer[: stop - start].reshape((stop - start, *self.x.shape))
+                        expected = (stop - start, *self.value_shape)
+                    for q in range(start, stop):
+                        if places[q] >= 0:
+                            flat[places[q]] = values[q]
+                    result = f(batch)
+                    if not (
+                        type(result) is ndarray
+                        and result.dtype == float64
+                        and result.shape == expected
+                    ):
+                        result = _check_batch_result(
+                            result, batch.shape, self.complex_ok, self.value_shape
+                        )
+                    for q in range(start, stop):
+                        where = places[q]
+                        if where >= 0:
+                            seen, new = flat[where], values[q]
+                            flat[where] = restore[q]
+                            if seen != new and new == new:
+                                raise InputModifiedError(copy_modified(where % size))
+                    parts.append(result)
+                    if advance is not None:
+                        advance(stop - start)
+                out[block : block + count] = np.concatenate(parts)
+        except BaseException:
+            self.buffer[:rows] = self.base  # elements left perturbed by the batch that failed
+            raise
+        finally:
+            if isinstance(flat, memoryview):
+                flat.release()
+        changed = changed_elements(self.buffer[:rows], self.base)
         if changed.size:
-            raise InputModifiedError(copy_modified(int(changed[0])))
-        if advance is not None:
-            advance(len(points.index))
-        return values
+            raise InputModifiedError(copy_modified(int(changed[0]) % size))
+        return out
 
     def _grow(self, rows: int) -> None:
         """Make the buffer hold at least ``rows`` copies of x (copying x only into new rows)."""
@@ -179,8 +225,8 @@ class Batcher:
         )
         if total == 0:
             return out
-        if self.limit < _FEW_ROWS and self.settled and self.rows == 1:
-            return self._one_row(f, points, advance)
+        if self.settled and self.rows < _FEW_ROWS:
+            return self._few_rows(f, points, out, advance)
         index, value = points.index, points.value
         perturbed = bool(index.min() >= 0)
         self._grow(min(self.rows, total))
@@ -220,23 +266,15 @@ class Batcher:
             start += k
             if advance is not None:
                 advance(k)
+            if self.settled and self.rows < _FEW_ROWS and start < total:
+                # settled on a few rows: the rest in the leaner loop for them
+                rest = Points(index[start:], value[start:])
+                self._few_rows(f, rest, out[start:], advance)
+                break
         changed = changed_elements(self.buffer[:used], self.base)
         if changed.size:
             raise InputModifiedError(copy_modified(int(changed[0]) % self.size))
         return out
-
-
-@dataclass(frozen=True)
-class _SinglePoint:
-    """A vectorized f called with a batch of one point: returns its one value."""
-
-    f: Callable[[Any], object]
-    shape: tuple[int, ...]
-    complex_ok: bool
-    value_shape: tuple[int, ...] = ()
-
-    def __call__(self, batch: NDArray[Any]) -> Any:
-        return _check_batch_result(self.f(batch), self.shape, self.complex_ok, self.value_shape)[0]
 
 
 def evaluate_batches(

@@ -44,9 +44,14 @@ _TASKS_PER_WORKER = 4
 _PROBE_POINTS = 2
 
 #: Serial seconds of remaining work below which ``workers=n`` does not start its pool: a
-#: pool of processes costs about 0.15 s to start and stop, and halving the work only pays
-#: once the work is twice that.
+#: pool of processes costs 0.02 s to start and stop on a quiet 2-core Linux machine
+#: (forked), many times that under load, and each task carries f and x to a worker; below
+#: this the most a pool could save is not worth the risk of losing it.
 _POOL_PAYS_SECONDS = 0.3
+
+#: The pool is kept on after a round of chunks (the first: its start included) only if
+#: the round took less than this share of the time this process would have taken alone.
+_POOL_MUST_BEAT = 0.8
 
 
 @dataclass(frozen=True)
@@ -192,7 +197,11 @@ def worker_count(workers: object) -> int:
 
 class Mapped(Evaluator):
     """Chunks of points mapped over workers, each evaluated by :class:`_Task` on its own
-    copy of x. ``workers=n`` starts a process pool of n, shut down by :meth:`close`."""
+    copy of x. ``workers=n`` starts a process pool of n, shut down by :meth:`close`, once
+    f's first points, timed here, show that the rest is worth it; if a round of chunks
+    on the pool (the first with its start) is not clearly faster than this process alone
+    (other load leaves the workers no spare core), the pool is stopped and the rest
+    evaluated here."""
 
     def __init__(
         self,
@@ -210,6 +219,8 @@ class Mapped(Evaluator):
             f, work.copy(), options.vectorized, options.batch_size, complex_ok, value_shape
         )
         self.pool: multiprocessing.pool.Pool | None = None
+        #: The pool's first round was no faster than this process alone: it was closed.
+        self.pool_lost = False
         self.copies = f"workers={options.workers!r}"
         if _uses_processes(options.workers):
             _check_picklable(f, options.workers)
@@ -225,7 +236,8 @@ class Mapped(Evaluator):
         dtype = values_dtype(self.task.x.dtype, self.complex_ok)
         parts = [np.empty((0, *self.value_shape), dtype=dtype)]
         workers = self.workers
-        if self.closed and isinstance(workers, int):  # a last point after the pool closed
+        if (self.closed or self.pool_lost) and isinstance(workers, int):
+            # a last point after the pool closed, or a pool slower than this process
             parts += [self.task(chunk) for chunk in chunks]
         elif isinstance(workers, int) and self.pool is None:
             parts += self._probe_then_map(workers, points)
@@ -252,11 +264,31 @@ class Mapped(Evaluator):
         if rest.index.size == 0:
             return [first]
         if seconds / probe * rest.index.size < _POOL_PAYS_SECONDS:
-            values = self.task((rest.index, rest.value))
+            serial = self.task((rest.index, rest.value))
             self.advance(rest.index.size)
-            return [first, values]
+            return [first, serial]
         chunks = split(rest, self._chunk_size(rest.index.size))
-        return [first, *self._pool_map(processes, chunks)]
+        # The pool works in rounds of one chunk per worker, each timed against this
+        # process's pace (the first with the pool's start): on a machine whose other load
+        # leaves the workers no spare core the pool is slower than serial, and then it is
+        # stopped and the rest evaluated here.
+        pace = seconds / probe
+        values: list[Any] = [first]
+        for start in range(0, len(chunks), processes):
+            round_ = chunks[start : start + processes]
+            clock = time.perf_counter()
+            values += self._pool_map(processes, round_)
+            pooled = time.perf_counter() - clock
+            done = sum(len(index) for index, _ in round_)
+            rest_chunks = chunks[start + processes :]
+            if rest_chunks and pooled >= _POOL_MUST_BEAT * pace * done:
+                self.pool_lost = True
+                self._stop_pool()
+                for chunk in rest_chunks:
+                    values.append(self.task(chunk))
+                    self.advance(len(chunk[0]))
+                break
+        return values
 
     def _pool_map(
         self, processes: int, chunks: list[tuple[NDArray[np.intp], NDArray[Any]]]
@@ -302,9 +334,12 @@ class Mapped(Evaluator):
             pool.join()
         self.close()
 
-    def close(self) -> None:
+    def _stop_pool(self) -> None:
         if self.pool is not None:
             self.pool.close()
             self.pool.join()
             self.pool = None
+
+    def close(self) -> None:
+        self._stop_pool()
         super().close()

@@ -53,13 +53,21 @@ def working_array(x: ArrayLike) -> tuple[NDArray[np.floating], bool]:
     ------
     TypeError
         x is complex or not numeric.
+    ValueError
+        x is a nested list whose rows differ in length (no array can hold it).
 
     Examples
     --------
     >>> working_array([1, 2])
     (array([1., 2.]), False)
     """
-    array = np.asarray(x)
+    try:
+        array = np.asarray(x)
+    except ValueError as error:
+        raise ValueError(
+            f"x = {x!r:.80} cannot be made into an array ({error}): the rows of a nested "
+            "list must all have the same length. Pass an ndarray of the shape you mean."
+        ) from None
     kind = array.dtype.kind
     if kind == "f":
         if array is x and array.flags.writeable:

@@ -4,13 +4,15 @@ A descent step on a function of two variables calls ``numerical_gradient`` with 
 points; the general driver's array bookkeeping (status codes, the singular-point and
 ignored-input checks, the rounding test) then costs many times f itself. For the common
 call (``method="central"``, a numeric step, a small float64 x, in place, no other
-option) :func:`central_shortcut` evaluates the same points with the same loop
-(:class:`~gradwalk._evaluate.InPlace`), applies the same input rules, and decides on
-Python floats whether the general driver could find anything to report. Where it
-certainly could not, it returns the result's fields, bit for bit those of the driver
-(every element ``CONVERGED``, no warning). Otherwise it hands back options carrying
-the values already computed, so that the driver runs in full on them without calling
-f again: every status, warning and evaluation count stays the driver's own.
+option but ``vectorized=True``) :func:`central_shortcut` evaluates the same points
+with the same evaluator (:class:`~gradwalk._evaluate.InPlace`, or
+:class:`~gradwalk._evaluate_batches.Batches` for a vectorized f), applies the same
+input rules, and decides on Python floats whether the general driver could find
+anything to report. Where it certainly could not, it returns the result's fields, bit
+for bit those of the driver (every element ``CONVERGED``, no warning). Otherwise it
+hands back options carrying the values already computed, so that the driver runs in
+full on them without calling f again: every status, warning and evaluation count
+stays the driver's own.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ._evaluate import Options, evaluator, is_default
+from ._evaluate import Options, evaluator, is_plain
 from ._inputs import InputModifiedError, changed_elements, modified_message, working_array
 from ._plan import resolve_step
 from ._points import ROUNDING_ULPS, STEP_TOLERANCE, Points, rounding_limited, value_precision
@@ -65,8 +67,8 @@ def central_shortcut(
     """The book's central difference of f at a small x, or None where it does not apply.
 
     Applies to ``method="central"`` with h None or a number, no ``order``, ``bounds``,
-    ``step_direction`` or accuracy control, the default evaluation (in place, serially,
-    silently), a scalar f and a float64 x of at most :data:`SMALL` elements whose steps
+    ``step_direction`` or accuracy control, in place or ``vectorized=True`` alone
+    (serially, silently), a scalar f and a float64 x of at most :data:`SMALL` elements whose steps
     are exact (neither vanished nor inexact).
     """
     if (
@@ -75,7 +77,7 @@ def central_shortcut(
         or order is not None
         or bounds is not None
         or step_direction is not None
-        or not is_default(options)
+        or not is_plain(options)
         or (accuracy is not None and any(v is not None for v in accuracy.values()))
         or isinstance(h, str)
         or not callable(f)

@@ -318,6 +318,22 @@ def _present(folder: Path, hashes: Mapping[str, str]) -> list[Path] | None:
     return paths
 
 
+def _mismatched(folder: Path, hashes: Mapping[str, str]) -> str:
+    """A note naming the files in ``folder`` that are there but not the expected ones."""
+    wrong = [
+        name
+        for name in IDX_FILES
+        if (folder / name).is_file()
+        and hashlib.sha256((folder / name).read_bytes()).hexdigest() != hashes[name]
+    ]
+    if not wrong:
+        return ""
+    return (
+        f" ({', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} there but not the "
+        "expected file: the SHA-256 differs. Replace it with the original, still gzipped)"
+    )
+
+
 def load_idx_dataset(
     base_url: str,
     hashes: Mapping[str, str],
@@ -390,7 +406,7 @@ def _download(base_url: str, hashes: Mapping[str, str], folder: Path, progress: 
     """The four files fetched into ``folder`` by pooch, each checked against its SHA-256."""
     put = (
         f"put the four files {', '.join(IDX_FILES)} (from {base_url}) into {folder} and call again"
-    )
+    ) + _mismatched(folder, hashes)
     try:
         import pooch
     except ImportError as error:

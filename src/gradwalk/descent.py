@@ -145,7 +145,7 @@ def gradient_descent(
                 and _ignored(caught[before:])
                 and _reads_callers_array(f, callers, real_value(f(x)))
             ):
-                raise ValueError(_COPY_MESSAGE.replace("descend", "gradient_descent", 2))
+                raise ValueError(_copy_message("gradient_descent", "init_x"))
             x -= rate * grad
     _reemit_once(caught, steps)
     return x
@@ -548,15 +548,20 @@ def descend(
     return _result(run, update, status, message)
 
 
-#: The error of a run whose f ignores the copy descend works on.
-_COPY_MESSAGE = (
-    "descend stopped before its first step: f returned the same value at every perturbed "
-    "point of the copy of x0 that descend works on, but changes when x0 itself changes: "
-    "f reads x0 (a closure such as lambda w: net.loss(x, t) reads net.W), never its "
-    "argument. Either pass in_place=True, so that descend updates x0 (net.W) itself, "
-    "as the book's gradient_descent does, or make f compute from its argument "
-    "(lambda W: loss_with(W, x, t))."
-)
+def _copy_message(name: str, x0: str) -> str:
+    """The error of a run (``name``, started from argument ``x0``) whose f ignores its copy."""
+    return (
+        f"{name} stopped before its first step: f returned the same value at every perturbed "
+        f"point of the copy of {x0} that {name} works on, but changes when {x0} itself "
+        f"changes: f reads {x0} (a closure such as lambda w: net.loss(x, t) reads net.W), "
+        f"never its argument. Either pass in_place=True, so that {name} updates {x0} "
+        "(net.W) itself, as the book's gradient_descent does, or make f compute from its "
+        "argument (lambda W: loss_with(W, x, t))."
+    )
+
+
+#: The error of a run of descend whose f ignores the copy descend works on.
+_COPY_MESSAGE = _copy_message("descend", "x0")
 
 
 def _start(

@@ -545,9 +545,14 @@ def plot_training(
         recorded = np.arange(len(run.train_acc_list)) * run.iter_per_epoch
         epochs = np.arange(len(run.train_acc_list))
         acc_x = epochs if against == "iterations" else xs[recorded]
-        acc_ax.plot(acc_x, run.train_acc_list, color=color, label=f"{name} train")
+        # train wide and pale underneath, test dashed on top: they often overlap
+        acc_ax.plot(
+            acc_x, run.train_acc_list, color=color, lw=2.5, alpha=0.4, label=f"{name} train"
+        )
         if run.test_acc_list:
-            acc_ax.plot(acc_x, run.test_acc_list, color=color, ls="--", label=f"{name} test")
+            acc_ax.plot(
+                acc_x, run.test_acc_list, color=color, ls="--", lw=1.2, label=f"{name} test"
+            )
     loss_ax.set_xlabel(units[against])
     loss_ax.set_ylabel("loss")
     acc_ax.set_xlabel("epoch" if against == "iterations" else units[against])
