@@ -417,6 +417,28 @@ def test_numerical_diff_at_many_points_is_the_derivative_at_each_point(method: s
         assert np.array_equal(result.grad, one_at_a_time), "vectorized or not: same numbers"
 
 
+@pytest.mark.parametrize(
+    ("f", "x", "derivative"),
+    [  # a pole at x[0], and the analytic derivative at x[1]
+        (lambda x: 1 / x, [0.0, 1.0], -1.0),
+        (lambda x: x**-2.0, [0.0, 1.0], -2.0),
+        (lambda x: 1 / x + 10, [0.0, 1.0], -1.0),
+        (lambda x: np.log(np.abs(x)), [0.0, 1.0], 1.0),
+        (np.tan, [np.pi / 2, 0.3], 1 + np.tan(0.3) ** 2),  # finite at the float nearest pi/2
+    ],
+    ids=["1/x", "x**-2", "1/x+10", "log|x|", "tan"],
+)
+@pytest.mark.parametrize("method", ["central", "richardson"])
+@pytest.mark.parametrize("vectorized", [False, True])
+def test_numerical_diff_at_many_points_finds_a_pole_at_one_of_them(
+    f: Any, x: list[float], derivative: float, method: str, vectorized: bool
+) -> None:
+    with np.errstate(all="ignore"), pytest.warns(NonFiniteWarning, match=r"singular at x\[0\],"):
+        grad = numerical_diff(f, np.array(x), method=method, vectorized=vectorized)
+    assert np.isnan(grad[0]), f"{method}: {grad[0]} at the pole"
+    assert grad[1] == pytest.approx(derivative, rel=1e-6), f"{method}: the other point"
+
+
 def test_numerical_diff_at_many_points_needs_an_elementwise_f() -> None:
     with pytest.raises(ValueError, match=r"elementwise f.*shape \(2,\)"):
         numerical_diff(np.sum, np.array([1.0, 2.0]), vectorized=True)

@@ -267,7 +267,7 @@ def differentiate(
     if x0.size and not estimate.vanished.any() and looks_singular(values_seen, x0.size):
         counted(Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=work.dtype)))
     book = record.name == "central" and plan is record.plan  # divides by 2h, as the book
-    singular = singular_entries(values_seen, x0.size)
+    singular = singular_entries(values_seen, x0.size, evaluate.f_at_x)
     status = element_status(estimate, values_seen, x0, h, book, complex_step, singular)
     warn_status(status, grad, estimate, x0, h, shape, values_seen, bool(given), singular)
     if x0.size and not estimate.vanished.any():
