@@ -109,14 +109,15 @@ def test_lr_0_1_lands_on_the_closed_form_within_rounding() -> None:
 
 
 def test_lr_10_warns_once_per_kind_as_rounding_takes_over() -> None:
-    # |x| grows 19-fold a step: at step 8 (|x| ~ 5e10, f ~ 7e21) f(x ± h e_0) differ by
-    # ~20 units of f's rounding; at step 9 x[0] ± h lands on floats 0.000122 apart and
-    # x[1] ± h rounds back to x[1]. Each kind is shown once, at its first step.
+    # |x| grows 19-fold a step: at step 5 (|x| ~ 1e7, f ~ 1.5e14) f's rounding over h,
+    # 8 ulps·|f|/h ~ 2.7e3, is 1.8e-4 of the gradient 1.5e7 (rounding takes over; by step
+    # 8 f(x ± h e_0) differ by ~20 units of it); at step 9 x[0] ± h lands on floats
+    # 0.000122 apart and x[1] ± h rounds back to x[1]. Each kind is shown once, first.
     with pytest.warns(PrecisionWarning) as record:
         gradient_descent(function_2, np.array([-3.0, 4.0]), lr=10.0, step_num=100)
     messages = [str(r.message) for r in record]
     expected = [
-        r"^at step 8: f\(x \+ h\) and f\(x - h\) differ only by rounding in f for x\[0\]",
+        r"^at step 5: rounding in f limits x\[0\].*about 4 significant digits are left",
         r"^at step 9: the step h = 0.0001 is too small .*x\[1\].*rounds back to x",
         r"^at step 9: the step actually taken at x\[0\] is not h = 0.0001",
     ]

@@ -121,3 +121,28 @@ def test_stencils_bounds_and_step_directions_give_the_jacobian(
     error = np.abs(result.jac - jac(X))
     assert error.max() <= tolerance, f"{options}: max error {error.max():.1e}"
     assert result.step.shape == result.jac.shape, "a step per entry"
+
+
+@pytest.mark.parametrize("method", ["central", "richardson", "complex"])
+def test_an_output_not_finite_at_x_gives_nan_in_its_row_only(method: str) -> None:
+    # log|x0| at x0 = 0 is -inf: that output has no derivative; x1²/4 has (0, x1/2 = 1).
+    def f(x: np.ndarray) -> np.ndarray:
+        return np.array([np.log(np.abs(x[0])), x[1] ** 2 / 4])
+
+    with np.errstate(all="ignore"), pytest.warns(NonFiniteWarning, match=r"output f\(x\)\[0\]"):
+        jacobian = numerical_jacobian(f, np.array([0.0, 2.0]), method=method)
+    assert np.all(np.isnan(jacobian[0])), f"{method}: row of log|x0| is {jacobian[0]}"
+    np.testing.assert_allclose(jacobian[1], [0.0, 1.0], atol=1e-8, err_msg=method)
+
+
+def test_a_finite_pole_in_one_output_is_nan_in_that_entry_only() -> None:
+    # tan at the float nearest pi/2 is finite (1.6e16) but a pole: d/dx0 of tan(x0) is nan
+    with pytest.warns(NonFiniteWarning, match=r"singular at x\[0\] in output f\(x\)\[0\]"):
+        jacobian = numerical_jacobian(np.tan, np.array([np.pi / 2, 0.3]), method="richardson")
+    assert np.isnan(jacobian[0, 0]), f"d tan/dx at pi/2 is {jacobian[0, 0]}"
+    np.testing.assert_allclose(
+        [jacobian[0, 1], jacobian[1, 0], jacobian[1, 1]],
+        [0.0, 0.0, 1 + np.tan(0.3) ** 2],
+        rtol=1e-8,
+        atol=1e-10,
+    )

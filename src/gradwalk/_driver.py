@@ -33,7 +33,14 @@ from ._points import (
 )
 from ._richardson import check_accuracy
 from ._small_gradient import central_shortcut
-from ._status import element_status, flag_ignored_input, joint_move, looks_singular, warn_status
+from ._status import (
+    element_status,
+    flag_ignored_input,
+    joint_move,
+    looks_singular,
+    singular_entries,
+    warn_status,
+)
 from ._warnings import (
     PACKAGE_DIR,
     PrecisionWarning,
@@ -72,13 +79,16 @@ class GradientResult:
           estimate is within ``atol + rtol·|grad|``, by default 1e-4 relative, or
           small beside the largest element);
         - ``NONFINITE`` (1): f was inf or nan at the points the element needs, at every
-          step tried; the element is nan (NonFiniteWarning);
+          step tried, or f is singular at x: f(x) not finite, or a spike more than 1e6
+          times the values of opposite sign on either side (tan at the float nearest
+          pi/2); the element is nan (NonFiniteWarning);
         - ``STEP_VANISHED`` (2): x ± h rounded back to x; the element is 0
           (PrecisionWarning);
-        - ``ROUNDING_LIMITED`` (3): the values of f compared differ only by f's
-          rounding, measured from f's values (float32 inside f shows there), so the
-          digits are rounding noise; "richardson": its estimate stopped improving above
-          its tolerance (PrecisionWarning);
+        - ``ROUNDING_LIMITED`` (3): f's rounding (8 units of f's precision, measured
+          from f's values: float32 inside f shows there) over the step leaves an
+          uncertainty above 1e-4 of the element (float32 x: eps**(1/3)); the warning
+          says how many digits are left; "richardson": its estimate stopped improving
+          above its tolerance (PrecisionWarning);
         - ``LEVEL_LIMIT`` (4): "richardson" used ``max_levels`` levels without reaching
           its tolerance (PrecisionWarning);
         - ``OUT_OF_BOUNDS`` (5): the element's points would leave the bounds given;
@@ -92,7 +102,8 @@ class GradientResult:
         Where several apply, the most severe is kept (NONFINITE, OUT_OF_BOUNDS,
         STEP_VANISHED, STEP_INEXACT, ROUNDING_LIMITED, LEVEL_LIMIT, STEP_SHRUNK,
         CONVERGED, most severe first). Rounding is reported only where it leaves an
-        uncertainty above eps**(1/3) times the largest element of the gradient.
+        uncertainty above 10·eps**(1/3) times the largest element of the gradient too,
+        and not near a stationary point.
 
     Examples
     --------
@@ -212,6 +223,9 @@ def differentiate(
         value_shape, nfev = f_at_x.shape[1:], 1
         values_seen.append((np.array([UNPERTURBED], dtype=np.intp), f_at_x))
     value_shape = value_shape or ()
+    # Outputs not finite at x have no derivative anywhere; the plan sees them as 0, so
+    # that they neither shrink nor stop the other outputs' steps (their entries end nan).
+    dead = None if f_at_x is None else ~np.isfinite(f_at_x[0])
     evaluate = evaluator(options, f, work, complex_ok=complex_step, value_shape=value_shape)
 
     def counted(points: Points) -> NDArray[Any]:
@@ -228,6 +242,8 @@ def differentiate(
         values = evaluate(points)
         nfev += len(points.index)
         values_seen.append((points.index, values))
+        if dead is not None and dead.any():
+            values = np.where(dead, 0, values)
         return values
 
     try:
@@ -251,8 +267,9 @@ def differentiate(
     if x0.size and not estimate.vanished.any() and looks_singular(values_seen, x0.size):
         counted(Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=work.dtype)))
     book = record.name == "central" and plan is record.plan  # divides by 2h, as the book
-    status = element_status(estimate, values_seen, x0, h, book, complex_step)
-    warn_status(status, grad, estimate, x0, h, shape, values_seen, bool(given))
+    singular = singular_entries(values_seen, x0.size, evaluate.f_at_x)
+    status = element_status(estimate, values_seen, x0, h, book, complex_step, singular)
+    warn_status(status, grad, estimate, x0, h, shape, values_seen, bool(given), singular)
     if x0.size and not estimate.vanished.any():
         copies = evaluate.copies
         if complex_step:

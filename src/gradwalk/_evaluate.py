@@ -293,9 +293,13 @@ class Evaluator:
     ----------
     copies : str or None
         The option that makes f receive copies of x (None: f gets x itself).
+    f_at_x : ndarray or None
+        f(x) per element, where the evaluator answers a request for x with 0 (an
+        elementwise f, whose f(x) is one value per element); None otherwise.
     """
 
     copies: str | None = None
+    f_at_x: NDArray[Any] | None = None
     #: Evaluations of f beyond one per point asked for (f(x) per element, elementwise).
     extra_evaluations: int = 0
 
@@ -461,7 +465,7 @@ class Elementwise(Evaluator):
         self.f, self.x, self.vectorized = f, work.copy(), options.vectorized
         self.flat_x = self.x.reshape(-1)
         self.dtype = values_dtype(work.dtype, complex_ok)
-        self.f_at_x: NDArray[Any] | None = None
+        self.f_at_x = None
 
     def _values(self, index: NDArray[np.intp], value: NDArray[Any]) -> NDArray[Any]:
         """f at ``value[k]`` for element ``index[k]`` (every index >= 0)."""

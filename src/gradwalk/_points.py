@@ -60,8 +60,9 @@ class GradientStatus(IntEnum):
         x ± h rounded back to x (h is below the spacing of floats at that |x|): the
         element is computed as exactly 0.
     ROUNDING_LIMITED : 3
-        The values of f that this element compares differ by no more than f's own
-        rounding (measured from f's values), so its digits are mostly rounding noise.
+        f's own rounding (measured from f's values) over the step leaves an
+        uncertainty above 1e-4 of this element (:func:`rounding_limited`): few of its
+        digits, or none, are left.
     LEVEL_LIMIT : 4
         "richardson" used all its levels (``max_levels``) without reaching its
         tolerance; the error estimate says how far it got.
@@ -116,6 +117,40 @@ def resolution(dtype: np.dtype[Any]) -> float:
     """
     fraction: float = float(np.finfo(dtype).eps) ** (1 / 3)
     return fraction
+
+
+#: The relative tolerance on an element's own gradient above which the uncertainty that
+#: f's rounding leaves in it is reported (at least :func:`resolution` of x's dtype):
+#: 1e-4, four digits, which a float64 f at the book's step keeps unless |f| is about
+#: 1e6 times the element's contribution.
+ROUNDING_TOLERANCE = 1e-4
+
+#: The floor of that test relative to the largest element, in units of
+#: :func:`resolution`: an uncertainty below 10·eps**(1/3) (6e-5 in float64) of the
+#: largest element is noise only in an element that does not matter beside it (an
+#: element at a minimum, 0 beside 2e4).
+ROUNDING_FLOOR = 10.0
+
+
+def rounding_limited(uncertainty: Any, grad: Any, largest: float, dtype: np.dtype[Any]) -> Any:
+    """Whether an uncertainty left by f's rounding is worth reporting, per element.
+
+    It is where ``uncertainty`` (f's rounding over the step, times the stencil's
+    amplification) exceeds both ``max(ROUNDING_TOLERANCE, resolution(dtype))`` times
+    the element's own |grad| and ``ROUNDING_FLOOR·resolution(dtype)`` times the
+    ``largest`` element: a
+    tolerance relative to the element, with a floor relative to the whole gradient, so
+    that an element only tiny beside the others (0 beside 2e4) is not called noise.
+    Works on arrays and on Python floats alike.
+
+    >>> bool(rounding_limited(0.12, 1.47, 15.9, np.dtype(np.float64)))  # float32 inside f
+    True
+    >>> bool(rounding_limited(4e-10, 6.0, 8.0, np.dtype(np.float64)))  # the book's f
+    False
+    """
+    fraction = resolution(dtype)
+    tolerance = max(ROUNDING_TOLERANCE, fraction)
+    return uncertainty > np.maximum(tolerance * abs(grad), ROUNDING_FLOOR * fraction * largest)
 
 
 def near_stationary(grad: NDArray[np.floating], x0: NDArray[np.floating], f_size: float) -> bool:

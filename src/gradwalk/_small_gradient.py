@@ -27,7 +27,7 @@ import numpy as np
 from ._evaluate import Options, evaluator, is_plain
 from ._inputs import InputModifiedError, changed_elements, modified_message, working_array
 from ._plan import resolve_step
-from ._points import ROUNDING_ULPS, STEP_TOLERANCE, Points, resolution, value_precision
+from ._points import ROUNDING_ULPS, STEP_TOLERANCE, Points, rounding_limited, value_precision
 
 __all__ = ["SMALL", "Shortcut", "central_shortcut"]
 
@@ -39,7 +39,7 @@ SMALL = 32
 _MARGIN = 1e-3
 
 _EPS = float(np.finfo(np.float64).eps)
-_RESOLUTION = resolution(np.dtype(np.float64))
+_FLOAT64 = np.dtype(np.float64)
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
@@ -139,7 +139,8 @@ def _clean_gradient(values: list[float], array: Any, step: float) -> list[float]
     """The central differences of ``values`` (f at x + h e_i, x - h e_i, element by
     element), or None where the driver could report something: a value not finite, the
     signs of a singular point (equal values, opposite signs: it would evaluate f(x)), a
-    gradient not finite, or values within a few times f's rounding of each other."""
+    gradient not finite, or an element whose digits f's rounding may limit (the driver's
+    test, :func:`~gradwalk._points.rounding_limited`, with a margin)."""
     if not all(math.isfinite(v) for v in values) or all(v == values[0] for v in values):
         return None
     width = 2 * step
@@ -154,9 +155,8 @@ def _clean_gradient(values: list[float], array: Any, step: float) -> list[float]
     eps = _EPS
     if all(v == 0 or (abs(v) < _FLOAT32_MAX and float(np.float32(v)) == v) for v in values):
         eps = value_precision(array, np.dtype(np.float64))  # f may compute in float32
-    for plus, minus in zip(values[0::2], values[1::2]):  # noqa: B905 - pairs of one list
-        noise = ROUNDING_ULPS * eps * max(abs(plus), abs(minus))
-        within = abs(plus - minus) <= 2 * noise * (1 + _MARGIN)
-        if within and noise / step * (1 + _MARGIN) > _RESOLUTION * largest:
+    for plus, minus, g in zip(values[0::2], values[1::2], grad):  # noqa: B905 - pairs of one list
+        uncertainty = ROUNDING_ULPS * eps * max(abs(plus), abs(minus)) / step
+        if rounding_limited(uncertainty * (1 + _MARGIN) ** 2, g, largest, _FLOAT64):
             return None
     return grad

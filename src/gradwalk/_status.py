@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._inputs import (
+    QUOTED,
     element_name,
     names,
     scale,
@@ -29,7 +30,7 @@ from ._points import (
     near_stationary,
     per_element,
     raise_status,
-    resolution,
+    rounding_limited,
     value_precision,
     wide_dtype,
 )
@@ -46,12 +47,19 @@ __all__ = [
     "flag_ignored_input",
     "joint_move",
     "looks_singular",
+    "singular_entries",
     "warn_status",
 ]
 
 #: For the complex step: an imaginary part this large a share of |f(x + ih)| looks like
 #: a pole (1/(ih) = -i/h) rather than h·f'(x).
 _POLE_SPREAD = 0.1
+
+#: A finite pole: where f's values on an element's two sides have opposite signs and
+#: |f(x)| is more than this many times each of them, f(x) is a spike, not a value of a
+#: smooth f between them (tan at the float nearest π/2: 1.6e16 between -1e4 and 1e4). A
+#: smooth f would need its curvature term f''·h²/2 to cancel f(x) to one part in SPIKE.
+SPIKE = 1e6
 
 
 def looks_singular(values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]], n: int) -> bool:
@@ -86,6 +94,45 @@ def looks_singular(values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]], n: 
     low, high = extremes_per_element(index, values.astype(np.float64), n)
     opposite = (low < 0) & (high > 0)
     return bool(np.any(opposite))
+
+
+def singular_entries(
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
+    n: int,
+    own_at_x: NDArray[Any] | None = None,
+) -> NDArray[np.bool_]:
+    """The entries (element, output) where f is singular at x, shape ``(n, outputs)``.
+
+    f(x) is known from ``values_seen`` (index ``UNPERTURBED``, the same for every
+    element) or, for an elementwise f, given per element (``own_at_x``: the values of
+    ``values_seen`` from requests that included x are then differences from it and are
+    not read). An entry is singular where f(x) is not finite, or where f(x) is a spike:
+    the element's values on its two sides have opposite signs and |f(x)| is more than
+    :data:`SPIKE` times each of them. Without f(x) nothing is singular.
+    """
+    requests = [(i, v.reshape(len(i), math.prod(v.shape[1:]))) for i, v in values_seen]
+    outputs = requests[0][1].shape[1] if requests else 1
+    singular = np.zeros((n, outputs), dtype=bool)
+    if own_at_x is not None:
+        at_x = np.asarray(own_at_x).reshape(n, -1)
+        requests = [(i, v) for i, v in requests if not (i == UNPERTURBED).any()]
+    else:
+        known = [v[i == UNPERTURBED] for i, v in requests if (i == UNPERTURBED).any()]
+        if not known:
+            return singular
+        at_x = np.broadcast_to(known[0][:1], (n, outputs))
+    singular |= ~np.isfinite(at_x)
+    sides = [(i[i >= 0], v[i >= 0]) for i, v in requests if not np.iscomplexobj(v)]
+    if not sides or np.iscomplexobj(at_x):
+        return singular
+    index = np.concatenate([i for i, _ in sides])
+    values = np.concatenate([v for _, v in sides]).astype(np.float64)
+    low, high = extremes_per_element(index, values, n)  # nan propagates: no spike
+    with np.errstate(all="ignore"):
+        spike = (low < 0) & (high > 0) & np.isfinite(at_x)
+        spike &= np.abs(at_x) > SPIKE * np.maximum(-low, high)
+    singular |= spike
+    return singular
 
 
 def extremes_per_element(
@@ -125,6 +172,7 @@ def element_status(
     h: Step,
     book: bool,
     complex_step: bool,
+    singular: NDArray[np.bool_] | None = None,
 ) -> NDArray[np.int8]:
     """One :class:`GradientStatus` code per element: the plan's own, or read from f's values.
 
@@ -133,6 +181,8 @@ def element_status(
     those values differ by no more than f's rounding (:func:`_rounding_limited`). Every
     plan's ``vanished`` elements are STEP_VANISHED; where the ``book``'s central
     difference divides by a fixed 2h, elements whose step taken differs are STEP_INEXACT.
+    Elements with a ``singular`` entry (:func:`singular_entries`, computed from
+    ``values_seen`` if not given) are NONFINITE, whatever the plan says.
     """
     n = x0.size
     if estimate.status is None:
@@ -153,12 +203,14 @@ def element_status(
                 nonfinite[:] = True
         raise_status(status, nonfinite & unknown, GradientStatus.NONFINITE)
         if not complex_step:  # the complex step takes no difference: nothing cancels
-            limited = _rounding_limited(estimate, values_seen, x0)
+            narrow = x0.dtype.itemsize < 8 and not isinstance(h, str)
+            limited = _rounding_limited(estimate, values_seen, x0, narrow)
             raise_status(status, limited & unknown, ROUNDING)
         raise_status(status, squeezed, GradientStatus.OUT_OF_BOUNDS)
-    # f(x) not finite (a pole at x): no element has a gradient, whatever the plan says.
-    if any(bool((~np.isfinite(v[i == UNPERTURBED])).any()) for i, v in values_seen):
-        raise_status(status, np.ones(n, dtype=bool), GradientStatus.NONFINITE)
+    # f singular at x (a pole): those elements have no gradient, whatever the plan says.
+    if singular is None:
+        singular = singular_entries(values_seen, n)
+    raise_status(status, any_per_element(singular), GradientStatus.NONFINITE)
     raise_status(status, estimate.vanished, GradientStatus.STEP_VANISHED)
     if book and not isinstance(h, str):
         raise_status(status, _inexact_steps(x0, h)[0], GradientStatus.STEP_INEXACT)
@@ -172,20 +224,50 @@ def _rounding_limited(
     estimate: Estimate,
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
     x0: NDArray[np.floating],
+    narrow: bool = False,
 ) -> NDArray[np.bool_]:
-    """Elements whose values of f differ by no more than f's rounding, where it matters.
+    """Elements whose digits f's rounding limits, where it matters.
 
-    f's rounding is ``ROUNDING_ULPS`` units of f's precision (measured from its values,
-    :func:`value_precision`) times |f|. The values of an element (and f(x), where the
-    method evaluates it) that all lie within twice that of each other carry no digits
-    of the derivative; this is reported where the uncertainty that leaves, the
-    rounding divided by the step, exceeds :func:`resolution` times the largest element
-    of the gradient (a gradient element that is only tiny beside the others is fine),
-    and not near a stationary point (:func:`near_stationary`).
+    The uncertainty f's rounding leaves in an element (:func:`_rounding_uncertainty`) is
+    reported where :func:`~gradwalk._points.rounding_limited` says so (above 1e-4 of
+    the element's own gradient, with a floor relative to the largest element), and not
+    near a stationary point (:func:`near_stationary`). Where x is ``narrow`` (float32
+    or float16 with a fixed h, whose limit the driver has already warned of), only
+    elements whose values of f agree within f's rounding are reported.
     """
     n = x0.size
     if not n or not values_seen:
         return np.zeros(n, dtype=bool)
+    uncertainty, size, agree = _rounding_uncertainty(estimate, values_seen, x0)
+    grad = np.abs(estimate.grad.astype(np.float64))
+    largest = float(grad[np.isfinite(grad)].max(initial=0.0))
+    f_size = float(size[np.isfinite(size)].max(initial=0.0))
+    x_entry = np.broadcast_to(per_element(x0, grad), grad.shape)
+    if largest == 0 or near_stationary(estimate.grad, x_entry, f_size):
+        return np.zeros(n, dtype=bool)
+    with np.errstate(all="ignore"):
+        limited = rounding_limited(uncertainty, grad, largest, x0.dtype)
+    if narrow:
+        limited &= agree
+    flagged: NDArray[np.bool_] = any_per_element(limited & np.isfinite(uncertainty))
+    return flagged
+
+
+def _rounding_uncertainty(
+    estimate: Estimate,
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
+    x0: NDArray[np.floating],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]]:
+    """The uncertainty f's rounding leaves in each element, |f| there, and whether the
+    element's values of f all agree within twice f's rounding.
+
+    f's rounding is ``ROUNDING_ULPS`` units of f's precision (measured from its values,
+    :func:`value_precision`: float32 inside f shows there) times the largest |f| among
+    the element's values (and f(x), where the method evaluates it); the uncertainty is
+    that over the element's step: a central difference's amplification, which
+    ``ROUNDING_ULPS``' margin covers for the one-sided and higher-order stencils too.
+    """
+    n = x0.size
     index = np.concatenate([i for i, _ in values_seen])
     values = np.real(np.concatenate([v for _, v in values_seen])).astype(np.float64)
     eps = value_precision(values, x0.dtype)
@@ -197,18 +279,13 @@ def _rounding_limited(
         high = np.maximum(high, at_x.max(axis=0))
         low = np.minimum(low, at_x.min(axis=0))
     size = np.maximum(np.abs(high), np.abs(low))
+    size[~np.isfinite(size)] = 0.0
     noise = ROUNDING_ULPS * eps * size
     step = np.abs(estimate.step.astype(np.float64))
-    grad = np.abs(estimate.grad.astype(np.float64))
-    largest = float(grad[np.isfinite(grad)].max(initial=0.0))
     with np.errstate(all="ignore"):
-        uncertain = noise / per_element(step, noise) > resolution(x0.dtype) * largest
-    f_size = float(size[np.isfinite(size)].max(initial=0.0))
-    x_entry = np.broadcast_to(per_element(x0, grad), grad.shape)
-    if largest == 0 or near_stationary(estimate.grad, x_entry, f_size):
-        return np.zeros(n, dtype=bool)
-    flagged: NDArray[np.bool_] = any_per_element((high - low <= 2 * noise) & uncertain)
-    return flagged
+        uncertainty: NDArray[np.float64] = noise / per_element(step, noise)
+    agree: NDArray[np.bool_] = high - low <= 2 * noise
+    return uncertainty, size, agree
 
 
 def _inexact_steps(
@@ -233,30 +310,32 @@ def warn_status(
     shape: tuple[int, ...],
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
     asked: bool,
+    singular: NDArray[np.bool_] | None = None,
 ) -> None:
     """Set NONFINITE elements to nan and give one warning per code that calls for one.
 
+    For a vector-valued f (``grad`` of shape ``(n, *outputs)``) only the entries that met
+    a non-finite value, or are ``singular`` (:func:`singular_entries`), are set to nan.
     LEVEL_LIMIT warns only where the caller ``asked`` for an accuracy (rtol, atol,
     max_levels); STEP_SHRUNK and OUT_OF_BOUNDS never do (the status and the step say it).
     """
     code = GradientStatus
+    n = status.size
+    if singular is None:
+        singular = singular_entries(values_seen, n)
     nonfinite = np.flatnonzero(status == code.NONFINITE)
     if nonfinite.size:
         if grad.ndim > 1:  # a vector-valued f: only the entries that met a non-finite value
             grad[_nonfinite_entries(values_seen, grad.shape)] = np.nan
+            grad[singular.reshape(grad.shape)] = np.nan
         else:
             grad[nonfinite] = np.nan
-        at_x = any(bool((~np.isfinite(v[i == UNPERTURBED])).any()) for i, v in values_seen)
-        if at_x:
+        _warn_singular(singular, shape, grad.shape[1:])
+        singular_elements = any_per_element(singular)
+        near = nonfinite[~singular_elements[nonfinite]]
+        if near.size:
             issue_warning(
-                "f(x) itself is not finite: f is singular at x (a pole such as 1/x at 0) or "
-                "x is outside its domain, so it has no gradient there and every element is "
-                "nan. Move x off the singular point.",
-                NonFiniteWarning,
-            )
-        else:
-            issue_warning(
-                f"f returned inf or nan at perturbed points of {names(shape, nonfinite)}; "
+                f"f returned inf or nan at perturbed points of {names(shape, near)}; "
                 "those elements of the gradient are nan: f is singular next to x or those "
                 "points leave its domain. Check the domain of f near x (log or sqrt of a "
                 "negative number, a pole, overflow) or use a smaller h.",
@@ -289,14 +368,30 @@ def warn_status(
     if rounding.size:
         first = int(rounding[0])
         if estimate.status is None:
+            uncertainty = float(
+                np.ravel(_rounding_uncertainty(estimate, values_seen, x0)[0][first])[0]
+            )
+            value = _entry(grad, first)
+            if not abs(value) > uncertainty:
+                found = (
+                    f"rounding in f limits {names(shape, rounding)}: f(x + h) and f(x - h) "
+                    f"differ only by rounding in f for {names(shape, rounding)} (at "
+                    f"{element_name(shape, first)} the values of f it compares agree to "
+                    "within f's own rounding error), so that element of the gradient is "
+                    "rounding noise"
+                )
+            else:
+                digits = max(1, round(math.log10(abs(value) / uncertainty)))
+                found = (
+                    f"rounding in f limits {names(shape, rounding)}: at "
+                    f"{element_name(shape, first)}, {value:.6g} ± {uncertainty:.1e}, only "
+                    f"about {digits} significant digit{'s are' if digits > 1 else ' is'} left"
+                )
             issue_warning(
-                f"f(x + h) and f(x - h) differ only by rounding in f for "
-                f"{names(shape, rounding)}: at {element_name(shape, first)} the values of f "
-                "it compares agree to within f's own rounding error, so that element of "
-                "the gradient is rounding noise (f is large beside this element's "
-                "contribution, or computes in lower precision). Use a larger h for that "
-                "element, method='richardson' (which grows the step there and gives an "
-                "error bar), or rescale f (subtract its large constant part).",
+                f"{found} (f is large beside this element's contribution, or computes in "
+                "lower precision). Use a larger h for that element, method='richardson' "
+                "(which grows the step there and gives an error bar), or rescale f "
+                "(subtract its large constant part).",
                 PrecisionWarning,
             )
         else:
@@ -319,6 +414,36 @@ def warn_status(
             f"{_entry(estimate.error, first):.1e}). Raise max_levels or loosen rtol/atol.",
             PrecisionWarning,
         )
+
+
+def _warn_singular(
+    singular: NDArray[np.bool_], shape: tuple[int, ...], outputs: tuple[int, ...]
+) -> None:
+    """The warning that f is singular at x: at which elements and, for a vector-valued f,
+    in which outputs."""
+    if not singular.any():
+        return
+    elements = np.flatnonzero(singular.any(axis=1))
+    where = "x" if elements.size == singular.shape[0] else names(shape, elements)
+    if outputs:
+        columns = np.flatnonzero(singular.any(axis=0))
+        quoted = ", ".join(
+            "f(x)[" + ", ".join(str(int(p)) for p in np.unravel_index(int(k), outputs)) + "]"
+            for k in columns[:QUOTED]
+        )
+        more = f" and {columns.size - QUOTED} more" if columns.size > QUOTED else ""
+        what = f" in output {quoted}{more}, so those entries of the Jacobian are nan"
+    elif where == "x":
+        what = ", so it has no gradient there and every element is nan"
+    else:
+        what = ", so those elements of the gradient are nan"
+    issue_warning(
+        f"f is singular at {where}{what}: f(x) itself is not finite there (a pole such as 1/x "
+        "at 0, or x outside f's domain), or it is a spike far above the values of "
+        "opposite sign on either side (tan at the float nearest pi/2), so f has no "
+        "derivative there. Move x off the singular point.",
+        NonFiniteWarning,
+    )
 
 
 def _spacing(x0: NDArray[np.floating], shape: tuple[int, ...], element: int) -> str:
