@@ -201,6 +201,9 @@ def raise_status(status: NDArray[np.int8], where: NDArray[Any], code: GradientSt
     >>> [GradientStatus(s).name for s in status]
     ['NONFINITE', 'NONFINITE', 'CONVERGED']
     """
+    where = np.asarray(where)
+    if where.size == 0 or (where.dtype == np.bool_ and not where.any()):
+        return  # nothing to raise: spares the pass over every element below
     selected = np.zeros(status.shape, dtype=bool)
     selected[where] = True
     selected &= _RANK[status] < _RANK[int(code)]
@@ -327,17 +330,21 @@ def value_precision(
     eps = float(np.finfo(dtype).eps)
     real = np.real(np.asarray(values)).ravel()
     real = real[np.isfinite(real) & (real != 0)]
-    if real.size < least or np.all(real == np.round(real)):  # integers: f counts, say
-        return eps
-    for narrow in _PRECISIONS:
+    if real.size < least or (real[0] == np.round(real[0]) and np.all(real == np.round(real))):
+        return eps  # integers: f counts, say
+    # Widest first, stopping at the first type the values are not exact in: a value exact
+    # in a narrower type is exact in every wider one.
+    found = eps
+    for narrow in reversed(_PRECISIONS):
         narrow_eps = float(np.finfo(narrow).eps)
         if narrow_eps <= eps:
             continue
         with np.errstate(all="ignore"):
             exact = np.all(real.astype(narrow).astype(real.dtype) == real)
-        if exact:
-            return narrow_eps
-    return eps
+        if not exact:
+            break
+        found = narrow_eps
+    return found
 
 
 def wide_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:

@@ -80,7 +80,8 @@ def looks_singular(values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]], n: 
     if values.shape[1] == 1:  # a scalar f: one axis (NumPy reduces a short axis slowly)
         values = values[:, 0]
     keep = (index >= 0) & all_per_element(np.isfinite(values))
-    index, values = index[keep], values[keep]
+    if not keep.all():  # the common case, every point perturbed and finite, copies nothing
+        index, values = index[keep], values[keep]
     if values.size == 0:
         return False
     if not np.any(np.imag(values[0])) and np.all(values == values[0]):
@@ -91,7 +92,9 @@ def looks_singular(values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]], n: 
         return True
     if np.iscomplexobj(values):
         return bool(np.any(np.abs(np.imag(values)) > _POLE_SPREAD * np.abs(values)))
-    low, high = extremes_per_element(index, values.astype(np.float64), n)
+    if not (np.any(values < 0) and np.any(values > 0)):  # no sign anywhere to change
+        return False
+    low, high = extremes_per_element(index, values.astype(np.float64, copy=False), n)
     opposite = (low < 0) & (high > 0)
     return bool(np.any(opposite))
 
@@ -142,27 +145,48 @@ def extremes_per_element(
     element without values); one row of ``values`` per point."""
     low = np.full((n, *values.shape[1:]), np.inf)
     high = np.full((n, *values.shape[1:]), -np.inf)
-    if index.size == 0:
-        return low, high
-    runs = np.flatnonzero(np.concatenate(([True], index[1:] != index[:-1])))
-    width = len(index) // len(runs)
-    elements = index[runs]
-    if np.array_equal(runs, np.arange(0, len(index), width)) and np.all(
-        elements[1:] > elements[:-1]
-    ):
+    if index.size and _side_by_side(index):
         # Each element's points side by side, as many for each (the central difference,
         # the fixed stencils): one reduction over a reshaped array.
         # (column by column: NumPy reduces a short axis many times slower)
-        grouped = values.reshape(len(runs), width, *values.shape[1:])
+        width = _run_length(index)
+        elements = index[::width]
+        grouped = values.reshape(len(elements), width, *values.shape[1:])
         least, greatest = grouped[:, 0].copy(), grouped[:, 0].copy()
         for column in range(1, width):
             np.minimum(least, grouped[:, column], out=least)
             np.maximum(greatest, grouped[:, column], out=greatest)
+        if len(elements) == n and elements[-1] == n - 1:  # every element, in order
+            return least, greatest
         low[elements], high[elements] = least, greatest
-    else:
+    elif index.size:
         np.minimum.at(low, index, values)
         np.maximum.at(high, index, values)
     return low, high
+
+
+def _run_length(index: NDArray[np.intp]) -> int:
+    """How many entries at the start of ``index`` (not empty) equal its first."""
+    different = index != index[0]
+    first = int(np.argmax(different))
+    return first if different[first] else len(index)
+
+
+def _side_by_side(index: NDArray[np.intp]) -> bool:
+    """Whether ``index`` (not empty) holds each of its elements' points next to each
+    other, as many for each, elements in increasing order (the central difference, the
+    fixed stencils).
+
+    >>> _side_by_side(np.array([0, 0, 3, 3, 4, 4])), _side_by_side(np.array([0, 0, 1]))
+    (True, False)
+    """
+    width = _run_length(index)
+    if len(index) % width:
+        return False
+    grouped = index.reshape(-1, width)
+    first = grouped[:, 0]
+    same = all(np.array_equal(grouped[:, column], first) for column in range(1, width))
+    return same and bool(np.all(first[1:] > first[:-1]))
 
 
 def element_status(
@@ -269,11 +293,14 @@ def _rounding_uncertainty(
     """
     n = x0.size
     index = np.concatenate([i for i, _ in values_seen])
-    values = np.real(np.concatenate([v for _, v in values_seen])).astype(np.float64)
+    values = np.real(np.concatenate([v for _, v in values_seen])).astype(np.float64, copy=False)
     eps = value_precision(values, x0.dtype)
     finite = all_per_element(np.isfinite(values))  # every output, if several
     perturbed = (index >= 0) & finite
-    low, high = extremes_per_element(index[perturbed], values[perturbed], n)
+    if perturbed.all():  # the common case: nothing to leave out, nothing to copy
+        low, high = extremes_per_element(index, values, n)
+    else:
+        low, high = extremes_per_element(index[perturbed], values[perturbed], n)
     at_x = values[(index == UNPERTURBED) & finite]
     if at_x.size:
         high = np.maximum(high, at_x.max(axis=0))
@@ -281,7 +308,7 @@ def _rounding_uncertainty(
     size = np.maximum(np.abs(high), np.abs(low))
     size[~np.isfinite(size)] = 0.0
     noise = ROUNDING_ULPS * eps * size
-    step = np.abs(estimate.step.astype(np.float64))
+    step = np.abs(estimate.step.astype(np.float64, copy=False))
     with np.errstate(all="ignore"):
         uncertainty: NDArray[np.float64] = noise / per_element(step, noise)
     agree: NDArray[np.bool_] = high - low <= 2 * noise
