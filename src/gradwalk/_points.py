@@ -150,7 +150,17 @@ def rounding_limited(uncertainty: Any, grad: Any, largest: float, dtype: np.dtyp
     """
     fraction = resolution(dtype)
     tolerance = max(ROUNDING_TOLERANCE, fraction)
-    return uncertainty > np.maximum(tolerance * abs(grad), ROUNDING_FLOOR * fraction * largest)
+    return uncertainty > np.maximum(tolerance * abs(grad), rounding_floor(largest, dtype))
+
+
+def rounding_floor(largest: float, dtype: np.dtype[Any]) -> float:
+    """The uncertainty at or below which :func:`rounding_limited` reports no element,
+    whatever its gradient: ``ROUNDING_FLOOR·resolution(dtype)`` times the ``largest``.
+
+    >>> rounding_floor(8.0, np.dtype(np.float64)) < 1e-3
+    True
+    """
+    return ROUNDING_FLOOR * resolution(dtype) * largest
 
 
 def near_stationary(grad: NDArray[np.floating], x0: NDArray[np.floating], f_size: float) -> bool:
@@ -302,6 +312,9 @@ def unknown_error(grad: NDArray[np.floating]) -> NDArray[np.floating]:
 #: Precisions f may compute in, narrowest first, for :func:`value_precision`.
 _PRECISIONS = (np.float16, np.float32)
 
+#: How many values at the start :func:`value_precision` reads before all of them.
+_HEAD = 16
+
 #: Fewest nonzero values from which :func:`value_precision` infers a narrower precision.
 PRECISION_SAMPLE = 3
 
@@ -328,17 +341,25 @@ def value_precision(
     2.220446049250313e-16
     """
     eps = float(np.finfo(dtype).eps)
+    narrower = [narrow for narrow in _PRECISIONS if float(np.finfo(narrow).eps) > eps]
+    if not narrower:
+        return eps
     real = np.real(np.asarray(values)).ravel()
+    # A few values at the start that are not exact in the widest narrower type settle it
+    # without a pass over them all (the common case: f computes in x's precision).
+    head = real[:_HEAD]
+    head = head[np.isfinite(head) & (head != 0)]
+    with np.errstate(all="ignore"):
+        if head.size >= least and np.any(head.astype(narrower[-1]).astype(head.dtype) != head):
+            return eps
     real = real[np.isfinite(real) & (real != 0)]
     if real.size < least or (real[0] == np.round(real[0]) and np.all(real == np.round(real))):
         return eps  # integers: f counts, say
     # Widest first, stopping at the first type the values are not exact in: a value exact
     # in a narrower type is exact in every wider one.
     found = eps
-    for narrow in reversed(_PRECISIONS):
+    for narrow in reversed(narrower):
         narrow_eps = float(np.finfo(narrow).eps)
-        if narrow_eps <= eps:
-            continue
         with np.errstate(all="ignore"):
             exact = np.all(real.astype(narrow).astype(real.dtype) == real)
         if not exact:

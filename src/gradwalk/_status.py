@@ -30,6 +30,7 @@ from ._points import (
     near_stationary,
     per_element,
     raise_status,
+    rounding_floor,
     rounding_limited,
     value_precision,
     wide_dtype,
@@ -262,9 +263,13 @@ def _rounding_limited(
     n = x0.size
     if not n or not values_seen:
         return np.zeros(n, dtype=bool)
+    grad = np.abs(estimate.grad.astype(np.float64, copy=False))
+    largest = float(grad.max(initial=0.0))
+    if not math.isfinite(largest):
+        largest = float(grad[np.isfinite(grad)].max(initial=0.0))
+    if _uncertainty_bound(estimate, values_seen, x0) <= rounding_floor(largest, x0.dtype):
+        return np.zeros(n, dtype=bool)  # no element can be reported: spares the pass below
     uncertainty, size, agree = _rounding_uncertainty(estimate, values_seen, x0)
-    grad = np.abs(estimate.grad.astype(np.float64))
-    largest = float(grad[np.isfinite(grad)].max(initial=0.0))
     f_size = float(size[np.isfinite(size)].max(initial=0.0))
     x_entry = np.broadcast_to(per_element(x0, grad), grad.shape)
     if largest == 0 or near_stationary(estimate.grad, x_entry, f_size):
@@ -275,6 +280,33 @@ def _rounding_limited(
         limited &= agree
     flagged: NDArray[np.bool_] = any_per_element(limited & np.isfinite(uncertainty))
     return flagged
+
+
+def _uncertainty_bound(
+    estimate: Estimate,
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
+    x0: NDArray[np.floating],
+) -> float:
+    """An upper bound on every element's uncertainty from :func:`_rounding_uncertainty`
+    (inf where there is none to be had cheaply): f's rounding at its largest finite |value|
+    over the smallest step, computed as each element's is, so that rounding keeps it a
+    bound."""
+    values = _values_of(values_seen)
+    highest, lowest = float(values.max(initial=-math.inf)), float(values.min(initial=math.inf))
+    step = estimate.step.astype(np.float64, copy=False)
+    top, bottom = float(step.max(initial=-math.inf)), float(step.min(initial=math.inf))
+    smallest = bottom if bottom > 0 else -top if top < 0 else 0.0
+    if not (math.isfinite(highest) and math.isfinite(lowest) and smallest > 0):
+        return math.inf  # nan or inf among the values, or a step of 0 or of both signs
+    noise = ROUNDING_ULPS * value_precision(values, x0.dtype) * max(highest, -lowest)
+    return noise / smallest
+
+
+def _values_of(values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]]) -> NDArray[np.float64]:
+    """f's values (their real parts) in the order seen, float64."""
+    if len(values_seen) == 1:
+        return np.real(values_seen[0][1]).astype(np.float64, copy=False)
+    return np.real(np.concatenate([v for _, v in values_seen])).astype(np.float64, copy=False)
 
 
 def _rounding_uncertainty(
@@ -293,7 +325,7 @@ def _rounding_uncertainty(
     """
     n = x0.size
     index = np.concatenate([i for i, _ in values_seen])
-    values = np.real(np.concatenate([v for _, v in values_seen])).astype(np.float64, copy=False)
+    values = _values_of(values_seen)
     eps = value_precision(values, x0.dtype)
     finite = all_per_element(np.isfinite(values))  # every output, if several
     perturbed = (index >= 0) & finite
