@@ -75,9 +75,9 @@ def looks_singular(values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]], n: 
     """
     if any((index == UNPERTURBED).any() for index, _ in values_seen):
         return False
-    index = np.concatenate([i for i, _ in values_seen])
+    index = _joined([i for i, _ in values_seen])
     # One row per point; a vector-valued f (a Jacobian) has one column per output.
-    values = np.concatenate([v.reshape(len(i), -1) for i, v in values_seen])
+    values = _joined([v.reshape(len(i), -1) for i, v in values_seen])
     if values.shape[1] == 1:  # a scalar f: one axis (NumPy reduces a short axis slowly)
         values = values[:, 0]
     keep = (index >= 0) & all_per_element(np.isfinite(values))
@@ -98,6 +98,11 @@ def looks_singular(values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]], n: 
     low, high = extremes_per_element(index, values.astype(np.float64, copy=False), n)
     opposite = (low < 0) & (high > 0)
     return bool(np.any(opposite))
+
+
+def _joined(arrays: list[NDArray[Any]]) -> NDArray[Any]:
+    """``arrays`` end to end (the one array itself, not a copy, if there is one)."""
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
 
 def singular_entries(
@@ -304,9 +309,7 @@ def _uncertainty_bound(
 
 def _values_of(values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]]) -> NDArray[np.float64]:
     """f's values (their real parts) in the order seen, float64."""
-    if len(values_seen) == 1:
-        return np.real(values_seen[0][1]).astype(np.float64, copy=False)
-    return np.real(np.concatenate([v for _, v in values_seen])).astype(np.float64, copy=False)
+    return np.real(_joined([v for _, v in values_seen])).astype(np.float64, copy=False)
 
 
 def _rounding_uncertainty(
@@ -324,7 +327,7 @@ def _rounding_uncertainty(
     ``ROUNDING_ULPS``' margin covers for the one-sided and higher-order stencils too.
     """
     n = x0.size
-    index = np.concatenate([i for i, _ in values_seen])
+    index = _joined([i for i, _ in values_seen])
     values = _values_of(values_seen)
     eps = value_precision(values, x0.dtype)
     finite = all_per_element(np.isfinite(values))  # every output, if several
@@ -354,8 +357,8 @@ def _inexact_steps(
     STEP_TOLERANCE, and the steps actually taken, (x + h) - x and x - (x - h)."""
     wide = wide_dtype(x0.dtype)
     step = x0.dtype.type(h)
-    up = (x0 + step).astype(wide) - x0.astype(wide)
-    down = x0.astype(wide) - (x0 - step).astype(wide)
+    up = (x0 + step).astype(wide, copy=False) - x0.astype(wide, copy=False)
+    down = x0.astype(wide, copy=False) - (x0 - step).astype(wide, copy=False)
     inexact: NDArray[np.bool_] = np.abs((up + down) / (2 * h) - 1) > STEP_TOLERANCE
     return inexact & (up > 0) & (down > 0), up, down
 
