@@ -94,13 +94,45 @@ def test_complex_plan_falls_back_to_central_where_the_imaginary_part_underflows(
         assert estimate.error[0] < 1e-3 * true[0], f"error {estimate.error[0]} for {true[0]}"
 
 
-def test_complex_plan_error_bar_covers_a_derivative_too_small_to_leave_a_trace() -> None:
-    # 1 + sigma(x) at -710: Im f = 4.5e-309·h is below the smallest subnormal, so 0.
-    estimate, _ = drive("complex", lambda v: 1 + np.sum(sigmoid(v)), np.array([-710.0]), "auto")
-    assert estimate.grad[0] == 0.0
-    assert estimate.error[0] >= logistic_slope(np.array([-710.0]))[0], (
-        f"error {estimate.error[0]} must cover the true derivative 4.476e-309"
+@pytest.mark.parametrize(
+    ("f", "x"),
+    [(lambda v: np.sum(sigmoid(v)), 710.0), (lambda v: 1 + np.sum(sigmoid(v)), -710.0)],
+    ids=["sigma-at-710", "1+sigma-at-minus-710"],
+)
+def test_complex_plan_finds_a_derivative_whose_trace_underflowed_to_zero(
+    f: Callable[[Any], Any], x: float
+) -> None:
+    # f = 1 to the last bit and f'·h = 4.5e-309·7e-18 is below the smallest subnormal, so
+    # neither Im f(x + ih) nor real differences move: a larger imaginary step must find it.
+    point = np.array([x])
+    with pytest.warns(PrecisionWarning, match=r"underflowed"):
+        estimate, _ = drive("complex", f, point, "auto")
+    true = logistic_slope(point)[0]
+    assert abs(estimate.grad[0] - true) <= estimate.error[0] < 1e-6 * true, (
+        f"grad {estimate.grad[0]} ± {estimate.error[0]}, true {true}: not found or not covered"
     )
+
+
+def test_complex_plan_error_bar_covers_a_derivative_too_small_to_leave_a_trace() -> None:
+    # sigma'(740) = 4.2e-322: f'·h and even f'·sqrt(eps)·740 are below the smallest subnormal.
+    estimate, _ = drive("complex", lambda v: np.sum(sigmoid(v)), np.array([740.0]), "auto")
+    assert estimate.grad[0] == 0.0
+    assert estimate.error[0] >= logistic_slope(np.array([740.0]))[0], (
+        f"error {estimate.error[0]} must cover the true derivative 4.2e-322"
+    )
+
+
+@pytest.mark.parametrize("x", [1e-110, 0.0, 1e-30, 1e-21, -3e-14])
+def test_complex_plan_error_bar_covers_the_truncation_error_near_zero(x: float) -> None:
+    # d/dx x**3 = 3x²; Im (x + ih)³ / h = 3x² - h², and h = 1e-20 is not small against |x|.
+    point = np.array([x, 0.5])
+    estimate, batches = drive("complex", lambda v: np.sum(v**3), point, "auto")
+    true = 3 * point**2
+    assert np.all(np.abs(estimate.grad - true) <= estimate.error), (
+        f"grad {estimate.grad} ± {estimate.error}, true {true}: the bar misses the truncation"
+    )
+    assert estimate.error[1] < 1e-14, f"the ordinary element got the bar {estimate.error[1]}"
+    assert list(batches[0].index) == [0, 1, 0], "only the element near 0 is evaluated at 2h"
 
 
 def test_a_misspelt_method_is_named_with_every_choice_and_a_suggestion() -> None:

@@ -21,6 +21,7 @@ from gradwalk import (
     numerical_gradient,
 )
 from gradwalk import _batteries as bench
+from gradwalk.functions import sigmoid
 
 METHODS = ["central", "forward", "backward", "richardson", "complex"]
 REAL_METHODS = ["central", "forward", "backward", "richardson"]
@@ -132,6 +133,31 @@ def test_complex_step_is_exact_to_rounding_with_one_evaluation_per_coordinate() 
     assert per_coordinate == 1, f"{per_coordinate} evaluations per coordinate, not exactly 1"
     assert np.median(errors) <= 1e-15, f"median relative error {np.median(errors):.1e}"
     assert honest.mean() >= 0.95, f"only {honest.mean():.1%} of error estimates cover the error"
+
+
+def test_the_complex_step_at_tiny_or_extreme_x_is_honest_through_the_public_api() -> None:
+    # x**3 at 1e-110: the truncation h² = 1e-40 dwarfs 3x² = 3e-220; it must be in the bar.
+    calls = []
+
+    def cube(x: np.ndarray) -> Any:
+        calls.append(x.copy())
+        return np.sum(x**3)
+
+    result = numerical_gradient(cube, np.array([1e-110]), method="complex", full_output=True)
+    assert isinstance(result, GradientResult)
+    assert abs(result.grad[0] - 3e-220) <= result.error[0], (
+        f"{result.grad[0]} ± {result.error[0]} does not cover the true 3e-220"
+    )
+    steps = sorted(float(x[0].imag) for x in calls if x[0].imag != 0)
+    assert steps == [1e-20, 2e-20] and result.nfev == len(calls), (
+        f"imaginary steps {steps}, nfev {result.nfev} for {len(calls)} calls: "
+        "h and 2h, each counted, expected"
+    )
+    # sigmoid at +710 is 1 to the last bit; sigma' = e^-710 / (1 + e^-710)² = 4.476e-309.
+    with pytest.warns(PrecisionWarning, match="underflowed"):
+        slope = numerical_diff(sigmoid, 710.0, method="complex")
+    true = math.exp(-710) / (1 + math.exp(-710)) ** 2
+    assert abs(slope - true) <= 1e-6 * true, f"sigmoid'(710) = {slope}, true {true}"
 
 
 @pytest.mark.parametrize("scale", bench.SCALES)
