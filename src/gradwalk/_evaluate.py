@@ -24,6 +24,7 @@ array([5., 7.])
 from __future__ import annotations
 
 import array
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
@@ -281,7 +282,7 @@ def unperturbed(flat_x: NDArray[Any]) -> list[Any]:
     return flat_x.tolist() if flat_x.dtype == np.float64 else list(flat_x)
 
 
-class Evaluator:
+class Evaluator(ABC):
     """Evaluates the points of a plan; call :meth:`close` once the gradient is done.
 
     Subclasses implement :meth:`evaluate` (f at the points) and :meth:`at` (f at one
@@ -319,13 +320,13 @@ class Evaluator:
             self.abort()
             raise
 
+    @abstractmethod
     def evaluate(self, points: Points) -> NDArray[Any]:
         """f's values at ``points``."""
-        raise NotImplementedError
 
+    @abstractmethod
     def at(self, point: NDArray[Any]) -> Any:
         """f's value at the whole array ``point`` (x's shape and the working dtype)."""
-        raise NotImplementedError
 
     def _grow_bar(self, count: int) -> None:
         if self.bar is None:
