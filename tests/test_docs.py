@@ -138,7 +138,7 @@ def test_the_collector_sees_every_page_and_the_marked_blocks() -> None:
 
 
 def test_every_committed_picture_is_what_the_code_draws_now() -> None:
-    from gradwalk._figures import NOT_DRAWN_HERE, PICTURES, stale
+    from gradwalk._pictures.regenerate import NOT_DRAWN_HERE, PICTURES, stale
 
     images = ROOT / "docs" / "images"
     committed = {p.name for p in images.glob("*.png")} - set(NOT_DRAWN_HERE)
@@ -148,4 +148,4 @@ def test_every_committed_picture_is_what_the_code_draws_now() -> None:
     )
     assert all((images / name).exists() for name in NOT_DRAWN_HERE), "a screenshot went missing"
     old = stale(images)
-    assert not old, f"{old} are older than the code that draws them: python -m gradwalk._figures"
+    assert not old, f"{old} are older than the code that draws them: python -m gradwalk._pictures"

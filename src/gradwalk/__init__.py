@@ -12,28 +12,28 @@ array([6., 0.])
 
 from __future__ import annotations
 
-from ._check_jacobian import check_jacobian
-from ._diff import numerical_diff
-from ._driver import GradientResult
-from ._evaluate import InputModifiedError
-from ._evaluate_workers import limit_blas_threads
-from ._expr import Expression, ExpressionError, parse_expression
-from ._gradient import numerical_gradient
-from ._hessian import HessianResult, hessian_vector_product, numerical_hessian
-from ._jacobian import JacobianResult, numerical_jacobian
-from ._points import GradientStatus
-from ._warnings import GradwalkWarning, IgnoredInputWarning, NonFiniteWarning, PrecisionWarning
-from .check import (
-    ElementCheck,
-    GradientCheck,
-    assert_gradient_close,
-    check_gradient,
-    check_gradients,
+from ._common.warnings import (
+    GradwalkWarning,
+    IgnoredInputWarning,
+    NonFiniteWarning,
+    PrecisionWarning,
 )
-from .descent import DescentResult, descend, gradient_descent, learning_rate_bound
-from .nets import SimpleNet, TwoLayerNet, simpleNet
+from ._derivatives.diff import numerical_diff
+from ._derivatives.gradient import numerical_gradient
+from ._derivatives.hessian import HessianResult, hessian_vector_product, numerical_hessian
+from ._derivatives.jacobian import JacobianResult, numerical_jacobian
+from ._engine.driver import GradientResult
+from ._engine.evaluators.workers import limit_blas_threads
+from ._engine.inputs import InputModifiedError
+from ._engine.status_codes import GradientStatus
+from ._formulas import Expression, ExpressionError, parse_expression
+from ._learning.nets import SimpleNet, TwoLayerNet, simpleNet
+from ._learning.training import SPSA, TrainingHistory, train
+from .check._gradient import assert_gradient_close, check_gradient, check_gradients
+from .check._jacobian import check_jacobian
+from .check._report import ElementCheck, GradientCheck
+from .descent._loop import DescentResult, descend, gradient_descent, learning_rate_bound
 from .optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop
-from .training import SPSA, TrainingHistory, train
 
 __version__ = "0.1.0"
 

@@ -14,11 +14,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._diff import numerical_diff
-from ._gradient import numerical_gradient
-from .descent import gradient_descent
+from ._derivatives.diff import numerical_diff
+from ._derivatives.gradient import numerical_gradient
+from ._learning.nets import SimpleNet, simpleNet
+from .descent._loop import gradient_descent
 from .functions import cross_entropy_error, softmax
-from .nets import SimpleNet, simpleNet
 
 __all__ = [
     "SimpleNet",

@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
-from ._validate import check_fraction, check_learning_rate, choice_hint
+from ._common.validate import check_fraction, check_learning_rate, choice_hint
 
 __all__ = [
     "OPTIMIZERS",

@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ._validate import choice_hint
+from ._common.validate import choice_hint
 from .book import function_2
 
 __all__ = [

@@ -7,15 +7,16 @@ while its decision boundary, loss and accuracy update. The server (Starlette on 
 the ``explore`` extra) listens on 127.0.0.1 only, and the page loads nothing from
 elsewhere.
 
-Start it with ``gradwalk explore``; :data:`EXPLORE` is the subcommand's record, which
-imports the server only when it runs, so the command line works without the extra.
+Start it with ``gradwalk explore`` (the subcommand lives with the others, in
+:mod:`gradwalk.cli`, and imports the server only when it runs, so the command line works
+without the extra). :mod:`._server` holds the app, :mod:`._requests` the limits on what
+the page may ask, :mod:`._descent_view` and :mod:`._learning_view` each view's work.
 
->>> EXPLORE.name, EXPLORE.examples[1]
-('explore', 'gradwalk explore --port 0        # any free port')
+>>> from gradwalk.explore._requests import LIMITS
+>>> LIMITS.steps
+10000
 """
 
 from __future__ import annotations
 
-from ._command import EXPLORE
-
-__all__ = ["EXPLORE"]
+__all__: list[str] = []

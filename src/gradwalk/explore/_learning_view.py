@@ -23,10 +23,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gradwalk import datasets
-from gradwalk.nets import TwoLayerNet
+from gradwalk._learning import datasets
+from gradwalk._learning.nets import TwoLayerNet
+from gradwalk._learning.training import SPSA
 from gradwalk.optimizers import OPTIMIZERS, Optimizer
-from gradwalk.training import SPSA
 
 from ._requests import LIMITS, Limits, RequestError, choice, integer, number
 

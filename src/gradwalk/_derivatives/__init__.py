@@ -1,0 +1,22 @@
+"""The numerical derivatives gradwalk offers: :func:`numerical_gradient` (section 4.4),
+:func:`numerical_diff` (section 4.3), :func:`numerical_jacobian`,
+:func:`numerical_hessian` and :func:`hessian_vector_product`, each built on the
+difference engine (:mod:`gradwalk._engine`). Re-exported by :mod:`gradwalk`.
+"""
+
+from __future__ import annotations
+
+from .diff import numerical_diff
+from .gradient import numerical_gradient
+from .hessian import HessianResult, hessian_vector_product, numerical_hessian
+from .jacobian import JacobianResult, numerical_jacobian
+
+__all__ = [
+    "HessianResult",
+    "JacobianResult",
+    "hessian_vector_product",
+    "numerical_diff",
+    "numerical_gradient",
+    "numerical_hessian",
+    "numerical_jacobian",
+]

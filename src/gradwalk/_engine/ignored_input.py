@@ -1,0 +1,88 @@
+"""An f that ignores its input: the same value at every perturbed point, at x and at
+x moved along every element at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gradwalk._common.warnings import (
+    IgnoredInputWarning,
+    issue_warning,
+)
+
+from .inputs import scale
+from .points import (
+    UNPERTURBED,
+    Points,
+)
+
+
+def joint_move(snapshot: NDArray[Any]) -> NDArray[Any]:
+    """x moved along every element at once, by about 1e-3 · max(1, |x|).
+
+    Perturbing one element at a time cannot tell an f that ignores x from a point where
+    f is flat along every axis (x0 · x1 at the origin); one joint move can.
+    """
+    weights = np.random.default_rng(20240).uniform(0.5, 1.5, snapshot.shape)
+    signs = np.where(np.arange(snapshot.size).reshape(snapshot.shape) % 2 == 0, 1.0, -1.0)
+    moved: NDArray[Any] = snapshot + (1e-3 * signs * weights * scale(snapshot)).astype(
+        snapshot.dtype
+    )
+    return moved
+
+
+def flag_ignored_input(
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
+    evaluate: Callable[[Points], NDArray[Any]],
+    shape: tuple[int, ...],
+    copies: str | None,
+    probe: Callable[[], Any],
+) -> None:
+    """Warn when f gave the same value at every perturbed point, at x itself and at x
+    moved along every element at once (``probe``).
+
+    ``copies`` names the option that made f receive copies of x (None: in place).
+    """
+    perturbed = np.concatenate([values[index >= 0] for index, values in values_seen])
+    if (
+        perturbed.size == 0
+        or not np.all(np.isfinite(perturbed[0]))
+        or np.any(np.imag(perturbed[0]) != 0)  # the complex step saw x: f does not ignore it
+        or not np.all(perturbed == perturbed[0])
+    ):
+        return
+    at_x = [values[index == UNPERTURBED] for index, values in values_seen]
+    known = np.concatenate(at_x)
+    if known.size == 0:
+        known = evaluate(
+            Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=np.float64))
+        )
+    if np.all(known == perturbed[0]) and np.all(probe() == perturbed[0]):
+        if copies is not None:
+            issue_warning(
+                "f returned exactly the same value at every perturbed point and at x "
+                f"itself, so the gradient is all zeros. With {copies}, f receives perturbed "
+                "copies of x, never the array itself: a closure such as "
+                "lambda w: net.loss(x, t) that reads net.W instead of its argument sees no "
+                "perturbation. Such a closure needs the default in-place mode (a real "
+                "method, no vectorized or workers); otherwise make f compute from its "
+                "argument (the complex step needs that: it evaluates f on a complex copy of "
+                "x, since x + ih cannot be written into a real array). If f "
+                "is constant near x, ignore this warning.",
+                IgnoredInputWarning,
+            )
+            return
+        issue_warning(
+            "f returned exactly the same value at every perturbed point and at x itself, "
+            "so the gradient is all zeros. f probably ignores its argument: a closure such "
+            "as lambda w: net.loss(x, t) must read the very array passed to "
+            "numerical_gradient (net.W itself, not a copy or another array), and the "
+            "perturbations are only visible to it when that array is perturbed in place "
+            "(a float ndarray you own, the default mode). If f is constant near x, ignore "
+            "this warning.",
+            IgnoredInputWarning,
+        )

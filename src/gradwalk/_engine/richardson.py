@@ -1,0 +1,330 @@
+"""Richardson extrapolation: central differences at halving steps, refined per element.
+
+The plan :func:`richardson`; its per-element state, :class:`~gradwalk._engine.ladder.Ladder`,
+and level 0 are in :mod:`gradwalk._engine.ladder`. Source of the
+extrapolation: L. F. Richardson (1911); the table recurrence is that of Romberg
+integration applied to central differences, whose error is a series in h².
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gradwalk._common.validate import check_count, check_tolerance
+
+from .first_step import first_level
+from .ladder import (
+    AMPLIFICATION,
+    MAX_LEVELS,
+    Ladder,
+    differences_shrinking,
+    ladder_asymptotic,
+    short_fraction,
+    table_entries,
+)
+from .points import Estimate, PlanGenerator, Points, Step, any_per_element, per_element, wide_dtype
+from .rounding import ROUNDING_ULPS, near_stationary, resolution
+from .status_codes import GradientStatus, new_status, raise_status
+from .steps import step_sizes
+
+#: Default most levels (step halvings) of the Richardson ladder; each costs 2 evaluations. Far
+#: more than a function varying on the scale of max(1, |x|) needs (it stops after four to
+#: six), so that f varying on a much smaller scale can be followed down to steps where
+#: the extrapolation holds (19 halvings take the first step down by about 5e5).
+RICHARDSON_LEVELS = 20
+
+#: Relative error estimate below which a level that does not improve ends the refinement.
+CONVERGED = 1e-4
+
+
+def richardson(
+    x0: NDArray[np.floating],
+    h: Step,
+    limit: NDArray[np.floating] | None = None,
+    *,
+    rtol: float | None = None,
+    atol: float | None = None,
+    max_levels: int = RICHARDSON_LEVELS,
+) -> PlanGenerator:
+    """Central differences at halving steps, extrapolated and refined per element.
+
+    Level 0 first finds each element's first step (:func:`.first_step.first_level`):
+    where f is not finite at x ± h (outside its domain) the step shrinks until it is, and where
+    f(x + h) and f(x - h) differ only by f's rounding, it grows. f's rounding is
+    measured from its values (:func:`~gradwalk._engine.rounding.value_precision`: f computing in
+    float32 shows in them).
+
+    Level j evaluates ``x ± h/2**j`` for every element still active (2 evaluations each)
+    and extends that element's row of the Richardson table. Normally the diagonal T[j][j]
+    is the level's estimate of the derivative; where the differences D_j - D_{j-1} of
+    the central differences stopped shrinking as the h² term makes them (by about 4,
+    see :func:`~gradwalk._engine.ladder.differences_shrinking`), the step was still too large
+    for f and the extrapolation restarts: T[j][k] then uses only the central differences
+    from the last such level on. The estimate's error is its distance to the previous
+    level's estimate of one order less plus the rounding error of the extrapolant: f's
+    rounding amplified by the weights and divided by the step, measured where it can be:
+    where f's values are all
+    short binary fractions (no float64 rounding happened) and the central differences
+    agree exactly, as for x + 3 at x = 1, f's rounding counts as none; to that is added
+    the rounding of the estimate itself, ``ROUNDING_ULPS·eps·|T|``.
+
+    An element stops at a level whose estimate does not improve on its best one, once
+    that best one has converged (relative error below :data:`CONVERGED`, or
+    rounding-limited) and the ladder is asymptotic around it
+    (:func:`~gradwalk._engine.ladder.ladder_asymptotic`), so
+    that estimates that agree by chance at steps still too large for f are not trusted.
+    If that finer level disagrees with the best one by more than rounding, it takes a
+    second such level to stop. With ``rtol`` or ``atol`` it also stops once its error
+    estimate is at most ``atol + rtol·|estimate|`` on an asymptotic ladder. A level
+    where f is not finite stops the element at its best level so far. The element keeps
+    its best level; the reported error is at least the distance to the finer level, plus
+    the finer level's own error estimate where the two disagree by more than rounding.
+    At most ``max_levels`` levels; an element that used them all without its ladder
+    becoming asymptotic reports at least the largest distance from its estimate to the
+    plain central differences at the three finest steps.
+
+    The status of each element (:class:`~gradwalk._engine.status_codes.GradientStatus`): CONVERGED
+    where the error estimate is within ``atol + rtol·|estimate|`` (``rtol`` defaults to
+    :data:`CONVERGED` for this purpose), LEVEL_LIMIT where it is not after
+    ``max_levels`` levels, ROUNDING_LIMITED where the estimate stopped improving before
+    reaching it (unless x is near a stationary point and no tolerance was given: see
+    :func:`~gradwalk._engine.rounding.near_stationary`), STEP_SHRUNK where the first step had to
+    shrink, NONFINITE where f was not finite at any step tried.
+
+    ``limit`` (per element, optional) caps the first step, and the step that level 0
+    may grow to: within bounds, every level then stays within ``x ± limit`` (see
+    :func:`gradwalk._engine.bounded_richardson.bounded_richardson`).
+
+    For a vector-valued f every output of an element has its own ladder (its own
+    estimate, error, step and stopping test) over the same evaluations: an element goes
+    on while any of its outputs does. Its first step shrinks while any output is not
+    finite and grows only while all of them are at rounding level; its status is the
+    most severe of its outputs'.
+    """
+    n = x0.size
+    wide = wide_dtype(x0.dtype)
+    first = step_sizes(x0, h, "richardson").copy()
+    if limit is not None:  # bounds: the first step, and so every level, stays within them
+        first = np.minimum(first, limit.astype(first.dtype))
+
+    # What the plan returns, per element of x: written when an element stops.
+    grad = np.full(n, np.nan, dtype=wide)
+    error = np.full(n, np.nan, dtype=wide)
+    step = first.astype(np.float64)
+    status = new_status(n)
+    noise_out = np.zeros(n, dtype=wide)
+    ran_out = np.zeros(n, dtype=bool)
+
+    level_zero = yield from first_level(x0, first, limit)
+    noise_unit = ROUNDING_ULPS * level_zero.eps  # rounding of f per unit |f|
+    raise_status(status, level_zero.shrunk, GradientStatus.STEP_SHRUNK)
+    raise_status(status, level_zero.dead, GradientStatus.NONFINITE)
+    vanished = level_zero.vanished
+    tail = level_zero.f_plus.shape[1:]  # a vector-valued f: one ladder per output
+    if tail:
+        grad = np.full((n, *tail), np.nan, dtype=wide)
+        error = np.full((n, *tail), np.nan, dtype=wide)
+        step = np.empty((n, *tail), dtype=np.float64)
+    step[:] = per_element(first, level_zero.f_plus)
+
+    # The state of the elements still active, in the order of ``active``: it shrinks with
+    # ``active`` (see Ladder.keep), so no level indexes the full arrays.
+    live = ~level_zero.dead
+    active = np.flatnonzero(live).astype(np.intp)
+    ladder = Ladder(x0[live], first[live], wide)
+    if tail:
+        ladder.widen(tail)
+    index = np.repeat(active, 2)
+    tolerance_given = rtol is not None or atol is not None
+    for level in range(max_levels):
+        if not active.size:
+            break
+        h_level = ladder.first / x0.dtype.type(2**level)
+        plus = ladder.x + h_level
+        minus = ladder.x - h_level
+        if level == 0:
+            f_plus, f_minus = level_zero.f_plus[live], level_zero.f_minus[live]
+        else:
+            value = np.empty(2 * active.size, dtype=x0.dtype)
+            value[0::2] = plus
+            value[1::2] = minus
+            f_values = yield Points(index, value)
+            f_plus, f_minus = f_values[0::2], f_values[1::2]
+        f_here = np.maximum(np.abs(f_plus), np.abs(f_minus))
+        ladder.f_scale = np.maximum(ladder.f_scale, f_here)
+        width = plus.astype(wide, copy=False) - minus.astype(wide, copy=False)
+        at_x = width == 0
+        width[at_x] = 2 * h_level[at_x]  # x ± h == x: f(x+) == f(x-), D = 0
+        half_width = per_element(width / 2, f_plus)
+        row = [((f_plus - f_minus) / per_element(width, f_plus)).astype(wide, copy=False)]
+        ladder.recent[:-1] = ladder.recent[1:]
+        ladder.recent_noise[:-1] = ladder.recent_noise[1:]
+        ladder.recent[-1] = row[0]
+        ladder.recent_noise[-1] = noise_unit * f_here / half_width
+        h_entry = per_element(h_level, f_plus)
+        if level == 0:
+            ladder.grad = row[0]
+            ladder.previous = row
+            ladder.exact = short_fraction(f_plus) & short_fraction(f_minus)
+            continue
+        known = slice(-min(level + 1, 3), None)
+        shrinking = differences_shrinking(ladder.recent[known], ladder.recent_noise[known])
+        ladder.shrinking[level] = shrinking
+        if level >= 2 and not shrinking.all():
+            # Restart: forget the levels before this one, and their |f|.
+            restart = ~shrinking
+            ladder.start[restart] = level + 1
+            ladder.f_scale[restart] = f_here[restart]
+            ladder.restarted = True
+        noise = noise_unit * ladder.f_scale / half_width
+        # Extrapolate only over the levels whose differences shrink as they should (all
+        # of them, normally): T[j][k] from D_{j-k}..D_j, compared with T[j-1][k-1]. The
+        # table is only built as far as some element needs it.
+        order = ladder.order(level)
+        highest = order if isinstance(order, int) else int(order.max())
+        previous = ladder.previous
+        for k in range(1, highest + 1):
+            row.append(row[k - 1] + (row[k - 1] - previous[k - 1]) / (4.0**k - 1))
+        if isinstance(order, int):  # the usual case: one column of the table for every element
+            level_estimate, below = row[order], previous[order - 1]
+        else:
+            level_estimate, below = table_entries(row, order), table_entries(previous, order - 1)
+        amplification = AMPLIFICATION[order]
+        # The rounding of the extrapolant: f's rounding, amplified, but no more than the
+        # amplified spread of the last central differences (rounding shows in them), and
+        # never below the rounding of the estimate itself.
+        # Measured: where f's values so far are all short binary fractions (exact in
+        # float32, so no float64 rounding happened) and the central differences agree
+        # exactly, f carries no rounding: only the estimate's own rounding is left.
+        if ladder.exact.any():  # (rare: checked only while some element has them)
+            ladder.exact &= short_fraction(f_plus) & short_fraction(f_minus)
+        spread = np.max(np.abs(np.diff(ladder.recent[known], axis=0)), axis=0)
+        exact = ladder.exact & (spread == 0)
+        measured = np.where(exact, 0, noise) * amplification
+        measured += noise_unit * np.abs(level_estimate)
+        # The ladder runs on the worst case, so that a measured rounding small by luck
+        # never changes where it stops; the measured one replaces it in the report.
+        rounding = noise * amplification
+        estimate = np.abs(level_estimate - below) + rounding
+        ladder.previous = row
+        finite = np.isfinite(f_plus) & np.isfinite(f_minus)
+        better = (estimate < ladder.error) & finite
+        if better.all():  # every element improved (the usual case early on)
+            ladder.grad, ladder.error, ladder.own = level_estimate, estimate, estimate
+            ladder.step = np.broadcast_to(h_entry, estimate.shape)
+            ladder.floor, ladder.measured = rounding, measured
+            ladder.best[:] = level
+            ladder.stalled[:] = False
+            if not tolerance_given:
+                continue
+        # The finer level should agree with the kept one (where it is not better): their
+        # distance bounds the kept one's error, plus the finer level's own error estimate
+        # unless they agree to rounding.
+        distance = np.where(finite, np.abs(level_estimate - ladder.grad), 0)
+        at_rounding = distance <= ladder.floor + rounding
+        bound = distance + np.where(at_rounding | ~finite, 0, estimate)
+        ladder.error = np.where(better, estimate, np.maximum(ladder.own, bound))
+        ladder.own = np.where(better, estimate, ladder.own)
+        ladder.grad = np.where(better, level_estimate, ladder.grad)
+        ladder.step = np.where(better, h_entry, ladder.step)
+        ladder.best = np.where(better, level, ladder.best)
+        ladder.floor = np.where(better, rounding, ladder.floor)
+        ladder.measured = np.where(better, measured, ladder.measured)
+        # A worse level stops an element only once it has converged: a first step far
+        # too large for f makes the early levels jump about before they settle. (Where
+        # the level is better the entries are those just updated, and go unused.)
+        settled = np.maximum(ladder.own, distance)
+        asymptotic = ladder_asymptotic(ladder.shrinking[: level + 1], ladder.best, level)
+        converged = settled <= CONVERGED * np.abs(ladder.grad) + 2 * ladder.floor
+        converged &= asymptotic
+        # A finer level that disagrees by more than rounding may only have been unlucky
+        # (extrapolants can agree by chance): it stops the element on its second time.
+        converged &= at_rounding | ladder.stalled
+        ladder.stalled = ~better
+        going_on = (better | ~converged) & np.isfinite(ladder.error) & finite
+        if tolerance_given:
+            wanted = _tolerance(ladder.grad, rtol, atol)
+            going_on &= ~((ladder.error <= wanted) & asymptotic)
+        going_on = any_per_element(going_on)
+        if not going_on.all():
+            ladder.report(active, grad, error, step, noise_out, noise_unit)
+            active = active[going_on]
+            if not active.size:
+                break
+            ladder.keep(going_on)
+            index = np.repeat(active, 2)
+    # Elements that ran out of levels with a ladder that never became asymptotic: their
+    # estimate is worth no more than the plain central differences at the finest steps.
+    if active.size:
+        unsettled = ~ladder_asymptotic(ladder.shrinking, ladder.best, max_levels - 1)
+        spread = np.max(np.abs(ladder.recent - ladder.grad), axis=0)
+        ladder.error = np.where(unsettled, np.maximum(ladder.error, spread), ladder.error)
+        ladder.report(active, grad, error, step, noise_out, noise_unit)
+        ran_out[active] = True
+    short = any_per_element(~(error <= _tolerance(grad, rtol, atol, resolution(x0.dtype))))
+    short &= ~level_zero.dead
+    raise_status(status, short & ran_out, GradientStatus.LEVEL_LIMIT)
+    f_size = float(np.max(noise_out[~level_zero.dead], initial=0.0)) / noise_unit
+    x_entry = np.broadcast_to(per_element(x0, grad), grad.shape)
+    if not (rtol is None and atol is None and near_stationary(grad, x_entry, f_size)):
+        raise_status(status, short & ~ran_out, GradientStatus.ROUNDING_LIMITED)
+    noise_out[level_zero.dead] = np.nan
+    return Estimate(
+        grad=grad, error=error, step=step, vanished=vanished, status=status, noise=noise_out
+    )
+
+
+def check_accuracy(given: dict[str, Any], method: str) -> dict[str, Any]:
+    """rtol, atol (numbers >= 0) and max_levels (1 to MAX_LEVELS), for "richardson" only.
+
+    Raises
+    ------
+    ValueError
+        A method other than "richardson", a negative tolerance, max_levels out of range.
+    TypeError
+        A tolerance that is not a number, max_levels that is not a whole number.
+
+    Examples
+    --------
+    >>> check_accuracy({"rtol": 1e-10}, "richardson")
+    {'rtol': 1e-10}
+    """
+    if method != "richardson":
+        raise ValueError(
+            f"{', '.join(sorted(given))} {'apply' if len(given) > 1 else 'applies'} only to "
+            "method='richardson' (the method that "
+            f"refines each element until it is accurate enough), not method={method!r}; "
+            "pass method='richardson' or leave them out."
+        )
+    checked: dict[str, Any] = {}
+    for name in ("rtol", "atol"):
+        if name in given:
+            checked[name] = check_tolerance(given[name], name)
+    if "max_levels" in given:
+        levels = check_count(given["max_levels"], "max_levels")
+        if not 1 <= levels <= MAX_LEVELS:
+            raise ValueError(
+                f"max_levels must be from 1 to {MAX_LEVELS}, got max_levels={levels}; "
+                f"the default is {RICHARDSON_LEVELS}."
+            )
+        checked["max_levels"] = levels
+    return checked
+
+
+def _tolerance(
+    grad: NDArray[np.floating], rtol: float | None, atol: float | None, fraction: float = 0.0
+) -> NDArray[np.floating]:
+    """``atol + rtol·|grad|`` (a missing one is 0); when neither is given, the default
+    standard of the status: :data:`CONVERGED`·|grad|, plus ``fraction`` (see
+    :func:`~gradwalk._engine.rounding.resolution`) times the largest |grad|: an element far below
+    the others is resolved well enough once its error is small beside them."""
+    if rtol is None and atol is None:
+        finite = np.abs(grad[np.isfinite(grad)])
+        largest = float(finite.max()) if finite.size else 0.0
+        default: NDArray[np.floating] = CONVERGED * np.abs(grad) + fraction * largest
+        return default
+    result: NDArray[np.floating] = (atol or 0.0) + (rtol or 0.0) * np.abs(grad)
+    return result

@@ -1,0 +1,148 @@
+"""f's rounding: the precision f computes in, read from its values, and when the
+uncertainty it leaves in an element is worth reporting."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+#: Index used in :class:`Points` for "evaluate f at x itself, unperturbed".
+
+#: Rounding error of one value of f, in units of eps·|f| (f's own arithmetic included).
+ROUNDING_ULPS = 8.0
+
+
+def resolution(dtype: np.dtype[Any]) -> float:
+    """The fraction of the largest gradient element below which rounding goes unreported.
+
+    ``eps**(1/3)`` of x's dtype: the relative accuracy of a central difference at its
+    best step. An element whose rounding leaves an uncertainty below that fraction of
+    the largest element is as good as the method gets anywhere.
+    """
+    fraction: float = float(np.finfo(dtype).eps) ** (1 / 3)
+    return fraction
+
+
+#: The relative tolerance on an element's own gradient above which the uncertainty that
+#: f's rounding leaves in it is reported (at least :func:`resolution` of x's dtype):
+#: 1e-4, four digits, which a float64 f at the book's step keeps unless |f| is about
+#: 1e6 times the element's contribution.
+ROUNDING_TOLERANCE = 1e-4
+
+#: The floor of that test relative to the largest element, in units of
+#: :func:`resolution`: an uncertainty below 10·eps**(1/3) (6e-5 in float64) of the
+#: largest element is noise only in an element that does not matter beside it (an
+#: element at a minimum, 0 beside 2e4).
+ROUNDING_FLOOR = 10.0
+
+
+def rounding_limited(uncertainty: Any, grad: Any, largest: float, dtype: np.dtype[Any]) -> Any:
+    """Whether an uncertainty left by f's rounding is worth reporting, per element.
+
+    It is where ``uncertainty`` (f's rounding over the step, times the stencil's
+    amplification) exceeds both ``max(ROUNDING_TOLERANCE, resolution(dtype))`` times
+    the element's own |grad| and ``ROUNDING_FLOOR·resolution(dtype)`` times the
+    ``largest`` element: a
+    tolerance relative to the element, with a floor relative to the whole gradient, so
+    that an element only tiny beside the others (0 beside 2e4) is not called noise.
+    Works on arrays and on Python floats alike.
+
+    >>> bool(rounding_limited(0.12, 1.47, 15.9, np.dtype(np.float64)))  # float32 inside f
+    True
+    >>> bool(rounding_limited(4e-10, 6.0, 8.0, np.dtype(np.float64)))  # the book's f
+    False
+    """
+    fraction = resolution(dtype)
+    tolerance = max(ROUNDING_TOLERANCE, fraction)
+    return uncertainty > np.maximum(tolerance * abs(grad), rounding_floor(largest, dtype))
+
+
+def rounding_floor(largest: float, dtype: np.dtype[Any]) -> float:
+    """The uncertainty at or below which :func:`rounding_limited` reports no element,
+    whatever its gradient: ``ROUNDING_FLOOR·resolution(dtype)`` times the ``largest``.
+
+    >>> rounding_floor(8.0, np.dtype(np.float64)) < 1e-3
+    True
+    """
+    return ROUNDING_FLOOR * resolution(dtype) * largest
+
+
+def near_stationary(grad: NDArray[np.floating], x0: NDArray[np.floating], f_size: float) -> bool:
+    """Whether x is near a stationary point, where rounding goes unreported.
+
+    There f barely changes over the scale of x: ``max |grad_i|·max(1, |x_i|)`` is below
+    :func:`resolution` times |f|. Every element is then small beside f, and some are
+    always at rounding level; that is the nature of a minimum, not a fault.
+
+    Examples
+    --------
+    >>> near_stationary(np.array([1e-9, 2.0]), np.array([0.5, 1.0]), 1.0)
+    False
+    >>> near_stationary(np.array([1e-9, 1e-8]), np.array([0.5, 1.0]), 1.0)
+    True
+    """
+    magnitude = np.abs(grad.astype(np.float64)) * np.maximum(1.0, np.abs(x0.astype(np.float64)))
+    magnitude = magnitude[np.isfinite(magnitude)]
+    largest = float(magnitude.max()) if magnitude.size else 0.0
+    return bool(largest <= resolution(x0.dtype) * f_size)
+
+
+#: Precisions f may compute in, narrowest first, for :func:`value_precision`.
+_PRECISIONS = (np.float16, np.float32)
+
+#: How many values at the start :func:`value_precision` reads before all of them.
+_HEAD = 16
+
+#: Fewest nonzero values from which :func:`value_precision` infers a narrower precision.
+PRECISION_SAMPLE = 3
+
+
+def value_precision(
+    values: NDArray[Any], dtype: np.dtype[Any], least: int = PRECISION_SAMPLE
+) -> float:
+    """The machine epsilon of the precision f evidently computes in.
+
+    f computing internally in float32 (or float16) returns values that are exactly
+    representable in that type, even when x and the result are float64. If at least
+    ``least`` (:data:`PRECISION_SAMPLE`) finite nonzero ``values`` are all exact in a narrower type
+    than ``dtype``, that type's eps is returned; otherwise ``dtype``'s. The values should
+    include one at a generic point: at a dyadic x with a dyadic step a polynomial's
+    values are short binary fractions, exact in float32 by chance. Values that are all
+    integers (f counts something) say nothing about precision.
+
+    Examples
+    --------
+    >>> x = np.array([1.1, 2.3, 0.7, 1.9])
+    >>> value_precision(np.float64(x.astype(np.float32) ** 2), np.dtype(np.float64))
+    1.1920928955078125e-07
+    >>> value_precision(x**2, np.dtype(np.float64))
+    2.220446049250313e-16
+    """
+    eps = float(np.finfo(dtype).eps)
+    narrower = [narrow for narrow in _PRECISIONS if float(np.finfo(narrow).eps) > eps]
+    if not narrower:
+        return eps
+    real = np.real(np.asarray(values)).ravel()
+    # A few values at the start that are not exact in the widest narrower type settle it
+    # without a pass over them all (the common case: f computes in x's precision).
+    head = real[:_HEAD]
+    head = head[np.isfinite(head) & (head != 0)]
+    with np.errstate(all="ignore"):
+        if head.size >= least and np.any(head.astype(narrower[-1]).astype(head.dtype) != head):
+            return eps
+    real = real[np.isfinite(real) & (real != 0)]
+    if real.size < least or (real[0] == np.round(real[0]) and np.all(real == np.round(real))):
+        return eps  # integers: f counts, say
+    # Widest first, stopping at the first type the values are not exact in: a value exact
+    # in a narrower type is exact in every wider one.
+    found = eps
+    for narrow in reversed(narrower):
+        narrow_eps = float(np.finfo(narrow).eps)
+        with np.errstate(all="ignore"):
+            exact = np.all(real.astype(narrow).astype(real.dtype) == real)
+        if not exact:
+            break
+        found = narrow_eps
+    return found

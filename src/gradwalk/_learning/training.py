@@ -1,0 +1,473 @@
+"""Mini-batch learning by the gradient method, the book's section 4.5.
+
+:func:`train` is the book's ``train_neuralnet.py`` loop with its names: random
+mini-batches, a gradient, an optimizer step, the loss recorded per iteration and the
+train and test accuracy once per epoch. The gradient comes from backpropagation, from
+gradwalk's numerical gradient, or from :class:`SPSA` (two evaluations of the loss per
+estimate, whatever the number of parameters).
+
+>>> from gradwalk.datasets import make_spiral
+>>> from gradwalk.nets import TwoLayerNet
+>>> x, t = make_spiral(300, 3, seed=0)
+>>> net = TwoLayerNet(2, 30, 3, weight_init_std=1.0, seed=0)
+>>> history = train(net, x, t, iters_num=300, optimizer="Adam", learning_rate=0.05,
+...                 seed=0, progress=False)
+>>> history.iterations, history.epochs, len(history.train_loss_list)
+(300, 100, 300)
+>>> history.train_acc_list[-1] > history.train_acc_list[0]
+True
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from tqdm.auto import tqdm  # type: ignore[import-untyped]
+
+from gradwalk._common.rng import make_rng
+from gradwalk._common.warnings import NonFiniteWarning
+from gradwalk.optimizers import OPTIMIZERS, Optimizer
+
+__all__ = ["GRADIENTS", "SPSA", "TrainingHistory", "train"]
+
+#: The ways :func:`train` can compute a gradient.
+GRADIENTS = ("backprop", "numerical", "spsa")
+
+
+class Network(Protocol):
+    """What :func:`train` needs of a network (the interface of the book's TwoLayerNet)."""
+
+    params: dict[str, NDArray[np.float64]]
+
+    def loss(self, x: ArrayLike, t: ArrayLike) -> float: ...
+    def accuracy(self, x: ArrayLike, t: ArrayLike) -> float: ...
+    def gradient(self, x: ArrayLike, t: ArrayLike) -> dict[str, NDArray[np.float64]]: ...
+    def numerical_gradient(
+        self, x: ArrayLike, t: ArrayLike, *, full_output: bool = ..., **options: Any
+    ) -> dict[str, Any]: ...
+
+
+@dataclass
+class TrainingHistory:
+    """What a training run recorded, with the book's names.
+
+    Attributes
+    ----------
+    train_loss_list : list of float
+        The mini-batch loss after each iteration (Figure 4-11).
+    train_acc_list, test_acc_list : list of float
+        Accuracy on the whole training and test data once per epoch, from the first
+        iteration on (Figure 4-12); test_acc_list is empty without test data.
+    iterations : int
+        Iterations completed.
+    epochs : int
+        Accuracy records made (the book records at iterations 0, e, 2e, ... for an epoch
+        of e iterations).
+    iter_per_epoch : int
+        Iterations per epoch: train_size / batch_size, rounded, at least 1.
+    wall_time : float
+        Seconds the run took.
+    loss_evaluations : int
+        Evaluations of the loss on a mini-batch spent on gradients: 1 per iteration for
+        backprop (its backward pass costs about two more), 2 per parameter for central
+        differences, 2 per direction for SPSA.
+    elapsed, evaluations : list
+        Seconds and cumulative loss_evaluations after each iteration (to plot the loss
+        against time and against cost).
+    gradient : str
+        "backprop", "numerical" or "spsa".
+    stopped : str or None
+        None when all iterations ran; else why the run stopped early (Ctrl-C, a loss
+        that became nan).
+    """
+
+    gradient: str
+    iter_per_epoch: int
+    train_loss_list: list[float] = field(default_factory=list)
+    train_acc_list: list[float] = field(default_factory=list)
+    test_acc_list: list[float] = field(default_factory=list)
+    elapsed: list[float] = field(default_factory=list)
+    evaluations: list[int] = field(default_factory=list)
+    iterations: int = 0
+    epochs: int = 0
+    wall_time: float = 0.0
+    loss_evaluations: int = 0
+    stopped: str | None = None
+
+    def __repr__(self) -> str:
+        last = (
+            f", loss {self.train_loss_list[-1]:.4g}, train acc {self.train_acc_list[-1]:.4f}"
+            if self.train_acc_list
+            else ""
+        )
+        test = f", test acc {self.test_acc_list[-1]:.4f}" if self.test_acc_list else ""
+        stop = f", stopped: {self.stopped}" if self.stopped else ""
+        return (
+            f"TrainingHistory(gradient={self.gradient!r}, {self.iterations} iterations, "
+            f"{self.epochs} epochs{last}{test}, {self.loss_evaluations} loss evaluations, "
+            f"{self.wall_time:.2f} s{stop})"
+        )
+
+
+class SPSA:
+    """Simultaneous perturbation gradient estimate (Spall 1992).
+
+    Each direction Δ draws ±1 for every parameter at once; the estimate is
+    ``(L(θ + cΔ) - L(θ - cΔ)) / (2c) · Δ``, averaged over ``directions`` draws: 2
+    evaluations of the loss per direction, whatever the number of parameters. Its
+    expectation is the gradient (up to O(c²)); its variance grows with the number of
+    parameters, which is what the cheap estimate gives up.
+
+    Parameters
+    ----------
+    directions : int
+        Random directions averaged per estimate (>= 1).
+    c : float
+        Size of the perturbation of every parameter (the book's h = 1e-4 by default).
+    seed : int or numpy.random.Generator, optional
+        For reproducible directions.
+
+    Raises
+    ------
+    TypeError, ValueError
+        directions not a whole number >= 1, c not a finite number > 0.
+
+    References
+    ----------
+    J. C. Spall, "Multivariate stochastic approximation using a simultaneous perturbation
+    gradient approximation", IEEE Trans. Automatic Control 37(3), 1992.
+
+    Examples
+    --------
+    >>> params = {"w": np.array([1.0, -2.0, 3.0])}
+    >>> spsa = SPSA(directions=2000, seed=0)
+    >>> grads = spsa.gradient(lambda: float(np.sum(params["w"] ** 2)), params)
+    >>> np.round(grads["w"], 0)  # the gradient 2w, from 4000 evaluations
+    array([ 2., -4.,  6.])
+    """
+
+    def __init__(
+        self,
+        directions: int = 1,
+        c: float = 1e-4,
+        *,
+        seed: int | np.random.Generator | None = None,
+    ) -> None:
+        self.directions = check_count(directions, "directions")
+        self.c = check_positive(c, "c")
+        self.rng = make_rng(seed)
+
+    def __repr__(self) -> str:
+        return f"SPSA(directions={self.directions}, c={self.c:g})"
+
+    @property
+    def evaluations(self) -> int:
+        """Evaluations of the loss per estimate: 2 per direction."""
+        return 2 * self.directions
+
+    def gradient(
+        self, loss: Callable[[], float], params: Mapping[str, NDArray[np.floating]]
+    ) -> dict[str, NDArray[np.float64]]:
+        """The estimate, perturbing every array of ``params`` in place and restoring it.
+
+        ``loss()`` reads the parameters itself (like the book's ``lambda w: net.loss(x,
+        t)``). The arrays are restored bit for bit, also when loss raises.
+        """
+        originals = {name: np.array(array, copy=True) for name, array in params.items()}
+        grads = {name: np.zeros(array.shape) for name, array in params.items()}
+        try:
+            for _ in range(self.directions):
+                signs = {
+                    name: self.rng.integers(0, 2, array.shape) * 2.0 - 1.0
+                    for name, array in originals.items()
+                }
+                for name, array in params.items():
+                    np.add(originals[name], self.c * signs[name], out=array)
+                plus = float(loss())
+                for name, array in params.items():
+                    np.subtract(originals[name], self.c * signs[name], out=array)
+                minus = float(loss())
+                slope = (plus - minus) / (2 * self.c)
+                for name in grads:
+                    grads[name] += slope * signs[name]
+        finally:
+            for name, array in params.items():
+                array[...] = originals[name]
+        for name in grads:
+            grads[name] /= self.directions
+        return grads
+
+
+def check_count(value: object, name: str, least: int = 1) -> int:
+    """A whole number >= least, or an error that names it and what to pass."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a whole number >= {least}, got {value!r}.")
+    if value < least:
+        raise ValueError(f"{name} must be a whole number >= {least}, got {name}={value!r}.")
+    return int(value)
+
+
+def check_positive(value: object, name: str, hint: str = "") -> float:
+    """A finite number > 0, or an error that names it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a positive number, got {value!r}.")
+    if not math.isfinite(float(value)) or float(value) <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {name}={value!r}.{hint}")
+    return float(value)
+
+
+def _optimizer(optimizer: str | Optimizer, learning_rate: float) -> Optimizer:
+    """A fresh optimizer from a name (any case) or an instance."""
+    if isinstance(optimizer, Optimizer):
+        if learning_rate != optimizer.lr:
+            raise ValueError(
+                f"learning_rate={learning_rate!r} disagrees with {optimizer!r}; pass "
+                "learning_rate with an optimizer name, or build the instance with that rate."
+            )
+        return optimizer.fresh()
+    if isinstance(optimizer, str) and optimizer.lower() in OPTIMIZERS:
+        return OPTIMIZERS[optimizer.lower()](lr=learning_rate)
+    names = ", ".join(cls.__name__ for cls in OPTIMIZERS.values())
+    raise ValueError(f"optimizer={optimizer!r} is not known; choose one of {names}.")
+
+
+def _data(
+    net: Any, x: ArrayLike, t: ArrayLike, names: tuple[str, str]
+) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
+    """x and t checked against the network once, before any training."""
+    if hasattr(net, "check_inputs") and hasattr(net, "check_targets"):
+        xs = net.check_inputs(x, names[0])
+        return xs, net.check_targets(t, xs.shape[0], names[1])
+    xs = np.asarray(x, dtype=np.float64)
+    labels = np.asarray(t)
+    if labels.ndim == 2:
+        labels = labels.argmax(axis=1)
+    if xs.shape[:1] != labels.shape[:1]:
+        raise ValueError(f"{names[0]} and {names[1]} hold different numbers of samples.")
+    return xs, labels.astype(np.intp)
+
+
+def train(
+    net: Network,
+    x_train: ArrayLike,
+    t_train: ArrayLike,
+    *,
+    iters_num: int = 10000,
+    batch_size: int = 100,
+    learning_rate: float = 0.1,
+    optimizer: str | Optimizer = "SGD",
+    gradient: str | SPSA = "backprop",
+    gradient_options: Mapping[str, Any] | None = None,
+    x_test: ArrayLike | None = None,
+    t_test: ArrayLike | None = None,
+    seed: int | np.random.Generator | None = None,
+    progress: bool = True,
+    callback: Callable[[TrainingHistory], object] | None = None,
+) -> TrainingHistory:
+    """Train ``net`` by mini-batch gradient descent, the book's section 4.5 loop.
+
+    Each iteration draws ``batch_size`` random samples (with replacement, as the book's
+    ``np.random.choice``), computes the gradient of the loss on them, lets the optimizer
+    update ``net.params`` in place, and records the mini-batch loss. Every epoch
+    (train_size / batch_size iterations), starting at the first, the accuracy on all the
+    training data and on the test data is recorded.
+
+    Parameters
+    ----------
+    net : TwoLayerNet or a network with its interface
+        Trained in place.
+    x_train, t_train : array_like
+        Samples (N, features) and labels (N,) or one-hot rows (N, classes).
+    iters_num, batch_size : int
+        Iterations and mini-batch size (the book's 10000 and 100); batch_size <= N.
+    learning_rate : float
+        The optimizer's rate (the book's 0.1).
+    optimizer : str or Optimizer
+        "SGD" (the book's update), "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam"
+        (any case), or an instance (its own rate must equal learning_rate).
+    gradient : {"backprop", "numerical", "spsa"} or SPSA
+        Backpropagation (``net.gradient``), gradwalk's numerical gradient
+        (``net.numerical_gradient``), or a simultaneous perturbation estimate.
+    gradient_options : mapping, optional
+        For "numerical": options of :func:`gradwalk.numerical_gradient` (``method``,
+        ``h``, ``vectorized``, ``batch_size``, ``workers``); an int ``workers`` starts one
+        process pool for the whole run. For "spsa": ``directions`` and ``c`` of
+        :class:`SPSA`.
+    x_test, t_test : array_like, optional
+        Test data, both or neither.
+    seed : int or numpy.random.Generator, optional
+        For reproducible mini-batches (and SPSA directions).
+    progress : bool
+        Show a progress bar of the iterations.
+    callback : callable, optional
+        ``callback(history)`` after every iteration. Raising KeyboardInterrupt in it stops
+        the run like Ctrl-C.
+
+    Returns
+    -------
+    TrainingHistory
+        The book's lists and the run's cost. Ctrl-C (KeyboardInterrupt) or a loss that
+        becomes nan or inf stops the run and returns what was recorded so far, with the
+        reason in ``stopped``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        Before any training: data that do not fit the network (features, classes, labels
+        out of range, sample counts), batch_size larger than the data, iters_num or
+        batch_size not a whole number >= 1, a learning rate that is not a finite number
+        > 0, an unknown optimizer or gradient, options that do not fit the gradient.
+
+    Warns
+    -----
+    NonFiniteWarning
+        The loss became nan or inf and training stopped (the learning rate is likely too
+        large).
+
+    Examples
+    --------
+    >>> from gradwalk import TwoLayerNet
+    >>> from gradwalk.datasets import make_moons
+    >>> x, t = make_moons(200, seed=0)
+    >>> net = TwoLayerNet(2, 10, 2, weight_init_std=1.0, seed=0)
+    >>> history = train(net, x, t, iters_num=300, batch_size=50, learning_rate=0.5,
+    ...                 seed=0, progress=False)
+    >>> history.iter_per_epoch, history.epochs, len(history.train_loss_list)
+    (4, 75, 300)
+    >>> history.train_loss_list[-1] < history.train_loss_list[0]
+    True
+    """
+    iters = check_count(iters_num, "iters_num")
+    batch = check_count(batch_size, "batch_size")
+    lr = check_positive(learning_rate, "learning_rate", " The book uses 0.1.")
+    xs, ts = _data(net, x_train, t_train, ("x_train", "t_train"))
+    if (x_test is None) != (t_test is None):
+        raise ValueError("pass both x_test and t_test, or neither.")
+    test = None
+    if x_test is not None and t_test is not None:
+        test = _data(net, x_test, t_test, ("x_test", "t_test"))
+    train_size = xs.shape[0]
+    if batch > train_size:
+        raise ValueError(
+            f"batch_size={batch} is larger than the training data ({train_size} samples); "
+            f"pass batch_size <= {train_size}."
+        )
+    options = dict(gradient_options or {})
+    estimator: SPSA | None = None
+    rng = make_rng(seed)
+    if isinstance(gradient, SPSA):
+        estimator, name = gradient, "spsa"
+    elif gradient == "spsa":
+        unknown = set(options) - {"directions", "c"}
+        if unknown:
+            raise ValueError(f"gradient='spsa' takes directions and c, not {sorted(unknown)}.")
+        estimator, name = SPSA(**options, seed=rng), "spsa"
+    elif gradient in ("backprop", "numerical"):
+        name = str(gradient)
+        if gradient == "backprop" and options:
+            raise ValueError(f"gradient='backprop' takes no options, got {sorted(options)}.")
+    else:
+        raise ValueError(f"gradient={gradient!r} is not known; choose one of {GRADIENTS}.")
+    updater = _optimizer(optimizer, lr)
+
+    history = TrainingHistory(gradient=name, iter_per_epoch=max(round(train_size / batch), 1))
+    with ExitStack() as stack:
+        workers = options.get("workers")
+        if name == "numerical" and isinstance(workers, int) and not isinstance(workers, bool):
+            options["workers"] = stack.enter_context(
+                ProcessPoolExecutor(check_count(workers, "workers"))
+            )
+        bar = stack.enter_context(
+            tqdm(total=iters, disable=not progress, unit="iter", desc=f"train ({name})")
+        )
+        start = time.perf_counter()
+        try:  # overflow is reported once, as a nan or inf loss that stops the run
+            with np.errstate(over="ignore", invalid="ignore"):
+                _loop(
+                    net,
+                    xs,
+                    ts,
+                    test,
+                    iters,
+                    batch,
+                    rng,
+                    updater,
+                    name,
+                    estimator,
+                    options,
+                    history,
+                    bar,
+                    start,
+                    callback,
+                )
+        except KeyboardInterrupt:
+            history.stopped = f"interrupted (Ctrl-C) after {history.iterations} iterations"
+        finally:
+            history.wall_time = time.perf_counter() - start
+    return history
+
+
+def _loop(
+    net: Network,
+    xs: NDArray[np.float64],
+    ts: NDArray[np.intp],
+    test: tuple[NDArray[np.float64], NDArray[np.intp]] | None,
+    iters: int,
+    batch: int,
+    rng: np.random.Generator,
+    updater: Optimizer,
+    name: str,
+    estimator: SPSA | None,
+    options: dict[str, Any],
+    history: TrainingHistory,
+    bar: Any,
+    start: float,
+    callback: Callable[[TrainingHistory], object] | None,
+) -> None:
+    """The iterations of :func:`train`, recording into ``history``."""
+    for i in range(iters):
+        mask = rng.choice(xs.shape[0], batch)
+        x_batch, t_batch = xs[mask], ts[mask]
+        if name == "backprop":
+            grads = net.gradient(x_batch, t_batch)
+            cost = 1
+        elif estimator is not None:
+            grads = estimator.gradient(partial(net.loss, x_batch, t_batch), net.params)
+            cost = estimator.evaluations
+        else:
+            results = net.numerical_gradient(x_batch, t_batch, full_output=True, **options)
+            grads = {key: result.grad for key, result in results.items()}
+            cost = sum(result.nfev for result in results.values())
+        updater.update(net.params, grads)
+        loss = float(net.loss(x_batch, t_batch))
+        history.iterations = i + 1
+        history.loss_evaluations += cost
+        history.train_loss_list.append(loss)
+        history.elapsed.append(time.perf_counter() - start)
+        history.evaluations.append(history.loss_evaluations)
+        if i % history.iter_per_epoch == 0:
+            history.train_acc_list.append(float(net.accuracy(xs, ts)))
+            if test is not None:
+                history.test_acc_list.append(float(net.accuracy(*test)))
+            history.epochs += 1
+        bar.update(1)
+        if not math.isfinite(loss):
+            history.stopped = (
+                f"the loss became {loss} at iteration {i + 1}: the learning rate "
+                f"{updater.lr:g} is likely too large; try a smaller one"
+            )
+            warnings.warn(f"training stopped: {history.stopped}.", NonFiniteWarning, stacklevel=3)
+            return
+        if callback is not None:
+            callback(history)

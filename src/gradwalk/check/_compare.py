@@ -1,0 +1,344 @@
+"""What a gradient check compares: the array mover, one group of values per array, tolerances.
+
+:class:`Line` moves the caller's own arrays along a line (so closures that read them see
+the move) and puts them back; a :class:`Group` holds the analytic and numerical values
+of one parameter array (or of all random directions) and decides which fail.
+
+>>> import numpy as np
+>>> w = np.array([1.0, 2.0])
+>>> move = Line(lambda: float(np.sum(w**2)), [w], [np.array([1.0, 0.0])])
+>>> move(np.float64(0.5)), w
+(6.25, array([1., 2.]))
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from gradwalk._common.warnings import GradwalkWarning, issue_warning
+from gradwalk._derivatives.diff import numerical_diff
+from gradwalk._derivatives.gradient import numerical_gradient
+from gradwalk._engine.driver import GradientResult
+from gradwalk._engine.inputs import (
+    InputModifiedError,
+    analytic_gradient,
+    changed_elements,
+    modified_message,
+    names,
+    scale,
+)
+from gradwalk._engine.steps import step_sizes
+
+from ._report import ERROR_BAR_FACTOR, SCALE_FLOOR, SHOWN_ROWS, Diagnosis, ElementCheck
+
+__all__ = [
+    "COARSE",
+    "Group",
+    "Line",
+    "analytic_array",
+    "as_float64",
+    "coarse_notes",
+    "directional_group",
+    "full_groups",
+    "worst_first",
+]
+
+#: A tolerance looser than this relative error somewhere (or than eps**(1/3) of x's
+#: dtype, the accuracy of a plain central difference, if that is larger) earns a note.
+COARSE = 1e-3
+
+
+class Line:
+    """``t -> f`` with every array set to ``start + t·direction`` in place, then restored.
+
+    The arrays are the caller's own, so a closure that reads them (the book's
+    ``lambda w: net.loss(x, t)``) sees the move. They are put back after every call,
+    also when f raises; an f that changes them is stopped with InputModifiedError.
+    """
+
+    def __init__(
+        self,
+        call: Callable[[], object],
+        arrays: Sequence[NDArray[np.floating]],
+        directions: Sequence[NDArray[np.floating]],
+    ) -> None:
+        self._call = call
+        self._arrays = arrays
+        self._starts = [array.copy() for array in arrays]
+        self._directions = directions
+
+    def __call__(self, t: Any) -> object:
+        moved = [
+            np.asarray(start + t * direction, dtype=start.dtype)
+            for start, direction in zip(self._starts, self._directions, strict=True)
+        ]
+        try:
+            for array, point in zip(self._arrays, moved, strict=True):
+                array[...] = point
+            value = self._call()
+            for array, point in zip(self._arrays, moved, strict=True):
+                changed = changed_elements(array, point)
+                if changed.size:
+                    raise InputModifiedError(modified_message(array.shape, changed))
+        finally:
+            for array, start in zip(self._arrays, self._starts, strict=True):
+                array[...] = start
+        return value
+
+
+@dataclass
+class Group:
+    """The values compared for one parameter array, or for all the random directions."""
+
+    name: str
+    shape: tuple[int, ...] | None  # None: the values are directions
+    analytic: NDArray[np.float64]
+    numerical: NDArray[np.float64]
+    error: NDArray[np.float64]
+    step: NDArray[np.float64]  # the step behind each numerical value
+    best_step: NDArray[np.float64]  # the central difference's own step for each value
+    line: Callable[[int], Line]  # f along the value's element or direction
+    anchor: NDArray[np.floating] | None  # x's elements, for steps x + h represents exactly
+    t_dtype: np.dtype[Any]
+    nonfinite_note: str = ""
+    rel: NDArray[np.float64] = field(init=False)
+    scale: NDArray[np.float64] = field(init=False)
+    allowed: NDArray[np.float64] = field(init=False)
+    failed: NDArray[np.bool_] = field(init=False)
+    badness: NDArray[np.float64] = field(init=False)
+
+    def compare(self, rtol: float, atol: float) -> None:
+        """Relative errors, tolerances and failures of every value."""
+        a, n = self.analytic, self.numerical
+        finite = np.isfinite(a) & np.isfinite(n)
+        values = np.abs(np.concatenate([a[finite], n[finite]]))
+        largest = float(values.max()) if values.size else 0.0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            size = np.fmax(np.fmax(np.abs(a), np.abs(n)), SCALE_FLOOR * largest)
+            difference = np.abs(a - n)
+            bar = np.where(np.isfinite(self.error), self.error, 0.0)
+            self.scale = size
+            self.allowed = atol + rtol * size + ERROR_BAR_FACTOR * bar
+            self.rel = np.where(difference == 0, 0.0, difference / size)
+            self.failed = ~(difference <= self.allowed) | ~finite
+            self.badness = np.where(difference == 0, 0.0, difference / self.allowed)
+        self.rel[~finite] = np.inf
+        self.badness[~finite] = np.inf
+
+    def coarsest(self) -> tuple[int, float] | None:
+        """The value whose tolerance is loosest relative to its scale, and that ratio."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = self.allowed / self.scale
+        ratio = np.where(np.isfinite(ratio), ratio, 0.0)
+        if not ratio.size or ratio.max() <= 0:
+            return None
+        i = int(np.argmax(ratio))
+        return i, float(ratio[i])
+
+    def item(self, i: int, diagnosis: Diagnosis | None = None, why: str = "") -> ElementCheck:
+        """The value i as an ElementCheck."""
+        if self.shape is None:
+            name, index = f"direction {i + 1}", None
+        else:
+            name, index = self.name, tuple(int(p) for p in np.unravel_index(i, self.shape))
+        return ElementCheck(
+            name=name,
+            index=index,
+            analytic=float(self.analytic[i]),
+            numerical=float(self.numerical[i]),
+            error=float(self.error[i]),
+            rel_error=float(self.rel[i]),
+            failed=bool(self.failed[i]),
+            diagnosis=diagnosis,
+            explanation=why,
+        )
+
+
+def full_groups(
+    arrays: Mapping[str, NDArray[np.floating]],
+    analytic: Mapping[str, NDArray[np.float64]],
+    gradient_f: Callable[[str], Callable[[Any], object]],
+    call: Callable[[], object],
+    method: str,
+    h: Any,
+    options: dict[str, Any],
+) -> tuple[list[Group], int]:
+    """One group per parameter array: every element's numerical gradient."""
+    groups: list[Group] = []
+    nfev = 0
+    for name, array in arrays.items():
+        result = _numerical_gradient_of(gradient_f(name), array, method, h, options, name)
+        nfev += result.nfev
+        start = array.reshape(-1).copy()
+
+        def line(i: int, array: NDArray[np.floating] = array) -> Line:
+            direction = np.zeros(array.shape, dtype=array.dtype)
+            direction.flat[i] = 1
+            return Line(call, [array], [direction])
+
+        groups.append(
+            Group(
+                name=name,
+                shape=array.shape,
+                analytic=analytic[name].reshape(-1),
+                numerical=as_float64(result.grad).reshape(-1),
+                error=as_float64(result.error).reshape(-1),
+                step=as_float64(result.step).reshape(-1),
+                best_step=as_float64(step_sizes(start, "auto", "central")),
+                line=line,
+                anchor=start,
+                t_dtype=array.dtype,
+            )
+        )
+    return groups, nfev
+
+
+def directional_group(
+    arrays: Mapping[str, NDArray[np.floating]],
+    analytic: Mapping[str, NDArray[np.float64]],
+    call: Callable[[], object],
+    method: str,
+    h: Any,
+    k: int,
+    seed: int,
+) -> tuple[Group, int]:
+    """One group of k random directions: numerical directional derivatives vs grad · v.
+
+    Element i moves by ``w_i * max(1, |x_i|) * t`` (relative, as a step of h="auto"
+    would), the weight w_i with a random sign and a random size between 1/2 and 3/2:
+    a wrong element shows in every direction, never hidden by a near-zero weight, and
+    two wrong elements cannot cancel exactly.
+    """
+    rng = np.random.default_rng(seed)
+    t_dtype = max((a.dtype for a in arrays.values()), key=lambda d: float(np.finfo(d).eps))
+    t0 = np.zeros((), dtype=t_dtype)
+    lines: list[Line] = []
+    values = np.empty((4, k))
+    nfev = 0
+    for j in range(k):
+        directions = []
+        projection = 0.0
+        for name, array in arrays.items():
+            unit = scale(array)
+            weights = rng.choice(np.array([-1.0, 1.0]), size=array.shape) * rng.uniform(
+                0.5, 1.5, size=array.shape
+            )
+            direction = (weights * unit).astype(array.dtype)
+            directions.append(direction)
+            projection += float(
+                np.dot(analytic[name].reshape(-1), as_float64(direction).reshape(-1))
+            )
+        lines.append(Line(call, list(arrays.values()), directions))
+        result = _numerical_diff_of_line(lines[-1], t0, method, h)
+        nfev += result.nfev
+        values[:, j] = (projection, float(result.grad), float(result.error), float(result.step))
+    nonfinite = [
+        f"{name}" + names(a.shape, np.flatnonzero(~np.isfinite(a)))[1:]
+        for name, a in analytic.items()
+        if not np.isfinite(a).all()
+    ]
+    group = Group(
+        name="directions",
+        shape=None,
+        analytic=values[0],
+        numerical=values[1],
+        error=values[2],
+        step=values[3],
+        best_step=np.full(k, float(step_sizes(np.zeros(1, t_dtype), "auto", "central")[0])),
+        line=lambda j: lines[j],
+        anchor=None,
+        t_dtype=t_dtype,
+        nonfinite_note=("; ".join(nonfinite)),
+    )
+    return group, nfev
+
+
+def _numerical_gradient_of(
+    f: Callable[[Any], object],
+    x: NDArray[np.floating],
+    method: str,
+    h: Any,
+    options: dict[str, Any],
+    name: str = "x",
+) -> GradientResult:
+    """numerical_gradient with full output; h only when the caller gave one.
+
+    Its warnings name the elements of the parameter ``name`` (``W[0, 1]``, not ``x[0, 1]``).
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if h is None:
+            result = numerical_gradient(f, x, method=method, full_output=True, **options)
+        else:
+            result = numerical_gradient(f, x, h, method=method, full_output=True, **options)
+    for record in caught:
+        message = str(record.message)
+        if name != "x" and issubclass(record.category, GradwalkWarning):
+            message = re.sub(r"\bx\[", f"{name}[", message)
+            message = re.sub(r"\bx\b(?= itself| is | ±)", name, message)
+            issue_warning(message, record.category)
+        else:
+            warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
+    return result
+
+
+def _numerical_diff_of_line(
+    line: Line, t0: NDArray[np.floating], method: str, h: Any
+) -> GradientResult:
+    """numerical_diff of a line at t = 0, with full output; h only when given."""
+    if h is None:
+        result: GradientResult = numerical_diff(line, t0, method=method, full_output=True)
+    else:
+        result = numerical_diff(line, t0, h, method=method, full_output=True)
+    return result
+
+
+def as_float64(values: ArrayLike) -> NDArray[np.float64]:
+    """Values as float64 (or wider) for comparing; never narrower than they are."""
+    array = np.asarray(values)
+    return array.astype(np.result_type(array.dtype, np.float64), copy=False)
+
+
+def analytic_array(grad: object, shape: tuple[int, ...], what: str, of: str) -> NDArray[np.float64]:
+    """The analytic gradient as a float64 (or wider) array of x's shape, or an error."""
+    return as_float64(analytic_gradient(grad, shape, what, of))
+
+
+def coarse_notes(groups: Sequence[Group], coarse: float) -> tuple[str, ...]:
+    """A note when the tolerance somewhere is looser than a relative ``coarse``."""
+    loosest = [(ratio, g, i) for g in groups if (c := g.coarsest()) for i, ratio in [c]]
+    if not loosest:
+        return ()
+    ratio, group, i = max(loosest, key=lambda c: c[0])
+    if ratio <= coarse:
+        return ()
+    row = group.item(i)
+    bar = "" if math.isnan(row.error) else f" (its error bar is {row.error:.1e})"
+    return (
+        f"Note: the tolerance at {row.label} allows relative errors up to {ratio:.1e}{bar}, "
+        "so smaller errors go unseen there. The numerical value is too coarse for a close "
+        "check: try h='auto' or method='richardson', or check in float64.",
+    )
+
+
+def worst_first(groups: Sequence[Group], most: int | None) -> list[tuple[int, int]]:
+    """(group, value) pairs worth showing or diagnosing, worst first."""
+    candidates: list[tuple[float, int, int]] = []
+    for g_index, group in enumerate(groups):
+        badness = group.badness
+        take = SHOWN_ROWS + (badness.size if most is None else most)
+        if take < badness.size:
+            chosen = np.argpartition(-badness, take - 1)[:take]
+        else:
+            chosen = np.arange(badness.size)
+        candidates += [(float(badness[i]), g_index, int(i)) for i in chosen]
+    candidates.sort(key=lambda c: (-c[0], c[1], c[2]))
+    return [(g_index, i) for _, g_index, i in candidates]

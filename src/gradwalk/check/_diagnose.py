@@ -1,0 +1,340 @@
+"""Why a compared value failed: the difference repeated over a ladder of steps, read off.
+
+A discrepancy that stays put while the numerical values agree with each other is a
+wrong analytic gradient; one that shrinks like h² is truncation; one that grows as h
+shrinks is rounding in f; one-sided differences that keep disagreeing mean a kink.
+:func:`diagnose_failure` runs the repeats for one value of a :class:`Group` and returns
+the verdict with the numbers behind it.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gradwalk._derivatives.diff import numerical_diff
+from gradwalk._engine.driver import GradientResult
+from gradwalk._engine.first_step import PROBE_FRACTION
+from gradwalk._engine.inputs import real_value, scale
+from gradwalk._engine.rounding import ROUNDING_ULPS, value_precision
+from gradwalk._engine.steps import representable_step
+
+from ._compare import Group, Line, as_float64
+from ._report import Diagnosis
+
+__all__ = ["diagnose_failure", "diagnosis_steps"]
+
+#: The diagnosis repeats central differences at the step used and at the central
+#: difference's own best step, times LADDER_RATIO**j for j in LADDER_SPAN.
+LADDER_RATIO = 4.0
+LADDER_SPAN = (2, 1, 0, -1, -2)
+
+#: The diagnosis never steps below this many units of eps·max(1, |x|).
+SMALLEST_STEP = 16.0
+
+#: A discrepancy is a wrong gradient when it exceeds this many times the spread of the
+#: numerical values at their most stable pair of steps.
+SPREAD_FACTOR = 4.0
+
+#: A discrepancy that falls faster than h**ABRUPT_ORDER is not truncation: the step
+#: has passed a kink.
+ABRUPT_ORDER = 6.0
+
+#: One-sided differences that disagree by amounts within this factor of each other over
+#: a 16-fold range of steps mark a kink.
+KINK_RATIO = 4.0
+
+
+def _trace(steps: NDArray[np.float64], gaps: NDArray[np.float64]) -> str:
+    """``2.0e-06 at h=1.0e-03, ...`` for a few (step, discrepancy) pairs."""
+    return ", ".join(f"{g:.1e} at h={s:.1e}" for s, g in zip(steps, gaps, strict=True))
+
+
+def _difference_at(
+    line: Line, t0: NDArray[np.floating], step: float, method: str
+) -> tuple[float, int]:
+    try:
+        result: GradientResult = numerical_diff(line, t0, step, method=method, full_output=True)
+    except (ArithmeticError, ValueError):
+        return math.nan, 0
+    return float(result.grad), result.nfev
+
+
+def _smallest_step(group: Group, i: int) -> float:
+    """SMALLEST_STEP units of eps·max(1, |x|): differences below it are all rounding."""
+    unit = 1.0 if group.anchor is None else float(scale(group.anchor[i]))
+    return SMALLEST_STEP * float(np.finfo(group.t_dtype).eps) * unit
+
+
+def diagnosis_steps(group: Group, i: int) -> NDArray[np.float64]:
+    """The steps to repeat the difference at, largest first.
+
+    Around the step used, and around the central difference's own best step where that
+    adds steps at least a factor 2 away from those already there; never below
+    SMALLEST_STEP units of eps·max(1, |x|), where x ± h barely differs from x.
+    """
+    smallest = _smallest_step(group, i)
+    steps: list[float] = []
+    for centre in (float(group.step[i]), float(group.best_step[i])):
+        if not (centre > 0 and math.isfinite(centre)):
+            continue
+        for j in LADDER_SPAN:
+            step = centre * LADDER_RATIO**j
+            if all(abs(math.log(step / s)) >= math.log(2) for s in steps):
+                steps.append(step)
+    ladder = np.array(sorted(steps, reverse=True), dtype=np.float64)
+    if group.anchor is not None:
+        start = np.full(ladder.shape, group.anchor[i])
+        ladder = as_float64(representable_step(start, ladder.astype(group.t_dtype)))
+    else:
+        ladder = as_float64(ladder.astype(group.t_dtype))
+    return np.unique(ladder[ladder >= smallest])[::-1]
+
+
+def diagnose_failure(group: Group, i: int) -> tuple[Diagnosis, str, int]:
+    """Why value i failed: repeat the difference at larger and smaller steps."""
+    a, n, e = float(group.analytic[i]), float(group.numerical[i]), float(group.error[i])
+    if not math.isfinite(a):
+        where = f" ({group.nonfinite_note})" if group.nonfinite_note else ""
+        return (
+            "nonfinite",
+            f"the analytic value is {a}{where}: the hand-written gradient produced inf or nan.",
+            0,
+        )
+    if not math.isfinite(n):
+        return (
+            "nonfinite",
+            f"the numerical value is {n}: f is inf or nan within a step of this point "
+            "(see the NonFiniteWarning). Check the domain of f near x.",
+            0,
+        )
+    line = group.line(i)
+    t0 = np.zeros((), dtype=group.t_dtype)
+    used = float(group.step[i])
+    # one-sided differences around the step used, or the central difference's own step
+    # when the step used is one no difference can take (the complex step's)
+    centre = used if used / 16 >= _smallest_step(group, i) else float(group.best_step[i])
+    kink_steps = (centre, centre / 4, centre / 16)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        f0 = abs(float(real_value(line(t0))))
+        steps = diagnosis_steps(group, i)
+        central = np.empty(steps.size)
+        nfev = 1
+        for k, step in enumerate(steps):
+            central[k], cost = _difference_at(line, t0, float(step), "central")
+            nfev += cost
+        jumps = []
+        for step in kink_steps:
+            forward, cost_f = _difference_at(line, t0, step, "forward")
+            backward, cost_b = _difference_at(line, t0, step, "backward")
+            nfev += cost_f + cost_b
+            jumps.append(abs(forward - backward))
+        # f's precision, from its values at x and at two generic points on the line: f
+        # computing in float32 shows there, and its rounding is then float32's
+        generic = [line(t0 + group.t_dtype.type(PROBE_FRACTION * k * centre)) for k in (1, 2)]
+        nfev += 2
+        sample = np.array([f0, *(float(real_value(v)) for v in generic)], dtype=np.float64)
+    eps = value_precision(sample, np.dtype(group.t_dtype))
+    rounding = ROUNDING_ULPS * eps * f0
+    repeated = RepeatedDifferences(a, float(group.allowed[i]), used, steps, central, rounding)
+    kink = repeated.kink(kink_steps, jumps)
+    if kink:
+        return "nonsmooth", kink, nfev
+    kind, why = repeated.classify(n, e)
+    return kind, why, nfev
+
+
+@dataclass(frozen=True)
+class RepeatedDifferences:
+    """Central differences of one value repeated over a ladder of steps, and how to read them.
+
+    ``rounding`` is the rounding error of f: ROUNDING_ULPS units of eps·|f(x)|. Divided
+    by a step, it is the rounding error expected of a difference at that step.
+    """
+
+    analytic: float
+    allowed: float
+    used: float
+    steps: NDArray[np.float64]
+    central: NDArray[np.float64]
+    rounding: float
+
+    @property
+    def noise(self) -> NDArray[np.float64]:
+        """The rounding error expected of the central difference at each step."""
+        return self.rounding / self.steps
+
+    @property
+    def gap(self) -> NDArray[np.float64]:
+        """|central difference - analytic value| at each step."""
+        return np.abs(self.central - self.analytic)
+
+    def kink(self, kink_steps: Sequence[float], jumps: Sequence[float]) -> str:
+        """The explanation if f has a kink at or near this point, else "".
+
+        For a smooth f the forward and backward differences disagree by about
+        ``|f''| h``: the gap shrinks with the step. At a kink it stays put, and a kink
+        within the step keeps it from shrinking until the step passes the kink. Gaps
+        within reach of rounding (which grows like 1/h) or of the tolerance prove nothing.
+        """
+        if not all(math.isfinite(j) for j in jumps):
+            return ""
+        rounding = [2 * self.rounding / step for step in kink_steps]
+        clear = [
+            jump > self.allowed and jump > SPREAD_FACTOR * noise
+            for jump, noise in zip(jumps, rounding, strict=True)
+        ]
+        if clear[-1] and max(jumps) <= KINK_RATIO * min(jumps):
+            return (
+                f"f is not smooth here: the forward and backward differences disagree by "
+                f"{jumps[0]:.2g} at h={kink_steps[0]:.1e} and still by {jumps[-1]:.2g} at "
+                f"h={kink_steps[-1]:.1e}, as at a kink (relu at 0, abs at 0). The analytic "
+                f"value {self.analytic:.6g} may be a valid one-sided choice, but differences "
+                "cannot check it; check at a point away from the kink."
+            )
+        if clear[0] and clear[1] and 2 * jumps[1] >= jumps[0] and KINK_RATIO * jumps[2] < jumps[0]:
+            return (
+                f"f is not smooth within the step: the forward and backward differences "
+                f"disagree by {jumps[0]:.2g} at h={kink_steps[0]:.1e} and by {jumps[1]:.2g} at "
+                f"h={kink_steps[1]:.1e}, but only by {jumps[2]:.2g} at h={kink_steps[2]:.1e}: a "
+                f"kink lies between x - h and x + h. {self._closest_agreement()} Use a "
+                "smaller step, or check at a point further from the kink."
+            )
+        return ""
+
+    def _closest_agreement(self) -> str:
+        """Where the repeated differences come closest to the analytic value."""
+        gap = np.where(np.isfinite(self.gap), self.gap, np.inf)
+        k = int(np.argmin(gap))
+        return (
+            f"At h={self.steps[k]:.1e} the difference agrees with the analytic value to "
+            f"{gap[k]:.1e}."
+        )
+
+    def _steadiest(self) -> tuple[NDArray[np.intp], float] | None:
+        """The two neighbouring steps whose differences agree best, and their spread.
+
+        The spread of a pair is the distance between its differences, but never less
+        than the rounding expected at its smaller step (so that noise agreeing by chance
+        at tiny steps does not look steady).
+        """
+        finite = np.flatnonzero(np.isfinite(self.central))
+        width = 2
+        if finite.size < width:
+            return None
+        best: tuple[NDArray[np.intp], float] | None = None
+        for start in range(finite.size - width + 1):
+            window = finite[start : start + width]
+            values = self.central[window]
+            spread = max(float(values.max() - values.min()), float(self.noise[window].max()))
+            if best is None or spread < best[1]:
+                best = (window, spread)
+        return best
+
+    def _judge_error_bar(
+        self, numerical: float, error: float, window: NDArray[np.intp], spread: float, agree: str
+    ) -> tuple[Diagnosis, str]:
+        """A value with an error bar whose repeated differences are too noisy to convict.
+
+        The numerical value failed by more than its error bar. If the repeated
+        differences side clearly with it, the analytic value is wrong; if they side with
+        the analytic value, the error bar was too optimistic; otherwise they cannot tell.
+        """
+        middle = float(self.central[window].mean())
+        to_analytic = abs(middle - self.analytic)
+        to_numerical = abs(middle - numerical)
+        steps = self.steps
+        between = f"at steps from h={steps[window[0]]:.1e} to h={steps[window[-1]]:.1e}"
+        if to_analytic > 2 * to_numerical and to_analytic > spread:
+            return (
+                "wrong",
+                f"the analytic gradient is wrong here: the numerical value {numerical:.12g} "
+                f"± {error:.1e} lies {abs(numerical - self.analytic):.1e} from the analytic "
+                f"value {self.analytic:.12g}, and central differences {between} side with it "
+                f"({middle:.12g}, scattering by {spread:.1e}).",
+            )
+        if to_analytic <= to_numerical:
+            return (
+                "inconclusive",
+                f"probably not a bug: {agree}, within its own spread ({spread:.1e}), but the "
+                f"numerical value {numerical:.12g} is further from the analytic one than its "
+                f"error bar ({error:.1e}) allows.",
+            )
+        return (
+            "inconclusive",
+            f"the numerical value {numerical:.12g} ± {error:.1e} disagrees with the analytic "
+            f"value, but central differences {between} scatter by {spread:.1e}, too much to "
+            "tell a bug from noise.",
+        )
+
+    def classify(self, numerical: float, error: float) -> tuple[Diagnosis, str]:
+        """Wrong gradient, truncation, rounding or inconclusive, with the evidence."""
+        steadiest = self._steadiest()
+        if steadiest is None:
+            return (
+                "inconclusive",
+                "f was not finite at the larger and smaller steps tried, so the difference "
+                "could not be repeated.",
+            )
+        window, spread = steadiest
+        gap = self.gap
+        closest = int(window[np.argmin(gap[window])])
+        best = float(gap[closest])
+        steps = self.steps
+        if best > max(SPREAD_FACTOR * spread, self.allowed):
+            finite = np.flatnonzero(np.isfinite(gap))
+            shown = sorted({int(finite[0]), closest, int(finite[-1])})
+            return (
+                "wrong",
+                f"the analytic gradient is wrong here: central differences at steps from "
+                f"h={steps[window[0]]:.1e} to h={steps[window[-1]]:.1e} agree with each other "
+                f"to {spread:.1e} but stay {best:.1e} away from the analytic value "
+                f"{self.analytic:.12g}; the discrepancy stays put as the step shrinks "
+                f"({_trace(steps[shown], gap[shown])}).",
+            )
+        agree = (
+            f"at h={steps[closest]:.1e} the difference agrees with the analytic value to {best:.1e}"
+        )
+        if math.isfinite(error):
+            return self._judge_error_bar(numerical, error, window, spread, agree)
+        u = int(np.argmin(np.abs(np.log(steps / self.used))))
+        if u < window[0] and u + 1 < steps.size and gap[u + 1] < gap[u]:
+            order = math.log(gap[u] / gap[u + 1]) / math.log(steps[u] / steps[u + 1])
+            if order > ABRUPT_ORDER:
+                return (
+                    "nonsmooth",
+                    f"f is not smooth within the step: the discrepancy vanishes abruptly as "
+                    f"the step shrinks ({_trace(steps[[u, u + 1]], gap[[u, u + 1]])}), not "
+                    f"like h², as when a kink lies between x - h and x + h; {agree}. Use a "
+                    "smaller step, or check at a point further from the kink.",
+                )
+            if order > 1.5:
+                return (
+                    "truncation",
+                    f"finite-difference truncation, not a bug: the discrepancy shrinks like "
+                    f"h^{order:.1f} as the step shrinks "
+                    f"({_trace(steps[[u, u + 1]], gap[[u, u + 1]])}), and {agree}. Use a "
+                    "smaller step or method='richardson'.",
+                )
+        if u > window[-1] and gap[u] > SPREAD_FACTOR * best and self.noise[u] * 10 > gap[u]:
+            shown = [closest, (closest + u) // 2, u] if u - closest > 1 else [closest, u]
+            return (
+                "rounding",
+                f"rounding in f, not a bug: the discrepancy grows as the step shrinks "
+                f"({_trace(steps[shown], gap[shown])}), as rounding errors of about "
+                f"{self.noise[u]:.1e} at h={steps[u]:.1e} do. The step is too small for the "
+                "precision of f (float32, or cancellation); use a larger step, h='auto', "
+                "or float64.",
+            )
+        return (
+            "inconclusive",
+            f"{agree}, about as well as the differences agree with each other "
+            f"({spread:.1e}): at this tolerance the difference cannot tell a bug from noise. "
+            "Loosen rtol or use method='richardson'.",
+        )
