@@ -12,6 +12,7 @@ array([6., 0.])
 
 from __future__ import annotations
 
+from ._common.version import __version__
 from ._common.warnings import (
     GradwalkWarning,
     IgnoredInputWarning,
@@ -23,9 +24,9 @@ from ._derivatives.gradient import numerical_gradient
 from ._derivatives.hessian import HessianResult, hessian_vector_product, numerical_hessian
 from ._derivatives.jacobian import JacobianResult, numerical_jacobian
 from ._engine.driver import GradientResult
-from ._engine.evaluators.workers import limit_blas_threads
 from ._engine.inputs import InputModifiedError
 from ._engine.status_codes import GradientStatus
+from ._engine.threads import limit_blas_threads
 from ._formulas import Expression, ExpressionError, parse_expression
 from ._learning.nets import SimpleNet, TwoLayerNet, simpleNet
 from ._learning.training import SPSA, TrainingHistory, train
@@ -34,8 +35,6 @@ from .check._jacobian import check_jacobian
 from .check._report import ElementCheck, GradientCheck
 from .descent._loop import DescentResult, descend, gradient_descent, learning_rate_bound
 from .optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop
-
-__version__ = "0.1.0"
 
 __all__ = [
     "SGD",

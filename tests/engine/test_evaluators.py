@@ -451,7 +451,7 @@ def test_worker_processes_share_the_cores_for_blas_and_give_the_serial_result() 
     threadpoolctl = pytest.importorskip("threadpoolctl")
     if not any(pool["user_api"] == "blas" for pool in threadpoolctl.threadpool_info()):
         pytest.skip("NumPy's BLAS does not report its threads to threadpoolctl here")
-    from gradwalk._engine.evaluators.workers import usable_cores
+    from gradwalk._engine.threads import usable_cores
 
     x = np.linspace(-1.0, 1.0, 8)
     share = max(1, usable_cores() // 2)

@@ -36,7 +36,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from gradwalk import __version__
+from gradwalk._common.version import __version__
 
 from ._command import EXIT_USAGE, Subcommand, run_guarded
 from ._descend import DESCEND

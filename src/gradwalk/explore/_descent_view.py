@@ -21,8 +21,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-import gradwalk
 from gradwalk import testfunctions
+from gradwalk._derivatives.gradient import numerical_gradient
+from gradwalk._formulas import ExpressionError, parse_expression
+from gradwalk.descent import descend, learning_rate_bound
 from gradwalk.optimizers import OPTIMIZERS
 
 from ._requests import LIMITS, Limits, RequestError, choice, choices, integer, number, pair
@@ -151,8 +153,8 @@ def _function(request: DescentRequest) -> tuple[Callable[[Any], Any], Gradient |
         f = testfunctions.FUNCTIONS[request.function]
         return f, f.gradient, f"{f.title}: {f.formula}"
     try:
-        expression = gradwalk.parse_expression(request.formula)
-    except gradwalk.ExpressionError as error:
+        expression = parse_expression(request.formula)
+    except ExpressionError as error:
         raise RequestError("formula", str(error)) from None
     if expression.size > 2:
         raise RequestError(
@@ -205,7 +207,7 @@ def _arrows(
         if gradient is not None:
             grads = np.asarray(gradient(points), dtype=np.float64)
         else:
-            grads = np.stack([gradwalk.numerical_gradient(f, p) for p in points])
+            grads = np.stack([numerical_gradient(f, p) for p in points])
     return {
         "x": finite(points[:, 0]),
         "y": finite(points[:, 1]),
@@ -219,7 +221,7 @@ def _bound(f: Callable[[Any], Any], start: NDArray[np.float64], method: str) -> 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            bound = gradwalk.learning_rate_bound(f, start, iterations=50, method=method)
+            bound = learning_rate_bound(f, start, iterations=50, method=method)
     except (ValueError, TypeError, ArithmeticError):
         return None
     return bound if math.isfinite(bound) and bound > 0 else None
@@ -244,7 +246,7 @@ def _run(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            result = gradwalk.descend(
+            result = descend(
                 f,
                 np.array(request.start),
                 lr=request.lr,

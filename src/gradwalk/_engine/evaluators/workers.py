@@ -22,13 +22,14 @@ from numpy.typing import NDArray
 
 from gradwalk._engine.inputs import InputModifiedError, changed_elements, value_of
 from gradwalk._engine.points import Points
+from gradwalk._engine.threads import limit_blas_threads, usable_cores
 
 from .batching import copy_modified, evaluate_batches, first_of_batch
 from .interface import Evaluator, fast_view, split, unperturbed, values_dtype
 from .loops import evaluate_in_place
 from .options import Options
 
-__all__ = ["Mapped", "limit_blas_threads", "usable_cores", "worker_count"]
+__all__ = ["Mapped", "worker_count"]
 
 
 #: Tasks per worker when points are mapped over an executor (balances uneven tasks).
@@ -115,64 +116,6 @@ def _uses_processes(workers: object) -> bool:
     return isinstance(owner, multiprocessing.pool.Pool) and not isinstance(
         owner, multiprocessing.pool.ThreadPool
     )
-
-
-def usable_cores() -> int:
-    """The cores this process may run on (its CPU affinity where the OS reports one)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - platforms without affinity
-        return os.cpu_count() or 1
-
-
-def limit_blas_threads(threads: int | None = None, *, workers: int = 1) -> int:
-    """Limit the BLAS and OpenMP threads of this process, so that workers share the cores.
-
-    NumPy's BLAS (OpenBLAS, MKL) starts one thread per core in every process. When
-    ``workers`` processes each run an f that multiplies matrices, ``workers`` x cores
-    threads fight over the cores and the pool can be many times slower than one process.
-    ``numerical_gradient(..., workers=n)`` calls this in each of its worker processes;
-    call it yourself in the workers of your own executor or cluster (the limit stays in
-    force in the process that calls it). It uses threadpoolctl.
-
-    Parameters
-    ----------
-    threads : int, optional
-        Threads per process. Default: the usable cores divided by ``workers``, at least 1.
-    workers : int
-        Processes that share this machine's cores (used when ``threads`` is None).
-
-    Returns
-    -------
-    int
-        The limit now in force in this process.
-
-    Raises
-    ------
-    ValueError
-        ``threads`` or ``workers`` is below 1.
-
-    Examples
-    --------
-    In the initializer of a process pool, or on every worker of a Dask cluster:
-
-    >>> from concurrent.futures import ProcessPoolExecutor
-    >>> pool = ProcessPoolExecutor(2, initializer=limit_blas_threads, initargs=(1,))
-    >>> pool.shutdown()
-
-    ``client.run(limit_blas_threads, 1)`` does the same on a Dask cluster.
-    """
-    for name, count in (("threads", threads), ("workers", workers)):
-        if count is not None and (isinstance(count, bool) or not isinstance(count, int)):
-            raise TypeError(f"{name} must be a whole number >= 1, got {count!r}.")
-        if count is not None and count < 1:
-            raise ValueError(f"{name} must be >= 1, got {name}={count}.")
-    if threads is None:
-        threads = max(1, usable_cores() // workers)
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
-
-    threadpool_limits(limits=threads)
-    return threads
 
 
 def worker_count(workers: object) -> int:
