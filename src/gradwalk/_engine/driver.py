@@ -34,7 +34,7 @@ from .methods import METHODS, method_named, resolve_step
 from .points import UNPERTURBED, Estimate, Points, Step
 from .richardson import check_accuracy
 from .singular import looks_singular, singular_entries
-from .status import element_status
+from .status import element_status, lost_in_rounding, settle_precision
 from .status_warnings import warn_status
 
 __all__ = ["GradientResult", "differentiate"]
@@ -258,19 +258,34 @@ def differentiate(
         counted(Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=work.dtype)))
     book = record.name == "central" and plan is record.plan  # divides by 2h, as the book
     singular = singular_entries(values_seen, x0.size, evaluate.f_at_x)
-    status = element_status(estimate, values_seen, x0, h, book, complex_step, singular)
-    warn_status(status, grad, estimate, x0, h, shape, values_seen, bool(given), singular)
+
+    def at_point(element: int, value: Any) -> Any:
+        nonlocal nfev
+        nfev += 1
+        point = snapshot.astype(work.dtype)
+        point.reshape(-1)[element] = value
+        return evaluate.at(point)
+
+    precision = None if complex_step else settle_precision(estimate, values_seen, x0, at_point)
+    lost = False
     if x0.size and not estimate.vanished.any():
         copies = evaluate.copies
         if complex_step:
             copies = f"method={method!r}" + (f" and {copies}" if copies else "")
 
-        def probe() -> Any:
+        def probe(size: float) -> Any:
             nonlocal nfev
             nfev += 1
-            return evaluate.at(joint_move(snapshot).astype(work.dtype))
+            return evaluate.at(joint_move(snapshot, size).astype(work.dtype))
 
-        flag_ignored_input(values_seen, counted, shape, copies, probe)
+        def swallowed(change: float, size: float) -> bool:
+            return lost_in_rounding(change, size, estimate, values_seen, x0, precision)
+
+        lost = flag_ignored_input(values_seen, counted, shape, copies, probe, swallowed)
+    status = element_status(
+        estimate, values_seen, x0, h, book, complex_step, singular, precision, lost
+    )
+    warn_status(status, grad, estimate, x0, h, shape, values_seen, bool(given), singular, precision)
     result_dtype = np.result_type(dtype, np.float16)
     step = np.asarray(estimate.step, dtype=result_dtype)
     return GradientResult(

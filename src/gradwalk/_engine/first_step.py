@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .points import Points, all_per_element, any_per_element, per_element
-from .rounding import ROUNDING_ULPS, value_precision
+from .rounding import PROBE_FRACTION, ROUNDING_ULPS, value_precision
 from .steps import representable_step
 
 #: The most levels ``max_levels`` may ask for: the step then falls by about 5e8.
@@ -29,10 +29,6 @@ SHRINK = 4.0
 STEP_GROWTHS = 2
 GROW = 16.0
 ROUNDING_MULTIPLE = 16.0
-
-#: Where the probe of f's precision is taken, as a fraction of an element's first step:
-#: an irrational fraction, so that f's value there is not a short binary fraction.
-PROBE_FRACTION = 0.7071067811865476
 
 
 @dataclass

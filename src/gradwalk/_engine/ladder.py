@@ -144,19 +144,6 @@ class Ladder:
         self.previous = [entry[going_on] for entry in self.previous]
 
 
-def short_fraction(values: NDArray[Any]) -> NDArray[np.bool_]:
-    """Whether each value is exactly representable in float32 (a short binary fraction).
-
-    >>> import numpy as np
-    >>> short_fraction(np.array([4.0625, 0.1])).tolist()
-    [True, False]
-    """
-    real = np.real(values)
-    with np.errstate(all="ignore"):
-        short: NDArray[np.bool_] = real.astype(np.float32).astype(real.dtype) == real
-    return short
-
-
 def table_entries(row: list[NDArray[Any]], order: NDArray[np.intp]) -> NDArray[Any]:
     """``row[order[i]][i]`` for every i: each element's entry of a table row.
 

@@ -22,11 +22,10 @@ from .ladder import (
     Ladder,
     differences_shrinking,
     ladder_asymptotic,
-    short_fraction,
     table_entries,
 )
 from .points import Estimate, PlanGenerator, Points, Step, any_per_element, per_element, wide_dtype
-from .rounding import ROUNDING_ULPS, near_stationary, resolution
+from .rounding import ROUNDING_ULPS, near_stationary, resolution, short_fraction
 from .status_codes import GradientStatus, new_status, raise_status
 from .steps import step_sizes
 

@@ -40,11 +40,13 @@ class GradientStatus(IntEnum):
         digits, or none, are left.
     LEVEL_LIMIT : 4
         "richardson" used all its levels (``max_levels``) without reaching its
-        tolerance; the error estimate says how far it got.
+        tolerance, on a ladder that was asymptotic: the error estimate is honest and
+        says how far it got.
     OUT_OF_BOUNDS : 5
         The bounds leave no room for the element's stencil at the method's step on
         either side, so it was computed with the largest step that fits (shown in
-        ``GradientResult.step``): less accurate than asked, and said by no warning.
+        ``GradientResult.step``) and verified there like any other; said by no
+        warning.
     STEP_SHRUNK : 6
         f was not finite at the method's first step (outside f's domain, such as
         log(x - h) for x < h); the step was reduced until it was. The result is good;
@@ -53,6 +55,23 @@ class GradientStatus(IntEnum):
         With a fixed h, x + h or x - h is not exactly x ± h in x's dtype and differs
         from it by more than :data:`STEP_TOLERANCE` of h; the book's central difference
         still divides by 2h, so the element is off by that much.
+    STEP_TOO_LARGE : 8
+        The estimates at the steps tried never agreed as the method's order predicts:
+        f varies on a scale below the smallest step tried (Richardson's ladder never
+        became asymptotic; a fixed stencil still disagreed after shrinking its step).
+        Nothing verifies the value: its error bar is inf.
+    NOISY : 9
+        f's values carry noise above its rounding (measured from the values already
+        evaluated), and that noise, amplified by the formula, leaves an uncertainty
+        above the tolerance; the error bar includes it.
+    NONSMOOTH : 10
+        f's values show a kink or a jump within the step: its differences do not
+        shrink with the step as a derivative needs. At a kink the error bar covers
+        both one-sided slopes; at a jump it is inf.
+    NON_ANALYTIC : 11
+        method="complex": the complex step disagreed with real differences, so f is
+        not analytic (abs, conj, comparisons on x.real); the element was computed by
+        real central differences, with their error bar.
 
     Examples
     --------
@@ -68,17 +87,25 @@ class GradientStatus(IntEnum):
     OUT_OF_BOUNDS = 5
     STEP_SHRUNK = 6
     STEP_INEXACT = 7
+    STEP_TOO_LARGE = 8
+    NOISY = 9
+    NONSMOOTH = 10
+    NON_ANALYTIC = 11
 
 
 #: The codes from least to most severe: an element carries the most severe that applies.
 SEVERITY = (
     GradientStatus.CONVERGED,
     GradientStatus.STEP_SHRUNK,
+    GradientStatus.OUT_OF_BOUNDS,
     GradientStatus.LEVEL_LIMIT,
     GradientStatus.ROUNDING_LIMITED,
+    GradientStatus.NOISY,
+    GradientStatus.STEP_TOO_LARGE,
     GradientStatus.STEP_INEXACT,
+    GradientStatus.NON_ANALYTIC,
     GradientStatus.STEP_VANISHED,
-    GradientStatus.OUT_OF_BOUNDS,
+    GradientStatus.NONSMOOTH,
     GradientStatus.NONFINITE,
 )
 

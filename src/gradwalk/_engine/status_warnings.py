@@ -21,6 +21,7 @@ from .points import (
     Step,
     any_per_element,
 )
+from .rounding import Precision
 from .singular import singular_entries
 from .status import inexact_steps, rounding_uncertainty
 from .status_codes import GradientStatus
@@ -36,6 +37,7 @@ def warn_status(
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
     asked: bool,
     singular: NDArray[np.bool_] | None = None,
+    precision: Precision | None = None,
 ) -> None:
     """Set NONFINITE elements to nan and give one warning per code that calls for one.
 
@@ -94,7 +96,7 @@ def warn_status(
         first = int(rounding[0])
         if estimate.status is None:
             uncertainty = float(
-                np.ravel(rounding_uncertainty(estimate, values_seen, x0)[0][first])[0]
+                np.ravel(rounding_uncertainty(estimate, values_seen, x0, precision)[0][first])[0]
             )
             value = _entry(grad, first)
             if not abs(value) > uncertainty:
