@@ -109,7 +109,8 @@ def central_shortcut(
     evaluate = evaluator(options, f, work, complex_ok=False)
     try:
         try:
-            values = evaluate(points)
+            with np.errstate(all="ignore"):  # non-finite values are reported by the driver
+                values = evaluate(points)
         except InputModifiedError as error:
             if error.flat_index is None:
                 raise

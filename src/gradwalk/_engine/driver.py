@@ -229,7 +229,8 @@ def differentiate(
             if moved.any():
                 values[moved] = counted(Points(points.index[moved], points.value[moved]))
             return values
-        values = evaluate(points)
+        with np.errstate(all="ignore"):  # gradwalk's probes: non-finite values are reported
+            values = evaluate(points)
         nfev += len(points.index)
         values_seen.append((points.index, values))
         if dead is not None and dead.any():
@@ -264,7 +265,8 @@ def differentiate(
         nfev += 1
         point = snapshot.astype(work.dtype)
         point.reshape(-1)[element] = value
-        return evaluate.at(point)
+        with np.errstate(all="ignore"):
+            return evaluate.at(point)
 
     precision = None if complex_step else settle_precision(estimate, values_seen, x0, at_point)
     lost = False
@@ -276,7 +278,8 @@ def differentiate(
         def probe(size: float) -> Any:
             nonlocal nfev
             nfev += 1
-            return evaluate.at(joint_move(snapshot, size).astype(work.dtype))
+            with np.errstate(all="ignore"):
+                return evaluate.at(joint_move(snapshot, size).astype(work.dtype))
 
         def swallowed(change: float, size: float) -> bool:
             return lost_in_rounding(change, size, estimate, values_seen, x0, precision)
@@ -337,16 +340,16 @@ def _value_at_x(f: Callable[[Any], object], x: NDArray[Any], options: Options) -
 def _drive(plan: Any, evaluate: Callable[[Points], NDArray[Any]]) -> Estimate:
     """Run a plan generator to completion, feeding it the values of its points.
 
-    The plan's arithmetic runs with NumPy's floating-point warnings off: non-finite
-    values of f are reported once, by element, after the plan has finished.
+    The plan's arithmetic and f's evaluations at the plan's points run with NumPy's
+    floating-point warnings off: the points are gradwalk's probes (a step may leave f's
+    domain), and non-finite values of f are reported once, by element, after the plan
+    has finished.
     """
     try:
         with np.errstate(all="ignore"):
             points = next(plan)
-        while True:
-            values = evaluate(points)
-            with np.errstate(all="ignore"):
-                points = plan.send(values)
+            while True:
+                points = plan.send(evaluate(points))
     except StopIteration as done:
         estimate: Estimate = done.value
         return estimate
