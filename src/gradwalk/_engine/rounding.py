@@ -251,7 +251,9 @@ class Precision:
         return self.grid > 0 or self.eps > float(np.finfo(dtype).eps)
 
 
-def measured_precision(values: NDArray[Any], dtype: np.dtype[Any]) -> Precision:
+def measured_precision(
+    values: NDArray[Any], dtype: np.dtype[Any], least: int = PRECISION_SAMPLE
+) -> Precision:
     """f's :class:`Precision` read from ``values`` for x of ``dtype``: the precision f
     computes in, and where that is x's own, the grid its values lie on (where they are
     narrower numbers themselves, the grid adds nothing).
@@ -259,7 +261,7 @@ def measured_precision(values: NDArray[Any], dtype: np.dtype[Any]) -> Precision:
     >>> measured_precision(np.array([1.1, 2.3, 0.7, 1.9]), np.dtype(np.float64)).eps
     2.220446049250313e-16
     """
-    eps = value_precision(values, dtype)
+    eps = value_precision(values, dtype, least)
     if eps > float(np.finfo(dtype).eps):
         return Precision(eps)
     return Precision(eps, value_grid(values))
