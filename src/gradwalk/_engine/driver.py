@@ -35,6 +35,7 @@ from .points import UNPERTURBED, Estimate, Points, Step
 from .richardson import check_accuracy
 from .singular import looks_singular, singular_entries
 from .status import element_status, lost_in_rounding, settle_precision
+from .status_codes import UNKNOWN_STATUS, GradientStatus
 from .status_warnings import warn_status
 
 __all__ = ["GradientResult", "differentiate"]
@@ -268,7 +269,14 @@ def differentiate(
         with np.errstate(all="ignore"):
             return evaluate.at(point)
 
-    precision = None if complex_step else settle_precision(estimate, values_seen, x0, at_point)
+    needs_precision = not complex_step and (
+        estimate.status is None
+        or bool(np.any(estimate.status == UNKNOWN_STATUS))
+        or bool(np.any(estimate.status == GradientStatus.OUT_OF_BOUNDS))
+    )
+    precision = None
+    if needs_precision:  # the rounding check of the elements whose plan keeps no status
+        precision = settle_precision(estimate, values_seen, x0, at_point)
     lost = False
     if x0.size and not estimate.vanished.any():
         copies = evaluate.copies

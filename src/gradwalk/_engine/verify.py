@@ -33,6 +33,7 @@ from .status_codes import GradientStatus, raise_status
 __all__ = [
     "THRESHOLDS",
     "Verdict",
+    "default_tolerance",
     "kink_like",
     "noise_level",
     "shrinks_as_predicted",
@@ -238,6 +239,23 @@ def noise_level(values: NDArray[Any], offsets: tuple[float, ...]) -> NDArray[np.
     return level
 
 
+def default_tolerance(grad: NDArray[Any], dtype: np.dtype[Any]) -> NDArray[Any]:
+    """The bar above which an element is not CONVERGED, where the caller asked for no
+    tolerance: :data:`THRESHOLDS` "tolerance" times the element, plus eps**(1/3) of x's
+    dtype times the largest finite element (an element far below the others is resolved
+    well enough once its error is small beside them).
+
+    >>> default_tolerance(np.array([2.0, 0.0]), np.dtype(np.float64)).round(8).tolist()
+    [0.00021211, 1.211e-05]
+    """
+    magnitude = np.abs(np.asarray(grad, dtype=np.float64))
+    finite = magnitude[np.isfinite(magnitude)]
+    largest = float(finite.max()) if finite.size else 0.0
+    fraction = float(np.finfo(dtype).eps) ** (1 / 3)
+    result: NDArray[Any] = threshold("tolerance") * magnitude + fraction * largest
+    return result
+
+
 @dataclass(frozen=True)
 class Verdict:
     """What the evidence says of each element: its status and its error bar."""
@@ -257,6 +275,7 @@ def verdict(
     jump: Any = False,
     tolerance: Any = None,
     status: NDArray[np.int8] | None = None,
+    limited_part: Any = None,
 ) -> Verdict:
     """The status and error bar of each element from the evidence about it.
 
@@ -271,7 +290,9 @@ def verdict(
     - not ``asymptotic`` (the estimates never agreed as the order predicts):
       STEP_TOO_LARGE, bar inf;
     - a bar above ``tolerance`` (per element; default :data:`THRESHOLDS` "tolerance"
-      relative): NOISY where ``noisy``, else ROUNDING_LIMITED;
+      relative) (or, where given, the ``limited_part`` of the bar that f's rounding and
+      noise make, the rest being a verified truncation error): NOISY where ``noisy``,
+      else ROUNDING_LIMITED;
     - else the ``status`` given (CONVERGED by default), raised by the above.
 
     Examples
@@ -291,6 +312,8 @@ def verdict(
     if tolerance is None:
         tolerance = threshold("tolerance") * np.abs(estimate)
     short = ~(bar <= tolerance)
+    if limited_part is not None:
+        short &= ~(np.asarray(limited_part) <= tolerance)
     noisy = short & np.asarray(noisy, dtype=bool)
     flat = codes.reshape(-1)
     raise_status(flat, (short & ~noisy).reshape(-1), GradientStatus.ROUNDING_LIMITED)
