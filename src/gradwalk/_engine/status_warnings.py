@@ -137,11 +137,16 @@ def warn_status(
     if limit.size:
         first = int(limit[0])
         issue_warning(
-            f"Richardson used all its levels for {names(shape, limit)} without reaching "
-            f"its tolerance (at {element_name(shape, first)}: {_entry(grad, first):.6g} ± "
-            f"{_entry(estimate.error, first):.1e}; the error bar is honest). Raise "
-            "max_levels"
-            + (" or loosen rtol/atol." if asked else ", or pass rtol to accept that bar."),
+            f"the estimate of {names(shape, limit)} used every step the method may without "
+            f"reaching its tolerance (at {element_name(shape, first)}: "
+            f"{_entry(grad, first):.6g} ± {_entry(estimate.error, first):.1e}; the error "
+            "bar is honest). "
+            + (
+                "Raise max_levels or loosen rtol/atol."
+                if asked
+                else "With method='richardson', raise max_levels or pass rtol to accept "
+                "that bar; otherwise use method='richardson', which takes smaller steps."
+            ),
             PrecisionWarning,
         )
     _warn_verification(status, grad, estimate, shape, values_seen)
@@ -163,10 +168,11 @@ def _warn_verification(
         first = int(large[0])
         issue_warning(
             f"the estimates of {names(shape, large)} never agreed as the method's order "
-            f"predicts (at {element_name(shape, first)}: {_entry(grad, first):.6g} at the "
-            f"smallest step tried, {_entry(estimate.step, first):.2g}): f varies on a scale "
-            "smaller than that step, so the value is not verified and its error bar is "
-            "inf. Pass a smaller h, or with method='richardson' a larger max_levels.",
+            f"predicts (at {element_name(shape, first)}: {_entry(grad, first):.6g} at step "
+            f"{_entry(estimate.step, first):.2g}): f varies on a scale smaller than the "
+            "steps tried, so the value is not verified and its error bar is inf. Pass a "
+            "smaller h, or use method='richardson' (with a larger max_levels), which "
+            "follows f down to smaller steps.",
             PrecisionWarning,
         )
     nonsmooth = np.flatnonzero(status == code.NONSMOOTH)

@@ -43,7 +43,13 @@ from .points import (
     per_element,
     wide_dtype,
 )
-from .rounding import PROBE_FRACTION, measured_precision, near_stationary, short_fraction
+from .rounding import (
+    PROBE_FRACTION,
+    ROUNDING_FLOOR,
+    measured_precision,
+    near_stationary,
+    short_fraction,
+)
 from .status_codes import SEVERITY, UNKNOWN_STATUS, GradientStatus, raise_status
 from .stencil_check import Checked, checked_stencil
 from .steps import order_steps
@@ -332,8 +338,10 @@ def _judge(
 ) -> None:
     """The status and bar of the verified elements (:func:`~gradwalk._engine.verify.verdict`),
     in place: the tolerance is 1e-4 of the element with a floor relative to the largest
-    element, and near a stationary point rounding is not reported (as for "richardson")."""
-    tolerance = default_tolerance(grad, x0.dtype)
+    element, and near a stationary point rounding is not reported (as for "richardson").
+    A verified bar above the tolerance that f's rounding and noise do not make (a
+    truncation error too large to shrink further) is honest and stays CONVERGED."""
+    tolerance = default_tolerance(grad, x0.dtype, ROUNDING_FLOOR)
     f_size = float(np.max(np.abs(f_values[np.isfinite(f_values)]), initial=0.0))
     stationary = near_stationary(grad, np.broadcast_to(per_element(x0, grad), grad.shape), f_size)
     for elements, checked in evidence:

@@ -48,7 +48,7 @@ SHRINK = 4
 
 #: A stencil's highest difference of f is rough (not falling with the order as a smooth
 #: f's does) above this fraction of the largest difference of the order below.
-ROUGH = 0.5
+ROUGH = 0.1
 
 #: ... or where its fall from the order below is this many times slower than the fall
 #: from the order below that.
@@ -216,8 +216,10 @@ def _settled(
     kink = coarse.kink & fine.kink & ~jump
     # f's highest difference falls like h**(points - 1) for a smooth f (allowing two
     # orders for coefficients that vanish at x), or is at noise level
-    smooth = (fine.top * SHRINK ** (points - 3) <= coarse.top) | (
-        fine.top <= above * 2.0 ** (points - 1)
+    resolved = fine.top > above * 2.0 ** (points - 1)
+    smooth = (fine.top * SHRINK ** (points - 3) <= coarse.top) | ~resolved
+    at_noise = fine.distance <= threshold("at noise") * (
+        coarse.rounding_distance + fine.rounding_distance
     )
     agreeing = shrinks_as_predicted(
         coarse.distance,
@@ -228,13 +230,17 @@ def _settled(
         order=order_below,
     )
     asymptotic = agreeing & (smooth | noisy) & ~jump & ~kink
-    # The coarse estimate is kept where verified (the step asked for), its error showing
-    # in its distance to the finer one too (which carries more of f's rounding: where
-    # that is larger than modelled, the distance says so); the finer one where only it is.
+    # The coarse estimate (the step asked for) is kept where the two steps agree as the
+    # leading terms predict, within a narrow band (a step too large for f, turning
+    # smooth at the finer step, gives ratios far above it); its error shows in its
+    # distance to the finer one too (which carries more of f's rounding: where that is
+    # larger than modelled, the distance says so).
+    high = threshold("order band high")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        narrow = at_noise | (coarse.distance <= high * float(SHRINK) ** order_below * fine.distance)
+        narrow &= ~resolved | (coarse.top <= high * float(SHRINK) ** (points - 1) * fine.top)
     coarse_bar = np.maximum(coarse.bar, np.abs(coarse.estimate - fine.estimate) + fine.rounding)
-    keep_fine = ~(agreeing & smooth)
-    settled = asymptotic | jump | kink
-    keep_fine |= kink | jump
+    keep_fine = ~(agreeing & (smooth | noisy) & narrow) | kink | jump
     coarse_step, fine_step = (per_element(s.astype(np.float64), fine.estimate) for s in steps)
     checked = Checked(
         grad=np.where(keep_fine, fine.estimate, coarse.estimate),
@@ -248,7 +254,9 @@ def _settled(
         noise=np.maximum(fine.per_value, np.where(noisy, np.maximum(coarse.noise, fine.noise), 0)),
         limited=np.where(keep_fine, fine.rounding, coarse.rounding),
     )
-    return settled, checked
+    # (a ratio far above the band is a step too large for f at the coarse step: the
+    # finer one is then not verified either, and the next, smaller step decides)
+    return (asymptotic & narrow) | jump | kink, checked
 
 
 def checked_stencil(
@@ -317,11 +325,14 @@ def checked_stencil(
         sub_x = None if at_x is None else at_x[rows]
         fine = _look(formula, fine_block, sub_x, width(fine_step), precision)
         # noise: f's highest difference falls neither as a smooth f's nor stays the
-        # same as an offset's: the bars allow for it (the noise measured, times a margin)
+        # same as an offset's, and is small beside f's change over the step (else it is
+        # f's own variation at a step too large for it): the bars allow for it (the
+        # noise measured, times a margin)
         above = threshold("above noise") * fine.per_value
         falling = fine.top * SHRINK ** (points - 3) <= coarse.top
         offset = steady(coarse.top, fine.top, fine.per_value)
-        noisy = (fine.top > above * 2.0 ** (points - 1)) & ~falling & ~offset
+        resolved = threshold("noise resolved") * coarse.noise <= np.abs(coarse.odd)
+        noisy = (fine.top > above * 2.0 ** (points - 1)) & ~falling & ~offset & resolved
         if noisy.any():
             allowed = threshold("noise margin") * np.maximum(coarse.noise, fine.noise)
             allowed = np.where(noisy, allowed, 0.0)

@@ -239,11 +239,12 @@ def noise_level(values: NDArray[Any], offsets: tuple[float, ...]) -> NDArray[np.
     return level
 
 
-def default_tolerance(grad: NDArray[Any], dtype: np.dtype[Any]) -> NDArray[Any]:
+def default_tolerance(grad: NDArray[Any], dtype: np.dtype[Any], floor: float = 1.0) -> NDArray[Any]:
     """The bar above which an element is not CONVERGED, where the caller asked for no
-    tolerance: :data:`THRESHOLDS` "tolerance" times the element, plus eps**(1/3) of x's
-    dtype times the largest finite element (an element far below the others is resolved
-    well enough once its error is small beside them).
+    tolerance: :data:`THRESHOLDS` "tolerance" (at least eps**(1/3) of x's dtype: what a
+    central difference reaches in float32) times the element, plus ``floor`` times
+    eps**(1/3) times the largest finite element (an element far below the others is
+    resolved well enough once its error is small beside them).
 
     >>> default_tolerance(np.array([2.0, 0.0]), np.dtype(np.float64)).round(8).tolist()
     [0.00021211, 1.211e-05]
@@ -252,7 +253,8 @@ def default_tolerance(grad: NDArray[Any], dtype: np.dtype[Any]) -> NDArray[Any]:
     finite = magnitude[np.isfinite(magnitude)]
     largest = float(finite.max()) if finite.size else 0.0
     fraction = float(np.finfo(dtype).eps) ** (1 / 3)
-    result: NDArray[Any] = threshold("tolerance") * magnitude + fraction * largest
+    relative = max(threshold("tolerance"), fraction)
+    result: NDArray[Any] = relative * magnitude + floor * fraction * largest
     return result
 
 
