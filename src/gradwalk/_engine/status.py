@@ -110,12 +110,12 @@ def _rounding_limited(
 
     The uncertainty f's rounding leaves in an element (:func:`rounding_uncertainty`) is
     reported where :func:`~gradwalk._engine.rounding.rounding_limited` says so (above 1e-4 of
-    the element's own gradient, with a floor relative to the largest element). Near a
-    stationary point (:func:`near_stationary`), where some elements are always at
-    rounding level, only the elements whose difference is lost in f's rounding (their
-    values of f agree within it) are reported, whatever f's constant part. Where x is
-    ``narrow`` (float32 or float16 with a fixed h, whose limit the driver has already
-    warned of), only those elements are reported too.
+    the element's own gradient, with a floor relative to the largest element), and not
+    near a stationary point (:func:`near_stationary`), where some elements are always at
+    rounding level (where every value of f is the same, the driver tells a change lost
+    in f's rounding from an f that ignores x). Where x is ``narrow`` (float32 or float16
+    with a fixed h, whose limit the driver has already warned of), only elements whose
+    values of f agree within f's rounding are reported.
     """
     n = x0.size
     if not n or not values_seen:
@@ -136,7 +136,9 @@ def _rounding_limited(
     x_entry = np.broadcast_to(per_element(x0, grad), grad.shape)
     with np.errstate(all="ignore"):
         limited = rounding_limited(uncertainty, grad, largest, x0.dtype)
-    if narrow or near_stationary(estimate.grad, x_entry, f_size):
+    if near_stationary(estimate.grad, x_entry, f_size):
+        return np.zeros(n, dtype=bool)
+    if narrow:
         limited &= agree
     flagged: NDArray[np.bool_] = any_per_element(limited & np.isfinite(uncertainty))
     return flagged

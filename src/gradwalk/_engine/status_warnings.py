@@ -124,13 +124,12 @@ def warn_status(
             )
         else:
             issue_warning(
-                f"the estimate of {names(shape, rounding)} stopped improving before it "
-                f"reached its tolerance (at {element_name(shape, first)}: "
-                f"{_entry(grad, first):.6g} ± {_entry(estimate.error, first):.1e}): rounding "
-                "in f (about "
-                f"{_noise(estimate, first):.1e} per value) limits it. The error bar is "
-                "honest; for better, rescale f (subtract its large constant part) or "
-                "compute f in higher precision.",
+                f"the error bar of {names(shape, rounding)} is above its tolerance (at "
+                f"{element_name(shape, first)}: {_entry(grad, first):.6g} ± "
+                f"{_entry(estimate.error, first):.1e}): rounding in f (about "
+                f"{_noise(estimate, first):.1e} per value) limits it, at every step the method "
+                "tried. The error bar is honest; for better, rescale f (subtract its large "
+                "constant part) or compute f in higher precision.",
                 PrecisionWarning,
             )
     limit = np.flatnonzero(status == code.LEVEL_LIMIT)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,8 +36,16 @@ from .rounding import Precision
 from .steps import representable_step
 from .verify import kink_like, shrinks_as_predicted, steady, threshold
 
-if TYPE_CHECKING:
-    from .stencil import Stencil
+
+class Stencil(Protocol):
+    """What the verification reads of a stencil (:class:`gradwalk._engine.stencil.Stencil`)."""
+
+    side: int
+    order: int
+    offsets: NDArray[np.int64]
+    weights: NDArray[np.float64]
+    lower: NDArray[np.float64] | None
+
 
 __all__ = ["Checked", "checked_stencil"]
 
