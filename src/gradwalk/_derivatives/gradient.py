@@ -12,6 +12,7 @@ from gradwalk._engine.driver import GradientResult, differentiate
 from gradwalk._engine.evaluators.options import Workers, check_options
 from gradwalk._engine.points import Step
 
+from .boundary import across_libraries
 from .keywords import GradientKeywords
 
 __all__ = ["GradientResult", "numerical_gradient"]
@@ -39,6 +40,7 @@ def numerical_gradient(
 ) -> GradientResult: ...
 
 
+@across_libraries(lenient=("bounds", "step_direction"), trees=True)
 def numerical_gradient(
     f: Callable[[Any], object],
     x: ArrayLike,
