@@ -90,8 +90,9 @@ def rebuild(tree: Any, new: Iterator[Any]) -> Any:
     """``tree`` with its leaves replaced, in order, by the items of ``new``."""
     if isinstance(tree, Mapping):
         items = {key: rebuild(child, new) for key, child in tree.items()}
+        kind: Any = type(tree)
         try:
-            return type(tree)(items)
+            return kind(items)
         except TypeError:
             return items
     if isinstance(tree, list | tuple) and (is_tree(tree) or not tree):

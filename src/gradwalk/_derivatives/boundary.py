@@ -113,7 +113,7 @@ def _on_caller_arrays(
     changed = caller.restore()
     if changed.size:
         raise InputModifiedError(modified_message(caller.host.shape, changed), int(changed[0]))
-    return caller.to_caller(result) if spec.results else result  # type: ignore[no-any-return]
+    return caller.to_caller(result) if spec.results else result
 
 
 def tree_gradient(gradient: Callable[..., Any], bound: inspect.BoundArguments) -> Any:

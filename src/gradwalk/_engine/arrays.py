@@ -49,8 +49,10 @@ __all__ = [
     "CallerFunction",
     "array_library",
     "caller_array",
+    "check_numpy_partner",
     "host_value",
     "is_caller_array",
+    "is_torch_module",
 ]
 
 #: Array libraries whose tensors do not implement the array API standard (by top-level
@@ -109,6 +111,8 @@ def is_caller_array(value: object) -> bool:
     """
     if isinstance(value, np.ndarray | np.generic | float | int | complex | list | tuple):
         return False
+    if not (hasattr(value, "shape") and hasattr(value, "dtype")):
+        return False  # a module, a mapping, a number of another kind
     module = _library(value)
     if module in _NO_ARRAY_API:
         raise TypeError(
@@ -137,6 +141,29 @@ def caller_array(value: object, name: str = "x") -> CallerArray | None:
     if type(value) is np.ndarray or not is_caller_array(value):
         return None
     return CallerArray(value, name)
+
+
+def is_torch_module(value: object) -> bool:
+    """Whether ``value`` is a ``torch.nn.Module`` (PyTorch imported by the caller)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.nn.Module)
+
+
+def check_numpy_partner(value: object, name: str, of: str) -> None:
+    """An analytic gradient ``name`` of the NumPy array ``of`` must not be of another
+    library.
+
+    Raises
+    ------
+    TypeError
+        ``value`` is an array of another library (PyTorch, JAX, ...).
+    """
+    if is_caller_array(value):
+        raise TypeError(
+            f"{name} is a {array_library(value)} but {of} is a numpy.ndarray: pass both in "
+            f"one library (results come back in {of}'s, and like is compared with like), "
+            f"e.g. {name} as a NumPy array, or {of} as an array of {name}'s library."
+        )
 
 
 def _is_torch(value: object) -> bool:

@@ -79,20 +79,20 @@ _WORTH_GROWING = 0.9
 class Batcher:
     """Stacked perturbed copies of x for a vectorized f, reused from batch to batch.
 
-    The buffer of rows (copies of x) grows as larger batches are needed and is filled
-    only once: for each batch only the perturbed elements are set and, after f, restored.
-    Without a ``batch_size`` the size is chosen by measuring: the first batch holds about
-    1 MiB of copies (all the points, when they fit in twice that), and each next one twice
-    as many points for as long as that makes a
-    point at least 10% cheaper (fewer calls of f, less bookkeeping per point), never past
-    ``_BATCH_BYTES`` of copies (or a quarter of ``device_free``, the free memory of the
-    device where :class:`~gradwalk._engine.evaluators.device_batches.DeviceBatches`
-    builds its batches by this rule, where that is more); then the cheapest size is kept. Each batch's bookkeeping
+    The buffer of rows (copies of x) grows as larger batches are needed and is filled only
+    once: for each batch only the perturbed elements are set and, after f, restored. Without
+    a ``batch_size`` the size is chosen by measuring: the first batch holds about 1 MiB of
+    copies (all the points, when they fit in twice that), and each next one twice as many
+    points for as long as that makes a point at least 10% cheaper (fewer calls of f, less
+    bookkeeping per point), never past ``_BATCH_BYTES`` of copies (or a quarter of
+    ``device_free``, the free memory of the device where
+    :class:`~gradwalk._engine.evaluators.device_batches.DeviceBatches` builds its batches by
+    this rule, where that is more); then the cheapest size is kept. Each batch's bookkeeping
     costs a few array operations on its points, whatever the size of x. Where fewer than
     ``_FEW_ROWS`` copies fit in the cap (x of more than 2 MiB), f gets batches of as many
-    copies as fit, their elements set, read back and restored one by one as in the
-    in-place loop. At the end of each call the copies used are compared with x (f must
-    not modify them): for an f that reads only a few elements of a huge x, that comparison and the
+    copies as fit, their elements set, read back and restored one by one as in the in-place
+    loop. At the end of each call the copies used are compared with x (f must not modify
+    them): for an f that reads only a few elements of a huge x, that comparison and the
     filling of the copies, k x N values each, are most of the cost.
     """
 
