@@ -3,7 +3,7 @@
 A model's parameters often come as a tree: JAX's pytrees, flax and optax parameter
 dicts, PyTorch state dicts, lists of layers. :func:`leaves` walks one in order and names
 each array by its path (``params['dense_1']['kernel']``); :func:`rebuild` makes the same
-tree with other leaves; :func:`replace_leaf` changes one.
+tree with other leaves; :func:`replace_leaf` replaces one.
 
 A list or tuple of numbers is not a tree but an array (the book's ``[3.0, 4.0]``): a
 list or tuple is a tree when it holds an array or a dict.
@@ -111,8 +111,8 @@ def map_leaves(tree: Any, function: Callable[[Any], Any]) -> Any:
 def replace_leaf(tree: Any, position: int, leaf: Any) -> Any:
     """``tree`` with its leaf number ``position`` (in :func:`leaves`' order) replaced.
 
-    Only the containers on the way to that leaf are new; the other leaves are the
-    caller's own objects.
+    The containers are new, the caller's tree is left as it was, and every other leaf
+    is the caller's own object.
     """
     old = [value for _, value in _walk(tree, "")]
     old[position] = leaf
