@@ -94,3 +94,10 @@ def test_a_new_method_optimizer_and_function_run_from_the_command_line(
     assert "steps of Dummy(lr=" in printed.out, (
         f"the run did not use the new optimizer:\n{printed.out}"
     )
+
+
+def test_every_status_code_has_a_note_and_a_severity() -> None:
+    from gradwalk._engine.status_codes import SEVERITY, STATUS_NOTES, GradientStatus
+
+    assert list(STATUS_NOTES) == list(GradientStatus), "a status code without its note"
+    assert sorted(SEVERITY) == sorted(GradientStatus), "a status code without its severity"
