@@ -158,7 +158,7 @@ def test_mixing_libraries_or_devices_is_refused() -> None:
         check_gradients(lambda p: p["w"].sum(), {"w": np.ones(2)}, {"w": w})
     with pytest.raises(ValueError, match="grad is on device meta but x is on cpu"):
         check_gradient(lambda v: v.sum(), w, torch.ones(2, device="meta"))
-    with pytest.raises(TypeError, match="only a torch.nn.Module"):
+    with pytest.raises(TypeError, match=r"only a torch\.nn\.Module"):
         check_gradients(lambda p: 0.0, {"w": w})
 
 

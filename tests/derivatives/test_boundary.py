@@ -172,7 +172,7 @@ def test_analytic_arguments_of_another_library_or_device_are_refused() -> None:
     with pytest.raises(TypeError, match=r"v is a numpy.ndarray but x is a torch.Tensor"):
         hessian_vector_product(cubic(torch.xp), x, np.ones(3))
     strict, far = library("strict"), library("strict-device1")
-    with pytest.raises(ValueError, match="v is on device .*device1.* but x is on .*CPU_DEVICE"):
+    with pytest.raises(ValueError, match=r"v is on device .*device1.* but x is on .*CPU_DEVICE"):
         hessian_vector_product(cubic(strict.xp), strict.make(X), far.make([1.0, 0.0, 0.0]))
     # bounds may be numbers or NumPy
     got = numerical_gradient(cubic(torch.xp), x, bounds=(np.full(3, -5.0), 5.0))

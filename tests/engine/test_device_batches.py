@@ -47,7 +47,7 @@ def test_an_f_that_changes_its_batch_is_stopped() -> None:
         rows[0, 1] = 42.0
         return lib.xp.sum(rows, axis=1)
 
-    with pytest.raises(InputModifiedError, match="element 1 .* of the copy of x"):
+    with pytest.raises(InputModifiedError, match=r"element 1 .* of the copy of x"):
         numerical_gradient(meddling, lib.make([1.0, 2.0, 3.0]), vectorized=True)
 
 
