@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("functions", "optimizers", "_formulas"),
     ("check", "descent", "_learning"),
     ("nets", "training", "datasets", "book"),
-    ("testfunctions", "_batteries", "plot"),
+    ("testfunctions", "_batteries", "_hostile_battery", "plot"),
     ("_tour", "explore"),
     ("cli",),
     ("_docgen",),

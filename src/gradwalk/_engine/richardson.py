@@ -26,7 +26,13 @@ from .ladder import (
     table_entries,
 )
 from .points import Estimate, PlanGenerator, Points, Step, any_per_element, per_element, wide_dtype
-from .rounding import ROUNDING_ULPS, near_stationary, resolution, short_fraction
+from .rounding import (
+    ROUNDING_ULPS,
+    measured_precision,
+    near_stationary,
+    resolution,
+    short_fraction,
+)
 from .status_codes import SEVERITY, GradientStatus, new_status, raise_status
 from .steps import step_sizes
 from .verify import threshold, verdict
@@ -39,6 +45,9 @@ RICHARDSON_LEVELS = 20
 
 #: Relative error estimate below which a level that does not improve ends the refinement.
 CONVERGED = 1e-4
+
+#: How many of f's values the first levels gather, at most, to look for its value grid.
+GRID_SEEN = 16
 
 #: f is noisy where its measured noise exceeds its rounding this many times.
 NOISY = threshold("noisy")
@@ -123,6 +132,11 @@ def richardson(
     ran_out = np.zeros(n, dtype=bool)
     level_zero = yield from first_level(x0, first, limit)
     precision = level_zero.precision
+    # With few elements, level 0 has too few values to show f's value grid (float32
+    # inside f with a float64 constant): the first levels add theirs, at generic points
+    # (x not a short binary fraction), until the grid shows or there are enough.
+    sample = [level_zero.f_plus.ravel(), level_zero.f_minus.ravel()]
+    sampling = not short_fraction(x0).all() and not precision.narrower_than(x0.dtype)
     raise_status(status, level_zero.shrunk, GradientStatus.STEP_SHRUNK)
     raise_status(status, level_zero.dead, GradientStatus.NONFINITE)
     vanished = level_zero.vanished
@@ -166,6 +180,12 @@ def richardson(
         ladder.recent[:-1] = ladder.recent[1:]
         ladder.recent_noise[:-1] = ladder.recent_noise[1:]
         ladder.recent[-1] = row[0]
+        if sampling and level:
+            sample += [f_plus.ravel(), f_minus.ravel()]
+            measured = measured_precision(np.concatenate(sample), x0.dtype)
+            if measured.narrower_than(x0.dtype):
+                precision = measured
+            sampling = not measured.narrower_than(x0.dtype) and sum(map(len, sample)) < GRID_SEEN
         ladder.remember(f_plus, f_minus, precision.rounding(f_here))
         if level >= 2:
             ladder.examine(level)

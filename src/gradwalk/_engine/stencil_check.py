@@ -241,13 +241,13 @@ def _settled(
     # The coarse estimate (the step asked for) is kept where the two steps agree as the
     # leading terms predict, within a narrow band (a step too large for f, turning
     # smooth at the finer step, gives ratios far above it); its error shows in its
-    # distance to the finer one too (which carries more of f's rounding: where that is
-    # larger than modelled, the distance says so).
+    # distance to the finer one too, plus the finer one's own bar (it carries more of f's
+    # rounding: where that is larger than modelled, the distance says so).
     high = threshold("order band high")
     with np.errstate(divide="ignore", invalid="ignore"):
         narrow = at_noise | (coarse.distance <= high * float(SHRINK) ** order_below * fine.distance)
         narrow &= ~resolved | (coarse.top <= high * float(SHRINK) ** (points - 1) * fine.top)
-    coarse_bar = np.maximum(coarse.bar, np.abs(coarse.estimate - fine.estimate) + fine.rounding)
+    coarse_bar = np.maximum(coarse.bar, np.abs(coarse.estimate - fine.estimate) + fine.bar)
     keep_fine = ~(agreeing & (smooth | noisy) & narrow) | kink | jump
     coarse_step, fine_step = (per_element(s.astype(np.float64), fine.estimate) for s in steps)
     checked = Checked(

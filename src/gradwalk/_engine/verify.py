@@ -85,7 +85,7 @@ THRESHOLDS: dict[str, tuple[float, str]] = {
     ),
     "noisy": (4.0, "f is noisy where its measured noise is this many times its rounding"),
     "noise margin": (
-        3.0,
+        5.0,
         "the noise allowed for in an error bar, in units of the noise measured (one "
         "estimate from a few values is itself uncertain)",
     ),
