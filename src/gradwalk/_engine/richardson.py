@@ -27,6 +27,7 @@ from .ladder import (
 )
 from .points import Estimate, PlanGenerator, Points, Step, any_per_element, per_element, wide_dtype
 from .rounding import (
+    PROBE_FRACTION,
     ROUNDING_ULPS,
     measured_precision,
     near_stationary,
@@ -184,8 +185,15 @@ def richardson(
             sample += [f_plus.ravel(), f_minus.ravel()]
             measured = measured_precision(np.concatenate(sample), x0.dtype)
             if measured.narrower_than(x0.dtype):
-                precision = measured
-            sampling = not measured.narrower_than(x0.dtype) and sum(map(len, sample)) < GRID_SEEN
+                # the levels' points lie on a grid of steps, and a linear f's values with
+                # them: a value at a generic point tells chance from fact
+                probe = ladder.x[:1] + x0.dtype.type(PROBE_FRACTION) * h_level[:1]
+                value = yield Points(active[:1], probe.astype(x0.dtype))
+                sample.append(np.ravel(value))
+                measured = measured_precision(np.concatenate(sample), x0.dtype)
+                precision = measured if measured.narrower_than(x0.dtype) else precision
+                sampling = False
+            sampling = sampling and sum(map(len, sample)) < GRID_SEEN
         ladder.remember(f_plus, f_minus, precision.rounding(f_here))
         if level >= 2:
             ladder.examine(level)
