@@ -205,6 +205,8 @@ def richardson(
             ladder.grad = row[0]
             ladder.previous = row
             ladder.exact = short_fraction(f_plus) & short_fraction(f_minus)
+            if precision.narrower_than(x0.dtype):  # f rounds in float32: short, not exact
+                ladder.exact[...] = False
             continue
         known = slice(-min(level + 1, 3), None)
         shrinking = differences_shrinking(ladder.recent[known], ladder.recent_noise[known])

@@ -171,8 +171,13 @@ def value_precision(
 #: three differences of a float64 f share them with probability 2**-15.
 GRID_BITS = 5
 
-#: The fewest nonzero differences of f's values from which :func:`value_grid` infers a grid.
-GRID_SAMPLE = 3
+#: The fewest nonzero differences of f's values from which :func:`value_grid` infers a grid
+#: (by chance, two differences of a float64 f share :data:`GRID_BITS` zero bits with
+#: probability 2**-10: a caller with few values confirms a grid at a generic point).
+GRID_SAMPLE = 2
+
+#: Below this many values, a grid :func:`value_grid` sees is confirmed at a generic point.
+GRID_CONFIRM = 8
 
 
 def value_grid(values: NDArray[Any]) -> float:
@@ -185,7 +190,8 @@ def value_grid(values: NDArray[Any]) -> float:
     The grid is the largest power of two dividing every difference between values
     within a factor 2 of the first (such differences are exact), accepted where at
     least :data:`GRID_SAMPLE` of them are nonzero and all share :data:`GRID_BITS`
-    trailing zero bits beyond float64's spacing of the largest value. Values that are
+    trailing zero bits beyond float64's spacing of the largest value (from fewer than
+    :data:`GRID_CONFIRM` values, the caller confirms it at a generic point). Values that are
     all integers below 2**53 (f counts something) show no grid. As for
     :func:`value_precision`, the values should include one at a generic point: a
     polynomial's values at dyadic points lie on a grid by construction.

@@ -21,6 +21,7 @@ from .points import (
     wide_dtype,
 )
 from .rounding import (
+    GRID_CONFIRM,
     PROBE_FRACTION,
     Precision,
     measured_precision,
@@ -231,7 +232,7 @@ def settle_precision(
 ) -> Precision:
     """f's precision, measured from its values (:func:`measured_precision`), confirmed at
     a generic point where it looks narrower than x's dtype and every point evaluated
-    was a short binary fraction.
+    was a short binary fraction, or the values were few.
 
     At a dyadic x with a power-of-two step, a polynomial's values are exact in float32
     and lie on a coarse grid by construction: one more value of f, at ``x + PROBE_FRACTION
@@ -243,7 +244,8 @@ def settle_precision(
     if not precision.narrower_than(x0.dtype) or not x0.size:
         return precision
     step = np.abs(estimate.step.astype(np.float64, copy=False)).reshape(x0.size, -1).max(axis=1)
-    if not (short_fraction(x0).all() and short_fraction(step).all()):
+    dyadic = short_fraction(x0).all() and short_fraction(step).all()
+    if not dyadic and values.size >= GRID_CONFIRM:
         return precision
     grad = np.abs(estimate.grad.astype(np.float64, copy=False)).reshape(x0.size, -1)
     spread = np.where(np.isfinite(grad), grad, 0).max(axis=1) * step

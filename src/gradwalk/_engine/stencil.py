@@ -44,6 +44,7 @@ from .points import (
     wide_dtype,
 )
 from .rounding import (
+    GRID_CONFIRM,
     PROBE_FRACTION,
     ROUNDING_FLOOR,
     measured_precision,
@@ -231,7 +232,8 @@ def stencil_plan(
     f_values = yield Points(np.concatenate(index), np.concatenate(value))
     precision = measured_precision(f_values, x0.dtype)
     dyadic = short_fraction(x0).all() and short_fraction(step).all()
-    if precision.narrower_than(x0.dtype) and dyadic:  # a value at a generic point decides
+    few = f_values.size < GRID_CONFIRM
+    if precision.narrower_than(x0.dtype) and (dyadic or few):  # a generic point decides
         probe = x0[:1] + x0.dtype.type(PROBE_FRACTION) * step[:1]
         generic = yield Points(np.zeros(1, dtype=np.intp), probe.astype(x0.dtype))
         precision = measured_precision(np.concatenate([f_values, generic]), x0.dtype)
