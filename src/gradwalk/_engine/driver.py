@@ -363,7 +363,8 @@ def _cross_checked(
     complex_type = np.result_type(x0.dtype, np.complex64)
     at_x = f_at_x.reshape(-1) if elementwise else np.broadcast_to(f_at_x, (n, *np.shape(f_at_x)))
     plan = real_slope(x0.real, np.arange(n, dtype=np.intp), at_x, complex_type)
-    slope, slope_error, _, _, values = _drive(plan, counted)  # type: ignore[misc]
+    found: tuple[Any, ...] = _drive(plan, counted)  # type: ignore[assignment]
+    slope, slope_error, _, _, values = found
     kink, slope_jump = real_kink(x0.real, np.arange(n, dtype=np.intp), at_x, values)
     flagged = non_analytic(estimate.grad, slope, slope_error) & ~kink
     if not (flagged.any() or kink.any()):

@@ -12,7 +12,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .points import Points, all_per_element, any_per_element, per_element
-from .rounding import PROBE_FRACTION, Precision, measured_precision
+from .rounding import PROBE_FRACTION as PROBE_FRACTION
+from .rounding import Precision, measured_precision
 from .steps import representable_step
 
 #: The most levels ``max_levels`` may ask for: the step then falls by about 5e8.

@@ -371,4 +371,5 @@ def ladder_asymptotic(
     after = (levels >= np.maximum(best, np.asarray(last) - CONFIRMING + 1)) & (levels <= last)
     confirmed = np.all(shrinking | ~after, axis=0) & (np.asarray(last) - CONFIRMING >= best)
     confirmed &= best >= 1
-    return result | confirmed
+    asymptotic: NDArray[np.bool_] = result | confirmed
+    return asymptotic

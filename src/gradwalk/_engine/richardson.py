@@ -183,15 +183,15 @@ def richardson(
         ladder.recent[-1] = row[0]
         if sampling and level:
             sample += [f_plus.ravel(), f_minus.ravel()]
-            measured = measured_precision(np.concatenate(sample), x0.dtype)
-            if measured.narrower_than(x0.dtype):
+            seen = measured_precision(np.concatenate(sample), x0.dtype)
+            if seen.narrower_than(x0.dtype):
                 # the levels' points lie on a grid of steps, and a linear f's values with
                 # them: a value at a generic point tells chance from fact
                 probe = ladder.x[:1] + x0.dtype.type(PROBE_FRACTION) * h_level[:1]
                 value = yield Points(active[:1], probe.astype(x0.dtype))
                 sample.append(np.ravel(value))
-                measured = measured_precision(np.concatenate(sample), x0.dtype)
-                precision = measured if measured.narrower_than(x0.dtype) else precision
+                seen = measured_precision(np.concatenate(sample), x0.dtype)
+                precision = seen if seen.narrower_than(x0.dtype) else precision
                 sampling = False
             sampling = sampling and sum(map(len, sample)) < GRID_SEEN
         ladder.remember(f_plus, f_minus, precision.rounding(f_here))
@@ -280,9 +280,9 @@ def richardson(
         # too large for f makes the early levels jump about before they settle. (Where
         # the level is better the entries are those just updated, and go unused.)
         asymptotic = ladder_asymptotic(ladder.shrinking[: level + 1], ladder.best, level)
-        wanted = CONVERGED * np.abs(ladder.grad)
-        converged = (ladder.own <= wanted + 2 * ladder.floor) & (
-            distance <= wanted + ladder.floor + rounding
+        within = CONVERGED * np.abs(ladder.grad)
+        converged = (ladder.own <= within + 2 * ladder.floor) & (
+            distance <= within + ladder.floor + rounding
         )
         converged &= asymptotic
         # A finer level that disagrees by more than rounding may only have been unlucky

@@ -40,11 +40,16 @@ from .verify import kink_like, shrinks_as_predicted, steady, threshold
 class Stencil(Protocol):
     """What the verification reads of a stencil (:class:`gradwalk._engine.stencil.Stencil`)."""
 
-    side: int
-    order: int
-    offsets: NDArray[np.int64]
-    weights: NDArray[np.float64]
-    lower: NDArray[np.float64] | None
+    @property
+    def side(self) -> int: ...
+    @property
+    def order(self) -> int: ...
+    @property
+    def offsets(self) -> NDArray[np.int64]: ...
+    @property
+    def weights(self) -> NDArray[np.float64]: ...
+    @property
+    def lower(self) -> NDArray[np.float64] | None: ...
 
 
 __all__ = ["Checked", "checked_stencil"]
@@ -118,8 +123,11 @@ class _Look:
 
     def rows(self, where: NDArray[Any]) -> _Look:
         """The look at the rows ``where`` only."""
-        parts = {field.name: getattr(self, field.name) for field in fields(self)}
-        return _Look(**{k: v if isinstance(v, int) else v[where] for k, v in parts.items()})
+        parts: dict[str, Any] = {}
+        for field in fields(self):
+            value = getattr(self, field.name)
+            parts[field.name] = value if isinstance(value, int) else value[where]
+        return _Look(**parts)
 
 
 def _look(
@@ -342,10 +350,12 @@ def checked_stencil(
         resolved = threshold("noise resolved") * coarse.noise <= np.abs(coarse.odd)
         noisy = (fine.top > above * 2.0 ** (points - 1)) & ~falling & ~offset & resolved
         if noisy.any():
-            allowed = threshold("noise margin") * np.maximum(coarse.noise, fine.noise)
-            allowed = np.where(noisy, allowed, 0.0)
-            coarse = _look(formula, coarse_block, sub_x, width(coarse_step), precision, allowed)
-            fine = _look(formula, fine_block, sub_x, width(fine_step), precision, allowed)
+            measured = threshold("noise margin") * np.maximum(coarse.noise, fine.noise)
+            noise_allowed = np.where(noisy, measured, 0.0)
+            coarse = _look(
+                formula, coarse_block, sub_x, width(coarse_step), precision, noise_allowed
+            )
+            fine = _look(formula, fine_block, sub_x, width(fine_step), precision, noise_allowed)
         steps = (coarse_step, fine_step)
         settled, judged = _settled(coarse, fine, steps, order_below, points, noisy)
         done = np.all(settled.reshape(len(rows), -1), axis=1)
