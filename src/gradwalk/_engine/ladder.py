@@ -323,7 +323,7 @@ MARGIN = threshold("richardson margin")
 
 #: How many levels in a row after an element's best level must shrink (or agree to
 #: f's rounding and noise) to confirm it where the levels next to it did not.
-CONFIRMING = 3
+CONFIRMING = int(threshold("confirming"))
 
 
 def around_best(best: NDArray[np.intp], last: int | NDArray[np.intp]) -> NDArray[np.bool_]:

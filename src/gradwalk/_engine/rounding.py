@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .verify import threshold
+
 #: Index used in :class:`Points` for "evaluate f at x itself, unperturbed".
 
 #: Rounding error of one value of f, in units of eps·|f| (f's own arithmetic included).
@@ -169,7 +171,7 @@ def value_precision(
 #: The fewest trailing zero bits, beyond those of float64 at f's magnitude, that every
 #: difference of f's values must share for :func:`value_grid` to see a grid: by chance,
 #: three differences of a float64 f share them with probability 2**-15.
-GRID_BITS = 5
+GRID_BITS = int(threshold("grid bits"))
 
 #: The fewest nonzero differences of f's values from which :func:`value_grid` infers a grid
 #: (by chance, two differences of a float64 f share :data:`GRID_BITS` zero bits with

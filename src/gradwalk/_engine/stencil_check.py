@@ -56,20 +56,20 @@ __all__ = ["Checked", "checked_stencil"]
 
 #: How many times the step is divided by :data:`SHRINK` where the evidence at the
 #: stencil's own step does not verify its bar.
-SHRINKS = 4
-SHRINK = 4
+SHRINKS = int(threshold("shrinks"))
+SHRINK = int(threshold("shrink"))
 
 #: A stencil's highest difference of f is rough (not falling with the order as a smooth
 #: f's does) above this fraction of the largest difference of the order below.
-ROUGH = 0.1
+ROUGH = threshold("rough")
 
 #: ... or where its fall from the order below is this many times slower than the fall
 #: from the order below that.
-TREND = 10.0
+TREND = threshold("trend")
 
 #: The agreement of the two orders is relative to the element, or to this share of the
 #: largest element where the element is small beside it (a derivative near 0).
-BESIDE = 1e-2
+BESIDE = threshold("beside")
 
 
 @dataclass

@@ -38,6 +38,7 @@ __all__ = [
     "noise_level",
     "shrinks_as_predicted",
     "steady",
+    "threshold_table",
     "verdict",
 ]
 
@@ -89,12 +90,56 @@ THRESHOLDS: dict[str, tuple[float, str]] = {
         "the noise allowed for in an error bar, in units of the noise measured (one "
         "estimate from a few values is itself uncertain)",
     ),
+    "rough": (
+        0.1,
+        "a fixed stencil's highest difference of f above this share of those of the two "
+        "orders below (noise makes them grow): the stencil is evaluated at a smaller step",
+    ),
+    "trend": (
+        10.0,
+        "... or, one-sided, falling this many times slower than the trend of those two (an "
+        "offset at x: a kink or jump just beside it)",
+    ),
+    "beside": (
+        1e-2,
+        "the agreement of two orders is relative to the element, or to this share of the "
+        "largest element where the element is small beside it",
+    ),
+    "shrink": (4.0, "a fixed stencil's smaller steps: its step divided by this ..."),
+    "shrinks": (4.0, "... at most this many times, before its value is called unverified"),
+    "confirming": (
+        3.0,
+        "Richardson: this many levels in a row after the best one that agree confirm it "
+        "where the levels beside it did not",
+    ),
+    "grid bits": (
+        5.0,
+        "f's values lie on a grid (float32 inside f) where all their differences share this "
+        "many zero bits beyond float64's",
+    ),
     "noise resolved": (
         1e3,
         "before a ladder has been asymptotic, noise counts only this many times below "
         "the change of f over the coarsest of the steps it is measured on",
     ),
 }
+
+
+def threshold_table() -> str:
+    """The docs' table of the verification stage's thresholds (docs/precision.md), from
+    :data:`THRESHOLDS`.
+
+    >>> threshold_table().splitlines()[2].split(" | ")[:2]
+    ['| `tolerance`', '1e-04']
+    """
+    rows = ["| threshold | value | what it decides |", "|---|---|---|"]
+    for name, (value, meaning) in THRESHOLDS.items():
+        rows.append(
+            f"| `{name}` | {value:.0e} | {meaning} |"
+            if value < 0.1
+            else f"| `{name}` | {value:g} | {meaning} |"
+        )
+    return "\n".join(rows)
 
 
 def threshold(name: str) -> float:
