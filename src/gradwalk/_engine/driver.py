@@ -296,7 +296,7 @@ def differentiate(
     )
     precision = None
     if needs_precision:  # the rounding check of the elements whose plan keeps no status
-        precision = settle_precision(estimate, values_seen, x0, at_point)
+        precision = settle_precision(estimate, values_seen, x0, at_point, not book)
     lost = False
     if x0.size and not estimate.vanished.any():
         copies = evaluate.copies

@@ -168,6 +168,10 @@ def value_precision(
     return found
 
 
+#: The most significant bits a difference of values on a float32 grid may have (float32's
+#: 24, and room for values a few binades apart): more shows there is no such grid.
+_GRID_DIGITS = 32
+
 #: The fewest trailing zero bits, beyond those of float64 at f's magnitude, that every
 #: difference of f's values must share for :func:`value_grid` to see a grid: by chance,
 #: three differences of a float64 f share them with probability 2**-15.
@@ -213,6 +217,13 @@ def value_grid(values: NDArray[Any]) -> float:
     if real.size <= GRID_SAMPLE:
         return 0.0
     reference = real[0]
+    # A few differences with far more digits than float32 has settle it without a pass
+    # over them all (the common case: f computes in float64): the differences of float32
+    # values a few binades apart keep within 32 bits.
+    head = real[1:_HEAD] - reference
+    mantissa = np.frexp(head[head != 0])[0]
+    if mantissa.size and np.any(np.ldexp(mantissa, _GRID_DIGITS) % 1 != 0):
+        return 0.0
     with np.errstate(all="ignore"):
         near = (real / reference >= 0.5) & (real / reference <= 2.0)
     differences = real[near] - reference

@@ -229,10 +229,12 @@ def settle_precision(
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
     x0: NDArray[np.floating],
     at_point: Callable[[int, Any], Any],
+    few_confirmed: bool = True,
 ) -> Precision:
     """f's precision, measured from its values (:func:`measured_precision`), confirmed at
     a generic point where it looks narrower than x's dtype and every point evaluated
-    was a short binary fraction, or the values were few.
+    was a short binary fraction, or the values were few (unless not ``few_confirmed``:
+    the book's central difference costs two evaluations per element, no more).
 
     At a dyadic x with a power-of-two step, a polynomial's values are exact in float32
     and lie on a coarse grid by construction: one more value of f, at ``x + PROBE_FRACTION
@@ -245,7 +247,7 @@ def settle_precision(
         return precision
     step = np.abs(estimate.step.astype(np.float64, copy=False)).reshape(x0.size, -1).max(axis=1)
     dyadic = short_fraction(x0).all() and short_fraction(step).all()
-    if not dyadic and values.size >= GRID_CONFIRM:
+    if not dyadic and (values.size >= GRID_CONFIRM or not few_confirmed):
         return precision
     grad = np.abs(estimate.grad.astype(np.float64, copy=False)).reshape(x0.size, -1)
     spread = np.where(np.isfinite(grad), grad, 0).max(axis=1) * step
