@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gradwalk._common.language import gettext as _
+from gradwalk._common.language import sentences
 
 __all__ = ["LIMITS", "Limits", "RequestError", "choice", "choices", "integer", "number", "pair"]
 
@@ -119,8 +120,12 @@ def number(
     if positive and result <= 0:
         raise RequestError(
             field,
-            _("{field} must be greater than 0, got {value:g}.").format(field=field, value=result)
-            + (" " + _(what) if what else ""),
+            sentences(
+                _("{field} must be greater than 0, got {value:g}.").format(
+                    field=field, value=result
+                ),
+                _(what) if what else "",
+            ),
         )
     return result
 
