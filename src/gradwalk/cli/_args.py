@@ -12,12 +12,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gradwalk import testfunctions
 from gradwalk._common.language import gettext as _
 from gradwalk._common.language import ngettext
 from gradwalk._common.validate import closest
 from gradwalk._engine.methods import METHODS
 from gradwalk._formulas import Expression, ExpressionError, parse_expression
-from gradwalk.testfunctions import FUNCTIONS, TestFunction
+from gradwalk.testfunctions import TestFunction
 
 from ._command import UsageError, count_type, number_type
 
@@ -28,19 +29,9 @@ def did_you_mean(text: str, choices: Iterable[str]) -> str:
     return " " + _("Did you mean {name}?").format(name=repr(close)) if close else ""
 
 
-def formula_help() -> str:
-    """What FUNCTION may be, for the help of every subcommand that takes one."""
-    return _(
-        "FUNCTION is the name of a test function ({names}) or a formula in x0, x1, ... (or "
-        "x, y) with numbers, + - * / **, and NumPy functions such as sin, cos, exp, log, "
-        "sqrt, abs; quote it for the shell. A point has as many numbers as the function has "
-        "variables: 2 for a test function, and for a formula one more than its largest "
-        "variable index (x0 + x2 takes 3)."
-    ).format(names=", ".join(FUNCTIONS))
-
-
 __all__ = [
     "Target",
+    "add_function_argument",
     "add_gradient_options",
     "check_complex_safe",
     "choice_type",
@@ -90,16 +81,16 @@ class Target:
 def parse_function(text: str) -> Target:
     """A test function by name, or a checked formula."""
     key = text.strip().lower()
-    if key in FUNCTIONS:
-        known = FUNCTIONS[key]
+    if key in testfunctions.FUNCTIONS:
+        known = testfunctions.FUNCTIONS[key]
         return Target(known, known, f"{known.name}: {known.formula}", 2)
     try:
         expression = parse_expression(text.strip())
     except ExpressionError as error:
         if re.fullmatch(r"[A-Za-z_]\w*", text.strip()):
-            hint = did_you_mean(key, FUNCTIONS)
+            hint = did_you_mean(key, testfunctions.FUNCTIONS)
             message = _("{text} is neither a test function ({names}) nor a formula.").format(
-                text=repr(text.strip()), names=", ".join(FUNCTIONS)
+                text=repr(text.strip()), names=", ".join(testfunctions.FUNCTIONS)
             )
             raise UsageError(
                 message + (hint or " " + _("As a formula: {error}").format(error=error))
@@ -196,6 +187,25 @@ def step_type(text: str) -> float | str:
                 text=repr(text.strip())
             )
         ) from None
+
+
+def formula_help() -> str:
+    """What FUNCTION may be: a test function (the registry, read now) or a formula."""
+    return _(
+        "FUNCTION is the name of a test function ({names}) or a formula in x0, x1, ... (or "
+        "x, y) with numbers, + - * / **, and NumPy functions such as sin, cos, exp, log, "
+        "sqrt, abs; quote it for the shell. A point has as many numbers as the function has "
+        "variables: 2 for a test function, and for a formula one more than its largest "
+        "variable index (x0 + x2 takes 3)."
+    ).format(names=", ".join(testfunctions.FUNCTIONS))
+
+
+def add_function_argument(parser: argparse.ArgumentParser) -> None:
+    """The FUNCTION argument of grad, descend and field, and what it may be in the help."""
+    parser.add_argument(
+        "function", metavar="FUNCTION", help=_("a test function's name or a formula")
+    )
+    parser.description = f"{(parser.description or '').strip()} {formula_help()}".strip()
 
 
 def add_gradient_options(parser: argparse.ArgumentParser) -> None:

@@ -98,8 +98,6 @@ class Subcommand:
         NumPy or Python text, no flood of warnings. The test suite runs every one.
     point_options : tuple of str
         Options whose value may start with a minus sign (``--from -3,4``).
-    takes_formula : bool
-        FUNCTION may be a formula: the help adds what a formula may contain.
 
     The summary, the description and the comments of the examples (after ``#``) are
     messages of the catalogs (marked with ``N_``), translated when the help is built.
@@ -113,7 +111,6 @@ class Subcommand:
     run: Callable[[argparse.Namespace, Output], int]
     hostile: tuple[tuple[str, ...], ...] = ()
     point_options: tuple[str, ...] = ()
-    takes_formula: bool = False
 
 
 def number_type(

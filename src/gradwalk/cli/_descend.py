@@ -16,6 +16,7 @@ from gradwalk._common.terminal import fill
 from gradwalk.optimizers import OPTIMIZERS
 
 from ._args import (
+    add_function_argument,
     add_gradient_options,
     check_complex_safe,
     choice_type,
@@ -39,10 +40,14 @@ from ._command import (
 )
 
 
+def optimizer_help() -> str:
+    """The --optimizer help: each optimizer of the registry, read now, with what it does."""
+    each = "; ".join(f"{name}: {_(cls.summary)}" for name, cls in OPTIMIZERS.items())
+    return _("{optimizers} (default: sgd)").format(optimizers=each)
+
+
 def _descend_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "function", metavar="FUNCTION", help=_("a test function's name or a formula")
-    )
+    add_function_argument(parser)
     parser.add_argument("--from", dest="start", metavar="X0,X1,...", help=_("the starting point"))
     parser.add_argument(
         "--lr",
@@ -66,9 +71,7 @@ def _descend_arguments(parser: argparse.ArgumentParser) -> None:
         "--optimizer",
         default="sgd",
         type=choice_type(OPTIMIZERS),
-        help=_(
-            "sgd (plain gradient descent, default), momentum, nesterov, adagrad, rmsprop or adam"
-        ),
+        help=optimizer_help(),
     )
     parser.add_argument(
         "--plot", metavar="FILE.png", help=_("draw the path into a file (two variables only)")
@@ -206,7 +209,6 @@ DESCEND = Subcommand(
         "default to ones that work; for a formula --from is needed, and the book's lr = "
         "0.01 and 100 steps are the defaults. Ctrl-C stops the run and prints where it got."
     ),
-    takes_formula=True,
     examples=(
         "gradwalk descend sphere --from -3,4 --lr 0.1 --plot path.png",
         "gradwalk descend sphere --from -3,4 --lr 10      " + N_("# too large: diverges"),

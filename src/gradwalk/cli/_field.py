@@ -12,6 +12,7 @@ from gradwalk._common.language import gettext_noop as N_
 from gradwalk._derivatives.gradient import numerical_gradient
 
 from ._args import (
+    add_function_argument,
     add_gradient_options,
     check_complex_safe,
     gradient_settings,
@@ -25,6 +26,7 @@ from ._command import ComputationFailed, Output, Subcommand, UsageError, save_fi
 
 
 def _field_arguments(parser: argparse.ArgumentParser) -> None:
+    add_function_argument(parser)
     parser.add_argument(
         "function", metavar="FUNCTION", help=_("a test function's name or a formula")
     )
@@ -177,7 +179,6 @@ FIELD = Subcommand(
         "Draw the field of negative gradients of FUNCTION (the book's Figure 4-9 for "
         "x0**2 + x1**2). Without --plot it is printed as arrows in the terminal."
     ),
-    takes_formula=True,
     examples=(
         'gradwalk field "x0**2 + x1**2" --plot fig-4-9.png',
         "gradwalk field himmelblau --plot himmelblau.png --normalize",

@@ -12,6 +12,7 @@ from gradwalk._common.language import gettext_noop as N_
 from gradwalk._derivatives.gradient import numerical_gradient
 
 from ._args import (
+    add_function_argument,
     add_gradient_options,
     check_complex_safe,
     gradient_settings,
@@ -24,6 +25,7 @@ from ._command import ComputationFailed, Output, Subcommand, continued, labelled
 
 
 def _grad_arguments(parser: argparse.ArgumentParser) -> None:
+    add_function_argument(parser)
     parser.add_argument(
         "function", metavar="FUNCTION", help=_("a test function's name or a formula")
     )
@@ -85,7 +87,6 @@ GRAD = Subcommand(
         "Print the numerical gradient of FUNCTION at a point, with its error estimate when "
         "the method gives one."
     ),
-    takes_formula=True,
     examples=(
         'gradwalk grad "x0**2 + x1**2" --at 3,4',
         'gradwalk grad "sin(x) * exp(-y**2)" --at 1,0.5 --method forward',

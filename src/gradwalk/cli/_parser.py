@@ -48,7 +48,6 @@ from gradwalk._common.language import gettext_noop as N_
 from gradwalk._common.terminal import tolerant_streams
 from gradwalk._common.version import __version__
 
-from ._args import formula_help
 from ._command import EXIT_BROKEN_PIPE, EXIT_USAGE, Subcommand, language_type, run_guarded
 from ._descend import DESCEND
 from ._explore import EXPLORE
@@ -114,12 +113,6 @@ def _examples(*lines: str) -> str:
     return _("examples:") + "\n" + "\n".join(shown)
 
 
-def _description(command: Subcommand) -> str:
-    """The paragraph at the top of a subcommand's help, in the current language."""
-    text = _(command.description)
-    return f"{text} {formula_help()}" if command.takes_formula else text
-
-
 class _Parser(argparse.ArgumentParser):
     """argparse with did-you-mean for mistyped options."""
 
@@ -178,7 +171,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
         sub = commands.add_parser(
             command.name,
             help=_(command.summary),
-            description=_description(command),
+            description=_(command.description),
             epilog=_examples(*command.examples),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
