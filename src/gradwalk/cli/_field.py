@@ -27,9 +27,6 @@ from ._command import ComputationFailed, Output, Subcommand, UsageError, save_fi
 
 def _field_arguments(parser: argparse.ArgumentParser) -> None:
     add_function_argument(parser)
-    parser.add_argument(
-        "function", metavar="FUNCTION", help=_("a test function's name or a formula")
-    )
     parser.add_argument("--plot", metavar="FILE.png", help=_("draw the field into a file"))
     window = _("(default: the test function's own domain; -2,2 for a formula, as in the book)")
     parser.add_argument(

@@ -27,9 +27,6 @@ from ._command import ComputationFailed, Output, Subcommand, continued, labelled
 def _grad_arguments(parser: argparse.ArgumentParser) -> None:
     add_function_argument(parser)
     parser.add_argument(
-        "function", metavar="FUNCTION", help=_("a test function's name or a formula")
-    )
-    parser.add_argument(
         "--at",
         required=True,
         metavar="X0,X1,...",
