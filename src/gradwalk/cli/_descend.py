@@ -186,7 +186,7 @@ def _run_descend(args: argparse.Namespace, out: Output) -> int:
     )
     out(labelled(_("steps"), taken))
     out(labelled(_("status"), result.status))
-    out(fill(labelled(_("message"), result.message), 88, "", continued("")))
+    out(fill(result.message, 88, labelled(_("message"), ""), continued("")))
     if plot is not None:
         from gradwalk.plot._gradients import plot_descent
 
