@@ -118,6 +118,22 @@ def test_placeholders_are_kept_intact_in_every_translation(code: str) -> None:
     assert not wrong, f"{code}: placeholders changed in:\n" + "\n".join(wrong)
 
 
+#: What a translation keeps as written: options, keys, and names of code and math.
+_KEPT = re.compile(r"--[a-z][\w-]*|Ctrl-C|\b[a-z]+_[a-z_]+\b|\bgtol\b|\blr\b|2/λmax|h='auto'")
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_options_and_names_of_code_are_kept_as_written(code: str) -> None:
+    wrong = []
+    for message in catalog(code):
+        if not isinstance(message.id, str) or not message.id:
+            continue
+        lost = set(_KEPT.findall(message.id)) - set(_KEPT.findall(message.string))
+        if lost:
+            wrong.append(f"{sorted(lost)} lost in {message.string!r}")
+    assert not wrong, f"{code}:\n" + "\n".join(wrong)
+
+
 #: The editions' own terms: an English message that says the term is translated with it.
 GLOSSARY = {
     "zh_CN": {
@@ -157,7 +173,8 @@ def test_the_editions_terms_are_used(code: str) -> None:
             continue
         translation = message.string
         assert isinstance(translation, str)
-        english = re.sub(r"\w*[._]\w+", " ", message.id.lower())  # not in code: net.gradient
+        # the words of the message, not of code: net.gradient, --gradient, {gradient}
+        english = re.sub(r"\w*[._]\w+|--[\w-]+|\{[^}]*\}", " ", message.id.lower())
         for term, word in GLOSSARY[code].items():
             if term.lower() in english and word not in translation:
                 wrong.append(f"{term!r} is not {word!r} in {translation!r}")

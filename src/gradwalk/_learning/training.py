@@ -35,6 +35,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from tqdm.auto import tqdm  # type: ignore[import-untyped]
 
+from gradwalk._common.language import gettext as _
 from gradwalk._common.rng import make_rng
 from gradwalk._common.warnings import NonFiniteWarning
 from gradwalk.optimizers import OPTIMIZERS, Optimizer
@@ -187,7 +188,7 @@ class SPSA:
         originals = {name: np.array(array, copy=True) for name, array in params.items()}
         grads = {name: np.zeros(array.shape) for name, array in params.items()}
         try:
-            for _ in range(self.directions):
+            for _direction in range(self.directions):
                 signs = {
                     name: self.rng.integers(0, 2, array.shape) * 2.0 - 1.0
                     for name, array in originals.items()
@@ -389,7 +390,12 @@ def train(
                 ProcessPoolExecutor(check_count(workers, "workers"))
             )
         bar = stack.enter_context(
-            tqdm(total=iters, disable=not progress, unit="iter", desc=f"train ({name})")
+            tqdm(
+                total=iters,
+                disable=not progress,
+                unit="iter",
+                desc=_("train ({gradient})").format(gradient=name),
+            )
         )
         start = time.perf_counter()
         try:  # overflow is reported once, as a nan or inf loss that stops the run
@@ -412,7 +418,9 @@ def train(
                     callback,
                 )
         except KeyboardInterrupt:
-            history.stopped = f"interrupted (Ctrl-C) after {history.iterations} iterations"
+            history.stopped = _("interrupted (Ctrl-C) after {iterations} iterations").format(
+                iterations=history.iterations
+            )
         finally:
             history.wall_time = time.perf_counter() - start
     return history
@@ -463,11 +471,15 @@ def _loop(
             history.epochs += 1
         bar.update(1)
         if not math.isfinite(loss):
-            history.stopped = (
-                f"the loss became {loss} at iteration {i + 1}: the learning rate "
-                f"{updater.lr:g} is likely too large; try a smaller one"
+            history.stopped = _(
+                "the loss became {loss} at iteration {iteration}: the learning rate {lr:g} is "
+                "likely too large; try a smaller one"
+            ).format(loss=loss, iteration=i + 1, lr=updater.lr)
+            warnings.warn(
+                _("training stopped: {reason}.").format(reason=history.stopped),
+                NonFiniteWarning,
+                stacklevel=3,
             )
-            warnings.warn(f"training stopped: {history.stopped}.", NonFiniteWarning, stacklevel=3)
             return
         if callback is not None:
             callback(history)
