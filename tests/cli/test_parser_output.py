@@ -149,10 +149,24 @@ def test_an_unknown_language_is_a_usage_error(capsys: pytest.CaptureFixture[str]
     assert "does not speak 'fr'; choose one of en (English), zh" in capsys.readouterr().err
 
 
+def test_argparse_errors_come_in_the_language_with_did_you_mean(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["tour", "--outt", "x", "--lang", "ja"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("使い方：gradwalk tour"), err
+    assert "gradwalk tour：エラー：認識できない引数：--outt x （--out のことですか？）" in err
+    assert main(["tour", "--outt", "x"]) == 2
+    assert "gradwalk tour: error: unrecognized arguments: --outt x (did you mean --out?)" in (
+        capsys.readouterr().err
+    )
+
+
 def test_help_is_translated(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["descend", "--help", "--lang", "zh"]) == 0
     out = capsys.readouterr().out
     assert "运行梯度下降法" in out and "示例：" in out and "# 太大：发散" in out
+    assert out.startswith("用法：gradwalk descend") and "显示这条帮助信息并退出" in out
     assert main(["--lang", "ja", "--help"]) == 0
     assert "『ゼロから作るDeep Learning』" in capsys.readouterr().out
 
@@ -175,8 +189,9 @@ def test_every_hostile_case_ends_cleanly_in_each_language(
         err = capsys.readouterr().err
         assert status == english, f"gradwalk {name} {argv} --lang {lang}: status {status}"
         assert "Traceback" not in err and "KeyError" not in err, err
-        if status == 2 and "usage:" not in err:  # our own message, not argparse's
+        if status == 2:  # argparse's words as well as gradwalk's
             assert re.search(r"[\u3040-\u30ff\u4e00-\u9fff]", err), f"English only: {err}"
+            assert "usage:" not in err and ": error:" not in err, err
 
 
 def _refuse(*args: object, **kwargs: object) -> None:

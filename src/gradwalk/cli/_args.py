@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from gradwalk import testfunctions
 from gradwalk._common.language import gettext as _
-from gradwalk._common.language import ngettext
+from gradwalk._common.language import ngettext, sentences
 from gradwalk._common.validate import closest
 from gradwalk._engine.methods import METHODS
 from gradwalk._formulas import Expression, ExpressionError, parse_expression
@@ -24,9 +24,9 @@ from ._command import UsageError, count_type, number_type
 
 
 def did_you_mean(text: str, choices: Iterable[str]) -> str:
-    """The hint " Did you mean 'central'?" for the choice closest to ``text``, or ""."""
+    """The hint "Did you mean 'central'?" for the choice closest to ``text``, or ""."""
     close = closest(text, choices)
-    return " " + _("Did you mean {name}?").format(name=repr(close)) if close else ""
+    return _("Did you mean {name}?").format(name=repr(close)) if close else ""
 
 
 __all__ = [
@@ -93,7 +93,7 @@ def parse_function(text: str) -> Target:
                 text=repr(text.strip()), names=", ".join(testfunctions.FUNCTIONS)
             )
             raise UsageError(
-                message + (hint or " " + _("As a formula: {error}").format(error=error))
+                sentences(message, hint or _("As a formula: {error}").format(error=error))
             ) from None
         raise
     return Target(expression, None, expression.text, expression.size)
@@ -167,10 +167,12 @@ def choice_type(choices: Iterable[str]) -> Callable[[str], str]:
         if text.strip().lower() in names:
             return text.strip().lower()
         raise argparse.ArgumentTypeError(
-            _("expected one of {choices}; got {text}.").format(
-                choices=", ".join(map(repr, names)), text=repr(text.strip())
+            sentences(
+                _("expected one of {choices}; got {text}.").format(
+                    choices=", ".join(map(repr, names)), text=repr(text.strip())
+                ),
+                did_you_mean(text, names),
             )
-            + did_you_mean(text, names)
         )
 
     return parse

@@ -33,7 +33,7 @@ import difflib
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from gradwalk._common.language import (
@@ -113,20 +113,83 @@ def _examples(*lines: str) -> str:
     return _("examples:") + "\n" + "\n".join(shown)
 
 
+#: argparse's own messages, as they read in English, and the same in the catalogs' words.
+_ARGPARSE_MESSAGES = (
+    (
+        re.compile(r"the following arguments are required: (?P<names>.+)"),
+        N_("the following arguments are required: {names}"),
+    ),
+    (
+        re.compile(r"unrecognized arguments: (?P<arguments>.+)"),
+        N_("unrecognized arguments: {arguments}"),
+    ),
+    (
+        re.compile(r"argument (?P<option>\S+): expected one argument"),
+        N_("argument {option}: expected one argument"),
+    ),
+    (
+        re.compile(
+            r"argument (?P<option>\S+): invalid choice: (?P<value>.+?) "
+            r"\(choose from (?P<choices>.+)\)"
+        ),
+        N_("argument {option}: invalid choice: {value} (choose from {choices})"),
+    ),
+    (
+        re.compile(r"argument (?P<option>\S+): (?P<message>.+)", re.S),
+        N_("argument {option}: {message}"),
+    ),
+)
+
+
+def _argparse_message(message: str) -> str:
+    """One of argparse's own error messages in the current language."""
+    for english, words in _ARGPARSE_MESSAGES:
+        match = english.fullmatch(message)
+        if match:
+            return _(words).format(**match.groupdict())
+    return message
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's help, its "usage:" in the current language."""
+
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None = None,
+    ) -> None:
+        super().add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse with did-you-mean for mistyped options."""
+    """argparse with did-you-mean for mistyped options, in the current language."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(formatter_class=_Formatter, **options)
+        self._positionals.title = _("positional arguments")
+        self._optionals.title = _("options")
+        for action in self._actions:
+            if isinstance(action, argparse._HelpAction):
+                action.help = _("show this help message and exit")
 
     def error(self, message: str) -> Any:
+        hint = ""
         unknown = re.match(r"unrecognized arguments: (\S+)", message)
         if unknown:
             option = unknown.group(1).split("=")[0]
             known = [name for action in self._actions for name in action.option_strings]
             close = difflib.get_close_matches(option, known, n=1)
             if close:
-                message += f" (did you mean {close[0]}?)"
+                hint = " " + _("(did you mean {option}?)").format(option=close[0])
             elif option.startswith("-"):
-                message += f"; '{self.prog} --help' lists the options"
-        super().error(message)
+                hint = _("; {command} lists the options").format(command=f"'{self.prog} --help'")
+        self.print_usage(sys.stderr)
+        line = _("{prefix}: error: {message}").format(
+            prefix=self.prog, message=_argparse_message(message) + hint
+        )
+        self.exit(EXIT_USAGE, line + "\n")
 
 
 def _add_language_option(parser: argparse.ArgumentParser, default: object) -> None:
@@ -161,9 +224,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
             "gradwalk descend sphere --from -3,4 --lr 0.1 --plot path.png",
             "gradwalk field rosenbrock --plot field.png",
         ),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"gradwalk {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"gradwalk {__version__}",
+        help=_("show the version number and exit"),
+    )
     _add_language_option(parser, default=None)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     parsers: dict[str, argparse.ArgumentParser] = {}
@@ -173,7 +240,6 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
             help=_(command.summary),
             description=_(command.description),
             epilog=_examples(*command.examples),
-            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         command.add_arguments(sub)
         _add_language_option(sub, default=argparse.SUPPRESS)
