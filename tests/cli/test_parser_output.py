@@ -51,7 +51,7 @@ _COMMANDS = [
     ["grad", "x0**2 + x1**2", "--at", "3,4"],
     ["descend", "sphere", "--from", "-3,4", "--lr", "10"],
     ["field", "sphere"],
-    ["train", "--iters", "30", "--no-progress"],
+    ["train", "--iters", "30"],  # with its progress bar on stderr
     ["descend", "--help"],
 ]
 
