@@ -160,6 +160,15 @@ def test_simplenet_numerical_dw_as_printed_without_the_delta() -> None:
     np.testing.assert_array_equal(net.W, BOOK_W, err_msg="net.W left perturbed")
 
 
+def test_cross_entropy_with_delta_0_gives_the_printed_dw() -> None:
+    net = simpleNet(W=BOOK_W)
+    dW = numerical_gradient(
+        lambda w: cross_entropy_error(softmax(net.predict(BOOK_X)), BOOK_T, delta=0), net.W
+    )
+    printed = [[0.21924763, 0.14356247, -0.36281009], [0.32887144, 0.2153437, -0.54421514]]
+    np.testing.assert_array_equal(np.round(dW, 8), printed)
+
+
 def test_simplenet_numerical_dw_with_the_delta_of_the_reference_code() -> None:
     net = simpleNet(W=BOOK_W)
     dW = numerical_gradient(lambda w: net.loss(BOOK_X, BOOK_T), net.W)
