@@ -20,7 +20,7 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -32,6 +32,7 @@ from gradwalk._common.validate import (
     check_learning_rate,
     check_positive,
     check_tolerance,
+    choice_hint,
 )
 from gradwalk._common.warnings import (
     IgnoredInputWarning,
@@ -80,6 +81,36 @@ def _reemit_once(caught: Sequence[warnings.WarningMessage], steps: Sequence[int]
     reemit_first(caught, describe)
 
 
+#: gradient_descent's parameters after f and init_x, for its "did you mean" hint.
+_GRADIENT_DESCENT_OPTIONS = ["lr", "step_num", "in_place", "history"]
+
+
+@overload
+def gradient_descent(
+    f: Callable[[Any], object],
+    init_x: ArrayLike,
+    lr: float = ...,
+    step_num: int = ...,
+    *,
+    in_place: bool = ...,
+    history: Literal[False] = ...,
+    **unknown: object,
+) -> NDArray[np.floating]: ...
+
+
+@overload
+def gradient_descent(
+    f: Callable[[Any], object],
+    init_x: ArrayLike,
+    lr: float = ...,
+    step_num: int = ...,
+    *,
+    in_place: bool = ...,
+    history: Literal[True],
+    **unknown: object,
+) -> tuple[NDArray[np.floating], NDArray[np.floating]]: ...
+
+
 def gradient_descent(
     f: Callable[[Any], object],
     init_x: ArrayLike,
@@ -87,7 +118,9 @@ def gradient_descent(
     step_num: int = 100,
     *,
     in_place: bool = False,
-) -> NDArray[np.floating]:
+    history: bool = False,
+    **unknown: object,
+) -> NDArray[np.floating] | tuple[NDArray[np.floating], NDArray[np.floating]]:
     """Minimise f by ``step_num`` steps of ``x -= lr * numerical_gradient(f, x)``.
 
     The book's function, with its results bit for bit, except that ``init_x`` is not
@@ -108,17 +141,22 @@ def gradient_descent(
     in_place : bool
         Update ``init_x`` itself, as the book does (it must be a writable float
         ndarray): the book's closure ``lambda w: net.loss(x, t)`` with ``net.W`` needs it.
+    history : bool
+        Also return ``x_history``, the point before each step, shape ``(step_num,
+        *x.shape)``: what the book's repository's ``ch04/gradient_method.py`` returns
+        beside x, and plots as Figure 4-10.
 
     Returns
     -------
-    ndarray
-        The last point.
+    ndarray, or (ndarray, ndarray) with ``history=True``
+        The last point (and x_history).
 
     Raises
     ------
     TypeError
         lr is not a number, or step_num is not a whole number; ``in_place=True`` with an
-        init_x that is not a writable float ndarray.
+        init_x that is not a writable float ndarray; a keyword it does not take (the
+        message suggests the closest, such as step_num for step_nums).
     ValueError
         lr is not finite and > 0, or step_num < 0; f ignores the copy it works on but
         reads init_x itself (the book's closure without ``in_place=True``), before the
@@ -137,14 +175,28 @@ def gradient_descent(
     >>> from gradwalk.book import function_2
     >>> gradient_descent(function_2, [-3.0, 4.0], lr=0.1, step_num=100)
     array([-6.11110793e-10,  8.14814391e-10])
+    >>> x, x_history = gradient_descent(function_2, [-3.0, 4.0], lr=0.1, step_num=20,
+    ...                                 history=True)
+    >>> x_history.shape, x_history[1]
+    ((20, 2), array([-2.4,  3.2]))
     """
+    if unknown:
+        name = next(iter(unknown))
+        quoted, hint = choice_hint(name, _GRADIENT_DESCENT_OPTIONS)
+        raise TypeError(
+            f"gradient_descent() got an unexpected keyword argument {name!r}.{hint} It "
+            f"takes f, init_x and {quoted}."
+        )
     rate = check_learning_rate(lr)
     count = check_count(step_num, "step_num")
     x, callers = start_array(init_x, in_place)
+    x_history: list[NDArray[np.floating]] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         steps: list[int] = []
         for step in range(count):
+            if history:
+                x_history.append(x.copy())
             before = len(caught)
             grad = numerical_gradient(f, x)
             steps.extend([step] * (len(caught) - before))
@@ -157,6 +209,8 @@ def gradient_descent(
                 raise ValueError(copy_message("gradient_descent", "init_x"))
             x -= rate * grad
     _reemit_once(caught, steps)
+    if history:
+        return x, np.array(x_history).reshape(count, *x.shape)
     return x
 
 
