@@ -168,7 +168,6 @@ def sum_squared_error(y: ArrayLike, t: ArrayLike) -> Any:
 BOOK_DELTA = 1e-7
 
 
-
 #: ``np.arange(n)`` and ``np.arange(n) * classes`` for the shapes seen, read-only: the rows
 #: of y's picked entries, and where each row starts in y flattened.
 _ROWS: dict[tuple[int, int], tuple[NDArray[np.intp], NDArray[np.intp]]] = {}
@@ -244,7 +243,9 @@ def cross_entropy_error(y: ArrayLike, t: ArrayLike, delta: float = BOOK_DELTA) -
     else:
         raise ValueError(f"y must be 1-D (one sample) or 2-D (a batch), got shape {y_given.shape}.")
     batch_size, classes = y_arr.shape
-    if t_arr.shape == y_given.shape or (ndim == 2 and batch_size == 1 and t_arr.shape == (classes,)):
+    if t_arr.shape == y_given.shape or (
+        ndim == 2 and batch_size == 1 and t_arr.shape == (classes,)
+    ):
         one_hot = t_arr.reshape(batch_size, classes)
         flat = _one_hot_entries(one_hot, _rows(batch_size, classes)[1])
         if flat is None:

@@ -264,7 +264,10 @@ class _Shell:
         ({"train_img": _Shell()}, r"asks to run builtins.print"),
         ([1, 2], r"holds list"),
         ({**_book_arrays(np.random.default_rng(0)), "train_label": np.zeros(6)}, r"float64"),
-        ({**_book_arrays(np.random.default_rng(0)), "test_label": np.zeros(2, np.uint8)}, r"3 samples but the labels 2"),
+        (
+            {**_book_arrays(np.random.default_rng(0)), "test_label": np.zeros(2, np.uint8)},
+            r"3 samples but the labels 2",
+        ),
     ],
     ids=["runs-code", "not-a-dict", "wrong-dtype", "wrong-count"],
 )

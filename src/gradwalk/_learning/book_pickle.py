@@ -7,7 +7,8 @@ lets it rebuild NumPy arrays and nothing else: anything more is refused with an 
 
 >>> import io, pickle
 >>> import numpy as np
->>> book = {"train_img": np.zeros((2, 784), np.uint8), "train_label": np.array([3, 1], np.uint8),
+>>> book = {"train_img": np.zeros((2, 784), np.uint8),
+...         "train_label": np.array([3, 1], np.uint8),
 ...         "test_img": np.zeros((1, 784), np.uint8), "test_label": np.array([7], np.uint8)}
 >>> arrays = read_book_pickle(io.BytesIO(pickle.dumps(book, -1)), "mnist.pkl")
 >>> arrays["train_label"]

@@ -31,11 +31,11 @@ from .book_pickle import BOOK_PICKLE, BookPickleError, read_book_pickle
 from .idx import IDXError, read_idx
 
 __all__ = [
-    "BookPickleError",
     "FASHION_MNIST_HASHES",
     "FASHION_MNIST_URL",
     "MNIST_HASHES",
     "MNIST_URL",
+    "BookPickleError",
     "IDXError",
     "load_digits",
     "load_fashion_mnist",
@@ -501,7 +501,8 @@ def load_mnist(
     --------
     >>> import pickle, tempfile
     >>> folder = tempfile.mkdtemp()
-    >>> book = {"train_img": np.zeros((2, 784), np.uint8), "train_label": np.array([3, 1], np.uint8),
+    >>> book = {"train_img": np.zeros((2, 784), np.uint8),
+    ...         "train_label": np.array([3, 1], np.uint8),
     ...         "test_img": np.zeros((1, 784), np.uint8), "test_label": np.array([7], np.uint8)}
     >>> with open(f"{folder}/mnist.pkl", "wb") as file:
     ...     pickle.dump(book, file, -1)
