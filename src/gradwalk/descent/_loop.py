@@ -19,7 +19,6 @@ import inspect
 import math
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, Literal, overload
 
 import numpy as np
@@ -57,6 +56,7 @@ from ._explain import (
     vanishing,
 )
 from ._lr_bound import Gradient, largest_eigenvalue, stable_rate
+from ._result import DescentResult
 from ._start import COPY_MESSAGE, copy_message, reads_callers_array, start_array
 
 __all__ = ["DescentResult", "descend", "gradient_descent", "learning_rate_bound"]
@@ -217,70 +217,6 @@ def gradient_descent(
 def _ignored(caught: Sequence[warnings.WarningMessage]) -> bool:
     """Whether the numerical gradient warned that f ignores its argument."""
     return any(issubclass(w.category, IgnoredInputWarning) for w in caught)
-
-
-@dataclass(frozen=True, eq=False)
-class DescentResult:
-    """What a run of :func:`descend` did: the whole path, how it ended, and why.
-
-    Attributes
-    ----------
-    x : ndarray
-        The last point (``path[-1]``).
-    path : ndarray
-        Every iterate, the start included: shape ``(steps_taken + 1, *x.shape)``.
-    values : ndarray
-        f at each point of the path.
-    grad_norms : ndarray
-        The 2-norm of the gradient at each point of the path (nan where it could not be
-        computed because f was not finite).
-    status : {"converged", "max_steps", "diverged", "stalled", "stopped"}
-        How the run ended: the gradient norm fell below ``gtol`` (or became exactly
-        zero); all steps were used; f blew up or became inf/nan; x stopped moving
-        short of a minimum; or the callback asked to stop.
-    message : str
-        One or two plain sentences saying what happened and what to try.
-    steps_taken : int
-        Number of updates made.
-    optimizer : str
-        The optimizer and its settings, e.g. ``"SGD(lr=0.1)"``.
-    nfev : int
-        Evaluations of f in all, those of the numerical gradient and of the end-of-run
-        diagnosis included (an analytic ``grad`` is not counted).
-    """
-
-    x: NDArray[np.floating]
-    path: NDArray[np.floating]
-    values: NDArray[np.floating]
-    grad_norms: NDArray[np.floating]
-    status: Status
-    message: str
-    steps_taken: int
-    optimizer: str
-    nfev: int
-
-    @property
-    def value(self) -> float:
-        """f at the last point."""
-        return float(self.values[-1])
-
-    def __repr__(self) -> str:
-        with np.printoptions(precision=8, threshold=20, edgeitems=3):
-            x = np.array2string(self.x, separator=", ", prefix="              x=")
-        return (
-            f"DescentResult(status={self.status!r}, steps_taken={self.steps_taken}, "
-            f"optimizer={self.optimizer}, nfev={self.nfev},\n"
-            f"              x={x}, value={self.value:.6g},\n"
-            f"              message={self.message!r})"
-        )
-
-    def __str__(self) -> str:
-        with np.printoptions(precision=8, threshold=20, edgeitems=3):
-            x = np.array2string(self.x, separator=", ")
-        return (
-            f"{self.status} after {steps_in_words(self.steps_taken)} of {self.optimizer} "
-            f"({self.nfev} evaluations of f): f = {self.value:.6g} at x = {x}\n{self.message}"
-        )
 
 
 def _gradient_of(

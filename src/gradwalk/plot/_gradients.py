@@ -29,7 +29,7 @@ from gradwalk._common.validate import check_limits
 from gradwalk._common.warnings import reemit_first
 from gradwalk._derivatives.gradient import numerical_gradient
 
-from ._axes import figure_and_axes
+from ._axes import figure_and_axes, new_figure
 from ._learning import plot_decision_boundary, plot_training
 
 __all__ = [
@@ -429,8 +429,9 @@ def plot_learning_rates(
     """
     from gradwalk.descent._loop import descend
 
+    figure: Figure
     if ax is None:
-        figure = Figure(figsize=(11.0, 5.0), layout="constrained")
+        figure = new_figure((11.0, 5.0))
         path_axes, value_axes = figure.subplots(1, 2)
     else:
         if len(ax) != 2:

@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
-from ._axes import figure_and_axes
+from ._axes import figure_and_axes, new_figure
 
 __all__ = ["TRAINING_AXES", "plot_decision_boundary", "plot_training"]
 
@@ -73,7 +73,7 @@ def plot_training(
     names = [str(run.gradient) for run in runs] if labels is None else list(labels)
     if len(names) != len(runs):
         raise ValueError(f"{len(names)} labels for {len(runs)} histories; pass one per history.")
-    figure = Figure(figsize=(10, 4), layout="constrained")
+    figure = new_figure((10.0, 4.0))
     loss_ax, acc_ax = figure.subplots(1, 2)
     units = {
         "iterations": "iteration",
