@@ -18,6 +18,7 @@ from ._common.warnings import (
     IgnoredInputWarning,
     NonFiniteWarning,
     PrecisionWarning,
+    TrainingWarning,
 )
 from ._derivatives.diff import numerical_diff
 from ._derivatives.gradient import numerical_gradient
@@ -61,6 +62,7 @@ __all__ = [
     "RMSprop",
     "SimpleNet",
     "TrainingHistory",
+    "TrainingWarning",
     "TwoLayerNet",
     "__version__",
     "assert_gradient_close",
