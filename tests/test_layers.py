@@ -31,7 +31,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("_tour", "explore"),
     ("cli",),
     ("_docgen",),
-    ("",),
+    ("", "__main__"),
 ]
 
 RANK = {folder: rank for rank, layer in enumerate(LAYERS) for folder in layer}

@@ -31,6 +31,7 @@ from ._engine.threads import limit_blas_threads
 from ._formulas import Expression, ExpressionError, parse_expression
 from ._learning.nets import SimpleNet, TwoLayerNet, simpleNet
 from ._learning.training import SPSA, TrainingHistory, train
+from ._tour.notebook import tour
 from .check._gradient import assert_gradient_close, check_gradient, check_gradients
 from .check._jacobian import check_jacobian
 from .check._report import ElementCheck, GradientCheck
@@ -80,5 +81,6 @@ __all__ = [
     "numerical_jacobian",
     "parse_expression",
     "simpleNet",
+    "tour",
     "train",
 ]

@@ -62,6 +62,16 @@ class TrainingHistory:
     blas_threads : int or None
         The BLAS threads the numerical gradient ran with, where :func:`train` chose them
         by measuring (None: left as they were).
+
+    Examples
+    --------
+    >>> from gradwalk import TwoLayerNet, train
+    >>> from gradwalk.datasets import make_moons
+    >>> x, t = make_moons(100, seed=0)
+    >>> history = train(TwoLayerNet(2, 8, 2, weight_init_std=1.0, seed=0), x, t,
+    ...                 iters_num=50, batch_size=20, learning_rate=0.5, seed=0, progress=False)
+    >>> history.status, history.epochs, len(history.train_loss_list)
+    ('trained', 10, 50)
     """
 
     gradient: str

@@ -51,6 +51,16 @@ class DescentResult:
     nfev : int
         Evaluations of f in all, those of the numerical gradient and of the end-of-run
         diagnosis included (an analytic ``grad`` is not counted).
+
+    Examples
+    --------
+    >>> from gradwalk import descend
+    >>> from gradwalk.book import function_2
+    >>> result = descend(function_2, [-3.0, 4.0], lr=0.1, steps=20)
+    >>> result.status, result.steps_taken, result.path.shape
+    ('max_steps', 20, (21, 2))
+    >>> "<strong>DescentResult</strong>" in result._repr_html_()  # what a notebook shows
+    True
     """
 
     x: NDArray[np.floating]
