@@ -204,3 +204,12 @@ def test_two_layer_net_with_a_random_state_has_the_books_weights() -> None:
     np.testing.assert_array_equal(net.params["W1"], w1, err_msg="W1 is not the book's")
     np.testing.assert_array_equal(net.params["W2"], w2, err_msg="W2 is not the book's")
     assert not net.params["b1"].any() and not net.params["b2"].any()
+
+
+def test_simplenet_names_the_shape_x_must_have() -> None:
+    net = SimpleNet(seed=0)
+    with pytest.raises(
+        ValueError,
+        match=r"x has shape \(3,\), .* takes 2 values per sample: pass x of shape \(2,\)",
+    ):
+        net.loss(np.array([0.6, 0.9, 1.0]), np.array([0, 0, 1]))

@@ -71,7 +71,24 @@ class SimpleNet:
             self.W = weights
 
     def predict(self, x: ArrayLike) -> Any:
-        """Scores ``x · W``."""
+        """Scores ``x · W``.
+
+        Raises
+        ------
+        ValueError
+            x does not have as many values per sample as W has rows (2 for the book's
+            net): the message says what x should look like.
+        """
+        inputs = self.W.shape[0]
+        if np.shape(x)[-1:] != (inputs,):
+            shape = np.shape(x)
+            raise ValueError(
+                f"x has shape {shape}, but simpleNet's W has {inputs} rows, so it takes "
+                f"{inputs} values per sample: pass x of shape ({inputs},) such as the book's "
+                f"np.array([0.6, 0.9]), or a batch of shape (N, {inputs}). For "
+                f"{shape[-1] if shape else 1} inputs build simpleNet(W=...) with "
+                f"{shape[-1] if shape else 1} rows."
+            )
         return np.dot(x, self.W)
 
     def loss(self, x: ArrayLike, t: ArrayLike) -> Any:

@@ -43,6 +43,10 @@ from .history import TrainingHistory
 
 __all__ = ["GRADIENTS", "SPSA", "TrainingHistory", "train"]
 
+#: A stalled run is warned about from this many iterations on (a shorter one may simply
+#: not have had the time to move the loss; its status still says "stalled").
+WARNED_STALL = 50
+
 #: The ways :func:`train` can compute a gradient.
 GRADIENTS = ("backprop", "numerical", "spsa")
 
@@ -292,8 +296,8 @@ def train(
         The loss became nan or inf and training stopped; the message says what the
         learning rate had to do with it.
     TrainingWarning
-        The run diverged (the loss rose) or stalled (it barely changed), unless
-        ``verbose`` printed it: the message quotes the stable learning rate 2/λmax where
+        The run diverged (the loss rose) or stalled (it barely changed over at least
+        :data:`WARNED_STALL` iterations), unless ``verbose`` printed it: the message quotes the stable learning rate 2/λmax where
         plain SGD was used, as :func:`~gradwalk.descend` does.
 
     Examples
@@ -392,7 +396,10 @@ def train(
             display.write(history.message)
     if history.stopped is not None and "loss became" in history.stopped:
         warnings.warn(f"training stopped. {history.message}", NonFiniteWarning, stacklevel=2)
-    elif history.status in ("diverged", "stalled") and not verbose:
+    elif not verbose and (
+        history.status == "diverged"
+        or (history.status == "stalled" and history.iterations >= WARNED_STALL)
+    ):
         warnings.warn(
             f"training {history.status}: {history.message}", TrainingWarning, stacklevel=2
         )
