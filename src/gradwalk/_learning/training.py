@@ -297,8 +297,9 @@ def train(
         learning rate had to do with it.
     TrainingWarning
         The run diverged (the loss rose) or stalled (it barely changed over at least
-        :data:`WARNED_STALL` iterations), unless ``verbose`` printed it: the message quotes the stable learning rate 2/λmax where
-        plain SGD was used, as :func:`~gradwalk.descend` does.
+        :data:`WARNED_STALL` iterations), unless ``verbose`` printed it: the message
+        quotes the stable learning rate 2/λmax where plain SGD was used, as
+        :func:`~gradwalk.descend` does.
 
     Examples
     --------
