@@ -452,7 +452,8 @@ def plot_learning_rates(
         figure = new_figure((11.0, 5.0))
         path_axes, value_axes = figure.subplots(1, 2)
     else:
-        if isinstance(ax, str) or not hasattr(ax, "__len__"):
+        given: object = ax
+        if isinstance(given, str) or not hasattr(given, "__len__"):
             raise TypeError(
                 f"ax must be two Matplotlib Axes, (paths, values), or None for a new figure; "
                 f"got {ax!r}. Make them with fig, ax = plt.subplots(1, 2)."
