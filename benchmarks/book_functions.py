@@ -1,6 +1,6 @@
 """The book's activation and loss functions against gradwalk.functions, per call.
 
-Run: python benchmarks/book_functions.py --book PATH
+Run: python benchmarks/book_functions.py --book PATH [--functions FILE]
 
 PATH is a checkout of the book's public repository (oreilly-japan/deep-learning-from-scratch):
 its ``common/functions.py`` and ``ch04/two_layer_net.py`` are imported from there, never
@@ -11,10 +11,13 @@ indices, and simpleNet's three scores with the one-hot ``t = [0, 0, 1]``. The la
 time the book's whole TwoLayerNet loss (two matrix products and the three functions) with
 each set of functions in its module.
 
-The two implementations are timed in turns, round by round (``--rounds``, each the best of
-a few thousand calls), so that both see the same load on a shared machine; the table shows
-the median over rounds of each and the median of the per-round ratios. Every call's result
-is first compared with the book's: "same" means bit for bit.
+``--functions FILE`` times another version of gradwalk's functions module (a file such
+as ``git show REV:src/gradwalk/functions.py > old.py``) in place of the installed one;
+a name it lacks is reported as missing. The two implementations are timed in turns,
+round by round (``--rounds``, each the best of a few thousand calls), so that both see
+the same load on a shared machine; the table shows the median over rounds of each and
+the median of the per-round ratios. Every call's result is first compared with the
+book's: "same" means bit for bit.
 """
 
 from __future__ import annotations
@@ -95,17 +98,28 @@ def main() -> None:
     parser.add_argument("--book", required=True, help="a checkout of the book's repository")
     parser.add_argument("--rounds", type=int, default=7, help="rounds of interleaved timing")
     parser.add_argument("--number", type=int, default=2000, help="calls per timing")
+    parser.add_argument("--functions", help="a file of gradwalk's functions module to time")
     args = parser.parse_args()
     sys.path[:0] = [args.book, os.path.join(args.book, "ch04")]
     book = importlib.import_module("common.functions")
+    mine_module: ModuleType = ours
+    if args.functions:
+        spec = importlib.util.spec_from_file_location("functions_under_test", args.functions)
+        assert spec is not None and spec.loader is not None
+        mine_module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mine_module)
+        print(f"gradwalk's functions from {args.functions}")
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print(f"NumPy {np.__version__}; medians of {args.rounds} interleaved rounds, microseconds")
     rows: list[tuple[str, Callable[[], object], Callable[[], object], str]] = []
     for label, name, inputs in _cases(np.random.default_rng(0)):
-        theirs, mine = getattr(book, name), getattr(ours, name)
+        theirs, mine = getattr(book, name), getattr(mine_module, name, None)
+        if mine is None:
+            print(f"{label:42s} missing in gradwalk")
+            continue
         same = "same" if _same(theirs(*inputs), mine(*inputs)) else "DIFFERENT"
         rows.append((label, lambda f=theirs, a=inputs: f(*a), lambda f=mine, a=inputs: f(*a), same))
-    book_net, our_net = _book_net(args.book, book), _book_net(args.book, ours)
+    book_net, our_net = _book_net(args.book, book), _book_net(args.book, mine_module)
     same = "same" if _same(book_net(), our_net()) else "DIFFERENT"
     rows.append(("TwoLayerNet(784, 50, 10).loss, batch 100", book_net, our_net, same))
     header = f"{'call':42s} {'book':>8s} {'gradwalk':>9s} {'ratio':>6s}  result"
