@@ -103,6 +103,8 @@ def _check_outputs(notebook: Any, name: str) -> None:
         where = f"{name}, code cell {number} ({cell.source.splitlines()[0]!r})"
         errors = [output for output in cell.outputs if output.output_type == "error"]
         assert not errors, f"{where} failed: {errors[0].get('evalue') if errors else ''}"
+        noise = [o.text for o in cell.outputs if o.output_type == "stream" and "Tqdm" in o.text]
+        assert not noise, f"{where} shows tqdm's warning: {noise[0]}"
         data = [o.data for o in cell.outputs if o.output_type in ("execute_result", "display_data")]
         if "figure" in _tags(cell):
             assert any("image/png" in d for d in data), f"{where} shows no picture"
@@ -155,3 +157,27 @@ def test_a_figure_shows_in_a_fresh_kernel_without_matplotlib_inline(
     streams = [o for o in figure.outputs if o.output_type == "stream" and o.name == "stderr"]
     assert not streams, f"importing gradwalk printed to stderr: {streams[0].text}"
     assert pyplot.outputs[0].data["text/plain"] == "False", "pyplot was imported: it keeps state"
+
+
+def test_the_tour_in_a_notebook_shows_each_figure_under_its_text(
+    kernel: str, tmp_path: Path
+) -> None:
+    from gradwalk._tour.run import FIGURES
+    from gradwalk._tour.section_4_4 import tour_stops
+    from gradwalk._tour.section_4_5 import learning_stops
+
+    stops = [*tour_stops(), *learning_stops()]
+    owner = next(number for number, stop in enumerate(stops, start=1) if stop.figures)
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell("import gradwalk\ngradwalk.tour()")]
+    _execute(notebook, kernel, tmp_path)
+    outputs = notebook.cells[0].outputs
+    pictures = [o for o in outputs if o.output_type == "display_data" and "image/png" in o.data]
+    assert len(pictures) == len(FIGURES), f"{len(pictures)} pictures for {len(FIGURES)} figures"
+    first_picture = outputs.index(pictures[0])
+    before = "".join(o.text for o in outputs[:first_picture] if o.output_type == "stream")
+    assert f"[{owner}/" in before and f"[{owner + 1}/" not in before, (
+        f"the first figure does not follow the text of its stop, [{owner}/{len(stops)}]"
+    )
+    assert outputs[-1].data["text/plain"] == "True", "the tour did not agree with the book"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-__all__ = ["progress_bar", "write_above"]
+__all__ = ["above_the_bars", "progress_bar", "write_above"]
 
 _TQDM: Any = None
 
@@ -41,3 +41,8 @@ def progress_bar(**options: Any) -> Any:
 def write_above(line: str) -> None:
     """Print a line above the progress bars, which are drawn again beneath it."""
     _tqdm().write(line)
+
+
+def above_the_bars() -> Any:
+    """A context in which what is printed goes above the progress bars, not through them."""
+    return _tqdm().external_write_mode()
