@@ -41,6 +41,7 @@ from gradwalk._engine.points import Step
 from gradwalk._engine.rounding import ROUNDING_ULPS
 from gradwalk._engine.steps import check_step, representable_step
 
+from .boundary import across_libraries
 from .gradient import numerical_gradient
 from .jacobian import jacobian_result
 from .keywords import HessianKeywords
@@ -251,6 +252,7 @@ def numerical_hessian(
 ) -> HessianResult: ...
 
 
+@across_libraries()
 def numerical_hessian(
     f: Callable[[Any], object],
     x: ArrayLike,
@@ -408,6 +410,7 @@ def _extrapolate(
     return last, np.abs(last - below) + rounding
 
 
+@across_libraries(same=("v", "grad"), functions=("f", "grad"))
 def hessian_vector_product(
     f: Callable[[Any], object] | None,
     x: ArrayLike,
