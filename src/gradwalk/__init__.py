@@ -19,6 +19,7 @@ from ._common.warnings import (
     IgnoredInputWarning,
     NonFiniteWarning,
     PrecisionWarning,
+    TrainingWarning,
 )
 from ._derivatives.diff import numerical_diff
 from ._derivatives.gradient import numerical_gradient
@@ -31,6 +32,7 @@ from ._engine.threads import limit_blas_threads
 from ._formulas import Expression, ExpressionError, parse_expression
 from ._learning.nets import SimpleNet, TwoLayerNet, simpleNet
 from ._learning.training import SPSA, TrainingHistory, train
+from ._tour.notebook import tour
 from .check._gradient import assert_gradient_close, check_gradient, check_gradients
 from .check._jacobian import check_jacobian
 from .check._report import ElementCheck, GradientCheck
@@ -62,6 +64,7 @@ __all__ = [
     "RMSprop",
     "SimpleNet",
     "TrainingHistory",
+    "TrainingWarning",
     "TwoLayerNet",
     "__version__",
     "assert_gradient_close",
@@ -81,5 +84,6 @@ __all__ = [
     "parse_expression",
     "set_language",
     "simpleNet",
+    "tour",
     "train",
 ]

@@ -102,15 +102,18 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
 }
 
 
+def _drawn(name: str) -> Figure:
+    """The tour's figure ``name``, drawn (the warnings of its runs are in the text)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return FIGURES[name][1]()
+
+
 def _write_figures(out: Path) -> None:
     """Draw every figure of the tour into the folder ``out`` (created if needed)."""
     out.mkdir(parents=True, exist_ok=True)
-    for name, (_caption, draw) in FIGURES.items():
-        # The warnings of these runs (lr = 10 freezing) are shown by the text part.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            figure = draw()
-        figure.savefig(out / name, dpi=100)
+    for name in FIGURES:
+        _drawn(name).savefig(out / name, dpi=100)
 
 
 def _page(blocks: list[tuple[list[str], tuple[str, ...]]], summary: str) -> str:
@@ -159,6 +162,7 @@ def run_tour(
     write: Callable[[str], object] = write_line,
     *,
     out: str | Path | None = None,
+    show: Callable[[Figure], object] | None = None,
     lang: str | None = None,
 ) -> bool:
     """Print the tour; return True when every value agrees with the book.
@@ -171,6 +175,8 @@ def run_tour(
     out : str or Path, optional
         A folder to draw the figures into, with ``index.html``; created if needed.
         Without it, the text only.
+    show : callable, optional
+        Called with each stop's figures after its text (a notebook displays them there).
     lang : str, optional
         ``"en"``, ``"zh"`` or ``"ja"``; by default the language of
         :func:`gradwalk.get_language`.
@@ -184,10 +190,14 @@ def run_tour(
     'gradwalk tour: section 4.4 "Gradient" of Deep Learning from Scratch'
     """
     with language_scope(lang):
-        return _run_tour(write, None if out is None else Path(out))
+        return _run_tour(write, None if out is None else Path(out), show)
 
 
-def _run_tour(write: Callable[[str], object], folder: Path | None) -> bool:
+def _run_tour(
+    write: Callable[[str], object],
+    folder: Path | None,
+    show: Callable[[Figure], object] | None,
+) -> bool:
     """The tour in the current language."""
     stops: list[TourStop | LearningStop] = [*tour_stops(), *learning_stops()]
     write(_title())
@@ -201,6 +211,9 @@ def _run_tour(write: Callable[[str], object], folder: Path | None) -> bool:
         blocks.append((lines, figures))
         for line in lines:
             write(line)
+        if show is not None:
+            for name in stop.figures:
+                show(_drawn(name))
         for name in figures:
             write("  " + _labelled(_("figure"), str(Path(folder or ".", name))))
             write(fill(_(FIGURES[name][0]), 88, " " * 4, " " * 4))

@@ -17,7 +17,7 @@ from gradwalk._common.language import gettext as _
 from gradwalk._common.language import ngettext, sentences
 from gradwalk._common.validate import closest
 from gradwalk._engine.methods import METHODS
-from gradwalk._formulas import Expression, ExpressionError, parse_expression
+from gradwalk._formulas import Expression, ExpressionError, ascii_spelling, parse_expression
 from gradwalk.testfunctions import TestFunction
 
 from ._command import UsageError, count_type, number_type
@@ -51,14 +51,18 @@ __all__ = [
 
 def parse_numbers(text: str, option: str) -> NDArray[np.float64]:
     """Numbers separated by commas, such as ``-3,4``."""
+    text = text.strip()  # a value starting with "-" comes with a space in front (_prepared)
     try:
         values = [float(part) for part in text.split(",")]
     except ValueError:
-        raise UsageError(
-            _("{option} takes numbers separated by commas, like {option} 3,4; got {text}.").format(
-                option=option, text=repr(text)
+        spelled = ascii_spelling(text)
+        message = _("{option} takes numbers separated by commas, like {option} 3,4; got {text}.")
+        if spelled != text:
+            message = _(
+                "{option} takes numbers separated by commas, like {option} 3,4; got {text}; it "
+                "was typed with full-width characters: type {option} {spelled}."
             )
-        ) from None
+        raise UsageError(message.format(option=option, text=repr(text), spelled=spelled)) from None
     if not all(np.isfinite(values)):
         raise UsageError(
             _("{option} takes finite numbers; got {text}.").format(option=option, text=repr(text))

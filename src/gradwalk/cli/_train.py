@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tqdm.auto import tqdm  # type: ignore[import-untyped]
-
 from gradwalk._common.language import gettext as _
 from gradwalk._common.language import gettext_noop as N_
 from gradwalk._common.language import sentences
+from gradwalk._common.progress import above_the_bars
 from gradwalk._learning import datasets
 from gradwalk._learning.idx import IDXError
 from gradwalk._learning.nets import TwoLayerNet
@@ -224,7 +223,7 @@ def _run_train(args: argparse.Namespace, out: Output) -> int:
     every = 0
 
     def show(line: str) -> None:
-        with tqdm.external_write_mode():  # above the progress bar, not through it
+        with above_the_bars():  # above the progress bar, not through it
             out(line)
 
     def report(history: TrainingHistory) -> None:
@@ -261,7 +260,7 @@ def _run_train(args: argparse.Namespace, out: Output) -> int:
     )
     if plot is not None and history.iterations:  # what the run reached, also when stopped
         _plot(plot, history, net, x, t, out)
-    if history.stopped and "Ctrl-C" in history.stopped:
+    if history.status == "stopped":  # by Ctrl-C
         raise Interrupted(_("stopped after {final}").format(final=final))
     if history.stopped:
         raise ComputationFailed(history.stopped)

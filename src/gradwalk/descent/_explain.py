@@ -35,6 +35,7 @@ __all__ = [
     "explain_end",
     "explain_safely",
     "grad_advice",
+    "learning_rate_advice",
     "rose_at_once",
     "steps_in_words",
     "unexplained",
@@ -143,8 +144,13 @@ def _bound_at(run: Run, point: NDArray[np.floating]) -> tuple[float | None, str]
     return (bound, "") if math.isfinite(bound) and bound > 0 else (None, "")
 
 
-def _lr_advice(run: Run, *, stuck: bool = False) -> str:
-    """What the learning rate has to do with it (``stuck``: f barely changed)."""
+def learning_rate_advice(run: Run, *, stuck: bool = False) -> str:
+    """What the learning rate has to do with it (``stuck``: f barely changed).
+
+    For plain SGD it quotes the stable bound 2/λmax at ``run.path[0]``, estimated with at
+    most as many gradients as the run spent (``run.counts.gradients``); the training
+    loop of section 4.5 asks it too, with its network's parameters as one flat x.
+    """
     lr = run.optimizer.lr
     bound, why_not = _bound_at(run, run.path[0])
     if bound is None:
@@ -272,7 +278,7 @@ def explain_end(run: Run) -> tuple[Status, str, bool]:
                 value=last,
                 step=step,
                 size=_number(float(np.max(np.abs(run.path[-1])))),
-                advice=_lr_advice(run),
+                advice=learning_rate_advice(run),
             ),
             False,
         )
@@ -282,7 +288,7 @@ def explain_end(run: Run) -> tuple[Status, str, bool]:
             _(
                 "The gradient became not finite at step {step} (f = {value}; f is inf or nan at "
                 "points next to x, or grad returned them), so the run stopped there; {advice}."
-            ).format(step=step, value=_number(last), advice=_lr_advice(run)),
+            ).format(step=step, value=_number(last), advice=learning_rate_advice(run)),
             False,
         )
     if run.end == "callback":
@@ -310,7 +316,7 @@ def explain_end(run: Run) -> tuple[Status, str, bool]:
             "first": _number(first),
             "last": _number(last),
             "steps": steps,
-            "advice": _lr_advice(run),
+            "advice": learning_rate_advice(run),
         }
         if first != 0:
             numbers["orders"] = f"{math.log10(abs(last) / abs(first)):.0f}"
@@ -374,7 +380,10 @@ def explain_end(run: Run) -> tuple[Status, str, bool]:
         return (
             "max_steps",
             _("f rose from {first} to {last} in {steps} instead of falling; {advice}.").format(
-                first=_number(first), last=_number(last), steps=steps, advice=_lr_advice(run)
+                first=_number(first),
+                last=_number(last),
+                steps=steps,
+                advice=learning_rate_advice(run),
             ),
             False,
         )
@@ -389,7 +398,7 @@ def explain_end(run: Run) -> tuple[Status, str, bool]:
                 first=first,
                 last=last,
                 change=abs(first - last) / scale,
-                advice=_lr_advice(run, stuck=True),
+                advice=learning_rate_advice(run, stuck=True),
             ),
             False,
         )
