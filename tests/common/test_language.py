@@ -166,3 +166,21 @@ def test_the_catalogs_hold_every_language_but_english() -> None:
     assert catalog("en") == {}
     assert catalog("zh_CN")["Gradient descent"] == "梯度下降法"
     assert catalog("ja")["Gradient descent"] == "勾配降下法"
+
+
+def test_what_python_shows_a_learner_follows_the_language(locale: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from gradwalk.book import function_2
+
+    with language_scope("ja"):
+        result = gradwalk.descend(function_2, np.array([-3.0, 4.0]), lr=0.1, steps=20)
+        assert result.message.startswith("f は 20 ステップで 25 から")
+        assert "進んだステップ数" in result._repr_html_(), "the notebook display's labels"
+        assert str(result).startswith("SGD(lr=0.1) で 20 ステップの後 max_steps")
+    with language_scope("zh"):
+        result = gradwalk.descend(function_2, np.array([-3.0, 4.0]), lr=0.1, steps=20)
+        assert result.message.startswith("f 在 20 步内从 25 降到")
+    assert gradwalk.descend(function_2, np.array([-3.0, 4.0]), lr=0.1).message.startswith(
+        "f fell from 25"
+    ), "English outside the scopes"

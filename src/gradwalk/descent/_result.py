@@ -92,10 +92,10 @@ class DescentResult:
     def _repr_html_(self) -> str:
         """The notebook display: the status coloured, the message, the last point."""
         fields = [
-            ("steps taken", str(self.steps_taken)),
-            ("optimizer", self.optimizer),
-            ("evaluations of f", str(self.nfev)),
-            ("f at the last point", f"{self.value:.6g}"),
+            (_("steps taken"), str(self.steps_taken)),
+            (_("optimizer"), self.optimizer),
+            (_("evaluations of f"), str(self.nfev)),
+            (_("f at the last point"), f"{self.value:.6g}"),
         ]
         return card(
             "DescentResult",
