@@ -22,6 +22,7 @@ from .book_fast_path import central_shortcut
 from .bounded_richardson import bounded_richardson
 from .complex_check import directional_move, disagrees, non_analytic, warn_non_analytic
 from .complex_step import real_kink, real_slope
+from .display import derivative_html
 from .evaluators.choose import evaluator
 from .evaluators.options import Options
 from .ignored_input import flag_ignored_input, joint_move
@@ -131,6 +132,12 @@ class GradientResult:
             f"GradientResult(method={self.method!r}, nfev={self.nfev},\n"
             f"               grad={grad},\n"
             f"               error={error})"
+        )
+
+    def _repr_html_(self) -> str:
+        """The notebook display: method, cost, status verdict, a row per element."""
+        return derivative_html(
+            "GradientResult", self.grad, self.error, self.step, self.status, self.method, self.nfev
         )
 
 
