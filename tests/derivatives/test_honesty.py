@@ -163,6 +163,74 @@ def test_an_exact_linear_value_at_a_dyadic_point_is_not_a_false_alarm() -> None:
     assert not messages(record, PrecisionWarning), messages(record, PrecisionWarning)
 
 
+@pytest.mark.parametrize("h", [None, "auto"], ids=["book", "auto"])
+def test_float32_inside_f_with_a_whole_number_constant_is_rounding_limited(h: Any) -> None:
+    # every value of f is 10005.0: float32 swallows x**2's change, and the values are whole
+    # numbers, as a counter's are; the joint move that tells an f ignoring x shows float32
+    def f(x: np.ndarray) -> float:
+        return float(np.sum(x.astype(np.float32) ** 2) + np.float32(1e4))
+
+    result, record = caught(
+        lambda: numerical_gradient(f, np.array([1.0, 2.0]), h=h, full_output=True)
+    )
+    # the derivative is [2, 4]; the book's difference gives [0, 0]
+    assert statuses(result) == ["ROUNDING_LIMITED"] * 2, (result.grad, statuses(result))
+    said = messages(record, PrecisionWarning)
+    assert said and "rounding in f" in said[0], said
+    assert not messages(record, IgnoredInputWarning), "f does not ignore x: float32 loses it"
+
+
+def test_a_counter_constant_near_x_is_a_zero_derivative_not_rounding() -> None:
+    # whole numbers that are exact: floor(x) is constant near x, its derivative 0
+    result, record = caught(
+        lambda: numerical_gradient(
+            lambda x: float(np.sum(np.floor(x)) + 7), np.array([1.5, 2.5]), full_output=True
+        )
+    )
+    assert result.grad.tolist() == [0.0, 0.0] and statuses(result) == ["CONVERGED"] * 2
+    assert not messages(record, PrecisionWarning), messages(record, PrecisionWarning)
+    said = messages(record, IgnoredInputWarning)
+    assert said and "step function" in said[0], said
+
+
+ELEMENTWISE_POINTS = np.array([1.1122359585080832, 0.7079788401653541, 1.2590485397140028, 0.0])
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"order": 4},
+        {"order": 4, "vectorized": True},
+        {"method": "backward", "order": 3},
+        {"method": "forward", "order": 2},
+        {"bounds": (0, np.inf)},
+    ],
+    ids=["order 4", "order 4 vectorized", "backward order 3", "forward order 2", "bounds"],
+)
+def test_an_elementwise_f_at_many_points_keeps_its_own_values_and_rounding(
+    options: dict[str, Any],
+) -> None:
+    # each point's f(x) is its own: a stencil reading f(x) once rounded as if f were its
+    # differences from f(x) (0 ± 0 for 1e20 + t**2), and its smaller steps mixed both
+    exact, record = caught(
+        lambda: numerical_diff(lambda t: 3 * t + 1, ELEMENTWISE_POINTS, full_output=True, **options)
+    )
+    assert np.all(np.abs(exact.grad - 3.0) <= np.nan_to_num(exact.error, nan=1e-9))
+    assert statuses(exact) == ["CONVERGED"] * 4, statuses(exact)
+    assert not messages(record, PrecisionWarning), messages(record, PrecisionWarning)
+    lost, record = caught(
+        lambda: numerical_diff(
+            lambda t: 1e20 + t**2, ELEMENTWISE_POINTS, full_output=True, **options
+        )
+    )
+    for i, code in enumerate(statuses(lost)):
+        true = 2 * ELEMENTWISE_POINTS[i]
+        assert code == "ROUNDING_LIMITED" or abs(lost.grad[i] - true) <= lost.error[i], (
+            f"{options}: x[{i}] = {lost.grad[i]} ± {lost.error[i]} {code}, derivative {true}"
+        )
+    assert messages(record, PrecisionWarning)
+
+
 def test_the_complex_step_jacobian_costs_one_evaluation_per_element_and_one_more() -> None:
     calls = []
 

@@ -10,12 +10,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .points import (
+    OWN_X,
     UNPERTURBED,
     Estimate,
     PlanGenerator,
     Points,
     Region,
     Step,
+    element_of,
+    own_x,
     wide_dtype,
 )
 from .richardson import richardson
@@ -32,7 +35,10 @@ def on_elements(plan: PlanGenerator, elements: NDArray[np.intp]) -> PlanGenerato
     try:
         points = next(plan)
         while True:
-            index = np.where(points.index >= 0, elements[np.maximum(points.index, 0)], UNPERTURBED)
+            own = points.index <= OWN_X  # f(x) as an element's own problem
+            mapped = elements[np.maximum(element_of(points.index), 0)]
+            index = np.where(points.index >= 0, mapped, UNPERTURBED)
+            index = np.where(own, own_x(mapped), index)
             points = plan.send((yield Points(index.astype(np.intp), points.value)))
     except StopIteration as done:
         estimate: Estimate = done.value
@@ -40,7 +46,12 @@ def on_elements(plan: PlanGenerator, elements: NDArray[np.intp]) -> PlanGenerato
 
 
 def bounded_richardson(
-    x0: NDArray[np.floating], h: Step, order: int, region: Region, **accuracy: Any
+    x0: NDArray[np.floating],
+    h: Step,
+    order: int,
+    region: Region,
+    elementwise: bool = False,
+    **accuracy: Any,
 ) -> PlanGenerator:
     """Richardson extrapolation that never leaves the bounds.
 
@@ -50,7 +61,8 @@ def bounded_richardson(
     log(x) near 0, varies on the scale of that room). An element at a bound, or with a
     step_direction of ±1, takes the one-sided stencil of order :data:`NEAR_BOUND_ORDER`
     with its error bar, at that stencil's fixed step. ``order`` is unused: Richardson
-    chooses its own. ``accuracy`` (rtol, atol, max_levels) goes to :func:`richardson`.
+    chooses its own. ``accuracy`` (rtol, atol, max_levels) goes to :func:`richardson`;
+    ``elementwise`` (one problem per element) to the one-sided stencil.
     """
     del order
     first = step_sizes(x0, h, "richardson")
@@ -67,7 +79,7 @@ def bounded_richardson(
     if inside.size:
         plan = richardson(x0[inside], h, limit[inside], **accuracy)
         parts.append((inside, (yield from on_elements(plan, inside))))
-    one_sided = stencil_plan(x0[near], h, NEAR_BOUND_ORDER, 0, region.subset(near))
+    one_sided = stencil_plan(x0[near], h, NEAR_BOUND_ORDER, 0, region.subset(near), elementwise)
     parts.append((near, (yield from on_elements(one_sided, near))))
     return _merged(x0.size, parts)
 

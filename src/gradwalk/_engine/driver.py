@@ -201,14 +201,20 @@ def differentiate(
     work, is_callers = working_array(x)
     shape, dtype = work.shape, work.dtype
     where = region(bounds, step_direction, work)
-    plan = record.planner(order, where)
+    plan = record.planner(order, where, options.elementwise)
     given = {name: value for name, value in (accuracy or {}).items() if value is not None}
     if given:  # Richardson's accuracy controls
         controls = check_accuracy(given, method)
         if where is None:
             plan = functools.partial(record.plan, **controls)
         else:
-            plan = functools.partial(bounded_richardson, order=0, region=where, **controls)
+            plan = functools.partial(
+                bounded_richardson,
+                order=0,
+                region=where,
+                elementwise=options.elementwise,
+                **controls,
+            )
     if dtype.itemsize < 8:
         _warn_low_precision(dtype, h)
 
@@ -316,8 +322,8 @@ def differentiate(
             with np.errstate(all="ignore"):
                 return evaluate.at(joint_move(snapshot, size).astype(work.dtype))
 
-        def swallowed(change: float, size: float) -> bool:
-            return lost_in_rounding(change, size, estimate, values_seen, x0, precision)
+        def swallowed(change: float, size: float, value: Any) -> bool:
+            return lost_in_rounding(change, size, estimate, values_seen, x0, precision, value)
 
         lost = flag_ignored_input(values_seen, counted, shape, copies, probe, swallowed)
     status = element_status(

@@ -17,6 +17,7 @@ from gradwalk._common.warnings import (
 
 from .inputs import scale
 from .points import (
+    OWN_X,
     UNPERTURBED,
     Points,
 )
@@ -46,21 +47,22 @@ def flag_ignored_input(
     shape: tuple[int, ...],
     copies: str | None,
     probe: Callable[[float], Any],
-    lost: Callable[[float, float], bool],
+    lost: Callable[[float, float, Any], bool],
 ) -> bool:
     """Warn when f gave the same value at every perturbed point, at x itself and at x
     moved along every element at once (``probe(size)``, at each size of
     :data:`JOINT_MOVES` in turn until f changes); return whether f's change is lost in
     its rounding.
 
-    Where f does change at a larger move, it depends on x. ``lost(change, size)`` says
-    whether a change of f by ``change`` over a move of ``size`` would also have been
-    below f's rounding over the method's step: then f's constant part swallowed the
-    differences (``1e20 + sum(x**2)``) and True is returned, for the elements to be
-    ROUNDING_LIMITED. Otherwise, where f changes at the smallest move, it is flat along
-    every axis at x only (x0 · x1 at the origin), and where only at a larger one, it is
-    constant near x (a step function), which a warning says. ``copies`` names the
-    option that made f receive copies of x (None: in place).
+    Where f does change at a larger move, it depends on x. ``lost(change, size, value)``
+    says whether a change of f by ``change`` over a move of ``size`` (to ``value``)
+    would also have been below f's rounding over the method's step: then f's constant
+    part swallowed the differences (``1e20 + sum(x**2)``, or float32 inside f, whose
+    equal values may all be whole numbers: ``value`` shows its precision) and True is
+    returned, for the elements to be ROUNDING_LIMITED. Otherwise, where f changes at the
+    smallest move, it is flat along every axis at x only (x0 · x1 at the origin), and
+    where only at a larger one, it is constant near x (a step function), which a warning
+    says. ``copies`` names the option that made f receive copies of x (None: in place).
     """
     perturbed = np.concatenate([values[index >= 0] for index, values in values_seen])
     if (
@@ -70,7 +72,7 @@ def flag_ignored_input(
         or not np.all(perturbed == perturbed[0])
     ):
         return False
-    at_x = [values[index == UNPERTURBED] for index, values in values_seen]
+    at_x = [values[(index == UNPERTURBED) | (index <= OWN_X)] for index, values in values_seen]
     known = np.concatenate(at_x)
     if known.size == 0:
         known = evaluate(
@@ -83,7 +85,7 @@ def flag_ignored_input(
         if not np.all(value == np.real(perturbed[0])):
             with np.errstate(all="ignore"):
                 change = float(np.max(np.abs(value - np.real(perturbed[0]))))
-            if not math.isfinite(change) or lost(change, size):
+            if not math.isfinite(change) or lost(change, size, value):
                 return True
             if size == JOINT_MOVES[0]:
                 return False  # flat along every axis only (x0 * x1 at the origin)

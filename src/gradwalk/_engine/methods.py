@@ -9,6 +9,7 @@ the command line and the docs list methods from it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -35,31 +36,32 @@ from .single_difference import (
 from .stencil import CENTRAL_ORDERS, ONE_SIDED_ORDERS, stencil_plan
 from .steps import RICHARDSON_ORDER, check_step
 
-#: A plan factory parameterised by order and region: ``variant(x0, h, order, region)``.
-Variant = Callable[[NDArray[np.floating], Step, int, Region | None], PlanGenerator]
+#: A plan factory parameterised by order, region and whether f is elementwise:
+#: ``variant(x0, h, order, region, elementwise)``.
+Variant = Callable[[NDArray[np.floating], Step, int, Region | None, bool], PlanGenerator]
 
 
 def _stencil_on(side: int) -> Variant:
     """The stencil plans of one side (0 central, +1 forward, -1 backward), any order."""
 
     def variant(
-        x0: NDArray[np.floating], h: Step, order: int, region: Region | None
+        x0: NDArray[np.floating], h: Step, order: int, region: Region | None, elementwise: bool
     ) -> PlanGenerator:
-        return stencil_plan(x0, h, order, side, region)
+        return stencil_plan(x0, h, order, side, region, elementwise)
 
     return variant
 
 
 def _richardson_within(
-    x0: NDArray[np.floating], h: Step, order: int, region: Region | None
+    x0: NDArray[np.floating], h: Step, order: int, region: Region | None, elementwise: bool
 ) -> PlanGenerator:
     if region is None:
         return richardson(x0, h)
-    return bounded_richardson(x0, h, order, region)
+    return bounded_richardson(x0, h, order, region, elementwise=elementwise)
 
 
 def _complex_anywhere(
-    x0: NDArray[np.floating], h: Step, order: int, region: Region | None
+    x0: NDArray[np.floating], h: Step, order: int, region: Region | None, elementwise: bool
 ) -> PlanGenerator:
     """The complex step within any bounds: its points' real part is x itself."""
     return complex_step(x0, h)
@@ -94,6 +96,9 @@ class Method:
         The orders ``order=`` accepts (none: the method has no ``order=``).
     steers : bool
         Whether ``step_direction=`` applies (a central method that can step to one side).
+    elementwise_plan : callable or None
+        :attr:`plan` for an elementwise f (one problem per element, f(x) one value per
+        element), where it differs: the plans that evaluate f(x).
     """
 
     name: str
@@ -106,12 +111,17 @@ class Method:
     variant: Variant
     orders: tuple[int, ...] = ()
     steers: bool = False
+    elementwise_plan: PlanFactory | None = None
 
-    def planner(self, order: object, region: Region | None) -> PlanFactory:
-        """The plan factory for ``order`` (None: the method's own) within ``region``.
+    def planner(
+        self, order: object, region: Region | None, elementwise: bool = False
+    ) -> PlanFactory:
+        """The plan factory for ``order`` (None: the method's own) within ``region``, for
+        an ``elementwise`` f (one problem per element: f(x) is one value per element) or
+        not.
 
-        With neither, it is :attr:`plan` itself, so the book's central difference keeps
-        its digits bit for bit.
+        With neither order nor region, it is :attr:`plan` itself, so the book's central
+        difference keeps its digits bit for bit.
 
         Raises
         ------
@@ -130,11 +140,13 @@ class Method:
         ValueError: order=6 is not an order of method='forward'; choose one of 1, 2, 3, 4.
         """
         if order is None and region is None:
+            if elementwise and self.elementwise_plan is not None:
+                return self.elementwise_plan
             return self.plan
         resolved = self.order if order is None else self.check_order(order)
 
         def plan(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
-            return self.variant(x0, h, resolved, region)
+            return self.variant(x0, h, resolved, region, elementwise)
 
         return plan
 
@@ -189,6 +201,7 @@ METHODS: dict[str, Method] = {
             "one-sided difference, f(x + h); order= up to 4",
             _stencil_on(1),
             ONE_SIDED_ORDERS,
+            elementwise_plan=functools.partial(forward_difference, elementwise=True),
         ),
         Method(
             "backward",
@@ -200,6 +213,7 @@ METHODS: dict[str, Method] = {
             "one-sided difference, f(x - h); order= up to 4",
             _stencil_on(-1),
             ONE_SIDED_ORDERS,
+            elementwise_plan=functools.partial(backward_difference, elementwise=True),
         ),
         Method(
             "richardson",

@@ -24,13 +24,38 @@ from numpy.typing import NDArray
 #: Index used in :class:`Points` for "evaluate f at x itself, unperturbed".
 UNPERTURBED = -1
 
+#: Index used in :class:`Points` for "f at x as element i's own problem" (index
+#: ``OWN_X - i``): for an elementwise f (``numerical_diff`` at many points), whose f(x)
+#: is one value per element. Plans ask for it only when told f is elementwise.
+OWN_X = -2
+
+
+def own_x(elements: NDArray[np.intp]) -> NDArray[np.intp]:
+    """The :class:`Points` indices of f(x) as the ``elements``' own problems (:data:`OWN_X`).
+
+    >>> import numpy as np
+    >>> own_x(np.arange(3)).tolist(), element_of(own_x(np.arange(3))).tolist()
+    ([-2, -3, -4], [0, 1, 2])
+    """
+    result: NDArray[np.intp] = (OWN_X - np.asarray(elements)).astype(np.intp)
+    return result
+
+
+def element_of(index: NDArray[np.intp]) -> NDArray[np.intp]:
+    """The element each :class:`Points` index belongs to: itself, or for f(x) as an
+    element's own problem (:func:`own_x`) that element; :data:`UNPERTURBED` stays."""
+    result: NDArray[np.intp] = np.where(index <= OWN_X, OWN_X - index, index).astype(np.intp)
+    return result
+
+
 #: A step: a number, or "auto" for a step per element (see :mod:`gradwalk._engine.steps`).
 Step = float | str
 
 
 @dataclass(frozen=True)
 class Points:
-    """Points to evaluate: element ``index[k]`` of x set to ``value[k]`` (index -1: x as is)."""
+    """Points to evaluate: element ``index[k]`` of x set to ``value[k]`` (index -1: x as
+    is; index ``OWN_X - i``: x as is, as element i's own problem, :func:`own_x`)."""
 
     index: NDArray[np.intp]
     value: NDArray[Any]

@@ -12,6 +12,7 @@ from .points import (
     PlanGenerator,
     Points,
     Step,
+    own_x,
     per_element,
     unknown_error,
     wide_dtype,
@@ -50,25 +51,31 @@ def central_difference(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
     )
 
 
-def one_sided_difference(x0: NDArray[np.floating], h: Step, sign: float) -> PlanGenerator:
+def one_sided_difference(
+    x0: NDArray[np.floating], h: Step, sign: float, elementwise: bool = False
+) -> PlanGenerator:
     """Forward (sign +1) or backward (sign -1) difference: ±(f(x ± h e_i) - f(x)) / h.
 
     The quotient divides by the step actually taken, (x ± h) - x (where x ± h rounded
-    back to x, f did not change and the element is 0).
+    back to x, f did not change and the element is 0). For an ``elementwise`` f (one
+    problem per element) f(x) is asked for as each element's own value
+    (:func:`~gradwalk._engine.points.own_x`).
     """
     step: float | NDArray[np.floating] = (
         h if isinstance(h, float) else step_sizes(x0, h, "one-sided")
     )
     moved = x0 + sign * step
     n = x0.size
-    index = np.concatenate([[UNPERTURBED], np.arange(n, dtype=np.intp)]).astype(np.intp)
-    value = np.concatenate([[0], moved]).astype(x0.dtype)
+    elements = np.arange(n, dtype=np.intp)
+    at_x = own_x(elements) if elementwise else np.array([UNPERTURBED], dtype=np.intp)
+    index = np.concatenate([at_x, elements]).astype(np.intp)
+    value = np.concatenate([x0 if elementwise else [0], moved]).astype(x0.dtype)
     f_values = yield Points(index, value)
-    f_at_x = f_values[0]
+    f_at_x = f_values[: at_x.size]
     # the step actually taken, (x ± h) - x: the book's digits are not at stake here
     width = moved.astype(wide_dtype(x0.dtype)) - x0.astype(wide_dtype(x0.dtype))
     width[width == 0] = sign * np.asarray(step)[()] if isinstance(step, float) else 1.0
-    grad = (f_values[1:] - f_at_x) / per_element(width, f_values)
+    grad = (f_values[at_x.size :] - f_at_x) / per_element(width, f_values)
     return Estimate(
         grad=grad,
         error=unknown_error(grad),
@@ -77,9 +84,13 @@ def one_sided_difference(x0: NDArray[np.floating], h: Step, sign: float) -> Plan
     )
 
 
-def forward_difference(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
-    return one_sided_difference(x0, h, 1.0)
+def forward_difference(
+    x0: NDArray[np.floating], h: Step, elementwise: bool = False
+) -> PlanGenerator:
+    return one_sided_difference(x0, h, 1.0, elementwise)
 
 
-def backward_difference(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
-    return one_sided_difference(x0, h, -1.0)
+def backward_difference(
+    x0: NDArray[np.floating], h: Step, elementwise: bool = False
+) -> PlanGenerator:
+    return one_sided_difference(x0, h, -1.0, elementwise)

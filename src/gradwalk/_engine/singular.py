@@ -36,7 +36,7 @@ def looks_singular(values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]], n: 
     O(h²), an imaginary part comparable to |f| is the sign. A pole shifted far from 0
     (1/x + 1e5) shows none of these and is not detected.
     """
-    if any((index == UNPERTURBED).any() for index, _ in values_seen):
+    if any((index < 0).any() for index, _ in values_seen):  # f(x) is known (OWN_X too)
         return False
     index = joined([i for i, _ in values_seen])
     # One row per point; a vector-valued f (a Jacobian) has one column per output.

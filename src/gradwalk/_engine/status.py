@@ -17,6 +17,7 @@ from .points import (
     Step,
     all_per_element,
     any_per_element,
+    element_of,
     per_element,
     wide_dtype,
 )
@@ -76,7 +77,7 @@ def element_status(
         nonfinite = np.zeros(n, dtype=bool)
         for index, values in values_seen:
             not_finite = any_per_element(~np.isfinite(values))  # any output, if several
-            nonfinite[index[not_finite & (index >= 0)]] = True
+            nonfinite[element_of(index)[not_finite & (index != UNPERTURBED)]] = True
             if (not_finite & (index == UNPERTURBED)).any():
                 nonfinite[:] = True
         raise_status(status, nonfinite & unknown, GradientStatus.NONFINITE)
@@ -187,7 +188,7 @@ def rounding_uncertainty(
     ``ROUNDING_ULPS``' margin covers for the one-sided and higher-order stencils too.
     """
     n = x0.size
-    index = joined([i for i, _ in values_seen])
+    index = element_of(joined([i for i, _ in values_seen]))  # f(x) as an element's own: its
     values = _values_of(values_seen)
     if precision is None:
         precision = measured_precision(values, x0.dtype)
@@ -264,14 +265,23 @@ def lost_in_rounding(
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
     x0: NDArray[np.floating],
     precision: Precision | None,
+    moved: Any = None,
 ) -> bool:
     """Whether f, every value of which was the same, changing by ``change`` over a joint
-    move of ``size``·max(1, |x|), would have changed by less than its rounding over the
-    method's largest step: its change was lost in f's rounding (a large constant part),
-    not absent (a step function).
+    move of ``size``·max(1, |x|) (to the value ``moved``), would have changed by less than
+    its rounding over the method's largest step: its change was lost in f's rounding (a
+    large constant part), not absent (a step function).
+
+    f's precision is read again with ``moved`` among its values: equal values that are
+    whole numbers say nothing of it (a counter's are exact), but f computing in float32
+    with a whole-number constant (``float(np.sum(x32**2) + np.float32(1e4))``) gives
+    equal whole numbers at the method's points and a float32 number at the move.
     """
     values = _values_of(values_seen)
-    if precision is None:
+    if moved is not None:
+        values = np.concatenate([values.ravel(), np.real(np.ravel(moved)).astype(np.float64)])
+        precision = measured_precision(values, x0.dtype)
+    elif precision is None:
         precision = measured_precision(values, x0.dtype)
     finite = values[np.isfinite(values)]
     size_f = float(np.max(np.abs(finite), initial=0.0))

@@ -20,6 +20,7 @@ from .points import (
     Estimate,
     Step,
     any_per_element,
+    element_of,
 )
 from .rounding import Precision
 from .singular import singular_entries
@@ -281,6 +282,7 @@ def _nonfinite_entries(
     bad = np.zeros(shape, dtype=bool)
     for index, values in values_seen:
         not_finite = ~np.isfinite(values)
+        index = element_of(index)  # f(x) as an element's own problem: that element's
         perturbed = index >= 0
         np.logical_or.at(bad, index[perturbed], not_finite[perturbed])
         bad |= not_finite[index == UNPERTURBED].any(axis=0)

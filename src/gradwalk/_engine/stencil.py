@@ -40,6 +40,7 @@ from .points import (
     Region,
     Step,
     any_per_element,
+    own_x,
     per_element,
     wide_dtype,
 )
@@ -194,7 +195,12 @@ def _inside(values: NDArray[np.floating], region: Region) -> NDArray[np.floating
 
 
 def stencil_plan(
-    x0: NDArray[np.floating], h: Step, order: int, side: int, region: Region | None
+    x0: NDArray[np.floating],
+    h: Step,
+    order: int,
+    side: int,
+    region: Region | None,
+    elementwise: bool = False,
 ) -> PlanGenerator:
     """The stencil of ``order`` on ``side`` for every element (per element within ``region``).
 
@@ -206,7 +212,8 @@ def stencil_plan(
     (nan), and the driver reads their status from f's values, as it does for every
     element that met a value of f that is not finite. Values of f may carry trailing
     axes (one value per output); every array is indexed along axis 0 and combined over
-    it.
+    it. For an ``elementwise`` f (one problem per element) f(x) is asked for as each
+    element's own value (:func:`~gradwalk._engine.points.own_x`).
     """
     n = x0.size
     wide = wide_dtype(x0.dtype)
@@ -218,10 +225,13 @@ def stencil_plan(
         sides, step, fits = _sides_that_fit(x0, step, order, region)
     used = [stencil(s, order) for s in SIDES if (sides == s).any()]
     with_x = any(s.side != 0 or s.lower is not None for s in used)
-    index = [np.array([UNPERTURBED], dtype=np.intp)] if with_x else []
-    value = [np.zeros(1, dtype=x0.dtype)] if with_x else []
+    index, value = [], []
+    if with_x and elementwise:
+        index, value = [own_x(np.arange(n, dtype=np.intp))], [x0.copy()]
+    elif with_x:
+        index, value = [np.array([UNPERTURBED], dtype=np.intp)], [np.zeros(1, dtype=x0.dtype)]
     blocks = []
-    start = len(index)
+    x_rows = start = sum(part.size for part in index)
     for formula in used:
         elements = np.flatnonzero(sides == formula.side)
         points = _points(formula, x0, elements, step[elements], region)
@@ -239,7 +249,9 @@ def stencil_plan(
         precision = measured_precision(np.concatenate([f_values, generic]), x0.dtype)
 
     trailing = f_values.shape[1:]
-    at_x = f_values[0].astype(wide) if with_x else None
+    at_x = None  # f(x) per element
+    if with_x:
+        at_x = np.broadcast_to(f_values[:x_rows].astype(wide), (n, *trailing))
     grad = np.empty((n, *trailing), dtype=wide)
     error = np.full((n, *trailing), np.nan, dtype=wide)
     used_step = np.broadcast_to(per_element(step.astype(np.float64), grad), grad.shape).copy()
@@ -248,22 +260,23 @@ def stencil_plan(
     for formula, elements, first in blocks:
         count = formula.offsets.size - int(formula.side != 0)
         block = f_values[first : first + elements.size * count].astype(wide)
-        block = _with_x(formula, block.reshape(elements.size, count, *trailing), at_x)
+        rows_at_x = None if at_x is None else at_x[elements]
+        block = _with_x(formula, block.reshape(elements.size, count, *trailing), rows_at_x)
         width = step[elements].astype(wide).reshape(-1, *(1,) * len(trailing))
         grad[elements] = np.tensordot(block, formula.weights, axes=([1], [0])) / width
         finite = np.all(np.isfinite(block).reshape(elements.size, -1), axis=1)
         if at_x is not None:
-            finite &= bool(np.all(np.isfinite(at_x)))
+            finite &= np.all(np.isfinite(at_x[elements]).reshape(elements.size, -1), axis=1)
         if formula.lower is None or not finite.any():
             continue
         checking = elements[finite]
-        x_rows = None
+        central_x = None
         if at_x is not None and formula.side == 0:
-            x_rows = np.broadcast_to(at_x, (checking.size, *trailing))
+            central_x = at_x[checking]
 
         evaluate_at = _evaluator(formula, x0, checking, region, at_x)
         checked = yield from checked_stencil(
-            formula, x0[checking], step[checking], block[finite], x_rows, precision, evaluate_at
+            formula, x0[checking], step[checking], block[finite], central_x, precision, evaluate_at
         )
         grad[checking], error[checking], used_step[checking] = (
             checked.grad,
@@ -310,7 +323,8 @@ def _evaluator(
     at_x: NDArray[Any] | None,
 ) -> Any:
     """``evaluate_at(rows, steps)`` for :func:`checked_stencil`: ``formula`` at the rows
-    ``rows`` of ``elements`` at ``steps``, its values as a block (f(x) in front, one-sided)."""
+    ``rows`` of ``elements`` at ``steps``, its values as a block (f(x) in front, one-sided;
+    ``at_x``: f(x) per element of x)."""
 
     def evaluate_at(
         rows: NDArray[np.intp], steps: NDArray[np.floating]
@@ -318,16 +332,17 @@ def _evaluator(
         values = yield _points(formula, x0, elements[rows], steps, region)
         wide = values.astype(wide_dtype(x0.dtype))
         block = wide.reshape(rows.size, -1, *values.shape[1:])
-        return _with_x(formula, block, at_x)
+        return _with_x(formula, block, None if at_x is None else at_x[elements[rows]])
 
     return evaluate_at
 
 
 def _with_x(formula: Stencil, block: NDArray[Any], at_x: NDArray[Any] | None) -> NDArray[Any]:
-    """A one-sided formula's block with f(x), its value at offset 0, in front."""
+    """A one-sided formula's block with f(x), its value at offset 0 (one row per row of
+    ``block``), in front."""
     if formula.side == 0 or at_x is None:
         return block
-    return np.concatenate([np.broadcast_to(at_x, (len(block), 1, *block.shape[2:])), block], 1)
+    return np.concatenate([at_x[:, None].astype(block.dtype), block], 1)
 
 
 def _judge(

@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gradwalk._engine.inputs import describe, value_of
-from gradwalk._engine.points import Points
+from gradwalk._engine.points import OWN_X, UNPERTURBED, Points, element_of
 
 from .interface import Evaluator, values_dtype
 from .options import Options
@@ -24,10 +24,13 @@ class Elementwise(Evaluator):
     level of central differences, whatever the size of x); otherwise f is called with
     each point's number. x itself is never handed to f.
 
-    f(x) is not one number here but one per element. A plan that asks for it (index
-    :data:`~gradwalk._engine.points.UNPERTURBED`) with other points gets 0 for it and, for every
-    other point of that request, f's value minus f(x) at that element: the differences
-    the plan takes are those of each element's own f(x).
+    f(x) is not one number here but one per element: a plan told that f is elementwise
+    asks for it as each element's own value (:func:`~gradwalk._engine.points.own_x`),
+    which :attr:`f_at_x` then holds. A request for x itself (index
+    :data:`~gradwalk._engine.points.UNPERTURBED`) gets 0 for it (and f(x) is evaluated at
+    every element, for :attr:`f_at_x`); for every other point of such a request, f's
+    value minus f(x) at that element: the differences the plan takes are those of each
+    element's own f(x).
     """
 
     copies = "elementwise evaluation"
@@ -40,6 +43,8 @@ class Elementwise(Evaluator):
         self.flat_x = self.x.reshape(-1)
         self.dtype = values_dtype(work.dtype, complex_ok)
         self.f_at_x = None
+        self._own = np.zeros(self.flat_x.size, dtype=self.dtype)  # f(x) per element, as asked
+        self._known = np.zeros(self.flat_x.size, dtype=bool)
 
     def _values(self, index: NDArray[np.intp], value: NDArray[Any]) -> NDArray[Any]:
         """f at ``value[k]`` for element ``index[k]`` (every index >= 0)."""
@@ -77,16 +82,24 @@ class Elementwise(Evaluator):
         return out
 
     def evaluate(self, points: Points) -> NDArray[Any]:
-        at_x = points.index < 0
+        at_x = points.index == UNPERTURBED
         moved = ~at_x
+        own = points.index <= OWN_X  # f(x) as each element's own problem
+        elements = element_of(points.index)
+        value = np.where(own, self.flat_x[np.maximum(elements, 0)], points.value)
         values = np.zeros(len(points.index), dtype=self.dtype)
-        values[moved] = self._values(points.index[moved], points.value[moved])
+        values[moved] = self._values(elements[moved], value[moved])
+        if own.any():
+            self._own[elements[own]] = values[own]
+            self._known[elements[own]] = True
+            if self.f_at_x is None and self._known.all():
+                self.f_at_x = self._own
         if at_x.any():
-            elements = points.index[moved]
             if self.f_at_x is None:
                 self.f_at_x = self._values(np.arange(self.flat_x.size), self.flat_x)
                 self.extra_evaluations += self.flat_x.size - 1  # the plan counted one
-            values[moved] -= self.f_at_x[elements]
+            perturbed = moved & ~own
+            values[perturbed] -= self.f_at_x[elements[perturbed]]
         return values
 
     def at(self, point: NDArray[Any]) -> Any:
