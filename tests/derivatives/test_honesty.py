@@ -231,6 +231,49 @@ def test_an_elementwise_f_at_many_points_keeps_its_own_values_and_rounding(
     assert messages(record, PrecisionWarning)
 
 
+@pytest.mark.parametrize(
+    ("f", "x", "true"),
+    [
+        (lambda t: np.sin(1e4 * t), 0.3, 1e4 * np.cos(3e3)),
+        (lambda t: t**2 + 1e-6 * np.sin(1e5 * t), 1.0, 2 + 0.1 * np.cos(1e5)),
+    ],
+    ids=["sin(1e4 t)", "t**2 + 1e-6 sin(1e5 t)"],
+)
+@pytest.mark.parametrize("order", [4, 6, 8])
+def test_a_step_aliased_by_a_fast_oscillation_is_right_to_its_bar_or_flagged(
+    f: Any, x: float, true: float, order: int
+) -> None:
+    # at order 8's step 1e4 t moves by about 29 turns and a bit: the stencil's values are
+    # a slow sine, and both orders on them agree (-3.09 ± 1.6e-9, the derivative -9756.8)
+    result, record = caught(lambda: numerical_diff(f, x, order=order, full_output=True))
+    if statuses(result) == ["CONVERGED"]:
+        assert abs(result.grad - true) <= result.error, (
+            f"order {order}: {result.grad} ± {result.error} CONVERGED, the derivative {true}"
+        )
+    else:
+        assert messages(record, PrecisionWarning), f"{statuses(result)} without a warning"
+
+
+def test_a_sine_of_random_frequency_is_right_to_its_bar_or_flagged_at_every_order() -> None:
+    # one in ten frequencies aliases at a fixed stencil's step with luck in its phase
+    rng = np.random.default_rng(20)
+    wrong = []
+    for _ in range(60):
+        omega, x = 10 ** rng.uniform(1, 6), rng.uniform(0.2, 2)
+
+        def f(t: Any, omega: float = omega) -> Any:
+            return np.sin(omega * t)
+
+        for options in ({"order": 4}, {"order": 8}, {"method": "forward", "order": 4}):
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                result = numerical_diff(f, x, full_output=True, **options)
+            true = omega * np.cos(omega * x)
+            if result.status == CONVERGED and not abs(result.grad - true) <= result.error:
+                wrong.append((options, omega, x, float(result.grad), float(result.error)))
+    assert not wrong, f"CONVERGED and wrong: {wrong[:3]}"
+
+
 def test_the_complex_step_jacobian_costs_one_evaluation_per_element_and_one_more() -> None:
     calls = []
 

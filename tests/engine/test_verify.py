@@ -101,6 +101,18 @@ def test_the_verdict_follows_its_order_of_precedence() -> None:
     assert judged.error[2] == pytest.approx(0.5 + 1e-12), "the kink's bar holds both slopes"
 
 
+def test_noise_no_rounding_makes_is_noisy_however_small_its_bar() -> None:
+    # noise above 1e-8 of f: it may be an oscillation faster than the step, whose
+    # derivative no bar covers; below it, noise within the tolerance is left CONVERGED
+    judged = verdict(
+        np.array([2.0, 2.0]),
+        np.array([1e-9, 1e-9]),
+        noisy=np.array([True, True]),
+        loud=np.array([True, False]),
+    )
+    assert [GradientStatus(int(code)).name for code in judged.status] == ["NOISY", "CONVERGED"]
+
+
 def test_a_verified_truncation_error_above_the_tolerance_is_not_rounding() -> None:
     judged = verdict(np.array([2.0]), np.array([1.0]), limited_part=np.array([1e-14]))
     assert judged.status[0] == GradientStatus.CONVERGED, "the bar is honest, and not rounding's"

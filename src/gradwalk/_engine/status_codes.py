@@ -109,7 +109,10 @@ STATUS_NOTES: dict[GradientStatus, StatusNote] = {
     GradientStatus.NOISY: StatusNote(
         "f's values carry noise above its rounding (measured from the values already "
         "evaluated, in the spirit of ECnoise), and that noise, amplified by the formula, "
-        "leaves an uncertainty above the tolerance; the error bar includes it",
+        "leaves an uncertainty above the tolerance, or the noise is above 1e-8 of f's "
+        "magnitude: no rounding, but noise or an oscillation faster than the steps tried "
+        "(they look the same there); the error bar includes the noise, not the derivative "
+        "of such an oscillation",
         "PrecisionWarning, giving the noise per value",
     ),
     GradientStatus.NONSMOOTH: StatusNote(

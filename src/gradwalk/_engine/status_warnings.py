@@ -201,7 +201,9 @@ def _warn_verification(
         issue_warning(
             f"f is noisy: its values carry noise of about {per_value:.1e}{relative}, "
             "more than its rounding (an adaptive solver, an iteration tolerance or random "
-            f"sampling inside f?), so {names(shape, noisy)} "
+            "sampling inside f? or an oscillation faster than the step, which looks the "
+            "same: its derivative is not in the bar), so "
+            f"{names(shape, noisy)} "
             f"{'is' if noisy.size == 1 else 'are'} known only to about its error bar (at "
             f"{element_name(shape, first)}: {_entry(grad, first):.6g} ± "
             f"{_entry(estimate.error, first):.1e}). Tighten f's own tolerance, or pass a "

@@ -276,7 +276,14 @@ def stencil_plan(
 
         evaluate_at = _evaluator(formula, x0, checking, region, at_x)
         checked = yield from checked_stencil(
-            formula, x0[checking], step[checking], block[finite], central_x, precision, evaluate_at
+            formula,
+            x0[checking],
+            step[checking],
+            block[finite],
+            central_x,
+            precision,
+            evaluate_at,
+            _prober(x0, checking, region),
         )
         grad[checking], error[checking], used_step[checking] = (
             checked.grad,
@@ -337,6 +344,23 @@ def _evaluator(
     return evaluate_at
 
 
+def _prober(x0: NDArray[np.floating], elements: NDArray[np.intp], region: Region | None) -> Any:
+    """``probe_at(rows, moves)`` for :func:`checked_stencil`: f at the rows ``rows`` of
+    ``elements`` moved by ``moves`` (within the bounds); its values and the points."""
+
+    def probe_at(
+        rows: NDArray[np.intp], moves: NDArray[np.floating]
+    ) -> Generator[Points, NDArray[Any], tuple[NDArray[Any], NDArray[Any]]]:
+        chosen = elements[rows]
+        points = x0[chosen] + moves
+        if region is not None:
+            points = _inside(points[:, None], region.subset(chosen))[:, 0]
+        values = yield Points(chosen, points)
+        return values.astype(wide_dtype(x0.dtype)), points
+
+    return probe_at
+
+
 def _with_x(formula: Stencil, block: NDArray[Any], at_x: NDArray[Any] | None) -> NDArray[Any]:
     """A one-sided formula's block with f(x), its value at offset 0 (one row per row of
     ``block``), in front."""
@@ -367,6 +391,7 @@ def _judge(
             checked.error,
             asymptotic=checked.asymptotic,
             noisy=checked.noisy,
+            loud=checked.loud,
             kink=checked.kink,
             slope_jump=checked.slope_jump,
             jump=checked.jump,

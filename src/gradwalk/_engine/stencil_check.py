@@ -32,9 +32,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .points import Points, per_element, wide_dtype
-from .rounding import Precision
+from .rounding import PROBE_FRACTION, Precision
 from .steps import representable_step
-from .verify import kink_like, shrinks_as_predicted, steady, threshold
+from .verify import kink_like, noise_level, shrinks_as_predicted, steady, threshold
 
 
 class Stencil(Protocol):
@@ -67,6 +67,16 @@ ROUGH = threshold("rough")
 #: from the order below that.
 TREND = threshold("trend")
 
+#: f's value at an extra point between a fixed stencil's own agrees with their
+#: interpolating polynomial within this many times the error the trend of f's
+#: differences predicts (else the stencil's step is too large for f: aliased).
+OFF_GRID = threshold("off grid")
+
+#: Noise in f above this share of |f| is no rounding in f's arithmetic: noise, or an
+#: oscillation faster than the step (which looks the same there, and whose derivative
+#: no bar can cover): NOISY, however small its bar.
+NOISE_SEEN = threshold("noise seen")
+
 #: The agreement of the two orders is relative to the element, or to this share of the
 #: largest element where the element is small beside it (a derivative near 0).
 BESIDE = threshold("beside")
@@ -90,6 +100,7 @@ class Checked:
     jump: NDArray[np.bool_]
     noise: NDArray[Any]
     limited: NDArray[Any]  # the part of the bar that f's rounding and noise make
+    loud: NDArray[np.bool_]  # noisy, and the noise above "noise seen" of |f|: not rounding
 
     def write(self, rows: NDArray[np.intp], other: Checked, where: NDArray[np.bool_]) -> None:
         """Set ``rows`` of this result to the rows of ``other`` selected by ``where``."""
@@ -106,6 +117,8 @@ class _Look:
     rounding: NDArray[Any]  # f's rounding (or the noise allowed for), amplified
     rounding_distance: NDArray[Any]  # ... as it enters the distance
     per_value: NDArray[Any]  # f's rounding (or the noise allowed for) per value
+    size: NDArray[Any]  # the largest |f| along the axis
+    noise_seen: NDArray[Any]  # f's noise where its two highest differences say so, else 0
     top: NDArray[Any]  # the largest highest-order difference of f along the axis
     below: NDArray[Any]  # ... and of the order below
     below2: NDArray[Any]  # ... and of the order below that
@@ -130,6 +143,20 @@ class _Look:
         return _Look(**parts)
 
 
+def _ordered(
+    formula: Stencil, block: NDArray[Any], at_x: NDArray[Any] | None
+) -> tuple[NDArray[np.int64], NDArray[Any]]:
+    """The stencil's offsets in ascending order, f(x) at 0 among them where evaluated,
+    and f's values at them (one row per element)."""
+    offsets, values = formula.offsets, block
+    if at_x is not None and 0 not in offsets:  # central: f(x) between the two sides
+        where = int(np.searchsorted(offsets, 0))
+        offsets = np.insert(offsets, where, 0)
+        values = np.concatenate([block[:, :where], at_x[:, None], block[:, where:]], axis=1)
+    order = np.argsort(offsets)
+    return offsets[order], values[:, order]
+
+
 def _look(
     formula: Stencil,
     block: NDArray[Any],
@@ -144,13 +171,7 @@ def _look(
     assert formula.lower is not None
     estimate = np.tensordot(block, formula.weights, axes=([1], [0])) / width
     below = np.tensordot(block, formula.lower, axes=([1], [0])) / width
-    offsets, values = formula.offsets, block
-    if at_x is not None and 0 not in offsets:  # central: f(x) between the two sides
-        where = int(np.searchsorted(offsets, 0))
-        offsets = np.insert(offsets, where, 0)
-        values = np.concatenate([block[:, :where], at_x[:, None], block[:, where:]], axis=1)
-    order = np.argsort(offsets)
-    offsets, values = offsets[order], values[:, order]
+    offsets, values = _ordered(formula, block, at_x)
     size = np.max(np.abs(values), axis=1)
     per_value = np.maximum(precision.rounding(size), allowed)
     points = offsets.size
@@ -175,6 +196,8 @@ def _look(
         rounding=per_value * float(np.abs(formula.weights).sum()) / width,
         rounding_distance=per_value * float(np.abs(formula.weights - formula.lower).sum()) / width,
         per_value=per_value,
+        size=size,
+        noise_seen=noise_level(np.moveaxis(values, 1, 0), tuple(offsets.astype(float))),
         top=top,
         below=np.max(np.abs(np.diff(values, n=points - 2, axis=1)), axis=1),
         below2=np.max(np.abs(np.diff(values, n=max(points - 3, 1), axis=1)), axis=1),
@@ -199,19 +222,67 @@ def _plain(look: _Look, largest: float, one_sided: bool) -> NDArray[np.bool_]:
     """Where nothing calls for a second step: the two orders agree (relative to the
     element, with a floor of :data:`BESIDE` times the ``largest`` element, or to f's
     rounding), and f's values are smooth without a kink: their highest difference is
-    small beside those of the two orders below (noise makes them grow), and for a
-    ``one_sided`` stencil, whose end is x, it falls no slower than the trend of those
-    two (an offset at x, a kink or jump just beside it, stops the fall)."""
+    small beside those of the two orders below (noise makes them grow), they show no
+    noise above rounding in f's arithmetic (:data:`NOISE_SEEN`; a noisy f's smooth part
+    can make its lower differences large), and for a ``one_sided`` stencil, whose end is
+    x, it falls no slower than the trend of those two (an offset at x, a kink or jump
+    just beside it, stops the fall)."""
     scale = np.abs(look.estimate) + BESIDE * largest
     agree = (look.distance <= threshold("agreement") * scale) | (
         look.distance <= threshold("at noise") * look.rounding_distance
     )
-    rough = _rough(look)
+    above = threshold("above noise") * look.per_value
+    rough = _rough(look) | (look.noise_seen > NOISE_SEEN * look.size)
     if one_sided and look.orders >= 3:  # an offset at x, f(x) being the stencil's end
         trend = look.top * look.below2 > TREND * look.below**2
-        rough |= trend & (look.top > threshold("above noise") * look.per_value)
+        rough |= trend & (look.top > above)
     plain: NDArray[np.bool_] = agree & ~rough & ~look.kink
     return plain
+
+
+def _off_grid_misfit(
+    formula: Stencil,
+    block: NDArray[Any],
+    at_x: NDArray[Any] | None,
+    look: _Look,
+    where: NDArray[Any],
+    value: NDArray[Any],
+) -> NDArray[np.bool_]:
+    """Where f's ``value`` at an extra point ``where`` (in units of the step, between the
+    stencil's own points) is not what the polynomial through the stencil's values says,
+    within :data:`OFF_GRID` times the error the trend of f's differences predicts for it
+    (the next difference, at most the highest one, times the interpolation's node
+    polynomial over N!), plus f's rounding through the interpolation's weights.
+
+    On a grid of step h, f = sin(ω x) with ω h near a multiple of 2π is a slow sine: the
+    stencil's values, both its orders and its differences are those of a smooth f, and
+    agree with themselves (aliased). Off the grid f is itself again.
+    """
+    nodes, values = _ordered(formula, block, at_x)
+    nodes = nodes.astype(np.float64)
+    t = np.asarray(where, dtype=np.float64)
+    basis = np.ones((t.size, nodes.size))
+    node_polynomial = np.ones(t.size)
+    for j, node in enumerate(nodes):
+        node_polynomial *= t - node
+        for k, other in enumerate(nodes):
+            if k != j:
+                basis[:, j] *= (t - other) / (node - other)
+    predicted = np.sum(per_element(basis, values) * values, axis=1)
+    # the next difference: at most the highest (an f whose plain look passed falls from
+    # order to order); where a central stencil's highest difference is far below the
+    # trend (an odd f about x, whose even differences vanish there, and whose next odd
+    # one does not), :data:`ROUGH` times the one below
+    following = look.top
+    if formula.side == 0:
+        vanished = look.top < ROUGH**2 * look.below
+        following = np.where(vanished, ROUGH * look.below, look.top)
+    term = following * per_element(np.abs(node_polynomial), look.top)
+    term /= math.factorial(nodes.size)
+    lebesgue = per_element(1.0 + np.abs(basis).sum(axis=1), look.top)
+    allowed = OFF_GRID * term + threshold("at noise") * look.per_value * lebesgue
+    misfit: NDArray[np.bool_] = ~(np.abs(value - predicted) <= allowed)
+    return misfit
 
 
 def _settled(
@@ -268,6 +339,7 @@ def _settled(
         slope_jump=fine.even_jump,
         jump=jump,
         noise=np.maximum(fine.per_value, np.where(noisy, np.maximum(coarse.noise, fine.noise), 0)),
+        loud=noisy & (np.maximum(coarse.noise, fine.noise) > NOISE_SEEN * fine.size),
         limited=np.where(keep_fine, fine.rounding, coarse.rounding),
     )
     # (a ratio far above the band is a step too large for f at the coarse step: the
@@ -285,12 +357,17 @@ def checked_stencil(
     evaluate_at: Callable[
         [NDArray[np.intp], NDArray[np.floating]], Generator[Points, NDArray[Any], NDArray[Any]]
     ],
+    probe_at: Callable[
+        [NDArray[np.intp], NDArray[np.floating]],
+        Generator[Points, NDArray[Any], tuple[NDArray[Any], NDArray[Any]]],
+    ],
 ) -> Generator[Points, NDArray[Any], Checked]:
     """Verify ``formula``'s estimates of the elements ``x0`` (flat) at ``step``, from f's
     values ``block`` there (and ``at_x``, f(x) per element, where evaluated),
     evaluating the stencil at smaller steps where needed: ``evaluate_at(rows, steps)``
     evaluates it at the rows ``rows`` of these elements at ``steps`` and returns their
-    values in the layout of ``block``.
+    values in the layout of ``block``; ``probe_at(rows, moves)`` evaluates f at those
+    rows moved by ``moves`` and returns its values and the points (within the bounds).
     """
     wide = wide_dtype(x0.dtype)
     trailing = block.shape[2:]
@@ -319,6 +396,9 @@ def checked_stencil(
         step=np.broadcast_to(per_element(step.astype(np.float64), look.estimate), shape).copy(),
         asymptotic=np.ones(shape, dtype=bool),
         noisy=np.broadcast_to((noise_bar > look.rounding) & rough, shape).copy(),
+        loud=np.broadcast_to(
+            (noise_bar > look.rounding) & rough & (pooled > NOISE_SEEN * look.size), shape
+        ).copy(),
         kink=np.zeros(shape, dtype=bool),
         slope_jump=np.zeros(shape),
         jump=np.zeros(shape, dtype=bool),
@@ -327,9 +407,19 @@ def checked_stencil(
     )
     finite = np.abs(look.estimate[np.isfinite(look.estimate)])
     largest = float(finite.max()) if finite.size else 0.0
-    rows = np.flatnonzero(
-        ~np.all(_plain(look, largest, formula.side != 0).reshape(len(x0), -1), axis=1)
-    )
+    plain = np.all(_plain(look, largest, formula.side != 0).reshape(len(x0), -1), axis=1)
+    # the plain elements, before they are trusted: f at one more point, off the grid
+    # (aliasing shows there); those that disagree go on to smaller steps too
+    off = np.flatnonzero(plain)
+    if off.size:
+        toward = formula.side if formula.side else 1
+        move = (toward * PROBE_FRACTION * step[off]).astype(x0.dtype)
+        value, moved = yield from probe_at(off, move)
+        where = (moved.astype(wide) - x0[off].astype(wide)) / step[off].astype(wide)
+        sub_x = None if at_x is None else at_x[off]
+        misfit = _off_grid_misfit(formula, block[off], sub_x, look.rows(off), where, value)
+        plain[off[np.any(misfit.reshape(off.size, -1), axis=1)]] = False
+    rows = np.flatnonzero(~plain)
     coarse, coarse_block, coarse_step = look.rows(rows), block[rows], step[rows]
     for _ in range(SHRINKS):
         if not rows.size:
@@ -359,6 +449,23 @@ def checked_stencil(
         steps = (coarse_step, fine_step)
         settled, judged = _settled(coarse, fine, steps, order_below, points, noisy)
         done = np.all(settled.reshape(len(rows), -1), axis=1)
+        # a value verified by two steps is trusted only where f off the finer grid is
+        # what the grid says, within its noise where it is noisy (a step a multiple of 4
+        # times f's period aliases at both)
+        smooth = settled & judged.asymptotic & ~judged.kink & ~judged.jump
+        check = np.flatnonzero(done & np.any(smooth.reshape(len(rows), -1), axis=1))
+        if check.size:
+            toward = formula.side if formula.side else 1
+            move = (toward * PROBE_FRACTION * fine_step[check]).astype(x0.dtype)
+            value, moved = yield from probe_at(rows[check], move)
+            where = moved.astype(wide) - x0[rows[check]].astype(wide)
+            where /= fine_step[check].astype(wide)
+            check_x = None if sub_x is None else sub_x[check]
+            misfit = _off_grid_misfit(
+                formula, fine_block[check], check_x, fine.rows(check), where, value
+            )
+            aliased = np.any((misfit & smooth[check]).reshape(check.size, -1), axis=1)
+            done[check[aliased]] = False
         result.write(rows[done], judged, done)
         rows, coarse, coarse_block, coarse_step = (
             rows[~done],

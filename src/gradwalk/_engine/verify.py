@@ -85,6 +85,13 @@ THRESHOLDS: dict[str, tuple[float, str]] = {
         "two orders of f's differences estimate its noise alike within this factor",
     ),
     "noisy": (4.0, "f is noisy where its measured noise is this many times its rounding"),
+    "noise seen": (
+        1e-8,
+        "noise in f above this share of f's magnitude (about the square root of eps) is no "
+        "rounding in its arithmetic: noise, or an oscillation faster than the steps tried, "
+        "whose derivative no bar covers (NOISY however small its bar; a fixed stencil "
+        "tries a second step)",
+    ),
     "noise margin": (
         5.0,
         "the noise allowed for in an error bar, in units of the noise measured (one "
@@ -104,6 +111,12 @@ THRESHOLDS: dict[str, tuple[float, str]] = {
         1e-2,
         "the agreement of two orders is relative to the element, or to this share of the "
         "largest element where the element is small beside it",
+    ),
+    "off grid": (
+        4.0,
+        "f at one more point, 1/√2 of a fixed stencil's step from x, agrees with the "
+        "polynomial through the stencil's values within this many times the error the "
+        "trend of f's differences predicts, plus f's rounding (else aliased: smaller steps)",
     ),
     "shrink": (4.0, "a fixed stencil's smaller steps: its step divided by this ..."),
     "shrinks": (4.0, "... at most this many times, before its value is called unverified"),
@@ -317,6 +330,7 @@ def verdict(
     *,
     asymptotic: Any = True,
     noisy: Any = False,
+    loud: Any = False,
     kink: Any = False,
     slope_jump: Any = 0.0,
     jump: Any = False,
@@ -328,7 +342,9 @@ def verdict(
 
     ``error`` is the bar from the method's own estimates (a distance between two of
     them, with f's rounding and measured noise, amplified by the formula); ``noisy``
-    marks where f's measured noise, not its rounding, dominates that bar. At a ``kink``
+    marks where f's measured noise, not its rounding, dominates that bar, ``loud`` where
+    that noise is also above :data:`THRESHOLDS` "noise seen" of |f| (no rounding: noise,
+    or an oscillation faster than the step, whose derivative the bar cannot cover). At a ``kink``
     the bar is widened by the ``slope_jump`` between the one-sided slopes (the value is
     then their mean, and the derivative either one). In order of precedence:
 
@@ -339,7 +355,7 @@ def verdict(
     - a bar above ``tolerance`` (per element; default :data:`THRESHOLDS` "tolerance"
       relative) (or, where given, the ``limited_part`` of the bar that f's rounding and
       noise make, the rest being a verified truncation error): NOISY where ``noisy``,
-      else ROUNDING_LIMITED;
+      else ROUNDING_LIMITED; and NOISY where ``loud``, whatever the bar;
     - else the ``status`` given (CONVERGED by default), raised by the above.
 
     Examples
@@ -361,7 +377,7 @@ def verdict(
     short = ~(bar <= tolerance)
     if limited_part is not None:
         short &= ~(np.asarray(limited_part) <= tolerance)
-    noisy = short & np.asarray(noisy, dtype=bool)
+    noisy = (short & np.asarray(noisy, dtype=bool)) | np.asarray(loud, dtype=bool)
     flat = codes.reshape(-1)
     raise_status(flat, (short & ~noisy).reshape(-1), GradientStatus.ROUNDING_LIMITED)
     raise_status(flat, noisy.reshape(-1), GradientStatus.NOISY)
