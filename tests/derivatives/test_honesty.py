@@ -274,6 +274,28 @@ def test_a_sine_of_random_frequency_is_right_to_its_bar_or_flagged_at_every_orde
     assert not wrong, f"CONVERGED and wrong: {wrong[:3]}"
 
 
+@pytest.mark.parametrize("order", [4, 6, 8])
+@pytest.mark.parametrize(
+    ("f", "grad", "x"),
+    [
+        (lambda w: np.sum(3 * w + 1), lambda w: 3 + 0 * w, [0.75, -1.0, -0.75]),
+        (lambda w: np.sum(3 * w + 1), lambda w: 3 + 0 * w, [-1.0, -1.0, 1.0]),
+        (lambda w: np.sum(w**3 - 2 * w), lambda w: 3 * w**2 - 2, [1.28070626, 1.4925488]),
+    ],
+    ids=["linear, f(x) = 0", "linear, f(x) = 0 again", "cubic"],
+)
+def test_an_exact_polynomial_raises_no_alarm_even_where_its_terms_cancel(
+    f: Any, grad: Any, x: list[float], order: int
+) -> None:
+    # f(x) = 0 from terms of size 3: f's rounding is theirs, which f's values do not
+    # show; it once read as an offset (a jump) or as aliasing
+    point = np.array(x)
+    result, record = caught(lambda: numerical_gradient(f, point, order=order, full_output=True))
+    assert statuses(result) == ["CONVERGED"] * point.size, (order, statuses(result))
+    assert np.all(np.abs(result.grad - grad(point)) <= result.error)
+    assert not messages(record, PrecisionWarning), messages(record, PrecisionWarning)
+
+
 def test_the_complex_step_jacobian_costs_one_evaluation_per_element_and_one_more() -> None:
     calls = []
 

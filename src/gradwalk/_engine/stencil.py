@@ -257,6 +257,7 @@ def stencil_plan(
     used_step = np.broadcast_to(per_element(step.astype(np.float64), grad), grad.shape).copy()
     status = np.full(n, UNKNOWN_STATUS, dtype=np.int8)  # read from f's values by the driver
     evidence = []
+    looks = []
     for formula, elements, first in blocks:
         count = formula.offsets.size - int(formula.side != 0)
         block = f_values[first : first + elements.size * count].astype(wide)
@@ -264,6 +265,11 @@ def stencil_plan(
         block = _with_x(formula, block.reshape(elements.size, count, *trailing), rows_at_x)
         width = step[elements].astype(wide).reshape(-1, *(1,) * len(trailing))
         grad[elements] = np.tensordot(block, formula.weights, axes=([1], [0])) / width
+        looks.append((formula, elements, block))
+    # f's terms g_i x_i: where they cancel (f(x) = 0 from terms of size 1), f's rounding
+    # is theirs, which its values do not show
+    terms = np.nansum(np.abs(grad * per_element(x0.astype(wide), grad)), axis=0)
+    for formula, elements, block in looks:
         finite = np.all(np.isfinite(block).reshape(elements.size, -1), axis=1)
         if at_x is not None:
             finite &= np.all(np.isfinite(at_x[elements]).reshape(elements.size, -1), axis=1)
@@ -284,6 +290,7 @@ def stencil_plan(
             precision,
             evaluate_at,
             _prober(x0, checking, region),
+            terms,
         )
         grad[checking], error[checking], used_step[checking] = (
             checked.grad,

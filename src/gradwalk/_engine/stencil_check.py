@@ -164,16 +164,19 @@ def _look(
     width: NDArray[Any],
     precision: Precision,
     allowed: Any = 0.0,
+    terms: Any = 0.0,
 ) -> _Look:
     """The evidence of ``formula`` at one step: ``block`` holds f at the formula's
     offsets (one row per element), ``at_x`` f(x) per element where evaluated, ``width``
-    the step (shaped to broadcast), ``allowed`` the noise per value to allow for."""
+    the step (shaped to broadcast), ``allowed`` the noise per value to allow for,
+    ``terms`` the size of f's terms below which f's rounding is not read from its
+    values."""
     assert formula.lower is not None
     estimate = np.tensordot(block, formula.weights, axes=([1], [0])) / width
     below = np.tensordot(block, formula.lower, axes=([1], [0])) / width
     offsets, values = _ordered(formula, block, at_x)
     size = np.max(np.abs(values), axis=1)
-    per_value = np.maximum(precision.rounding(size), allowed)
+    per_value = np.maximum(precision.rounding(np.maximum(size, terms)), allowed)
     points = offsets.size
     top = np.max(np.abs(np.diff(values, n=points - 1, axis=1)), axis=1)
     # the highest difference over its size for noise of unit standard deviation (for
@@ -292,14 +295,18 @@ def _settled(
     order_below: int,
     points: int,
     noisy: NDArray[np.bool_],
+    tolerable: NDArray[np.bool_],
 ) -> tuple[NDArray[np.bool_], Checked]:
     """Judge the elements from the stencil at two ``steps`` (per element, the second a
-    :data:`SHRINK`th of the first): which are settled, and their result."""
+    :data:`SHRINK`th of the first): which are settled, and their result (``tolerable``:
+    where f's highest difference moves the estimate by less than its tolerance)."""
     above = threshold("above noise") * fine.per_value
     # f's highest difference exactly the same at both steps: an offset at x (a jump,
-    # or a kink just beside x); f(x + h) - f(x - h) the same: a jump
+    # or a kink just beside x), unless too small to matter; f(x + h) - f(x - h) the
+    # same: a jump
     jump = steady(coarse.odd, fine.odd, fine.per_value) & ~noisy
-    jump |= steady(coarse.top, fine.top, fine.per_value) & ~noisy & ~(coarse.kink & fine.kink)
+    offset = steady(coarse.top, fine.top, fine.per_value) & ~(coarse.kink & fine.kink)
+    jump |= offset & ~noisy & ~tolerable
     kink = coarse.kink & fine.kink & ~jump
     # f's highest difference falls like h**(points - 1) for a smooth f (allowing two
     # orders for coefficients that vanish at x), or is at noise level
@@ -361,6 +368,7 @@ def checked_stencil(
         [NDArray[np.intp], NDArray[np.floating]],
         Generator[Points, NDArray[Any], tuple[NDArray[Any], NDArray[Any]]],
     ],
+    terms: Any = 0.0,
 ) -> Generator[Points, NDArray[Any], Checked]:
     """Verify ``formula``'s estimates of the elements ``x0`` (flat) at ``step``, from f's
     values ``block`` there (and ``at_x``, f(x) per element, where evaluated),
@@ -368,6 +376,7 @@ def checked_stencil(
     evaluates it at the rows ``rows`` of these elements at ``steps`` and returns their
     values in the layout of ``block``; ``probe_at(rows, moves)`` evaluates f at those
     rows moved by ``moves`` and returns its values and the points (within the bounds).
+    ``terms`` is the size of f's terms (sum |g_i x_i|): f's rounding is at least theirs.
     """
     wide = wide_dtype(x0.dtype)
     trailing = block.shape[2:]
@@ -377,7 +386,7 @@ def checked_stencil(
     def width(steps: NDArray[Any]) -> NDArray[Any]:
         return steps.astype(wide).reshape(-1, *(1,) * len(trailing))
 
-    look = _look(formula, block, at_x, width(step), precision)
+    look = _look(formula, block, at_x, width(step), precision, terms=terms)
     shape = look.estimate.shape
     # The highest difference of f, normalised as noise would be, and pooled over the
     # elements (noise is f's, the same at every element): one noisy distance between
@@ -429,7 +438,7 @@ def checked_stencil(
         ).astype(step.dtype)
         fine_block = yield from evaluate_at(rows, fine_step)
         sub_x = None if at_x is None else at_x[rows]
-        fine = _look(formula, fine_block, sub_x, width(fine_step), precision)
+        fine = _look(formula, fine_block, sub_x, width(fine_step), precision, terms=terms)
         # noise: f's highest difference falls neither as a smooth f's nor stays the
         # same as an offset's, and is small beside f's change over the step (else it is
         # f's own variation at a step too large for it): the bars allow for it (the
@@ -437,17 +446,25 @@ def checked_stencil(
         above = threshold("above noise") * fine.per_value
         falling = fine.top * SHRINK ** (points - 3) <= coarse.top
         offset = steady(coarse.top, fine.top, fine.per_value)
+        # (an offset too small to move the estimate by its tolerance is rounding in f's
+        # arithmetic beyond what |f| shows, as where f is 0 by cancellation, or a jump
+        # that does not matter: noise at its level, within the bar)
+        gain = float(np.abs(formula.weights).sum()) / width(fine_step)
+        tolerable = fine.top * gain <= threshold("tolerance") * np.abs(fine.estimate)
+        offset &= ~tolerable
         resolved = threshold("noise resolved") * coarse.noise <= np.abs(coarse.odd)
         noisy = (fine.top > above * 2.0 ** (points - 1)) & ~falling & ~offset & resolved
         if noisy.any():
             measured = threshold("noise margin") * np.maximum(coarse.noise, fine.noise)
             noise_allowed = np.where(noisy, measured, 0.0)
             coarse = _look(
-                formula, coarse_block, sub_x, width(coarse_step), precision, noise_allowed
+                formula, coarse_block, sub_x, width(coarse_step), precision, noise_allowed, terms
             )
-            fine = _look(formula, fine_block, sub_x, width(fine_step), precision, noise_allowed)
+            fine = _look(
+                formula, fine_block, sub_x, width(fine_step), precision, noise_allowed, terms
+            )
         steps = (coarse_step, fine_step)
-        settled, judged = _settled(coarse, fine, steps, order_below, points, noisy)
+        settled, judged = _settled(coarse, fine, steps, order_below, points, noisy, tolerable)
         done = np.all(settled.reshape(len(rows), -1), axis=1)
         # a value verified by two steps is trusted only where f off the finer grid is
         # what the grid says, within its noise where it is noisy (a step a multiple of 4
