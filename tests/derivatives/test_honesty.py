@@ -296,6 +296,29 @@ def test_an_exact_polynomial_raises_no_alarm_even_where_its_terms_cancel(
     assert not messages(record, PrecisionWarning), messages(record, PrecisionWarning)
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"method": "forward", "order": 2},
+        {"method": "forward", "order": 3},
+        {"method": "backward", "order": 2},
+        {"bounds": (0, np.inf)},
+    ],
+    ids=["forward order 2", "forward order 3", "backward order 2", "bounds"],
+)
+def test_x_to_the_fourth_at_0_is_no_false_alarm_for_a_one_sided_stencil(
+    options: dict[str, Any],
+) -> None:
+    # the leading terms of the one-sided error vanish at 0: successive steps agree at a
+    # higher order than the leading term's, which once never settled (STEP_TOO_LARGE)
+    result, record = caught(
+        lambda: numerical_gradient(lambda w: np.sum(w**4), np.zeros(2), full_output=True, **options)
+    )
+    assert statuses(result) == ["CONVERGED"] * 2, statuses(result)
+    assert np.all(np.abs(result.grad) <= result.error), (result.grad, result.error)
+    assert not messages(record, PrecisionWarning), messages(record, PrecisionWarning)
+
+
 def test_the_complex_step_jacobian_costs_one_evaluation_per_element_and_one_more() -> None:
     calls = []
 

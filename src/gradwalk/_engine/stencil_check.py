@@ -430,6 +430,7 @@ def checked_stencil(
         plain[off[np.any(misfit.reshape(off.size, -1), axis=1)]] = False
     rows = np.flatnonzero(~plain)
     coarse, coarse_block, coarse_step = look.rows(rows), block[rows], step[rows]
+    before = np.zeros(rows.size, dtype=bool)  # the pair of steps before was asymptotic
     for _ in range(SHRINKS):
         if not rows.size:
             break
@@ -465,6 +466,12 @@ def checked_stencil(
             )
         steps = (coarse_step, fine_step)
         settled, judged = _settled(coarse, fine, steps, order_below, points, noisy, tolerable)
+        # two pairs of steps in a row asymptotic settle it too, the finer estimate kept,
+        # though their ratio is that of a higher order than the leading term's (a
+        # coefficient that vanishes at x: x**4 at 0)
+        asymptotic = np.all(judged.asymptotic.reshape(len(rows), -1), axis=1)
+        settled |= per_element(before & asymptotic, settled)
+        before = asymptotic
         done = np.all(settled.reshape(len(rows), -1), axis=1)
         # a value verified by two steps is trusted only where f off the finer grid is
         # what the grid says, within its noise where it is noisy (a step a multiple of 4
@@ -484,11 +491,12 @@ def checked_stencil(
             aliased = np.any((misfit & smooth[check]).reshape(check.size, -1), axis=1)
             done[check[aliased]] = False
         result.write(rows[done], judged, done)
-        rows, coarse, coarse_block, coarse_step = (
+        rows, coarse, coarse_block, coarse_step, before = (
             rows[~done],
             fine.rows(~done),
             fine_block[~done],
             fine_step[~done],
+            before[~done],
         )
     if rows.size:  # never verified: the finest estimate, unverified
         result.grad[rows] = coarse.estimate
