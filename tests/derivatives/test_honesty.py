@@ -319,6 +319,36 @@ def test_x_to_the_fourth_at_0_is_no_false_alarm_for_a_one_sided_stencil(
     assert not messages(record, PrecisionWarning), messages(record, PrecisionWarning)
 
 
+A, OMEGA = 5.891521439873328e-4, 824988.5561994617
+
+
+@pytest.mark.parametrize(
+    ("f", "x", "true"),
+    [
+        # 8.2e5 t turns 4.007 times per step of 2**-15: every level from the first down
+        # to 2**-17 is a near multiple of the period (-0.31 ± 2.5e-9 CONVERGED)
+        (
+            lambda t: t**2 + A * np.sin(OMEGA * t),
+            0.20535704642180613,
+            2 * 0.20535704642180613 + A * OMEGA * np.cos(OMEGA * 0.20535704642180613),
+        ),
+        # a staircase: at steps of 2**-7 and 2**-8 its counts are 16 and 8 (1024 ± 8e-10)
+        (lambda t: np.floor(1e3 * t), 0.9025912816343198, 0.0),
+    ],
+    ids=["ripple aliased by halving steps", "staircase"],
+)
+def test_richardson_aliased_by_its_halving_steps_is_right_to_its_bar_or_flagged(
+    f: Any, x: float, true: float
+) -> None:
+    result, record = caught(lambda: numerical_diff(f, x, method="richardson", full_output=True))
+    if statuses(result) == ["CONVERGED"]:
+        assert abs(result.grad - true) <= result.error, (
+            f"{result.grad} ± {result.error} CONVERGED, the derivative {true}"
+        )
+    else:
+        assert messages(record, PrecisionWarning), f"{statuses(result)} without a warning"
+
+
 def test_the_complex_step_jacobian_costs_one_evaluation_per_element_and_one_more() -> None:
     calls = []
 

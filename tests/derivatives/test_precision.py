@@ -69,7 +69,8 @@ def test_richardson_error_estimates_are_honest_on_the_battery() -> None:
     assert honest.size >= 500, "the battery is too small to measure honesty"
     assert honest.mean() >= 0.95, f"only {honest.mean():.1%} of error estimates cover the error"
     assert np.median(errors) <= 1e-12, f"median relative error {np.median(errors):.1e}"
-    assert per_coordinate <= 10, f"{per_coordinate:.2f} evaluations per coordinate"
+    # at most 10 for the ladder, and one value per element off its grid (aliasing)
+    assert per_coordinate <= 11, f"{per_coordinate:.2f} evaluations per coordinate"
 
 
 @pytest.mark.parametrize("s", bench.FEATURE_SCALES)

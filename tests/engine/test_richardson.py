@@ -26,6 +26,12 @@ from tests.support.plan_driver import drive, exp_sin, exp_sin_grad
 X = np.array([0.3, -1.2, 2.5])
 
 
+def levels_of(batches: list[Any]) -> list[Any]:
+    """The batches of the ladder's levels: x ± h for each element, in pairs (the last
+    batch, one point per element off the ladder's grid, is not a level)."""
+    return [p for p in batches if p.index.size % 2 == 0 and np.all(p.index[0::2] == p.index[1::2])]
+
+
 def test_richardson_weights_are_consistent_and_cancel_the_even_powers() -> None:
     weights = richardson_weights(RICHARDSON_LEVELS)
     for j in range(RICHARDSON_LEVELS):
@@ -40,6 +46,10 @@ def test_richardson_weights_are_consistent_and_cancel_the_even_powers() -> None:
 def test_richardson_halves_the_step_of_each_element_from_level_to_level() -> None:
     _estimate, batches = drive("richardson", exp_sin, X, 0.25)
     assert len(batches) >= 3, "Richardson stopped before extrapolating twice"
+    # and one value per element off the grid of its finest level, 1/√2 of its step away
+    probe = batches[-1]
+    assert sorted(probe.index.tolist()) == [0, 1, 2], "no value off the ladder's grid"
+    batches = levels_of(batches[:-1])
     for level, points in enumerate(batches):
         plus = points.value[0::2]
         minus = points.value[1::2]
@@ -65,6 +75,7 @@ def test_richardson_stops_each_element_when_its_estimate_stops_improving() -> No
         return x[0] ** 2 + np.sin(3 * x[1])
 
     estimate, batches = drive("richardson", f, np.array([0.7, 0.4]), "auto")
+    batches = levels_of(batches)
     levels = [sum(np.count_nonzero(p.index[0::2] == i) for p in batches) for i in (0, 1)]
     assert levels[0] < levels[1], f"levels per element {levels}: the quadratic should stop first"
     assert levels[0] <= 3, f"an exact quadratic took {levels[0]} levels"

@@ -26,7 +26,7 @@ ASYMPTOTIC_RATIO = (3.0, 20.0)
 
 #: Where the last three levels' points lie along an element's axis, in units of the
 #: finest step: x - 4h, x - 2h, x - h, x + h, x + 2h, x + 4h.
-_NOISE_OFFSETS = (-4.0, -2.0, -1.0, 1.0, 2.0, 4.0)
+NOISE_OFFSETS = (-4.0, -2.0, -1.0, 1.0, 2.0, 4.0)
 
 
 @dataclass
@@ -36,7 +36,9 @@ class Reported:
     error, its step; f's rounding per value and |f|; and the evidence about it: whether
     its ladder was asymptotic around its best level, whether f's values there look like
     a kink (with the jump between the one-sided slopes) or a jump, and f's measured
-    noise per value (0 where none was seen)."""
+    noise per value (0 where none was seen); and f's values at x ∓ h of its last three
+    levels (in the order of :data:`NOISE_OFFSETS`, one row per offset) with the finest of
+    those steps, for a check off their grid."""
 
     grad: NDArray[Any]
     error: NDArray[Any]
@@ -48,6 +50,8 @@ class Reported:
     slope_jump: NDArray[Any]
     jump: NDArray[np.bool_]
     f_noise: NDArray[Any]
+    last_values: NDArray[Any]
+    finest: NDArray[Any]
 
 
 def richardson_weights(levels: int) -> NDArray[np.float64]:
@@ -193,8 +197,8 @@ class Ladder:
         noise = 2 * np.max(self.recent_rounding, axis=0)
         self.kinked[level] = kink_like(even[0] - even[1], even[1] - even[2], 2 * noise)
         self.steady[level] = steady(odd[1], odd[2], noise)
-        values = np.concatenate([self.recent_minus, self.recent_plus[::-1]])
-        measured = noise_level(values, _NOISE_OFFSETS)
+        values = self.last_values()
+        measured = noise_level(values, NOISE_OFFSETS)
         # noise is the same at every step, f's own variation falls by 2**4 or more a level
         factor = threshold("noise orders")
         alike = (measured <= factor * self.noise_before) & (self.noise_before <= factor * measured)
@@ -203,6 +207,12 @@ class Ladder:
         found = np.where(alike & (resolved * measured <= change), measured, 0.0)
         self.f_noise = np.maximum(self.f_noise, found)
         self.noise_before = measured
+
+    def last_values(self) -> NDArray[Any]:
+        """f at the points of the last three levels, one row per offset of
+        :data:`NOISE_OFFSETS`."""
+        values: NDArray[Any] = np.concatenate([self.recent_minus, self.recent_plus[::-1]])
+        return values
 
     def step_jump(self, h_level: NDArray[Any]) -> NDArray[Any]:
         """|f'(x+) - f'(x-)| as measured by f's even part at the level just evaluated:
@@ -238,6 +248,8 @@ class Ladder:
         if level >= 3:
             out.jump[active] = self.steady[level] & self.steady[level - 1]
         out.f_noise[active] = self.f_noise
+        out.last_values[:, active] = self.last_values()
+        out.finest[active] = self.first / 2.0**level
 
     def keep(self, going_on: NDArray[np.bool_]) -> None:
         """Keep only the elements where ``going_on`` is true."""

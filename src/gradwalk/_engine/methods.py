@@ -221,7 +221,7 @@ METHODS: dict[str, Method] = {
             False,
             "auto",
             RICHARDSON_ORDER,
-            10,
+            11,
             "central differences at halving steps, extrapolated, with an error estimate",
             _richardson_within,
             steers=True,

@@ -8,6 +8,7 @@ integration applied to central differences, whose error is a series in h².
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,9 @@ from gradwalk._common.validate import check_count, check_tolerance
 from .first_step import first_level
 from .ladder import (
     AMPLIFICATION,
+    MARGIN,
     MAX_LEVELS,
+    NOISE_OFFSETS,
     Ladder,
     Reported,
     differences_shrinking,
@@ -36,7 +39,7 @@ from .rounding import (
 )
 from .status_codes import SEVERITY, GradientStatus, new_status, raise_status
 from .steps import step_sizes
-from .verify import threshold, verdict
+from .verify import interpolation, threshold, verdict
 
 #: Default most levels (step halvings) of the Richardson ladder; each costs 2 evaluations. Far
 #: more than a function varying on the scale of max(1, |x|) needs (it stops after four to
@@ -304,6 +307,7 @@ def richardson(
     if active.size:
         ladder.report(active, out, level, precision.rounding)
         ran_out[active] = True
+    yield from _off_grid(x0, out, level_zero.dead)
     return Estimate(
         grad=grad,
         error=error,
@@ -311,6 +315,53 @@ def richardson(
         vanished=vanished,
         status=_status(status, out, ran_out, level_zero.dead, x0, rtol, atol),
         noise=np.where(level_zero.dead, np.nan, _per_value_noise(out)),
+    )
+
+
+def _off_grid(
+    x0: NDArray[np.floating], out: Reported, dead: NDArray[np.bool_]
+) -> Generator[Points, NDArray[Any], None]:
+    """f at one more point per element, 1/√2 of its finest step from x, set against the
+    polynomial through its last three levels' values (x ∓ h, x ∓ 2h, x ∓ 4h): where they
+    disagree by more than :data:`THRESHOLDS` "off grid" times the distance between that
+    polynomial and the one without x - 4h, plus f's rounding and noise, the ladder was
+    aliased (its halving steps all near multiples of f's period, as for sin(8.2e5 x) at
+    steps of 2**-15 and below) and is not asymptotic, whatever its levels said; unless
+    the disagreement is below :data:`THRESHOLDS` "noise seen" of f's magnitude: it is
+    then f's rounding beyond what its values show (log(1 + x**2) near 0 rounds 1 + x**2),
+    or an oscillation that small, and the bar allows for it as noise.
+    """
+    checked = np.all(out.asymptotic.reshape(len(dead), -1), axis=1) & ~dead
+    checked &= ~np.any((out.kink | out.jump).reshape(len(dead), -1), axis=1)
+    checked &= np.isfinite(out.finest)
+    checked &= np.all(np.isfinite(out.last_values).reshape(-1, len(dead)), axis=0)
+    elements = np.flatnonzero(checked)
+    if not elements.size:
+        return
+    wide = wide_dtype(x0.dtype)
+    moves = (PROBE_FRACTION * out.finest[elements]).astype(x0.dtype)
+    points = x0[elements] + moves
+    value = yield Points(elements, points)
+    where = (points.astype(wide) - x0[elements].astype(wide)) / out.finest[elements]
+    values = np.moveaxis(out.last_values[:, elements], 0, 1)  # one row per element
+    basis = interpolation(NOISE_OFFSETS, where)
+    fewer = interpolation(NOISE_OFFSETS[1:], where)
+    predicted = np.sum(per_element(basis, values) * values, axis=1)
+    coarser = np.sum(per_element(fewer, values[:, 1:]) * values[:, 1:], axis=1)
+    per_value = np.maximum(
+        per_element(out.noise[elements], predicted), NOISE_MARGIN * out.f_noise[elements]
+    )
+    lebesgue = per_element(1.0 + np.abs(basis).sum(axis=1), predicted)
+    allowed = threshold("off grid") * np.abs(predicted - coarser)
+    allowed = allowed + threshold("at noise") * per_value * lebesgue
+    apart = np.abs(np.asarray(value, dtype=wide) - predicted)
+    misfit = ~(apart <= allowed)
+    size = np.max(np.abs(values), axis=1)
+    quiet = misfit & (apart <= threshold("noise seen") * size)
+    out.asymptotic[elements] &= ~(misfit & ~quiet)
+    # noise of that size in f's values, amplified by a central difference (x ± h)
+    out.error[elements] += np.where(quiet, MARGIN * NOISE_MARGIN * apart, 0.0) / per_element(
+        out.finest[elements], apart
     )
 
 
@@ -337,6 +388,8 @@ def _reported(n: int, tail: tuple[int, ...], wide: np.dtype[Any]) -> Reported:
         slope_jump=np.zeros(shape, dtype=wide),
         jump=np.zeros(shape, dtype=bool),
         f_noise=np.zeros(shape, dtype=wide),
+        last_values=np.full((len(NOISE_OFFSETS), *shape), np.nan, dtype=wide),
+        finest=np.full(n, np.nan, dtype=np.float64),
     )
 
 
@@ -365,11 +418,13 @@ def _status(
     live = np.broadcast_to(live, out.grad.shape)
     tolerance = _tolerance(out.grad, rtol, atol, resolution(x0.dtype))
     entry = np.zeros(out.grad.shape, dtype=np.int8)
+    noisy = out.f_noise > NOISY * per_element(out.noise, out.f_noise)
     judged = verdict(
         out.grad,
         out.error,
         asymptotic=out.asymptotic | ~live,
-        noisy=out.f_noise > NOISY * per_element(out.noise, out.f_noise),
+        noisy=noisy,
+        loud=noisy & (out.f_noise > threshold("noise seen") * per_element(out.size, out.f_noise)),
         kink=out.kink & live,
         slope_jump=out.slope_jump,
         jump=out.jump & ~out.asymptotic & live,

@@ -34,7 +34,14 @@ from numpy.typing import NDArray
 from .points import Points, per_element, wide_dtype
 from .rounding import PROBE_FRACTION, Precision
 from .steps import representable_step
-from .verify import kink_like, noise_level, shrinks_as_predicted, steady, threshold
+from .verify import (
+    interpolation,
+    kink_like,
+    noise_level,
+    shrinks_as_predicted,
+    steady,
+    threshold,
+)
 
 
 class Stencil(Protocol):
@@ -252,7 +259,8 @@ def _off_grid_misfit(
     value: NDArray[Any],
 ) -> NDArray[np.bool_]:
     """Where f's ``value`` at an extra point ``where`` (in units of the step, between the
-    stencil's own points) is not what the polynomial through the stencil's values says,
+    stencil's own points) is not what the polynomial through the stencil's values says
+    (:func:`~gradwalk._engine.verify.interpolation`),
     within :data:`OFF_GRID` times the error the trend of f's differences predicts for it
     (the next difference, at most the highest one, times the interpolation's node
     polynomial over N!), plus f's rounding through the interpolation's weights.
@@ -262,15 +270,9 @@ def _off_grid_misfit(
     agree with themselves (aliased). Off the grid f is itself again.
     """
     nodes, values = _ordered(formula, block, at_x)
-    nodes = nodes.astype(np.float64)
     t = np.asarray(where, dtype=np.float64)
-    basis = np.ones((t.size, nodes.size))
-    node_polynomial = np.ones(t.size)
-    for j, node in enumerate(nodes):
-        node_polynomial *= t - node
-        for k, other in enumerate(nodes):
-            if k != j:
-                basis[:, j] *= (t - other) / (node - other)
+    basis = interpolation(nodes, t)
+    node_polynomial = np.prod(t[:, None] - nodes[None, :].astype(np.float64), axis=1)
     predicted = np.sum(per_element(basis, values) * values, axis=1)
     # the next difference: at most the highest (an f whose plain look passed falls from
     # order to order); where a central stencil's highest difference is far below the

@@ -13,6 +13,8 @@ already evaluated, and works per element (and per output) on whole arrays:
   "Estimating computational noise", SIAM J. Sci. Comput. 33 (2011)): high-order
   differences of f along an axis, normalised so that pure noise gives the same level at
   every order, counted only where two orders agree;
+- :func:`interpolation`: the weights of f's interpolating polynomial at a point off
+  the grid of a method's points, where f's value tells aliasing from a smooth f;
 - :func:`verdict`: the status and the widened error bar from that evidence.
 
 The thresholds are in one table, :data:`THRESHOLDS` (printed in docs/precision.md).
@@ -34,6 +36,7 @@ __all__ = [
     "THRESHOLDS",
     "Verdict",
     "default_tolerance",
+    "interpolation",
     "kink_like",
     "noise_level",
     "shrinks_as_predicted",
@@ -295,6 +298,28 @@ def noise_level(values: NDArray[Any], offsets: tuple[float, ...]) -> NDArray[np.
     agree = (top > 0) & (below <= factor * top) & (top <= factor * below)
     level: NDArray[np.float64] = np.where(agree, np.maximum(top, below), 0.0)
     return level
+
+
+def interpolation(nodes: Any, where: Any) -> NDArray[np.float64]:
+    """The weights of the values at ``nodes`` in their interpolating polynomial (Lagrange's
+    basis) at each point of ``where``: one row per point, one column per node.
+
+    On a grid of step h, f = sin(ω x) with ω h near a multiple of 2π is a slow sine: a
+    method's values, its estimates and their differences are those of a smooth f, and
+    agree with themselves (aliased). f's value at a point off the grid, set against
+    this polynomial, shows it.
+
+    >>> interpolation([-1.0, 0.0, 1.0], [0.5]) @ np.array([1.0, 0.0, 1.0])  # t**2 at 0.5
+    array([0.25])
+    """
+    t = np.asarray(where, dtype=np.float64).reshape(-1)
+    points = np.asarray(nodes, dtype=np.float64)
+    basis = np.ones((t.size, points.size))
+    for j, node in enumerate(points):
+        for k, other in enumerate(points):
+            if k != j:
+                basis[:, j] *= (t - other) / (node - other)
+    return basis
 
 
 def default_tolerance(grad: NDArray[Any], dtype: np.dtype[Any], floor: float = 1.0) -> NDArray[Any]:
