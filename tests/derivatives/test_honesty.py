@@ -102,6 +102,35 @@ def test_an_element_lost_in_a_large_constant_is_rounding_limited(method: str) ->
         assert np.all(np.abs(result.grad - [2.0, 4.0]) <= result.error)
 
 
+@pytest.mark.parametrize(
+    "options", [{}, {"h": "auto"}, {"method": "forward"}], ids=["book", "auto", "forward"]
+)
+def test_a_large_constant_part_is_no_stationary_point(options: dict[str, Any]) -> None:
+    # 1e12 + x**2: every element small beside f, as at a minimum, and garbage (3.05 and
+    # 7.26 for 2.78, with no warning); f(x), one more value, shows no minimum there
+    x = np.array([1.3880961092540454, -0.7])
+    result, record = caught(
+        lambda: numerical_gradient(lambda w: 1e12 + np.sum(w**2), x, full_output=True, **options)
+    )
+    assert statuses(result) == ["ROUNDING_LIMITED"] * 2, (result.grad, statuses(result))
+    assert messages(record, PrecisionWarning), "no warning that rounding limits the elements"
+
+
+def test_a_minimum_beside_a_constant_stays_quiet_at_one_evaluation_more() -> None:
+    # 1 + x**2 at 1e-9: the elements are at rounding level, as at any minimum, and f(x)
+    # below its neighbours by far more than f's rounding says that is what it is
+    result, record = caught(
+        lambda: numerical_gradient(
+            lambda w: 1 + np.sum(w**2), np.array([1e-9, 2e-9]), full_output=True
+        )
+    )
+    assert statuses(result) == ["CONVERGED"] * 2 and result.nfev == 5, (
+        statuses(result),
+        result.nfev,
+    )
+    assert not messages(record, PrecisionWarning), messages(record, PrecisionWarning)
+
+
 def test_an_f_that_really_ignores_x_still_says_so() -> None:
     result, record = caught(
         lambda: numerical_gradient(lambda x: 1e20, [1.0, 2.0], full_output=True)

@@ -38,7 +38,7 @@ from .methods import METHODS, method_named, resolve_step
 from .points import UNPERTURBED, Estimate, Points, Step, any_per_element
 from .richardson import check_accuracy
 from .singular import looks_singular, singular_entries
-from .status import element_status, lost_in_rounding, settle_precision
+from .status import element_status, hides_rounding, lost_in_rounding, settle_precision
 from .status_codes import UNKNOWN_STATUS, GradientStatus, raise_status
 from .status_warnings import warn_status
 from .verify import threshold
@@ -310,6 +310,10 @@ def differentiate(
     precision = None
     if needs_precision:  # the rounding check of the elements whose plan keeps no status
         precision = settle_precision(estimate, values_seen, x0, at_point, not book)
+        if not estimate.vanished.any() and hides_rounding(
+            estimate, values_seen, x0, precision, evaluate.f_at_x
+        ):  # a minimum, or f's large constant part? f(x) tells
+            counted(Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=work.dtype)))
     lost = False
     if x0.size and not estimate.vanished.any():
         copies = evaluate.copies
@@ -327,7 +331,16 @@ def differentiate(
 
         lost = flag_ignored_input(values_seen, counted, shape, copies, probe, swallowed)
     status = element_status(
-        estimate, values_seen, x0, h, book, complex_step, singular, precision, lost
+        estimate,
+        values_seen,
+        x0,
+        h,
+        book,
+        complex_step,
+        singular,
+        precision,
+        lost,
+        evaluate.f_at_x,
     )
     if analytic is not None and analytic.any():
         raise_status(status, any_per_element(analytic), GradientStatus.NON_ANALYTIC)

@@ -33,6 +33,7 @@ from .rounding import (
 )
 from .singular import extremes_per_element, joined, singular_entries
 from .status_codes import STEP_TOLERANCE, UNKNOWN_STATUS, GradientStatus, raise_status
+from .verify import threshold
 
 #: Where a probe of f shows that f does change, the multiple of f's rounding below which
 #: the change it implies over the method's step counts as lost in the rounding.
@@ -49,6 +50,7 @@ def element_status(
     singular: NDArray[np.bool_] | None = None,
     precision: Precision | None = None,
     lost: bool = False,
+    own_at_x: NDArray[Any] | None = None,
 ) -> NDArray[np.int8]:
     """One :class:`GradientStatus` code per element: the plan's own, or read from f's values.
 
@@ -83,7 +85,7 @@ def element_status(
         raise_status(status, nonfinite & unknown, GradientStatus.NONFINITE)
         if not complex_step:  # the complex step takes no difference: nothing cancels
             narrow = x0.dtype.itemsize < 8 and not isinstance(h, str)
-            limited = _rounding_limited(estimate, values_seen, x0, narrow, precision)
+            limited = _rounding_limited(estimate, values_seen, x0, narrow, precision, own_at_x)
             raise_status(status, limited & unknown, ROUNDING)
         raise_status(status, squeezed, GradientStatus.OUT_OF_BOUNDS)
     # f singular at x (a pole): those elements have no gradient, whatever the plan says.
@@ -107,6 +109,7 @@ def _rounding_limited(
     x0: NDArray[np.floating],
     narrow: bool = False,
     precision: Precision | None = None,
+    own_at_x: NDArray[Any] | None = None,
 ) -> NDArray[np.bool_]:
     """Elements whose digits f's rounding limits, where it matters.
 
@@ -114,14 +117,51 @@ def _rounding_limited(
     reported where :func:`~gradwalk._engine.rounding.rounding_limited` says so (above 1e-4 of
     the element's own gradient, with a floor relative to the largest element), and not
     near a stationary point (:func:`near_stationary`), where some elements are always at
-    rounding level (where every value of f is the same, the driver tells a change lost
-    in f's rounding from an f that ignores x). Where x is ``narrow`` (float32 or float16
-    with a fixed h, whose limit the driver has already warned of), only elements whose
-    values of f agree within f's rounding are reported.
+    rounding level, if f(x) shows it: f(x) below both values beside it along the element
+    (or above both) by more than f's rounding (:func:`at_extremum`; 1e12 + x**2 at 1.4
+    is "near a stationary point" by its size alone). Where every value of f is the same,
+    the driver tells a change lost in f's rounding from an f that ignores x. Where x is
+    ``narrow`` (float32 or float16 with a fixed h, whose limit the driver has already
+    warned of), only elements whose values of f agree within f's rounding are reported.
+    ``own_at_x``: f(x) per element, for an elementwise f.
     """
+    limited, stationary = _limited_near_stationary(estimate, values_seen, x0, narrow, precision)
+    if stationary and limited.any():
+        limited &= ~at_extremum(values_seen, x0.size, precision, own_at_x)
+    flagged: NDArray[np.bool_] = any_per_element(limited)
+    return flagged
+
+
+def hides_rounding(
+    estimate: Estimate,
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
+    x0: NDArray[np.floating],
+    precision: Precision | None,
+    own_at_x: NDArray[Any] | None = None,
+) -> bool:
+    """Whether f(x) must be known to report f's rounding: some element is limited by it,
+    x looks near a stationary point, and f(x) has not been evaluated (the book's central
+    difference does not evaluate it; one more evaluation tells a minimum from a large
+    constant part)."""
+    if own_at_x is not None or any((index < 0).any() for index, _ in values_seen):
+        return False
+    limited, stationary = _limited_near_stationary(estimate, values_seen, x0, False, precision)
+    return stationary and bool(limited.any())
+
+
+def _limited_near_stationary(
+    estimate: Estimate,
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
+    x0: NDArray[np.floating],
+    narrow: bool,
+    precision: Precision | None,
+) -> tuple[NDArray[np.bool_], bool]:
+    """The entries f's rounding limits (:func:`_rounding_limited`), and whether x looks
+    near a stationary point."""
     n = x0.size
+    none = np.zeros(n, dtype=bool)
     if not n or not values_seen:
-        return np.zeros(n, dtype=bool)
+        return none, False
     if precision is None:
         precision = measured_precision(_values_of(values_seen), x0.dtype)
     grad = np.abs(estimate.grad.astype(np.float64, copy=False))
@@ -132,18 +172,51 @@ def _rounding_limited(
     if largest == 0 or bound <= rounding_floor(largest, x0.dtype):
         # every element 0 (f ignores x, or its change is lost: the driver tells which), or
         # no element can be reported: spares the pass below
-        return np.zeros(n, dtype=bool)
+        return none, False
     uncertainty, size, agree = rounding_uncertainty(estimate, values_seen, x0, precision)
     f_size = float(size[np.isfinite(size)].max(initial=0.0))
     x_entry = np.broadcast_to(per_element(x0, grad), grad.shape)
     with np.errstate(all="ignore"):
         limited = rounding_limited(uncertainty, grad, largest, x0.dtype)
-    if near_stationary(estimate.grad, x_entry, f_size):
-        return np.zeros(n, dtype=bool)
     if narrow:
         limited &= agree
-    flagged: NDArray[np.bool_] = any_per_element(limited & np.isfinite(uncertainty))
-    return flagged
+    limited &= np.isfinite(uncertainty)
+    return limited, near_stationary(estimate.grad, x_entry, f_size)
+
+
+def at_extremum(
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
+    n: int,
+    precision: Precision | None,
+    own_at_x: NDArray[Any] | None = None,
+) -> NDArray[np.bool_]:
+    """Per entry (element, output): whether f(x) is below both of f's values beside it
+    along the element, or above both, by more than :data:`THRESHOLDS` "above noise"
+    times f's rounding: x is at a minimum or maximum along that axis, f's curvature
+    resolved. False where f(x) is unknown, or the element has values on one side only.
+    ``own_at_x``: f(x) per element, for an elementwise f."""
+    index = joined([i for i, _ in values_seen])
+    values = _values_of(values_seen)
+    if precision is None:
+        precision = measured_precision(values, np.dtype(np.float64))
+    perturbed = index >= 0
+    low, high = extremes_per_element(index[perturbed], values[perturbed], n)
+    count = np.bincount(index[perturbed], minlength=n)
+    if own_at_x is not None:
+        at_x = np.real(np.asarray(own_at_x)).astype(np.float64).reshape(low.shape)
+    else:
+        known = values[index == UNPERTURBED]
+        if not known.size:
+            return np.zeros(low.shape, dtype=bool)
+        at_x = np.broadcast_to(known[0], low.shape)
+    with np.errstate(all="ignore"):
+        size = np.maximum(np.maximum(np.abs(low), np.abs(high)), np.abs(at_x))
+        margin = threshold("above noise") * precision.rounding(size)
+        minimum = (low - at_x > margin) & (high - at_x > margin)
+        maximum = (at_x - high > margin) & (at_x - low > margin)
+    both_sides = per_element(count >= 2, low)
+    result: NDArray[np.bool_] = (minimum | maximum) & both_sides
+    return result
 
 
 def _uncertainty_bound(
