@@ -37,7 +37,7 @@ from .singular import looks_singular, singular_entries
 from .status import element_status
 from .status_warnings import warn_status
 
-__all__ = ["GradientResult", "differentiate"]
+__all__ = ["GradientResult", "differentiate", "value_at_x"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -209,7 +209,7 @@ def differentiate(
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]] = []
     f_at_x: NDArray[Any] | None = None
     if vector and value_shape is None:
-        f_at_x = _value_at_x(f, snapshot, options)[np.newaxis]
+        f_at_x = value_at_x(f, snapshot, options)[np.newaxis]
         value_shape, nfev = f_at_x.shape[1:], 1
         values_seen.append((np.array([UNPERTURBED], dtype=np.intp), f_at_x))
     value_shape = value_shape or ()
@@ -283,7 +283,7 @@ def differentiate(
     )
 
 
-def _value_at_x(f: Callable[[Any], object], x: NDArray[Any], options: Options) -> NDArray[Any]:
+def value_at_x(f: Callable[[Any], object], x: NDArray[Any], options: Options) -> NDArray[Any]:
     """f(x) for a vector-valued f, on a copy of x (a batch of one if f is vectorized).
 
     Raises
