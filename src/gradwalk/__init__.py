@@ -18,11 +18,14 @@ from ._common.warnings import (
     IgnoredInputWarning,
     NonFiniteWarning,
     PrecisionWarning,
+    SparsityWarning,
 )
 from ._derivatives.diff import numerical_diff
+from ._derivatives.directional import jacobian_vector_product
 from ._derivatives.gradient import numerical_gradient
 from ._derivatives.hessian import HessianResult, hessian_vector_product, numerical_hessian
 from ._derivatives.jacobian import JacobianResult, numerical_jacobian
+from ._derivatives.sparsity import SparsityResult, jacobian_sparsity
 from ._engine.driver import GradientResult
 from ._engine.inputs import InputModifiedError
 from ._engine.status_codes import GradientStatus
@@ -60,6 +63,8 @@ __all__ = [
     "PrecisionWarning",
     "RMSprop",
     "SimpleNet",
+    "SparsityResult",
+    "SparsityWarning",
     "TrainingHistory",
     "TwoLayerNet",
     "__version__",
@@ -70,6 +75,8 @@ __all__ = [
     "descend",
     "gradient_descent",
     "hessian_vector_product",
+    "jacobian_sparsity",
+    "jacobian_vector_product",
     "learning_rate_bound",
     "limit_blas_threads",
     "numerical_diff",

@@ -12,6 +12,7 @@ __all__ = [
     "IgnoredInputWarning",
     "NonFiniteWarning",
     "PrecisionWarning",
+    "SparsityWarning",
 ]
 
 #: The folder of the gradwalk package: frames inside it are gradwalk's, not the user's.
@@ -32,6 +33,10 @@ class NonFiniteWarning(GradwalkWarning):
 
 class IgnoredInputWarning(GradwalkWarning):
     """f did not react to the perturbations of x: it probably ignores its argument."""
+
+
+class SparsityWarning(GradwalkWarning):
+    """f's values show a Jacobian entry that the sparsity pattern given does not have."""
 
 
 def _user_stacklevel() -> int:

@@ -41,7 +41,7 @@ from gradwalk._engine.rounding import ROUNDING_ULPS
 from gradwalk._engine.steps import check_step, representable_step
 
 from .gradient import numerical_gradient
-from .jacobian import jacobian_result
+from .jacobian_result import jacobian_result
 from .keywords import HessianKeywords
 
 __all__ = ["HessianResult", "hessian_vector_product", "numerical_hessian"]

@@ -196,7 +196,7 @@ class GradientCheck:
             where = ", ".join(wrong[:3])
             if len(wrong) > 3:
                 where += f" and {len(wrong) - 3} more diagnosed"
-            if self.mode == "full":
+            if self.mode == "full" or all(f.index is not None for f in self.failures):
                 return (
                     f"Gradient check FAILED: the analytic gradient is wrong at {where} ({count})."
                 )
@@ -249,7 +249,7 @@ def report(check: GradientCheck) -> str:
         check.verdict,
         f"{scope}; method={check.method!r}; {check.nfev} evaluations of f.",
         f"Tolerance: |analytic - numerical| <= {absolute}{check.rtol:.1e} × scale{bars},",
-        f"  scale = max(|analytic|, |numerical|, {SCALE_FLOOR:g} × largest value).",
+        _scale_line(check),
         f"Failed: {check.failed} of {check.checked}; "
         f"largest relative error {check.max_rel_error:.1e}.",
     ]
@@ -284,6 +284,14 @@ def report(check: GradientCheck) -> str:
             "(pass diagnose=None to diagnose them all)."
         )
     return "\n".join(lines)
+
+
+def _scale_line(check: GradientCheck) -> str:
+    """What a value's scale is, in the tolerance: its own for each output of J·v and each
+    entry in the directional Jacobian check, else with a floor from the largest value."""
+    if check.mode == "directional" and check.subject == "Jacobian":
+        return "  scale = sum_j |J[i, j] v_j| for output i of J·v; |J[i, j]| for an entry."
+    return f"  scale = max(|analytic|, |numerical|, {SCALE_FLOOR:g} × largest value)."
 
 
 def table(rows: Sequence[ElementCheck]) -> list[str]:
