@@ -102,7 +102,8 @@ def _exact_direction(x: NDArray[Any], d: NDArray[Any], max_levels: int | None) -
     """d rounded so that x ± t·d is exact for every power-of-two t from Richardson's first
     step at 0 down its levels (+ spare octaves): each component a multiple of the spacing
     of floats at |x| + first·|d| over the smallest such t (|x + t·d| stays within that
-    spacing's range, where such multiples are floats)."""
+    spacing's range, where such multiples are floats; a point that crosses a power of two
+    away from x, at the largest steps, may still round)."""
     first = _first_step(x.dtype)
     levels = RICHARDSON_LEVELS if max_levels is None else int(max_levels)
     smallest = first * 2.0 ** -(levels + _SPARE_OCTAVES)
@@ -226,6 +227,11 @@ def directional_derivative(
     point = np.array(working_array(x)[0], copy=True)
     size, unit = _unit(point, _direction(point, v))
     t0 = np.zeros((), dtype=point.dtype)
+    if not np.any(unit):  # J·0 = 0, whatever f
+        shape = value_shape if value_shape is not None else value_at_x(f, point, options).shape
+        zeros = np.zeros(shape, dtype=np.result_type(point.dtype, np.float16))
+        status = np.zeros((), dtype=np.int8)
+        return JacobianResult(zeros, zeros, int(value_shape is None), zeros, method, status)
     step: Step = "auto" if h is None else h
     if not isinstance(step, str):
         step = float(step) * size

@@ -20,8 +20,10 @@ from numpy.typing import ArrayLike, NDArray
 from gradwalk._common.optional import scipy_sparse
 from gradwalk._common.validate import check_callable
 from gradwalk._common.warnings import GradwalkWarning, SparsityWarning, issue_warning
-from gradwalk._engine.colouring import as_pattern, colour_count, column_colours
+from gradwalk._engine.colouring import Pattern, as_pattern, colour_count, column_colours
 from gradwalk._engine.driver import GradientResult, differentiate, value_at_x
+from gradwalk._engine.evaluators.choose import evaluator
+from gradwalk._engine.evaluators.compressed import EPS, Compressed
 from gradwalk._engine.evaluators.compression import Compression
 from gradwalk._engine.evaluators.options import Options
 from gradwalk._engine.inputs import (
@@ -32,15 +34,39 @@ from gradwalk._engine.inputs import (
     working_array,
 )
 from gradwalk._engine.methods import method_named
-from gradwalk._engine.points import Step
+from gradwalk._engine.points import Region, Step
+from gradwalk._engine.rounding import ROUNDING_ULPS
 from gradwalk._engine.status_codes import SEVERITY, raise_status
+from gradwalk._engine.steps import step_sizes
 
 from .jacobian_result import JacobianResult
 
 __all__ = ["sparse_jacobian"]
 
+#: The driver's words for its elements, and what they are here.
+_WORDS = (
+    ("elements of the gradient", "entries of the Jacobian"),
+    ("element of the gradient", "entry of the Jacobian"),
+    ("gradient element", "Jacobian entry"),
+)
+
 #: Entries of a missed pattern named in one warning.
 _NAMED = 5
+
+#: The seed of the random half of the columns that the verification moves.
+VERIFY_SEED = 20250
+
+#: A row of the Jacobian is contradicted where f's central difference along the
+#: verification's move differs from the Jacobian's prediction by more than this share of
+#: the row's move (plus 4 error bars and f's rounding).
+VERIFY_SHARE = 1e-3
+
+#: Error bars of the Jacobian that join the verification's tolerance.
+ERROR_BARS = 4.0
+
+#: Rows contradicted whose missing columns are traced (each costs about 2·log2(n)
+#: evaluations, within the evaluator's budget).
+TRACED_ROWS = 4
 
 
 def sparse_jacobian(
@@ -80,6 +106,7 @@ def sparse_jacobian(
     entry_direction = None if where is None else where.direction[columns]
     snapshot = work.copy()
     result = None
+    astray = np.zeros(0, dtype=np.intp)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -95,6 +122,7 @@ def sparse_jacobian(
                     entry_direction,
                     accuracy,
                 )
+                astray = verify_rows(compression, options, pattern, result, where)
     finally:
         changed = changed_elements(work, snapshot)
         if is_callers:
@@ -102,8 +130,87 @@ def sparse_jacobian(
     if changed.size:
         raise InputModifiedError(modified_message(work.shape, changed), int(changed[0]))
     _reissue(caught, rows, columns, value_shape, work.shape)
-    _warn_missed(compression, value_shape, work.shape)
-    return _result(result, pattern, columns, work, compression, method, colour_count(colours))
+    _warn_missed(compression, value_shape, work.shape, astray)
+    count = colour_count(colours) if pattern.nnz else 0
+    return _result(result, pattern, columns, work, compression, method, count, astray)
+
+
+def whole_point_evaluator(compression: Compression, options: Options) -> Compressed:
+    """The evaluator of whole points (columns moved together) for ``options``."""
+    chosen = evaluator(
+        replace(options, compressed=compression),
+        compression.f,
+        np.zeros(compression.rows.size),
+        complex_ok=False,
+        value_shape=compression.value_shape,
+    )
+    assert isinstance(chosen, Compressed)
+    return chosen
+
+
+def verify_rows(
+    compression: Compression,
+    options: Options,
+    pattern: Pattern,
+    result: GradientResult,
+    where: Region | None,
+) -> NDArray[np.intp]:
+    """The rows where f's values contradict the Jacobian found: a central difference
+    along a random half of the columns, each moved by ±(its central "auto" step), against
+    the Jacobian times that move (two evaluations).
+
+    Columns of one colour share no row by the pattern; where the pattern misses an entry
+    (i, j'), row i moves through j' at every point that moves j''s colour, and an entry
+    (i, j) of that colour absorbed it. Moving only half of the columns separates them
+    (with probability 1/2 for each such pair): row i then differs from the prediction by
+    about J[i, j']·h_j', far above the central difference's own error. Rows that differ
+    by more than 1e-3 of their move (plus 4 error bars and f's rounding) are returned,
+    and the columns that move them are traced (recorded in ``Compression.missed``).
+    """
+    flat_x = compression.x.reshape(-1)
+    m, n = pattern.shape
+    rng = np.random.default_rng(VERIFY_SEED)
+    steps = step_sizes(flat_x, "auto", "central").astype(np.float64)
+    moved = rng.random(n) < 0.5
+    if where is not None:  # within the bounds on both sides
+        moved &= (flat_x - steps >= where.lower) & (flat_x + steps <= where.upper)
+    columns = np.flatnonzero(moved)
+    if not columns.size:
+        return np.zeros(0, dtype=np.intp)
+    signs = rng.choice(np.array([-1.0, 1.0]), columns.size)
+    move = signs * steps[columns]
+    values = np.concatenate([flat_x[columns] + move, flat_x[columns] - move])
+    ptr = np.array([0, columns.size, 2 * columns.size], dtype=np.intp)
+    evaluate = whole_point_evaluator(compression, options)
+    try:
+        found = evaluate.values_at((ptr, np.concatenate([columns, columns]), values))
+        step = np.zeros(n)
+        step[columns] = move
+        grad = np.nan_to_num(np.asarray(result.grad, dtype=np.float64), nan=0.0)
+        bars = np.asarray(result.error, dtype=np.float64)
+        bars = np.where(np.isfinite(bars), bars, 0.0)
+        rows = pattern.rows()
+        moves = step[pattern.indices]
+        predicted = np.bincount(rows, weights=grad * moves, minlength=m)
+        size = np.bincount(rows, weights=np.abs(grad * moves), minlength=m)
+        spread = np.bincount(rows, weights=bars * np.abs(moves), minlength=m)
+        plus, minus = np.real(found[0]), np.real(found[1])
+        with np.errstate(all="ignore"):
+            seen = (plus - minus) / 2
+            rounding = ROUNDING_ULPS * EPS * np.maximum(np.abs(plus), np.abs(minus))
+            allowed = VERIFY_SHARE * size + ERROR_BARS * spread + rounding
+            astray = np.flatnonzero(np.abs(seen - predicted) > allowed)
+        for row in astray[:TRACED_ROWS].tolist():
+            own = set(pattern.indices[pattern.indptr[row] : pattern.indptr[row + 1]].tolist())
+            shared = np.isin(compression.colours, compression.colours[list(own)])
+            suspects = np.flatnonzero(shared & ~np.isin(np.arange(n), list(own)))
+            if suspects.size:
+                evaluate.trace(
+                    suspects, flat_x[suspects] + steps[suspects], np.array([row], dtype=np.intp)
+                )
+    finally:
+        evaluate.close()
+    return astray
 
 
 def _result(
@@ -114,8 +221,10 @@ def _result(
     compression: Compression,
     method: str,
     colours: int,
+    astray: NDArray[np.intp],
 ) -> JacobianResult:
-    """The entries in CSR matrices; each element's status the most severe of its entries'."""
+    """The entries in CSR matrices; each element's status the most severe of its entries';
+    the error bars of the ``astray`` rows (contradicted by f) inf."""
     dtype = np.result_type(work.dtype, np.float16)
     status = np.zeros(work.size, dtype=np.int8)
     if result is None:  # a pattern without entries: the Jacobian is zero
@@ -123,6 +232,8 @@ def _result(
         error = step = grad
     else:
         grad, error, step = result.grad, result.error, result.step.astype(dtype)
+        if astray.size:  # those rows' entries are not known to any accuracy
+            error = np.where(np.isin(pattern.rows(), astray), np.inf, error)
         entry_status = result.status.reshape(-1)
         for code in SEVERITY:
             raise_status(status, columns[entry_status == code], code)
@@ -181,15 +292,39 @@ def _reissue(
         if issubclass(record.category, GradwalkWarning):
             message = re.sub(r"\bx\[(\d+)\] =", element, str(record.message))
             message = re.sub(r"\bx\[(\d+)\]", entry, message)
+            for said, meant in _WORDS:
+                message = message.replace(said, meant)
             issue_warning(message, record.category)
         else:
             warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
 
 
 def _warn_missed(
-    compression: Compression, value_shape: tuple[int, ...], x_shape: tuple[int, ...]
+    compression: Compression,
+    value_shape: tuple[int, ...],
+    x_shape: tuple[int, ...],
+    astray: NDArray[np.intp],
 ) -> None:
-    """A SparsityWarning naming the entries f's values showed outside the pattern."""
+    """A SparsityWarning naming the entries f's values showed outside the pattern, and
+    the rows the verification found contradicted."""
+    if astray.size:
+        outputs = ", ".join(
+            "f(x)[" + ", ".join(str(int(p)) for p in np.unravel_index(int(r), value_shape)) + "]"
+            if value_shape
+            else "f(x)"
+            for r in astray[:_NAMED]
+        )
+        more = f" and {astray.size - _NAMED} more" if astray.size > _NAMED else ""
+        issue_warning(
+            f"the Jacobian's rows for {outputs}{more} do not match f: f's central difference "
+            "along a random half of the columns differs from the Jacobian's product with "
+            "that move by more than 1e-3 of it. The sparsity pattern misses entries in "
+            "those rows (columns grouped with the row's own columns moved together, and "
+            "their effect went into the wrong entries), or f is not smooth there; those "
+            "rows' error bars are inf. Pass a pattern that includes every entry "
+            "(jacobian_sparsity(f, x) finds one).",
+            SparsityWarning,
+        )
     if not compression.missed:
         return
     found = sorted(pair for pair in compression.missed if pair[1] >= 0)

@@ -129,7 +129,7 @@ def directional_jacobian_check(
 
     def along(v: NDArray[np.float64]) -> _Direction:
         nonlocal nfev
-        exact = exact_direction(work, v.reshape(work.shape)).reshape(-1).astype(np.float64)
+        exact = _exact(work, v, h)
         result = directional_derivative(
             f, work, exact.reshape(work.shape), h, method, options, None, LEVELS, value_shape
         )
@@ -289,6 +289,13 @@ def _candidates(
     return found
 
 
+def _exact(work: NDArray[np.floating], v: NDArray[np.float64], h: Any) -> NDArray[np.float64]:
+    """The direction v as the check moves along it: every point of its ladder exact."""
+    del h
+    exact = exact_direction(work, v.reshape(work.shape), LEVELS["max_levels"])
+    return np.asarray(exact, dtype=np.float64).reshape(-1)
+
+
 def _compare_along(
     f: Callable[[Any], object],
     work: NDArray[np.floating],
@@ -300,7 +307,7 @@ def _compare_along(
     value_shape: tuple[int, ...],
 ) -> tuple[_Direction, int]:
     """J·v numerically and analytically along one more (coded) direction."""
-    exact = exact_direction(work, v.reshape(work.shape)).reshape(-1).astype(np.float64)
+    exact = _exact(work, v, h)
     result = directional_derivative(
         f, work, exact.reshape(work.shape), h, method, options, None, LEVELS, value_shape
     )

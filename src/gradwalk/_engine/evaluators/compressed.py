@@ -259,6 +259,14 @@ class Compressed(Evaluator):
             start, stop = int(ptr[k]), int(ptr[k + 1])
             self._blame(columns[start:stop], moved_to[start:stop], np.flatnonzero(stray[k]))
 
+    def trace(
+        self, columns: NDArray[np.intp], values: NDArray[Any], rows: NDArray[np.intp]
+    ) -> None:
+        """Find which of ``columns`` (moved to ``values``) moves each of ``rows``, halving
+        the columns (within :data:`BLAME_BUDGET` evaluations), and record the entries in
+        ``Compression.missed``."""
+        self._blame(columns, values, rows)
+
     def _blame(
         self, columns: NDArray[np.intp], values: NDArray[Any], rows: NDArray[np.intp]
     ) -> None:
