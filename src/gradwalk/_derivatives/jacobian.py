@@ -116,11 +116,14 @@ def numerical_jacobian(
         ``scipy.sparse`` matrix or array of shape (outputs, elements). Every other
         entry is zero by definition. Every method works with it ("richardson" refines
         each entry on its own ladder; a group is evaluated while any of its entries
-        refines). ``JacobianResult.colours`` is the number of groups. Where f's values
-        show an entry outside the pattern (an output moves at a point whose columns do
-        not touch it), a few more evaluations find its column and a
-        :class:`~gradwalk.SparsityWarning` names it; an entry missing in a row that a
-        column of the same group touches cannot be seen that way.
+        refines). ``JacobianResult.colours`` is the number of groups. Two more
+        evaluations verify the result: a central difference along a random half of the
+        columns must match the Jacobian's product with that move, row by row (an entry
+        missing from the pattern goes, unseen, into an entry of its row whose column
+        shares its group: moving half the columns separates them). Where f's values
+        show an entry outside the pattern, a few more evaluations find its column and a
+        :class:`~gradwalk.SparsityWarning` names it; rows that f contradicts get inf
+        error bars.
     as_linear_operator : bool
         Return a ``scipy.sparse.linalg.LinearOperator`` of shape (outputs, elements)
         whose ``matvec(v)`` is :func:`~gradwalk.jacobian_vector_product` with this
@@ -167,14 +170,15 @@ def numerical_jacobian(
     array([[2., 3.],
            [6., 0.]])
 
-    A bidiagonal Jacobian from two groups of columns: 5 evaluations at any size.
+    A bidiagonal Jacobian from two groups of columns: f(x), 2 × 2 evaluations and 2 that
+    verify it, at any size.
 
     >>> g = lambda u: np.diff(u, prepend=0.0) ** 2
     >>> pattern = np.eye(6, dtype=bool) | np.eye(6, k=-1, dtype=bool)
     >>> result = numerical_jacobian(g, np.arange(6.0), "auto", sparsity=pattern,
     ...                             full_output=True)
     >>> result.colours, result.nfev, result.jac.shape
-    (2, 5, (6, 6))
+    (2, 7, (6, 6))
     """
     options = check_options(vectorized, batch_size, workers, progress, worker_threads)
     accuracy = {"rtol": rtol, "atol": atol, "max_levels": max_levels}

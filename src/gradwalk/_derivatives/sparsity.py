@@ -70,7 +70,7 @@ class SparsityResult:
     --------
     >>> import numpy as np
     >>> jacobian_sparsity(lambda u: u[1:] * u[:-1], np.ones(4), full_output=True)
-    SparsityResult(nfev=19, colours=2, pattern=<3x4 sparse, 6 entries>)
+    SparsityResult(nfev=15, colours=2, pattern=<3x4 sparse, 6 entries>)
     """
 
     pattern: Any
