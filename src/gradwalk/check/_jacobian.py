@@ -49,7 +49,7 @@ def check_jacobian(
     reading output k, to tell a wrong Jacobian from truncation, rounding or a kink.
 
     ``mode="directional"``, for large Jacobians: J·v along ``k`` random directions
-    (:func:`~gradwalk.jacobian_vector_product`, about 14 evaluations each with
+    (:func:`~gradwalk.jacobian_vector_product`, at most 13 evaluations each with
     Richardson, whatever the size of x), each output compared on its own scale
     ``sum_j |J[i, j] v_j|`` with a tolerance of ``rtol`` (default 1e3·eps: the analytic
     product's rounding) plus 4 error bars, so that an error of 1e-3 in an entry of 1e7

@@ -42,10 +42,14 @@ _SHOWN = 3
 
 #: The most levels of the check's Richardson ladders: a row whose ladder does not settle
 #: by then keeps a wider error bar instead of holding up every row.
-LEVELS = {"max_levels": 10}
+LEVELS = {"max_levels": 6}
 
-#: Candidate columns of a row beyond which a second, finer code is evaluated.
+#: Candidate columns of a row beyond which a finer code is evaluated.
 FINE_WINDOW = 9
+
+#: The most finer codes evaluated (each narrows a window by the ratio's precision: a
+#: factor 10 where the wrong entry stands 50 times above the numerical noise).
+MORE_CODES = 6
 
 #: Candidate columns computed on their own per row, nearest first, before giving up.
 CONFIRMATIONS = 3
@@ -208,17 +212,19 @@ def _localise(
         nfev += cost
         directions = [first, coded]
     candidates = _candidates(first, directions[1], rows, n)
-    if any(len(columns) > FINE_WINDOW for columns in candidates.values()):
-        widest = max(len(columns) for columns in candidates.values())
-        stride = max(1, n // (2 * widest + 1))
-        fine_code = 0.5 + ((np.arange(n) * stride) % n + 0.5) / n
+    for _ in range(MORE_CODES):  # narrow wide windows with codes of finer stride
+        widest = max((len(columns) for columns in candidates.values()), default=0)
+        if widest <= FINE_WINDOW:
+            break
+        stride = max(1, round(n / widest)) | 1
+        code = 0.5 + ((np.arange(n) * stride) % n + 0.5) / n
         third, cost = _compare_along(
-            f, work, matrix, first.v * fine_code, h, method, options, value_shape
+            f, work, matrix, first.v * code, h, method, options, value_shape
         )
         nfev += cost
         for row, columns in candidates.items():
-            wanted = third.gap[row] / first.gap[row]
-            candidates[row] = sorted(columns, key=lambda j: abs(fine_code[j] - wanted))
+            if len(columns) > FINE_WINDOW:
+                candidates[row] = _narrowed(columns, code, first, third, row, stride / n)
     columns_done: dict[int, tuple[NDArray[np.float64], NDArray[np.float64]]] = {}
     named: list[ElementCheck] = []
     for attempt in range(CONFIRMATIONS):
@@ -262,6 +268,24 @@ def _localise(
                 named.append(entry)
                 candidates[row] = []
     return named, nfev
+
+
+def _narrowed(
+    columns: list[int],
+    code: NDArray[np.float64],
+    first: _Direction,
+    coded: _Direction,
+    row: int,
+    step: float,
+) -> list[int]:
+    """The candidate ``columns`` of ``row`` whose ``code`` lies within three error bars
+    (and half a code step) of the ratio of the row's discrepancies, nearest first."""
+    gap = first.gap[row]
+    wanted = coded.gap[row] / gap
+    spread = np.nan_to_num(coded.error[row]) + abs(wanted) * np.nan_to_num(first.error[row])
+    reach = 3 * spread / abs(gap) + step / 2
+    distance = {j: abs(float(code[j]) - wanted) for j in columns}
+    return sorted((j for j in columns if distance[j] <= reach), key=distance.__getitem__)
 
 
 def _candidates(
