@@ -20,7 +20,13 @@ from numpy.typing import ArrayLike, NDArray
 from gradwalk._common.optional import scipy_sparse
 from gradwalk._common.validate import check_callable
 from gradwalk._common.warnings import GradwalkWarning, SparsityWarning, issue_warning
-from gradwalk._engine.colouring import Pattern, as_pattern, colour_count, column_colours
+from gradwalk._engine.colouring import (
+    Pattern,
+    as_pattern,
+    colour_count,
+    column_colours,
+    derived,
+)
 from gradwalk._engine.driver import GradientResult, differentiate, value_at_x
 from gradwalk._engine.evaluators.choose import evaluator
 from gradwalk._engine.evaluators.compressed import EPS, Compressed
@@ -100,7 +106,9 @@ def sparse_jacobian(
     colours = column_colours(pattern)
     rows, columns = pattern.rows(), pattern.indices
     where = region(bounds, step_direction, work)
-    compression = Compression(f, work, rows, columns, colours, at_x.reshape(-1), value_shape)
+    compression = Compression(
+        f, work, rows, columns, colours, at_x.reshape(-1), value_shape, derived=derived(pattern)
+    )
     entries = work.reshape(-1)[columns].copy()
     entry_bounds = None if where is None else (where.lower[columns], where.upper[columns])
     entry_direction = None if where is None else where.direction[columns]

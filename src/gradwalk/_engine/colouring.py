@@ -30,7 +30,15 @@ from numpy.typing import NDArray
 
 from gradwalk._common.optional import scipy_sparse
 
-__all__ = ["Pattern", "as_pattern", "colour", "colour_count", "column_colours", "lower_bound"]
+__all__ = [
+    "Pattern",
+    "as_pattern",
+    "colour",
+    "colour_count",
+    "column_colours",
+    "derived",
+    "lower_bound",
+]
 
 #: Most pairs (row, column, column) the column-intersection graph may be built from
 #: (for DSATUR); beyond (a nearly dense row), the greedy colouring is kept.
@@ -39,7 +47,8 @@ GRAPH_LIMIT = 20_000_000
 #: Patterns whose colouring is kept (Newton iterations reuse one pattern many times).
 CACHED_PATTERNS = 8
 
-_CACHE: OrderedDict[tuple[Any, ...], NDArray[np.intp]] = OrderedDict()
+#: Per pattern kept: its colours, and a dictionary of what callers derive from it.
+_CACHE: OrderedDict[tuple[Any, ...], tuple[NDArray[np.intp], dict[str, Any]]] = OrderedDict()
 
 
 @dataclass(frozen=True, eq=False)
@@ -126,8 +135,14 @@ def as_pattern(
                 "flattened)."
             )
         csr = sparse.csr_array(matrix, copy=True)
-        csr.sum_duplicates()
+        csr.sum_duplicates()  # and sorts each row's columns
         keep = np.asarray(csr.data != 0)
+        if keep.all():
+            return Pattern(
+                shape,
+                np.asarray(csr.indptr, dtype=np.intp),
+                np.asarray(csr.indices, dtype=np.intp),
+            )
         rows = np.repeat(np.arange(shape[0], dtype=np.intp), np.diff(csr.indptr))[keep]
         columns = np.asarray(csr.indices, dtype=np.intp)[keep]
         return Pattern.from_entries(shape, rows, columns)
@@ -162,16 +177,34 @@ def column_colours(pattern: Pattern) -> NDArray[np.intp]:
     >>> column_colours(as_pattern(band, (6, 6))).tolist()
     [0, 1, 2, 0, 1, 2]
     """
+    return _kept(pattern)[0]
+
+
+def derived(pattern: Pattern) -> dict[str, Any]:
+    """A dictionary kept with the pattern's colouring, for arrays derived from the pattern
+    and its colours (computed once for a pattern used call after call).
+
+    >>> import numpy as np
+    >>> p = as_pattern(np.eye(3, dtype=bool), (3, 3))
+    >>> derived(p)["seen"] = True
+    >>> derived(as_pattern(np.eye(3, dtype=bool), (3, 3)))["seen"]
+    True
+    """
+    return _kept(pattern)[1]
+
+
+def _kept(pattern: Pattern) -> tuple[NDArray[np.intp], dict[str, Any]]:
+    """The kept colouring of ``pattern`` and its dictionary (made and kept if new)."""
     key = (pattern.shape, pattern.indptr.tobytes(), pattern.indices.tobytes())
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key]
     colours = colour(pattern)
     colours.setflags(write=False)
-    _CACHE[key] = colours
+    _CACHE[key] = (colours, {})
     while len(_CACHE) > CACHED_PATTERNS:
         _CACHE.popitem(last=False)
-    return colours
+    return _CACHE[key]
 
 
 def _in_order_of_appearance(colours: NDArray[np.intp]) -> NDArray[np.intp]:

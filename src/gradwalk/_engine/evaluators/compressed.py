@@ -133,6 +133,30 @@ def _check_unchanged(given: NDArray[Any], expected: NDArray[Any], point_size: in
         raise InputModifiedError(copy_modified(flat % max(1, point_size)))
 
 
+def _derived(compression: Compression) -> dict[str, Any]:
+    """The entries by column (``by_column``, ``column_start``), the columns with entries
+    grouped by colour (``present``, ``colour_start``) and each column's first entry."""
+    columns = compression.columns
+    n = compression.x.size
+    by_column = np.argsort(columns, kind="stable")
+    column_start = np.zeros(n + 1, dtype=np.intp)
+    np.cumsum(np.bincount(columns, minlength=n), out=column_start[1:])
+    present = np.flatnonzero(np.diff(column_start))
+    colours = compression.colours[present]
+    count = int(colours.max()) + 1 if colours.size else 0
+    colour_start = np.zeros(count + 1, dtype=np.intp)
+    np.cumsum(np.bincount(colours, minlength=count), out=colour_start[1:])
+    first_entry = np.zeros(n, dtype=np.intp)
+    first_entry[present] = by_column[column_start[present]]
+    return {
+        "by_column": by_column,
+        "column_start": column_start,
+        "present": present[np.argsort(colours, kind="stable")],
+        "colour_start": colour_start,
+        "first_entry": first_entry,
+    }
+
+
 class Compressed(Evaluator):
     """The entries of a sparse Jacobian (see the module's description).
 
@@ -153,12 +177,14 @@ class Compressed(Evaluator):
         self.copies = inner.copies
         self.at_x: NDArray[Any] = compression.f_at_x[compression.rows]
         self.f_at_x = self.at_x
-        columns = compression.columns
-        n = compression.x.size
-        self.by_column = np.argsort(columns, kind="stable")
-        self.column_start = np.zeros(n + 1, dtype=np.intp)
-        np.cumsum(np.bincount(columns, minlength=n), out=self.column_start[1:])
         self.blamed = 0
+        derived = compression.derived
+        if "by_column" not in derived:
+            derived.update(_derived(compression))
+        self.by_column, self.column_start = derived["by_column"], derived["column_start"]
+        self.present, self.colour_start = derived["present"], derived["colour_start"]
+        self.first_entry = derived["first_entry"]
+        self.colour_count = len(self.colour_start) - 1
 
     def evaluate(self, points: Points) -> NDArray[Any]:
         index = points.index
@@ -168,12 +194,71 @@ class Compressed(Evaluator):
         out = np.zeros(len(index), dtype=kind)
         if entries.size:
             columns = self.compression.columns[entries]
-            table, point_of = self._group(columns, points.value[moved])
-            values = self.values_at(table)
+            whole = self._every_entry(entries, points.value[moved])
+            if whole is not None:
+                table, point_of, touched = whole
+                values = self._whole(table)
+                self._check_pattern(table, values, touched)
+            else:
+                table, point_of = self._group(columns, points.value[moved])
+                values = self.values_at(table)
             out[moved] = values[point_of, self.compression.rows[entries]]
         if (index == UNPERTURBED).any():
             out[moved] -= self.at_x[entries]
         return out
+
+    def _every_entry(
+        self, entries: NDArray[np.intp], values: NDArray[Any]
+    ) -> tuple[Table, NDArray[np.intp], NDArray[np.bool_]] | None:
+        """The whole points of a request for every entry at w points each, side by side
+        (a single difference or a stencil), where every entry of a column asks for the
+        same values: one point per colour and slot, every column of the colour moved (and
+        the outputs each point touches); None for any other request."""
+        nnz = self.compression.rows.size
+        if not nnz or entries.size % nnz:
+            return None
+        w = entries.size // nnz
+        derived = self.compression.derived
+        if derived.get(("every entry", w)) is None:
+            derived[("every entry", w)] = np.repeat(np.arange(nnz, dtype=np.intp), w)
+        if not np.array_equal(entries, derived[("every entry", w)]):
+            return None
+        asked = values.reshape(nnz, w)
+        columns = self.compression.columns
+        if not np.array_equal(asked, asked[self.first_entry[columns]]):
+            return None
+        sizes = np.repeat(np.diff(self.colour_start), w)
+        ptr = np.zeros(sizes.size + 1, dtype=np.intp)
+        np.cumsum(sizes, out=ptr[1:])
+        moved = np.concatenate(
+            [
+                np.tile(self.present[self.colour_start[c] : self.colour_start[c + 1]], w)
+                for c in range(self.colour_count)
+            ]
+        )
+        slot = np.concatenate(
+            [
+                np.repeat(np.arange(w), self.colour_start[c + 1] - self.colour_start[c])
+                for c in range(self.colour_count)
+            ]
+        )
+        table: Table = (ptr, moved, asked[self.first_entry[moved], slot])
+        point_of = (self.compression.colours[columns][:, None] * w + np.arange(w)).reshape(-1)
+        m = self.compression.f_at_x.size
+        if self.colour_count * m > 4 * (nnz + m + self.compression.x.size):
+            return table, point_of, self._touched(table)  # many colours: no table per colour
+        return table, point_of, np.repeat(self._touched_by_colour(), w, axis=0)
+
+    def _touched_by_colour(self) -> NDArray[np.bool_]:
+        """Per colour, the outputs that its columns touch (computed once)."""
+        derived = self.compression.derived
+        if "touched_by_colour" not in derived:
+            touched = np.zeros((self.colour_count, self.compression.f_at_x.size), dtype=bool)
+            rows = self.compression.rows
+            touched[self.compression.colours[self.compression.columns], rows] = True
+            derived["touched_by_colour"] = touched
+        found: NDArray[np.bool_] = derived["touched_by_colour"]
+        return found
 
     def _group(self, columns: NDArray[np.intp], values: NDArray[Any]) -> tuple[Table, Any]:
         """The whole points for the pairs (column, value) asked for, and each pair's point.
@@ -248,10 +333,14 @@ class Compressed(Evaluator):
         moved: NDArray[np.bool_] = ~same
         return moved
 
-    def _check_pattern(self, table: Table, values: NDArray[Any]) -> None:
+    def _check_pattern(
+        self, table: Table, values: NDArray[Any], touched: NDArray[np.bool_] | None = None
+    ) -> None:
         """Outputs that moved at a point although none of its columns touches them: find
         the column that moves them (halving the point's columns) and record the entry."""
-        stray = self._moved(values) & ~self._touched(table)
+        if touched is None:
+            touched = self._touched(table)
+        stray = self._moved(values) & ~touched
         if not stray.any():
             return
         ptr, columns, moved_to = table

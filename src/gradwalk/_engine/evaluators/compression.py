@@ -34,3 +34,6 @@ class Compression:
     value_shape: tuple[int, ...]
     calls: int = 0
     missed: set[tuple[int, int]] = field(default_factory=set)
+    #: Arrays derived from the entries and colours, computed once for every evaluator of
+    #: them (kept with the pattern's colouring, for the calls that reuse the pattern).
+    derived: dict[Any, Any] = field(default_factory=dict)
