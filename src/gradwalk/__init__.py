@@ -12,6 +12,7 @@ array([6., 0.])
 
 from __future__ import annotations
 
+from ._common.language import get_language, set_language
 from ._common.version import __version__
 from ._common.warnings import (
     GradwalkWarning,
@@ -19,6 +20,7 @@ from ._common.warnings import (
     NonFiniteWarning,
     PrecisionWarning,
     SparsityWarning,
+    TrainingWarning,
 )
 from ._derivatives.diff import numerical_diff
 from ._derivatives.directional import jacobian_vector_product
@@ -33,6 +35,7 @@ from ._engine.threads import limit_blas_threads
 from ._formulas import Expression, ExpressionError, parse_expression
 from ._learning.nets import SimpleNet, TwoLayerNet, simpleNet
 from ._learning.training import SPSA, TrainingHistory, train
+from ._tour.notebook import tour
 from .check._gradient import assert_gradient_close, check_gradient, check_gradients
 from .check._jacobian import check_jacobian
 from .check._report import ElementCheck, GradientCheck
@@ -66,6 +69,7 @@ __all__ = [
     "SparsityResult",
     "SparsityWarning",
     "TrainingHistory",
+    "TrainingWarning",
     "TwoLayerNet",
     "__version__",
     "assert_gradient_close",
@@ -73,6 +77,7 @@ __all__ = [
     "check_gradients",
     "check_jacobian",
     "descend",
+    "get_language",
     "gradient_descent",
     "hessian_vector_product",
     "jacobian_sparsity",
@@ -84,6 +89,8 @@ __all__ = [
     "numerical_hessian",
     "numerical_jacobian",
     "parse_expression",
+    "set_language",
     "simpleNet",
+    "tour",
     "train",
 ]

@@ -9,9 +9,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from gradwalk._engine.driver import GradientResult, differentiate
-from gradwalk._engine.evaluators.options import Workers, check_options
+from gradwalk._engine.evaluators.options import Progress, Workers, check_options
 from gradwalk._engine.points import Step
 
+from .boundary import across_libraries
 from .keywords import GradientKeywords
 
 __all__ = ["GradientResult", "numerical_gradient"]
@@ -39,6 +40,7 @@ def numerical_gradient(
 ) -> GradientResult: ...
 
 
+@across_libraries(lenient=("bounds", "step_direction"), trees=True)
 def numerical_gradient(
     f: Callable[[Any], object],
     x: ArrayLike,
@@ -52,7 +54,7 @@ def numerical_gradient(
     vectorized: bool = False,
     batch_size: int | None = None,
     workers: Workers | None = None,
-    progress: bool = False,
+    progress: Progress = False,
     worker_threads: int | None = None,
     rtol: float | None = None,
     atol: float | None = None,
@@ -69,9 +71,14 @@ def numerical_gradient(
     ----------
     f : callable
         ``f(x) -> float``; must return a real scalar (a number or an array of size 1).
-    x : array_like
+    x : array_like, an array of another library, or a tree of arrays
         Point of any shape. Integer, bool, list, scalar and read-only input is computed
-        on a float64 copy (never truncated); float32 stays float32.
+        on a float64 copy (never truncated); float32 stays float32. An array of a
+        library with the array API (PyTorch, JAX, CuPy; the ``arrays`` extra) is
+        perturbed as its library allows, f gets arrays of that library, dtype and
+        device, and the gradient comes back as one (docs/frameworks.md). A tree (nested
+        dicts, lists, tuples of arrays) gives a tree of gradients, f getting the whole
+        tree; warnings name elements by path (``x['dense']['kernel'][0, 1]``).
     h : float, "auto" or None
         Step of the difference (the first, largest step for "richardson"; the imaginary
         step for "complex"). None, the default, is the method's own step: the book's
@@ -135,8 +142,10 @@ def numerical_gradient(
         ``workers=n`` first times f on two points in this process and starts no pool
         when the rest would take under 0.3 s serially (a pool costs about 0.15 s to start
         and stop); its processes share the cores for BLAS (see ``worker_threads``).
-    progress : bool
-        Show a tqdm progress bar of the evaluations of f.
+    progress : bool or callable
+        Show a tqdm progress bar of the evaluations of f; or a function, called with
+        the number of evaluations each time some are done (to drive a progress display
+        of your own, as :func:`~gradwalk.train` does).
     worker_threads : int, optional
         BLAS/OpenMP threads in each process of ``workers=n`` (default: the cores divided
         by n, at least 1, so that the pool never runs more threads than there are cores).

@@ -20,6 +20,7 @@ from typing import Any, Literal, Unpack, overload
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from gradwalk._common.html import array_block, card
 from gradwalk._common.validate import choice_hint
 from gradwalk._common.warnings import IgnoredInputWarning, NonFiniteWarning, issue_warning
 from gradwalk._engine.driver import differentiate
@@ -40,6 +41,7 @@ from gradwalk._engine.points import Step
 from gradwalk._engine.rounding import ROUNDING_ULPS
 from gradwalk._engine.steps import check_step, representable_step
 
+from .boundary import across_libraries
 from .gradient import numerical_gradient
 from .jacobian_result import jacobian_result
 from .keywords import HessianKeywords
@@ -91,6 +93,23 @@ class HessianResult:
     error: NDArray[np.floating]
     nfev: int
     method: str
+
+    def __repr__(self) -> str:
+        with np.printoptions(precision=8, threshold=20, edgeitems=3):
+            hess = np.array2string(self.hess, separator=", ", prefix="              hess=")
+        return (
+            f"HessianResult(method={self.method!r}, nfev={self.nfev},\n              hess={hess})"
+        )
+
+    def _repr_html_(self) -> str:
+        """The notebook display: method, cost, the largest error bar, the Hessian."""
+        worst = float(np.nanmax(self.error)) if np.any(~np.isnan(self.error)) else float("nan")
+        fields = [
+            ("method", self.method),
+            ("evaluations of f", str(self.nfev)),
+            ("largest error bar", "n/a" if np.isnan(worst) else f"{worst:.3g}"),
+        ]
+        return card("HessianResult", fields, sections=[("hess", array_block(self.hess))])
 
 
 def _evaluate(
@@ -233,6 +252,7 @@ def numerical_hessian(
 ) -> HessianResult: ...
 
 
+@across_libraries()
 def numerical_hessian(
     f: Callable[[Any], object],
     x: ArrayLike,
@@ -390,6 +410,7 @@ def _extrapolate(
     return last, np.abs(last - below) + rounding
 
 
+@across_libraries(same=("v", "grad"), functions=("f", "grad"))
 def hessian_vector_product(
     f: Callable[[Any], object] | None,
     x: ArrayLike,

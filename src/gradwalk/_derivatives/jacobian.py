@@ -10,9 +10,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from gradwalk._engine.driver import differentiate
-from gradwalk._engine.evaluators.options import Workers, check_options
+from gradwalk._engine.evaluators.options import Progress, Workers, check_options
 from gradwalk._engine.points import Step
 
+from .boundary import across_libraries
 from .directional import jacobian_operator
 from .jacobian_result import JacobianResult, jacobian_result, outputs_first
 from .keywords import JacobianKeywords
@@ -59,6 +60,7 @@ def numerical_jacobian(
 ) -> Any: ...
 
 
+@across_libraries(lenient=("bounds", "step_direction"))
 def numerical_jacobian(
     f: Callable[[Any], object],
     x: ArrayLike,
@@ -72,7 +74,7 @@ def numerical_jacobian(
     vectorized: bool = False,
     batch_size: int | None = None,
     workers: Workers | None = None,
-    progress: bool = False,
+    progress: Progress = False,
     worker_threads: int | None = None,
     rtol: float | None = None,
     atol: float | None = None,

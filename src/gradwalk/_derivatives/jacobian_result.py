@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from gradwalk._engine.display import derivative_html
 from gradwalk._engine.driver import GradientResult
 
 __all__ = ["JacobianResult", "jacobian_result", "outputs_first"]
@@ -72,6 +74,15 @@ class JacobianResult:
         with np.printoptions(precision=8, threshold=20, edgeitems=3):
             jac = np.array2string(self.jac, separator=", ", prefix="              ")
         return f"JacobianResult(method={self.method!r}, nfev={self.nfev},\n              jac={jac})"
+
+    def _repr_html_(self) -> str:
+        """The notebook display: method, cost, status verdict per element of x, the values
+        (a sparse Jacobian: its description, as printed)."""
+        if self.colours is not None:
+            return "<pre>" + html.escape(repr(self)) + "</pre>"
+        return derivative_html(
+            "JacobianResult", self.jac, self.error, self.step, self.status, self.method, self.nfev
+        )
 
 
 def outputs_first(array: NDArray[Any], x_ndim: int) -> NDArray[Any]:

@@ -12,6 +12,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from gradwalk._common.optional import scipy_sparse
 from gradwalk._common.validate import check_callable, check_count, check_tolerance
+from gradwalk._derivatives.boundary import across_libraries
 from gradwalk._derivatives.jacobian import JacobianResult, numerical_jacobian
 from gradwalk._engine.evaluators.options import check_options
 from gradwalk._engine.inputs import working_array
@@ -25,6 +26,7 @@ from ._report import GradientCheck, Mode
 __all__ = ["check_jacobian"]
 
 
+@across_libraries(same=("jac",), functions=("f", "jac"), results=False)
 def check_jacobian(
     f: Callable[[Any], object],
     x: ArrayLike,

@@ -14,7 +14,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape
 from typing import Literal
+
+from gradwalk._common.html import card
+from gradwalk._common.html import table as html_table
 
 __all__ = [
     "ERROR_BAR_FACTOR",
@@ -90,6 +94,17 @@ class ElementCheck:
     failed: bool
     diagnosis: Diagnosis | None = None
     explanation: str = ""
+
+    def _repr_html_(self) -> str:
+        """The notebook display: the value's row of the report, and its diagnosis."""
+        return card(
+            "ElementCheck",
+            [],
+            verdict=f"{self.label}: {'FAIL' if self.failed else 'ok'}",
+            tone="bad" if self.failed else "good",
+            message=self.explanation or None,
+            sections=[("", html_table(TABLE_HEADER, table_cells([self])))],
+        )
 
     @property
     def label(self) -> str:
@@ -230,9 +245,43 @@ class GradientCheck:
     def __str__(self) -> str:
         return report(self)
 
+    def _repr_html_(self) -> str:
+        return report_html(self)
+
+
+def report_html(check: GradientCheck) -> str:
+    """The notebook display: the verdict coloured, the facts, worst values, diagnoses."""
+    head, _, diagnosis = _report_parts(check)
+    sections = []
+    if check.worst:
+        sections.append(("Worst values", html_table(TABLE_HEADER, table_cells(check.worst))))
+    if diagnosis:
+        text = "\n".join(line.strip() for line in diagnosis)
+        sections.append(("Diagnosis", f'<pre style="white-space:pre-wrap">{escape(text)}</pre>'))
+    return card(
+        f"{check.title} check",
+        [],
+        verdict=check.verdict,
+        tone="good" if check.passed else "bad",
+        message="\n".join(head[1:]),
+        sections=sections,
+    )
+
 
 def report(check: GradientCheck) -> str:
     """The printable report: verdict, counts, tolerance, worst values, diagnoses."""
+    head, worst, diagnosis = _report_parts(check)
+    lines = list(head)
+    if worst:
+        lines += ["", "Worst values:", *worst]
+    if check.failed:
+        lines += ["", "Diagnosis:", *diagnosis]
+    return "\n".join(lines)
+
+
+def _report_parts(check: GradientCheck) -> tuple[list[str], list[str], list[str]]:
+    """The report's lines: the head (verdict, scope, tolerance, notes), the worst-values
+    table and the diagnosis with its hints."""
     if check.mode == "full":
         scope = f"mode='full': {check.checked} elements compared one by one"
     else:
@@ -254,23 +303,21 @@ def report(check: GradientCheck) -> str:
         f"largest relative error {check.max_rel_error:.1e}.",
     ]
     lines += list(check.notes)
-    if check.worst:
-        lines += ["", "Worst values:", *table(check.worst)]
-    if check.failed:
-        lines += ["", "Diagnosis:"]
-        lines += [f"  {f.label}: {f.explanation}" for f in check.failures[:SHOWN_DIAGNOSES]]
-        rest = check.failures[SHOWN_DIAGNOSES:]
-        if rest:
-            kinds: dict[str, int] = {}
-            for failure in rest:
-                kinds[str(failure.diagnosis)] = kinds.get(str(failure.diagnosis), 0) + 1
-            summary = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
-            lines.append(f"  ... and {len(rest)} more ({summary}); see .failures.")
+    worst = table(check.worst) if check.worst else []
+    # Every line below follows a failure (a hint or an undiagnosed count needs one).
+    diagnosis = [f"  {f.label}: {f.explanation}" for f in check.failures[:SHOWN_DIAGNOSES]]
+    rest = check.failures[SHOWN_DIAGNOSES:]
+    if rest:
+        kinds: dict[str, int] = {}
+        for failure in rest:
+            kinds[str(failure.diagnosis)] = kinds.get(str(failure.diagnosis), 0) + 1
+        summary = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
+        diagnosis.append(f"  ... and {len(rest)} more ({summary}); see .failures.")
     wrong = any(f.diagnosis == "wrong" for f in check.failures)
     widespread = check.failed >= max(3, check.checked / 10)
     if wrong and widespread and 0 < check.max_rel_error < SMALL_BUG:
         enough = 10 ** math.ceil(math.log10(3 * check.max_rel_error))
-        lines.append(
+        diagnosis.append(
             f"  Hint: no value is off by more than a relative {check.max_rel_error:.1e}, a "
             "small but systematic difference: a term the hand-written gradient leaves out, "
             "such as the 1e-7 that the book's cross_entropy_error adds inside the log. If "
@@ -281,11 +328,15 @@ def report(check: GradientCheck) -> str:
         undiagnosed = 0  # its failures are directions, its diagnoses the entries named
     if undiagnosed > 0:
         more = " more" if check.failures else ""
-        lines.append(
+        diagnosis.append(
             f"  {undiagnosed}{more} failing values were not diagnosed "
             "(pass diagnose=None to diagnose them all)."
         )
-    return "\n".join(lines)
+    return lines, worst, diagnosis if check.failed else []
+
+
+#: The columns of the worst-values table.
+TABLE_HEADER = ("parameter", "index", "analytic", "numerical", "± error", "rel. error", "")
 
 
 def _scale_line(check: GradientCheck) -> str:
@@ -296,10 +347,9 @@ def _scale_line(check: GradientCheck) -> str:
     return f"  scale = max(|analytic|, |numerical|, {SCALE_FLOOR:g} × largest value)."
 
 
-def table(rows: Sequence[ElementCheck]) -> list[str]:
-    """The worst-values table, one line per value, columns aligned."""
-    header = ("parameter", "index", "analytic", "numerical", "± error", "rel. error", "")
-    cells = [header]
+def table_cells(rows: Sequence[ElementCheck]) -> list[tuple[str, ...]]:
+    """The worst-values table's cells, one tuple per value (the text and HTML reports')."""
+    cells: list[tuple[str, ...]] = []
     for row in rows:
         index = "-" if row.index is None else ", ".join(str(i) for i in row.index) or "()"
         cells.append(
@@ -313,6 +363,13 @@ def table(rows: Sequence[ElementCheck]) -> list[str]:
                 "FAIL" if row.failed else "ok",
             )
         )
+    return cells
+
+
+def table(rows: Sequence[ElementCheck]) -> list[str]:
+    """The worst-values table, one line per value, columns aligned."""
+    header = TABLE_HEADER
+    cells: list[tuple[str, ...]] = [header, *table_cells(rows)]
     widths = [max(len(cell[i]) for cell in cells) for i in range(len(header))]
     return [
         ("  " + "  ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True))).rstrip()

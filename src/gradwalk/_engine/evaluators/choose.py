@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gradwalk._engine.arrays import CallerFunction
+
 from .compressed import Compressed, WholePoints, whole_batch_size
 from .elementwise import Elementwise
 from .in_place import InPlace
@@ -40,6 +42,10 @@ def evaluator(
         from .workers import Mapped
 
         return Mapped(f, work, options, complex_ok, value_shape)
+    if options.vectorized and isinstance(f, CallerFunction) and not f.arrays.shared:
+        from .device_batches import DeviceBatches
+
+        return DeviceBatches(f, work, options, complex_ok, value_shape)
     if options.vectorized:
         from .batches import Batches
 

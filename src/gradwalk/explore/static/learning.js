@@ -1,21 +1,21 @@
 // The learning view: a TwoLayerNet trains on generated 2-D data; the decision boundary and
 // the loss and accuracy curves update while it trains, with the cost of each gradient.
-import { CLASS_COLORS, Frame, fmt, postJSON, showError } from "./common.js";
+import { _, CLASS_COLORS, Frame, fmt, format, postJSON, showError } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 const FIELDS = { dataset: "dataset", size: "size", noise: "noise", seed: "seed", hidden: "hidden", gradient: "gradient", lr: "learn-lr", optimizer: "learn-optimizer" };
 const INPUTS = Object.fromEntries(Object.entries(FIELDS).map(([k, id]) => [k, [id]]));
 const COST = {
-  backprop: () => "backprop: one forward and one backward pass per step",
-  numerical: (c) => `numerical gradient: ${fmt(c.evaluations_per_step, 4)} evaluations of the loss per step`,
-  spsa: (c) => `SPSA: ${fmt(c.evaluations_per_step, 4)} evaluations of the loss per step, whatever the number of parameters`,
+  backprop: () => _("backprop: one forward and one backward pass per step"),
+  numerical: (c) => format(_("numerical gradient: {count} evaluations of the loss per step"), { count: fmt(c.evaluations_per_step, 4) }),
+  spsa: (c) => format(_("SPSA: {count} evaluations of the loss per step, whatever the number of parameters"), { count: fmt(c.evaluations_per_step, 4) }),
 };
 
 export class LearningView {
   constructor(options, onChange) {
     this.options = options; this.onChange = onChange;
     this.view = $("view-learning");
-    this.session = null; this.running = false; this.loss = []; this.accuracy = []; this.generation = 0;
+    this.session = null; this.running = false; this.loss = []; this.accuracy = []; this.testAccuracy = []; this.generation = 0;
     for (const d of options.datasets) $("dataset").add(new Option(d, d));
     for (const g of options.gradients) $("gradient").add(new Option(g, g));
     for (const o of options.optimizers) $("learn-optimizer").add(new Option(o, o));
@@ -42,7 +42,8 @@ export class LearningView {
   }
 
   async reset() {
-    this.running = false; this.session = null; this.loss = []; this.accuracy = [];
+    this.running = false; this.session = null; this.loss = []; this.accuracy = []; this.testAccuracy = [];
+    $("learn-hint").textContent = "";
     const generation = ++this.generation;
     this.buttons();
     try {
@@ -50,12 +51,13 @@ export class LearningView {
       if (generation !== this.generation) return;
       showError(this.view, null, "");
       this.session = answer; this.draw(answer);
-      $("learn-status").textContent = `${answer.points.length} points, ${answer.classes} classes, a network of ${answer.parameters} parameters: press Start or Step`;
+      $("learn-status").textContent = format(_("{points} training and {test} test points, {classes} classes, a network of {parameters} parameters: press Start or Step"),
+        { points: answer.points.length, test: answer.test_points, classes: answer.classes, parameters: answer.parameters });
     } catch (error) {
       if (generation !== this.generation) return;
       showError(this.view, error.field ? Object.keys(FIELDS).includes(error.field) ? error.field === "lr" ? "learn-lr" : error.field : "learning" : "learning", error.message,
         Object.fromEntries(Object.entries(INPUTS).map(([k, v]) => [k === "lr" ? "learn-lr" : k, v])));
-      $("learn-status").textContent = "not started: fix the input marked in red";
+      $("learn-status").textContent = _("not started: fix the input marked in red");
     }
     return this.session;
   }
@@ -69,10 +71,11 @@ export class LearningView {
     try {
       const answer = await postJSON("/api/learn/step", { id: this.session.id, steps, seconds });
       if (generation !== this.generation) return false;
-      this.loss.push(...answer.loss); this.accuracy.push(...answer.accuracy);
+      this.loss.push(...answer.loss); this.accuracy.push(...answer.accuracy); this.testAccuracy.push(...answer.test_accuracy);
       this.draw(answer);
       if (answer.diverged) {
-        $("learn-status").textContent += " — the loss is not finite: the learning rate is too large; lower it and press Reset";
+        $("learn-status").textContent += _(" — the loss is not finite");
+        if (!answer.hint) $("learn-hint").textContent = _("The learning rate is too large: lower it and press Reset.");
         return false;
       }
       return true;
@@ -98,13 +101,20 @@ export class LearningView {
     this.drawCurves();
     const loss = this.loss.at(-1), acc = this.accuracy.at(-1);
     if (answer.iteration > 0) {
-      $("learn-status").textContent = `step ${answer.iteration}: loss ${fmt(loss, 4)}, training accuracy ${(100 * acc).toFixed(1)}%`;
+      const test = this.testAccuracy.at(-1);
+      $("learn-status").textContent = format(_("step {step}: loss {loss}, training accuracy {train}%, test accuracy {test}%"),
+        { step: answer.iteration, loss: fmt(loss, 4), train: (100 * acc).toFixed(1), test: (100 * test).toFixed(1) });
       const c = answer.cost;
-      $("cost").textContent = `${COST[c.gradient](c)}; ${fmt(1000 * c.seconds_per_step, 3)} ms per step (${fmt(1 / c.seconds_per_step, 3)} steps per second).`;
+      $("cost").textContent = format(_("{cost}; {ms} ms per step ({rate} steps per second)."),
+        { cost: COST[c.gradient](c), ms: fmt(1000 * c.seconds_per_step, 3), rate: fmt(1 / c.seconds_per_step, 3) });
     } else {
       $("cost").textContent = "";
     }
-    window.gradwalkExplore.learning = { iteration: answer.iteration, loss: this.loss, accuracy: this.accuracy, points: this.session?.points.length, cost: answer.cost };
+    if (answer.hint) $("learn-hint").textContent = answer.hint;
+    window.gradwalkExplore.learning = {
+      iteration: answer.iteration, loss: this.loss, accuracy: this.accuracy, testAccuracy: this.testAccuracy,
+      points: this.session?.points.length, cost: answer.cost, hint: answer.hint ?? "",
+    };
   }
 
   drawBoundary(a) {
@@ -129,26 +139,39 @@ export class LearningView {
       c.beginPath(); c.arc(frame.px(x), frame.py(y), 3.2, 0, 2 * Math.PI); c.fill(); c.stroke();
     });
     c.restore();
-    frame.axes("the data and the network's decision boundary", "x0", "x1");
+    frame.axes(_("the data and the network's decision boundary"), "x0", "x1");
   }
 
   drawCurves() {
-    const steps = Math.max(1, this.loss.length);
-    const finite = this.loss.filter((v) => v !== null);
-    const top = Math.max(1e-9, ...finite) * 1.05;
+    const steps = Math.max(10, this.loss.length);  // a first point stands clear of the edge
+    const finite = this.loss.filter((v) => v !== null && Number.isFinite(v));
+    // before the first step the axes still read 0 to 1 (no data to scale them to)
+    const top = finite.length ? Math.max(...finite) * 1.05 || 1 : 1;
     const frame = new Frame($("curves"), [0, steps], [0, top], { left: 52, right: 44, top: 24, bottom: 30 });
     frame.clear();
     const c = frame.ctx;
     frame.clip();
-    const line = (values, color, scale) => {
-      c.strokeStyle = color; c.lineWidth = 1.6; c.beginPath();
-      values.forEach((v, k) => { if (v === null) return; const x = frame.px(k + 1), y = frame.py(scale(v)); if (k) c.lineTo(x, y); else c.moveTo(x, y); });
-      c.stroke();
+    const line = (values, color, scale, dash = []) => {
+      c.strokeStyle = color; c.fillStyle = color; c.lineWidth = 1.6; c.setLineDash(dash); c.beginPath();
+      let pen = false;
+      values.forEach((v, k) => {
+        if (v === null) { pen = false; return; }
+        const x = frame.px(k + 1), y = frame.py(scale(v));
+        if (pen) c.lineTo(x, y); else c.moveTo(x, y);
+        pen = true;
+      });
+      c.stroke(); c.setLineDash([]);
+      // a dot on each point while there are few, so that one step already shows
+      if (values.length <= 30) values.forEach((v, k) => {
+        if (v === null) return;
+        c.beginPath(); c.arc(frame.px(k + 1), frame.py(scale(v)), 3, 0, 2 * Math.PI); c.fill();
+      });
     };
     line(this.loss, "#d62728", (v) => v);
     line(this.accuracy, "#1f77b4", (v) => v * top);
+    line(this.testAccuracy, "#1f77b4", (v) => v * top, [5, 4]);
     c.restore();
-    frame.axes("loss (red, left axis) and training accuracy (blue, right axis)", "step", "loss");
+    frame.axes(_("loss (red); accuracy, train and test dashed (blue)"), _("step"), _("loss"));
     c.fillStyle = "#1f77b4"; c.font = "12px system-ui, sans-serif"; c.textAlign = "left"; c.textBaseline = "middle";
     for (const p of [0, 0.5, 1]) c.fillText(`${p * 100}%`, frame.m.left + frame.w + 4, frame.py(p * top));
   }
