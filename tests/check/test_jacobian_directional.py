@@ -87,3 +87,20 @@ def test_a_jacobian_of_the_wrong_shape_is_an_error() -> None:
 def test_an_unknown_mode_is_an_error() -> None:
     with pytest.raises(ValueError, match="mode='both' is not a mode"):
         check_jacobian(np.sin, np.ones(2), np.eye(2), mode="both")  # type: ignore[arg-type]
+
+
+def test_options_that_directions_do_not_take_are_an_error() -> None:
+    with pytest.raises(ValueError, match="not sparsity"):
+        check_jacobian(np.sin, np.ones(2), np.eye(2), mode="directional", sparsity=np.eye(2))
+
+
+def test_a_vectorized_f_is_checked_along_directions() -> None:
+    A = np.array([[1.0, 2.0], [0.5, -1.0]])
+    check = check_jacobian(
+        lambda X: np.sin(X @ A.T),
+        np.array([0.1, 0.2]),
+        A * np.cos(A @ np.array([0.1, 0.2]))[:, None],
+        mode="directional",
+        vectorized=True,
+    )
+    assert check.passed, str(check)

@@ -248,3 +248,17 @@ def test_as_linear_operator_refuses_what_it_cannot_honour() -> None:
             full_output=True,
             sparsity=np.eye(3, dtype=bool),
         )
+
+
+def test_bounds_hold_for_every_column_of_a_group() -> None:
+    def f(u: np.ndarray) -> np.ndarray:
+        if np.any(u < 0):
+            raise AssertionError(f"f evaluated outside its bounds at {u}")
+        return np.sqrt(u) + u[::-1]
+
+    x = np.array([0.0, 1e-3, 0.5, 2.0])
+    pattern = np.eye(4, dtype=bool) | np.eye(4, dtype=bool)[::-1]
+    result = numerical_jacobian(
+        f, x, method="central", order=4, bounds=(0.0, np.inf), sparsity=pattern, full_output=True
+    )
+    np.testing.assert_allclose(result.jac.diagonal()[2:], 1 / (2 * np.sqrt(x[2:])), rtol=1e-6)

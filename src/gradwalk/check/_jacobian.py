@@ -14,7 +14,7 @@ from gradwalk._common.optional import scipy_sparse
 from gradwalk._common.validate import check_callable, check_count, check_tolerance
 from gradwalk._derivatives.boundary import across_libraries
 from gradwalk._derivatives.jacobian import JacobianResult, numerical_jacobian
-from gradwalk._engine.evaluators.options import check_options
+from gradwalk._engine.evaluators.options import Options, check_options
 from gradwalk._engine.inputs import working_array
 from gradwalk._engine.steps import step_sizes
 
@@ -145,7 +145,7 @@ def check_jacobian(
             h=h,
             k=int(directions or 2),
             seed=seed_value,
-            options=check_options(**jacobian_options),
+            options=_evaluation_options(jacobian_options),
         )
     result = numerical_jacobian(f, work, h, method=method, full_output=True, **jacobian_options)
     analytic_value = jac(work.copy()) if callable(jac) else jac
@@ -240,3 +240,19 @@ def _dense(
         method=result.method,
         status=result.status,
     )
+
+
+#: The options of numerical_jacobian that say how f is evaluated (directional mode's).
+_EVALUATION = ("vectorized", "batch_size", "workers", "progress", "worker_threads")
+
+
+def _evaluation_options(given: dict[str, Any]) -> Options:
+    """The evaluation options among ``given``; any other is an error naming it."""
+    other = sorted(set(given) - set(_EVALUATION))
+    if other:
+        raise ValueError(
+            f"mode='directional' takes only the evaluation options of numerical_jacobian "
+            f"({', '.join(_EVALUATION)}), not {', '.join(other)}: its derivatives are "
+            "along directions. Use mode='full' for those options."
+        )
+    return check_options(**given)
