@@ -191,7 +191,10 @@ def verify_rows(
     ptr = np.array([0, columns.size, 2 * columns.size], dtype=np.intp)
     evaluate = whole_point_evaluator(compression, options)
     try:
-        found = evaluate.values_at((ptr, np.concatenate([columns, columns]), values))
+        touched = evaluate.touched_by(columns)
+        found = evaluate.values_at(
+            (ptr, np.concatenate([columns, columns]), values), touched=np.stack([touched] * 2)
+        )
         step = np.zeros(n)
         step[columns] = move
         grad = np.nan_to_num(np.asarray(result.grad, dtype=np.float64), nan=0.0)
@@ -201,7 +204,7 @@ def verify_rows(
         moves = step[pattern.indices]
         predicted = np.bincount(rows, weights=grad * moves, minlength=m)
         size = np.bincount(rows, weights=np.abs(grad * moves), minlength=m)
-        spread = np.bincount(rows, weights=bars * np.abs(moves), minlength=m)
+        spread = np.bincount(rows, weights=bars * np.abs(moves), minlength=m) if bars.any() else 0.0
         plus, minus = np.real(found[0]), np.real(found[1])
         with np.errstate(all="ignore"):
             seen = (plus - minus) / 2

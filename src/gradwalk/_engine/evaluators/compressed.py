@@ -98,11 +98,12 @@ class WholePoints:
             value = self.f(point)
             _check_unchanged(point, expected, self.base.size)
             return value
-        saved = self.base.flat[columns]
-        self.base.flat[columns] = values
+        flat = _flat(self.base)
+        saved = flat[columns]
+        flat[columns] = values
         try:
             value = self.f(self.base)
-            now = self.base.flat[columns]
+            now = flat[columns]
             changed = np.flatnonzero((now != values) & (values == values))
             if changed.size:
                 where = int(columns[changed[0]])
@@ -110,7 +111,7 @@ class WholePoints:
                     modified_message(self.base.shape, np.array([where])), where
                 )
         finally:
-            self.base.flat[columns] = saved
+            flat[columns] = saved
         return value
 
     def _batch(self, numbers: NDArray[Any]) -> object:
@@ -123,6 +124,13 @@ class WholePoints:
         value = self.f(batch)
         _check_unchanged(batch, expected, self.base.size)
         return value
+
+
+def _flat(array: NDArray[Any]) -> Any:
+    """A flat view of ``array`` that writes through (its ``.flat`` where no view exists)."""
+    if array.flags.c_contiguous:
+        return array.reshape(-1)
+    return array.flat
 
 
 def _check_unchanged(given: NDArray[Any], expected: NDArray[Any], point_size: int) -> None:
@@ -178,6 +186,8 @@ class Compressed(Evaluator):
         self.at_x: NDArray[Any] = compression.f_at_x[compression.rows]
         self.f_at_x = self.at_x
         self.blamed = 0
+        #: The outputs each point of the request being evaluated touches (None: compute).
+        self.touched: NDArray[np.bool_] | None = None
         derived = compression.derived
         if "by_column" not in derived:
             derived.update(_derived(compression))
@@ -188,24 +198,38 @@ class Compressed(Evaluator):
 
     def evaluate(self, points: Points) -> NDArray[Any]:
         index = points.index
+        kind = np.complex128 if self.complex_ok else np.float64
+        if index.size and index.min() >= 0:  # every point moves an entry (the usual case)
+            entries = index
+            table, point_of = self._tables(entries, points.value)
+            values = self._evaluated(table)
+            return np.asarray(values[point_of, self.compression.rows[entries]], dtype=kind)
         moved = index >= 0
         entries = index[moved]
-        kind = np.complex128 if self.complex_ok else np.float64
         out = np.zeros(len(index), dtype=kind)
         if entries.size:
-            columns = self.compression.columns[entries]
-            whole = self._every_entry(entries, points.value[moved])
-            if whole is not None:
-                table, point_of, touched = whole
-                values = self._whole(table)
-                self._check_pattern(table, values, touched)
-            else:
-                table, point_of = self._group(columns, points.value[moved])
-                values = self.values_at(table)
+            table, point_of = self._tables(entries, points.value[moved])
+            values = self._evaluated(table)
             out[moved] = values[point_of, self.compression.rows[entries]]
         if (index == UNPERTURBED).any():
             out[moved] -= self.at_x[entries]
         return out
+
+    def _tables(self, entries: NDArray[np.intp], values: NDArray[Any]) -> tuple[Table, Any]:
+        """The whole points for a request, and each requested point's place among them."""
+        whole = self._every_entry(entries, values)
+        if whole is not None:
+            table, point_of, touched = whole
+            self.touched = touched
+            return table, point_of
+        self.touched = None
+        return self._group(self.compression.columns[entries], values)
+
+    def _evaluated(self, table: Table) -> NDArray[Any]:
+        """f at the points of ``table``, its pattern checked (see :meth:`values_at`)."""
+        values = self._whole(table)
+        self._check_pattern(table, values, self.touched)
+        return values
 
     def _every_entry(
         self, entries: NDArray[np.intp], values: NDArray[Any]
@@ -227,23 +251,24 @@ class Compressed(Evaluator):
         columns = self.compression.columns
         if not np.array_equal(asked, asked[self.first_entry[columns]]):
             return None
-        sizes = np.repeat(np.diff(self.colour_start), w)
-        ptr = np.zeros(sizes.size + 1, dtype=np.intp)
-        np.cumsum(sizes, out=ptr[1:])
-        moved = np.concatenate(
-            [
-                np.tile(self.present[self.colour_start[c] : self.colour_start[c + 1]], w)
-                for c in range(self.colour_count)
-            ]
-        )
-        slot = np.concatenate(
-            [
-                np.repeat(np.arange(w), self.colour_start[c + 1] - self.colour_start[c])
-                for c in range(self.colour_count)
-            ]
-        )
-        table: Table = (ptr, moved, asked[self.first_entry[moved], slot])
-        point_of = (self.compression.colours[columns][:, None] * w + np.arange(w)).reshape(-1)
+        layout = derived.get(("layout", w))
+        if layout is None:  # the points' columns and slots, and each request's point
+            sizes = np.repeat(np.diff(self.colour_start), w)
+            ptr = np.zeros(sizes.size + 1, dtype=np.intp)
+            np.cumsum(sizes, out=ptr[1:])
+            bounds = zip(self.colour_start[:-1], self.colour_start[1:], strict=True)
+            moved = np.concatenate([np.tile(self.present[a:b], w) for a, b in bounds])
+            slot = np.concatenate(
+                [
+                    np.repeat(np.arange(w), b - a)
+                    for a, b in zip(self.colour_start[:-1], self.colour_start[1:], strict=True)
+                ]
+            )
+            point_of = self.compression.colours[columns][:, None] * w + np.arange(w)
+            layout = (ptr, moved, self.first_entry[moved], slot, point_of.reshape(-1))
+            derived[("layout", w)] = layout
+        ptr, moved, firsts, slot, point_of = layout
+        table: Table = (ptr, moved, asked[firsts, slot])
         m = self.compression.f_at_x.size
         if self.colour_count * m > 4 * (nnz + m + self.compression.x.size):
             return table, point_of, self._touched(table)  # many colours: no table per colour
@@ -292,14 +317,23 @@ class Compressed(Evaluator):
         point_of[order] = point[pair]
         return (ptr, pair_column[by_point], pair_value[by_point]), point_of
 
-    def values_at(self, table: Table, check: bool = True) -> NDArray[Any]:
+    def values_at(
+        self, table: Table, check: bool = True, touched: NDArray[np.bool_] | None = None
+    ) -> NDArray[Any]:
         """f at the whole points of ``table`` (see :class:`WholePoints`), one row per point,
         outputs flattened; with ``check``, outputs that moved although no moved column
-        touches them are traced to their column (recorded in ``Compression.missed``)."""
+        touches them (``touched``: per point, the outputs its columns touch, when known)
+        are traced to their column (recorded in ``Compression.missed``)."""
         values = self._whole(table)
         if check:
-            self._check_pattern(table, values)
+            self._check_pattern(table, values, touched)
         return values
+
+    def touched_by(self, columns: NDArray[np.intp]) -> NDArray[np.bool_]:
+        """The outputs that ``columns`` touch."""
+        ptr = np.array([0, columns.size], dtype=np.intp)
+        touched: NDArray[np.bool_] = self._touched((ptr, columns, np.zeros(columns.size)))[0]
+        return touched
 
     def _whole(self, table: Table) -> NDArray[Any]:
         """f at the whole points of ``table``, one row per point (outputs flattened)."""
@@ -323,9 +357,12 @@ class Compressed(Evaluator):
         touched[point, self.compression.rows[entries]] = True
         return touched
 
-    def _moved(self, values: NDArray[Any]) -> NDArray[np.bool_]:
-        """Where f's values differ from f(x) by more than f's rounding."""
-        at_x = self.compression.f_at_x
+    def _moved(
+        self, values: NDArray[Any], outputs: NDArray[np.intp] | None = None
+    ) -> NDArray[np.bool_]:
+        """Where f's values (of ``outputs``, flat; all outputs by default, one row per
+        point) differ from f(x) by more than f's rounding."""
+        at_x = self.compression.f_at_x if outputs is None else self.compression.f_at_x[outputs]
         with np.errstate(all="ignore"):
             size = np.maximum(np.abs(values), np.abs(at_x))
             same = (values == at_x) | (np.abs(values - at_x) <= ROUNDING_ULPS * EPS * size)
@@ -340,7 +377,11 @@ class Compressed(Evaluator):
         the column that moves them (halving the point's columns) and record the entry."""
         if touched is None:
             touched = self._touched(table)
-        stray = self._moved(values) & ~touched
+        untouched = ~touched
+        if not untouched.any():  # every output is touched at every point: none can stray
+            return
+        stray = np.zeros(untouched.shape, dtype=bool)
+        stray[untouched] = self._moved(values[untouched], np.nonzero(untouched)[1])
         if not stray.any():
             return
         ptr, columns, moved_to = table
