@@ -8,9 +8,10 @@ entries are then put into ``scipy.sparse.csr_array`` matrices of the pattern.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -47,7 +48,7 @@ from gradwalk._engine.steps import step_sizes
 
 from .jacobian_result import JacobianResult
 
-__all__ = ["sparse_jacobian"]
+__all__ = ["left_as_it_was", "sparse_jacobian", "verify_rows", "whole_point_evaluator"]
 
 #: The driver's words for its elements, and what they are here.
 _WORDS = (
@@ -112,35 +113,42 @@ def sparse_jacobian(
     entries = work.reshape(-1)[columns].copy()
     entry_bounds = None if where is None else (where.lower[columns], where.upper[columns])
     entry_direction = None if where is None else where.direction[columns]
-    snapshot = work.copy()
     result = None
     astray = np.zeros(0, dtype=np.intp)
+    with left_as_it_was(work, is_callers), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if pattern.nnz:
+            result = differentiate(
+                f,
+                entries,
+                h,
+                method,
+                replace(options, compressed=compression),
+                order,
+                entry_bounds,
+                entry_direction,
+                accuracy,
+            )
+            astray = verify_rows(compression, options, pattern, result, where)
+    _reissue(caught, rows, columns, value_shape, work.shape)
+    _warn_missed(compression, value_shape, work.shape, astray)
+    count = colour_count(colours) if pattern.nnz else 0
+    return _result(result, pattern, columns, work, compression, method, count, astray)
+
+
+@contextlib.contextmanager
+def left_as_it_was(work: NDArray[Any], is_callers: bool) -> Iterator[None]:
+    """Put the caller's array ``work`` back as it was (bit for bit) when the block ends,
+    and raise InputModifiedError where f changed it."""
+    snapshot = work.copy()
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            if pattern.nnz:
-                result = differentiate(
-                    f,
-                    entries,
-                    h,
-                    method,
-                    replace(options, compressed=compression),
-                    order,
-                    entry_bounds,
-                    entry_direction,
-                    accuracy,
-                )
-                astray = verify_rows(compression, options, pattern, result, where)
+        yield
     finally:
         changed = changed_elements(work, snapshot)
         if is_callers:
             np.copyto(work, snapshot)
     if changed.size:
         raise InputModifiedError(modified_message(work.shape, changed), int(changed[0]))
-    _reissue(caught, rows, columns, value_shape, work.shape)
-    _warn_missed(compression, value_shape, work.shape, astray)
-    count = colour_count(colours) if pattern.nnz else 0
-    return _result(result, pattern, columns, work, compression, method, count, astray)
 
 
 def whole_point_evaluator(compression: Compression, options: Options) -> Compressed:

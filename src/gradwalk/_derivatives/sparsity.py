@@ -33,13 +33,12 @@ from gradwalk._engine.evaluators.compressed import Compressed, Table
 from gradwalk._engine.evaluators.compression import Compression
 from gradwalk._engine.evaluators.options import Options, Workers, check_options
 from gradwalk._engine.inputs import (
-    InputModifiedError,
-    changed_elements,
-    modified_message,
     working_array,
 )
 from gradwalk._engine.points import Step
 from gradwalk._engine.steps import step_sizes
+
+from .sparse_jacobian import left_as_it_was
 
 __all__ = ["SparsityResult", "jacobian_sparsity"]
 
@@ -175,16 +174,9 @@ def jacobian_sparsity(
     rng = make_rng(seed)
     work, is_callers = working_array(x)
     at_x = np.asarray(value_at_x(f, work.copy() if is_callers else work, options))
-    snapshot = work.copy()
-    try:
+    with left_as_it_was(work, is_callers):
         entries, nfev = _search(f, work, at_x, options, h, rng)
         pattern, colours, checked = _check(f, work, at_x, options, h, entries)
-    finally:
-        changed = changed_elements(work, snapshot)
-        if is_callers:
-            np.copyto(work, snapshot)
-    if changed.size:
-        raise InputModifiedError(modified_message(work.shape, changed), int(changed[0]))
     result = SparsityResult(
         pattern=pattern.matrix(np.ones(pattern.nnz, dtype=bool)),
         nfev=1 + nfev + checked,
