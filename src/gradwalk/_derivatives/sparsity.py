@@ -17,7 +17,7 @@ its entry.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,6 @@ from gradwalk._common.rng import make_rng
 from gradwalk._common.validate import check_callable
 from gradwalk._engine.colouring import Pattern, colour, colour_count
 from gradwalk._engine.driver import value_at_x
-from gradwalk._engine.evaluators.choose import evaluator
 from gradwalk._engine.evaluators.compressed import Compressed, Table
 from gradwalk._engine.evaluators.compression import Compression
 from gradwalk._engine.evaluators.options import Options, Workers, check_options
@@ -38,7 +37,7 @@ from gradwalk._engine.inputs import (
 from gradwalk._engine.points import Step
 from gradwalk._engine.steps import step_sizes
 
-from .sparse_jacobian import left_as_it_was
+from .sparse_jacobian import left_as_it_was, whole_point_evaluator
 
 __all__ = ["SparsityResult", "jacobian_sparsity"]
 
@@ -197,15 +196,7 @@ def _evaluator(
     compression = Compression(
         f, work, pattern.rows(), pattern.indices, colours, at_x.reshape(-1), at_x.shape
     )
-    chosen = evaluator(
-        replace(options, compressed=compression),
-        f,
-        np.zeros(pattern.nnz),
-        complex_ok=False,
-        value_shape=at_x.shape,
-    )
-    assert isinstance(chosen, Compressed)
-    return chosen, compression
+    return whole_point_evaluator(compression, options), compression
 
 
 def _search(
