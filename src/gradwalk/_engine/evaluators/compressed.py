@@ -170,7 +170,8 @@ class Compressed(Evaluator):
 
     f(x) is one value per entry (its output's), as for an elementwise f: a request that
     includes x gets 0 there and, for every other point of that request, the value minus
-    f(x) at that entry's output (see :class:`~.elementwise.Elementwise`).
+    f(x) at that entry's output (see :class:`~.elementwise.Elementwise`); :meth:`at`
+    reads a whole point entry by entry, each entry's column alone at its value.
     """
 
     def __init__(
@@ -419,15 +420,19 @@ class Compressed(Evaluator):
                 self._blame(part_columns, part_values, still)
 
     def at(self, point: NDArray[Any]) -> Any:
-        """f at a point given per entry (each column takes its first entry's value)."""
-        columns = self.compression.columns
-        column, first = np.unique(columns, return_index=True)
-        ptr = np.array([0, column.size], dtype=np.intp)
-        values = np.asarray(point).reshape(-1)[first]
-        self.whole.table = (ptr, column, values.astype(self.whole.base.dtype))
-        value = np.asarray(self.inner.at(np.zeros(1)))
-        self.compression.calls += 1
-        return value.reshape(-1)[self.compression.rows]
+        """f at a point given per entry, read as the elementwise evaluator reads it: entry
+        e's value is its output with its own column alone at ``point[e]`` (f(x) where
+        that is x's value), evaluated in groups of columns as any request."""
+        point = np.asarray(point).reshape(-1)
+        base = self.compression.x.reshape(-1)[self.compression.columns]
+        moved = np.flatnonzero(point != base)
+        kind = np.complex128 if self.complex_ok else np.float64
+        out = np.array(self.at_x, dtype=kind)
+        if moved.size:
+            table, point_of = self._tables(moved, point[moved])
+            values = self._evaluated(table)
+            out[moved] = values[point_of, self.compression.rows[moved]]
+        return out
 
     def abort(self) -> None:
         self.inner.abort()
