@@ -40,6 +40,7 @@ def entries(matrix: sparse.csr_array, pattern: sparse.csr_array) -> np.ndarray:
     return np.asarray(matrix[rows, columns]).ravel()
 
 
+@pytest.mark.filterwarnings("ignore::gradwalk.PrecisionWarning")  # the same for both: not here
 @pytest.mark.parametrize(("method", "order", "points"), METHODS)
 def test_every_method_with_sparsity_gives_the_dense_jacobians_entries(
     method: str, order: int | None, points: int
@@ -250,6 +251,7 @@ def test_as_linear_operator_refuses_what_it_cannot_honour() -> None:
         )
 
 
+@pytest.mark.filterwarnings("ignore::gradwalk.PrecisionWarning")  # sqrt' is infinite at 0
 def test_bounds_hold_for_every_column_of_a_group() -> None:
     def f(u: np.ndarray) -> np.ndarray:
         if np.any(u < 0):
