@@ -136,6 +136,12 @@ def test_argparse_errors_show_the_subcommands_usage_and_status_2(
     assert message in " ".join(err.split()), f"expected {message!r} in {err!r}"
 
 
+def test_a_mistyped_command_names_the_one_meant(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["desend", "sphere"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "invalid choice: 'desend'" in err and "(did you mean descend?)" in err, err
+
+
 def test_hostile_formula_is_refused_and_runs_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -676,3 +676,16 @@ def test_status_marks_nonfinite_and_vanished_elements() -> None:
     with pytest.warns(PrecisionWarning, match="rounds back to x"):
         result = numerical_gradient(lambda w: np.sum(w**2), np.array([3e16]), full_output=True)
     assert result.status.tolist() == [GradientStatus.STEP_VANISHED]
+
+
+@pytest.mark.parametrize(
+    ("call", "meant"),
+    [
+        (lambda: numerical_gradient(function_2, np.ones(2), methd="central"), "method"),
+        (lambda: numerical_gradient(function_2, np.ones(2), eps=1e-3), "h"),  # the book's name
+        (lambda: numerical_diff(function_1, 1.0, ordr=4), "order"),
+    ],
+)
+def test_a_mistyped_keyword_names_the_one_meant(call: Any, meant: str) -> None:
+    with pytest.raises(TypeError, match=f"unexpected keyword argument .*Did you mean '{meant}'"):
+        call()

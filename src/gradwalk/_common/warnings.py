@@ -44,7 +44,7 @@ class SparsityWarning(GradwalkWarning):
 
 
 class TrainingWarning(GradwalkWarning):
-    """A training run diverged or stalled; the message says what the learning rate did."""
+    """A descent or training run diverged or stalled; the message says what lr did."""
 
 
 def _user_stacklevel() -> int:
