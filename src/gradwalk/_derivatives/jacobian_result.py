@@ -33,7 +33,8 @@ class JacobianResult:
     nfev : int
         Number of evaluations of f (f(x) included).
     step : ndarray or scipy.sparse.csr_array
-        The step used for each entry (jac's shape and kind).
+        The step used for each entry (jac's shape and kind; a read-only view where the
+        step is one per element of x, not an array of every entry).
     method : str
         The method that produced it.
     status : ndarray of int8
@@ -106,7 +107,7 @@ def jacobian_result(result: GradientResult, x_ndim: int) -> JacobianResult:
         jac=outputs_first(result.grad, x_ndim),
         error=outputs_first(result.error, x_ndim),
         nfev=result.nfev,
-        step=outputs_first(step, x_ndim).copy(),
+        step=outputs_first(step, x_ndim),
         method=result.method,
         status=result.status,
     )

@@ -286,7 +286,7 @@ def differentiate(
             with np.errstate(all="ignore"):
                 moved = np.asarray(evaluate.at((snapshot.real + move).astype(work.dtype)))
         estimate, analytic = _cross_checked(estimate, values_seen, move, moved, counted, x0)
-    grad = estimate.grad.copy()
+    grad = estimate.grad  # copied below only where entries are to be set to nan
 
     def at_point(element: int, value: Any) -> Any:
         nonlocal nfev
@@ -325,6 +325,8 @@ def differentiate(
     )
     if analytic is not None and analytic.any():
         raise_status(status, any_per_element(analytic), GradientStatus.NON_ANALYTIC)
+    if np.any(status == GradientStatus.NONFINITE):  # warn_status sets those entries nan
+        grad = grad.copy()
     warn_status(status, grad, estimate, x0, h, shape, values_seen, bool(given), singular, precision)
     result_dtype = np.result_type(dtype, np.float16)
     step = np.asarray(estimate.step, dtype=result_dtype)
