@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -70,17 +71,28 @@ def poisson(width: int) -> Callable[[np.ndarray], np.ndarray]:
     return f
 
 
+#: Median user CPU seconds of each tool in the last call of :func:`timed`.
+USER: dict[str, float] = {}
+
+
 def timed(tools: dict[str, Callable[[], Any]], rounds: int) -> dict[str, tuple[float, Any]]:
-    """Median seconds of each tool over interleaved rounds, and its last result."""
+    """Median seconds of each tool over interleaved rounds, and its last result (the
+    median user CPU seconds go to :data:`USER`: the kernel's zeroing of fresh memory for
+    large arrays, system time, varies from call to call on a shared machine)."""
     seconds: dict[str, list[float]] = {name: [] for name in tools}
+    user: dict[str, list[float]] = {name: [] for name in tools}
     last: dict[str, Any] = {}
     for name, tool in tools.items():  # warm up: imports, the colouring kept per pattern
         last[name] = tool()
     for _ in range(rounds):
         for name, tool in tools.items():
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_utime
             start = time.perf_counter()
             last[name] = tool()
             seconds[name].append(time.perf_counter() - start)
+            user[name].append(resource.getrusage(resource.RUSAGE_SELF).ru_utime - before)
+    USER.clear()
+    USER.update({name: float(np.median(user[name])) for name in tools})
     return {name: (float(np.median(seconds[name])), last[name]) for name in tools}
 
 
@@ -121,15 +133,24 @@ def dense_section(rounds: int) -> None:
     found = timed(tools, rounds)
     floor = found[next(iter(tools))][0]
     print("\n#### Dense, n = 2000\n")
-    print("| tool | evaluations | time | × floor | largest error |")
-    print("|---|---|---|---|---|")
+    user = dict(USER)
+    print("| tool | evaluations | time | user CPU | × floor | largest error |")
+    print("|---|---|---|---|---|---|")
     for name, (seconds, result) in found.items():
         count = evaluations(bratu, tools[name])
         error = "—" if result is None else f"{largest_error(result, exact):.1e}"
-        print(f"| {name} | {count} | {seconds * 1e3:.0f} ms | {seconds / floor:.2f} | {error} |")
-    scipy_time = found["scipy approx_derivative, 3-point"][0]
-    ours = found["gradwalk numerical_jacobian, h='auto'"][0]
-    print(f"\ngradwalk / SciPy: {ours / scipy_time:.2f}")
+        print(
+            f"| {name} | {count} | {seconds * 1e3:.0f} ms | {user[name] * 1e3:.0f} ms | "
+            f"{seconds / floor:.2f} | {error} |"
+        )
+    scipy_name, ours_name = (
+        "scipy approx_derivative, 3-point",
+        "gradwalk numerical_jacobian, h='auto'",
+    )
+    print(
+        f"\ngradwalk / SciPy: {found[ours_name][0] / found[scipy_name][0]:.2f} in time, "
+        f"{user[ours_name] / user[scipy_name]:.2f} in user CPU time"
+    )
     print(
         "\nAt n = 20,000 neither dense path is run: one N × N float64 array is 3.2 GB "
         "(SciPy builds one; gradwalk's dense path keeps f's values and the Jacobian, "

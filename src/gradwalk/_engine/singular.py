@@ -93,8 +93,8 @@ def singular_entries(
         if not known:
             return singular
         at_x = np.broadcast_to(known[0][:1], (n, outputs))
-    with np.errstate(all="ignore"):
-        all_finite = bool(np.isfinite(np.sum(at_x)))  # nan or inf anywhere shows in the sum
+    with np.errstate(all="ignore"):  # nan or inf anywhere shows in the sum
+        all_finite = bool(np.isfinite(np.sum(at_x[:1] if own_at_x is None else at_x)))
     if not all_finite:
         singular |= ~np.isfinite(at_x)
     sides = [_perturbed(i, v) for i, v in requests if not np.iscomplexobj(v)]
