@@ -21,7 +21,8 @@ from ._common.warnings import (
 )
 from ._derivatives.diff import numerical_diff
 from ._derivatives.gradient import numerical_gradient
-from ._derivatives.hessian import HessianResult, hessian_vector_product, numerical_hessian
+from ._derivatives.hessian import HessianResult, numerical_hessian
+from ._derivatives.hessian_vector import hessian_vector_product
 from ._derivatives.jacobian import JacobianResult, numerical_jacobian
 from ._engine.driver import GradientResult
 from ._engine.inputs import InputModifiedError

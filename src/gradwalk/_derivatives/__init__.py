@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from .diff import numerical_diff
 from .gradient import numerical_gradient
-from .hessian import HessianResult, hessian_vector_product, numerical_hessian
+from .hessian import HessianResult, numerical_hessian
+from .hessian_vector import hessian_vector_product
 from .jacobian import JacobianResult, numerical_jacobian
 
 __all__ = [
