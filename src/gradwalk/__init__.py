@@ -31,7 +31,12 @@ from ._engine.threads import limit_blas_threads
 from ._formulas import Expression, ExpressionError, parse_expression
 from ._learning.nets import SimpleNet, TwoLayerNet, simpleNet
 from ._learning.training import SPSA, TrainingHistory, train
-from .check._gradient import assert_gradient_close, check_gradient, check_gradients
+from .check._gradient import (
+    GradientNotCheckable,
+    assert_gradient_close,
+    check_gradient,
+    check_gradients,
+)
 from .check._jacobian import check_jacobian
 from .check._report import ElementCheck, GradientCheck
 from .descent._loop import DescentResult, descend, gradient_descent, learning_rate_bound
@@ -47,6 +52,7 @@ __all__ = [
     "Expression",
     "ExpressionError",
     "GradientCheck",
+    "GradientNotCheckable",
     "GradientResult",
     "GradientStatus",
     "GradwalkWarning",

@@ -51,6 +51,10 @@ __all__ = [
     "worst_first",
 ]
 
+#: A value whose tolerance, by ERROR_BAR_FACTOR times its numerical error bar alone,
+#: reaches this fraction of its scale has not been checked: a factor-2 bug would pass.
+UNCHECKED_FRACTION = 0.5
+
 #: A tolerance looser than this relative error somewhere (or than eps**(1/3) of x's
 #: dtype, the accuracy of a plain central difference, if that is larger) earns a note.
 COARSE = 1e-3
@@ -109,10 +113,13 @@ class Group:
     anchor: NDArray[np.floating] | None  # x's elements, for steps x + h represents exactly
     t_dtype: np.dtype[Any]
     nonfinite_note: str = ""
+    method: str = "richardson"  # the numerical method and step, for advice not already taken
+    h: object = None
     rel: NDArray[np.float64] = field(init=False)
     scale: NDArray[np.float64] = field(init=False)
     allowed: NDArray[np.float64] = field(init=False)
     failed: NDArray[np.bool_] = field(init=False)
+    unchecked: NDArray[np.bool_] = field(init=False)
     badness: NDArray[np.float64] = field(init=False)
 
     def compare(self, rtol: float, atol: float) -> None:
@@ -130,14 +137,19 @@ class Group:
             self.rel = np.where(difference == 0, 0.0, difference / size)
             self.failed = ~(difference <= self.allowed) | ~finite
             self.badness = np.where(difference == 0, 0.0, difference / self.allowed)
+            # A value within the tolerance only by the numerical value's own uncertainty
+            # (a bar of half the scale lets a factor-2 bug through) was not checked.
+            vague = ERROR_BAR_FACTOR * self.error >= UNCHECKED_FRACTION * size
+            self.unchecked = ~self.failed & (vague | np.isinf(self.error))
         self.rel[~finite] = np.inf
         self.badness[~finite] = np.inf
 
     def coarsest(self) -> tuple[int, float] | None:
-        """The value whose tolerance is loosest relative to its scale, and that ratio."""
+        """The value whose tolerance is loosest relative to its scale, and that ratio
+        (among the values checked at all: those too uncertain are reported as such)."""
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = self.allowed / self.scale
-        ratio = np.where(np.isfinite(ratio), ratio, 0.0)
+        ratio = np.where(np.isfinite(ratio) & ~self.unchecked, ratio, 0.0)
         if not ratio.size or ratio.max() <= 0:
             return None
         i = int(np.argmax(ratio))
@@ -159,6 +171,7 @@ class Group:
             failed=bool(self.failed[i]),
             diagnosis=diagnosis,
             explanation=why,
+            unchecked=bool(self.unchecked[i]),
         )
 
 
@@ -196,6 +209,8 @@ def full_groups(
                 line=line,
                 anchor=start,
                 t_dtype=array.dtype,
+                method=method,
+                h=h,
             )
         )
     return groups, nfev
@@ -257,6 +272,8 @@ def directional_group(
         anchor=None,
         t_dtype=t_dtype,
         nonfinite_note=("; ".join(nonfinite)),
+        method=method,
+        h=h,
     )
     return group, nfev
 
@@ -312,6 +329,29 @@ def analytic_array(grad: object, shape: tuple[int, ...], what: str, of: str) -> 
     return as_float64(analytic_gradient(grad, shape, what, of))
 
 
+def untried(group: Group, narrow: bool) -> str:
+    """The remedies for a coarse numerical value that are not already in use, in words:
+    h='auto' (not for methods that choose their own steps), method='richardson', and
+    float64 where x or f (``narrow``) computes in less.
+
+    >>> import numpy as np
+    >>> group = Group("x", (1,), *(np.zeros(1),) * 5, lambda i: None, None, np.dtype(float))
+    >>> untried(group, narrow=True)
+    'float64'
+    >>> group.method, group.h = "central", None
+    >>> untried(group, narrow=False)
+    "h='auto' or method='richardson'"
+    """
+    remedies = []
+    if group.method not in ("richardson", "complex") and group.h != "auto":
+        remedies.append("h='auto'")
+    if group.method != "richardson":
+        remedies.append("method='richardson'")
+    if narrow or float(np.finfo(group.t_dtype).eps) > float(np.finfo(np.float64).eps):
+        remedies.append("float64")
+    return " or ".join(remedies)
+
+
 def coarse_notes(groups: Sequence[Group], coarse: float) -> tuple[str, ...]:
     """A note when the tolerance somewhere is looser than a relative ``coarse``."""
     loosest = [(ratio, g, i) for g in groups if (c := g.coarsest()) for i, ratio in [c]]
@@ -322,10 +362,12 @@ def coarse_notes(groups: Sequence[Group], coarse: float) -> tuple[str, ...]:
         return ()
     row = group.item(i)
     bar = "" if math.isnan(row.error) else f" (its error bar is {row.error:.1e})"
+    remedies = untried(group, narrow=False)
+    advice = f": try {remedies}" if remedies else ", as f's precision allows here"
     return (
         f"Note: the tolerance at {row.label} allows relative errors up to {ratio:.1e}{bar}, "
-        "so smaller errors go unseen there. The numerical value is too coarse for a close "
-        "check: try h='auto' or method='richardson', or check in float64.",
+        f"so smaller errors go unseen there. The numerical value is too coarse for a close "
+        f"check{advice}.",
     )
 
 

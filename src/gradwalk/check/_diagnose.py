@@ -24,10 +24,11 @@ from gradwalk._engine.inputs import real_value, scale
 from gradwalk._engine.rounding import ROUNDING_ULPS, value_precision
 from gradwalk._engine.steps import representable_step
 
-from ._compare import Group, Line, as_float64
+from ._compare import Group, Line, as_float64, untried
+from ._noise import noise_along
 from ._report import Diagnosis
 
-__all__ = ["diagnose_failure", "diagnosis_steps"]
+__all__ = ["Finding", "diagnose_failure", "diagnosis_steps"]
 
 #: The diagnosis repeats central differences at the step used and at the central
 #: difference's own best step, times LADDER_RATIO**j for j in LADDER_SPAN.
@@ -48,6 +49,26 @@ ABRUPT_ORDER = 6.0
 #: One-sided differences that disagree by amounts within this factor of each other over
 #: a 16-fold range of steps mark a kink.
 KINK_RATIO = 4.0
+
+#: f(x + h) - f(x - h) that stays within this factor over the finest three steps (a
+#: 16-fold range), clear of rounding, marks a jump: a smooth f's shrinks with h.
+JUMP_RATIO = 2.0
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A diagnosis: its kind, the explanation with the numbers behind it, the
+    evaluations it cost, and the precision f was found to compute in."""
+
+    kind: Diagnosis
+    why: str
+    nfev: int
+    f_eps: float
+
+
+def _or(remedies: str) -> str:
+    """``", or h='auto'"``: the remedies appended to one already named, if any."""
+    return f", or {remedies}" if remedies else ""
 
 
 def _trace(steps: NDArray[np.float64], gaps: NDArray[np.float64]) -> str:
@@ -96,22 +117,36 @@ def diagnosis_steps(group: Group, i: int) -> NDArray[np.float64]:
     return np.unique(ladder[ladder >= smallest])[::-1]
 
 
-def diagnose_failure(group: Group, i: int) -> tuple[Diagnosis, str, int]:
-    """Why value i failed: repeat the difference at larger and smaller steps."""
+def f_precision(group: Group, i: int) -> tuple[float, int]:
+    """The machine epsilon f computes in, read from f at x and at two generic points on
+    value i's line (float32 inside f shows there), and the evaluations spent."""
+    line = group.line(i)
+    t0 = np.zeros((), dtype=group.t_dtype)
+    step = float(group.best_step[i])
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        points = [t0 + group.t_dtype.type(PROBE_FRACTION * k * step) for k in (0, 1, 2)]
+        sample = np.array([float(real_value(line(t))) for t in points], dtype=np.float64)
+    return value_precision(sample, np.dtype(group.t_dtype)), 3
+
+
+def diagnose_failure(group: Group, i: int) -> Finding:
+    """Why value i failed, or could not be checked: repeat the difference at larger and
+    smaller steps, read f's precision, and for a value that looks wrong, look for noise
+    in f (:func:`~gradwalk.check._noise.noise_along`)."""
     a, n, e = float(group.analytic[i]), float(group.numerical[i]), float(group.error[i])
+    eps = float(np.finfo(group.t_dtype).eps)
     if not math.isfinite(a):
         where = f" ({group.nonfinite_note})" if group.nonfinite_note else ""
-        return (
-            "nonfinite",
-            f"the analytic value is {a}{where}: the hand-written gradient produced inf or nan.",
-            0,
-        )
+        why = f"the analytic value is {a}{where}: the hand-written gradient produced inf or nan."
+        return Finding("nonfinite", why, 0, eps)
     if not math.isfinite(n):
-        return (
+        return Finding(
             "nonfinite",
             f"the numerical value is {n}: f is inf or nan within a step of this point "
             "(see the NonFiniteWarning). Check the domain of f near x.",
             0,
+            eps,
         )
     line = group.line(i)
     t0 = np.zeros((), dtype=group.t_dtype)
@@ -140,14 +175,56 @@ def diagnose_failure(group: Group, i: int) -> tuple[Diagnosis, str, int]:
         generic = [line(t0 + group.t_dtype.type(PROBE_FRACTION * k * centre)) for k in (1, 2)]
         nfev += 2
         sample = np.array([f0, *(float(real_value(v)) for v in generic)], dtype=np.float64)
-    eps = value_precision(sample, np.dtype(group.t_dtype))
-    rounding = ROUNDING_ULPS * eps * f0
-    repeated = RepeatedDifferences(a, float(group.allowed[i]), used, steps, central, rounding)
+    f_eps = value_precision(sample, np.dtype(group.t_dtype))
+    rounding = ROUNDING_ULPS * f_eps * f0
+    narrow = f_eps > eps  # f computes in less than x
+    repeated = RepeatedDifferences(
+        a, float(group.allowed[i]), used, steps, central, rounding, untried(group, narrow)
+    )
+    jump = repeated.jump()
+    if jump:
+        return Finding("discontinuous", jump, nfev, f_eps)
     kink = repeated.kink(kink_steps, jumps)
     if kink:
-        return "nonsmooth", kink, nfev
+        return Finding("nonsmooth", kink, nfev, f_eps)
     kind, why = repeated.classify(n, e)
-    return kind, why, nfev
+    if kind == "wrong":
+        unit = 1.0 if group.anchor is None else float(scale(group.anchor[i]))
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            noise, spacing, cost = noise_along(
+                lambda t: float(real_value(line(t0 + t))), unit, max(f_eps, eps)
+            )
+        nfev += cost
+        if math.isfinite(noise):
+            return Finding("inexact", _inexact(a, n, noise, spacing), nfev, f_eps)
+    if group.unchecked[i] and kind not in ("wrong", "truncation", "rounding"):
+        kind = "uncertain"
+        why = (
+            f"the numerical value {n:.12g} ± {e:.1e} is as uncertain as the value itself, "
+            f"so the analytic value {a:.12g} has not been checked ({why})"
+        )
+    if narrow and kind in ("rounding", "inconclusive", "uncertain"):
+        kind = "float32"
+        why = (
+            f"f computes in float32 (its values are float32 numbers although x is "
+            f"{np.dtype(group.t_dtype).name}), and its rounding hides the difference: {why} "
+            "Compute f in float64 for a close check."
+        )
+    return Finding(kind, why, nfev, f_eps)
+
+
+def _inexact(analytic: float, numerical: float, noise: float, spacing: float) -> str:
+    """The explanation of an f computed inexactly."""
+    return (
+        f"f is computed inexactly: at a spacing of {spacing:.0e} its values scatter by about "
+        f"{noise:.0e} relative, as an adaptive solver's or an iteration's stopping at a "
+        "tolerance do. Differences measure the derivative of that approximation, which can "
+        "differ from the exact derivative by far more than the scatter, so the difference "
+        f"between the analytic value {analytic:.12g} and the numerical {numerical:.12g} "
+        "cannot be blamed on the analytic side. Tighten the tolerance inside f and check "
+        "again: a difference that shrinks with it is f's."
+    )
 
 
 @dataclass(frozen=True)
@@ -164,6 +241,7 @@ class RepeatedDifferences:
     steps: NDArray[np.float64]
     central: NDArray[np.float64]
     rounding: float
+    remedies: str = "method='richardson'"  # the remedies not already in use, in words
 
     @property
     def noise(self) -> NDArray[np.float64]:
@@ -174,6 +252,29 @@ class RepeatedDifferences:
     def gap(self) -> NDArray[np.float64]:
         """|central difference - analytic value| at each step."""
         return np.abs(self.central - self.analytic)
+
+    def jump(self) -> str:
+        """The explanation if f jumps at x, else "".
+
+        ``f(x + h) - f(x - h)`` is ``2h`` times the central difference: a smooth f's
+        shrinks with h, a jump's stays at the size of the jump, far above rounding.
+        """
+        finite = np.flatnonzero(np.isfinite(self.central))
+        if finite.size < 3:
+            return ""
+        finest = finite[-3:]
+        spans = np.abs(2 * self.steps[finest] * self.central[finest])
+        clear = spans > SPREAD_FACTOR * 2 * self.rounding
+        if not clear.all() or spans.max() > JUMP_RATIO * spans.min():
+            return ""
+        largest, smallest = self.steps[finest[0]], self.steps[finest[-1]]
+        return (
+            f"f jumps here: f(x + h) - f(x - h) stays about {float(np.median(spans)):.2g} as "
+            f"the step shrinks from h={largest:.1e} to h={smallest:.1e}, "
+            "where a smooth f's would shrink with h. f is discontinuous at x, so there is no "
+            f"derivative to check (the analytic value {self.analytic:.6g} may be a valid "
+            "choice there); check at a point away from the jump."
+        )
 
     def kink(self, kink_steps: Sequence[float], jumps: Sequence[float]) -> str:
         """The explanation if f has a kink at or near this point, else "".
@@ -320,7 +421,7 @@ class RepeatedDifferences:
                     f"finite-difference truncation, not a bug: the discrepancy shrinks like "
                     f"h^{order:.1f} as the step shrinks "
                     f"({_trace(steps[[u, u + 1]], gap[[u, u + 1]])}), and {agree}. Use a "
-                    "smaller step or method='richardson'.",
+                    f"smaller step{_or(self.remedies)}.",
                 )
         if u > window[-1] and gap[u] > SPREAD_FACTOR * best and self.noise[u] * 10 > gap[u]:
             shown = [closest, (closest + u) // 2, u] if u - closest > 1 else [closest, u]
@@ -329,12 +430,12 @@ class RepeatedDifferences:
                 f"rounding in f, not a bug: the discrepancy grows as the step shrinks "
                 f"({_trace(steps[shown], gap[shown])}), as rounding errors of about "
                 f"{self.noise[u]:.1e} at h={steps[u]:.1e} do. The step is too small for the "
-                "precision of f (float32, or cancellation); use a larger step, h='auto', "
-                "or float64.",
+                f"precision of f (float32, or cancellation); use a larger step"
+                f"{_or(self.remedies)}.",
             )
         return (
             "inconclusive",
             f"{agree}, about as well as the differences agree with each other "
             f"({spread:.1e}): at this tolerance the difference cannot tell a bug from noise. "
-            "Loosen rtol or use method='richardson'.",
+            f"Loosen rtol{_or(self.remedies)}.",
         )

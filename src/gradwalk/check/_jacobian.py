@@ -137,6 +137,8 @@ def check_jacobian(
         line=line,
         anchor=np.tile(start, outputs),
         t_dtype=work.dtype,
+        method=method,
+        h=h,
     )
     eps = float(np.finfo(work.dtype).eps)
     return conclude_check(
