@@ -115,6 +115,8 @@ class Group:
     nonfinite_note: str = ""
     method: str = "richardson"  # the numerical method and step, for advice not already taken
     h: object = None
+    # f along value i's line, every output (a vector-valued f): where noise in f shows
+    outputs: Callable[[int], Line] | None = None
     rel: NDArray[np.float64] = field(init=False)
     scale: NDArray[np.float64] = field(init=False)
     allowed: NDArray[np.float64] = field(init=False)

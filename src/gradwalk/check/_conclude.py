@@ -127,7 +127,8 @@ def conclude_check(
     diagnosed: dict[tuple[int, int], ElementCheck] = {}
     findings: list[Finding] = []
     for g_index, i in to_diagnose(groups, most):
-        finding = diagnose_failure(groups[g_index], i)
+        inexact = any(finding.kind == "inexact" for finding in findings)
+        finding = diagnose_failure(groups[g_index], i, probe_noise=not inexact)
         nfev += finding.nfev
         findings.append(finding)
         diagnosed[(g_index, i)] = groups[g_index].item(i, finding.kind, finding.why)

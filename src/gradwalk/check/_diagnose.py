@@ -130,10 +130,11 @@ def f_precision(group: Group, i: int) -> tuple[float, int]:
     return value_precision(sample, np.dtype(group.t_dtype)), 3
 
 
-def diagnose_failure(group: Group, i: int) -> Finding:
+def diagnose_failure(group: Group, i: int, probe_noise: bool = True) -> Finding:
     """Why value i failed, or could not be checked: repeat the difference at larger and
     smaller steps, read f's precision, and for a value that looks wrong, look for noise
-    in f (:func:`~gradwalk.check._noise.noise_along`)."""
+    in f (:func:`~gradwalk.check._noise.noise_along`; not with ``probe_noise`` false,
+    where it was found already)."""
     a, n, e = float(group.analytic[i]), float(group.numerical[i]), float(group.error[i])
     eps = float(np.finfo(group.t_dtype).eps)
     if not math.isfinite(a):
@@ -188,12 +189,15 @@ def diagnose_failure(group: Group, i: int) -> Finding:
     if kink:
         return Finding("nonsmooth", kink, nfev, f_eps)
     kind, why = repeated.classify(n, e)
-    if kind == "wrong":
+    if kind == "wrong" and probe_noise:
         unit = 1.0 if group.anchor is None else float(scale(group.anchor[i]))
+        along = line if group.outputs is None else group.outputs(i)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
             noise, spacing, cost = noise_along(
-                lambda t: float(real_value(line(t0 + t))), unit, max(f_eps, eps)
+                lambda t: np.real(np.asarray(along(t0 + t), dtype=complex)),
+                unit,
+                max(f_eps, eps),
             )
         nfev += cost
         if math.isfinite(noise):

@@ -127,7 +127,8 @@ def _not_checkable(check: GradientCheck) -> str:
     if kinds.get("inexact") and check.max_rel_error > 0:
         line += (
             f" The largest difference, {check.max_rel_error:.1e} relative, cannot be blamed on "
-            "the analytic gradient; tighten the tolerance inside f and check again."
+            "the analytic gradient here; tighten the tolerance inside f and check again: a "
+            "difference that shrinks with it is f's, one that stays is the analytic gradient's."
         )
     others = check.checked - total
     if others > 0:
