@@ -38,6 +38,7 @@ from gradwalk._batteries import (
     feature_points,
     points,
 )
+from gradwalk._engine.methods import METHODS
 
 Array = NDArray[Any]
 
@@ -153,6 +154,9 @@ TOOLS: dict[str, Callable[[], Tool]] = {
     "scipy approx_derivative 3-point": lambda: _approx_derivative("3-point"),
     "scipy approx_derivative cs": lambda: _approx_derivative("cs"),
 }
+
+_UNMEASURED = set(METHODS) - {name.split()[1] for name in TOOLS if name.startswith("gradwalk ")}
+assert not _UNMEASURED, f"methods of METHODS that TOOLS does not measure: {_UNMEASURED}"
 
 
 @dataclass(frozen=True)

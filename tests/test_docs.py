@@ -138,7 +138,7 @@ def test_the_collector_sees_every_page_and_the_marked_blocks() -> None:
 
 
 def test_every_committed_picture_is_what_the_code_draws_now() -> None:
-    from gradwalk._pictures.regenerate import NOT_DRAWN_HERE, PICTURES, stale
+    from gradwalk._docgen.regenerate import NOT_DRAWN_HERE, PICTURES, stale
 
     images = ROOT / "docs" / "images"
     committed = {p.name for p in images.glob("*.png")} - set(NOT_DRAWN_HERE)
@@ -148,4 +148,15 @@ def test_every_committed_picture_is_what_the_code_draws_now() -> None:
     )
     assert all((images / name).exists() for name in NOT_DRAWN_HERE), "a screenshot went missing"
     old = stale(images)
-    assert not old, f"{old} are older than the code that draws them: python -m gradwalk._pictures"
+    assert not old, f"{old} are older than the code that draws them: python -m gradwalk._docgen"
+
+
+def test_every_generated_table_matches_its_registry() -> None:
+    from gradwalk._docgen.tables import TABLES, marked, stale_tables
+
+    names = [name for page in PAGES for name in marked(page.read_text(encoding="utf-8"))]
+    assert sorted(set(names)) == sorted(TABLES), (
+        f"the docs mark the tables {sorted(set(names))}; the registries write {sorted(TABLES)}"
+    )
+    old = stale_tables(list(PAGES))
+    assert not old, f"tables in {old} differ from their registries: python -m gradwalk._docgen"

@@ -29,7 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("testfunctions", "_batteries", "plot"),
     ("_tour", "explore"),
     ("cli",),
-    ("_pictures",),
+    ("_docgen",),
     ("",),
 ]
 

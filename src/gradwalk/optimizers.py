@@ -15,6 +15,7 @@ array([-2.4,  3.2])
 
 from __future__ import annotations
 
+import inspect
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, MutableMapping
@@ -63,6 +64,10 @@ class Optimizer(ABC):
 
     #: The lowercase name that :func:`gradwalk.descend` accepts.
     name: ClassVar[str] = ""
+    #: One line on what the update does, for help texts and the docs' table.
+    summary: ClassVar[str] = ""
+    #: The colour its path is drawn in on the ``gradwalk explore`` page.
+    color: ClassVar[str] = "#7f7f7f"
 
     def __init__(self, lr: float) -> None:
         self.lr = check_learning_rate(lr)
@@ -144,6 +149,8 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
+    summary = "plain gradient descent"
+    color = "#d62728"
 
     def __init__(self, lr: float = 0.01) -> None:
         super().__init__(lr)
@@ -169,6 +176,8 @@ class Momentum(Optimizer):
     """
 
     name = "momentum"
+    summary = "a velocity that accumulates past gradients"
+    color = "#1f77b4"
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
         super().__init__(lr)
@@ -206,6 +215,8 @@ class Nesterov(Momentum):
     """
 
     name = "nesterov"
+    summary = "momentum with the gradient taken ahead"
+    color = "#9467bd"
 
     def _update_one(self, key: Any, param: NDArray[Any], grad: NDArray[Any]) -> None:
         v = self.v.setdefault(key, np.zeros_like(param))
@@ -232,6 +243,8 @@ class AdaGrad(Optimizer):
     """
 
     name = "adagrad"
+    summary = "a learning rate per parameter that decays with its summed squared gradients"
+    color = "#8c564b"
 
     def __init__(self, lr: float = 0.01) -> None:
         super().__init__(lr)
@@ -261,6 +274,8 @@ class RMSprop(Optimizer):
     """
 
     name = "rmsprop"
+    summary = "AdaGrad with a moving average instead of a sum"
+    color = "#e377c2"
 
     def __init__(self, lr: float = 0.01, decay_rate: float = 0.99) -> None:
         super().__init__(lr)
@@ -298,6 +313,8 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    summary = "momentum and RMSprop together, with bias correction"
+    color = "#2ca02c"
 
     def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999) -> None:
         super().__init__(lr)
@@ -356,3 +373,19 @@ def optimizer_for(optimizer: object, lr: float | None) -> Optimizer:
         f"optimizer={optimizer!r} is not a known optimizer; choose one of {choices}, "
         f"or pass an instance such as Adam(lr=0.01).{hint}"
     )
+
+
+def optimizer_table() -> str:
+    """The docs' table of optimizers (docs/descent.md), from :data:`OPTIMIZERS`.
+
+    >>> print(optimizer_table().splitlines()[2])
+    | `"sgd"` | `SGD` | 0.01 | plain gradient descent |
+    """
+    rows = [
+        "| `optimizer=` | class | default `lr` (the book's) | what it does |",
+        "|---|---|---|---|",
+    ]
+    for name, cls in OPTIMIZERS.items():
+        lr = inspect.signature(cls).parameters["lr"].default
+        rows.append(f'| `"{name}"` | `{cls.__name__}` | {lr:g} | {cls.summary} |')
+    return "\n".join(rows)

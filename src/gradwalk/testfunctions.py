@@ -360,7 +360,8 @@ saddle = TestFunction(
     "repelled along x1 for any lr > 0, and f falls without bound.",
 )
 
-#: Every test function by its lowercase name (read-only).
+#: Every test function by its lowercase name (read-only): the one list that the command
+#: line, the page and the docs' table read. A test function is added here.
 FUNCTIONS: MappingProxyType[str, TestFunction] = MappingProxyType(
     {f.name: f for f in (sphere, rosenbrock, beale, booth, himmelblau, rastrigin, ackley, saddle)}
 )
@@ -384,3 +385,25 @@ def get(name: str) -> TestFunction:
         choices, hint = choice_hint(name, FUNCTIONS)
         raise ValueError(f"no test function named {name!r}; choose one of {choices}.{hint}")
     return FUNCTIONS[key]
+
+
+def function_table() -> str:
+    """The docs' table of test functions (docs/descent.md), from :data:`FUNCTIONS`.
+
+    >>> print(function_table().splitlines()[3])
+    | `rosenbrock` | 100 (x1 - x0²)² + (1 - x0)² | (1, 1) | (-2, 2) | 0.001 | 25000 |
+    """
+    rows = [
+        "| name | f(x0, x1) | minima | start | lr | steps |",
+        "|---|---|---|---|---|---|",
+    ]
+
+    def point(p: Point) -> str:
+        return "(" + ", ".join(f"{v:g}" for v in p) + ")"
+
+    for name, f in FUNCTIONS.items():
+        minima = ", ".join(point(m) for m in f.minima) or "none"
+        rows.append(
+            f"| `{name}` | {f.formula} | {minima} | {point(f.start)} | {f.lr:g} | {f.steps} |"
+        )
+    return "\n".join(rows)

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from gradwalk import GradwalkWarning, InputModifiedError, numerical_gradient
+from gradwalk._engine.methods import METHODS as _REGISTRY
 
 settings.register_profile(
     "default", max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -34,7 +35,7 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("GRADWALK_FUZZ", "default"))
 
-METHODS = ["central", "forward", "backward", "richardson", "complex"]
+METHODS = list(_REGISTRY)
 DTYPES = [np.float16, np.float32, np.float64, np.int32, np.int64, np.bool_]
 
 

@@ -21,10 +21,11 @@ from gradwalk import (
     numerical_gradient,
 )
 from gradwalk import _batteries as bench
+from gradwalk._engine.methods import METHODS as _REGISTRY
 from gradwalk.functions import sigmoid
 
-METHODS = ["central", "forward", "backward", "richardson", "complex"]
-REAL_METHODS = ["central", "forward", "backward", "richardson"]
+METHODS = list(_REGISTRY)
+REAL_METHODS = [name for name, method in _REGISTRY.items() if not method.complex_points]
 
 
 def exp_sin(x: Any) -> Any:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from gradwalk import PrecisionWarning
-from gradwalk._engine.methods import method_named
+from gradwalk._engine.methods import METHODS, method_named
 from gradwalk._engine.points import UNPERTURBED
 from gradwalk.functions import sigmoid
 from tests.support.plan_driver import drive, exp_sin, exp_sin_grad
@@ -140,5 +140,5 @@ def test_a_misspelt_method_is_named_with_every_choice_and_a_suggestion() -> None
         method_named("richardsn")
     message = str(raised.value)
     assert "'richardsn'" in message and "Did you mean 'richardson'?" in message
-    for name in ("central", "forward", "backward", "richardson", "complex"):
+    for name in METHODS:
         assert repr(name) in message, f"{name!r} missing from the choices"

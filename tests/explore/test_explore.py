@@ -14,14 +14,12 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +27,17 @@ import numpy as np
 import pytest
 
 from tests.support.interrupts import ctrl_c_enabled
+from tests.support.servers import running_server
 
 pytest.importorskip("starlette", reason="the explore extra (starlette, uvicorn) is not installed")
 uvicorn = pytest.importorskip("uvicorn", reason="the explore extra is not installed")
 
+from gradwalk._engine.methods import METHODS  # noqa: E402
 from gradwalk.cli import main  # noqa: E402
 from gradwalk.explore._requests import Limits  # noqa: E402
-from gradwalk.explore._server import bind, create_app  # noqa: E402
+from gradwalk.explore._server import bind  # noqa: E402
+from gradwalk.optimizers import OPTIMIZERS  # noqa: E402
+from gradwalk.testfunctions import FUNCTIONS  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -49,26 +51,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
-
-
-@contextmanager
-def running_server(limits: Limits | None = None) -> Iterator[str]:
-    """The explore app served by uvicorn on 127.0.0.1 and a free port; yields its URL."""
-    sock = bind(0)
-    app = create_app(limits) if limits is not None else create_app()
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the explore server did not start within 10 s"
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}/"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
 
 
 @pytest.fixture(scope="module")
@@ -120,13 +102,10 @@ def test_options_list_every_function_optimizer_and_method(url: str) -> None:
     status, body = request(url, "/api/options")
     assert status == 200, body
     names = [f["name"] for f in body["descent"]["functions"]]
-    assert names == [
-        "sphere", "rosenbrock", "beale", "booth", "himmelblau", "rastrigin", "ackley", "saddle",
-    ], f"the page would offer {names}"  # fmt: skip
-    assert body["descent"]["optimizers"] == [
-        "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam",
-    ], body["descent"]["optimizers"]  # fmt: skip
-    assert body["descent"]["methods"] == ["central", "richardson", "complex"]
+    assert names == list(FUNCTIONS), f"the page would offer {names}"
+    assert body["descent"]["optimizers"] == list(OPTIMIZERS), body["descent"]["optimizers"]
+    assert body["descent"]["colors"] == {n: o.color for n, o in OPTIMIZERS.items()}
+    assert body["descent"]["methods"] == list(METHODS), body["descent"]["methods"]
     assert body["learning"]["datasets"] == ["spiral", "moons", "circles"]
     assert body["learning"]["gradients"] == ["backprop", "numerical", "spsa"]
 

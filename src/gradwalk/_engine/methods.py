@@ -272,3 +272,25 @@ def resolve_step(h: Step | None, method: object, order: object = None) -> Step:
     if h is None:
         return record.own_step if order is None else "auto"
     return check_step(h)
+
+
+def method_table() -> str:
+    """The docs' table of methods (docs/precision.md), from :data:`METHODS`.
+
+    >>> method_table().splitlines()[2].split(" | ")[:5]
+    ['| `"central"`', '2', '0.0001', '2', '2, 4, 6, 8']
+    """
+    rows = [
+        "| `method=` | f evaluations per element | own step | order | `order=` | what |",
+        "|---|---|---|---|---|---|",
+    ]
+    for method in METHODS.values():
+        orders = ", ".join(map(str, method.orders)) or "—"
+        step = (
+            f'"{method.own_step}"' if isinstance(method.own_step, str) else f"{method.own_step:g}"
+        )
+        rows.append(
+            f'| `"{method.name}"` | {method.evaluations} | {step} | {method.order} | {orders} '
+            f"| {method.summary} |"
+        )
+    return "\n".join(rows)

@@ -6,13 +6,12 @@ One :class:`GradientStatus` code per element; where several apply, the most seve
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-
-#: Index used in :class:`Points` for "evaluate f at x itself, unperturbed".
 
 
 class GradientStatus(IntEnum):
@@ -20,39 +19,8 @@ class GradientStatus(IntEnum):
 
     One code per element. Where several apply, the element carries the most severe,
     in the order of :data:`SEVERITY`; every warning gradwalk gives about an element is
-    a view of its code.
-
-    Attributes
-    ----------
-    CONVERGED : 0
-        Computed as the method intends: for "richardson", its error estimate settled
-        (within ``atol + rtol·|grad|`` when those are given); for the other methods, the
-        differences were well above f's rounding.
-    NONFINITE : 1
-        f returned inf or nan at the points this element needs, at every step tried:
-        the element is nan.
-    STEP_VANISHED : 2
-        x ± h rounded back to x (h is below the spacing of floats at that |x|): the
-        element is computed as exactly 0.
-    ROUNDING_LIMITED : 3
-        f's own rounding (measured from f's values) over the step leaves an
-        uncertainty above 1e-4 of this element (:func:`rounding_limited`): few of its
-        digits, or none, are left.
-    LEVEL_LIMIT : 4
-        "richardson" used all its levels (``max_levels``) without reaching its
-        tolerance; the error estimate says how far it got.
-    OUT_OF_BOUNDS : 5
-        The bounds leave no room for the element's stencil at the method's step on
-        either side, so it was computed with the largest step that fits (shown in
-        ``GradientResult.step``): less accurate than asked, and said by no warning.
-    STEP_SHRUNK : 6
-        f was not finite at the method's first step (outside f's domain, such as
-        log(x - h) for x < h); the step was reduced until it was. The result is good;
-        ``GradientResult.step`` shows the step used.
-    STEP_INEXACT : 7
-        With a fixed h, x + h or x - h is not exactly x ± h in x's dtype and differs
-        from it by more than :data:`STEP_TOLERANCE` of h; the book's central difference
-        still divides by 2h, so the element is off by that much.
+    a view of its code. The codes, their meanings and warnings are listed in
+    :data:`STATUS_NOTES` (the Attributes below are generated from it).
 
     Examples
     --------
@@ -68,6 +36,78 @@ class GradientStatus(IntEnum):
     OUT_OF_BOUNDS = 5
     STEP_SHRUNK = 6
     STEP_INEXACT = 7
+
+
+@dataclass(frozen=True)
+class StatusNote:
+    """What a status code means and which warning, if any, says it."""
+
+    meaning: str
+    warning: str
+
+
+#: Every status code's meaning and warning: the one description, read by the class's
+#: docstring and the docs' status table (:func:`status_table`).
+STATUS_NOTES: dict[GradientStatus, StatusNote] = {
+    GradientStatus.CONVERGED: StatusNote(
+        'computed as the method intends ("richardson": its error estimate settled, within '
+        "``atol + rtol·|grad|`` when those are given; the other methods: the differences "
+        "were well above f's rounding)",
+        "none",
+    ),
+    GradientStatus.NONFINITE: StatusNote(
+        "f was inf or nan where the element needs it, at every step tried, or f is "
+        "singular at x (f(x) not finite, or a spike more than 1e6 times the values of "
+        "opposite sign on either side, as tan at the float nearest π/2); the element is nan",
+        "NonFiniteWarning",
+    ),
+    GradientStatus.STEP_VANISHED: StatusNote(
+        "x ± h rounded back to x (h is below the spacing of floats at that |x|); the element is 0",
+        "PrecisionWarning",
+    ),
+    GradientStatus.ROUNDING_LIMITED: StatusNote(
+        "f's own rounding (measured from f's values) over the step leaves an uncertainty "
+        "above 1e-4 of the element (and above 6e-5 of the largest element): few digits, "
+        "or none, are left",
+        "PrecisionWarning, saying how many digits are left",
+    ),
+    GradientStatus.LEVEL_LIMIT: StatusNote(
+        '"richardson" used all its levels (``max_levels``) without reaching its '
+        "tolerance; the error estimate says how far it got",
+        "PrecisionWarning when rtol, atol or max_levels was given",
+    ),
+    GradientStatus.OUT_OF_BOUNDS: StatusNote(
+        "the bounds leave no room for the element's stencil at the method's step on "
+        "either side, so it was computed with the largest step that fits (shown in "
+        "``GradientResult.step``): less accurate than asked",
+        "none",
+    ),
+    GradientStatus.STEP_SHRUNK: StatusNote(
+        "f was not finite at the method's first step (outside its domain, such as "
+        "log(x - h) for x < h); the step was reduced until it was; the value is good",
+        "none: ``step`` shows the step used",
+    ),
+    GradientStatus.STEP_INEXACT: StatusNote(
+        "with a fixed h, the step taken, (x + h) − x, differs from h by more than 1% "
+        "(:data:`STEP_TOLERANCE`); the book's central difference still divides by 2h, so "
+        "the element is off by that much",
+        "PrecisionWarning",
+    ),
+}
+
+
+def _attributes() -> str:
+    """The Attributes section of :class:`GradientStatus`, from :data:`STATUS_NOTES`."""
+    lines = ["Attributes", "----------"]
+    for code, note in STATUS_NOTES.items():
+        lines += [f"{code.name} : {int(code)}", f"    {note.meaning}."]
+        lines += [f"    Warning: {note.warning}."]
+    return "\n".join(lines)
+
+
+GradientStatus.__doc__ = (GradientStatus.__doc__ or "").replace(
+    "    Examples\n", "    " + _attributes().replace("\n", "\n    ") + "\n\n    Examples\n", 1
+)
 
 
 #: The codes from least to most severe: an element carries the most severe that applies.
@@ -118,3 +158,21 @@ def raise_status(status: NDArray[np.int8], where: NDArray[Any], code: GradientSt
     selected[where] = True
     selected &= _RANK[status] < _RANK[int(code)]
     status[selected] = int(code)
+
+
+def status_table() -> str:
+    """The docs' table of status codes (docs/precision.md), from :data:`STATUS_NOTES`.
+
+    >>> status_table().splitlines()[4].split(" | ")[0]
+    '| `STEP_VANISHED` (2)'
+    """
+    rows = ["| code | meaning | warning |", "|---|---|---|"]
+    for code, note in STATUS_NOTES.items():
+        meaning = note.meaning.replace("``", "`").replace(":data:", "").replace("|", "\\|")
+        rows.append(
+            f"| `{code.name}` ({int(code)}) | {meaning} | {note.warning.replace('``', '`')} |"
+        )
+    order = ", ".join(code.name for code in reversed(SEVERITY))
+    return (
+        "\n".join(rows) + f"\n\nWhere several apply, an element carries the most severe ({order})."
+    )

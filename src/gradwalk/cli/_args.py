@@ -12,25 +12,17 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gradwalk import testfunctions
 from gradwalk._common.validate import choice_hint
 from gradwalk._engine.methods import METHODS
 from gradwalk._formulas import Expression, ExpressionError, parse_expression
-from gradwalk.testfunctions import FUNCTIONS, TestFunction
+from gradwalk.testfunctions import TestFunction
 
 from ._command import UsageError, count_type, number_type
 
-FORMULA_HELP = (
-    "FUNCTION is the name of a test function ("
-    + ", ".join(FUNCTIONS)
-    + ") or a formula in x0, x1, ... (or x, y) with numbers, + - * / **, and NumPy "
-    "functions such as sin, cos, exp, log, sqrt, abs; quote it for the shell. A point "
-    "has as many numbers as the function has variables: 2 for a test function, and for "
-    "a formula one more than its largest variable index (x0 + x2 takes 3)."
-)
-
 __all__ = [
-    "FORMULA_HELP",
     "Target",
+    "add_function_argument",
     "add_gradient_options",
     "check_complex_safe",
     "choice_type",
@@ -74,17 +66,18 @@ class Target:
 def parse_function(text: str) -> Target:
     """A test function by name, or a checked formula."""
     key = text.strip().lower()
-    if key in FUNCTIONS:
-        known = FUNCTIONS[key]
+    if key in testfunctions.FUNCTIONS:
+        known = testfunctions.FUNCTIONS[key]
         return Target(known, known, f"{known.name}: {known.formula}", 2)
     try:
         expression = parse_expression(text.strip())
     except ExpressionError as error:
         if re.fullmatch(r"[A-Za-z_]\w*", text.strip()):
-            _, hint = choice_hint(key, FUNCTIONS)
+            _, hint = choice_hint(key, testfunctions.FUNCTIONS)
             raise UsageError(
-                f"{text.strip()!r} is neither a test function ({', '.join(FUNCTIONS)}) nor a "
-                "formula." + (hint or f" As a formula: {error}")
+                f"{text.strip()!r} is neither a test function "
+                f"({', '.join(testfunctions.FUNCTIONS)}) nor a formula."
+                + (hint or f" As a formula: {error}")
             ) from None
         raise
     return Target(expression, None, expression.text, expression.size)
@@ -156,6 +149,24 @@ def step_type(text: str) -> float | str:
         raise argparse.ArgumentTypeError(
             f"expected a step > 0, like --h 1e-6, or 'auto'; got {text.strip()!r}"
         ) from None
+
+
+def formula_help() -> str:
+    """What FUNCTION may be: a test function (the registry, read now) or a formula."""
+    names = ", ".join(testfunctions.FUNCTIONS)
+    return (
+        f"FUNCTION is the name of a test function ({names}) or a formula in "
+        "x0, x1, ... (or x, y) with numbers, + - * / **, and NumPy functions such as sin, "
+        "cos, exp, log, sqrt, abs; quote it for the shell. A point has as many numbers as "
+        "the function has variables: 2 for a test function, and for a formula one more than "
+        "its largest variable index (x0 + x2 takes 3)."
+    )
+
+
+def add_function_argument(parser: argparse.ArgumentParser) -> None:
+    """The FUNCTION argument of grad, descend and field, and what it may be in the help."""
+    parser.add_argument("function", metavar="FUNCTION", help="a test function's name or a formula")
+    parser.description = f"{(parser.description or '').strip()} {formula_help()}".strip()
 
 
 def add_gradient_options(parser: argparse.ArgumentParser) -> None:

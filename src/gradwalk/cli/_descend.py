@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from gradwalk.optimizers import OPTIMIZERS
 
 from ._args import (
-    FORMULA_HELP,
+    add_function_argument,
     add_gradient_options,
     check_complex_safe,
     choice_type,
@@ -36,7 +36,7 @@ from ._command import (
 
 
 def _descend_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("function", metavar="FUNCTION", help="a test function's name or a formula")
+    add_function_argument(parser)
     parser.add_argument("--from", dest="start", metavar="X0,X1,...", help="the starting point")
     parser.add_argument(
         "--lr",
@@ -58,7 +58,8 @@ def _descend_arguments(parser: argparse.ArgumentParser) -> None:
         "--optimizer",
         default="sgd",
         type=choice_type(OPTIMIZERS),
-        help="sgd (plain gradient descent, default), momentum, nesterov, adagrad, rmsprop or adam",
+        help="; ".join(f"{name}: {cls.summary}" for name, cls in OPTIMIZERS.items())
+        + " (default: sgd)",
     )
     parser.add_argument(
         "--plot", metavar="FILE.png", help="draw the path into a file (two variables only)"
@@ -181,7 +182,7 @@ DESCEND = Subcommand(
     "contour lines of f. For a test function the start, learning rate and number of "
     "steps default to ones that work; for a formula --from is needed, and the book's "
     "lr = 0.01 and 100 steps are the defaults. Ctrl-C stops the run and prints where it "
-    "got. " + FORMULA_HELP,
+    "got. ",
     examples=(
         "gradwalk descend sphere --from -3,4 --lr 0.1 --plot path.png",
         "gradwalk descend sphere --from -3,4 --lr 10      # too large: diverges",

@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 from gradwalk._derivatives.gradient import numerical_gradient
 
 from ._args import (
-    FORMULA_HELP,
+    add_function_argument,
     add_gradient_options,
     check_complex_safe,
     gradient_settings,
@@ -24,7 +24,7 @@ from ._command import ComputationFailed, Output, Subcommand, UsageError, save_fi
 
 
 def _field_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("function", metavar="FUNCTION", help="a test function's name or a formula")
+    add_function_argument(parser)
     parser.add_argument("--plot", metavar="FILE.png", help="draw the field into a file")
     window = "(default: the test function's own domain; -2,2 for a formula, as in the book)"
     parser.add_argument("--xlim", metavar="LOW,HIGH", help=f"the x0 range {window}")
@@ -142,7 +142,7 @@ FIELD = Subcommand(
     name="field",
     summary="draw the negative gradient of a function as arrows (Figure 4-9)",
     description="Draw the field of negative gradients of FUNCTION (the book's Figure 4-9 "
-    "for x0**2 + x1**2). Without --plot it is printed as arrows in the terminal. " + FORMULA_HELP,
+    "for x0**2 + x1**2). Without --plot it is printed as arrows in the terminal. ",
     examples=(
         'gradwalk field "x0**2 + x1**2" --plot fig-4-9.png',
         "gradwalk field himmelblau --plot himmelblau.png --normalize",

@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 from gradwalk._derivatives.gradient import numerical_gradient
 
 from ._args import (
-    FORMULA_HELP,
+    add_function_argument,
     add_gradient_options,
     check_complex_safe,
     gradient_settings,
@@ -23,7 +23,7 @@ from ._command import ComputationFailed, Output, Subcommand
 
 
 def _grad_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("function", metavar="FUNCTION", help="a test function's name or a formula")
+    add_function_argument(parser)
     parser.add_argument(
         "--at", required=True, metavar="X0,X1,...", help="the point, numbers separated by commas"
     )
@@ -69,7 +69,7 @@ GRAD = Subcommand(
     name="grad",
     summary="print the numerical gradient of a formula at a point",
     description="Print the numerical gradient of FUNCTION at a point, with its error "
-    "estimate when the method gives one. " + FORMULA_HELP,
+    "estimate when the method gives one. ",
     examples=(
         'gradwalk grad "x0**2 + x1**2" --at 3,4',
         'gradwalk grad "sin(x) * exp(-y**2)" --at 1,0.5 --method forward',

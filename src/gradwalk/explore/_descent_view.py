@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 
 from gradwalk import testfunctions
 from gradwalk._derivatives.gradient import numerical_gradient
+from gradwalk._engine.methods import METHODS
 from gradwalk._formulas import ExpressionError, parse_expression
 from gradwalk.descent import descend, learning_rate_bound
 from gradwalk.optimizers import OPTIMIZERS
@@ -31,7 +32,6 @@ from ._requests import LIMITS, Limits, RequestError, choice, choices, integer, n
 
 __all__ = [
     "FORMULA",
-    "METHODS",
     "DescentRequest",
     "compute_descent",
     "describe",
@@ -41,8 +41,6 @@ __all__ = [
 
 #: The ``function`` value that means "the typed formula".
 FORMULA = "formula"
-#: The gradient methods the page offers.
-METHODS = ("central", "richardson", "complex")
 #: The window of a typed formula unless the request gives one.
 FORMULA_WINDOW = ((-2.0, 2.0), (-2.0, 2.0))
 #: Arrows of the negative gradient along each axis.
@@ -96,6 +94,7 @@ def describe(limits: Limits = LIMITS) -> dict[str, Any]:
             for f in testfunctions.FUNCTIONS.values()
         ],
         "optimizers": list(OPTIMIZERS),
+        "colors": {name: optimizer.color for name, optimizer in OPTIMIZERS.items()},
         "methods": list(METHODS),
         "limits": vars(limits),
     }
@@ -139,7 +138,7 @@ def read_descent(payload: Mapping[str, Any], limits: Limits = LIMITS) -> Descent
         lr=lr,
         steps=integer(payload, "steps", 100, least=1, most=limits.steps),
         optimizers=choices(payload, "optimizers", list(OPTIMIZERS), ["sgd"]),
-        method=choice(payload, "method", METHODS, "central"),
+        method=choice(payload, "method", list(METHODS), "central"),
         grid=integer(payload, "grid", 100, least=10, most=limits.grid),
     )
 

@@ -1,10 +1,6 @@
 // Shared by both views: requests that never let a stale answer overtake a fresh one,
 // messages beside inputs, and canvas drawing helpers (axes, colours).
 
-export const COLORS = {
-  sgd: "#d62728", momentum: "#1f77b4", nesterov: "#9467bd",
-  adagrad: "#8c564b", rmsprop: "#e377c2", adam: "#2ca02c",
-};
 export const CLASS_COLORS = ["#e4572e", "#2e86ab", "#76b041", "#f3a712", "#7d5ba6"];
 
 // A sender for one endpoint: at most one request in flight; while it runs only the latest

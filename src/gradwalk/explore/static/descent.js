@@ -1,6 +1,6 @@
 // The descent view: a function's contours and gradient arrows, one path per optimizer,
 // f along each path, and each run's status and message in words.
-import { COLORS, Frame, fmt, latestOnly, shade, showError } from "./common.js";
+import { Frame, fmt, latestOnly, shade, showError } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 const FORMULA = "formula";
@@ -24,7 +24,7 @@ export class DescentView {
     for (const m of this.options.methods) $("method").add(new Option(m, m));
     for (const name of this.options.optimizers) {
       const label = document.createElement("label");
-      label.innerHTML = `<input type="checkbox" value="${name}"><span class="swatch" style="background:${COLORS[name]}"></span>${name}`;
+      label.innerHTML = `<input type="checkbox" value="${name}"><span class="swatch" style="background:${this.options.colors[name]}"></span>${name}`;
       $("optimizers").append(label);
     }
     select.addEventListener("change", () => { this.defaults(select.value); this.update(); });
@@ -158,7 +158,7 @@ export class DescentView {
     c.lineWidth = 2; c.lineJoin = "round";
     for (const run of a.runs) {
       if (!run.path) continue;
-      c.strokeStyle = COLORS[run.optimizer]; c.fillStyle = COLORS[run.optimizer];
+      c.strokeStyle = this.options.colors[run.optimizer]; c.fillStyle = this.options.colors[run.optimizer];
       c.beginPath();
       let pen = false;
       for (const p of run.path) {
@@ -193,7 +193,7 @@ export class DescentView {
     frame.clip();
     c.lineWidth = 1.6;
     for (const run of runs) {
-      c.strokeStyle = COLORS[run.optimizer]; c.beginPath();
+      c.strokeStyle = this.options.colors[run.optimizer]; c.beginPath();
       let pen = false;
       run.values.forEach((v, k) => {
         if (v === null || !(Math.abs(v) < 1e300) || (log && v <= 0)) { pen = false; return; }
@@ -215,7 +215,7 @@ export class DescentView {
       const item = document.createElement("li");
       item.className = "run"; item.dataset.optimizer = run.optimizer; item.dataset.status = run.status;
       const head = document.createElement("div"); head.className = "head";
-      head.innerHTML = `<span class="swatch" style="background:${COLORS[run.optimizer]}"></span>`;
+      head.innerHTML = `<span class="swatch" style="background:${this.options.colors[run.optimizer]}"></span>`;
       head.append(`${run.label ?? run.optimizer}: ${run.status}`);
       const message = document.createElement("div"); message.className = "message"; message.textContent = run.message;
       item.append(head, message);

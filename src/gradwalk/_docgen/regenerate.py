@@ -1,4 +1,4 @@
-"""Regenerate every picture of the documentation: ``python -m gradwalk._pictures``.
+"""Regenerate every picture and table of the documentation: ``python -m gradwalk._docgen``.
 
 Each picture in ``docs/images`` is drawn here by the code that draws it for users: the
 tour's figures by the tour, the command-line pictures by running their command. Beside
@@ -10,8 +10,9 @@ it stays equal across Matplotlib and FreeType builds.
 
 Usage::
 
-    python -m gradwalk._pictures            # rewrite docs/images/*.png and fingerprints.json
-    python -m gradwalk._pictures --check    # exit 1 and name the stale pictures
+    python -m gradwalk._docgen            # rewrite docs/images/*.png, fingerprints.json and
+                                          # the generated tables of README.md and docs/*.md
+    python -m gradwalk._docgen --check    # exit 1 and name the stale pictures and tables
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .tables import rewrite, stale_tables
 
 __all__ = [
     "FINGERPRINTS",
@@ -138,7 +141,7 @@ UNCHECKED = {
     "learning-digits-spsa-seconds.png": "its x axis is each run's wall-clock time, which "
     "differs from run to run",
     "learning-digits-spsa-evaluations.png": "it needs 13,000 training iterations on the "
-    "digits (seconds), too long for every test run; tests/pictures/test_learning.py draws "
+    "digits (seconds), too long for every test run; tests/docgen/test_learning.py draws "
     "it with fewer iterations",
 }
 
@@ -204,15 +207,22 @@ def stale(folder: Path) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Rewrite every picture and its fingerprint, or with ``--check`` list stale ones."""
-    parser = argparse.ArgumentParser(prog="python -m gradwalk._pictures", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m gradwalk._docgen", description=__doc__)
     parser.add_argument("folder", nargs="?", default="docs/images", type=Path)
     parser.add_argument("--check", action="store_true", help="only list stale pictures")
+    parser.add_argument(
+        "--docs", default=".", type=Path, help="the folder of README.md and docs/ (tables)"
+    )
     args = parser.parse_args(argv)
+    pages = [args.docs / "README.md", *sorted((args.docs / "docs").glob("*.md"))]
+    pages = [page for page in pages if page.exists()]
     if args.check:
-        old = stale(args.folder)
+        old = [str(args.folder / name) for name in stale(args.folder)] + stale_tables(pages)
         for name in old:
-            print(f"stale: {args.folder / name}")
+            print(f"stale: {name}")
         return 1 if old else 0
+    for page in rewrite(pages):
+        print(f"wrote the tables of {page}")
     args.folder.mkdir(parents=True, exist_ok=True)
     prints = {}
     for name in PICTURES:

@@ -1,6 +1,6 @@
 """The pictures of docs/learning.md that no command draws: SPSA against backprop on digits.
 
-``python -m gradwalk._pictures.learning [FOLDER]`` writes them (``docs/images`` by
+``python -m gradwalk._docgen.learning [FOLDER]`` writes them (``docs/images`` by
 default). :data:`PICTURES` maps each file name to a function that draws its Figure, for
 a script that regenerates every picture of the documentation.
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gradwalk._pictures.learning import PICTURES, digits_runs, main, spsa_against_backprop
+from gradwalk._docgen.learning import PICTURES, digits_runs, main, spsa_against_backprop
 
 
 def test_per_evaluation_spsa_pays_two_evaluations_per_iteration_backprop_one() -> None:

@@ -1,7 +1,0 @@
-"""``python -m gradwalk._pictures``: redraw the pictures of docs/images."""
-
-import sys
-
-from .regenerate import main
-
-sys.exit(main())
