@@ -31,6 +31,9 @@ from ._report import SHOWN_ROWS, ElementCheck, GradientCheck, Mode
 #: as the book's 1e-7 inside the log), not a bug in the formula.
 SMALL_BUG = 1e-4
 
+#: How many values diagnosed "wrong" look for noise in f before the check trusts f.
+NOISE_PROBES = 2
+
 #: The note where f's values show it computes in float32 while x is float64.
 FLOAT32_NOTE = (
     "Note: f computes in float32 (its values are float32 numbers although x is float64): "
@@ -126,9 +129,11 @@ def conclude_check(
     notes = coarse_notes(groups, max(COARSE, eps ** (1 / 3)))
     diagnosed: dict[tuple[int, int], ElementCheck] = {}
     findings: list[Finding] = []
+    probes = NOISE_PROBES  # noise is f's: found once, or absent twice, it is known
     for g_index, i in to_diagnose(groups, most):
-        inexact = any(finding.kind == "inexact" for finding in findings)
-        finding = diagnose_failure(groups[g_index], i, probe_noise=not inexact)
+        finding = diagnose_failure(groups[g_index], i, probe_noise=probes > 0)
+        if finding.probed:
+            probes = 0 if finding.kind == "inexact" else probes - 1
         nfev += finding.nfev
         findings.append(finding)
         diagnosed[(g_index, i)] = groups[g_index].item(i, finding.kind, finding.why)

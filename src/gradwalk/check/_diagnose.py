@@ -64,6 +64,7 @@ class Finding:
     why: str
     nfev: int
     f_eps: float
+    probed: bool = False  # whether it looked for noise in f
 
 
 def _or(remedies: str) -> str:
@@ -201,7 +202,8 @@ def diagnose_failure(group: Group, i: int, probe_noise: bool = True) -> Finding:
             )
         nfev += cost
         if math.isfinite(noise):
-            return Finding("inexact", _inexact(a, n, noise, spacing), nfev, f_eps)
+            return Finding("inexact", _inexact(a, n, noise, spacing), nfev, f_eps, True)
+        return Finding(kind, why, nfev, f_eps, True)
     if group.unchecked[i] and kind not in ("wrong", "truncation", "rounding"):
         kind = "uncertain"
         why = (

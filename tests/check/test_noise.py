@@ -1,0 +1,54 @@
+"""noise_level and noise_along: noise in f's values, told from a smooth f."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from gradwalk.check._noise import NOISE_FLOOR, noise_along, noise_level
+
+EPS = float(np.finfo(np.float64).eps)
+
+
+def smooth_functions(s: float) -> list:  # type: ignore[type-arg]
+    return [
+        lambda x: x**4,
+        lambda x: np.exp(x / s),
+        lambda x: np.sin(x / s),
+        lambda x: np.log(x**2 + s**2),
+        lambda x: x * np.tanh(x / s),
+        lambda x: 1e3 + x**2,
+        lambda x: np.sin(100 * x),
+        lambda x: np.sum(np.cos(x + np.arange(1000) / 7.0)),
+    ]
+
+
+@pytest.mark.parametrize("s", [1e-3, 1.0, 1e3])
+def test_no_noise_is_found_in_smooth_functions(s: float) -> None:
+    # functions varying on the scale of the points, or far faster, must not read as noise
+    rng = np.random.default_rng(0)
+    for k, f in enumerate(smooth_functions(s)):
+        for _ in range(10):
+            x = rng.standard_normal() * s
+            noise, _, _ = noise_along(lambda t, f=f, x=x: np.array([f(x + t)]), max(1, abs(x)), EPS)
+            assert math.isnan(noise), f"function {k} at x = {x} (scale {s}) read as noisy: {noise}"
+
+
+def test_small_jumps_in_f_are_found_at_their_size() -> None:
+    # a smooth f plus steps of 1e-9 every 0.013: what an adaptive solver's switches look like
+    def f(t: float) -> np.ndarray:
+        return np.array([np.exp(0.3 + t) + 1e-9 * math.floor(t / 0.013)])
+
+    noise, spacing, cost = noise_along(f, 1.0, EPS)
+    assert 1e-11 < noise < 1e-8, noise
+    assert spacing > 0 and cost <= 1 + 4 * 14
+
+
+def test_the_level_is_ecnoise_s_on_white_noise() -> None:
+    # noise of known size on a constant: the estimate must be within a factor 3 of it
+    rng = np.random.default_rng(1)
+    values = 1.0 + 1e-6 * rng.standard_normal(9)
+    assert 1e-6 / 3 < noise_level(values) < 3e-6
+    assert NOISE_FLOOR * EPS < 1e-6
