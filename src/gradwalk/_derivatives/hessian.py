@@ -289,7 +289,7 @@ def numerical_hessian(
             np.copyto(work, snapshot)
     warn_entries(result, lambda e: entry_names(work.shape, p[e], q[e], "H"), "H")
     n = x0.size
-    hess, error, status, step = (np.empty((n, n)) for _ in range(4))
+    hess, error, step = (np.empty((n, n)) for _ in range(3))
     for full, entries in ((hess, result.value), (error, result.error), (step, result.step)):
         full[p, q] = entries
         full[q, p] = entries
