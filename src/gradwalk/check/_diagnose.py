@@ -208,7 +208,8 @@ def diagnose_failure(group: Group, i: int, probe_noise: bool = True) -> Finding:
         kind = "uncertain"
         why = (
             f"the numerical value {n:.12g} ± {e:.1e} is as uncertain as the value itself, "
-            f"so the analytic value {a:.12g} has not been checked ({why})"
+            f"so the analytic value {a:.12g} has not been checked. "
+            + repeated.closest_agreement()
         )
     if narrow and kind in ("rounding", "inconclusive", "uncertain"):
         kind = "float32"
@@ -310,18 +311,21 @@ class RepeatedDifferences:
                 f"f is not smooth within the step: the forward and backward differences "
                 f"disagree by {jumps[0]:.2g} at h={kink_steps[0]:.1e} and by {jumps[1]:.2g} at "
                 f"h={kink_steps[1]:.1e}, but only by {jumps[2]:.2g} at h={kink_steps[2]:.1e}: a "
-                f"kink lies between x - h and x + h. {self._closest_agreement()} Use a "
+                f"kink lies between x - h and x + h. {self.closest_agreement()} Use a "
                 "smaller step, or check at a point further from the kink."
             )
         return ""
 
-    def _closest_agreement(self) -> str:
-        """Where the repeated differences come closest to the analytic value."""
+    def closest_agreement(self) -> str:
+        """Where the repeated differences come closest to the analytic value, and how
+        much they scatter there."""
         gap = np.where(np.isfinite(self.gap), self.gap, np.inf)
         k = int(np.argmin(gap))
+        steadiest = self._steadiest()
+        scatter = "" if steadiest is None else f" (they scatter by {steadiest[1]:.1e})"
         return (
             f"At h={self.steps[k]:.1e} the difference agrees with the analytic value to "
-            f"{gap[k]:.1e}."
+            f"{gap[k]:.1e}{scatter}."
         )
 
     def _steadiest(self) -> tuple[NDArray[np.intp], float] | None:
