@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gradwalk import GradientStatus, InputModifiedError, PrecisionWarning, numerical_hessian
 
@@ -248,3 +251,83 @@ def test_the_error_bar_covers_on_smooth_functions_without_false_flags() -> None:
             result = numerical_hessian(g, x, full_output=True)
             assert np.all(result.status == GradientStatus.CONVERGED), result.status
             assert np.all(np.abs(result.hess - exact(x)) <= result.error)
+
+
+# --- the property: right to its bar, or flagged --------------------------------------
+
+
+def _log_hessian(x: np.ndarray) -> np.ndarray:
+    s = x[0] ** 2 + x[1] ** 2 + 0.01
+    return np.array(
+        [
+            [2 / s - 4 * x[0] ** 2 / s**2, -4 * x[0] * x[1] / s**2],
+            [-4 * x[0] * x[1] / s**2, 2 / s - 4 * x[1] ** 2 / s**2],
+        ]
+    )
+
+
+#: Smooth and hostile functions of two variables with their Hessians (where they exist:
+#: at x0 = 0 the last two have none, and must be flagged).
+BATTERY = {
+    "exp·sin": (
+        lambda x: np.exp(0.3 * x[0]) * np.sin(x[1]) + x[0] * x[1] ** 2,
+        lambda x: np.array(
+            [
+                [
+                    0.09 * np.exp(0.3 * x[0]) * np.sin(x[1]),
+                    0.3 * np.exp(0.3 * x[0]) * np.cos(x[1]) + 2 * x[1],
+                ],
+                [
+                    0.3 * np.exp(0.3 * x[0]) * np.cos(x[1]) + 2 * x[1],
+                    -np.exp(0.3 * x[0]) * np.sin(x[1]) + 2 * x[0],
+                ],
+            ]
+        ),
+    ),
+    "a large constant": (
+        lambda x: 1e8 + x[0] ** 2 * x[1],
+        lambda x: np.array([[2 * x[1], 2 * x[0]], [2 * x[0], 0.0]]),
+    ),
+    "fast": (
+        lambda x: np.sin(30 * x[0]) + np.cos(20 * x[1]),
+        lambda x: np.diag([-900 * np.sin(30 * x[0]), -400 * np.cos(20 * x[1])]),
+    ),
+    "quartic": (lambda x: x[0] ** 4 + x[1] ** 4, lambda x: np.diag(12 * x**2)),
+    "log near a pole": (lambda x: np.log(x[0] ** 2 + x[1] ** 2 + 0.01), _log_hessian),
+    "relu²": (
+        lambda x: max(x[0], 0.0) ** 2 + max(x[1], 0.0) ** 2 + x[0] * x[1],
+        lambda x: np.array([[2.0 * (x[0] > 0), 1.0], [1.0, 2.0 * (x[1] > 0)]]),
+    ),
+    "x·|x|": (
+        lambda x: x[0] * abs(x[0]) + x[1] * abs(x[1]),
+        lambda x: np.diag(2 * np.sign(x)),
+    ),
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    name=st.sampled_from(sorted(BATTERY)),
+    x=st.tuples(st.floats(-2, 2), st.floats(-2, 2)),
+    scale=st.sampled_from([1e-3, 1.0, 1e3]),
+    at_kink=st.booleans(),
+)
+def test_every_entry_is_right_to_its_bar_or_flagged(
+    name: str, x: tuple[float, float], scale: float, at_kink: bool
+) -> None:
+    g, exact = BATTERY[name]
+    point = np.array(x) * (1.0 if name == "fast" else scale)
+    kink = at_kink and name in ("relu²", "x·|x|")
+    if kink:
+        point[0] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = numerical_hessian(g, point, full_output=True)
+    if kink:
+        assert result.status[0, 0] != GradientStatus.CONVERGED, f"{name}: no H00 at x0 = 0"
+        return
+    error = np.abs(result.hess - exact(point))
+    dishonest = (error > result.error) & (result.status == GradientStatus.CONVERGED)
+    assert not dishonest.any(), (
+        f"{name} at {point}: {result.hess} against {exact(point)}, bars {result.error}"
+    )

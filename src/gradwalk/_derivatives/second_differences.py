@@ -60,6 +60,10 @@ LEVELS = 20
 #: (the gradient's Richardson uses the same).
 CONVERGED = 1e-4
 
+#: The error bar reported: this many times the ladder's own estimate (the distance to
+#: the previous extrapolant plus rounding), as the gradient's Richardson reports it.
+BAR_MARGIN = 2.0
+
 #: Where successive differences of the odd ladder shrink by a factor in this range at
 #: two levels running, its h term dominates: f'' jumps across x (a kink in f').
 KINK_RATIO = (1.6, 2.5)
@@ -428,7 +432,7 @@ class _Ladder:
         value[stopping] = s.value[stop]
         step[stopping] = self.factor[stopping] * self.first[self.p[stopping]] * 2.0 ** -s.best[stop]
         bent = ~odd_asymptotic[stop]
-        bar = s.error[stop]
+        bar = BAR_MARGIN * s.error[stop] if level >= 1 else s.error[stop]
         if level >= 1 and bent.any():
             a = self.factor[stopping] * self.first[self.p[stopping]] * 2.0**-level
             slope = (

@@ -208,8 +208,7 @@ def diagnose_failure(group: Group, i: int, probe_noise: bool = True) -> Finding:
         kind = "uncertain"
         why = (
             f"the numerical value {n:.12g} ± {e:.1e} is as uncertain as the value itself, "
-            f"so the analytic value {a:.12g} has not been checked. "
-            + repeated.closest_agreement()
+            f"so the analytic value {a:.12g} has not been checked. " + repeated.closest_agreement()
         )
     if narrow and kind in ("rounding", "inconclusive", "uncertain"):
         kind = "float32"
