@@ -186,7 +186,7 @@ class GradientCheck:
     subject : str
         What was checked: "gradient", or "Jacobian" (:func:`~gradwalk.check_jacobian`).
     outcome : {"passed", "failed", "not checkable"}
-        "failed": some value is diagnosed as the analytic value's fault (or failed
+        (Where not given, "passed" or "failed" as ``passed`` says.) "failed": some value is diagnosed as the analytic value's fault (or failed
         undiagnosed); "not checkable": no value is, but some could not be checked here
         (a jump or a kink in f, noise or float32 in f, a numerical value as uncertain as
         the value itself); "passed" otherwise.
@@ -222,9 +222,13 @@ class GradientCheck:
     seed: int | None = None
     notes: tuple[str, ...] = ()
     subject: str = "gradient"
-    outcome: Outcome = "passed"
+    outcome: Outcome | Literal[""] = ""
     unchecked: int = 0
     unverified: tuple[ElementCheck, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.outcome:  # not concluded (see concluded()): passed, or failed
+            object.__setattr__(self, "outcome", "passed" if self.passed else "failed")
 
     @property
     def verdict(self) -> str:
