@@ -1,10 +1,13 @@
-"""Warning classes, and the helper that points a warning at the user's own line."""
+"""Warning classes, the helper that points a warning at the user's own line, and the
+one that names an array's elements by the array's own name (``W1[0, 3]``)."""
 
 from __future__ import annotations
 
+import contextlib
+import re
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 __all__ = [
@@ -80,3 +83,30 @@ def _kind(message: str) -> str:
     'the step h ='
     """
     return " ".join(message.split()[:4])
+
+
+def renamed(message: str, name: str) -> str:
+    """``message`` with the array it calls ``x`` called ``name``.
+
+    >>> renamed("x[1] is not finite; x itself is fine", "W1")
+    'W1[1] is not finite; W1 itself is fine'
+    """
+    message = re.sub(r"\bx\[", f"{name}[", message)
+    return re.sub(r"\bx\b(?= itself| is | ±)", name, message)
+
+
+@contextlib.contextmanager
+def naming_elements(name: str) -> Iterator[None]:
+    """Re-issue the warnings raised within with the array called ``x`` called ``name``
+    (the name of a parameter, or a path in a tree of arrays); others unchanged."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            records = list(caught)
+    for record in records:
+        if name != "x" and issubclass(record.category, GradwalkWarning):
+            issue_warning(renamed(str(record.message), name), record.category)
+        else:
+            warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)

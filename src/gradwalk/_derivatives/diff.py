@@ -13,6 +13,8 @@ from gradwalk._engine.driver import differentiate
 from gradwalk._engine.evaluators.options import Workers, check_options
 from gradwalk._engine.points import Step
 
+from .boundary import across_libraries
+
 __all__ = ["numerical_diff"]
 
 
@@ -26,6 +28,7 @@ class _ScalarArgument:
         return self.f(w.reshape(())[()])
 
 
+@across_libraries(lenient=("bounds", "step_direction"))
 def numerical_diff(
     f: Callable[[Any], object],
     x: ArrayLike,

@@ -12,6 +12,7 @@ from gradwalk._engine.driver import GradientResult, differentiate
 from gradwalk._engine.evaluators.options import Workers, check_options
 from gradwalk._engine.points import Step
 
+from .boundary import across_libraries
 from .keywords import GradientKeywords
 
 __all__ = ["GradientResult", "numerical_gradient"]
@@ -39,6 +40,7 @@ def numerical_gradient(
 ) -> GradientResult: ...
 
 
+@across_libraries(lenient=("bounds", "step_direction"), trees=True)
 def numerical_gradient(
     f: Callable[[Any], object],
     x: ArrayLike,
@@ -69,9 +71,14 @@ def numerical_gradient(
     ----------
     f : callable
         ``f(x) -> float``; must return a real scalar (a number or an array of size 1).
-    x : array_like
+    x : array_like, an array of another library, or a tree of arrays
         Point of any shape. Integer, bool, list, scalar and read-only input is computed
-        on a float64 copy (never truncated); float32 stays float32.
+        on a float64 copy (never truncated); float32 stays float32. An array of a
+        library with the array API (PyTorch, JAX, CuPy; the ``arrays`` extra) is
+        perturbed as its library allows, f gets arrays of that library, dtype and
+        device, and the gradient comes back as one (docs/frameworks.md). A tree (nested
+        dicts, lists, tuples of arrays) gives a tree of gradients, f getting the whole
+        tree; warnings name elements by path (``x['dense']['kernel'][0, 1]``).
     h : float, "auto" or None
         Step of the difference (the first, largest step for "richardson"; the imaginary
         step for "complex"). None, the default, is the method's own step: the book's

@@ -34,6 +34,7 @@ from gradwalk._engine.richardson import check_accuracy
 from gradwalk._engine.status_codes import GradientStatus
 from gradwalk._engine.steps import check_step, representable_step
 
+from .boundary import across_libraries
 from .keywords import HessianKeywords
 from .second_difference_points import PointEvaluator
 from .second_differences import LEVELS, SecondDerivatives, second_differences
@@ -170,6 +171,7 @@ def numerical_hessian(
 ) -> HessianResult: ...
 
 
+@across_libraries(lenient=("bounds",))
 def numerical_hessian(
     f: Callable[[Any], object],
     x: ArrayLike,

@@ -35,6 +35,7 @@ from gradwalk._engine.methods import method_named
 from gradwalk._engine.points import Step
 from gradwalk._engine.steps import check_step
 
+from .boundary import across_libraries
 from .gradient import numerical_gradient
 from .hessian import FIRST_STEP, HESSIAN_METHODS, first_steps, run_ladder, warn_entries
 from .jacobian import JacobianResult, jacobian_result
@@ -44,6 +45,7 @@ from .second_differences import LEVELS
 __all__ = ["hessian_vector_product"]
 
 
+@across_libraries(same=("v", "grad"), functions=("f", "grad"))
 def hessian_vector_product(
     f: Callable[[Any], object] | None,
     x: ArrayLike,

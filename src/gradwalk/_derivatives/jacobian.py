@@ -14,6 +14,7 @@ from gradwalk._engine.driver import GradientResult, differentiate
 from gradwalk._engine.evaluators.options import Workers, check_options
 from gradwalk._engine.points import Step
 
+from .boundary import across_libraries
 from .keywords import JacobianKeywords
 
 __all__ = ["JacobianResult", "numerical_jacobian", "outputs_first"]
@@ -114,6 +115,7 @@ def numerical_jacobian(
 ) -> JacobianResult: ...
 
 
+@across_libraries(lenient=("bounds", "step_direction"))
 def numerical_jacobian(
     f: Callable[[Any], object],
     x: ArrayLike,

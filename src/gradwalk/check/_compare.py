@@ -14,8 +14,6 @@ of one parameter array (or of all random directions) and decides which fail.
 from __future__ import annotations
 
 import math
-import re
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +21,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from gradwalk._common.warnings import GradwalkWarning, issue_warning
+from gradwalk._common.warnings import naming_elements
 from gradwalk._derivatives.diff import numerical_diff
 from gradwalk._derivatives.gradient import numerical_gradient
 from gradwalk._engine.driver import GradientResult
@@ -292,20 +290,11 @@ def _numerical_gradient_of(
 
     Its warnings name the elements of the parameter ``name`` (``W[0, 1]``, not ``x[0, 1]``).
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with naming_elements(name):
         if h is None:
             result = numerical_gradient(f, x, method=method, full_output=True, **options)
         else:
             result = numerical_gradient(f, x, h, method=method, full_output=True, **options)
-    for record in caught:
-        message = str(record.message)
-        if name != "x" and issubclass(record.category, GradwalkWarning):
-            message = re.sub(r"\bx\[", f"{name}[", message)
-            message = re.sub(r"\bx\b(?= itself| is | ±)", name, message)
-            issue_warning(message, record.category)
-        else:
-            warnings.warn_explicit(record.message, record.category, record.filename, record.lineno)
     return result
 
 

@@ -25,14 +25,18 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import unittest
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
+from gradwalk._common.trees import is_tree
 from gradwalk._common.validate import check_callable
+from gradwalk._derivatives.boundary import across_libraries
+from gradwalk._engine.arrays import is_torch_module
 from gradwalk._engine.inputs import InputModifiedError, changed_elements, names, working_array
 from gradwalk._engine.methods import COMPLEX_METHODS
 
@@ -41,11 +45,13 @@ from ._compare import (
     analytic_array,
 )
 from ._conclude import run_check
+from ._parameters import Parameters
 from ._report import ERROR_BAR_FACTOR as ERROR_BAR_FACTOR
 from ._report import SCALE_FLOOR as SCALE_FLOOR
 from ._report import GradientCheck, Mode
 
 
+@across_libraries(same=("grad",), functions=("f", "grad"), results=False)
 def check_gradient(
     f: Callable[[Any], object],
     x: ArrayLike,
@@ -135,6 +141,21 @@ def check_gradient(
     >>> check.passed, check.failed, check.failures[0].diagnosis
     (False, 2, 'wrong')
     """
+    if is_tree(x) or is_torch_module(x):
+        return check_gradients(
+            f,
+            x,
+            grad,
+            rtol=rtol,
+            atol=atol,
+            method=method,
+            mode=mode,
+            h=h,
+            k=k,
+            seed=seed,
+            diagnose=diagnose,
+            **gradient_options,
+        )
     check_callable(f, "f", "taking an array")
     work, _ = working_array(x)
     if callable(grad):
@@ -182,8 +203,8 @@ def check_gradient(
 
 def check_gradients(
     loss: Callable[[Any], object],
-    params: Mapping[str, NDArray[np.floating]],
-    grads: Mapping[str, ArrayLike],
+    params: Any,
+    grads: Any = None,
     *,
     rtol: float | None = None,
     atol: float | None = None,
@@ -200,15 +221,25 @@ def check_gradients(
     Parameters
     ----------
     loss : callable
-        ``loss(params) -> float``, called with the ``params`` mapping itself. Like the
-        book's ``lambda w: net.loss(x, t)``, it may ignore its argument and read the
-        model's arrays: they are the very arrays of ``params``, perturbed in place.
-    params : mapping of str to ndarray
-        The parameter arrays by name (e.g. ``net.params`` with W1, b1, W2, b2): writable
-        float arrays, left exactly as they were.
-    grads : mapping of str to array_like
-        The analytic gradient of each parameter, with the same names and shapes (e.g.
-        the result of ``net.gradient(x, t)``).
+        ``loss(params) -> float``, called with ``params`` itself. Like the book's
+        ``lambda w: net.loss(x, t)``, it may ignore its argument and read the model's
+        arrays: they are the very arrays of ``params``, perturbed in place (JAX arrays,
+        which cannot change, are replaced in a new tree: such a loss must read its
+        argument).
+    params : mapping, tree of arrays, or torch.nn.Module
+        The parameter arrays by name (e.g. ``net.params`` with W1, b1, W2, b2), or a
+        tree of them: nested dicts, lists and tuples (JAX pytrees, flax and optax
+        parameter dicts, PyTorch state dicts); NumPy arrays must be writable floats;
+        arrays of other libraries (PyTorch, JAX, CuPy, ...) are given to the loss as
+        they are. Left exactly as they were. A ``torch.nn.Module``: its parameters that
+        require grad, named as ``named_parameters()`` names them; the loss gets the
+        module.
+    grads : mapping or tree of arrays, optional
+        The analytic gradient of each parameter, in params' structure, library and
+        device (e.g. the result of ``net.gradient(x, t)``). For a module it may be left
+        out: the parameters' own ``.grad`` are checked (zeros for a parameter without one
+        while others have one), or, where none has one yet, the gradients of
+        ``torch.autograd.grad(loss(module), parameters)`` (no ``.grad`` is set).
     rtol, atol, method, mode, h, k, seed, diagnose, **gradient_options
         As for :func:`check_gradient`. In directional mode each direction moves all
         parameters at once.
@@ -216,16 +247,19 @@ def check_gradients(
     Returns
     -------
     GradientCheck
-        One report for all parameters; elements are named like ``W1[0, 3]``.
+        One report for all parameters; elements are named like ``W1[0, 3]`` (a flat
+        mapping), ``fc1.weight[0, 3]`` (a module) or by their path in a tree,
+        ``params['dense_1']['kernel'][2, 3]``.
 
     Raises
     ------
     TypeError
-        loss is not callable; params or grads is not a mapping; a parameter is not a
-        writable float ndarray; a gradient is not a real numeric array.
+        loss is not callable; params or grads is not a mapping or tree; a NumPy
+        parameter is not a writable float array; a gradient is not a real numeric array,
+        or of another library than its parameter.
     ValueError
-        params and grads name different arrays, or a gradient's shape differs from its
-        parameter's; params is empty; ``vectorized``, ``workers`` or the complex step is
+        params and grads name different arrays, or a gradient's shape or device differs
+        from its parameter's; params is empty; ``vectorized``, ``workers`` or the complex step is
         asked for; an option is out of range (as for :func:`check_gradient`).
     InputModifiedError
         the loss changed a parameter (the parameters are restored first).
@@ -251,22 +285,6 @@ def check_gradients(
     Gradient check FAILED: the analytic gradient is wrong at b[1] (1 of 6 elements failed).
     """
     check_callable(loss, "loss", "taking the params mapping")
-    if not isinstance(params, Mapping) or not isinstance(grads, Mapping):
-        raise TypeError(
-            "params and grads must be mappings of names to arrays (such as net.params and "
-            f"net.gradient(x, t)), got {type(params).__name__} and {type(grads).__name__}."
-        )
-    missing = [name for name in params if name not in grads]
-    extra = [name for name in grads if name not in params]
-    if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"no gradient for {', '.join(map(repr, missing))}")
-        if extra:
-            parts.append(f"grads has {', '.join(map(repr, extra))}, which params lacks")
-        raise ValueError(f"params and grads must have the same names: {'; '.join(parts)}.")
-    if not params:
-        raise ValueError("params is empty: there is nothing to check.")
     copies = [name for name in ("vectorized", "workers") if gradient_options.get(name)]
     if method in COMPLEX_METHODS:
         copies.append(f"method={method!r}")
@@ -276,42 +294,29 @@ def check_gradients(
             "model's own arrays, which are perturbed in place, and those options hand f "
             "copies instead. Use check_gradient with an f that computes from its argument."
         )
-    arrays: dict[str, NDArray[np.floating]] = {}
-    analytic: dict[str, NDArray[np.float64]] = {}
-    for name, array in params.items():
-        if not (
-            isinstance(array, np.ndarray) and array.dtype.kind == "f" and array.flags.writeable
-        ):
-            got = (
-                f"a read-only {array.dtype} array"
-                if isinstance(array, np.ndarray) and array.dtype.kind == "f"
-                else f"{type(array).__name__}"
-                + (f" of dtype {array.dtype}" if isinstance(array, np.ndarray) else "")
-            )
-            raise TypeError(
-                f"params[{name!r}] is {got}: the loss reads the parameters in place, so each "
-                "must be a writable float ndarray. Convert it in the model itself, e.g. "
-                f"params[{name!r}] = np.array(params[{name!r}], dtype=float)."
-            )
-        arrays[str(name)] = array
-        analytic[str(name)] = analytic_array(
-            grads[name], array.shape, f"grads[{name!r}]", f"params[{name!r}]"
+    parameters = Parameters(loss, params, grads)
+    try:
+        check = run_check(
+            parameters.call,
+            lambda _name: lambda _w: parameters.call(),
+            parameters.arrays,
+            parameters.analytic,
+            rtol=rtol,
+            atol=atol,
+            method=method,
+            mode=mode,
+            h=h,
+            k=k,
+            seed=seed,
+            diagnose=diagnose,
+            options=gradient_options,
         )
-    return run_check(
-        lambda: loss(params),
-        lambda _name: lambda _w: loss(params),
-        arrays,
-        analytic,
-        rtol=rtol,
-        atol=atol,
-        method=method,
-        mode=mode,
-        h=h,
-        k=k,
-        seed=seed,
-        diagnose=diagnose,
-        options=gradient_options,
-    )
+    except BaseException:
+        with contextlib.suppress(InputModifiedError):
+            parameters.restore()
+        raise
+    parameters.restore()
+    return check
 
 
 class GradientNotCheckable(unittest.SkipTest):
@@ -328,16 +333,16 @@ class GradientNotCheckable(unittest.SkipTest):
 
 def assert_gradient_close(
     f: Callable[[Any], object],
-    x: ArrayLike | Mapping[str, NDArray[np.floating]],
+    x: Any,
     grad: Any,
     **options: Any,
 ) -> None:
     """Check a gradient in a test: return if it passes, fail if it is wrong, skip if it
     cannot be checked here.
 
-    With an array x this is :func:`check_gradient`; with a mapping of parameter arrays
-    it is :func:`check_gradients` (f is then the loss and grad the mapping of
-    gradients). The options are theirs.
+    With an array x this is :func:`check_gradient`; with a mapping or tree of parameter
+    arrays, or a ``torch.nn.Module``, it is :func:`check_gradients` (f is then the loss
+    and grad the gradients in the same structure). The options are theirs.
 
     Raises
     ------
@@ -369,7 +374,7 @@ def assert_gradient_close(
     Traceback (most recent call last):
     gradwalk.check._gradient.GradientNotCheckable: Gradient check could not check x[0] ...
     """
-    if isinstance(x, Mapping):
+    if is_tree(x) or is_torch_module(x):
         check = check_gradients(f, x, grad, **options)
     else:
         check = check_gradient(f, x, grad, **options)

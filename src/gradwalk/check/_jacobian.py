@@ -10,6 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from gradwalk._common.validate import check_callable, check_count, check_tolerance
+from gradwalk._derivatives.boundary import across_libraries
 from gradwalk._derivatives.jacobian import numerical_jacobian
 from gradwalk._engine.inputs import working_array
 from gradwalk._engine.steps import step_sizes
@@ -21,6 +22,7 @@ from ._report import GradientCheck
 __all__ = ["check_jacobian"]
 
 
+@across_libraries(same=("jac",), functions=("f", "jac"), results=False)
 def check_jacobian(
     f: Callable[[Any], object],
     x: ArrayLike,

@@ -186,7 +186,8 @@ class GradientCheck:
     subject : str
         What was checked: "gradient", or "Jacobian" (:func:`~gradwalk.check_jacobian`).
     outcome : {"passed", "failed", "not checkable"}
-        (Where not given, "passed" or "failed" as ``passed`` says.) "failed": some value is diagnosed as the analytic value's fault (or failed
+        (Where not given, "passed" or "failed" as ``passed`` says.) "failed": some
+        value is diagnosed as the analytic value's fault (or failed
         undiagnosed); "not checkable": no value is, but some could not be checked here
         (a jump or a kink in f, noise or float32 in f, a numerical value as uncertain as
         the value itself); "passed" otherwise.

@@ -28,7 +28,7 @@ from .interface import fast_view, unperturbed, values_dtype
 _BATCH_BYTES = 16 * 2**20
 
 
-def _check_batch_result(
+def check_batch_result(
     result: object,
     batch_shape: tuple[int, ...],
     complex_ok: bool,
@@ -79,18 +79,20 @@ _WORTH_GROWING = 0.9
 class Batcher:
     """Stacked perturbed copies of x for a vectorized f, reused from batch to batch.
 
-    The buffer of rows (copies of x) grows as larger batches are needed and is filled
-    only once: for each batch only the perturbed elements are set and, after f, restored.
-    Without a ``batch_size`` the size is chosen by measuring: the first batch holds about
-    1 MiB of copies (all the points, when they fit in twice that), and each next one twice
-    as many points for as long as that makes a
-    point at least 10% cheaper (fewer calls of f, less bookkeeping per point), never past
-    ``_BATCH_BYTES`` of copies; then the cheapest size is kept. Each batch's bookkeeping
+    The buffer of rows (copies of x) grows as larger batches are needed and is filled only
+    once: for each batch only the perturbed elements are set and, after f, restored. Without
+    a ``batch_size`` the size is chosen by measuring: the first batch holds about 1 MiB of
+    copies (all the points, when they fit in twice that), and each next one twice as many
+    points for as long as that makes a point at least 10% cheaper (fewer calls of f, less
+    bookkeeping per point), never past ``_BATCH_BYTES`` of copies (or a quarter of
+    ``device_free``, the free memory of the device where
+    :class:`~gradwalk._engine.evaluators.device_batches.DeviceBatches` builds its batches by
+    this rule, where that is more); then the cheapest size is kept. Each batch's bookkeeping
     costs a few array operations on its points, whatever the size of x. Where fewer than
     ``_FEW_ROWS`` copies fit in the cap (x of more than 2 MiB), f gets batches of as many
-    copies as fit, their elements set, read back and restored one by one as in the
-    in-place loop. At the end of each call the copies used are compared with x (f must
-    not modify them): for an f that reads only a few elements of a huge x, that comparison and the
+    copies as fit, their elements set, read back and restored one by one as in the in-place
+    loop. At the end of each call the copies used are compared with x (f must not modify
+    them): for an f that reads only a few elements of a huge x, that comparison and the
     filling of the copies, k x N values each, are most of the cost.
     """
 
@@ -100,12 +102,14 @@ class Batcher:
         batch_size: int | None,
         complex_ok: bool,
         value_shape: tuple[int, ...] = (),
+        device_free: int | None = None,
     ) -> None:
         self.x, self.complex_ok, self.value_shape = x, complex_ok, value_shape
         self.base = np.ravel(x)
         self.size = max(1, self.base.size)
         row_bytes = self.size * self.base.itemsize
-        self.limit = batch_size or max(1, _BATCH_BYTES // row_bytes)
+        cap_bytes = _BATCH_BYTES if device_free is None else max(_BATCH_BYTES, device_free // 4)
+        self.limit = batch_size or max(1, cap_bytes // row_bytes)
         self.rows = batch_size or min(self.limit, max(1, _FIRST_BATCH_BYTES // row_bytes))
         self.settled = batch_size is not None or self.rows >= self.limit
         #: Only a few copies fit in the cap: batches of that many, element by element.
@@ -163,7 +167,7 @@ class Batcher:
                         and result.dtype == float64
                         and result.shape == expected
                     ):
-                        result = _check_batch_result(
+                        result = check_batch_result(
                             result, batch.shape, self.complex_ok, self.value_shape
                         )
                     for q in range(start, stop):
@@ -197,7 +201,7 @@ class Batcher:
             buffer[have:] = self.base
             self.buffer = buffer
 
-    def _measured(self, k: int, seconds: float) -> None:
+    def measured(self, k: int, seconds: float) -> None:
         """Choose the next batch size from the time of a full batch of ``k`` points."""
         if self.settled or k < self.rows:
             return  # a last, partial batch
@@ -249,7 +253,7 @@ class Batcher:
             flat[where] = new
             try:
                 batch = flat.reshape((k, *self.x.shape))
-                result = _check_batch_result(
+                result = check_batch_result(
                     f(batch), batch.shape, self.complex_ok, self.value_shape
                 )
                 seen = flat[where]
@@ -260,7 +264,7 @@ class Batcher:
             finally:
                 flat[where] = self.base[columns]
             out[start : start + k] = result
-            self._measured(k, time.perf_counter() - clock)
+            self.measured(k, time.perf_counter() - clock)
             start += k
             if advance is not None:
                 advance(k)

@@ -8,6 +8,8 @@ from typing import Any
 
 from numpy.typing import NDArray
 
+from gradwalk._engine.arrays import CallerFunction
+
 from .elementwise import Elementwise
 from .in_place import InPlace
 from .interface import Evaluator
@@ -36,6 +38,10 @@ def evaluator(
         from .workers import Mapped
 
         return Mapped(f, work, options, complex_ok, value_shape)
+    if options.vectorized and isinstance(f, CallerFunction) and not f.arrays.shared:
+        from .device_batches import DeviceBatches
+
+        return DeviceBatches(f, work, options, complex_ok, value_shape)
     if options.vectorized:
         from .batches import Batches
 

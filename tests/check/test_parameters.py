@@ -1,0 +1,177 @@
+"""check_gradients on trees of arrays of any library and on PyTorch modules; planted
+bugs in a custom torch.autograd.Function and a jax.custom_vjp named by element."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+import pytest
+
+from gradwalk import assert_gradient_close, check_gradient, check_gradients
+from tests.support.libraries import library
+
+torch = pytest.importorskip("torch", reason="PyTorch 2.13 CPU: pip install torch==2.13.0")
+jax = pytest.importorskip("jax", reason="JAX CPU: pip install jax jaxlib")
+jnp = pytest.importorskip("jax.numpy")
+library("jax")  # float64 on
+
+
+def small_net() -> Any:
+    torch.manual_seed(0)
+    return torch.nn.Sequential(
+        torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2)
+    ).double()
+
+
+INPUTS = np.linspace(-1.0, 1.0, 15).reshape(5, 3)
+
+
+def test_a_module_is_checked_against_its_own_grad_and_left_as_it_was() -> None:
+    net = small_net()
+    inputs = torch.tensor(INPUTS)
+
+    def loss(module: Any) -> Any:
+        return (module(inputs) ** 2).mean()
+
+    loss(net).backward()
+    before = {name: p.detach().clone() for name, p in net.named_parameters()}
+    versions = {name: p._version for name, p in net.named_parameters()}
+    net[2].bias.grad[1] *= 1.01  # a wrong gradient, planted in .grad
+    check = check_gradients(loss, net)
+    assert not check.passed
+    assert [c.label for c in check.failures] == ["2.bias[1]"], str(check)
+    for name, p in net.named_parameters():
+        assert torch.equal(p.detach(), before[name]), f"{name} was left changed"
+        assert p._version == versions[name], f"{name}'s autograd version moved"
+        assert p.requires_grad
+
+
+def test_a_module_without_grad_is_checked_by_autograd_without_setting_grad() -> None:
+    net = small_net()
+    inputs = torch.tensor(INPUTS)
+    check = check_gradients(lambda m: (m(inputs) ** 2).mean(), net)
+    assert check.passed and check.checked == 26, str(check)
+    assert all(p.grad is None for p in net.parameters())
+
+
+def test_named_parameters_with_given_gradients() -> None:
+    net = small_net()
+    inputs = torch.tensor(INPUTS)
+    params = dict(net.named_parameters())
+    value = (net(inputs) ** 2).mean()
+    grads = dict(zip(params, torch.autograd.grad(value, list(params.values())), strict=True))
+    assert check_gradients(lambda p: (net(inputs) ** 2).mean(), params, grads).passed
+    grads["0.weight"] = grads["0.weight"].clone()
+    grads["0.weight"][3, 1] += 1e-3
+    bad = check_gradients(lambda p: (net(inputs) ** 2).mean(), params, grads)
+    assert [c.label for c in bad.failures] == ["0.weight[3, 1]"], str(bad)
+
+
+class _Cube(torch.autograd.Function):
+    """x³ with a backward wrong by 1% at element 1."""
+
+    @staticmethod
+    def forward(ctx: Any, x: Any) -> Any:
+        ctx.save_for_backward(x)
+        return x**3
+
+    @staticmethod
+    def backward(ctx: Any, grad: Any) -> Any:
+        (x,) = ctx.saved_tensors
+        result = 3 * x**2 * grad
+        result[1] = result[1] * 1.01
+        return result
+
+
+def test_a_planted_bug_in_a_custom_autograd_function_is_named() -> None:
+    x = torch.tensor([0.5, -1.2, 2.0], dtype=torch.float64, requires_grad=True)
+
+    def f(v: Any) -> Any:
+        return _Cube.apply(v).sum()
+
+    (grad,) = torch.autograd.grad(f(x), x)
+    check = check_gradient(f, x, grad)
+    assert [(c.label, c.diagnosis) for c in check.failures] == [("x[1]", "wrong")], str(check)
+
+
+def _planted_vjp() -> Any:
+    @jax.custom_vjp
+    def f(x: Any) -> Any:
+        return jnp.sin(x) * x
+
+    def forward(x: Any) -> Any:
+        return f(x), x
+
+    def backward(x: Any, g: Any) -> Any:
+        return (((jnp.cos(x) * x + jnp.sin(x)) * g).at[2].multiply(1.01),)
+
+    f.defvjp(forward, backward)
+    return f
+
+
+def test_a_planted_bug_in_a_custom_vjp_is_named() -> None:
+    f = _planted_vjp()
+    x = jnp.array([0.3, 1.0, 2.0, -0.7])
+    loss = lambda v: jnp.sum(f(v))  # noqa: E731
+    check = check_gradient(loss, x, jax.grad(loss)(x))
+    assert [(c.label, c.diagnosis) for c in check.failures] == [("x[2]", "wrong")], str(check)
+
+
+def test_a_nested_tree_is_checked_with_path_names() -> None:
+    params = {
+        "dense_1": {"kernel": jnp.full((3, 4), 0.1), "bias": jnp.zeros(4)},
+        "head": [jnp.ones(4), (jnp.array(0.5),)],
+    }
+    inputs = jnp.arange(3.0)
+
+    def loss(p: Any) -> Any:
+        hidden = jnp.tanh(inputs @ p["dense_1"]["kernel"] + p["dense_1"]["bias"])
+        return jnp.sum(hidden * p["head"][0]) * p["head"][1][0]
+
+    grads = jax.grad(loss)(params)
+    assert check_gradients(loss, params, grads).passed
+    grads["dense_1"]["kernel"] = grads["dense_1"]["kernel"].at[2, 3].multiply(1.01)
+    check = check_gradients(loss, params, grads)
+    assert check.verdict == (
+        "Gradient check FAILED: the analytic gradient is wrong at "
+        "params['dense_1']['kernel'][2, 3] (1 of 21 elements failed)."
+    )
+    with pytest.raises(AssertionError, match=r"params\['dense_1'\]\['kernel'\]\[2, 3\]"):
+        assert_gradient_close(loss, params, grads)
+
+
+def test_a_torch_state_dict_keeps_its_keys_as_names() -> None:
+    state = OrderedDict(w=torch.tensor([1.0, 2.0], dtype=torch.float64))
+    check = check_gradients(
+        lambda p: (p["w"] ** 2).sum(), state, {"w": torch.tensor([2.0, 4.1], dtype=torch.float64)}
+    )
+    assert [c.label for c in check.failures] == ["w[1]"]
+
+
+def test_mixing_libraries_or_devices_is_refused() -> None:
+    w = torch.ones(2, dtype=torch.float64)
+    with pytest.raises(TypeError, match=r"grads\['w'\] is a numpy.ndarray but params\['w'\]"):
+        check_gradients(lambda p: p["w"].sum(), {"w": w}, {"w": np.ones(2)})
+    with pytest.raises(TypeError, match=r"grads\['w'\] is a torch.Tensor but params\['w'\]"):
+        check_gradients(lambda p: p["w"].sum(), {"w": np.ones(2)}, {"w": w})
+    with pytest.raises(ValueError, match="grad is on device meta but x is on cpu"):
+        check_gradient(lambda v: v.sum(), w, torch.ones(2, device="meta"))
+    with pytest.raises(TypeError, match=r"only a torch\.nn\.Module"):
+        check_gradients(lambda p: 0.0, {"w": w})
+
+
+def test_a_jax_loss_gets_a_tree_with_the_moved_leaf() -> None:
+    params = {"a": jnp.array([1.0, 2.0]), "b": np.array([3.0])}
+    seen: list[Any] = []
+
+    def loss(p: Any) -> Any:
+        seen.append(p)
+        return jnp.sum(p["a"] ** 2) + float(p["b"][0]) ** 2
+
+    check = check_gradients(loss, params, {"a": 2 * params["a"], "b": 2 * params["b"]})
+    assert check.passed, str(check)
+    assert any(p is params for p in seen)  # b moves in place: the caller's own dict
+    assert any(p is not params and p["b"] is params["b"] for p in seen)  # a moved: new tree
+    np.testing.assert_array_equal(np.asarray(params["a"]), [1.0, 2.0])
