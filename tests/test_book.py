@@ -24,6 +24,7 @@ from gradwalk.book import (
     gradient_descent,
     numerical_diff,
     numerical_gradient,
+    numerical_gradient_2d,
     simpleNet,
     softmax,
     tangent_line,
@@ -81,6 +82,18 @@ def test_gradients_at_0_2_and_3_0_print_as_in_the_book(point: Any, printed: str)
     np.testing.assert_array_equal(grad, reference_gradient(function_2, x.copy()))
 
 
+def test_numerical_gradient_2d_takes_each_row_as_a_point_as_the_figure_4_9_script() -> None:
+    x0, x1 = np.meshgrid(np.arange(-2, 2.5, 0.25), np.arange(-2, 2.5, 0.25))
+    points = np.array([x0.flatten(), x1.flatten()]).T
+    expected = np.array([reference_gradient(function_2, row.copy()) for row in points])
+    before = points.copy()
+    np.testing.assert_array_equal(numerical_gradient_2d(function_2, points), expected)
+    np.testing.assert_array_equal(points, before, err_msg="X was left perturbed")
+    assert repr(numerical_gradient_2d(function_2, [3, 4])) == "array([6., 8.])"
+    with pytest.raises(ValueError, match="point per row"):
+        numerical_gradient_2d(function_2, np.zeros((2, 2, 2)))
+
+
 # --- 4.4.1: gradient descent --------------------------------------------------------------
 
 DESCENT_TABLE = [
@@ -101,6 +114,20 @@ def test_gradient_descent_reproduces_the_book_table_bit_for_bit(lr: float, print
     np.testing.assert_array_equal(x, expected, err_msg=f"lr={lr} differs from the book's loop")
     assert str(x) == printed
     np.testing.assert_array_equal(init_x, [-3.0, 4.0], err_msg="init_x was modified")
+
+
+def test_gradient_descent_gives_the_repositorys_x_history() -> None:
+    # ch04/gradient_method.py appends a copy of x before each step and returns both.
+    expected_history = []
+    x = np.array([-3.0, 4.0])
+    for _ in range(20):
+        expected_history.append(x.copy())
+        x -= 0.1 * reference_gradient(function_2, x)
+    last, history = gradient_descent(function_2, [-3.0, 4.0], lr=0.1, step_num=20, history=True)
+    np.testing.assert_array_equal(history, np.array(expected_history))
+    np.testing.assert_array_equal(last, x)
+    empty = gradient_descent(function_2, [-3.0, 4.0], step_num=0, history=True)[1]
+    assert empty.shape == (0, 2)
 
 
 def test_lr_0_1_lands_on_the_closed_form_within_rounding() -> None:
@@ -158,6 +185,15 @@ def test_simplenet_numerical_dw_as_printed_without_the_delta() -> None:
     analytic = np.outer(BOOK_X, softmax(BOOK_X @ BOOK_W) - BOOK_T)
     np.testing.assert_allclose(dW, analytic, atol=1e-8)
     np.testing.assert_array_equal(net.W, BOOK_W, err_msg="net.W left perturbed")
+
+
+def test_cross_entropy_with_delta_0_gives_the_printed_dw() -> None:
+    net = simpleNet(W=BOOK_W)
+    dW = numerical_gradient(
+        lambda w: cross_entropy_error(softmax(net.predict(BOOK_X)), BOOK_T, delta=0), net.W
+    )
+    printed = [[0.21924763, 0.14356247, -0.36281009], [0.32887144, 0.2153437, -0.54421514]]
+    np.testing.assert_array_equal(np.round(dW, 8), printed)
 
 
 def test_simplenet_numerical_dw_with_the_delta_of_the_reference_code() -> None:

@@ -160,3 +160,66 @@ def test_every_generated_table_matches_its_registry() -> None:
     )
     old = stale_tables(list(PAGES))
     assert not old, f"tables in {old} differ from their registries: python -m gradwalk._docgen"
+
+
+def _benchmark_tables() -> list[dict[str, list[list[str]]]]:
+    """The tables of docs/benchmarks.md's accuracy section: tool -> its rows' cells."""
+    text = (ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    tables: list[dict[str, list[list[str]]]] = []
+    current: dict[str, list[list[str]]] | None = None
+    for line in text.split("## Accuracy", 1)[1].split("\n## ", 1)[0].splitlines():
+        if line.startswith("| tool | s") or line.startswith("| tool | scale"):
+            current = {}
+            tables.append(current)
+        elif current is not None and line.startswith("| gradwalk"):
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            current.setdefault(cells[0], []).append(cells[1:])
+        elif current is not None and not line.startswith("|"):
+            current = None
+    return tables
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(n) for n in re.findall(r"\d+(?:\.\d+)?(?:e-?\d+)?", text)]
+
+
+#: The README's rows of its method table, and the benchmark's rows they summarise.
+README_METHODS = {
+    '`"central"` (the book\'s), h = 1e-4': ["gradwalk central h=1e-4 (book)"],
+    '`"central"`, `h="auto"`': ["gradwalk central h='auto'"],
+    '`"forward"` / `"backward"`, `h="auto"`': ["gradwalk forward h='auto'"],
+    '`"central"`, `order=4` / `6` / `8`': [f"gradwalk central order={k}" for k in (4, 6, 8)],
+    '`"forward"`, `order=4`': ["gradwalk forward order=4"],
+    '`"richardson"`': ["gradwalk richardson"],
+    '`"complex"` (complex step)': ["gradwalk complex"],
+}
+
+
+def test_the_readmes_method_table_quotes_the_benchmarks() -> None:
+    battery, small_scale = _benchmark_tables()
+    rows = {}
+    for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0] in README_METHODS:
+            rows[cells[0]] = cells
+    assert sorted(rows) == sorted(README_METHODS), "the README's method table changed its rows"
+    for name, tools in README_METHODS.items():
+        _, evaluations, medians, honest = rows[name]
+        for tool, quoted in zip(tools, medians.split(" / "), strict=True):
+            measured = [float(cells[1]) for cells in battery[tool]]
+            shown = _numbers(quoted.split("(worst")[0])
+            assert [min(shown), max(shown)] == [
+                float(f"{v:.1e}") for v in (min(measured), max(measured))
+            ], f"README's {name}: median error {quoted} is not docs/benchmarks.md's {measured}"
+            if "worst" in quoted:
+                worst = max(float(cells[2]) for cells in battery[tool])
+                assert _numbers(quoted.split("(worst")[1]) == [worst], (name, quoted, worst)
+        if "held for" in honest:
+            percents = [float(cells[3].rstrip("%")) for tool in tools for cells in battery[tool]]
+            expected = sorted({min(percents), max(percents)})  # "100%" when all held
+            assert _numbers(honest.split("held for")[1]) == expected, (name, honest, expected)
+        if name == '`"richardson"`':
+            costs = [float(cells[4]) for cells in battery[tools[0]]]
+            small = [float(cells[4]) for cells in small_scale[tools[0]]]
+            expected = [min(costs), max(costs), round(min(small)), round(max(small))]
+            assert _numbers(evaluations)[:4] == expected, (evaluations, expected)

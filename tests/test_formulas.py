@@ -234,6 +234,15 @@ def test_expression_repr_shows_the_formula() -> None:
         ("3(x + 1)", "need a * between them"),
         ("sni(x)", "(did you mean 'sin'?)"),
         ("xx + 1", "(did you mean 'x'?)"),
+        ("x^2 + y^2", "('x^2 + y^2' at column 2): write ** for powers, as in 'x**2 + y**2'"),
+        (
+            "x0² + x1²",
+            "at column 3, a superscript that a formula does not read: type it in ASCII, "
+            "'x0**2 + x1**2'",
+        ),
+        ("x0**2 ＋ x1**2", "'＋' (U+FF0B) at column 7, a full-width or typographic character"),
+        ("x**2＋y³", "type it in ASCII, 'x**2+y**3'"),
+        ("sin(x)*exp(−y²)", "'−' (U+2212) at column 12"),
     ],
 )
 def test_formulas_as_people_type_them_get_the_fix(text: str, advice: str) -> None:

@@ -12,8 +12,11 @@ from gradwalk.functions import (
     cross_entropy_error,
     identity_function,
     relu,
+    relu_grad,
     sigmoid,
+    sigmoid_grad,
     softmax,
+    softmax_loss,
     step_function,
     sum_squared_error,
 )
@@ -105,7 +108,12 @@ def test_sigmoid_under_the_complex_step_is_its_analytic_derivative_without_warni
         warnings.simplefilter("error")  # no overflow from the branch not taken
         value = sigmoid(np.array([x + 1j * h, x]))
     e = np.exp(-abs(x))
-    assert value[1] == sigmoid(x), "complex and real branches must agree on the real axis"
+    # Real input takes the book's formula with a real exp, complex input an analytic
+    # branch with the complex exp: they agree to rounding (below the underflow of the
+    # book's formula, x < -709.8, the book's 0 against the subnormal true value).
+    assert abs(value[1].real - sigmoid(x)) <= max(4.5e-16 * sigmoid(x), 1e-300), (
+        "complex and real branches must agree on the real axis"
+    )
     # Where e^-|x|·h underflows, the imaginary part holds what a subnormal can.
     smallest = np.finfo(np.float64).smallest_subnormal
     assert abs(value[0].imag - h * e / (1 + e) ** 2) <= max(1e-15 * h * e, smallest), (
@@ -177,3 +185,108 @@ def test_cross_entropy_reads_one_hot_rows_and_labels_alike() -> None:
     assert cross_entropy_error(Y2, np.array([[0, 1], [1, 0]])) == pytest.approx(expected)
     assert cross_entropy_error(Y2, np.array([1, 0])) == pytest.approx(expected)
     assert cross_entropy_error(Y2, np.array([1.0, 0.0])) == pytest.approx(expected)
+
+
+# --- the book's results, bit for bit --------------------------------------------------------
+# Each expected value is the formula of the book's common/functions.py, written out here.
+
+RNG = np.random.default_rng(3)
+HIDDEN = RNG.standard_normal((100, 50)) * 5
+SCORES = RNG.standard_normal((100, 10)) * 3
+LABELS = RNG.integers(0, 10, 100)
+ONE_HOT = np.eye(10)[LABELS]
+
+
+def _bits(value: Any) -> tuple[str, tuple[int, ...], bytes]:
+    array = np.asarray(value)
+    return str(array.dtype), array.shape, array.tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sigmoid_and_its_gradient_are_the_books_bit_for_bit(dtype: type) -> None:
+    x = HIDDEN.astype(dtype)
+    book = 1 / (1 + np.exp(-x))
+    assert _bits(sigmoid(x)) == _bits(book)
+    assert _bits(sigmoid_grad(x)) == _bits((1.0 - book) * book)
+    assert _bits(sigmoid(0.5)) == _bits(1 / (1 + np.exp(-0.5)))
+
+
+def test_sigmoid_of_integers_is_float64() -> None:
+    assert _bits(sigmoid(np.array([-1, 0, 2]))) == _bits(1 / (1 + np.exp(-np.array([-1, 0, 2]))))
+
+
+def test_relu_grad_is_one_from_zero_on_in_xs_dtype() -> None:
+    out = relu_grad(np.array([-1.5, 0.0, 2.0]))
+    assert out.dtype == np.float64 and out.tolist() == [0.0, 1.0, 1.0]
+    assert relu_grad(np.array([-1, 0, 3])).tolist() == [0, 1, 1]
+    assert relu_grad([-1, 0, 3]).dtype == np.float64
+    assert relu_grad(np.array([-1.0], dtype=np.float32)).dtype == np.float32
+    with pytest.raises(TypeError, match="numeric"):
+        relu_grad(np.array(["a"]))
+
+
+@pytest.mark.parametrize("scores", [SCORES, SCORES[0], np.array([0.3, 2.9, 4.0])])
+def test_softmax_is_the_books_bit_for_bit(scores: np.ndarray) -> None:
+    shifted = scores - np.max(scores, axis=-1, keepdims=True)
+    book = np.exp(shifted) / np.sum(np.exp(shifted), axis=-1, keepdims=True)
+    assert _bits(softmax(scores)) == _bits(book)
+
+
+def _book_cross_entropy(y: np.ndarray, t: np.ndarray, delta: float = 1e-7) -> Any:
+    if y.ndim == 1:
+        t, y = t.reshape(1, t.size), y.reshape(1, y.size)
+    if t.size == y.size:
+        t = t.argmax(axis=1)
+    return -np.sum(np.log(y[np.arange(y.shape[0]), t] + delta)) / y.shape[0]
+
+
+@pytest.mark.parametrize("delta", [1e-7, 0.0])
+def test_cross_entropy_is_the_books_bit_for_bit(delta: float) -> None:
+    y = softmax(SCORES)
+    cases = [
+        (y, ONE_HOT),
+        (y, LABELS),
+        (y, ONE_HOT.astype(np.float32)),
+        (y, ONE_HOT.astype(np.int64)),
+        (y[0], ONE_HOT[0]),
+        (y[:1], ONE_HOT[:1]),
+        (softmax(np.array([1.05414809, 0.63071653, 1.1328074])), np.array([0, 0, 1])),
+    ]
+    for probabilities, t in cases:
+        expected = _book_cross_entropy(probabilities, t, delta)
+        assert _bits(cross_entropy_error(probabilities, t, delta=delta)) == _bits(expected), (
+            f"y {probabilities.shape}, t {t.shape} {t.dtype}, delta {delta}"
+        )
+    assert _bits(softmax_loss(SCORES, ONE_HOT)) == _bits(_book_cross_entropy(y, ONE_HOT))
+
+
+def test_cross_entropy_without_delta_is_minus_log() -> None:
+    assert cross_entropy_error([0.2, 0.8], 1, delta=0) == -np.log(0.8)
+    with np.errstate(divide="ignore"):
+        assert cross_entropy_error([1.0, 0.0], 1, delta=0) == np.inf
+
+
+@pytest.mark.parametrize(
+    ("t", "match"),
+    [
+        (np.array([[1, -1, 1], [0, 0, 1]]), r"row 0 .*soft labels"),  # row sums and max are 1
+        (np.array([[1.0, 0, 0], [0.5, 0.5, 0]]), r"row 1 .*soft labels"),
+        (np.array([[2.0, 0, 0], [0, 0, 0]]), r"row 0 "),  # the picked entries sum to N
+        (np.array([[1, 1, 0], [0, 0, 0]], dtype=np.int8), r"row 0 .*2 ones"),
+        (np.array([[True, False, False], [False, True, True]]), r"row 1 .*2 ones"),
+    ],
+    ids=["negative-entry", "half-halves", "two-and-zero", "int8", "bool"],
+)
+def test_cross_entropy_fast_one_hot_check_misses_nothing_the_slow_one_catches(
+    t: np.ndarray, match: str
+) -> None:
+    with pytest.raises(ValueError, match=match):
+        cross_entropy_error(np.full((2, 3), 1 / 3), t)
+
+
+def test_cross_entropy_reads_small_integer_and_bool_one_hot_rows() -> None:
+    y = softmax(SCORES[:4])
+    expected = _book_cross_entropy(y, ONE_HOT[:4])
+    assert cross_entropy_error(y, ONE_HOT[:4].astype(np.int8)) == expected
+    assert cross_entropy_error(y, ONE_HOT[:4].astype(bool)) == expected
+    assert cross_entropy_error(y, LABELS[:4].astype(np.uint8)) == expected

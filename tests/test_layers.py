@@ -24,13 +24,14 @@ LAYERS: list[tuple[str, ...]] = [
     ("_engine",),
     ("_derivatives",),
     ("functions", "optimizers", "_formulas"),
-    ("check", "descent", "_learning"),
+    ("check", "descent"),
+    ("_learning",),
     ("nets", "training", "datasets", "book"),
     ("testfunctions", "_batteries", "plot"),
     ("_tour", "explore"),
     ("cli",),
     ("_docgen",),
-    ("",),
+    ("", "__main__"),
 ]
 
 RANK = {folder: rank for rank, layer in enumerate(LAYERS) for folder in layer}

@@ -18,6 +18,7 @@ from ._common.warnings import (
     IgnoredInputWarning,
     NonFiniteWarning,
     PrecisionWarning,
+    TrainingWarning,
 )
 from ._derivatives.diff import numerical_diff
 from ._derivatives.gradient import numerical_gradient
@@ -31,6 +32,7 @@ from ._engine.threads import limit_blas_threads
 from ._formulas import Expression, ExpressionError, parse_expression
 from ._learning.nets import SimpleNet, TwoLayerNet, simpleNet
 from ._learning.training import SPSA, TrainingHistory, train
+from ._tour.notebook import tour
 from .check._gradient import (
     GradientNotCheckable,
     assert_gradient_close,
@@ -68,6 +70,7 @@ __all__ = [
     "RMSprop",
     "SimpleNet",
     "TrainingHistory",
+    "TrainingWarning",
     "TwoLayerNet",
     "__version__",
     "assert_gradient_close",
@@ -85,5 +88,6 @@ __all__ = [
     "numerical_jacobian",
     "parse_expression",
     "simpleNet",
+    "tour",
     "train",
 ]

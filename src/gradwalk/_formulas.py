@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["Expression", "ExpressionError", "parse_expression"]
+__all__ = ["Expression", "ExpressionError", "ascii_spelling", "parse_expression"]
 
 #: Longest formula accepted, in characters.
 MAX_LENGTH = 1000
@@ -239,9 +239,10 @@ class _Checker:
             return self._call(node, depth)
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitXor):
             segment = ast.get_source_segment(self.text, node) or "x^2"
+            column = node.col_offset + segment.index("^") + 1 if "^" in segment else 1
             raise ExpressionError(
                 f"'^' is not a power in a formula ({_quoted(segment)} at column "
-                f"{node.col_offset + 1}): write ** for powers, as in "
+                f"{column}): write ** for powers, as in "
                 f"{_quoted(segment.replace('^', '**'))}."
             )
         if isinstance(node, ast.UnaryOp | ast.BinOp):
@@ -360,6 +361,49 @@ def _fold(function: Callable[[Any], Any], constant: float | None) -> float | Non
         return float(function(np.float64(constant)))
 
 
+#: Superscript digits and minus, as an input method types them: x² is x**2.
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-", strict=True))
+_POWER = re.compile("[⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
+#: Signs that are not ASCII but have an ASCII spelling (besides the full-width forms).
+_SIGNS = {"×": "*", "·": "*", "÷": "/", "−": "-", "、": ",", "\u3000": " "}
+
+
+def ascii_spelling(text: str) -> str:
+    """The text with what an input method types for ASCII (full-width letters, digits
+    and signs, superscript powers, × ÷ −) spelled in ASCII; other text unchanged.
+
+    Chinese and Japanese input methods type full-width forms (``＋``, ``，``, ``３``) and
+    superscripts (``x²``) that look like what a formula needs but are other characters.
+
+    >>> ascii_spelling("x0² + x1²")
+    'x0**2 + x1**2'
+    >>> ascii_spelling("x０＊＊２＋ｙ，-3，4")
+    'x0**2+y,-3,4'
+    """
+    spelled = _POWER.sub(
+        lambda match: "**" + "".join(_SUPERSCRIPTS[c] for c in match.group(0)), text
+    )
+    return "".join(
+        chr(ord(c) - 0xFEE0) if "\uff01" <= c <= "\uff5e" else _SIGNS.get(c, c) for c in spelled
+    )
+
+
+def _non_ascii(text: str) -> ExpressionError | None:
+    """The error for a formula typed with an input method's characters, with its ASCII."""
+    spelled = ascii_spelling(text)
+    if spelled == text:
+        return None
+    column, char = next(
+        (i, c) for i, c in enumerate(text) if ascii_spelling(c) != c or c in _SUPERSCRIPTS
+    )
+    kind = "a superscript" if char in _SUPERSCRIPTS else "a full-width or typographic character"
+    return ExpressionError(
+        f"{_quoted(text)} has {char!r} (U+{ord(char):04X}) at column {column + 1}, {kind} "
+        f"that a formula does not read: type it in ASCII, {_quoted(spelled)} (switch the "
+        "input method to half-width, or write ** for powers)."
+    )
+
+
 def parse_expression(text: str) -> Expression:
     """Check a formula such as ``"x0**2 + x1**2"`` and return it as a NumPy function.
 
@@ -405,6 +449,9 @@ def parse_expression(text: str) -> Expression:
         )
     if not text.strip():
         raise ExpressionError(f"the formula is empty. {_ALLOWED}")
+    spelled = _non_ascii(text.strip())
+    if spelled is not None:
+        raise spelled
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from ._derivatives.diff import numerical_diff
 from ._derivatives.gradient import numerical_gradient
@@ -28,6 +28,7 @@ __all__ = [
     "gradient_descent",
     "numerical_diff",
     "numerical_gradient",
+    "numerical_gradient_2d",
     "simpleNet",
     "softmax",
     "tangent_line",
@@ -62,3 +63,45 @@ def tangent_line(f: Callable[[Any], Any], x: float) -> Callable[[Any], Any]:
     d = numerical_diff(f, x)
     y = f(x) - d * x
     return lambda t: d * t + y
+
+
+def numerical_gradient_2d(f: Callable[[Any], Any], X: ArrayLike) -> NDArray[np.floating]:
+    """The gradient of f at each row of a 2-D X, each row its own point.
+
+    The repository's ``common/gradient.py`` has this name (and ``ch04/gradient_2d.py``
+    defines it as its ``numerical_gradient``) to draw Figure 4-9: the rows of X are
+    points, f takes one point. A 1-D X is one point. Each row is differentiated by
+    :func:`numerical_gradient`, in place on X's row as in the book (so its rules hold:
+    integers are never truncated, x is restored).
+
+    Parameters
+    ----------
+    f : callable
+        A scalar function of one point (a 1-D array).
+    X : array_like, shape (n,) or (k, n)
+        One point, or k points.
+
+    Returns
+    -------
+    ndarray
+        X's shape: the gradient at each point.
+
+    Raises
+    ------
+    ValueError
+        X has more than two dimensions.
+
+    >>> numerical_gradient_2d(function_2, np.array([[3.0, 4.0], [0.0, 2.0]]))
+    array([[6., 8.],
+           [0., 4.]])
+    """
+    points = np.asarray(X)
+    if points.ndim == 1:
+        return numerical_gradient(f, X)
+    if points.ndim != 2:
+        raise ValueError(
+            f"X must be one point (1-D) or a point per row (2-D), got shape {points.shape}; "
+            "for the gradient of f at one array of any shape use numerical_gradient(f, x)."
+        )
+    grads = [numerical_gradient(f, row) for row in points]  # rows are views of X
+    return np.array(grads).reshape(points.shape) if grads else np.zeros(points.shape)

@@ -75,6 +75,10 @@ def test_grad_of_a_test_function_at_a_negative_point(capsys: pytest.CaptureFixtu
     ("argv", "message"),
     [
         (["grad", "x0**2", "--at", "3;4"], "--at takes numbers separated by commas"),
+        (
+            ["descend", "sphere", "--from", "-3，4"],
+            "got '-3，4'; it was typed with full-width characters: type --from -3,4.",
+        ),
         (["grad", "x0 * x1", "--at", "3"], "'x0 * x1' uses x0, x1, so --at takes 2 numbers"),
         (["grad", "sphere", "--at", "1,2,3"], "sphere is a function of x0 and x1, so --at takes 2"),
         (["grad", "x + y", "--at", "1,2,3"], "'x + y' uses x, y, so --at takes 2 numbers; got 3"),

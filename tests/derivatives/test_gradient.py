@@ -266,6 +266,16 @@ def test_non_finite_f_at_x_itself_with_forward_differences() -> None:
     assert np.isnan(grad).all()
 
 
+@pytest.mark.parametrize("method", ["central", "richardson"])
+def test_nan_in_x_is_named_as_the_cause_not_f(method: str) -> None:
+    with pytest.warns(NonFiniteWarning) as record:
+        grad = numerical_gradient(lambda w: np.sum(w**2), np.array([np.nan, 4.0]), method=method)
+    assert np.isnan(grad).all()
+    messages = [str(r.message) for r in record if issubclass(r.category, NonFiniteWarning)]
+    assert len(messages) == 1 and messages[0].startswith("x itself is not finite: x[0] = nan")
+    assert "singular" not in messages[0], "the message blames f for x's nan"
+
+
 # --- f that modifies x ---------------------------------------------------------------------
 
 

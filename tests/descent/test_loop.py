@@ -576,3 +576,8 @@ def test_a_sign_flipped_grad_that_diverges_is_told_to_check_grad() -> None:
     )
     right = descend(function_2, start(), lr=10, grad=lambda x: 2 * x)
     assert right.status == "diverged" and "Check grad" not in right.message, right.message
+
+
+def test_gradient_descent_suggests_the_keyword_meant() -> None:
+    with pytest.raises(TypeError, match=r"'step_nums'\. Did you mean 'step_num'\?"):
+        gradient_descent(function_2, [-3.0, 4.0], lr=0.1, step_nums=100)

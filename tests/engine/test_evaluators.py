@@ -271,6 +271,19 @@ def test_progress_bar_shows_every_evaluation(capsys: pytest.CaptureFixture[str])
     assert capsys.readouterr().err == "", "a bar was shown without progress=True"
 
 
+@pytest.mark.parametrize("options", [{}, {"vectorized": True}, {"workers": ThreadPoolExecutor(2)}])
+def test_a_progress_function_is_told_every_evaluation_as_it_is_done(
+    options: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    counts: list[int] = []
+    f = smooth_rows if options.get("vectorized") else smooth
+    numerical_gradient(f, np.ones(300), progress=counts.append, **options)
+    assert sum(counts) == 600, "the function was not told of every one of the 600 points"
+    if not options.get("vectorized"):  # a cheap vectorized f takes all points in one batch
+        assert len(counts) > 1, "the evaluations were reported all at once, not as done"
+    assert capsys.readouterr().err == "", "a bar was drawn besides the function"
+
+
 # --- bad input -------------------------------------------------------------------------
 
 

@@ -527,3 +527,111 @@ def test_numerical_gradient_training_shows_its_cost(page: Any, url: str) -> None
     assert "44 evaluations of the loss per step" in page.inner_text("#cost"), page.inner_text(
         "#cost"
     )
+
+
+# --- the page as a reader of the book first sees it -------------------------------------
+
+
+def test_the_page_opens_on_the_books_run(page: Any, url: str, tmp_path: Path) -> None:
+    page.goto(url)
+    shown = drawn(page)
+    answer = shown["answer"]
+    assert "function_2" in answer["title"], answer["title"]
+    assert (answer["xlim"], answer["ylim"]) == ([-3.5, 3.5], [-4.5, 4.5]), "Figure 4-10's window"
+    [run] = answer["runs"]
+    assert run["label"] == "SGD(lr=0.1)" and run["steps_taken"] == 100, run["label"]
+    assert run["path"][0] == [-3.0, 4.0]
+    # the book's printed result of 100 steps of lr = 0.1 from (-3, 4)
+    assert run["x"] == pytest.approx([-6.11110793e-10, 8.14814391e-10], rel=1e-8)
+    screenshot(page, "book-run", tmp_path)
+
+
+def _tick_labels(page: Any, canvas: str) -> dict[str, Any]:
+    return page.evaluate(f"window.gradwalkExplore.axes['{canvas}']")
+
+
+def test_the_empty_loss_chart_has_sane_axes(page: Any, url: str) -> None:
+    page.goto(url + "?view=learning&data=moons&n=100")
+    page.wait_for_function("window.gradwalkExplore.learning !== undefined")
+    curves = _tick_labels(page, "curves")  # before the first step: nothing to scale to
+    assert curves["y"][0] == "0" and curves["y"][-1] == "1" and not curves["clipped"], curves
+    assert all(len(label) <= 4 for label in curves["x"] + curves["y"]), curves
+
+
+def _coloured_pixels(page: Any, canvas: str, rgb: tuple[int, int, int]) -> int:
+    return int(
+        page.evaluate(
+            f"""() => {{
+            const c = document.getElementById('{canvas}');
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let n = 0;
+            for (let k = 0; k < d.length; k += 4)
+                if (Math.abs(d[k] - {rgb[0]}) < 8 && Math.abs(d[k + 1] - {rgb[1]}) < 8 &&
+                    Math.abs(d[k + 2] - {rgb[2]}) < 8) n++;
+            return n; }}"""
+        )
+    )
+
+
+def test_one_step_is_drawn_with_train_and_test_accuracy(page: Any, url: str) -> None:
+    page.goto(url + "?view=learning&data=moons&n=100&hidden=6&grad=backprop&llr=1&lopt=sgd")
+    page.wait_for_function("window.gradwalkExplore.learning !== undefined")
+    assert _coloured_pixels(page, "curves", (214, 39, 40)) == 0, "a loss is drawn before any step"
+    page.click("#step")
+    page.wait_for_function("window.gradwalkExplore.learning.iteration === 1")
+    assert _coloured_pixels(page, "curves", (214, 39, 40)) > 10, (
+        "the first step's loss is not drawn"
+    )
+    learned = page.evaluate("window.gradwalkExplore.learning")
+    assert len(learned["testAccuracy"]) == len(learned["accuracy"]) == 1
+    status = page.inner_text("#learn-status")
+    assert re.match(
+        r"step 1: loss [\d.]+, training accuracy [\d.]+%, test accuracy [\d.]+%", status
+    )
+
+
+def test_training_reports_test_accuracy_as_it_learns(page: Any, url: str) -> None:
+    page.goto(url + "?view=learning&data=moons&n=200&hidden=10&grad=backprop&llr=1&lopt=sgd")
+    page.wait_for_function("window.gradwalkExplore.learning !== undefined")
+    page.click("#start")
+    page.wait_for_function("window.gradwalkExplore.learning.iteration >= 1000", timeout=20_000)
+    page.click("#pause")
+    learned = page.evaluate("window.gradwalkExplore.learning")
+    assert len(learned["testAccuracy"]) == len(learned["accuracy"])
+    assert learned["testAccuracy"][-1] > 0.85, learned["testAccuracy"][-1]
+    assert learned["hint"] == "", f"a run that learns got a hint: {learned['hint']}"
+
+
+def test_a_learning_rate_too_large_in_training_gets_the_bound(page: Any, url: str) -> None:
+    page.goto(url + "?view=learning&data=spiral&n=200&hidden=10&grad=backprop&llr=1000&lopt=sgd")
+    page.wait_for_function("window.gradwalkExplore.learning !== undefined")
+    page.click("#start")
+    page.wait_for_function("window.gradwalkExplore.learning.hint !== ''", timeout=20_000)
+    page.click("#pause")
+    hint = page.inner_text("#learn-hint")
+    assert "lr = 1000 is above the stable bound of about" in hint, hint
+
+
+def test_the_page_is_usable_800_pixels_wide(browser: Any, url: str, tmp_path: Path) -> None:
+    page = browser.new_page(viewport={"width": 800, "height": 900})
+    try:
+        page.goto(url + "?f=himmelblau&x=-5,5&y=-5,5&lr=0.01&steps=200&opt=sgd")
+        drawn(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 800, "it scrolls sideways"
+        box = page.locator("#plot").bounding_box()
+        assert box["x"] + box["width"] <= 800 and box["width"] >= 380, box
+        # a click still lands where it points, on the plot drawn smaller
+        scale = box["width"] / 562  # the canvas's 560 pixels and its 1 px border
+        x_pixel = (52 + (1 - -5) / 10 * (560 - 52 - 14)) * scale
+        y_pixel = (28 + (5 - -2) / 10 * (560 - 28 - 36)) * scale
+        page.mouse.click(box["x"] + 1 + x_pixel, box["y"] + 1 + y_pixel)
+        start = drawn(page, 2)["answer"]["runs"][0]["path"][0]
+        assert start == pytest.approx([1.0, -2.0], abs=0.05), start
+        page.click("#tab-learning")
+        page.wait_for_function("window.gradwalkExplore.learning !== undefined")
+        for canvas in ("#boundary", "#curves"):
+            edge = page.locator(canvas).bounding_box()
+            assert edge["x"] + edge["width"] <= 800, (canvas, edge)
+        screenshot(page, "narrow", tmp_path)
+    finally:
+        page.close()

@@ -127,14 +127,15 @@ def test_download_checks_hashes_reads_idx_and_caches(served, tmp_path: Path) -> 
     assert x_train.shape == (6, 784) and x_train.dtype == np.float32
     np.testing.assert_array_equal(x_train * 255, arrays[IDX_FILES[0]].reshape(6, 784))
     np.testing.assert_array_equal(t_train, arrays[IDX_FILES[1]])
-    assert t_test.dtype == np.int64 and x_test.shape == (3, 784)
+    assert t_test.dtype == np.uint8 and x_test.shape == (3, 784), "the book's labels are uint8"
     # Cached: a second call needs no server at all, and the book's options apply.
     (x_raw, t_hot), _ = load_idx_dataset(
         _closed_port_url(), _hashes(root), cache, normalize=False, flatten=False,
         one_hot_label=True, progress=False,
     )  # fmt: skip
     assert x_raw.shape == (6, 1, 28, 28) and x_raw.dtype == np.uint8
-    np.testing.assert_array_equal(t_hot, np.eye(10, dtype=np.int64)[arrays[IDX_FILES[1]]])
+    assert t_hot.dtype == np.float64, "the book's one-hot rows are float64"
+    np.testing.assert_array_equal(t_hot, np.eye(10)[arrays[IDX_FILES[1]]])
 
 
 def test_a_file_that_does_not_match_its_sha256_is_refused(served, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -150,7 +151,11 @@ def test_offline_and_not_cached_says_where_to_put_the_files(tmp_path: Path) -> N
     with pytest.raises(OSError, match="could not download") as raised:
         load_mnist(cache_dir=cache, base_url=_closed_port_url(), progress=False)
     assert str(cache) in str(raised.value) and IDX_FILES[3] in str(raised.value)
+    assert "cache_dir=" in str(raised.value) and "mnist.pkl" in str(raised.value)
     assert "not the expected file" not in str(raised.value), "no file was there to blame"
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__, (
+        "the download's own exceptions must not be chained into a long traceback"
+    )
     (cache / IDX_FILES[0]).write_bytes(gzip.compress(b"another file"))
     with pytest.raises(OSError, match="could not download") as raised:
         load_mnist(cache_dir=cache, base_url=_closed_port_url(), progress=False)
@@ -210,3 +215,71 @@ def test_without_pooch_files_put_by_hand_load_and_missing_ones_are_explained(
     assert f"{IDX_FILES[3]} is there but not the expected file" in str(raised.value), (
         f"the error must say which file put by hand is the wrong one: {raised.value}"
     )
+
+
+# --- the book's dataset/mnist.pkl -------------------------------------------------------
+
+
+def _book_arrays(rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Four arrays as the book's dataset/mnist.py pickles them (uint8, images flattened)."""
+    return {
+        "train_img": rng.integers(0, 256, (6, 784)).astype(np.uint8),
+        "train_label": rng.integers(0, 10, 6).astype(np.uint8),
+        "test_img": rng.integers(0, 256, (3, 784)).astype(np.uint8),
+        "test_label": rng.integers(0, 10, 3).astype(np.uint8),
+    }
+
+
+@pytest.mark.parametrize("protocol", [2, 4, 5])
+def test_load_mnist_reads_the_books_pickle_with_the_books_dtypes(
+    tmp_path: Path, protocol: int
+) -> None:
+    import pickle
+
+    arrays = _book_arrays(np.random.default_rng(protocol))
+    with open(tmp_path / "mnist.pkl", "wb") as file:
+        pickle.dump(arrays, file, protocol)
+    url = _closed_port_url()  # nothing is downloaded
+    (x_train, t_train), (x_test, t_test) = load_mnist(cache_dir=tmp_path, base_url=url)
+    assert x_train.dtype == np.float32 and t_train.dtype == np.uint8
+    np.testing.assert_array_equal(x_train, arrays["train_img"].astype(np.float32) / 255.0)
+    np.testing.assert_array_equal(t_test, arrays["test_label"])
+    (x_raw, t_hot), _ = load_mnist(
+        normalize=False, flatten=False, one_hot_label=True, cache_dir=tmp_path, base_url=url
+    )
+    assert x_raw.dtype == np.uint8 and x_raw.shape == (6, 1, 28, 28)
+    assert t_hot.dtype == np.float64
+    np.testing.assert_array_equal(t_hot.argmax(axis=1), arrays["train_label"])
+    assert x_test.shape == (3, 784)
+
+
+class _Shell:
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (print, ("this pickle ran code",))
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        ({"train_img": _Shell()}, r"asks to run builtins.print"),
+        ([1, 2], r"holds list"),
+        ({**_book_arrays(np.random.default_rng(0)), "train_label": np.zeros(6)}, r"float64"),
+        (
+            {**_book_arrays(np.random.default_rng(0)), "test_label": np.zeros(2, np.uint8)},
+            r"3 samples but the labels 2",
+        ),
+    ],
+    ids=["runs-code", "not-a-dict", "wrong-dtype", "wrong-count"],
+)
+def test_a_pickle_that_is_not_the_books_is_refused_without_running_it(
+    tmp_path: Path, content: object, match: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pickle
+
+    from gradwalk.datasets import BookPickleError
+
+    (tmp_path / "mnist.pkl").write_bytes(pickle.dumps(content, 4))
+    with pytest.raises(BookPickleError, match=match) as raised:
+        load_mnist(cache_dir=tmp_path, base_url=_closed_port_url())
+    assert "ran code" not in capsys.readouterr().out, "the pickle's code was run"
+    assert str(tmp_path / "mnist.pkl") in str(raised.value) and "Delete it" in str(raised.value)

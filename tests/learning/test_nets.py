@@ -194,3 +194,22 @@ def test_inputs_that_do_not_fit_the_network_are_named() -> None:
         TwoLayerNet(2, 0, 3)
     with pytest.raises(ValueError, match="weight_init_std must be a finite number > 0"):
         TwoLayerNet(2, 3, 3, weight_init_std=-1.0)
+
+
+def test_two_layer_net_with_a_random_state_has_the_books_weights() -> None:
+    np.random.seed(0)  # noqa: NPY002 - the book's legacy global generator
+    w1 = 0.01 * np.random.randn(784, 50)  # noqa: NPY002 - the book's TwoLayerNet draws W1,
+    w2 = 0.01 * np.random.randn(50, 10)  # noqa: NPY002 - then W2, from np.random.randn
+    net = TwoLayerNet(input_size=784, hidden_size=50, output_size=10, seed=np.random.RandomState(0))
+    np.testing.assert_array_equal(net.params["W1"], w1, err_msg="W1 is not the book's")
+    np.testing.assert_array_equal(net.params["W2"], w2, err_msg="W2 is not the book's")
+    assert not net.params["b1"].any() and not net.params["b2"].any()
+
+
+def test_simplenet_names_the_shape_x_must_have() -> None:
+    net = SimpleNet(seed=0)
+    with pytest.raises(
+        ValueError,
+        match=r"x has shape \(3,\), .* takes 2 values per sample: pass x of shape \(2,\)",
+    ):
+        net.loss(np.array([0.6, 0.9, 1.0]), np.array([0, 0, 1]))

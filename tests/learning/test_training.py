@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import time
+
 import numpy as np
 import pytest
 
-from gradwalk import NonFiniteWarning
+from gradwalk import NonFiniteWarning, TrainingWarning
 from gradwalk.datasets import make_spiral
 from gradwalk.nets import TwoLayerNet
 from gradwalk.optimizers import Adam
@@ -128,7 +131,9 @@ def test_ctrl_c_returns_the_history_so_far() -> None:
 
 def test_a_nan_loss_stops_training_with_a_message() -> None:
     net = _net()
-    with pytest.warns(NonFiniteWarning, match="learning rate .* too large"):
+    with pytest.warns(
+        NonFiniteWarning, match=r"loss became nan .* lr = 1e\+308 is above the stable"
+    ):
         history = train(net, X, T, iters_num=50, learning_rate=1e308, seed=0, progress=False)
     assert history.iterations < 50 and history.stopped is not None
     assert not np.isfinite(history.train_loss_list[-1])
@@ -162,3 +167,106 @@ def test_bad_input_is_refused_before_any_training(kwargs: dict, error: type, mes
     with pytest.raises(error, match=message):
         train(net, x, t, progress=False, **arguments)
     assert all(np.array_equal(net.params[k], before[k]) for k in before), "net was trained"
+
+
+# --- what a run tells the learner -------------------------------------------------------
+
+
+def test_verbose_prints_the_books_line_each_epoch(capsys: pytest.CaptureFixture[str]) -> None:
+    history = train(
+        _net(), X, T, iters_num=9, batch_size=100, learning_rate=0.5,
+        x_test=X_TEST, t_test=T_TEST, seed=0, progress=False, verbose=True,
+    )  # fmt: skip
+    lines = capsys.readouterr().out.splitlines()
+    expected = [
+        f"train acc, test acc | {train_acc}, {test_acc}"  # str() of each, as the book's script
+        for train_acc, test_acc in zip(history.train_acc_list, history.test_acc_list, strict=True)
+    ]
+    assert lines[:-1] == expected and len(expected) == 3, lines
+    assert lines[-1] == history.message and history.status == "trained"
+
+
+def test_the_progress_bar_shows_loss_and_accuracy(capsys: pytest.CaptureFixture[str]) -> None:
+    train(_net(), X, T, iters_num=9, batch_size=100, x_test=X_TEST, t_test=T_TEST, seed=0)
+    bar = capsys.readouterr().err
+    assert re.search(r"9/9 .*loss [\d.]+, train acc [\d.]+, test acc [\d.]+", bar), bar
+
+
+@pytest.mark.filterwarnings("ignore::gradwalk.TrainingWarning")  # 3 iterations barely move it
+def test_a_slow_numerical_gradient_tells_its_cost_and_counts_evaluations(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gradwalk._learning import feedback
+
+    monkeypatch.setattr(feedback, "SLOW_ITERATION", 0.0)  # every iteration counts as slow
+    net = TwoLayerNet(2, 3, 3, seed=0)  # 21 parameters: 42 evaluations per iteration
+    history = train(net, X, T, iters_num=3, batch_size=10, gradient="numerical", seed=0)
+    out, bar = capsys.readouterr()
+    assert re.search(
+        r"numerical gradient: 21 parameters, 42 evaluations of the loss per iteration at "
+        r"about .* each.*: about .* per iteration, .* for iters_num=3\. gradient='backprop' "
+        r"gives the same gradient in about",
+        out,
+    ), out
+    assert "126/126" in bar and "iteration 3/3" in bar, "the bar must count the evaluations"
+    assert history.loss_evaluations >= 126
+
+
+def test_blas_threads_are_chosen_by_measuring() -> None:
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from gradwalk._engine.threads import faster_blas_threads
+
+    def threads() -> int:
+        return max(int(lib.get("num_threads", 1)) for lib in threadpool_info())
+
+    if threads() <= 1:
+        pytest.skip("BLAS runs one thread here already: there is nothing to choose")
+    before = threadpool_info()
+    # slower on several threads than on one, as a busy machine makes a matrix product
+    chosen, seconds = faster_blas_threads(lambda: time.sleep(0.004 if threads() > 1 else 0.001))
+    assert chosen == 1 and 0.0005 < seconds < 0.003, (chosen, seconds)
+    chosen, _ = faster_blas_threads(lambda: time.sleep(0.001 if threads() > 1 else 0.004))
+    assert chosen is None, "one thread was chosen although it was slower"
+    assert threadpool_info() == before, "the thread limits were not restored"
+    with threadpool_limits(limits=1):
+        assert faster_blas_threads(lambda: None)[0] is None
+
+
+def _largest_rate(net: TwoLayerNet, x: np.ndarray, t: np.ndarray) -> float:
+    """2 / λmax of the loss on (x, t), from the Hessian built by differencing backprop."""
+    names = list(net.params)
+    theta = np.concatenate([net.params[k].ravel() for k in names])
+    sizes = np.cumsum([net.params[k].size for k in names])[:-1]
+
+    def gradient(point: np.ndarray) -> np.ndarray:
+        probe = TwoLayerNet(2, 30, 3, seed=0)
+        for name, piece in zip(names, np.split(point, sizes), strict=True):
+            probe.params[name] = piece.reshape(net.params[name].shape)
+        return np.concatenate([g.ravel() for g in probe.gradient(x, t).values()])
+
+    eps = 1e-5
+    hessian = np.array(
+        [
+            (gradient(theta + eps * e) - gradient(theta - eps * e)) / (2 * eps)
+            for e in np.eye(theta.size)
+        ]
+    )
+    return 2 / float(np.max(np.linalg.eigvalsh((hessian + hessian.T) / 2)))
+
+
+@pytest.mark.parametrize(
+    ("lr", "status", "words"),
+    [(1e9, "diverged", "is above the stable bound of about"), (1e-9, "stalled", "is far below")],
+)
+def test_a_learning_rate_that_diverges_or_stalls_is_explained_as_descend_does(
+    lr: float, status: str, words: str
+) -> None:
+    net = _net()
+    bound = _largest_rate(net, X, T)
+    pattern = f"training {status}: .*" + re.escape(f"lr = {lr:g} {words}")
+    with pytest.warns(TrainingWarning, match=pattern) as record:
+        history = train(net, X, T, iters_num=300, learning_rate=lr, seed=0, progress=False)
+    assert history.status == status and history.message in str(record[0].message)
+    quoted = float(re.search(r"stable bound of about ([\d.e+-]+)", history.message).group(1))  # type: ignore[union-attr]
+    assert quoted == pytest.approx(bound, rel=0.05), f"quoted {quoted}, 2/λmax is {bound:.3g}"

@@ -297,3 +297,36 @@ def test_plot_decision_boundary_colours_the_predicted_class() -> None:
     assert len(fig.axes[0].collections) >= 2, "the filled regions and the points"
     with pytest.raises(ValueError, match=r"x must have shape \(N, 2\)"):
         plot_decision_boundary(net, np.zeros((3, 3)), [0, 1, 0])
+
+
+# --- mistakes a learner makes, and what the message says --------------------------------
+
+
+def test_plot_training_of_a_list_of_losses_says_how_to_wrap_the_books_lists() -> None:
+    from gradwalk import TrainingHistory
+    from gradwalk.plot import plot_training
+
+    with pytest.raises(TypeError, match=r"got a list of 2 numbers\. .*TrainingHistory\('backprop'"):
+        plot_training([2.3, 2.0])
+    wrapped = TrainingHistory(
+        "backprop", 2, train_loss_list=[2.3, 2.0, 1.7], train_acc_list=[0.2, 0.6]
+    )
+    assert [len(ax.lines) for ax in plot_training(wrapped).axes] == [1, 1]
+
+
+def test_a_field_of_a_function_of_three_variables_says_how_to_draw_a_slice() -> None:
+    with pytest.raises(
+        ValueError, match=r"two variables \(x0, x1\), but f reads more.*x\[0\], x\[1\], 1\.0"
+    ):
+        plot_gradient_field(lambda x: x[0] ** 2 + x[1] ** 2 + x[2] ** 2)
+    with pytest.raises(ValueError, match="plot_descent draws f over the plane"):
+        plot_descent(BOOK_PATH, lambda x: x[0] + x[1] + x[2])
+
+
+@pytest.mark.parametrize("ax", ["left", 1, "figure"])
+def test_an_ax_that_is_not_an_axes_says_what_to_pass(ax: object) -> None:
+    from matplotlib.figure import Figure
+
+    given = Figure() if ax == "figure" else ax
+    with pytest.raises(TypeError, match=r"ax must be a Matplotlib Axes.*plt\.subplots\(\)"):
+        plot_gradient_field(function_2, ax=given)  # type: ignore[arg-type]

@@ -15,6 +15,7 @@ __all__ = [
     "IgnoredInputWarning",
     "NonFiniteWarning",
     "PrecisionWarning",
+    "TrainingWarning",
 ]
 
 #: The folder of the gradwalk package: frames inside it are gradwalk's, not the user's.
@@ -35,6 +36,10 @@ class NonFiniteWarning(GradwalkWarning):
 
 class IgnoredInputWarning(GradwalkWarning):
     """f did not react to the perturbations of x: it probably ignores its argument."""
+
+
+class TrainingWarning(GradwalkWarning):
+    """A training run diverged or stalled; the message says what the learning rate did."""
 
 
 def _user_stacklevel() -> int:

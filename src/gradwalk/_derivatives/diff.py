@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from gradwalk._engine.driver import differentiate
-from gradwalk._engine.evaluators.options import Workers, check_options
+from gradwalk._engine.evaluators.options import Progress, Workers, check_options
 from gradwalk._engine.points import Step
 
 from .boundary import across_libraries
@@ -42,7 +42,7 @@ def numerical_diff(
     vectorized: bool = False,
     batch_size: int | None = None,
     workers: Workers | None = None,
-    progress: bool = False,
+    progress: Progress = False,
     worker_threads: int | None = None,
     rtol: float | None = None,
     atol: float | None = None,

@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from gradwalk._engine.driver import GradientResult, differentiate
-from gradwalk._engine.evaluators.options import Workers, check_options
+from gradwalk._engine.evaluators.options import Progress, Workers, check_options
 from gradwalk._engine.points import Step
 
 from .boundary import across_libraries
@@ -54,7 +54,7 @@ def numerical_gradient(
     vectorized: bool = False,
     batch_size: int | None = None,
     workers: Workers | None = None,
-    progress: bool = False,
+    progress: Progress = False,
     worker_threads: int | None = None,
     rtol: float | None = None,
     atol: float | None = None,
@@ -142,8 +142,10 @@ def numerical_gradient(
         ``workers=n`` first times f on two points in this process and starts no pool
         when the rest would take under 0.3 s serially (a pool costs about 0.15 s to start
         and stop); its processes share the cores for BLAS (see ``worker_threads``).
-    progress : bool
-        Show a tqdm progress bar of the evaluations of f.
+    progress : bool or callable
+        Show a tqdm progress bar of the evaluations of f; or a function, called with
+        the number of evaluations each time some are done (to drive a progress display
+        of your own, as :func:`~gradwalk.train` does).
     worker_threads : int, optional
         BLAS/OpenMP threads in each process of ``workers=n`` (default: the cores divided
         by n, at least 1, so that the pool never runs more threads than there are cores).

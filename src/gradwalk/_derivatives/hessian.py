@@ -17,6 +17,7 @@ from typing import Any, Literal, Unpack, overload
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from gradwalk._common.html import array_block, card
 from gradwalk._common.validate import choice_hint
 from gradwalk._common.warnings import NonFiniteWarning, PrecisionWarning, issue_warning
 from gradwalk._engine.evaluators.options import Workers, check_options
@@ -96,6 +97,23 @@ class HessianResult:
     method: str
     status: NDArray[np.int8]
     step: NDArray[np.floating]
+
+    def __repr__(self) -> str:
+        with np.printoptions(precision=8, threshold=20, edgeitems=3):
+            hess = np.array2string(self.hess, separator=", ", prefix="              hess=")
+        return (
+            f"HessianResult(method={self.method!r}, nfev={self.nfev},\n              hess={hess})"
+        )
+
+    def _repr_html_(self) -> str:
+        """The notebook display: method, cost, the largest error bar, the Hessian."""
+        worst = float(np.nanmax(self.error)) if np.any(~np.isnan(self.error)) else float("nan")
+        fields = [
+            ("method", self.method),
+            ("evaluations of f", str(self.nfev)),
+            ("largest error bar", "n/a" if np.isnan(worst) else f"{worst:.3g}"),
+        ]
+        return card("HessianResult", fields, sections=[("hess", array_block(self.hess))])
 
 
 def run_ladder(

@@ -10,8 +10,9 @@ from typing import Any, Literal, Unpack, overload
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from gradwalk._engine.display import derivative_html
 from gradwalk._engine.driver import GradientResult, differentiate
-from gradwalk._engine.evaluators.options import Workers, check_options
+from gradwalk._engine.evaluators.options import Progress, Workers, check_options
 from gradwalk._engine.points import Step
 
 from .boundary import across_libraries
@@ -64,6 +65,12 @@ class JacobianResult:
         with np.printoptions(precision=8, threshold=20, edgeitems=3):
             jac = np.array2string(self.jac, separator=", ", prefix="              ")
         return f"JacobianResult(method={self.method!r}, nfev={self.nfev},\n              jac={jac})"
+
+    def _repr_html_(self) -> str:
+        """The notebook display: method, cost, status verdict per element of x, the values."""
+        return derivative_html(
+            "JacobianResult", self.jac, self.error, self.step, self.status, self.method, self.nfev
+        )
 
 
 def outputs_first(array: NDArray[Any], x_ndim: int) -> NDArray[Any]:
@@ -129,7 +136,7 @@ def numerical_jacobian(
     vectorized: bool = False,
     batch_size: int | None = None,
     workers: Workers | None = None,
-    progress: bool = False,
+    progress: Progress = False,
 ) -> NDArray[np.floating] | JacobianResult:
     """Numerical Jacobian of a vector-valued f at x.
 

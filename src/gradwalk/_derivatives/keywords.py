@@ -8,7 +8,7 @@ from typing import TypedDict
 
 from numpy.typing import ArrayLike
 
-from gradwalk._engine.evaluators.options import Workers
+from gradwalk._engine.evaluators.options import Progress, Workers
 
 __all__ = ["EvaluationKeywords", "GradientKeywords", "HessianKeywords", "JacobianKeywords"]
 
@@ -33,7 +33,7 @@ class JacobianKeywords(HessianKeywords, total=False):
     order: int | None
     bounds: tuple[ArrayLike, ArrayLike] | None
     step_direction: ArrayLike | None
-    progress: bool
+    progress: Progress
 
 
 class GradientKeywords(JacobianKeywords, total=False):

@@ -151,6 +151,7 @@ NOT_DRAWN_HERE = {
     "tests/explore/test_explore.py (GRADWALK_UPDATE_SCREENSHOTS=1; see docs/explore.md)"
     for name in (
         "explore-bad-formula.png",
+        "explore-book-run.png",
         "explore-descent.png",
         "explore-diverged.png",
         "explore-learning.png",

@@ -19,6 +19,7 @@ from gradwalk._common.warnings import PACKAGE_DIR, PrecisionWarning, issue_warni
 
 from .book_fast_path import central_shortcut
 from .bounded_richardson import bounded_richardson
+from .display import derivative_html
 from .evaluators.choose import evaluator
 from .evaluators.options import Options
 from .ignored_input import flag_ignored_input, joint_move
@@ -126,6 +127,12 @@ class GradientResult:
             f"GradientResult(method={self.method!r}, nfev={self.nfev},\n"
             f"               grad={grad},\n"
             f"               error={error})"
+        )
+
+    def _repr_html_(self) -> str:
+        """The notebook display: method, cost, status verdict, a row per element."""
+        return derivative_html(
+            "GradientResult", self.grad, self.error, self.step, self.status, self.method, self.nfev
         )
 
 

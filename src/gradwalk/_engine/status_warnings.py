@@ -55,6 +55,8 @@ def warn_status(
             grad[singular.reshape(grad.shape)] = np.nan
         else:
             grad[nonfinite] = np.nan
+        if _warn_nonfinite_x(x0, shape, nonfinite):
+            return
         _warn_singular(singular, shape, grad.shape[1:])
         singular_elements = any_per_element(singular)
         near = nonfinite[~singular_elements[nonfinite]]
@@ -139,6 +141,25 @@ def warn_status(
             f"{_entry(estimate.error, first):.1e}). Raise max_levels or loosen rtol/atol.",
             PrecisionWarning,
         )
+
+
+def _warn_nonfinite_x(
+    x0: NDArray[np.floating], shape: tuple[int, ...], nonfinite: NDArray[np.intp]
+) -> bool:
+    """The warning that x itself holds nan or inf (not f's fault); whether it was given."""
+    bad = np.flatnonzero(~np.isfinite(np.ravel(x0)))
+    if not bad.size:
+        return False
+    value = np.ravel(x0)[int(bad[0])]
+    issue_warning(
+        f"x itself is not finite: {element_name(shape, int(bad[0]))} = {value}"
+        f"{f' (and {bad.size - 1} more)' if bad.size > 1 else ''}, so f is not finite "
+        f"at the points that need it and the gradient is nan at {names(shape, nonfinite)}. "
+        "Check where x came from (a descent that diverged, a division by zero, missing "
+        "data) and pass a point of finite numbers.",
+        NonFiniteWarning,
+    )
+    return True
 
 
 def _warn_singular(

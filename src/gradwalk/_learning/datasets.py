@@ -1,8 +1,10 @@
 """Data to train on: generated 2-D classification sets, scikit-learn's digits, MNIST.
 
-Every loader returns float64 features and integer labels. The generated sets
-(:func:`make_spiral`, :func:`make_moons`, :func:`make_circles`) need nothing installed
-and no network.
+The generated sets (:func:`make_spiral`, :func:`make_moons`, :func:`make_circles`) have
+float64 points and int64 labels, and need nothing installed and no network. The image
+sets (:func:`load_mnist`, :func:`load_fashion_mnist`, :func:`load_digits`) come in the
+book's format and dtypes: uint8 images (float32 in [0, 1] normalized) and uint8 labels
+(float64 one-hot rows).
 
 >>> x, t = make_spiral(n_samples=300, n_classes=3, seed=0)
 >>> x.shape, x.dtype, t.shape, sorted(set(t.tolist()))
@@ -25,6 +27,7 @@ from numpy.typing import NDArray
 from gradwalk._common.docstrings import shared_docs
 from gradwalk._common.rng import make_rng
 
+from .book_pickle import BOOK_PICKLE, BookPickleError, read_book_pickle
 from .idx import IDXError, read_idx
 
 __all__ = [
@@ -32,6 +35,7 @@ __all__ = [
     "FASHION_MNIST_URL",
     "MNIST_HASHES",
     "MNIST_URL",
+    "BookPickleError",
     "IDXError",
     "load_digits",
     "load_fashion_mnist",
@@ -272,14 +276,17 @@ def _book_format(
     one_hot_label: bool,
     classes: int = 10,
 ) -> tuple[NDArray[Any], NDArray[Any]]:
-    """Images and labels in the format of the book's ``load_mnist``."""
+    """Images and labels in the format of the book's ``load_mnist``: images uint8 (float32
+    in [0, 1] with normalize), labels uint8 (float64 one-hot rows with one_hot_label)."""
     n = images.shape[0]
     x: NDArray[Any] = images.reshape(n, -1) if flatten else images.reshape(n, 1, *images.shape[1:])
     if normalize:
         x = x.astype(np.float32) / np.float32(scale)
-    t: NDArray[Any] = labels.astype(np.int64)
-    if one_hot_label:
-        t = np.eye(classes, dtype=np.int64)[t]
+    t: NDArray[Any] = labels.astype(np.uint8)
+    if one_hot_label:  # the book's one-hot rows are float64 (np.zeros)
+        rows = np.zeros((n, classes))
+        rows[np.arange(n), t] = 1.0
+        t = rows
     return x, t
 
 
@@ -359,7 +366,7 @@ def load_idx_dataset(
     normalize, flatten, one_hot_label : bool
         As the book's ``load_mnist``: pixels as float32 in [0, 1] (else uint8 0-255);
         images as rows of 784 values (else shape (N, 1, 28, 28)); labels as one-hot rows
-        of 10 (else int64 indices).
+        of 10, float64 (else uint8 label indices), as the book's ``load_mnist``.
     progress : bool
         Show a download progress bar.
 
@@ -403,19 +410,30 @@ def load_idx_dataset(
     )
 
 
-def _download(base_url: str, hashes: Mapping[str, str], folder: Path, progress: bool) -> list[Path]:
-    """The four files fetched into ``folder`` by pooch, each checked against its SHA-256."""
-    put = (
-        f"put the four files {', '.join(IDX_FILES)} (from {base_url}) into {folder} and call again"
+def _offline_advice(base_url: str, hashes: Mapping[str, str], folder: Path) -> str:
+    """Where to put the files by hand, naming the folder and ``cache_dir``."""
+    book = " the book's dataset/mnist.pkl or" if hashes is MNIST_HASHES else ""
+    return (
+        f"put{book} the four files {', '.join(IDX_FILES)} (from {base_url}) into {folder} "
+        "and call again, or pass cache_dir= a folder that has them"
     ) + _mismatched(folder, hashes)
+
+
+def _download(base_url: str, hashes: Mapping[str, str], folder: Path, progress: bool) -> list[Path]:
+    """The four files fetched into ``folder`` by pooch, each checked against its SHA-256.
+
+    The errors are raised without the chain of the download's own exceptions (dozens of
+    lines from inside pooch and requests): one message that says what to do.
+    """
+    put = _offline_advice(base_url, hashes, folder)
     try:
         import pooch
-    except ImportError as error:
+    except ImportError:
         raise ImportError(
             f'downloading the data needs pooch: pip install "gradwalk[data]". Without a '
             f"network, {put}; or train on the generated data (make_spiral) or "
             "load_digits(), which need no download."
-        ) from error
+        ) from None
     paths = []
     for name in IDX_FILES:
         url = base_url.rstrip("/") + "/" + name
@@ -431,15 +449,21 @@ def _download(base_url: str, hashes: Mapping[str, str], folder: Path, progress: 
             raise ValueError(
                 f"{name} downloaded from {url} does not have the expected SHA-256 "
                 f"{hashes[name]}; it was not kept. The server sent a different or damaged "
-                f"file: retry later or use another mirror. ({error})"
-            ) from error
+                f"file: retry later or use another mirror. ({_short(error)})"
+            ) from None
         except Exception as error:
             raise OSError(
-                f"could not download {url} ({type(error).__name__}: {error}). Without a "
-                f"network, {put}."
-            ) from error
+                f"could not download {url} ({type(error).__name__}: {_short(error)}). "
+                f"Without a network, {put}."
+            ) from None
         paths.append(Path(path))
     return paths
+
+
+def _short(error: BaseException, limit: int = 80) -> str:
+    """An exception's text on one line, cut to ``limit`` characters."""
+    text = " ".join(str(error).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def load_mnist(
@@ -453,16 +477,57 @@ def load_mnist(
 ) -> Split:
     """MNIST with the book's signature: ``(x_train, t_train), (x_test, t_test)``.
 
-    60,000 training and 10,000 test images of handwritten digits, 28×28. The four files
-    are downloaded once (checked against their SHA-256) into a per-user cache
-    (``pooch.os_cache("gradwalk")/mnist`` unless ``cache_dir`` is given) and work from
-    any folder. Needs the ``data`` extra (pooch). See :func:`load_idx_dataset` for the
-    parameters, the return value and the errors.
+    60,000 training and 10,000 test images of handwritten digits, 28×28, in the book's
+    dtypes: images uint8 (float32 in [0, 1] with ``normalize``), labels uint8 (float64
+    one-hot rows with ``one_hot_label``). The data are read from the first of:
+
+    1. ``cache_dir/mnist.pkl``, the cache the book's ``dataset/mnist.py`` writes (so
+       ``cache_dir="path/to/deep-learning-from-scratch/dataset"`` reuses the book's
+       download); it is read without running any code (see :mod:`.book_pickle`);
+    2. the four IDX files in ``cache_dir``;
+    3. a download of those files (checked against their SHA-256) into ``cache_dir``.
+
+    ``cache_dir`` defaults to a per-user cache (``pooch.os_cache("gradwalk")/mnist``), so
+    this works from any folder. Downloading needs the ``data`` extra (pooch). See
+    :func:`load_idx_dataset` for the parameters and the errors; offline and with nothing
+    cached, the error says where to put the files.
+
+    Raises
+    ------
+    BookPickleError
+        ``cache_dir/mnist.pkl`` is there but is not the book's pickle.
+
+    Examples
+    --------
+    >>> import pickle, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> book = {"train_img": np.zeros((2, 784), np.uint8),
+    ...         "train_label": np.array([3, 1], np.uint8),
+    ...         "test_img": np.zeros((1, 784), np.uint8), "test_label": np.array([7], np.uint8)}
+    >>> with open(f"{folder}/mnist.pkl", "wb") as file:
+    ...     pickle.dump(book, file, -1)
+    >>> (x_train, t_train), (x_test, t_test) = load_mnist(one_hot_label=True, cache_dir=folder)
+    >>> x_train.dtype, t_train.dtype, t_test
+    (dtype('float32'), dtype('float64'), array([[0., 0., 0., 0., 0., 0., 0., 1., 0., 0.]]))
     """
+    folder = _cache(cache_dir, "mnist")
+    if (folder / BOOK_PICKLE).is_file():
+        arrays = read_book_pickle(folder / BOOK_PICKLE)
+        fmt = partial(
+            _book_format,
+            scale=255.0,
+            normalize=normalize,
+            flatten=flatten,
+            one_hot_label=one_hot_label,
+        )
+        return (
+            fmt(arrays["train_img"].reshape(-1, 28, 28), arrays["train_label"]),
+            fmt(arrays["test_img"].reshape(-1, 28, 28), arrays["test_label"]),
+        )
     return load_idx_dataset(
         base_url,
         MNIST_HASHES,
-        _cache(cache_dir, "mnist"),
+        folder,
         normalize=normalize,
         flatten=flatten,
         one_hot_label=one_hot_label,
@@ -511,7 +576,7 @@ def load_digits(normalize: bool = True, flatten: bool = True, one_hot_label: boo
     Returns
     -------
     ((x_train, t_train), (x_test, t_test))
-        x of shape (N, 64) (or (N, 1, 8, 8) without flatten), t int64 labels 0-9 (or
+        x of shape (N, 64) (or (N, 1, 8, 8) without flatten), t uint8 labels 0-9 (or
         one-hot rows).
 
     Raises

@@ -71,7 +71,24 @@ class SimpleNet:
             self.W = weights
 
     def predict(self, x: ArrayLike) -> Any:
-        """Scores ``x · W``."""
+        """Scores ``x · W``.
+
+        Raises
+        ------
+        ValueError
+            x does not have as many values per sample as W has rows (2 for the book's
+            net): the message says what x should look like.
+        """
+        inputs = self.W.shape[0]
+        if np.shape(x)[-1:] != (inputs,):
+            shape = np.shape(x)
+            raise ValueError(
+                f"x has shape {shape}, but simpleNet's W has {inputs} rows, so it takes "
+                f"{inputs} values per sample: pass x of shape ({inputs},) such as the book's "
+                f"np.array([0.6, 0.9]), or a batch of shape (N, {inputs}). For "
+                f"{shape[-1] if shape else 1} inputs build simpleNet(W=...) with "
+                f"{shape[-1] if shape else 1} rows."
+            )
         return np.dot(x, self.W)
 
     def loss(self, x: ArrayLike, t: ArrayLike) -> Any:
@@ -140,8 +157,11 @@ class TwoLayerNet:
     weight_init_std : float
         Standard deviation of the normal weights W1 and W2 (the book's 0.01); the biases
         b1 and b2 start at zero.
-    seed : int or numpy.random.Generator, optional
-        Seed or generator for the initial weights, for reproducible runs.
+    seed : int, numpy.random.Generator or numpy.random.RandomState, optional
+        Seed or generator for the initial weights, for reproducible runs. A legacy
+        ``RandomState`` draws W1, then W2, with its own ``randn``, as the book's
+        ``np.random.randn`` does: ``seed=np.random.RandomState(0)`` gives the weights of
+        the book's TwoLayerNet after ``np.random.seed(0)``, bit for bit.
 
     Attributes
     ----------
@@ -183,7 +203,7 @@ class TwoLayerNet:
         output_size: int,
         weight_init_std: float = 0.01,
         *,
-        seed: int | np.random.Generator | None = None,
+        seed: int | np.random.Generator | np.random.RandomState | None = None,
     ) -> None:
         sizes = {"input_size": input_size, "hidden_size": hidden_size, "output_size": output_size}
         for name, size in sizes.items():
@@ -201,15 +221,20 @@ class TwoLayerNet:
                 f"weight_init_std must be a finite number > 0, got {weight_init_std!r}; the "
                 "book uses 0.01."
             )
-        rng = make_rng(seed)
         self.input_size = int(input_size)
         self.hidden_size = int(hidden_size)
         self.output_size = int(output_size)
         self.weight_init_std = float(weight_init_std)
+        shapes = (self.input_size, self.hidden_size), (self.hidden_size, self.output_size)
+        if isinstance(seed, np.random.RandomState):  # the book's np.random.randn, in its order
+            w1, w2 = (seed.randn(*shape) for shape in shapes)
+        else:
+            rng = make_rng(seed)
+            w1, w2 = (rng.standard_normal(shape) for shape in shapes)
         self.params = {
-            "W1": weight_init_std * rng.standard_normal((self.input_size, self.hidden_size)),
+            "W1": weight_init_std * w1,
             "b1": np.zeros(self.hidden_size),
-            "W2": weight_init_std * rng.standard_normal((self.hidden_size, self.output_size)),
+            "W2": weight_init_std * w2,
             "b2": np.zeros(self.output_size),
         }
 

@@ -27,19 +27,25 @@ import warnings
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from tqdm.auto import tqdm  # type: ignore[import-untyped]
 
+from gradwalk._common.progress import progress_bar, write_above
 from gradwalk._common.rng import make_rng
-from gradwalk._common.warnings import NonFiniteWarning
+from gradwalk._common.warnings import NonFiniteWarning, TrainingWarning
 from gradwalk.optimizers import OPTIMIZERS, Optimizer
 
+from .feedback import NumericalCost, judge_run, judged_loss, numerical_cost
+from .history import TrainingHistory
+
 __all__ = ["GRADIENTS", "SPSA", "TrainingHistory", "train"]
+
+#: A stalled run is warned about from this many iterations on (a shorter one may simply
+#: not have had the time to move the loss; its status still says "stalled").
+WARNED_STALL = 50
 
 #: The ways :func:`train` can compute a gradient.
 GRADIENTS = ("backprop", "numerical", "spsa")
@@ -56,68 +62,6 @@ class Network(Protocol):
     def numerical_gradient(
         self, x: ArrayLike, t: ArrayLike, *, full_output: bool = ..., **options: Any
     ) -> dict[str, Any]: ...
-
-
-@dataclass
-class TrainingHistory:
-    """What a training run recorded, with the book's names.
-
-    Attributes
-    ----------
-    train_loss_list : list of float
-        The mini-batch loss after each iteration (Figure 4-11).
-    train_acc_list, test_acc_list : list of float
-        Accuracy on the whole training and test data once per epoch, from the first
-        iteration on (Figure 4-12); test_acc_list is empty without test data.
-    iterations : int
-        Iterations completed.
-    epochs : int
-        Accuracy records made (the book records at iterations 0, e, 2e, ... for an epoch
-        of e iterations).
-    iter_per_epoch : int
-        Iterations per epoch: train_size / batch_size, rounded, at least 1.
-    wall_time : float
-        Seconds the run took.
-    loss_evaluations : int
-        Evaluations of the loss on a mini-batch spent on gradients: 1 per iteration for
-        backprop (its backward pass costs about two more), 2 per parameter for central
-        differences, 2 per direction for SPSA.
-    elapsed, evaluations : list
-        Seconds and cumulative loss_evaluations after each iteration (to plot the loss
-        against time and against cost).
-    gradient : str
-        "backprop", "numerical" or "spsa".
-    stopped : str or None
-        None when all iterations ran; else why the run stopped early (Ctrl-C, a loss
-        that became nan).
-    """
-
-    gradient: str
-    iter_per_epoch: int
-    train_loss_list: list[float] = field(default_factory=list)
-    train_acc_list: list[float] = field(default_factory=list)
-    test_acc_list: list[float] = field(default_factory=list)
-    elapsed: list[float] = field(default_factory=list)
-    evaluations: list[int] = field(default_factory=list)
-    iterations: int = 0
-    epochs: int = 0
-    wall_time: float = 0.0
-    loss_evaluations: int = 0
-    stopped: str | None = None
-
-    def __repr__(self) -> str:
-        last = (
-            f", loss {self.train_loss_list[-1]:.4g}, train acc {self.train_acc_list[-1]:.4f}"
-            if self.train_acc_list
-            else ""
-        )
-        test = f", test acc {self.test_acc_list[-1]:.4f}" if self.test_acc_list else ""
-        stop = f", stopped: {self.stopped}" if self.stopped else ""
-        return (
-            f"TrainingHistory(gradient={self.gradient!r}, {self.iterations} iterations, "
-            f"{self.epochs} epochs{last}{test}, {self.loss_evaluations} loss evaluations, "
-            f"{self.wall_time:.2f} s{stop})"
-        )
 
 
 class SPSA:
@@ -273,6 +217,7 @@ def train(
     t_test: ArrayLike | None = None,
     seed: int | np.random.Generator | None = None,
     progress: bool = True,
+    verbose: bool = False,
     callback: Callable[[TrainingHistory], object] | None = None,
 ) -> TrainingHistory:
     """Train ``net`` by mini-batch gradient descent, the book's section 4.5 loop.
@@ -309,7 +254,14 @@ def train(
     seed : int or numpy.random.Generator, optional
         For reproducible mini-batches (and SPSA directions).
     progress : bool
-        Show a progress bar of the iterations.
+        Show a progress bar of the iterations (a widget in a notebook, with ipywidgets),
+        its postfix the last loss and accuracies. A numerical gradient that takes more
+        than 2 s per iteration is first timed and its cost told up front (per iteration
+        and for iters_num), and the bar then counts the evaluations of the loss, inside
+        each iteration.
+    verbose : bool
+        Print the book's line ``train acc, test acc | 0.0987, 0.098`` each epoch (as its
+        ``train_neuralnet.py`` does), and at the end how the run went.
     callback : callable, optional
         ``callback(history)`` after every iteration. Raising KeyboardInterrupt in it stops
         the run like Ctrl-C.
@@ -317,9 +269,18 @@ def train(
     Returns
     -------
     TrainingHistory
-        The book's lists and the run's cost. Ctrl-C (KeyboardInterrupt) or a loss that
-        becomes nan or inf stops the run and returns what was recorded so far, with the
-        reason in ``stopped``.
+        The book's lists and the run's cost, and ``status`` and ``message``: how the
+        run went and why. Ctrl-C (KeyboardInterrupt) or a loss that becomes nan or inf
+        stops the run and returns what was recorded so far, with the reason in
+        ``stopped``.
+
+    Notes
+    -----
+    The numerical gradient (evaluated in this process) runs its matrix products on one
+    BLAS thread when one thread was measured faster than the default (see
+    :func:`gradwalk._engine.threads.faster_blas_threads`): on a busy machine the default
+    threads can make each iteration many times slower. ``history.blas_threads`` says
+    which was used.
 
     Raises
     ------
@@ -332,8 +293,13 @@ def train(
     Warns
     -----
     NonFiniteWarning
-        The loss became nan or inf and training stopped (the learning rate is likely too
-        large).
+        The loss became nan or inf and training stopped; the message says what the
+        learning rate had to do with it.
+    TrainingWarning
+        The run diverged (the loss rose) or stalled (it barely changed over at least
+        :data:`WARNED_STALL` iterations), unless ``verbose`` printed it: the message
+        quotes the stable learning rate 2/λmax where plain SGD was used, as
+        :func:`~gradwalk.descend` does.
 
     Examples
     --------
@@ -382,15 +348,26 @@ def train(
     updater = _optimizer(optimizer, lr)
 
     history = TrainingHistory(gradient=name, iter_per_epoch=max(round(train_size / batch), 1))
+    initial = {key: np.array(value, copy=True) for key, value in net.params.items()}
+    with np.errstate(over="ignore", invalid="ignore"):
+        start_loss = judged_loss(net, xs, ts)
     with ExitStack() as stack:
         workers = options.get("workers")
         if name == "numerical" and isinstance(workers, int) and not isinstance(workers, bool):
             options["workers"] = stack.enter_context(
                 ProcessPoolExecutor(check_count(workers, "workers"))
             )
-        bar = stack.enter_context(
-            tqdm(total=iters, disable=not progress, unit="iter", desc=f"train ({name})")
-        )
+        cost = None
+        if name == "numerical":
+            cost = numerical_cost(net, xs[:batch], ts[:batch], options)
+            history.blas_threads = cost.blas_threads
+            if cost.blas_threads is not None:
+                from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+
+                stack.enter_context(threadpool_limits(limits=cost.blas_threads))
+        display = stack.enter_context(_Display(iters, name, progress, verbose, cost))
+        if cost is not None and cost.slow:
+            options["progress"] = display.evaluated
         start = time.perf_counter()
         try:  # overflow is reported once, as a nan or inf loss that stops the run
             with np.errstate(over="ignore", invalid="ignore"):
@@ -399,15 +376,13 @@ def train(
                     xs,
                     ts,
                     test,
-                    iters,
-                    batch,
+                    (iters, batch),
                     rng,
                     updater,
-                    name,
                     estimator,
                     options,
                     history,
-                    bar,
+                    display,
                     start,
                     callback,
                 )
@@ -415,7 +390,84 @@ def train(
             history.stopped = f"interrupted (Ctrl-C) after {history.iterations} iterations"
         finally:
             history.wall_time = time.perf_counter() - start
+        history.status, history.message = judge_run(
+            net, xs, ts, initial, start_loss, updater, history.iterations, history.stopped
+        )
+        if verbose:
+            display.write(history.message)
+    if history.stopped is not None and "loss became" in history.stopped:
+        warnings.warn(f"training stopped. {history.message}", NonFiniteWarning, stacklevel=2)
+    elif not verbose and (
+        history.status == "diverged"
+        or (history.status == "stalled" and history.iterations >= WARNED_STALL)
+    ):
+        warnings.warn(
+            f"training {history.status}: {history.message}", TrainingWarning, stacklevel=2
+        )
     return history
+
+
+class _Display:
+    """What a run shows while it runs: the progress bar (its postfix: loss and accuracy),
+    the book's line per epoch (``verbose``), and a slow numerical gradient's cost up
+    front and its progress evaluation by evaluation."""
+
+    def __init__(
+        self, iters: int, name: str, progress: bool, verbose: bool, cost: NumericalCost | None
+    ) -> None:
+        self.iters, self.verbose, self.cost = iters, verbose, cost
+        self.inner = cost is not None and cost.slow
+        per_iteration = cost.evaluations if cost is not None else 1
+        self.bar = progress_bar(
+            total=iters * per_iteration if self.inner else iters,
+            disable=not progress,
+            unit="f" if self.inner else "iter",
+            unit_scale=self.inner,
+            desc=f"train ({name})",
+            dynamic_ncols=True,
+        )
+        self.shown = progress or verbose
+        if cost is not None and cost.slow and self.shown:
+            self.write(cost.message(iters))
+
+    def __enter__(self) -> _Display:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.close()
+
+    def write(self, line: str) -> None:
+        """A line above the bar (or printed, without one)."""
+        if self.bar.disable:
+            print(line)
+        else:
+            write_above(line)
+
+    def evaluated(self, count: int) -> None:
+        """Evaluations of the loss done inside an iteration (a slow numerical gradient)."""
+        self.bar.update(count)
+
+    def iteration(self, history: TrainingHistory) -> None:
+        """An iteration is done: the bar, its postfix and, at an epoch, the book's line."""
+        if self.inner and self.cost is not None:
+            self.bar.update(history.iterations * self.cost.evaluations - self.bar.n)
+        else:
+            self.bar.update(1)
+        new_epoch = (history.iterations - 1) % history.iter_per_epoch == 0
+        if not self.bar.disable:
+            postfix = f"loss {history.train_loss_list[-1]:.4g}"
+            if history.train_acc_list:
+                postfix += f", train acc {history.train_acc_list[-1]:.4f}"
+            if history.test_acc_list:
+                postfix += f", test acc {history.test_acc_list[-1]:.4f}"
+            if self.inner:
+                postfix = f"iteration {history.iterations}/{self.iters}, " + postfix
+            self.bar.set_postfix_str(postfix, refresh=new_epoch)
+        if self.verbose and new_epoch:
+            # the line of the book's train_neuralnet.py, its numbers as str() prints them
+            line = "train acc, test acc | " if history.test_acc_list else "train acc | "
+            numbers = [history.train_acc_list[-1], *history.test_acc_list[-1:]]
+            self.write(line + ", ".join(str(number) for number in numbers))
 
 
 def _loop(
@@ -423,23 +475,22 @@ def _loop(
     xs: NDArray[np.float64],
     ts: NDArray[np.intp],
     test: tuple[NDArray[np.float64], NDArray[np.intp]] | None,
-    iters: int,
-    batch: int,
+    sizes: tuple[int, int],
     rng: np.random.Generator,
     updater: Optimizer,
-    name: str,
     estimator: SPSA | None,
     options: dict[str, Any],
     history: TrainingHistory,
-    bar: Any,
+    display: _Display,
     start: float,
     callback: Callable[[TrainingHistory], object] | None,
 ) -> None:
     """The iterations of :func:`train`, recording into ``history``."""
+    iters, batch = sizes
     for i in range(iters):
         mask = rng.choice(xs.shape[0], batch)
         x_batch, t_batch = xs[mask], ts[mask]
-        if name == "backprop":
+        if history.gradient == "backprop":
             grads = net.gradient(x_batch, t_batch)
             cost = 1
         elif estimator is not None:
@@ -461,13 +512,9 @@ def _loop(
             if test is not None:
                 history.test_acc_list.append(float(net.accuracy(*test)))
             history.epochs += 1
-        bar.update(1)
+        display.iteration(history)
         if not math.isfinite(loss):
-            history.stopped = (
-                f"the loss became {loss} at iteration {i + 1}: the learning rate "
-                f"{updater.lr:g} is likely too large; try a smaller one"
-            )
-            warnings.warn(f"training stopped: {history.stopped}.", NonFiniteWarning, stacklevel=3)
+            history.stopped = f"the loss became {loss} at iteration {i + 1}"
             return
         if callback is not None:
             callback(history)

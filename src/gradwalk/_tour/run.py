@@ -76,15 +76,18 @@ FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
 }
 
 
+def _drawn(name: str) -> Figure:
+    """The tour's figure ``name``, drawn (the warnings of its runs are in the text)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return FIGURES[name][1]()
+
+
 def _write_figures(out: Path) -> None:
     """Draw every figure of the tour into the folder ``out`` (created if needed)."""
     out.mkdir(parents=True, exist_ok=True)
-    for name, (_, draw) in FIGURES.items():
-        # The warnings of these runs (lr = 10 freezing) are shown by the text part.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            figure = draw()
-        figure.savefig(out / name, dpi=100)
+    for name in FIGURES:
+        _drawn(name).savefig(out / name, dpi=100)
 
 
 def _page(blocks: list[tuple[list[str], tuple[str, ...]]], summary: str) -> str:
@@ -119,7 +122,12 @@ def _page(blocks: list[tuple[list[str], tuple[str, ...]]], summary: str) -> str:
     return "\n".join(parts)
 
 
-def run_tour(write: Callable[[str], object] = print, *, out: str | Path | None = None) -> bool:
+def run_tour(
+    write: Callable[[str], object] = print,
+    *,
+    out: str | Path | None = None,
+    show: Callable[[Figure], object] | None = None,
+) -> bool:
     """Print the tour; return True when every value agrees with the book.
 
     Parameters
@@ -129,6 +137,8 @@ def run_tour(write: Callable[[str], object] = print, *, out: str | Path | None =
     out : str or Path, optional
         A folder to draw the figures into, with ``index.html``; created if needed.
         Without it, the text only.
+    show : callable, optional
+        Called with each stop's figures after its text (a notebook displays them there).
 
     Examples
     --------
@@ -151,6 +161,9 @@ def run_tour(write: Callable[[str], object] = print, *, out: str | Path | None =
         blocks.append((lines, figures))
         for line in lines:
             write(line)
+        if show is not None:
+            for name in stop.figures:
+                show(_drawn(name))
         for name in figures:
             write(f"  figure: {Path(folder or '.', name)}")
             write(

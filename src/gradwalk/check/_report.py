@@ -23,7 +23,11 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape
 from typing import Literal
+
+from gradwalk._common.html import Tone, card
+from gradwalk._common.html import table as html_table
 
 __all__ = [
     "AT_FAULT",
@@ -55,6 +59,17 @@ Diagnosis = Literal[
     "nonfinite",
     "inconclusive",
 ]
+
+#: The colour of a value's state, or of a check's outcome, in a notebook.
+_TONES: dict[str, Tone] = {
+    "ok": "good",
+    "passed": "good",
+    "FAIL": "bad",
+    "failed": "bad",
+    "unchecked": "warn",
+    "not checkable": "warn",
+    "": "plain",
+}
 
 #: The three honest outcomes of a check.
 Outcome = Literal["passed", "failed", "not checkable"]
@@ -142,6 +157,17 @@ class ElementCheck:
         if self.unchecked or (self.failed and self.diagnosis is not None and not self.at_fault):
             return "unchecked"
         return "FAIL" if self.failed else "ok"
+
+    def _repr_html_(self) -> str:
+        """The notebook display: the value's row of the report, and its diagnosis."""
+        return card(
+            "ElementCheck",
+            [],
+            verdict=f"{self.label}: {self.state}",
+            tone=_TONES[self.state],
+            message=self.explanation or None,
+            sections=[("", html_table(TABLE_HEADER, table_cells([self])))],
+        )
 
     @property
     def label(self) -> str:
@@ -274,9 +300,43 @@ class GradientCheck:
     def __str__(self) -> str:
         return report(self)
 
+    def _repr_html_(self) -> str:
+        return report_html(self)
+
+
+def report_html(check: GradientCheck) -> str:
+    """The notebook display: the verdict coloured, the facts, worst values, diagnoses."""
+    head, _, diagnosis = _report_parts(check)
+    sections = []
+    if check.worst:
+        sections.append(("Worst values", html_table(TABLE_HEADER, table_cells(check.worst))))
+    if diagnosis:
+        text = "\n".join(line.strip() for line in diagnosis)
+        sections.append(("Diagnosis", f'<pre style="white-space:pre-wrap">{escape(text)}</pre>'))
+    return card(
+        f"{check.title} check",
+        [],
+        verdict=check.verdict,
+        tone=_TONES[check.outcome],
+        message="\n".join(head[1:]),
+        sections=sections,
+    )
+
 
 def report(check: GradientCheck) -> str:
     """The printable report: verdict, counts, tolerance, worst values, diagnoses."""
+    head, worst, diagnosis = _report_parts(check)
+    lines = list(head)
+    if worst:
+        lines += ["", "Worst values:", *worst]
+    if diagnosis:
+        lines += ["", "Diagnosis:", *diagnosis]
+    return "\n".join(lines)
+
+
+def _report_parts(check: GradientCheck) -> tuple[list[str], list[str], list[str]]:
+    """The report's lines: the head (verdict, scope, tolerance, notes), the worst-values
+    table and the diagnosis with its hints."""
     if check.mode == "full":
         scope = f"mode='full': {check.checked} elements compared one by one"
     else:
@@ -299,33 +359,33 @@ def report(check: GradientCheck) -> str:
         + (f" Too uncertain to check: {check.unchecked}." if check.unchecked else ""),
     ]
     lines += list(check.notes)
-    if check.worst:
-        lines += ["", "Worst values:", *table(check.worst)]
+    worst = table(check.worst) if check.worst else []
     diagnosed = check.failures + check.unverified
-    if diagnosed:
-        lines += ["", "Diagnosis:"]
-        lines += [f"  {f.label}: {f.explanation}" for f in diagnosed[:SHOWN_DIAGNOSES]]
-        rest = diagnosed[SHOWN_DIAGNOSES:]
-        if rest:
-            kinds: dict[str, int] = {}
-            for failure in rest:
-                kinds[str(failure.diagnosis)] = kinds.get(str(failure.diagnosis), 0) + 1
-            summary = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
-            lines.append(f"  ... and {len(rest)} more ({summary}); see .failures.")
+    diagnosis = [f"  {f.label}: {f.explanation}" for f in diagnosed[:SHOWN_DIAGNOSES]]
+    rest = diagnosed[SHOWN_DIAGNOSES:]
+    if rest:
+        kinds: dict[str, int] = {}
+        for failure in rest:
+            kinds[str(failure.diagnosis)] = kinds.get(str(failure.diagnosis), 0) + 1
+        summary = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
+        diagnosis.append(f"  ... and {len(rest)} more ({summary}); see .failures.")
     undiagnosed = check.failed - len(check.failures)
     if undiagnosed > 0:
         more = " more" if check.failures else ""
-        lines.append(
+        diagnosis.append(
             f"  {undiagnosed}{more} failing values were not diagnosed "
             "(pass diagnose=None to diagnose them all)."
         )
-    return "\n".join(lines)
+    return lines, worst, diagnosis if diagnosed or check.failed else []
 
 
-def table(rows: Sequence[ElementCheck]) -> list[str]:
-    """The worst-values table, one line per value, columns aligned."""
-    header = ("parameter", "index", "analytic", "numerical", "± error", "rel. error", "")
-    cells = [header]
+#: The columns of the worst-values table.
+TABLE_HEADER = ("parameter", "index", "analytic", "numerical", "± error", "rel. error", "")
+
+
+def table_cells(rows: Sequence[ElementCheck]) -> list[tuple[str, ...]]:
+    """The worst-values table's cells, one tuple per value (the text and HTML reports')."""
+    cells: list[tuple[str, ...]] = []
     for row in rows:
         index = "-" if row.index is None else ", ".join(str(i) for i in row.index) or "()"
         cells.append(
@@ -339,6 +399,13 @@ def table(rows: Sequence[ElementCheck]) -> list[str]:
                 row.state,
             )
         )
+    return cells
+
+
+def table(rows: Sequence[ElementCheck]) -> list[str]:
+    """The worst-values table, one line per value, columns aligned."""
+    header = TABLE_HEADER
+    cells: list[tuple[str, ...]] = [header, *table_cells(rows)]
     widths = [max(len(cell[i]) for cell in cells) for i in range(len(header))]
     return [
         ("  " + "  ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True))).rstrip()

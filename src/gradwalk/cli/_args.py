@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from gradwalk import testfunctions
 from gradwalk._common.validate import choice_hint
 from gradwalk._engine.methods import METHODS
-from gradwalk._formulas import Expression, ExpressionError, parse_expression
+from gradwalk._formulas import Expression, ExpressionError, ascii_spelling, parse_expression
 from gradwalk.testfunctions import TestFunction
 
 from ._command import UsageError, count_type, number_type
@@ -40,11 +40,18 @@ __all__ = [
 
 def parse_numbers(text: str, option: str) -> NDArray[np.float64]:
     """Numbers separated by commas, such as ``-3,4``."""
+    text = text.strip()  # a value starting with "-" comes with a space in front (_prepared)
     try:
         values = [float(part) for part in text.split(",")]
     except ValueError:
+        spelled = ascii_spelling(text)
+        typed = (
+            f"; it was typed with full-width characters: type {option} {spelled}"
+            if spelled != text
+            else ""
+        )
         raise UsageError(
-            f"{option} takes numbers separated by commas, like {option} 3,4; got {text!r}."
+            f"{option} takes numbers separated by commas, like {option} 3,4; got {text!r}{typed}."
         ) from None
     if not all(np.isfinite(values)):
         raise UsageError(f"{option} takes finite numbers; got {text!r}.")

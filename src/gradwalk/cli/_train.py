@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tqdm.auto import tqdm  # type: ignore[import-untyped]
-
+from gradwalk._common.progress import above_the_bars
 from gradwalk._learning import datasets
 from gradwalk._learning.idx import IDXError
 from gradwalk._learning.nets import TwoLayerNet
@@ -185,7 +184,7 @@ def _run_train(args: argparse.Namespace, out: Output) -> int:
     every = 0
 
     def show(line: str) -> None:
-        with tqdm.external_write_mode():  # above the progress bar, not through it
+        with above_the_bars():  # above the progress bar, not through it
             out(line)
 
     def report(history: TrainingHistory) -> None:

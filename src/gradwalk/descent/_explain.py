@@ -32,6 +32,7 @@ __all__ = [
     "explain_end",
     "explain_safely",
     "grad_advice",
+    "learning_rate_advice",
     "rose_at_once",
     "steps_in_words",
     "unexplained",
@@ -140,8 +141,13 @@ def _bound_at(run: Run, point: NDArray[np.floating]) -> tuple[float | None, str]
     return (bound, "") if math.isfinite(bound) and bound > 0 else (None, "")
 
 
-def _lr_advice(run: Run, *, stuck: bool = False) -> str:
-    """What the learning rate has to do with it (``stuck``: f barely changed)."""
+def learning_rate_advice(run: Run, *, stuck: bool = False) -> str:
+    """What the learning rate has to do with it (``stuck``: f barely changed).
+
+    For plain SGD it quotes the stable bound 2/λmax at ``run.path[0]``, estimated with at
+    most as many gradients as the run spent (``run.counts.gradients``); the training
+    loop of section 4.5 asks it too, with its network's parameters as one flat x.
+    """
     lr = run.optimizer.lr
     bound, why_not = _bound_at(run, run.path[0])
     if bound is None:
@@ -241,7 +247,7 @@ def explain_end(run: Run) -> tuple[Status, str, bool]:
             "diverged",
             f"f became {last} at step {step}, where |x| reached "
             f"{_number(float(np.max(np.abs(run.path[-1]))))}, so the run stopped there; "
-            f"{_lr_advice(run)}.",
+            f"{learning_rate_advice(run)}.",
             False,
         )
     if run.end == "gradient":
@@ -249,7 +255,7 @@ def explain_end(run: Run) -> tuple[Status, str, bool]:
             "diverged",
             f"The gradient became not finite at step {step} (f = {_number(last)}; f is "
             "inf or nan at points next to x, or grad returned them), so the run stopped "
-            f"there; {_lr_advice(run)}.",
+            f"there; {learning_rate_advice(run)}.",
             False,
         )
     if run.end == "callback":
@@ -271,7 +277,7 @@ def explain_end(run: Run) -> tuple[Status, str, bool]:
         message = (
             f"f grew from {_number(first)} to {_number(last)}{growth} in {steps_in_words(step)}: "
         )
-        message += f"{_lr_advice(run)}."
+        message += f"{learning_rate_advice(run)}."
         zero = (reason, explains_h) if frozen else _zero_gradient_reason(run, frozen=False)
         if zero is not None:
             message += f" Then {zero[0]}."
@@ -313,7 +319,7 @@ def explain_end(run: Run) -> tuple[Status, str, bool]:
         return (
             "max_steps",
             f"f rose from {_number(first)} to {_number(last)} in {steps_in_words(step)} instead of "
-            f"falling; {_lr_advice(run)}.",
+            f"falling; {learning_rate_advice(run)}.",
             False,
         )
     if abs(first - last) <= _BARELY * scale:
@@ -321,7 +327,7 @@ def explain_end(run: Run) -> tuple[Status, str, bool]:
         return (
             "max_steps",
             f"f barely changed in {steps_in_words(step)} (from {first:.8g} to {last:.8g}, a "
-            f"relative change of {change:.1g}): {_lr_advice(run, stuck=True)}.",
+            f"relative change of {change:.1g}): {learning_rate_advice(run, stuck=True)}.",
             False,
         )
     fell = f"f fell from {_number(first)} to {_number(last)} in {steps_in_words(step)}"

@@ -19,8 +19,7 @@ import inspect
 import math
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -32,6 +31,7 @@ from gradwalk._common.validate import (
     check_learning_rate,
     check_positive,
     check_tolerance,
+    choice_hint,
 )
 from gradwalk._common.warnings import (
     IgnoredInputWarning,
@@ -56,6 +56,7 @@ from ._explain import (
     vanishing,
 )
 from ._lr_bound import Gradient, largest_eigenvalue, stable_rate
+from ._result import DescentResult
 from ._start import COPY_MESSAGE, copy_message, reads_callers_array, start_array
 
 __all__ = ["DescentResult", "descend", "gradient_descent", "learning_rate_bound"]
@@ -80,6 +81,36 @@ def _reemit_once(caught: Sequence[warnings.WarningMessage], steps: Sequence[int]
     reemit_first(caught, describe)
 
 
+#: gradient_descent's parameters after f and init_x, for its "did you mean" hint.
+_GRADIENT_DESCENT_OPTIONS = ["lr", "step_num", "in_place", "history"]
+
+
+@overload
+def gradient_descent(
+    f: Callable[[Any], object],
+    init_x: ArrayLike,
+    lr: float = ...,
+    step_num: int = ...,
+    *,
+    in_place: bool = ...,
+    history: Literal[False] = ...,
+    **unknown: object,
+) -> NDArray[np.floating]: ...
+
+
+@overload
+def gradient_descent(
+    f: Callable[[Any], object],
+    init_x: ArrayLike,
+    lr: float = ...,
+    step_num: int = ...,
+    *,
+    in_place: bool = ...,
+    history: Literal[True],
+    **unknown: object,
+) -> tuple[NDArray[np.floating], NDArray[np.floating]]: ...
+
+
 def gradient_descent(
     f: Callable[[Any], object],
     init_x: ArrayLike,
@@ -87,7 +118,9 @@ def gradient_descent(
     step_num: int = 100,
     *,
     in_place: bool = False,
-) -> NDArray[np.floating]:
+    history: bool = False,
+    **unknown: object,
+) -> NDArray[np.floating] | tuple[NDArray[np.floating], NDArray[np.floating]]:
     """Minimise f by ``step_num`` steps of ``x -= lr * numerical_gradient(f, x)``.
 
     The book's function, with its results bit for bit, except that ``init_x`` is not
@@ -108,17 +141,22 @@ def gradient_descent(
     in_place : bool
         Update ``init_x`` itself, as the book does (it must be a writable float
         ndarray): the book's closure ``lambda w: net.loss(x, t)`` with ``net.W`` needs it.
+    history : bool
+        Also return ``x_history``, the point before each step, shape ``(step_num,
+        *x.shape)``: what the book's repository's ``ch04/gradient_method.py`` returns
+        beside x, and plots as Figure 4-10.
 
     Returns
     -------
-    ndarray
-        The last point.
+    ndarray, or (ndarray, ndarray) with ``history=True``
+        The last point (and x_history).
 
     Raises
     ------
     TypeError
         lr is not a number, or step_num is not a whole number; ``in_place=True`` with an
-        init_x that is not a writable float ndarray.
+        init_x that is not a writable float ndarray; a keyword it does not take (the
+        message suggests the closest, such as step_num for step_nums).
     ValueError
         lr is not finite and > 0, or step_num < 0; f ignores the copy it works on but
         reads init_x itself (the book's closure without ``in_place=True``), before the
@@ -137,14 +175,28 @@ def gradient_descent(
     >>> from gradwalk.book import function_2
     >>> gradient_descent(function_2, [-3.0, 4.0], lr=0.1, step_num=100)
     array([-6.11110793e-10,  8.14814391e-10])
+    >>> x, x_history = gradient_descent(function_2, [-3.0, 4.0], lr=0.1, step_num=20,
+    ...                                 history=True)
+    >>> x_history.shape, x_history[1]
+    ((20, 2), array([-2.4,  3.2]))
     """
+    if unknown:
+        name = next(iter(unknown))
+        quoted, hint = choice_hint(name, _GRADIENT_DESCENT_OPTIONS)
+        raise TypeError(
+            f"gradient_descent() got an unexpected keyword argument {name!r}.{hint} It "
+            f"takes f, init_x and {quoted}."
+        )
     rate = check_learning_rate(lr)
     count = check_count(step_num, "step_num")
     x, callers = start_array(init_x, in_place)
+    x_history: list[NDArray[np.floating]] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         steps: list[int] = []
         for step in range(count):
+            if history:
+                x_history.append(x.copy())
             before = len(caught)
             grad = numerical_gradient(f, x)
             steps.extend([step] * (len(caught) - before))
@@ -157,76 +209,14 @@ def gradient_descent(
                 raise ValueError(copy_message("gradient_descent", "init_x"))
             x -= rate * grad
     _reemit_once(caught, steps)
+    if history:
+        return x, np.array(x_history).reshape(count, *x.shape)
     return x
 
 
 def _ignored(caught: Sequence[warnings.WarningMessage]) -> bool:
     """Whether the numerical gradient warned that f ignores its argument."""
     return any(issubclass(w.category, IgnoredInputWarning) for w in caught)
-
-
-@dataclass(frozen=True, eq=False)
-class DescentResult:
-    """What a run of :func:`descend` did: the whole path, how it ended, and why.
-
-    Attributes
-    ----------
-    x : ndarray
-        The last point (``path[-1]``).
-    path : ndarray
-        Every iterate, the start included: shape ``(steps_taken + 1, *x.shape)``.
-    values : ndarray
-        f at each point of the path.
-    grad_norms : ndarray
-        The 2-norm of the gradient at each point of the path (nan where it could not be
-        computed because f was not finite).
-    status : {"converged", "max_steps", "diverged", "stalled", "stopped"}
-        How the run ended: the gradient norm fell below ``gtol`` (or became exactly
-        zero); all steps were used; f blew up or became inf/nan; x stopped moving
-        short of a minimum; or the callback asked to stop.
-    message : str
-        One or two plain sentences saying what happened and what to try.
-    steps_taken : int
-        Number of updates made.
-    optimizer : str
-        The optimizer and its settings, e.g. ``"SGD(lr=0.1)"``.
-    nfev : int
-        Evaluations of f in all, those of the numerical gradient and of the end-of-run
-        diagnosis included (an analytic ``grad`` is not counted).
-    """
-
-    x: NDArray[np.floating]
-    path: NDArray[np.floating]
-    values: NDArray[np.floating]
-    grad_norms: NDArray[np.floating]
-    status: Status
-    message: str
-    steps_taken: int
-    optimizer: str
-    nfev: int
-
-    @property
-    def value(self) -> float:
-        """f at the last point."""
-        return float(self.values[-1])
-
-    def __repr__(self) -> str:
-        with np.printoptions(precision=8, threshold=20, edgeitems=3):
-            x = np.array2string(self.x, separator=", ", prefix="              x=")
-        return (
-            f"DescentResult(status={self.status!r}, steps_taken={self.steps_taken}, "
-            f"optimizer={self.optimizer}, nfev={self.nfev},\n"
-            f"              x={x}, value={self.value:.6g},\n"
-            f"              message={self.message!r})"
-        )
-
-    def __str__(self) -> str:
-        with np.printoptions(precision=8, threshold=20, edgeitems=3):
-            x = np.array2string(self.x, separator=", ")
-        return (
-            f"{self.status} after {steps_in_words(self.steps_taken)} of {self.optimizer} "
-            f"({self.nfev} evaluations of f): f = {self.value:.6g} at x = {x}\n{self.message}"
-        )
 
 
 def _gradient_of(

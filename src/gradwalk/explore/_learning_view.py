@@ -24,8 +24,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gradwalk._learning import datasets
+from gradwalk._learning.feedback import judge_run, judged_loss
 from gradwalk._learning.nets import TwoLayerNet
-from gradwalk._learning.training import SPSA
+from gradwalk._learning.training import SPSA, WARNED_STALL
 from gradwalk.optimizers import OPTIMIZERS, Optimizer
 
 from ._requests import LIMITS, Limits, RequestError, choice, integer, number
@@ -44,6 +45,8 @@ GRADIENTS = ("backprop", "numerical", "spsa")
 BOUNDARY = 64
 #: Most noise of a generated dataset.
 MOST_NOISE = 2.0
+#: Steps after which a run is judged (diverged, stalled) for the learning-rate hint.
+JUDGED_AFTER = 20
 
 
 @dataclass
@@ -53,6 +56,8 @@ class _Session:
     net: TwoLayerNet
     x: NDArray[np.float64]
     t: NDArray[np.intp]
+    x_test: NDArray[np.float64]
+    t_test: NDArray[np.intp]
     optimizer: Optimizer
     gradient: str
     spsa: SPSA
@@ -61,6 +66,11 @@ class _Session:
     evaluations: int = 0
     seconds: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: The parameters and the loss before the first step, to judge the run against.
+    start: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+    start_loss: float = float("nan")
+    #: What the learning rate did, once the run diverged or stalled ("" until then).
+    hint: str = ""
 
 
 def _window(x: NDArray[np.float64]) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -118,15 +128,21 @@ class Sessions:
         directions = integer(payload, "directions", 1, least=1, most=100)
         make, classes = DATASETS[name]
         x, t = make(size, noise=noise, seed=seed)
+        # test data: the same distribution, other points (Figure 4-12's test accuracy)
+        x_test, t_test = make(max(10, size // 2), noise=noise, seed=seed + 1)
         session = _Session(
             net=TwoLayerNet(2, hidden, classes, weight_init_std=1.0, seed=seed),
             x=np.asarray(x, dtype=np.float64),
             t=np.asarray(t, dtype=np.intp),
+            x_test=np.asarray(x_test, dtype=np.float64),
+            t_test=np.asarray(t_test, dtype=np.intp),
             optimizer=OPTIMIZERS[optimizer](lr=lr),
             gradient=gradient,
             spsa=SPSA(directions, seed=seed),
             window=_window(np.asarray(x, dtype=np.float64)),
         )
+        session.start = {name: p.copy() for name, p in session.net.params.items()}
+        session.start_loss = judged_loss(session.net, session.x, session.t)
         key = secrets.token_hex(8)
         with self._lock:
             self._sessions[key] = session
@@ -166,17 +182,46 @@ class Sessions:
         budget = number(payload, "seconds", 0.25, positive=True)
         budget = min(budget, self.limits.seconds)
         losses: list[float] = []
-        accuracies: list[float] = []
+        accuracies: list[tuple[float, float]] = []
         with session.lock:
             began = time.perf_counter()
             spent = 0.0
             for _ in range(steps):
                 losses.append(self._train_step(session))
-                accuracies.append(float(session.net.accuracy(session.x, session.t)))
+                with np.errstate(all="ignore"):
+                    accuracies.append(
+                        (
+                            float(session.net.accuracy(session.x, session.t)),
+                            float(session.net.accuracy(session.x_test, session.t_test)),
+                        )
+                    )
                 spent = time.perf_counter() - began
                 if spent > budget or not np.isfinite(losses[-1]):
                     break
+            self._judge(session, losses)
             return self._picture(session, losses, accuracies, spent)
+
+    def _judge(self, session: _Session, losses: list[float]) -> None:
+        """Once the run diverged or stalled, say what the learning rate did (as train does)."""
+        if session.hint or session.iteration < JUDGED_AFTER:
+            return
+        stopped = None
+        if losses and not np.isfinite(losses[-1]):
+            stopped = f"the loss became {losses[-1]} at step {session.iteration}"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            status, message = judge_run(
+                session.net,
+                session.x,
+                session.t,
+                session.start,
+                session.start_loss,
+                session.optimizer,
+                session.iteration,
+                stopped,
+            )
+        if status == "diverged" or (status == "stalled" and session.iteration >= WARNED_STALL):
+            session.hint = message
 
     def _train_step(self, session: _Session) -> float:
         """One update of the whole batch; the loss before it."""
@@ -202,7 +247,11 @@ class Sessions:
         return loss
 
     def _picture(
-        self, session: _Session, losses: list[float], accuracies: list[float], spent: float
+        self,
+        session: _Session,
+        losses: list[float],
+        accuracies: list[tuple[float, float]],
+        spent: float,
     ) -> dict[str, Any]:
         """The new points of the curves, the decision boundary and the cost so far."""
         (x0, x1), (y0, y1) = session.window
@@ -214,7 +263,10 @@ class Sessions:
         return {
             "iteration": session.iteration,
             "loss": [v if np.isfinite(v) else None for v in losses],
-            "accuracy": accuracies,
+            "accuracy": [train for train, _ in accuracies],
+            "test_accuracy": [test for _, test in accuracies],
+            "test_points": len(session.x_test),
+            "hint": session.hint,
             "window": [list(session.window[0]), list(session.window[1])],
             "boundary": {
                 "n": BOUNDARY,

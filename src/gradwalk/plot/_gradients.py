@@ -29,7 +29,7 @@ from gradwalk._common.validate import check_limits
 from gradwalk._common.warnings import reemit_first
 from gradwalk._derivatives.gradient import numerical_gradient
 
-from ._axes import figure_and_axes
+from ._axes import figure_and_axes, new_figure
 from ._learning import plot_decision_boundary, plot_training
 
 __all__ = [
@@ -84,6 +84,21 @@ def _values_on(f: Callable[[Any], object], points: NDArray[np.float64]) -> NDArr
             return values
         single = [np.asarray(f(point.copy()), dtype=np.float64).reshape(()) for point in flat]
     return np.array(single, dtype=np.float64).reshape(shape)
+
+
+def check_plane(f: Callable[[Any], object], point: NDArray[np.float64], where: str) -> None:
+    """f must take a point of two variables: an f that reads x[2] is told what to do."""
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            f(point.copy())
+    except IndexError as error:
+        raise ValueError(
+            f"{where} draws f over the plane of two variables (x0, x1), but f reads more: "
+            f"at the point {point.tolist()} it raised IndexError ({error}). Fix the other "
+            "variables to draw a slice, e.g. lambda x: f(np.array([x[0], x[1], 1.0])) for "
+            "x2 = 1."
+        ) from error
 
 
 def _field(
@@ -145,9 +160,10 @@ def plot_gradient_field(
     Raises
     ------
     TypeError
-        xlim or ylim is not two numbers; ax does not belong to a Matplotlib Figure.
+        xlim or ylim is not two numbers; ax is not a Matplotlib Axes.
     ValueError
-        xlim or ylim is not finite with low < high.
+        xlim or ylim is not finite with low < high; f reads more than two variables
+        (the message shows how to draw a slice).
 
     Warns
     -----
@@ -172,6 +188,7 @@ def plot_gradient_field(
         xs, ys = (np.asarray(g, dtype=np.float64).reshape(-1) for g in grid)
     x_grid, y_grid = np.meshgrid(xs, ys)
     points = np.stack([x_grid.ravel(), y_grid.ravel()], axis=-1)
+    check_plane(f, points[0], "plot_gradient_field")
     grads = _field(f, gradient, points)
     if negative:
         grads = -grads
@@ -298,10 +315,10 @@ def plot_descent(
     ------
     TypeError
         results is not a DescentResult, an array of points or a list of those; xlim or
-        ylim is not two numbers; ax does not belong to a Matplotlib Figure.
+        ylim is not two numbers; ax is not a Matplotlib Axes.
     ValueError
         A path is not of shape (n, 2) with n >= 1; labels and paths differ in number;
-        xlim or ylim is not finite with low < high.
+        xlim or ylim is not finite with low < high; f reads more than two variables.
 
     Examples
     --------
@@ -319,6 +336,7 @@ def plot_descent(
         raise ValueError(f"got {len(labels)} labels for {len(paths)} paths; give one per path.")
     figure, axes = figure_and_axes(ax, (6.0, 6.0))
     if f is not None:
+        check_plane(f, paths[0][0], "plot_descent")
         xs, ys = np.linspace(*xlim, 121), np.linspace(*ylim, 121)
         x_grid, y_grid = np.meshgrid(xs, ys)
         values = _values_on(f, np.stack([x_grid, y_grid], axis=-1))
@@ -429,10 +447,17 @@ def plot_learning_rates(
     """
     from gradwalk.descent._loop import descend
 
+    figure: Figure
     if ax is None:
-        figure = Figure(figsize=(11.0, 5.0), layout="constrained")
+        figure = new_figure((11.0, 5.0))
         path_axes, value_axes = figure.subplots(1, 2)
     else:
+        given: object = ax
+        if isinstance(given, str) or not hasattr(given, "__len__"):
+            raise TypeError(
+                f"ax must be two Matplotlib Axes, (paths, values), or None for a new figure; "
+                f"got {ax!r}. Make them with fig, ax = plt.subplots(1, 2)."
+            )
         if len(ax) != 2:
             raise ValueError(f"ax must be two Axes (paths, values), got {len(ax)}.")
         path_axes, value_axes = ax

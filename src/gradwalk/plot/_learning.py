@@ -6,6 +6,7 @@ Matplotlib Figure object, never on ``pyplot``, and returns it.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike
 
-from ._axes import figure_and_axes
+from ._axes import figure_and_axes, new_figure
 
 __all__ = ["TRAINING_AXES", "plot_decision_boundary", "plot_training"]
 
@@ -52,6 +53,9 @@ def plot_training(
     ------
     ValueError
         No histories, an unknown ``against``, or labels of another length.
+    TypeError
+        Something that is not a TrainingHistory, such as a list of losses (the message
+        shows how to wrap the book's own lists).
 
     Examples
     --------
@@ -68,12 +72,13 @@ def plot_training(
     runs = list(histories) if isinstance(histories, list | tuple) else [histories]
     if not runs:
         raise ValueError("plot_training needs at least one TrainingHistory.")
+    _check_histories(histories, runs)
     if against not in TRAINING_AXES:
         raise ValueError(f"against={against!r} is not known; choose one of {TRAINING_AXES}.")
     names = [str(run.gradient) for run in runs] if labels is None else list(labels)
     if len(names) != len(runs):
         raise ValueError(f"{len(names)} labels for {len(runs)} histories; pass one per history.")
-    figure = Figure(figsize=(10, 4), layout="constrained")
+    figure = new_figure((10.0, 4.0))
     loss_ax, acc_ax = figure.subplots(1, 2)
     units = {
         "iterations": "iteration",
@@ -111,6 +116,24 @@ def plot_training(
     if title:
         figure.suptitle(title)
     return figure
+
+
+def _check_histories(given: object, runs: list[Any]) -> None:
+    """Each run must be what train() returns; a list of numbers is the book's own lists."""
+    wrong = next((run for run in runs if not hasattr(run, "train_loss_list")), None)
+    if wrong is None:
+        return
+    if all(isinstance(run, numbers.Real) for run in runs):
+        what = f"a list of {len(runs)} numbers"
+    else:
+        what = f"{type(wrong).__name__} {wrong!r:.60}"
+    raise TypeError(
+        f"plot_training takes what train() returns (a TrainingHistory) or a list of them; "
+        f"got {what}. For the lists of your own loop, as the book's train_neuralnet.py "
+        "keeps them, wrap them: plot_training(TrainingHistory('backprop', iter_per_epoch, "
+        "train_loss_list=train_loss_list, train_acc_list=train_acc_list, "
+        "test_acc_list=test_acc_list)) with TrainingHistory from gradwalk."
+    )
 
 
 def plot_decision_boundary(

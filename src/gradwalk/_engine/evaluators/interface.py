@@ -23,12 +23,16 @@ returns f's values there; :meth:`Evaluator.at` evaluates f at one whole point an
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from gradwalk._common.progress import progress_bar
 from gradwalk._engine.points import Points
+
+from .options import Progress
 
 
 def _flat_view(array: NDArray[Any]) -> Any:
@@ -76,6 +80,22 @@ def unperturbed(flat_x: NDArray[Any]) -> list[Any]:
     return flat_x.tolist() if flat_x.dtype == np.float64 else list(flat_x)
 
 
+class _Reporter:
+    """The progress "bar" of ``progress=callable``: it hands each count to the callable."""
+
+    def __init__(self, report: Callable[[int], object], total: int) -> None:
+        self.report, self.total = report, total
+
+    def update(self, count: int) -> None:
+        self.report(count)
+
+    def refresh(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 class Evaluator(ABC):
     """Evaluates the points of a plan; call :meth:`close` once the gradient is done.
 
@@ -98,7 +118,9 @@ class Evaluator(ABC):
     #: Evaluations of f beyond one per point asked for (f(x) per element, elementwise).
     extra_evaluations: int = 0
 
-    def __init__(self, progress: bool, complex_ok: bool, value_shape: tuple[int, ...] = ()) -> None:
+    def __init__(
+        self, progress: Progress, complex_ok: bool, value_shape: tuple[int, ...] = ()
+    ) -> None:
         self.progress = progress
         self.complex_ok = complex_ok
         self.value_shape = value_shape
@@ -124,9 +146,10 @@ class Evaluator(ABC):
 
     def _grow_bar(self, count: int) -> None:
         if self.bar is None:
-            from tqdm.auto import tqdm  # type: ignore[import-untyped]
-
-            self.bar = tqdm(total=count, desc="gradient", unit="f", dynamic_ncols=True)
+            if callable(self.progress):
+                self.bar = _Reporter(self.progress, count)
+            else:
+                self.bar = progress_bar(total=count, desc="gradient", unit="f", dynamic_ncols=True)
         else:
             self.bar.total += count
             self.bar.refresh()

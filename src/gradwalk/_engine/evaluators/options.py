@@ -13,6 +13,9 @@ from numpy.typing import NDArray
 
 MapLike = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
 Workers = int | Executor | MapLike
+#: ``progress=``: a tqdm bar (True), none (False), or a function called with the number
+#: of evaluations each time some are done (to drive a display of the caller's own).
+Progress = bool | Callable[[int], object]
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,7 @@ class Options:
     vectorized: bool = False
     batch_size: int | None = None
     workers: Workers | None = None
-    progress: bool = False
+    progress: Progress = False
     #: How many tasks the workers run at once, when the user's object says so publicly.
     worker_count: int | None = None
     #: f is elementwise (f(x)[i] depends on x[i] only): every element is its own problem.
@@ -54,7 +57,7 @@ def check_options(
     vectorized: bool = False,
     batch_size: int | None = None,
     workers: Workers | None = None,
-    progress: bool = False,
+    progress: Progress = False,
     worker_threads: int | None = None,
 ) -> Options:
     """Validate the evaluation options of numerical_gradient; an error names the bad value."""
@@ -94,9 +97,13 @@ def check_options(
                 "client.run(limit_blas_threads, threads))."
             )
         worker_threads = int(worker_threads)
-    for name, flag in (("vectorized", vectorized), ("progress", progress)):
-        if not isinstance(flag, bool | np.bool_):
-            raise TypeError(f"{name} must be True or False, got {flag!r}.")
+    if not isinstance(vectorized, bool | np.bool_):
+        raise TypeError(f"vectorized must be True or False, got {vectorized!r}.")
+    if not isinstance(progress, bool | np.bool_) and not callable(progress):
+        raise TypeError(
+            f"progress must be True or False (or a function called with each number of "
+            f"evaluations done), got {progress!r}."
+        )
     if batch_size is not None:
         if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer):
             raise TypeError(
@@ -132,7 +139,12 @@ def check_options(
                 )
             workers = int(workers)
     return Options(
-        bool(vectorized), batch_size, workers, bool(progress), count, worker_threads=worker_threads
+        bool(vectorized),
+        batch_size,
+        workers,
+        progress if callable(progress) else bool(progress),
+        count,
+        worker_threads=worker_threads,
     )
 
 

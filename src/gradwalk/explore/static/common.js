@@ -90,17 +90,23 @@ export class Frame {
     c.strokeStyle = "#9aa1ad"; c.fillStyle = "#1d2330"; c.lineWidth = 1; c.font = "12px system-ui, sans-serif";
     c.strokeRect(this.m.left, this.m.top, this.w, this.h);
     c.textAlign = "center"; c.textBaseline = "top";
+    const drawn = { x: [], y: [], clipped: false };
     for (const t of ticks(...this.xlim)) {
       const x = this.px(t);
       c.beginPath(); c.moveTo(x, this.m.top + this.h); c.lineTo(x, this.m.top + this.h + 4); c.stroke();
       c.fillText(fmt(t), x, this.m.top + this.h + 6);
+      drawn.x.push(fmt(t));
     }
     c.textAlign = "right"; c.textBaseline = "middle";
     for (const t of ticks(...this.ylim)) {
       const y = this.py(t);
       c.beginPath(); c.moveTo(this.m.left - 4, y); c.lineTo(this.m.left, y); c.stroke();
       c.fillText(yfmt(t), this.m.left - 6, y);
+      drawn.y.push(yfmt(t));
+      // a label wider than the margin runs off the canvas's left edge
+      if (c.measureText(yfmt(t)).width > this.m.left - 6) drawn.clipped = true;
     }
+    window.gradwalkExplore.axes = { ...(window.gradwalkExplore.axes ?? {}), [this.canvas.id]: drawn };
     c.textAlign = "left"; c.textBaseline = "bottom"; c.font = "600 13px system-ui, sans-serif";
     c.fillText(title, this.m.left, this.m.top - 8);
     c.font = "12px system-ui, sans-serif"; c.textAlign = "right"; c.textBaseline = "bottom";

@@ -4,6 +4,7 @@ import { Frame, fmt, latestOnly, shade, showError } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 const FORMULA = "formula";
+const BOOK_FUNCTION = "sphere";  // x0² + x1², the book's function_2
 const FORMULA_DEFAULTS = { xlim: [-2, 2], ylim: [-2, 2], start: [-1.5, 1.5], lr: 0.1, steps: 100 };
 const INPUTS = { formula: ["formula"], xlim: ["xmin", "xmax"], ylim: ["ymin", "ymax"], start: ["start-x", "start-y"], lr: ["lr"], steps: ["steps"] };
 
@@ -61,7 +62,8 @@ export class DescentView {
   }
 
   restore(params) {
-    const name = params.get("f") in this.functions || params.get("f") === FORMULA ? params.get("f") : "rosenbrock";
+    // without a link, the book's run: function_2 from (-3, 4), lr 0.1, 100 steps (Figure 4-10)
+    const name = params.get("f") in this.functions || params.get("f") === FORMULA ? params.get("f") : BOOK_FUNCTION;
     $("function").value = name;
     this.defaults(name);
     if (params.has("formula")) $("formula").value = params.get("formula");
@@ -72,7 +74,7 @@ export class DescentView {
     if (params.has("lr")) $("lr").value = params.get("lr");
     if (params.has("steps")) $("steps").value = params.get("steps");
     if (params.has("method")) $("method").value = params.get("method");
-    const chosen = (params.get("opt") || "sgd,momentum,adam").split(",");
+    const chosen = (params.get("opt") || "sgd").split(",");  // the book's plain gradient descent
     for (const box of $("optimizers").querySelectorAll("input")) box.checked = chosen.includes(box.value);
     this.syncSlider();
   }
@@ -184,7 +186,7 @@ export class DescentView {
     const log = all.length > 0 && all.every((v) => v > 0);
     const tr = (v) => (log ? Math.log10(v) : v);
     const ys = all.map(tr);
-    let lo = Math.min(...ys), hi = Math.max(...ys);
+    let lo = ys.length ? Math.min(...ys) : 0, hi = ys.length ? Math.max(...ys) : 1;
     if (!(hi > lo)) { lo -= 1; hi += 1; }
     const steps = Math.max(1, ...runs.map((r) => r.values.length - 1));
     const frame = new Frame($("values"), [0, steps], [lo, hi], { left: 62, right: 14, top: 24, bottom: 30 });

@@ -15,7 +15,7 @@ export class LearningView {
   constructor(options, onChange) {
     this.options = options; this.onChange = onChange;
     this.view = $("view-learning");
-    this.session = null; this.running = false; this.loss = []; this.accuracy = []; this.generation = 0;
+    this.session = null; this.running = false; this.loss = []; this.accuracy = []; this.testAccuracy = []; this.generation = 0;
     for (const d of options.datasets) $("dataset").add(new Option(d, d));
     for (const g of options.gradients) $("gradient").add(new Option(g, g));
     for (const o of options.optimizers) $("learn-optimizer").add(new Option(o, o));
@@ -42,7 +42,8 @@ export class LearningView {
   }
 
   async reset() {
-    this.running = false; this.session = null; this.loss = []; this.accuracy = [];
+    this.running = false; this.session = null; this.loss = []; this.accuracy = []; this.testAccuracy = [];
+    $("learn-hint").textContent = "";
     const generation = ++this.generation;
     this.buttons();
     try {
@@ -50,7 +51,7 @@ export class LearningView {
       if (generation !== this.generation) return;
       showError(this.view, null, "");
       this.session = answer; this.draw(answer);
-      $("learn-status").textContent = `${answer.points.length} points, ${answer.classes} classes, a network of ${answer.parameters} parameters: press Start or Step`;
+      $("learn-status").textContent = `${answer.points.length} training and ${answer.test_points} test points, ${answer.classes} classes, a network of ${answer.parameters} parameters: press Start or Step`;
     } catch (error) {
       if (generation !== this.generation) return;
       showError(this.view, error.field ? Object.keys(FIELDS).includes(error.field) ? error.field === "lr" ? "learn-lr" : error.field : "learning" : "learning", error.message,
@@ -69,10 +70,11 @@ export class LearningView {
     try {
       const answer = await postJSON("/api/learn/step", { id: this.session.id, steps, seconds });
       if (generation !== this.generation) return false;
-      this.loss.push(...answer.loss); this.accuracy.push(...answer.accuracy);
+      this.loss.push(...answer.loss); this.accuracy.push(...answer.accuracy); this.testAccuracy.push(...answer.test_accuracy);
       this.draw(answer);
       if (answer.diverged) {
-        $("learn-status").textContent += " — the loss is not finite: the learning rate is too large; lower it and press Reset";
+        $("learn-status").textContent += " — the loss is not finite";
+        if (!answer.hint) $("learn-hint").textContent = "The learning rate is too large: lower it and press Reset.";
         return false;
       }
       return true;
@@ -98,13 +100,18 @@ export class LearningView {
     this.drawCurves();
     const loss = this.loss.at(-1), acc = this.accuracy.at(-1);
     if (answer.iteration > 0) {
-      $("learn-status").textContent = `step ${answer.iteration}: loss ${fmt(loss, 4)}, training accuracy ${(100 * acc).toFixed(1)}%`;
+      const test = this.testAccuracy.at(-1);
+      $("learn-status").textContent = `step ${answer.iteration}: loss ${fmt(loss, 4)}, training accuracy ${(100 * acc).toFixed(1)}%, test accuracy ${(100 * test).toFixed(1)}%`;
       const c = answer.cost;
       $("cost").textContent = `${COST[c.gradient](c)}; ${fmt(1000 * c.seconds_per_step, 3)} ms per step (${fmt(1 / c.seconds_per_step, 3)} steps per second).`;
     } else {
       $("cost").textContent = "";
     }
-    window.gradwalkExplore.learning = { iteration: answer.iteration, loss: this.loss, accuracy: this.accuracy, points: this.session?.points.length, cost: answer.cost };
+    if (answer.hint) $("learn-hint").textContent = answer.hint;
+    window.gradwalkExplore.learning = {
+      iteration: answer.iteration, loss: this.loss, accuracy: this.accuracy, testAccuracy: this.testAccuracy,
+      points: this.session?.points.length, cost: answer.cost, hint: answer.hint ?? "",
+    };
   }
 
   drawBoundary(a) {
@@ -133,22 +140,35 @@ export class LearningView {
   }
 
   drawCurves() {
-    const steps = Math.max(1, this.loss.length);
-    const finite = this.loss.filter((v) => v !== null);
-    const top = Math.max(1e-9, ...finite) * 1.05;
+    const steps = Math.max(10, this.loss.length);  // a first point stands clear of the edge
+    const finite = this.loss.filter((v) => v !== null && Number.isFinite(v));
+    // before the first step the axes still read 0 to 1 (no data to scale them to)
+    const top = finite.length ? Math.max(...finite) * 1.05 || 1 : 1;
     const frame = new Frame($("curves"), [0, steps], [0, top], { left: 52, right: 44, top: 24, bottom: 30 });
     frame.clear();
     const c = frame.ctx;
     frame.clip();
-    const line = (values, color, scale) => {
-      c.strokeStyle = color; c.lineWidth = 1.6; c.beginPath();
-      values.forEach((v, k) => { if (v === null) return; const x = frame.px(k + 1), y = frame.py(scale(v)); if (k) c.lineTo(x, y); else c.moveTo(x, y); });
-      c.stroke();
+    const line = (values, color, scale, dash = []) => {
+      c.strokeStyle = color; c.fillStyle = color; c.lineWidth = 1.6; c.setLineDash(dash); c.beginPath();
+      let pen = false;
+      values.forEach((v, k) => {
+        if (v === null) { pen = false; return; }
+        const x = frame.px(k + 1), y = frame.py(scale(v));
+        if (pen) c.lineTo(x, y); else c.moveTo(x, y);
+        pen = true;
+      });
+      c.stroke(); c.setLineDash([]);
+      // a dot on each point while there are few, so that one step already shows
+      if (values.length <= 30) values.forEach((v, k) => {
+        if (v === null) return;
+        c.beginPath(); c.arc(frame.px(k + 1), frame.py(scale(v)), 3, 0, 2 * Math.PI); c.fill();
+      });
     };
     line(this.loss, "#d62728", (v) => v);
     line(this.accuracy, "#1f77b4", (v) => v * top);
+    line(this.testAccuracy, "#1f77b4", (v) => v * top, [5, 4]);
     c.restore();
-    frame.axes("loss (red, left axis) and training accuracy (blue, right axis)", "step", "loss");
+    frame.axes("loss (red); accuracy, train and test dashed (blue)", "step", "loss");
     c.fillStyle = "#1f77b4"; c.font = "12px system-ui, sans-serif"; c.textAlign = "left"; c.textBaseline = "middle";
     for (const p of [0, 0.5, 1]) c.fillText(`${p * 100}%`, frame.m.left + frame.w + 4, frame.py(p * top));
   }
