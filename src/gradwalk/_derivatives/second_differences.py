@@ -60,6 +60,10 @@ LEVELS = 20
 #: (the gradient's Richardson uses the same).
 CONVERGED = 1e-4
 
+#: How many times an entry may fail its confirmation at an off-ladder step and start its
+#: extrapolation afresh at the next level; after that it is reported as unsettled.
+PROBES = 2
+
 #: The error bar reported: this many times the ladder's own estimate (the distance to
 #: the previous extrapolant plus rounding), as the gradient's Richardson reports it.
 BAR_MARGIN = 2.0
@@ -169,6 +173,8 @@ class _State:
     stalled: NDArray[np.bool_]
     floor: NDArray[np.float64]
     kinky: NDArray[np.intp]
+    raw: NDArray[np.float64]  # the second difference at the best level
+    probes: NDArray[np.intp]  # confirmations at an off-ladder step that failed
     recent: NDArray[np.float64]  # the last three second differences (3, k)
     recent_noise: NDArray[np.float64]
     odd: NDArray[np.float64]  # the last three of both odd parts (2, 3, k)
@@ -188,6 +194,8 @@ class _State:
             stalled=np.zeros(k, dtype=bool),
             floor=np.zeros(k),
             kinky=np.zeros(k, dtype=np.intp),
+            raw=np.full(k, np.nan),
+            probes=np.zeros(k, dtype=np.intp),
             recent=np.full((3, k), np.nan),
             recent_noise=np.zeros((3, k)),
             odd=np.full((2, 3, k), np.nan),
@@ -198,7 +206,18 @@ class _State:
 
     def keep(self, going_on: NDArray[np.bool_]) -> None:
         """Keep the entries where ``going_on`` is true."""
-        for name in ("value", "error", "own", "best", "start", "stalled", "floor", "kinky"):
+        for name in (
+            "value",
+            "error",
+            "own",
+            "best",
+            "start",
+            "stalled",
+            "floor",
+            "kinky",
+            "raw",
+            "probes",
+        ):
             setattr(self, name, getattr(self, name)[going_on])
         for name in ("recent", "recent_noise", "shrinking", "odd_shrinking"):
             setattr(self, name, getattr(self, name)[:, going_on])
@@ -368,21 +387,42 @@ class _Ladder:
             s.value = np.where(better, estimate, s.value)
             s.best = np.where(better, level, s.best)
             s.floor = np.where(better, rounding, s.floor)
+            s.raw = np.where(better, second, s.raw)
             settled = np.maximum(s.own, distance)
             asymptotic = ladder_asymptotic(s.shrinking[: level + 1], s.best, level)
             odd_asymptotic = s.odd_shrinking[level] & (s.odd_shrinking[level - 1] | (level < 2))
             odd_known = odd_asymptotic | (s.kinky >= 2)
+            # Converged: the estimate settled on an asymptotic ladder. It is then
+            # confirmed at a step off the ladder (see _confirm), which stands in for the
+            # gradient's finer level that must not improve on it.
             converged = settled <= CONVERGED * np.abs(s.value) + 2 * s.floor
-            converged &= asymptotic & odd_known & (at_rounding | s.stalled)
+            converged &= asymptotic & odd_known & (level >= 2)
+            converged &= at_rounding | s.stalled | better
             s.stalled = ~better
-            going_on = (better | ~converged) & np.isfinite(s.error) & finite
-            if tolerance_given:
+            if tolerance_given:  # on while it improves, until the tolerance is met
                 wanted = (self.atol or 0.0) + (self.rtol or 0.0) * np.abs(s.value)
-                going_on &= ~((s.error <= wanted) & asymptotic & odd_known)
+                met = (s.error <= wanted) & asymptotic & odd_known & (level >= 2)
+                converged = (converged & ~better) | met
+            going_on = ~converged & np.isfinite(s.error) & finite
             if going_on.all():
                 continue
+            # An entry about to stop is confirmed at a step off the ladder first: the
+            # ladder's steps all being near multiples of a period of f (sin x at steps
+            # of 64π, 32π, ...) would make them agree on a wrong value.
+            confirm = ~going_on & finite & np.isfinite(s.error) & ~(s.kinky >= 2)
+            if confirm.any():
+                agrees = yield from self._confirm(active, confirm, s)
+                retry = confirm & ~agrees & (s.probes < PROBES)
+                s.probes = np.where(confirm & ~agrees, s.probes + 1, s.probes)
+                s.start = np.where(retry, level + 1, s.start)  # extrapolate afresh
+                s.error = np.where(retry, np.inf, s.error)
+                s.own = np.where(retry, np.inf, s.own)
+                s.stalled &= ~retry
+                going_on |= retry
             stop = ~going_on
             self._report(active, stop, s, level, odd_asymptotic, value, error, step, kink)
+            unconfirmed = active[stop & (s.probes >= PROBES)]
+            ran_out[unconfirmed] = True  # what the ladder settled on, an off step denies
             active = active[going_on]
             s.keep(going_on)
         if active.size:  # out of levels
@@ -399,6 +439,48 @@ class _Ladder:
             self._report(active, everything, s, last, odd_asymptotic, value, error, step, kink)
             ran_out[active] = True
         return value, error, step, kink, ran_out
+
+    def _confirm(
+        self, active: NDArray[np.intp], which: NDArray[np.bool_], s: _State
+    ) -> Generator[Request, Answer, NDArray[np.bool_]]:
+        """Whether the second difference at PROBE_FRACTION times each entry's best step
+        is what its extrapolation predicts: ``V + c²(S_best - V)`` (the h² term scaled),
+        within twice the error bar, half the h² term and the probe's rounding. Where it
+        is not, the entry's error bar is widened to the difference."""
+        entries = active[which]
+        p, q = self.p[entries], self.q[entries]
+        diagonal = self.diagonal[entries]
+        c = PROBE_FRACTION
+        a = self.factor[entries] * self.first[p] * 2.0 ** -s.best[which] * c
+        b = self.factor[entries] * self.first[q] * 2.0 ** -s.best[which] * c
+        axis_part, pair_part = yield _request(
+            p[diagonal], a[diagonal], p[~diagonal], q[~diagonal], a[~diagonal], b[~diagonal]
+        )
+        values = np.full((entries.size, 4), np.nan)
+        values[diagonal, :2] = axis_part
+        values[~diagonal] = pair_part
+        f0 = self.f_at_x
+        size = np.abs(np.where(np.isfinite(values), values, 0.0))
+        with np.errstate(all="ignore"):
+            probe = np.where(
+                diagonal,
+                (values[:, 0] - 2 * f0 + values[:, 1]) / (a * a),
+                (values[:, 0] - values[:, 1] - values[:, 2] + values[:, 3]) / (4 * a * b),
+            )
+            noise = self.unit * np.where(
+                diagonal,
+                (size[:, 0] + 2 * abs(f0) + size[:, 1]) / (a * a),
+                size.sum(1) / (4 * a * b),
+            )
+        truncation = s.raw[which] - s.value[which]
+        predicted = s.value[which] + c * c * truncation
+        allowed = BAR_MARGIN * s.error[which] + 0.5 * np.abs(truncation) + 4 * noise
+        agrees: NDArray[np.bool_] = np.ones(active.size, dtype=bool)
+        agrees[which] = np.abs(probe - predicted) <= allowed
+        missed = which.copy()
+        missed[which] = ~agrees[which]
+        s.error[missed] = np.fmax(s.error[missed], np.abs(probe - s.value[which])[~agrees[which]])
+        return agrees
 
     @staticmethod
     def _halving(s: _State) -> NDArray[np.bool_]:
