@@ -62,7 +62,7 @@ CONVERGED = 1e-4
 
 #: How many times an entry may fail its confirmation at an off-ladder step and start its
 #: extrapolation afresh at the next level; after that it is reported as unsettled.
-PROBES = 2
+PROBES = 3
 
 #: The error bar reported: this many times the ladder's own estimate (the distance to
 #: the previous extrapolant plus rounding), as the gradient's Richardson reports it.
@@ -396,12 +396,12 @@ class _Ladder:
             # confirmed at a step off the ladder (see _confirm), which stands in for the
             # gradient's finer level that must not improve on it.
             converged = settled <= CONVERGED * np.abs(s.value) + 2 * s.floor
-            converged &= asymptotic & odd_known & (level >= 2)
+            converged &= asymptotic & odd_known & (level >= s.start + 1)
             converged &= at_rounding | s.stalled | better
             s.stalled = ~better
             if tolerance_given:  # on while it improves, until the tolerance is met
                 wanted = (self.atol or 0.0) + (self.rtol or 0.0) * np.abs(s.value)
-                met = (s.error <= wanted) & asymptotic & odd_known & (level >= 2)
+                met = (s.error <= wanted) & asymptotic & odd_known & (level >= s.start + 1)
                 converged = (converged & ~better) | met
             going_on = ~converged & np.isfinite(s.error) & finite
             if going_on.all():
