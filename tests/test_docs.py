@@ -31,7 +31,11 @@ import pytest
 from gradwalk.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+PAGES = [
+    ROOT / "README.md",
+    *sorted(ROOT.glob("README.*.md")),
+    *sorted((ROOT / "docs").glob("*.md")),
+]
 _FENCE = re.compile(r"^```(\w*)\s*$")
 _NOT_RUN = re.compile(r"<!--\s*not run:\s*\S.*-->")
 
@@ -135,6 +139,34 @@ def test_the_collector_sees_every_page_and_the_marked_blocks() -> None:
     quick_start = readme[0]
     assert quick_start.skipped and "venv" in quick_start.code, "Quick start is marked not run"
     assert sum(not b.skipped for b in readme) >= 5, "README's examples run"
+
+
+def test_the_translated_readmes_have_the_same_quick_start() -> None:
+    quick_start = blocks(ROOT / "README.md")[0].code
+    for page in ("README.zh-CN.md", "README.ja.md"):
+        first = blocks(ROOT / page)[0]
+        assert first.skipped and first.code == quick_start, (
+            f"{page}'s Quick start differs from README.md's:\n{first.code}"
+        )
+
+
+@pytest.mark.parametrize(("page", "lang"), [("README.zh-CN.md", "zh"), ("README.ja.md", "ja")])
+def test_the_tour_excerpts_of_the_translated_readmes_are_what_the_tour_prints(
+    page: str, lang: str
+) -> None:
+    from gradwalk._tour.run import run_tour
+
+    lines: list[str] = []
+    run_tour(lines.append, lang=lang)
+    printed = "\n".join(lines).splitlines()
+    excerpts = [b for b in ALL if b.page.name == page and b.language == "" and b.skipped]
+    assert excerpts, f"{page} shows no excerpt of the tour"
+    for excerpt in excerpts:
+        shown = excerpt.code.rstrip("\n").splitlines()
+        starts = [i for i, line in enumerate(printed) if line == shown[0]]
+        assert any(printed[i : i + len(shown)] == shown for i in starts), (
+            f"{excerpt.where}: the tour does not print this excerpt:\n{excerpt.code}"
+        )
 
 
 def test_every_committed_picture_is_what_the_code_draws_now() -> None:

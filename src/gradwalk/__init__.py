@@ -12,6 +12,7 @@ array([6., 0.])
 
 from __future__ import annotations
 
+from ._common.language import get_language, set_language
 from ._common.version import __version__
 from ._common.warnings import (
     GradwalkWarning,
@@ -78,6 +79,7 @@ __all__ = [
     "check_gradients",
     "check_jacobian",
     "descend",
+    "get_language",
     "gradient_descent",
     "hessian_vector_product",
     "learning_rate_bound",
@@ -87,6 +89,7 @@ __all__ = [
     "numerical_hessian",
     "numerical_jacobian",
     "parse_expression",
+    "set_language",
     "simpleNet",
     "tour",
     "train",

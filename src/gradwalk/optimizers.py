@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
+from ._common.language import gettext_noop as N_
 from ._common.validate import check_fraction, check_learning_rate, choice_hint
 
 __all__ = [
@@ -65,7 +66,7 @@ class Optimizer(ABC):
     #: The lowercase name that :func:`gradwalk.descend` accepts.
     name: ClassVar[str] = ""
     #: One line on what the update does, for help texts and the docs' table.
-    summary: ClassVar[str] = ""
+    summary: ClassVar[str] = ""  # a message of the catalogs: N_("...")
     #: The colour its path is drawn in on the ``gradwalk explore`` page.
     color: ClassVar[str] = "#7f7f7f"
 
@@ -149,7 +150,7 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
-    summary = "plain gradient descent"
+    summary = N_("plain gradient descent")
     color = "#d62728"
 
     def __init__(self, lr: float = 0.01) -> None:
@@ -176,7 +177,7 @@ class Momentum(Optimizer):
     """
 
     name = "momentum"
-    summary = "a velocity that accumulates past gradients"
+    summary = N_("a velocity that accumulates past gradients")
     color = "#1f77b4"
 
     def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
@@ -215,7 +216,7 @@ class Nesterov(Momentum):
     """
 
     name = "nesterov"
-    summary = "momentum with the gradient taken ahead"
+    summary = N_("momentum with the gradient taken ahead")
     color = "#9467bd"
 
     def _update_one(self, key: Any, param: NDArray[Any], grad: NDArray[Any]) -> None:
@@ -243,7 +244,7 @@ class AdaGrad(Optimizer):
     """
 
     name = "adagrad"
-    summary = "a learning rate per parameter that decays with its summed squared gradients"
+    summary = N_("a learning rate per parameter that decays with its summed squared gradients")
     color = "#8c564b"
 
     def __init__(self, lr: float = 0.01) -> None:
@@ -274,7 +275,7 @@ class RMSprop(Optimizer):
     """
 
     name = "rmsprop"
-    summary = "AdaGrad with a moving average instead of a sum"
+    summary = N_("AdaGrad with a moving average instead of a sum")
     color = "#e377c2"
 
     def __init__(self, lr: float = 0.01, decay_rate: float = 0.99) -> None:
@@ -313,7 +314,7 @@ class Adam(Optimizer):
     """
 
     name = "adam"
-    summary = "momentum and RMSprop together, with bias correction"
+    summary = N_("momentum and RMSprop together, with bias correction")
     color = "#2ca02c"
 
     def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999) -> None:

@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._common.language import gettext_noop as N_
 from ._common.validate import choice_hint
 from .book import function_2
 
@@ -231,7 +232,7 @@ def _saddle_gradient(x: ArrayLike) -> NDArray[np.floating]:
 
 sphere = TestFunction(
     name="sphere",
-    title="Sphere (the book's function_2)",
+    title=N_("Sphere (the book's function_2)"),
     formula="x0² + x1²",
     value=function_2,
     gradient=_sphere_gradient,
@@ -241,8 +242,10 @@ sphere = TestFunction(
     start=(-3.0, 4.0),
     lr=0.1,
     steps=100,
-    note="The book's example (figure 4-10): stable for lr < 1, one step to the minimum at "
-    "0.5. Unlike the others it takes any number of variables along the last axis.",
+    note=N_(
+        "The book's example (figure 4-10): stable for lr < 1, one step to the minimum at "
+        "0.5. Unlike the others it takes any number of variables along the last axis."
+    ),
 )
 
 rosenbrock = TestFunction(
@@ -257,8 +260,10 @@ rosenbrock = TestFunction(
     start=(-2.0, 2.0),
     lr=1e-3,
     steps=25_000,
-    note="A curved, narrow valley: stable only for lr < 0.002 at the minimum, so plain "
-    "gradient descent needs many thousands of steps along the valley floor.",
+    note=N_(
+        "A curved, narrow valley: stable only for lr < 0.002 at the minimum, so plain "
+        "gradient descent needs many thousands of steps along the valley floor."
+    ),
 )
 
 beale = TestFunction(
@@ -273,7 +278,7 @@ beale = TestFunction(
     start=(1.0, 1.0),
     lr=0.01,
     steps=5_000,
-    note="Flat plateaus and steep walls: the gradient's size varies by orders of magnitude.",
+    note=N_("Flat plateaus and steep walls: the gradient's size varies by orders of magnitude."),
 )
 
 booth = TestFunction(
@@ -288,7 +293,7 @@ booth = TestFunction(
     start=(-8.0, 8.0),
     lr=0.1,
     steps=100,
-    note="A tilted quadratic bowl (Hessian eigenvalues 18 and 2): stable for lr < 0.111.",
+    note=N_("A tilted quadratic bowl (Hessian eigenvalues 18 and 2): stable for lr < 0.111."),
 )
 
 himmelblau = TestFunction(
@@ -308,7 +313,7 @@ himmelblau = TestFunction(
     start=(0.0, 0.0),
     lr=0.01,
     steps=200,
-    note="Four minima of equal depth: which one descent finds depends on the start.",
+    note=N_("Four minima of equal depth: which one descent finds depends on the start."),
 )
 
 rastrigin = TestFunction(
@@ -323,8 +328,10 @@ rastrigin = TestFunction(
     start=(0.4, -0.45),
     lr=0.002,
     steps=100,
-    note="Many local minima: from (-2, 3.5) plain descent sticks near (-1.99, 2.98), "
-    "f ≈ 12.9; only a start within about 0.5 of the origin reaches the global minimum.",
+    note=N_(
+        "Many local minima: from (-2, 3.5) plain descent sticks near (-1.99, 2.98), "
+        "f ≈ 12.9; only a start within about 0.5 of the origin reaches the global minimum."
+    ),
 )
 
 ackley = TestFunction(
@@ -339,9 +346,11 @@ ackley = TestFunction(
     start=(0.4, -0.3),
     lr=0.002,
     steps=1_000,
-    note="Not differentiable at its minimum (a cone point): the gradient keeps a size of "
-    "about 2.8 arbitrarily close to it, so a fixed learning rate ends circling within "
-    "a few lr of the minimum instead of converging.",
+    note=N_(
+        "Not differentiable at its minimum (a cone point): the gradient keeps a size of "
+        "about 2.8 arbitrarily close to it, so a fixed learning rate ends circling within "
+        "a few lr of the minimum instead of converging."
+    ),
 )
 
 saddle = TestFunction(
@@ -356,8 +365,10 @@ saddle = TestFunction(
     start=(-2.0, 1e-3),
     lr=0.1,
     steps=40,
-    note="No minimum: (0, 0) is a saddle point. Descent approaches it along x0, then is "
-    "repelled along x1 for any lr > 0, and f falls without bound.",
+    note=N_(
+        "No minimum: (0, 0) is a saddle point. Descent approaches it along x0, then is "
+        "repelled along x1 for any lr > 0, and f falls without bound."
+    ),
 )
 
 #: Every test function by its lowercase name (read-only): the one list that the command

@@ -226,3 +226,24 @@ def test_a_4_5_claim_that_fails_is_reported(monkeypatch: pytest.MonkeyPatch) -> 
     assert run_tour(lines.append) is False, "a claim that does not hold fails the tour"
     text = "\n".join(lines)
     assert "DOES NOT HOLD: never true" in text and "checks fail" in text
+
+
+def test_the_tour_and_its_page_in_chinese(tmp_path: Path) -> None:
+    lines: list[str] = []
+    assert run_tour(lines.append, out=tmp_path, lang="zh") is True
+    text = "\n".join(lines)
+    assert lines[0] == "gradwalk 导览：《深度学习入门》4.4 节“梯度”"
+    assert "[4/15] 4.4.1 节" in text and "  书中     [ -6.11110793e-10   8.14814391e-10]" in text
+    assert f"  图：{tmp_path / 'fig-4-9.png'}" in text
+    assert "共 15 个计算，每个值都与书中一致，每项检验都成立。" in text
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in page
+    assert "<figcaption>图 4-9：x0² + x1² 在书中网格各点处的负梯度。" in page
+    assert "agrees with the book" not in page
+
+
+def test_the_tour_in_japanese_from_python() -> None:
+    lines: list[str] = []
+    assert run_tour(lines.append, lang="ja") is True
+    assert lines[0] == "gradwalk ツアー：『ゼロから作るDeep Learning』4.4 節「勾配」"
+    assert lines[-1] == "15 個の計算。すべての値が本書と一致し、すべての確認が成立しました。"

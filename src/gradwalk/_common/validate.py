@@ -31,6 +31,7 @@ __all__ = [
     "check_positive",
     "check_tolerance",
     "choice_hint",
+    "closest",
 ]
 
 
@@ -136,10 +137,20 @@ def choice_hint(value: object, choices: Iterable[str]) -> tuple[str, str]:
     """
     names = list(choices)
     quoted = ", ".join(repr(name) for name in names)
+    close = closest(value, names)
+    return quoted, (f" Did you mean {close!r}?" if close else "")
+
+
+def closest(value: object, choices: Iterable[str]) -> str | None:
+    """The choice closest to a mistyped ``value`` (any case), or None when none is close.
+
+    >>> closest("Centrl", ["central", "forward"]), closest(3, ["central"])
+    ('central', None)
+    """
     if not isinstance(value, str):
-        return quoted, ""
-    close = difflib.get_close_matches(value.strip().lower(), names, n=1)
-    return quoted, (f" Did you mean {close[0]!r}?" if close else "")
+        return None
+    close = difflib.get_close_matches(value.strip().lower(), list(choices), n=1)
+    return close[0] if close else None
 
 
 #: Names people carry over from the book or other libraries, and gradwalk's own.

@@ -23,6 +23,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gradwalk._common.language import gettext as _
+from gradwalk._common.language import gettext_noop as N_
+from gradwalk._common.language import sentences
 from gradwalk._engine.methods import method_named
 from gradwalk._engine.threads import faster_blas_threads
 from gradwalk.descent._explain import DIAGNOSIS_GRADIENTS, Counts, Run, learning_rate_advice
@@ -53,9 +56,10 @@ _BARELY = 1e-3
 
 def _duration(seconds: float) -> str:
     """Seconds in the largest unit that keeps the number readable."""
-    for unit, size in (("days", 86400.0), ("hours", 3600.0), ("min", 60.0), ("s", 1.0)):
+    units = ((N_("{count:.2g} days"), 86400.0), (N_("{count:.2g} hours"), 3600.0))
+    for unit, size in (*units, ("{count:.2g} min", 60.0), ("{count:.2g} s", 1.0)):
         if seconds >= size:
-            return f"{seconds / size:.2g} {unit}"
+            return _(unit).format(count=seconds / size)
     return f"{seconds * 1e3:.2g} ms"
 
 
@@ -94,20 +98,33 @@ class NumericalCost:
 
     def message(self, iterations: int) -> str:
         """What an iteration and ``iterations`` of them will take, and what to do instead."""
-        threads = " on one BLAS thread (measured faster)" if self.blas_threads == 1 else ""
         text = (
-            f"numerical gradient: {self.parameters:,} parameters, {self.evaluations:,} "
-            f"evaluations of the loss per iteration at about "
-            f"{_duration(self.seconds_per_loss)} each{threads}: about "
-            f"{_duration(self.seconds_per_iteration)} per iteration, "
-            f"{_duration(self.seconds_per_iteration * iterations)} for iters_num="
-            f"{iterations}."
+            _(
+                "numerical gradient: {parameters:,} parameters, {evaluations:,} evaluations of "
+                "the loss per iteration at about {each} each on one BLAS thread (measured "
+                "faster): about {iteration} per iteration, {run} for iters_num={iterations}."
+            )
+            if self.blas_threads == 1
+            else _(
+                "numerical gradient: {parameters:,} parameters, {evaluations:,} evaluations of "
+                "the loss per iteration at about {each} each: about {iteration} per iteration, "
+                "{run} for iters_num={iterations}."
+            )
+        ).format(
+            parameters=self.parameters,
+            evaluations=self.evaluations,
+            each=_duration(self.seconds_per_loss),
+            iteration=_duration(self.seconds_per_iteration),
+            run=_duration(self.seconds_per_iteration * iterations),
+            iterations=iterations,
         )
         if self.backprop_seconds is not None:
-            text += (
-                f" gradient='backprop' gives the same gradient in about "
-                f"{_duration(self.backprop_seconds)} (the book's chapter 5); the numerical "
-                "one is for checking it on a few samples."
+            text = sentences(
+                text,
+                _(
+                    "gradient='backprop' gives the same gradient in about {seconds} (the book's "
+                    "chapter 5); the numerical one is for checking it on a few samples."
+                ).format(seconds=_duration(self.backprop_seconds)),
             )
         return text
 
@@ -186,39 +203,46 @@ def judge_run(
     optimizer: Optimizer,
     iterations: int,
     stopped: str | None,
+    blew_up: bool = False,
 ) -> tuple[str, str]:
     """How a run went ("trained", "diverged", "stalled", "stopped") and why, in words.
 
     ``start`` holds the parameters before the first iteration and ``start_loss`` the
-    loss on the judged samples there. A run that diverged or stalled is explained with
+    loss on the judged samples there; ``stopped`` says why the run stopped early, and
+    ``blew_up`` that it stopped because the loss was no longer finite (it diverged). A
+    run that diverged or stalled is explained with
     the learning-rate advice of :func:`~gradwalk.descend`: for plain SGD the stable bound
     2/λmax of the loss on the judged samples at the starting parameters, estimated by
     power iteration on backpropagated gradients (at most as many as the run spent).
     """
     end_loss = judged_loss(net, x, t)
-    if stopped is not None and "loss became" not in stopped:
-        return "stopped", f"The run stopped early: {stopped}."
+    if stopped is not None and not blew_up:
+        return "stopped", _("The run stopped early: {reason}.").format(reason=stopped)
     samples = min(JUDGED_SAMPLES, len(x))
-    where = f"on {samples} training samples"
+    numbers = {"first": start_loss, "last": end_loss, "samples": samples, "count": iterations}
     if stopped is not None or not math.isfinite(end_loss) or end_loss > _ROSE * start_loss:
         advice = _advice(net, x, t, start, optimizer, iterations, stuck=False)
         if stopped is not None or not math.isfinite(end_loss):
-            what = stopped or f"the loss became {end_loss} ({where})"
-            return "diverged", f"Training diverged: {what}: {advice}."
-        return "diverged", (
-            f"The loss rose from {start_loss:.3g} to {end_loss:.3g} ({where}) in "
-            f"{iterations} iterations instead of falling: {advice}."
-        )
+            what = stopped or _("the loss became {last} (on {samples} training samples)").format(
+                **numbers
+            )
+            return "diverged", _("Training diverged: {what}: {advice}.").format(
+                what=what, advice=advice
+            )
+        return "diverged", _(
+            "The loss rose from {first:.3g} to {last:.3g} (on {samples} training samples) in "
+            "{count} iterations instead of falling: {advice}."
+        ).format(advice=advice, **numbers)
     if abs(end_loss - start_loss) <= _BARELY * abs(start_loss):
         advice = _advice(net, x, t, start, optimizer, iterations, stuck=True)
-        return "stalled", (
-            f"The loss barely changed in {iterations} iterations (from {start_loss:.6g} to "
-            f"{end_loss:.6g}, {where}): {advice}."
-        )
-    return "trained", (
-        f"The loss fell from {start_loss:.3g} to {end_loss:.3g} ({where}) in {iterations} "
-        "iterations."
-    )
+        return "stalled", _(
+            "The loss barely changed in {count} iterations (from {first:.6g} to {last:.6g}, on "
+            "{samples} training samples): {advice}."
+        ).format(advice=advice, **numbers)
+    return "trained", _(
+        "The loss fell from {first:.3g} to {last:.3g} (on {samples} training samples) in "
+        "{count} iterations."
+    ).format(**numbers)
 
 
 def _advice(
@@ -234,7 +258,7 @@ def _advice(
     """descend's learning-rate advice for the run, at the starting parameters."""
     names = list(start)
     if not callable(getattr(net, "gradient", None)):
-        return "try a larger learning rate" if stuck else "try a smaller learning rate"
+        return _("try a larger learning rate") if stuck else _("try a smaller learning rate")
     theta0 = np.concatenate([np.ravel(start[name]) for name in names]).astype(np.float64)
     gradient = _flat_gradient(net, x[:JUDGED_SAMPLES], t[:JUDGED_SAMPLES], names)
     run = Run(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from gradwalk._common.html import Tone, card, table
+from gradwalk._common.language import gettext as _
 
 __all__ = ["EPOCHS_SHOWN", "TrainingHistory"]
 
@@ -106,14 +107,17 @@ class TrainingHistory:
 
     def _repr_html_(self) -> str:
         """The notebook display: the status coloured, the message, the accuracy per epoch."""
+        iterations = _("{iterations} ({epochs} epochs of {size})").format(
+            iterations=self.iterations, epochs=self.epochs, size=self.iter_per_epoch
+        )
         fields = [
-            ("gradient", self.gradient),
-            ("iterations", f"{self.iterations} ({self.epochs} epochs of {self.iter_per_epoch})"),
-            ("loss evaluations for gradients", str(self.loss_evaluations)),
-            ("wall time", f"{self.wall_time:.2f} s"),
+            (_("gradient"), self.gradient),
+            (_("iterations"), iterations),
+            (_("loss evaluations for gradients"), str(self.loss_evaluations)),
+            (_("wall time"), f"{self.wall_time:.2f} s"),
         ]
         if self.train_loss_list:
-            fields.insert(2, ("last mini-batch loss", f"{self.train_loss_list[-1]:.4g}"))
+            fields.insert(2, (_("last mini-batch loss"), f"{self.train_loss_list[-1]:.4g}"))
         rows: list[tuple[object, ...]] = [
             (
                 epoch,
@@ -126,7 +130,8 @@ class TrainingHistory:
         if len(rows) > EPOCHS_SHOWN:  # the first ones and the last ones
             half = EPOCHS_SHOWN // 2
             rows = [*rows[:half], ("…", "", "", ""), *rows[-half:]]
-        sections = [("accuracy per epoch", table(("epoch", "iteration", "train", "test"), rows))]
+        header = ("epoch", _("iteration"), _("train"), _("test"))
+        sections = [(_("accuracy per epoch"), table(header, rows))]
         return card(
             "TrainingHistory",
             fields,

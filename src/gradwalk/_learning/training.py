@@ -33,8 +33,10 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from gradwalk._common.language import gettext as _
 from gradwalk._common.progress import progress_bar, write_above
 from gradwalk._common.rng import make_rng
+from gradwalk._common.terminal import write_line
 from gradwalk._common.warnings import NonFiniteWarning, TrainingWarning
 from gradwalk.optimizers import OPTIMIZERS, Optimizer
 
@@ -131,7 +133,7 @@ class SPSA:
         originals = {name: np.array(array, copy=True) for name, array in params.items()}
         grads = {name: np.zeros(array.shape) for name, array in params.items()}
         try:
-            for _ in range(self.directions):
+            for _direction in range(self.directions):
                 signs = {
                     name: self.rng.integers(0, 2, array.shape) * 2.0 - 1.0
                     for name, array in originals.items()
@@ -387,22 +389,42 @@ def train(
                     callback,
                 )
         except KeyboardInterrupt:
-            history.stopped = f"interrupted (Ctrl-C) after {history.iterations} iterations"
+            history.stopped = _("interrupted (Ctrl-C) after {iterations} iterations").format(
+                iterations=history.iterations
+            )
         finally:
             history.wall_time = time.perf_counter() - start
+        # the loop stops at a loss that is no longer finite: the run diverged
+        blew_up = bool(history.train_loss_list) and not math.isfinite(history.train_loss_list[-1])
         history.status, history.message = judge_run(
-            net, xs, ts, initial, start_loss, updater, history.iterations, history.stopped
+            net,
+            xs,
+            ts,
+            initial,
+            start_loss,
+            updater,
+            history.iterations,
+            history.stopped,
+            blew_up,
         )
         if verbose:
             display.write(history.message)
-    if history.stopped is not None and "loss became" in history.stopped:
-        warnings.warn(f"training stopped. {history.message}", NonFiniteWarning, stacklevel=2)
+    if blew_up:
+        warnings.warn(
+            _("training stopped. {message}").format(message=history.message),
+            NonFiniteWarning,
+            stacklevel=2,
+        )
     elif not verbose and (
         history.status == "diverged"
         or (history.status == "stalled" and history.iterations >= WARNED_STALL)
     ):
         warnings.warn(
-            f"training {history.status}: {history.message}", TrainingWarning, stacklevel=2
+            _("training {status}: {message}").format(
+                status=history.status, message=history.message
+            ),
+            TrainingWarning,
+            stacklevel=2,
         )
     return history
 
@@ -423,7 +445,7 @@ class _Display:
             disable=not progress,
             unit="f" if self.inner else "iter",
             unit_scale=self.inner,
-            desc=f"train ({name})",
+            desc=_("train ({gradient})").format(gradient=name),
             dynamic_ncols=True,
         )
         self.shown = progress or verbose
@@ -439,7 +461,7 @@ class _Display:
     def write(self, line: str) -> None:
         """A line above the bar (or printed, without one)."""
         if self.bar.disable:
-            print(line)
+            write_line(line)
         else:
             write_above(line)
 
@@ -461,7 +483,11 @@ class _Display:
             if history.test_acc_list:
                 postfix += f", test acc {history.test_acc_list[-1]:.4f}"
             if self.inner:
-                postfix = f"iteration {history.iterations}/{self.iters}, " + postfix
+                postfix = (
+                    _("iteration {done}/{total}").format(done=history.iterations, total=self.iters)
+                    + ", "
+                    + postfix
+                )
             self.bar.set_postfix_str(postfix, refresh=new_epoch)
         if self.verbose and new_epoch:
             # the line of the book's train_neuralnet.py, its numbers as str() prints them
@@ -514,7 +540,9 @@ def _loop(
             history.epochs += 1
         display.iteration(history)
         if not math.isfinite(loss):
-            history.stopped = f"the loss became {loss} at iteration {i + 1}"
+            history.stopped = _("the loss became {loss} at iteration {iteration}").format(
+                loss=loss, iteration=i + 1
+            )
             return
         if callback is not None:
             callback(history)

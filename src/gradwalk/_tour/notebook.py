@@ -22,7 +22,7 @@ def in_notebook() -> bool:
     return ipython is not None and getattr(ipython, "kernel", None) is not None
 
 
-def tour(out: str | Path | None = None, *, figures: bool = True) -> bool:
+def tour(out: str | Path | None = None, *, figures: bool = True, lang: str | None = None) -> bool:
     """Replay section 4.4 of the book and the start of 4.5, here.
 
     Each computation of the section is run and printed beside the value the book
@@ -37,6 +37,10 @@ def tour(out: str | Path | None = None, *, figures: bool = True) -> bool:
         text and the pictures together (created if needed).
     figures : bool
         Show the figures in a notebook (outside one they are drawn only into ``out``).
+    lang : str, optional
+        ``"zh"`` (简体中文), ``"ja"`` (日本語) or ``"en"``; by default the language of
+        :func:`gradwalk.get_language` (the locale, unless :func:`gradwalk.set_language`
+        chose one).
 
     Returns
     -------
@@ -50,7 +54,13 @@ def tour(out: str | Path | None = None, *, figures: bool = True) -> bool:
     ...     agrees = tour()
     >>> agrees, printed.getvalue().splitlines()[0]
     (True, 'gradwalk tour: section 4.4 "Gradient" of Deep Learning from Scratch')
+    >>> with contextlib.redirect_stdout(io.StringIO()) as printed:
+    ...     agrees = tour(lang="ja")
+    >>> printed.getvalue().splitlines()[0]
+    'gradwalk ツアー：『ゼロから作るDeep Learning』4.4 節「勾配」'
     """
+    from gradwalk._common.terminal import write_line
+
     from .run import run_tour
 
     show: Any = None
@@ -58,4 +68,4 @@ def tour(out: str | Path | None = None, *, figures: bool = True) -> bool:
         from IPython.display import display
 
         show = display
-    return run_tour(print, out=out, show=show)
+    return run_tour(write_line, out=out, show=show, lang=lang)

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from gradwalk._common.language import gettext as _
+from gradwalk._common.terminal import padded
 from gradwalk._derivatives.gradient import numerical_gradient
 from gradwalk._learning.nets import SimpleNet
 from gradwalk.book import function_2
@@ -24,6 +26,11 @@ if TYPE_CHECKING:
 BOOK_W = np.array([[0.47355232, 0.9977393, 0.84668094], [0.85557411, 0.03563661, 0.69422093]])
 _BOOK_X = np.array([0.6, 0.9])
 _BOOK_T = np.array([0, 0, 1])
+
+
+def book_label() -> str:
+    """The label of the book's value, as wide as "gradwalk " so that arrays line up."""
+    return padded(_("book"), len("gradwalk "))
 
 
 @dataclass(frozen=True)
@@ -99,92 +106,111 @@ def tour_stops() -> list[TourStop]:
     return [
         _gradient_stop(
             [3.0, 4.0],
-            "[ 6.  8.]  (full: 6.0000000000037801, 7.9999999999991189)",
+            "[ 6.  8.]  "
+            + _("(full: {values})").format(values="6.0000000000037801, 7.9999999999991189"),
             np.array([6.0000000000037801, 7.9999999999991189]),
-            "The gradient of x0² + x1² is (2·x0, 2·x1); the central difference with "
-            "h = 1e-4 gets it to about 12 digits.",
+            _(
+                "The gradient of x0² + x1² is (2·x0, 2·x1); the central difference with h = "
+                "1e-4 gets it to about 12 digits."
+            ),
         ),
         _gradient_stop(
             [0.0, 2.0],
             "[ 0.  4.]",
             np.array([0.0, 4.0]),
-            "Along x0 the function is flat at x0 = 0, so that component is 0.",
+            _("Along x0 the function is flat at x0 = 0, so that component is 0."),
         ),
         _gradient_stop(
             [3.0, 0.0],
             "[ 6.  0.]",
             np.array([6.0, 0.0]),
-            "The gradient points where f grows fastest; its negative (Figure 4-9) points "
-            "at the minimum.",
+            _(
+                "The gradient points where f grows fastest; its negative (Figure 4-9) points at "
+                "the minimum."
+            ),
             figures=("fig-4-9.png",),
         ),
         _descent_stop(
             0.1,
             "[ -6.11110793e-10   8.14814391e-10]",
             np.array([-6.11110793e-10, 8.14814391e-10]),
-            "Each step multiplies x by 1 - 2·lr = 0.8, so after 100 steps x = 0.8^100 · "
-            "(-3, 4): practically the minimum (0, 0).",
+            _(
+                "Each step multiplies x by 1 - 2·lr = 0.8, so after 100 steps x = 0.8^100 · "
+                "(-3, 4): practically the minimum (0, 0)."
+            ),
             figures=("fig-4-10.png",),
         ),
         _descent_stop(
             10.0,
             "[ -2.58983747e+13  -1.29524862e+12]",
             np.array([-2.58983747e13, -1.29524862e12]),
-            "lr = 10 is far above the stable bound lr < 1: x grows about 19-fold per step "
-            "until x ± h rounds to x, the numerical gradient becomes exactly 0 and x freezes.",
+            _(
+                "lr = 10 is far above the stable bound lr < 1: x grows about 19-fold per step "
+                "until x ± h rounds to x, the numerical gradient becomes exactly 0 and x "
+                "freezes."
+            ),
         ),
         _descent_stop(
             1e-10,
             "[-2.99999994  3.99999992]",
             np.array([-2.99999994, 3.99999992]),
-            "lr = 1e-10 is far too small: after 100 steps x has hardly left (-3, 4).",
+            _("lr = 1e-10 is far too small: after 100 steps x has hardly left (-3, 4)."),
             figures=("learning-rates.png",),
         ),
         TourStop(
             "4.4.2",
-            "net = simpleNet(W=<the book's W>); net.predict(np.array([0.6, 0.9]))",
+            # Translators: code; translate only "the book's W" inside the angle brackets.
+            _("net = simpleNet(W=<the book's W>); net.predict(np.array([0.6, 0.9]))"),
             lambda: net.predict(_BOOK_X),
             "[ 1.05414809  0.63071653  1.1328074 ]   np.argmax(p) = 2",
             np.array([1.05414809, 0.63071653, 1.1328074]),
-            "A one-layer network scores the three classes as x · W; class 2 scores highest.",
+            _("A one-layer network scores the three classes as x · W; class 2 scores highest."),
         ),
         TourStop(
             "4.4.2",
-            "net.loss(x, t) with t = [0, 0, 1], as first printed (log(y) without + 1e-7)",
+            # Translators: keep the code (net.loss(x, t), t = [0, 0, 1], log(y), + 1e-7).
+            _("net.loss(x, t) with t = [0, 0, 1], as first printed (log(y) without + 1e-7)"),
             lambda: np.array([_loss_without_delta(net)]),
             "0.92806853663411326",
             np.array([0.92806853663411326]),
-            "The cross-entropy of the softmax scores against the correct class 2. It "
-            "agrees to 8 digits, not 17: the book prints W rounded to 8 digits, and the "
-            "loss it printed came from the unrounded W.",
+            _(
+                "The cross-entropy of the softmax scores against the correct class 2. It agrees "
+                "to 8 digits, not 17: the book prints W rounded to 8 digits, and the loss it "
+                "printed came from the unrounded W."
+            ),
         ),
         TourStop(
             "4.4.2",
-            "net.loss(x, t) with the reference code's log(y + 1e-7)",
+            _("net.loss(x, t) with the reference code's log(y + 1e-7)"),
             lambda: np.array([net.loss(_BOOK_X, _BOOK_T)]),
-            "0.9280682857864075  (the current reference code)",
+            "0.9280682857864075  " + _("(the current reference code)"),
             np.array([0.9280682857864075]),
-            "The 1e-7 that guards against log(0) shifts the loss in the 7th digit.",
+            _("The 1e-7 that guards against log(0) shifts the loss in the 7th digit."),
         ),
         TourStop(
             "4.4.2",
-            "numerical_gradient(lambda w: net.loss(x, t), net.W)   # first print run",
+            "numerical_gradient(lambda w: net.loss(x, t), net.W)   " + _("# first print run"),
             lambda: _net_gradient(with_delta=False),
             "[[ 0.21924763  0.14356247 -0.36281009]\n"
             "           [ 0.32887144  0.2153437  -0.54421514]]",
             np.array([[0.21924763, 0.14356247, -0.36281009], [0.32887144, 0.2153437, -0.54421514]]),
-            "The closure ignores w: it sees the perturbation because numerical_gradient "
-            "changes net.W itself, in place, one element at a time.",
+            _(
+                "The closure ignores w: it sees the perturbation because numerical_gradient "
+                "changes net.W itself, in place, one element at a time."
+            ),
         ),
         TourStop(
             "4.4.2",
-            "numerical_gradient(lambda w: net.loss(x, t), net.W)   # with + 1e-7",
+            "numerical_gradient(lambda w: net.loss(x, t), net.W)   " + _("# with + 1e-7"),
             lambda: _net_gradient(with_delta=True),
             "[[ 0.21924757  0.14356243 -0.36281   ]\n"
-            "           [ 0.32887136  0.21534364 -0.544215  ]]  (current reference code)",
+            "           [ 0.32887136  0.21534364 -0.544215  ]]  "
+            + _("(the current reference code)"),
             np.array([[0.21924757, 0.14356243, -0.36281], [0.32887136, 0.21534364, -0.544215]]),
-            "Raising w[0, 0] by h raises the loss by about 0.2h; the last column's negative "
-            "entries say: raise those weights to lower the loss.",
+            _(
+                "Raising w[0, 0] by h raises the loss by about 0.2h; the last column's negative "
+                "entries say: raise those weights to lower the loss."
+            ),
         ),
     ]
 

@@ -10,7 +10,6 @@ boundary the network learned).
 from __future__ import annotations
 
 import statistics
-import textwrap
 import time
 import warnings
 from collections.abc import Callable
@@ -21,10 +20,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from gradwalk._common.language import gettext as _
+from gradwalk._common.language import gettext_noop as N_
+from gradwalk._common.terminal import fill
 from gradwalk._learning.datasets import make_spiral
 from gradwalk._learning.nets import TwoLayerNet
 from gradwalk._learning.training import TrainingHistory, train
 from gradwalk.check._gradient import check_gradients
+
+from .section_4_4 import book_label
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -106,7 +110,7 @@ def _indented(text: str) -> list[str]:
     rows = [
         wrapped
         for row in text.splitlines()
-        for wrapped in textwrap.wrap(row, width=77, subsequent_indent="  ")
+        for wrapped in fill(row, width=77, subsequent_indent="  ").splitlines()
     ]
     return [f"  gradwalk {rows[0]}", *(f"           {row}" for row in rows[1:])]
 
@@ -115,7 +119,7 @@ def _shapes() -> tuple[list[str], bool]:
     net = TwoLayerNet(input_size=784, hidden_size=100, output_size=10, seed=0)
     shapes = {name: array.shape for name, array in net.params.items()}
     book = ", ".join(f"{name} {shape}" for name, shape in BOOK_SHAPES.items())
-    return [*_indented(str(shapes)), f"  book     {book}"], shapes == BOOK_SHAPES
+    return [*_indented(str(shapes)), f"  {book_label()}{book}"], shapes == BOOK_SHAPES
 
 
 def _mini_batch(size: int) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
@@ -145,7 +149,7 @@ def _gradients_agree() -> tuple[list[str], bool]:
 
 def _median_seconds(run: Callable[[], object], repeats: int) -> float:
     times = []
-    for _ in range(repeats):
+    for _repeat in range(repeats):
         start = time.perf_counter()
         run()
         times.append(time.perf_counter() - start)
@@ -163,16 +167,28 @@ def _cost() -> tuple[list[str], bool]:
     numerical_s = _median_seconds(lambda: net.numerical_gradient(x, t), 3)
     backprop_s = _median_seconds(lambda: net.gradient(x, t), 50)
     iterations = spiral_run().history.iterations
-    lines = _indented(
-        f"numerical: {evaluations} evaluations of the loss, {numerical_s * 1e3:.1f} ms\n"
-        f"backprop:  1 forward and 1 backward pass, {backprop_s * 1e3:.3f} ms "
-        f"({numerical_s / backprop_s:.0f}× faster)\n"
-        f"largest difference between the two: {gap:.1e}\n"
-        f"the {iterations} iterations below: about {numerical_s * iterations:.0f} s "
-        f"numerical, {backprop_s * iterations:.2f} s backprop\n"
-        f"the book's TwoLayerNet(784, 50, 10): {2 * BOOK_MNIST_PARAMETERS:,} evaluations "
-        "per gradient"
-    )
+    rows = [
+        _("numerical: {count} evaluations of the loss, {ms:.1f} ms"),
+        _("backprop:  1 forward and 1 backward pass, {backprop_ms:.3f} ms ({ratio:.0f}× faster)"),
+        _("largest difference between the two: {gap:.1e}"),
+        _(
+            "the {iterations} iterations below: about {numerical_s:.0f} s numerical, "
+            "{backprop_s:.2f} s backprop"
+        ),
+        _("the book's TwoLayerNet(784, 50, 10): {book:,} evaluations per gradient"),
+    ]
+    numbers = {
+        "count": evaluations,
+        "ms": numerical_s * 1e3,
+        "backprop_ms": backprop_s * 1e3,
+        "ratio": numerical_s / backprop_s,
+        "gap": gap,
+        "iterations": iterations,
+        "numerical_s": numerical_s * iterations,
+        "backprop_s": backprop_s * iterations,
+        "book": 2 * BOOK_MNIST_PARAMETERS,
+    }
+    lines = _indented("\n".join(row.format(**numbers) for row in rows))
     return lines, evaluations == 2 * parameters and gap < 1e-6
 
 
@@ -188,8 +204,15 @@ def _training() -> tuple[list[str], bool]:
     ]
     final = run.net.accuracy(run.x_train, run.t_train)
     rows.append(
-        f"{history.iterations} iterations in {history.wall_time:.2f} s; after the last: "
-        f"train acc {final:.4f}, test acc {run.net.accuracy(run.x_test, run.t_test):.4f}"
+        _(
+            "{iterations} iterations in {seconds:.2f} s; after the last: train acc "
+            "{train:.4f}, test acc {test:.4f}"
+        ).format(
+            iterations=history.iterations,
+            seconds=history.wall_time,
+            train=final,
+            test=run.net.accuracy(run.x_test, run.t_test),
+        )
     )
     return _indented("\n".join(rows)), history.stopped is None and final >= TARGET_ACCURACY
 
@@ -202,37 +225,49 @@ def learning_stops() -> list[LearningStop]:
             "net = TwoLayerNet(input_size=784, hidden_size=100, output_size=10)\n"
             "{name: p.shape for name, p in net.params.items()}",
             _shapes,
-            "The book's two-layer network for MNIST: 784 pixels in, 100 sigmoid units, 10 "
-            "classes out; the biases start at zero, the weights at 0.01 × a standard normal.",
+            _(
+                "The book's two-layer network for MNIST: 784 pixels in, 100 sigmoid units, 10 "
+                "classes out; the biases start at zero, the weights at 0.01 × a standard normal."
+            ),
         ),
         LearningStop(
             "4.5.1",
-            "net = TwoLayerNet(input_size=2, hidden_size=30, output_size=3)   # the spiral\n"
-            "grads = net.gradient(x, t)   # backpropagation, on 10 random points\n"
-            "check_gradients(lambda p: net.loss(x, t), net.params, grads)",
+            "net = TwoLayerNet(input_size=2, hidden_size=30, output_size=3)   "
+            + _("# the spiral")
+            + "\ngrads = net.gradient(x, t)   "
+            + _("# backpropagation, on 10 random points")
+            + "\ncheck_gradients(lambda p: net.loss(x, t), net.params, grads)",
             _gradients_agree,
-            "Backpropagation and the numerical gradient agree to a relative 1e-6, not to "
-            "the 1e-8 of a strict check: the book's cross_entropy_error takes log(y + 1e-7), "
-            "and backpropagation differentiates log(y). The report finds that term itself.",
+            _(
+                "Backpropagation and the numerical gradient agree to a relative 1e-6, not to the "
+                "1e-8 of a strict check: the book's cross_entropy_error takes log(y + 1e-7), and "
+                "backpropagation differentiates log(y). The report finds that term itself."
+            ),
         ),
         LearningStop(
             "4.5.2",
-            "net.numerical_gradient(x_batch, t_batch)   # and net.gradient(...), batch of 100",
+            "net.numerical_gradient(x_batch, t_batch)   "
+            + _("# and net.gradient(...), batch of 100"),
             _cost,
-            "The numerical gradient evaluates the loss twice per parameter; backpropagation "
-            "gets all of them for about the cost of two. That is why section 4.5 trains with "
-            "backpropagation and keeps the numerical gradient to check it.",
+            _(
+                "The numerical gradient evaluates the loss twice per parameter; backpropagation "
+                "gets all of them for about the cost of two. That is why section 4.5 trains "
+                "with backpropagation and keeps the numerical gradient to check it."
+            ),
         ),
         LearningStop(
             "4.5.2",
             'train(net, x_train, t_train, iters_num=1000, optimizer="Adam", '
             "learning_rate=0.05,\n"
-            "      x_test=x_test, t_test=t_test)   # TwoLayerNet(2, 30, 3), 300 spiral points",
+            "      x_test=x_test, t_test=t_test)   "
+            + _("# TwoLayerNet(2, 30, 3), 300 spiral points"),
             _training,
-            "The book's loop: random mini-batches of 100, the loss after every iteration, the "
-            "accuracy once per epoch (3 iterations here). The test points come from the same "
-            "spiral with another seed; both accuracies climb together, so the network has "
-            "not merely memorised its training points.",
+            _(
+                "The book's loop: random mini-batches of 100, the loss after every iteration, "
+                "the accuracy once per epoch (3 iterations here). The test points come from the "
+                "same spiral with another seed; both accuracies climb together, so the network "
+                "has not merely memorised its training points."
+            ),
             figures=("fig-4-11-4-12-spiral.png", "spiral-boundary.png"),
         ),
     ]
@@ -260,14 +295,18 @@ def _boundary_figure() -> Figure:
 #: The figures of section 4.5: file name, caption, and how to draw it.
 LEARNING_FIGURES: dict[str, tuple[str, Callable[[], Figure]]] = {
     "fig-4-11-4-12-spiral.png": (
-        "Figures 4-11 and 4-12 for the spiral: the mini-batch loss after each of the 1000 "
-        "iterations, falling with the noise of random mini-batches, and the train (solid) "
-        "and test (dashed) accuracy once per epoch, rising together to about 0.98.",
+        N_(
+            "Figures 4-11 and 4-12 for the spiral: the mini-batch loss after each of the 1000 "
+            "iterations, falling with the noise of random mini-batches, and the train (solid) "
+            "and test (dashed) accuracy once per epoch, rising together to about 0.98."
+        ),
         _training_figure,
     ),
     "spiral-boundary.png": (
-        "The class the trained network predicts at every point of the plane, with the 300 "
-        "training points on top: three arms, each in its own colour region.",
+        N_(
+            "The class the trained network predicts at every point of the plane, with the 300 "
+            "training points on top: three arms, each in its own colour region."
+        ),
         _boundary_figure,
     ),
 }

@@ -13,12 +13,21 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gradwalk import testfunctions
-from gradwalk._common.validate import choice_hint
+from gradwalk._common.language import gettext as _
+from gradwalk._common.language import ngettext, sentences
+from gradwalk._common.validate import closest
 from gradwalk._engine.methods import METHODS
 from gradwalk._formulas import Expression, ExpressionError, ascii_spelling, parse_expression
 from gradwalk.testfunctions import TestFunction
 
 from ._command import UsageError, count_type, number_type
+
+
+def did_you_mean(text: str, choices: Iterable[str]) -> str:
+    """The hint "Did you mean 'central'?" for the choice closest to ``text``, or ""."""
+    close = closest(text, choices)
+    return _("Did you mean {name}?").format(name=repr(close)) if close else ""
+
 
 __all__ = [
     "Target",
@@ -26,6 +35,8 @@ __all__ = [
     "add_gradient_options",
     "check_complex_safe",
     "choice_type",
+    "did_you_mean",
+    "formula_help",
     "gradient_settings",
     "is_constant",
     "parse_function",
@@ -45,16 +56,17 @@ def parse_numbers(text: str, option: str) -> NDArray[np.float64]:
         values = [float(part) for part in text.split(",")]
     except ValueError:
         spelled = ascii_spelling(text)
-        typed = (
-            f"; it was typed with full-width characters: type {option} {spelled}"
-            if spelled != text
-            else ""
-        )
-        raise UsageError(
-            f"{option} takes numbers separated by commas, like {option} 3,4; got {text!r}{typed}."
-        ) from None
+        message = _("{option} takes numbers separated by commas, like {option} 3,4; got {text}.")
+        if spelled != text:
+            message = _(
+                "{option} takes numbers separated by commas, like {option} 3,4; got {text}; it "
+                "was typed with full-width characters: type {option} {spelled}."
+            )
+        raise UsageError(message.format(option=option, text=repr(text), spelled=spelled)) from None
     if not all(np.isfinite(values)):
-        raise UsageError(f"{option} takes finite numbers; got {text!r}.")
+        raise UsageError(
+            _("{option} takes finite numbers; got {text}.").format(option=option, text=repr(text))
+        )
     return np.array(values, dtype=np.float64)
 
 
@@ -80,11 +92,12 @@ def parse_function(text: str) -> Target:
         expression = parse_expression(text.strip())
     except ExpressionError as error:
         if re.fullmatch(r"[A-Za-z_]\w*", text.strip()):
-            _, hint = choice_hint(key, testfunctions.FUNCTIONS)
+            hint = did_you_mean(key, testfunctions.FUNCTIONS)
+            message = _("{text} is neither a test function ({names}) nor a formula.").format(
+                text=repr(text.strip()), names=", ".join(testfunctions.FUNCTIONS)
+            )
             raise UsageError(
-                f"{text.strip()!r} is neither a test function "
-                f"({', '.join(testfunctions.FUNCTIONS)}) nor a formula."
-                + (hint or f" As a formula: {error}")
+                sentences(message, hint or _("As a formula: {error}").format(error=error))
             ) from None
         raise
     return Target(expression, None, expression.text, expression.size)
@@ -101,13 +114,19 @@ def parse_point(text: str, option: str, target: Target) -> NDArray[np.float64]:
     x = parse_numbers(text, option)
     if target.size and x.size != target.size:
         what = (
-            f"{target.known.name} is a function of x0 and x1"
+            _("{name} is a function of x0 and x1").format(name=target.known.name)
             if target.known is not None
-            else f"{target.name!r} uses {variables_of(target)}"
+            else _("{name} uses {variables}").format(
+                name=repr(target.name), variables=variables_of(target)
+            )
+        )
+        takes = ngettext(
+            "{what}, so {option} takes {size} number; got {got} ({text}).",
+            "{what}, so {option} takes {size} numbers; got {got} ({text}).",
+            target.size,
         )
         raise UsageError(
-            f"{what}, so {option} takes {target.size} number{'s' * (target.size > 1)}; "
-            f"got {x.size} ({text!r})."
+            takes.format(what=what, option=option, size=target.size, got=x.size, text=repr(text))
         )
     return x
 
@@ -126,11 +145,21 @@ def plot_file(text: str | None) -> Path | None:
         return None
     path = Path(text)
     if path.suffix.lower() not in {".png", ".svg", ".pdf"}:
-        raise UsageError(f"--plot must name a .png, .svg or .pdf file; got {text!r}.")
+        raise UsageError(
+            _("--plot must name a .png, .svg or .pdf file; got {text}.").format(text=repr(text))
+        )
     if not path.parent.is_dir():
-        raise UsageError(f"cannot write {text!r}: the folder {str(path.parent)!r} does not exist.")
+        raise UsageError(
+            _("cannot write {text}: the folder {folder} does not exist.").format(
+                text=repr(text), folder=repr(str(path.parent))
+            )
+        )
     if path.is_dir():
-        raise UsageError(f"--plot {text!r} is a folder; name a file, such as {text}/plot.png.")
+        raise UsageError(
+            _("--plot {text} is a folder; name a file, such as {example}.").format(
+                text=repr(text), example=f"{text}/plot.png"
+            )
+        )
     return path
 
 
@@ -141,8 +170,14 @@ def choice_type(choices: Iterable[str]) -> Callable[[str], str]:
     def parse(text: str) -> str:
         if text.strip().lower() in names:
             return text.strip().lower()
-        quoted, hint = choice_hint(text, names)
-        raise argparse.ArgumentTypeError(f"expected one of {quoted}; got {text.strip()!r}.{hint}")
+        raise argparse.ArgumentTypeError(
+            sentences(
+                _("expected one of {choices}; got {text}.").format(
+                    choices=", ".join(map(repr, names)), text=repr(text.strip())
+                ),
+                did_you_mean(text, names),
+            )
+        )
 
     return parse
 
@@ -154,25 +189,28 @@ def step_type(text: str) -> float | str:
         return number_type("--h", positive=True)(text)
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(
-            f"expected a step > 0, like --h 1e-6, or 'auto'; got {text.strip()!r}"
+            _("expected a step > 0, like --h 1e-6, or 'auto'; got {text}").format(
+                text=repr(text.strip())
+            )
         ) from None
 
 
 def formula_help() -> str:
     """What FUNCTION may be: a test function (the registry, read now) or a formula."""
-    names = ", ".join(testfunctions.FUNCTIONS)
-    return (
-        f"FUNCTION is the name of a test function ({names}) or a formula in "
-        "x0, x1, ... (or x, y) with numbers, + - * / **, and NumPy functions such as sin, "
-        "cos, exp, log, sqrt, abs; quote it for the shell. A point has as many numbers as "
-        "the function has variables: 2 for a test function, and for a formula one more than "
-        "its largest variable index (x0 + x2 takes 3)."
-    )
+    return _(
+        "FUNCTION is the name of a test function ({names}) or a formula in x0, x1, ... (or "
+        "x, y) with numbers, + - * / **, and NumPy functions such as sin, cos, exp, log, "
+        "sqrt, abs; quote it for the shell. A point has as many numbers as the function has "
+        "variables: 2 for a test function, and for a formula one more than its largest "
+        "variable index (x0 + x2 takes 3)."
+    ).format(names=", ".join(testfunctions.FUNCTIONS))
 
 
 def add_function_argument(parser: argparse.ArgumentParser) -> None:
     """The FUNCTION argument of grad, descend and field, and what it may be in the help."""
-    parser.add_argument("function", metavar="FUNCTION", help="a test function's name or a formula")
+    parser.add_argument(
+        "function", metavar="FUNCTION", help=_("a test function's name or a formula")
+    )
     parser.description = f"{(parser.description or '').strip()} {formula_help()}".strip()
 
 
@@ -182,7 +220,9 @@ def add_gradient_options(parser: argparse.ArgumentParser) -> None:
         "--method",
         default="central",
         type=choice_type(METHODS),
-        help=f"one of {', '.join(METHODS)} (default: central, the book's)",
+        help=_("one of {methods} (default: central, the book's)").format(
+            methods=", ".join(METHODS)
+        ),
     )
     orders = "; ".join(
         f"{name}: {', '.join(map(str, method.orders))}"
@@ -192,13 +232,15 @@ def add_gradient_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--order",
         type=count_type("--order", least=1),
-        help=f"order of the stencil ({orders}; default: the method's own)",
+        help=_("order of the stencil ({orders}; default: the method's own)").format(orders=orders),
     )
     parser.add_argument(
         "--h",
         type=step_type,
-        help="the step: a number > 0 or 'auto' (default: the method's own, the book's 1e-4 "
-        "for central, forward and backward, a step per order for --order)",
+        help=_(
+            "the step: a number > 0 or 'auto' (default: the method's own, the book's 1e-4 "
+            "for central, forward and backward, a step per order for --order)"
+        ),
     )
 
 
@@ -212,11 +254,18 @@ def gradient_settings(args: argparse.Namespace) -> dict[str, Any]:
         except ValueError:
             having = [name for name, m in METHODS.items() if m.orders]
             raise UsageError(
-                f"--method {args.method} takes no --order (it chooses its own); --order is "
-                f"for --method {', '.join(having)}."
+                _(
+                    "--method {method} takes no --order (it chooses its own); --order is for "
+                    "--method {having}."
+                ).format(method=args.method, having=", ".join(having))
                 if not method.orders
-                else f"--order {args.order} is not an order of --method {args.method}; "
-                f"choose one of {', '.join(map(str, method.orders))}."
+                else _(
+                    "--order {order} is not an order of --method {method}; choose one of {orders}."
+                ).format(
+                    order=args.order,
+                    method=args.method,
+                    orders=", ".join(map(str, method.orders)),
+                )
             ) from None
     if args.h is not None:
         settings["h"] = args.h
@@ -227,7 +276,8 @@ def check_complex_safe(target: Target, method: str) -> None:
     """The complex step refuses, before any work, a formula it cannot differentiate."""
     if method == "complex" and isinstance(target.f, Expression) and target.f.complex_unsafe:
         raise UsageError(
-            f"--method complex evaluates f at complex points, and in {target.name!r} "
-            f"{' and '.join(target.f.complex_unsafe)}: use --method richardson, as accurate "
-            "without complex numbers."
+            _(
+                "--method complex evaluates f at complex points, and in {formula} {unsafe}: "
+                "use --method richardson, as accurate without complex numbers."
+            ).format(formula=repr(target.name), unsafe=" and ".join(target.f.complex_unsafe))
         )

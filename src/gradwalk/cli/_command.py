@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import textwrap
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,9 +20,14 @@ from typing import Any
 
 import numpy as np
 
+from gradwalk._common.language import check_language
+from gradwalk._common.language import gettext as _
+from gradwalk._common.language import gettext_noop as N_
+from gradwalk._common.terminal import fill, padded
 from gradwalk._formulas import ExpressionError
 
 __all__ = [
+    "EXIT_BROKEN_PIPE",
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_USAGE",
@@ -33,7 +37,10 @@ __all__ = [
     "Subcommand",
     "UsageError",
     "capture_figures",
+    "continued",
     "count_type",
+    "labelled",
+    "language_type",
     "merged_warnings",
     "number_type",
     "run_guarded",
@@ -47,6 +54,9 @@ EXIT_USAGE = 2
 EXIT_FAILED = 1
 #: Exit status after Ctrl-C, as shells report a process stopped by SIGINT.
 EXIT_INTERRUPTED = 130
+#: Exit status when the reader of the output went away (``gradwalk tour | head -3``): what
+#: shells report for any command stopped by a closed pipe (128 + SIGPIPE).
+EXIT_BROKEN_PIPE = 141
 
 #: Where a subcommand prints its lines (``print`` with flush, or a list's append in tests).
 Output = Callable[[str], object]
@@ -88,6 +98,9 @@ class Subcommand:
         NumPy or Python text, no flood of warnings. The test suite runs every one.
     point_options : tuple of str
         Options whose value may start with a minus sign (``--from -3,4``).
+
+    The summary, the description and the comments of the examples (after ``#``) are
+    messages of the catalogs (marked with ``N_``), translated when the help is built.
     """
 
     name: str
@@ -110,15 +123,18 @@ def number_type(
             value = float(text)
         except ValueError:
             value = float("nan")
-        bound = " > 0" if positive else (f" >= {least:g}" if least is not None else "")
         if (
             not np.isfinite(value)
             or (positive and value <= 0)
             or (least is not None and value < least)
         ):
-            raise argparse.ArgumentTypeError(
-                f"expected a finite number{bound}; got {text.strip()!r}"
-            )
+            if positive:
+                message = _("expected a finite number > 0; got {text}")
+            elif least is not None:
+                message = _("expected a finite number >= {least:g}; got {text}")
+            else:
+                message = _("expected a finite number; got {text}")
+            raise argparse.ArgumentTypeError(message.format(least=least, text=repr(text.strip())))
         return value
 
     return parse
@@ -133,25 +149,57 @@ def count_type(option: str, *, least: int = 0, most: int | None = None) -> Calla
         except ValueError:
             value = least - 1
         if value < least or (most is not None and value > most):
-            bound = f"from {least} to {most}" if most is not None else f">= {least}"
+            message = (
+                _("expected a whole number from {least} to {most}; got {text}")
+                if most is not None
+                else _("expected a whole number >= {least}; got {text}")
+            )
             raise argparse.ArgumentTypeError(
-                f"expected a whole number {bound}; got {text.strip()!r}"
+                message.format(least=least, most=most, text=repr(text.strip()))
             )
         return value
 
     return parse
 
 
-#: NumPy's floating-point warnings, in words about f.
+#: The column where a labelled output line's value starts (``gradient  [6., 8.]``).
+LABEL_WIDTH = 10
+
+
+def labelled(label: str, value: object) -> str:
+    """An output line: the label, padded to :data:`LABEL_WIDTH` columns, then the value.
+
+    >>> labelled("gradient", "[6., 8.]")
+    'gradient  [6., 8.]'
+    """
+    return padded(label, LABEL_WIDTH) + str(value)
+
+
+def continued(text: str) -> str:
+    """A line under a labelled one, starting in its value's column."""
+    return " " * LABEL_WIDTH + text
+
+
+def language_type(text: str) -> str:
+    """An argparse ``type`` for ``--lang``: the code of a language gradwalk speaks."""
+    try:
+        return check_language(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+#: NumPy's floating-point warnings, in words about f (translated where shown).
 _NUMPY_WORDS = (
-    (re.compile(r"overflow"), "a value overflowed (beyond about ±1.8e308) while computing f"),
-    (re.compile(r"divide by zero"), "f divided by zero at some of the points evaluated"),
+    (re.compile(r"overflow"), N_("a value overflowed (beyond about ±1.8e308) while computing f")),
+    (re.compile(r"divide by zero"), N_("f divided by zero at some of the points evaluated")),
     (
         re.compile(r"invalid value"),
-        "an undefined value (nan: 0/0, inf - inf, log or sqrt of a negative number) came "
-        "up while computing f",
+        N_(
+            "an undefined value (nan: 0/0, inf - inf, log or sqrt of a negative number) came "
+            "up while computing f"
+        ),
     ),
-    (re.compile(r"underflow"), "a value underflowed to 0 while computing f"),
+    (re.compile(r"underflow"), N_("a value underflowed to 0 while computing f")),
 )
 
 
@@ -164,9 +212,9 @@ def _worded(record: warnings.WarningMessage) -> tuple[str, str]:
         return record.category.__name__, text
     for pattern, words in _NUMPY_WORDS:
         if pattern.search(text):
-            return words, words
+            return words, _(words)
     if issubclass(record.category, RuntimeWarning):
-        words = "some values of f or its gradient were not finite, so nothing could be averaged"
+        words = _("some values of f or its gradient were not finite, so nothing could be averaged")
         return words, words
     return record.category.__name__, text
 
@@ -182,17 +230,17 @@ def merged_warnings(caught: Sequence[warnings.WarningMessage]) -> list[str]:
     lines = []
     for first, count, texts in kinds.values():
         if count == 1:
-            note = ""
+            line = _("warning: {text}")
         elif len(texts) == 1:
-            note = f" (the same warning {count} times)"
+            line = _("warning: {text} (the same warning {count} times)")
         else:
-            note = f" ({count} warnings of this kind; the first is shown)"
-        lines.append(f"warning: {first}{note}")
+            line = _("warning: {text} ({count} warnings of this kind; the first is shown)")
+        lines.append(line.format(text=first, count=count))
     return lines
 
 
 def _fill(line: str) -> str:
-    return textwrap.fill(line, width=88, subsequent_indent="  ", break_on_hyphens=False)
+    return fill(line, width=88, subsequent_indent="  ")
 
 
 def run_guarded(
@@ -215,18 +263,24 @@ def run_guarded(
     err = err or to_stderr
     prefix = f"gradwalk {command.name}"
     status: int
+    message = ""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             status = command.run(args, out)
-            message = ""
         except (UsageError, ExpressionError) as error:
-            status, message = EXIT_USAGE, f"{prefix}: error: {error}"
+            status = EXIT_USAGE
+            message = _("{prefix}: error: {message}").format(prefix=prefix, message=error)
         except ComputationFailed as error:
-            status, message = EXIT_FAILED, f"{prefix}: failed: {error}"
+            status = EXIT_FAILED
+            message = _("{prefix}: failed: {message}").format(prefix=prefix, message=error)
         except (KeyboardInterrupt, Interrupted) as error:
-            note = f"; {error}" if str(error) else ""
-            status, message = EXIT_INTERRUPTED, f"{prefix}: interrupted (Ctrl-C){note}"
+            status = EXIT_INTERRUPTED
+            message = (
+                _("{prefix}: interrupted (Ctrl-C); {message}")
+                if str(error)
+                else _("{prefix}: interrupted (Ctrl-C)")
+            ).format(prefix=prefix, message=error)
     for line in merged_warnings(caught):
         err(_fill(line))
     if message:
@@ -247,8 +301,12 @@ def save_figure(figure: Any, path: Path, out: Output) -> None:
     try:
         figure.savefig(path, dpi=100)
     except OSError as error:
-        raise ComputationFailed(f"could not write {str(path)!r}: {error.strerror}.") from None
-    out(f"wrote     {path}")
+        raise ComputationFailed(
+            _("could not write {path}: {reason}.").format(
+                path=repr(str(path)), reason=error.strerror
+            )
+        ) from None
+    out(labelled(_("wrote"), path))
 
 
 @contextmanager

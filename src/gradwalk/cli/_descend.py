@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import textwrap
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from gradwalk._common.language import gettext as _
+from gradwalk._common.language import gettext_noop as N_
+from gradwalk._common.language import ngettext
+from gradwalk._common.terminal import fill
 from gradwalk.optimizers import OPTIMIZERS
 
 from ._args import (
@@ -29,40 +32,49 @@ from ._command import (
     Output,
     Subcommand,
     UsageError,
+    continued,
     count_type,
+    labelled,
     number_type,
     save_figure,
 )
 
 
+def optimizer_help() -> str:
+    """The --optimizer help: each optimizer of the registry, read now, with what it does."""
+    each = "; ".join(f"{name}: {_(cls.summary)}" for name, cls in OPTIMIZERS.items())
+    return _("{optimizers} (default: sgd)").format(optimizers=each)
+
+
 def _descend_arguments(parser: argparse.ArgumentParser) -> None:
     add_function_argument(parser)
-    parser.add_argument("--from", dest="start", metavar="X0,X1,...", help="the starting point")
+    parser.add_argument("--from", dest="start", metavar="X0,X1,...", help=_("the starting point"))
     parser.add_argument(
         "--lr",
         type=number_type("--lr", positive=True),
-        help="the learning rate (default: the test function's own; for a formula the "
-        "optimizer's book default, 0.01 for sgd)",
+        help=_(
+            "the learning rate (default: the test function's own; for a formula the "
+            "optimizer's book default, 0.01 for sgd)"
+        ),
     )
     parser.add_argument(
         "--steps",
         type=count_type("--steps", least=1),
-        help="the most steps to take (default: the test function's own; 100 for a formula)",
+        help=_("the most steps to take (default: the test function's own; 100 for a formula)"),
     )
     parser.add_argument(
         "--gtol",
         type=number_type("--gtol", least=0.0),
-        help="stop as converged once the gradient's norm is below this (default: never)",
+        help=_("stop as converged once the gradient's norm is below this (default: never)"),
     )
     parser.add_argument(
         "--optimizer",
         default="sgd",
         type=choice_type(OPTIMIZERS),
-        help="; ".join(f"{name}: {cls.summary}" for name, cls in OPTIMIZERS.items())
-        + " (default: sgd)",
+        help=optimizer_help(),
     )
     parser.add_argument(
-        "--plot", metavar="FILE.png", help="draw the path into a file (two variables only)"
+        "--plot", metavar="FILE.png", help=_("draw the path into a file (two variables only)")
     )
     add_gradient_options(parser)
 
@@ -98,8 +110,10 @@ def _run_descend(args: argparse.Namespace, out: Output) -> int:
     target = parse_function(args.function)
     if is_constant(target):
         raise UsageError(
-            f"the formula {target.name!r} uses no variable, so there is nothing to descend: "
-            "write it in x0, x1, ... (or x and y)."
+            _(
+                "the formula {formula} uses no variable, so there is nothing to descend: "
+                "write it in x0, x1, ... (or x and y)."
+            ).format(formula=repr(target.name))
         )
     known = target.known
     if args.start is not None:
@@ -109,16 +123,26 @@ def _run_descend(args: argparse.Namespace, out: Output) -> int:
     else:
         example = ",".join(["1"] * target.size)
         raise UsageError(
-            f"a formula needs a starting point: add --from with {target.size} number"
-            f"{'s' * (target.size > 1)}, e.g. --from {example}."
+            ngettext(
+                "a formula needs a starting point: add --from with {size} number, e.g. "
+                "--from {example}.",
+                "a formula needs a starting point: add --from with {size} numbers, e.g. "
+                "--from {example}.",
+                target.size,
+            ).format(size=target.size, example=example)
         )
     check_complex_safe(target, args.method)
     settings = gradient_settings(args)
     plot = plot_file(args.plot)
     if plot is not None and start.size != 2:
         raise UsageError(
-            f"--plot draws the path in the plane of x0 and x1, and {target.name!r} has "
-            f"{start.size} variable{'s' * (start.size > 1)}: leave out --plot."
+            ngettext(
+                "--plot draws the path in the plane of x0 and x1, and {name} has {size} "
+                "variable: leave out --plot.",
+                "--plot draws the path in the plane of x0 and x1, and {name} has {size} "
+                "variables: leave out --plot.",
+                start.size,
+            ).format(name=repr(target.name), size=start.size)
         )
     lr = args.lr
     if lr is None:
@@ -131,7 +155,7 @@ def _run_descend(args: argparse.Namespace, out: Output) -> int:
         return False
 
     try:
-        out(f"f(x)      {target.name}")
+        out(labelled("f(x)", target.name))
         result = descend(
             target.f,
             start,
@@ -144,24 +168,25 @@ def _run_descend(args: argparse.Namespace, out: Output) -> int:
         )
     except KeyboardInterrupt:
         if not reached:
-            raise Interrupted("stopped before the first step") from None
+            raise Interrupted(_("stopped before the first step")) from None
         step, x, value = reached[0]
         raise Interrupted(
-            f"stopped at step {step} of {steps}: x = {shown(x)}, f = {value:.6g}"
+            _("stopped at step {step} of {steps}: x = {x}, f = {value:.6g}").format(
+                step=step, steps=steps, x=shown(x), value=value
+            )
         ) from None
-    out(f"start     {shown(start)}, at most {steps} steps of {result.optimizer}")
-    out(f"x         {shown(result.x)}")
-    out(f"f at x    {float(np.asarray(result.values)[-1]):.12g}")
-    out(f"steps     {result.steps_taken} taken, {result.nfev} evaluations of f")
-    out(f"status    {result.status}")
-    out(
-        textwrap.fill(
-            f"message   {result.message}",
-            width=88,
-            subsequent_indent="          ",
-            break_on_hyphens=False,
-        )
+    start_line = _("{start}, at most {steps} steps of {optimizer}").format(
+        start=shown(start), steps=steps, optimizer=result.optimizer
     )
+    out(labelled(_("start"), start_line))
+    out(labelled("x", shown(result.x)))
+    out(labelled(_("f at x"), f"{float(np.asarray(result.values)[-1]):.12g}"))
+    taken = _("{taken} taken, {count} evaluations of f").format(
+        taken=result.steps_taken, count=result.nfev
+    )
+    out(labelled(_("steps"), taken))
+    out(labelled(_("status"), result.status))
+    out(fill(result.message, 88, labelled(_("message"), ""), continued("")))
     if plot is not None:
         from gradwalk.plot._gradients import plot_descent
 
@@ -176,16 +201,17 @@ def _run_descend(args: argparse.Namespace, out: Output) -> int:
 
 DESCEND = Subcommand(
     name="descend",
-    summary="run gradient descent and print (and draw) where it went",
-    description="Run gradient descent on FUNCTION from a starting point; print the last "
-    "point, f there, the status and what it means; optionally draw the path over the "
-    "contour lines of f. For a test function the start, learning rate and number of "
-    "steps default to ones that work; for a formula --from is needed, and the book's "
-    "lr = 0.01 and 100 steps are the defaults. Ctrl-C stops the run and prints where it "
-    "got. ",
+    summary=N_("run gradient descent and print (and draw) where it went"),
+    description=N_(
+        "Run gradient descent on FUNCTION from a starting point; print the last point, f "
+        "there, the status and what it means; optionally draw the path over the contour "
+        "lines of f. For a test function the start, learning rate and number of steps "
+        "default to ones that work; for a formula --from is needed, and the book's lr = "
+        "0.01 and 100 steps are the defaults. Ctrl-C stops the run and prints where it got."
+    ),
     examples=(
         "gradwalk descend sphere --from -3,4 --lr 0.1 --plot path.png",
-        "gradwalk descend sphere --from -3,4 --lr 10      # too large: diverges",
+        "gradwalk descend sphere --from -3,4 --lr 10      " + N_("# too large: diverges"),
         "gradwalk descend rosenbrock --from -2,2 --lr 1e-3 --gtol 1e-4",
         "gradwalk descend rosenbrock --optimizer adam --lr 0.05 --steps 2000",
         'gradwalk descend "x**2 + 3*y**2" --from 2,1 --lr 0.1 --steps 50',

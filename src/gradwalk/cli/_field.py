@@ -7,6 +7,8 @@ import argparse
 import numpy as np
 from numpy.typing import NDArray
 
+from gradwalk._common.language import gettext as _
+from gradwalk._common.language import gettext_noop as N_
 from gradwalk._derivatives.gradient import numerical_gradient
 
 from ._args import (
@@ -25,12 +27,16 @@ from ._command import ComputationFailed, Output, Subcommand, UsageError, save_fi
 
 def _field_arguments(parser: argparse.ArgumentParser) -> None:
     add_function_argument(parser)
-    parser.add_argument("--plot", metavar="FILE.png", help="draw the field into a file")
-    window = "(default: the test function's own domain; -2,2 for a formula, as in the book)"
-    parser.add_argument("--xlim", metavar="LOW,HIGH", help=f"the x0 range {window}")
-    parser.add_argument("--ylim", metavar="LOW,HIGH", help=f"the x1 range {window}")
+    parser.add_argument("--plot", metavar="FILE.png", help=_("draw the field into a file"))
+    window = _("(default: the test function's own domain; -2,2 for a formula, as in the book)")
     parser.add_argument(
-        "--normalize", action="store_true", help="arrows of equal length: directions only"
+        "--xlim", metavar="LOW,HIGH", help=_("the x0 range {window}").format(window=window)
+    )
+    parser.add_argument(
+        "--ylim", metavar="LOW,HIGH", help=_("the x1 range {window}").format(window=window)
+    )
+    parser.add_argument(
+        "--normalize", action="store_true", help=_("arrows of equal length: directions only")
     )
     add_gradient_options(parser)
 
@@ -40,17 +46,28 @@ def _limits(text: str | None, option: str, points: int) -> tuple[float, float] |
         return None
     values = parse_numbers(text, option)
     if values.size != 2 or not values[0] < values[1]:
-        raise UsageError(f"{option} takes two numbers LOW,HIGH with LOW < HIGH; got {text!r}.")
+        raise UsageError(
+            _("{option} takes two numbers LOW,HIGH with LOW < HIGH; got {text}.").format(
+                option=option, text=repr(text)
+            )
+        )
     low, high = float(values[0]), float(values[1])
     with np.errstate(all="ignore"):
         width = high - low
         grid = np.linspace(low, high, points)
     if not np.isfinite(width) or np.unique(grid).size < points:
-        raise UsageError(
-            f"{option} {text!r} is too {'wide' if not np.isfinite(width) else 'narrow'} to "
-            f"draw: the {points} grid points would not be distinct finite numbers; choose "
-            "a range such as -2,2."
+        message = (
+            _(
+                "{option} {text} is too wide to draw: the {points} grid points would not be "
+                "distinct finite numbers; choose a range such as -2,2."
+            )
+            if not np.isfinite(width)
+            else _(
+                "{option} {text} is too narrow to draw: the {points} grid points would not be "
+                "distinct finite numbers; choose a range such as -2,2."
+            )
         )
+        raise UsageError(message.format(option=option, text=repr(text), points=points))
     return low, high
 
 
@@ -79,7 +96,10 @@ def _terminal_field(
                 octant = int(np.round(np.arctan2(v, u) / (np.pi / 4))) % 8
                 cells.append(_ARROWS[octant])
         lines.append(f"{ys[row]:7.2f}  " + " ".join(cells))
-    lines.append(f"  x1 ↑   x0 from {xs[0]:g} (left) to {xs[-1]:g} (right)")
+    lines.append(
+        "  x1 ↑   "
+        + _("x0 from {left:g} (left) to {right:g} (right)").format(left=xs[0], right=xs[-1])
+    )
     return lines
 
 
@@ -87,8 +107,10 @@ def _run_field(args: argparse.Namespace, out: Output) -> int:
     target = parse_function(args.function)
     if target.size > 2:
         raise UsageError(
-            f"{target.name!r} uses {variables_of(target)}; the field is drawn in the plane of "
-            "x0 and x1: write the formula in x0 and x1 (or x and y)."
+            _(
+                "{name} uses {variables}; the field is drawn in the plane of x0 and x1: write "
+                "the formula in x0 and x1 (or x and y)."
+            ).format(name=repr(target.name), variables=variables_of(target))
         )
     check_complex_safe(target, args.method)
     settings = gradient_settings(args)
@@ -103,7 +125,11 @@ def _run_field(args: argparse.Namespace, out: Output) -> int:
 
         xs, ys = BOOK_FIELD_GRID, BOOK_FIELD_GRID
     if is_constant(target):
-        out(f"the formula {target.name!r} uses no variable: its gradient is 0 everywhere.")
+        out(
+            _("the formula {formula} uses no variable: its gradient is 0 everywhere.").format(
+                formula=repr(target.name)
+            )
+        )
         grads = np.zeros((len(ys), len(xs), 2))
     else:
         grads = np.array(
@@ -112,10 +138,11 @@ def _run_field(args: argparse.Namespace, out: Output) -> int:
         )
         if not np.isfinite(grads).all(axis=-1).any():
             raise ComputationFailed(
-                f"the gradient of {target.name!r} is not finite anywhere in the window x0 "
-                f"from {xlim[0]:g} to {xlim[1]:g}, x1 from {ylim[0]:g} to {ylim[1]:g}: f "
-                "overflows or is undefined there; choose another window with --xlim and "
-                "--ylim."
+                _(
+                    "the gradient of {name} is not finite anywhere in the window x0 from "
+                    "{x0:g} to {x1:g}, x1 from {y0:g} to {y1:g}: f overflows or is undefined "
+                    "there; choose another window with --xlim and --ylim."
+                ).format(name=repr(target.name), x0=xlim[0], x1=xlim[1], y0=ylim[0], y1=ylim[1])
             )
     if plot is not None:
         from gradwalk.plot._gradients import plot_gradient_field
@@ -131,18 +158,24 @@ def _run_field(args: argparse.Namespace, out: Output) -> int:
         )
         save_figure(figure, plot, out)
         return 0
-    out(f"the negative gradient of {target.name} (the direction of steepest descent):")
+    out(
+        _("the negative gradient of {name} (the direction of steepest descent):").format(
+            name=target.name
+        )
+    )
     for line in _terminal_field(grads, xs, ys):
         out(line)
-    out("Draw it with --plot field.png.")
+    out(_("Draw it with --plot field.png."))
     return 0
 
 
 FIELD = Subcommand(
     name="field",
-    summary="draw the negative gradient of a function as arrows (Figure 4-9)",
-    description="Draw the field of negative gradients of FUNCTION (the book's Figure 4-9 "
-    "for x0**2 + x1**2). Without --plot it is printed as arrows in the terminal. ",
+    summary=N_("draw the negative gradient of a function as arrows (Figure 4-9)"),
+    description=N_(
+        "Draw the field of negative gradients of FUNCTION (the book's Figure 4-9 for "
+        "x0**2 + x1**2). Without --plot it is printed as arrows in the terminal."
+    ),
     examples=(
         'gradwalk field "x0**2 + x1**2" --plot fig-4-9.png',
         "gradwalk field himmelblau --plot himmelblau.png --normalize",

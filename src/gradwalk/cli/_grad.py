@@ -7,6 +7,8 @@ import argparse
 import numpy as np
 from numpy.typing import NDArray
 
+from gradwalk._common.language import gettext as _
+from gradwalk._common.language import gettext_noop as N_
 from gradwalk._derivatives.gradient import numerical_gradient
 
 from ._args import (
@@ -19,13 +21,16 @@ from ._args import (
     parse_point,
     shown,
 )
-from ._command import ComputationFailed, Output, Subcommand
+from ._command import ComputationFailed, Output, Subcommand, continued, labelled
 
 
 def _grad_arguments(parser: argparse.ArgumentParser) -> None:
     add_function_argument(parser)
     parser.add_argument(
-        "--at", required=True, metavar="X0,X1,...", help="the point, numbers separated by commas"
+        "--at",
+        required=True,
+        metavar="X0,X1,...",
+        help=_("the point, numbers separated by commas"),
     )
     add_gradient_options(parser)
 
@@ -35,7 +40,9 @@ def _steps_used(steps: NDArray[np.floating]) -> str:
     low, high = f"{float(np.min(steps)):.3g}", f"{float(np.max(steps)):.3g}"
     if low == high:
         return f"h = {low}"
-    return f"steps {low} to {high} (each element's step of the estimate kept)"
+    return _("steps {low} to {high} (each element's step of the estimate kept)").format(
+        low=low, high=high
+    )
 
 
 def _run_grad(args: argparse.Namespace, out: Output) -> int:
@@ -43,33 +50,40 @@ def _run_grad(args: argparse.Namespace, out: Output) -> int:
     x = parse_point(args.at, "--at", target)
     check_complex_safe(target, args.method)
     settings = gradient_settings(args)
-    out(f"f(x)      {target.name}")
-    out(f"x         {shown(x)}")
+    out(labelled("f(x)", target.name))
+    out(labelled("x", shown(x)))
     if is_constant(target):
-        out(f"f at x    {float(np.asarray(target.f(x))):.12g}")
-        out(f"gradient  {shown(np.zeros_like(x))}")
-        out("          (the formula uses no variable, so its gradient is 0 everywhere)")
+        out(labelled(_("f at x"), f"{float(np.asarray(target.f(x))):.12g}"))
+        out(labelled(_("gradient"), shown(np.zeros_like(x))))
+        out(continued(_("(the formula uses no variable, so its gradient is 0 everywhere)")))
         return 0
     result = numerical_gradient(target.f, x, full_output=True, **settings)
-    out(f"f at x    {float(np.asarray(target.f(x))):.12g}")
-    out(f"gradient  {shown(result.grad)}")
+    out(labelled(_("f at x"), f"{float(np.asarray(target.f(x))):.12g}"))
+    out(labelled(_("gradient"), shown(result.grad)))
     if not np.all(np.isnan(result.error)):
-        out(f"error     {np.array2string(result.error, separator=', ', precision=2)}")
-        out("          (estimated absolute error of each element)")
-    out(f"method    {result.method}, {_steps_used(result.step)}, {result.nfev} evaluations of f")
+        out(labelled(_("error"), np.array2string(result.error, separator=", ", precision=2)))
+        out(continued(_("(estimated absolute error of each element)")))
+    method = _("{method}, {steps}, {count} evaluations of f").format(
+        method=result.method, steps=_steps_used(result.step), count=result.nfev
+    )
+    out(labelled(_("method"), method))
     if not np.all(np.isfinite(result.grad)):
         raise ComputationFailed(
-            "the gradient is not finite at this point: f is not finite at or next to it "
-            "(see the warning); choose a point inside the domain of f."
+            _(
+                "the gradient is not finite at this point: f is not finite at or next to it "
+                "(see the warning); choose a point inside the domain of f."
+            )
         )
     return 0
 
 
 GRAD = Subcommand(
     name="grad",
-    summary="print the numerical gradient of a formula at a point",
-    description="Print the numerical gradient of FUNCTION at a point, with its error "
-    "estimate when the method gives one. ",
+    summary=N_("print the numerical gradient of a formula at a point"),
+    description=N_(
+        "Print the numerical gradient of FUNCTION at a point, with its error estimate when "
+        "the method gives one."
+    ),
     examples=(
         'gradwalk grad "x0**2 + x1**2" --at 3,4',
         'gradwalk grad "sin(x) * exp(-y**2)" --at 1,0.5 --method forward',

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gradwalk._common.language import gettext as _
+from gradwalk._common.language import gettext_noop as N_
+from gradwalk._common.language import sentences
 from gradwalk._common.progress import above_the_bars
 from gradwalk._learning import datasets
 from gradwalk._learning.idx import IDXError
@@ -61,57 +64,70 @@ def _train_arguments(parser: argparse.ArgumentParser) -> None:
         "--dataset",
         type=choice_type(DATASETS),
         default="spiral",
-        help=f"one of {', '.join(DATASETS)} (default: spiral)",
+        help=_("one of {choices} (default: {default})").format(
+            choices=", ".join(DATASETS), default="spiral"
+        ),
     )
     parser.add_argument(
-        "--hidden", type=count_type("--hidden", least=1), default=50, help="hidden units (50)"
+        "--hidden", type=count_type("--hidden", least=1), default=50, help=_("hidden units (50)")
     )
     parser.add_argument(
-        "--iters", type=count_type("--iters", least=1), help="iterations (default by data set)"
+        "--iters",
+        type=count_type("--iters", least=1),
+        help=_("iterations (default by data set)"),
     )
     parser.add_argument(
         "--batch-size",
         type=count_type("--batch-size", least=1),
         default=100,
-        help="mini-batch size (100)",
+        help=_("mini-batch size (100)"),
     )
     parser.add_argument(
-        "--lr", type=number_type("--lr", positive=True), help="learning rate (default by data set)"
+        "--lr",
+        type=number_type("--lr", positive=True),
+        help=_("learning rate (default by data set)"),
     )
     parser.add_argument(
         "--optimizer",
         type=choice_type(OPTIMIZERS),
-        help=f"one of {', '.join(OPTIMIZERS)} (default by data set)",
+        help=_("one of {choices} (default by data set)").format(choices=", ".join(OPTIMIZERS)),
     )
     parser.add_argument(
         "--gradient",
         type=choice_type(GRADIENTS),
         default="backprop",
-        help=f"one of {', '.join(GRADIENTS)} (default: backprop)",
+        help=_("one of {choices} (default: {default})").format(
+            choices=", ".join(GRADIENTS), default="backprop"
+        ),
     )
     parser.add_argument(
         "--workers",
         type=count_type("--workers", least=1),
-        help="processes for --gradient numerical",
+        help=_("processes for --gradient numerical"),
     )
     parser.add_argument(
-        "--vectorized", action="store_true", help="batched loss for --gradient numerical"
+        "--vectorized", action="store_true", help=_("batched loss for --gradient numerical")
     )
     parser.add_argument(
         "--directions",
         type=count_type("--directions", least=1),
-        help="random directions per step for --gradient spsa (default: 1)",
+        help=_("random directions per step for --gradient spsa (default: 1)"),
     )
     parser.add_argument(
-        "--seed", type=count_type("--seed", least=0), default=0, help="seed of weights and batches"
+        "--seed",
+        type=count_type("--seed", least=0),
+        default=0,
+        help=_("seed of weights and batches"),
     )
     parser.add_argument(
         "--plot",
         metavar="FILE.png",
-        help="save the loss and accuracy (and for 2-D data the decision boundary, as "
-        "FILE-boundary.png) to a .png, .svg or .pdf file",
+        help=_(
+            "save the loss and accuracy (and for 2-D data the decision boundary, as "
+            "FILE-boundary.png) to a .png, .svg or .pdf file"
+        ),
     )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--no-progress", action="store_true", help=_("no progress bar"))
 
 
 def _gradient_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -125,8 +141,10 @@ def _gradient_options(args: argparse.Namespace) -> dict[str, Any]:
     for option, gradient in belongs.items():
         if given[option] and args.gradient != gradient:
             raise UsageError(
-                f"{option} applies to --gradient {gradient} only, and this run uses "
-                f"--gradient {args.gradient}: add --gradient {gradient} or leave out {option}."
+                _(
+                    "{option} applies to --gradient {gradient} only, and this run uses "
+                    "--gradient {used}: add --gradient {gradient} or leave out {option}."
+                ).format(option=option, gradient=gradient, used=args.gradient)
             )
     if args.gradient == "numerical":
         options: dict[str, Any] = {"vectorized": args.vectorized}
@@ -153,11 +171,18 @@ def _load(name: str) -> tuple[Any, Any, Any, Any]:
         (x, t), (x_test, t_test) = loader()
     except ImportError as error:
         raise UsageError(
-            f"{error} On the command line: --dataset spiral (the default), moons or circles "
-            "need nothing installed."
+            sentences(
+                str(error),
+                _(
+                    "On the command line: --dataset spiral (the default), moons or circles "
+                    "need nothing installed."
+                ),
+            )
         ) from None
     except (OSError, IDXError) as error:
-        raise ComputationFailed(f"could not load {name}: {error}") from None
+        raise ComputationFailed(
+            _("could not load {name}: {error}").format(name=name, error=error)
+        ) from None
     return x, t, x_test, t_test
 
 
@@ -169,8 +194,10 @@ def _run_train(args: argparse.Namespace, out: Output) -> int:
     x, t, x_test, t_test = _load(args.dataset)
     if args.batch_size > x.shape[0]:
         raise UsageError(
-            f"--batch-size {args.batch_size} is larger than the {x.shape[0]} training "
-            f"samples of {args.dataset}: choose at most {x.shape[0]}."
+            _(
+                "--batch-size {batch} is larger than the {size} training samples of "
+                "{dataset}: choose at most {size}."
+            ).format(batch=args.batch_size, size=x.shape[0], dataset=args.dataset)
         )
     classes = int(max(t.max(), t_test.max())) + 1
     net = TwoLayerNet(x.shape[1], args.hidden, classes, defaults.weight_init_std, seed=args.seed)
@@ -178,8 +205,20 @@ def _run_train(args: argparse.Namespace, out: Output) -> int:
     lr = defaults.lr if args.lr is None else args.lr
     optimizer = args.optimizer or defaults.optimizer
     out(
-        f"{net!r} on {args.dataset}: {x.shape[0]} training, {x_test.shape[0]} test samples; "
-        f"{optimizer}, lr {lr:g}, {iters} iterations of {args.batch_size}, {args.gradient}"
+        _(
+            "{net} on {dataset}: {train} training, {test} test samples; {optimizer}, lr {lr:g}, "
+            "{iters} iterations of {batch}, {gradient}"
+        ).format(
+            net=repr(net),
+            dataset=args.dataset,
+            train=x.shape[0],
+            test=x_test.shape[0],
+            optimizer=optimizer,
+            lr=lr,
+            iters=iters,
+            batch=args.batch_size,
+            gradient=args.gradient,
+        )
     )
     every = 0
 
@@ -195,7 +234,7 @@ def _run_train(args: argparse.Namespace, out: Output) -> int:
         if not every:
             every = max(1, -(-iters // history.iter_per_epoch) // 20)
             if every > 1:
-                show(f"(one line every {every} epochs)")
+                show(_("(one line every {every} epochs)").format(every=every))
         if epoch % every and history.iterations != iters:
             return
         test = f"  test acc {history.test_acc_list[-1]:.4f}" if history.test_acc_list else ""
@@ -211,18 +250,18 @@ def _run_train(args: argparse.Namespace, out: Output) -> int:
         x_test=x_test, t_test=t_test, seed=args.seed, progress=not args.no_progress,
         callback=report,
     )  # fmt: skip
-    final = (
-        f"train acc {net.accuracy(x, t):.4f}, test acc {net.accuracy(x_test, t_test):.4f}; "
-        f"{history.iterations} iterations"
+    final = _("train acc {train:.4f}, test acc {test:.4f}; {iterations} iterations").format(
+        train=net.accuracy(x, t), test=net.accuracy(x_test, t_test), iterations=history.iterations
     )
     out(
-        f"final: {final}, {history.loss_evaluations} loss evaluations for gradients, "
-        f"{history.wall_time:.2f} s"
+        _("final: {final}, {evaluations} loss evaluations for gradients, {seconds:.2f} s").format(
+            final=final, evaluations=history.loss_evaluations, seconds=history.wall_time
+        )
     )
     if plot is not None and history.iterations:  # what the run reached, also when stopped
         _plot(plot, history, net, x, t, out)
-    if history.stopped and "Ctrl-C" in history.stopped:
-        raise Interrupted(f"stopped after {final}")
+    if history.status == "stopped":  # by Ctrl-C
+        raise Interrupted(_("stopped after {final}").format(final=final))
     if history.stopped:
         raise ComputationFailed(history.stopped)
     return 0
@@ -233,7 +272,9 @@ def _plot(
 ) -> None:
     from gradwalk.plot._learning import plot_decision_boundary, plot_training
 
-    save_figure(plot_training(history, title=f"{history.gradient}: loss and accuracy"), path, out)
+    save_figure(
+        plot_training(history, title=f"{history.gradient}: loss and accuracy"), path, out
+    )  # the figure's own text stays English (its font has no Chinese or Japanese glyphs)
     if x.shape[1] == 2:
         boundary = path.with_name(f"{path.stem}-boundary{path.suffix}")
         save_figure(plot_decision_boundary(net, x, t), boundary, out)
@@ -241,12 +282,14 @@ def _plot(
 
 TRAIN = Subcommand(
     name="train",
-    summary="train the book's TwoLayerNet (section 4.5) on generated or real data",
-    description="Train TwoLayerNet by mini-batch gradient descent and print one line per "
-    "epoch (loss, train and test accuracy). The default data set is the generated spiral: "
-    'it needs no network. digits needs scikit-learn (pip install "gradwalk[digits]"); '
-    'mnist and fashion-mnist download once (pip install "gradwalk[data]"). Ctrl-C stops '
-    "the run and prints (and draws) what it reached.",
+    summary=N_("train the book's TwoLayerNet (section 4.5) on generated or real data"),
+    description=N_(
+        "Train TwoLayerNet by mini-batch gradient descent and print one line per epoch (loss, "
+        "train and test accuracy). The default data set is the generated spiral: it needs no "
+        'network. digits needs scikit-learn (pip install "gradwalk[digits]"); mnist and '
+        'fashion-mnist download once (pip install "gradwalk[data]"). Ctrl-C stops the run and '
+        "prints (and draws) what it reached."
+    ),
     examples=(
         "gradwalk train",
         "gradwalk train --dataset digits --plot digits.png",

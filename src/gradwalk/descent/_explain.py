@@ -19,6 +19,9 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from gradwalk._common.language import gettext as _
+from gradwalk._common.language import gettext_noop as N_
+from gradwalk._common.language import ngettext, sentences
 from gradwalk._common.warnings import NonFiniteWarning, PrecisionWarning
 from gradwalk._engine.inputs import real_value
 from gradwalk.optimizers import SGD, Optimizer
@@ -98,7 +101,7 @@ def vanishing(x: NDArray[np.floating], h: float | None) -> NDArray[np.bool_]:
 
 def steps_in_words(count: int) -> str:
     """A number of steps in words: 1 step, 2 steps."""
-    return f"{count} step" if count == 1 else f"{count} steps"
+    return ngettext("{count} step", "{count} steps", count).format(count=count)
 
 
 def _number(value: float) -> str:
@@ -119,10 +122,10 @@ def _bound_at(run: Run, point: NDArray[np.floating]) -> tuple[float | None, str]
     spent = run.counts.gradients
     budget = min(DIAGNOSIS_GRADIENTS, spent)
     if budget < 4:  # two iterations of two gradients: the fewest that can settle
-        return None, (
-            f" (the stable learning rate was not estimated: that takes at least 4 "
-            f"gradients, more than the run's own {spent}; learning_rate_bound gives it)"
-        )
+        return None, " " + _(
+            "(the stable learning rate was not estimated: that takes at least 4 gradients, "
+            "more than the run's own {spent}; learning_rate_bound gives it)"
+        ).format(spent=spent)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -132,11 +135,11 @@ def _bound_at(run: Run, point: NDArray[np.floating]) -> tuple[float | None, str]
     except Exception:  # a diagnosis must never turn a finished run into an error
         return None, ""
     if not settled:
-        return None, (
-            f" (the stable learning rate was not estimated: it did not settle within the "
-            f"{run.counts.gradients - spent} more gradients a diagnosis may spend after a run "
-            f"of {spent}; learning_rate_bound gives it)"
-        )
+        return None, " " + _(
+            "(the stable learning rate was not estimated: it did not settle within the {more} "
+            "more gradients a diagnosis may spend after a run of {spent}; learning_rate_bound "
+            "gives it)"
+        ).format(more=run.counts.gradients - spent, spent=spent)
     bound = stable_rate(largest)
     return (bound, "") if math.isfinite(bound) and bound > 0 else (None, "")
 
@@ -151,21 +154,27 @@ def learning_rate_advice(run: Run, *, stuck: bool = False) -> str:
     lr = run.optimizer.lr
     bound, why_not = _bound_at(run, run.path[0])
     if bound is None:
-        advice = "a larger learning rate may help" if stuck else "try a smaller learning rate"
+        advice = _("a larger learning rate may help") if stuck else _("try a smaller learning rate")
         return advice + why_not
-    where = f"the stable bound of about {bound:.2g} here (2/λmax at the start)"
+    where = _("the stable bound of about {bound:.2g} here (2/λmax at the start)").format(
+        bound=bound
+    )
     if stuck and lr < _FAR_BELOW * bound:
-        return f"lr = {lr:g} is far below {where}; try lr = {bound / 2:.2g}"
-    if stuck and lr >= (1 - _BARELY) * bound:
-        return (
-            f"lr = {lr:g} is at or above {where}, so x swings across the minimum without "
-            f"getting closer; try lr = {bound / 2:.2g}"
+        return _("lr = {lr:g} is far below {where}; try lr = {half:.2g}").format(
+            lr=lr, where=where, half=bound / 2
         )
+    if stuck and lr >= (1 - _BARELY) * bound:
+        return _(
+            "lr = {lr:g} is at or above {where}, so x swings across the minimum without getting "
+            "closer; try lr = {half:.2g}"
+        ).format(lr=lr, where=where, half=bound / 2)
     if stuck:
-        return "f changes slowly here: x may be on a plateau or near a minimum"
+        return _("f changes slowly here: x may be on a plateau or near a minimum")
     if lr > bound:
-        return f"lr = {lr:g} is above {where}, so every step overshot further"
-    return f"try a smaller learning rate ({where})"
+        return _("lr = {lr:g} is above {where}, so every step overshot further").format(
+            lr=lr, where=where
+        )
+    return _("try a smaller learning rate ({where})").format(where=where)
 
 
 def _bouncing(run: Run) -> str | None:
@@ -184,17 +193,22 @@ def _bouncing(run: Run) -> str | None:
     lr = run.optimizer.lr
     bound, why_not = _bound_at(run, run.path[best])
     if bound is not None and lr > bound:
-        advice = (
-            f"lr = {lr:g} is above the stable bound of about {bound:.2g} where f was lowest "
+        advice = _(
+            "lr = {lr:g} is above the stable bound of about {bound:.2g} where f was lowest "
             "(2/λmax there), so x bounces across the valley instead of settling"
-        )
+        ).format(lr=lr, bound=bound)
     else:
         advice = (
-            "x bounces around instead of settling; a smaller learning rate settles closer" + why_not
+            _("x bounces around instead of settling; a smaller learning rate settles closer")
+            + why_not
         )
     if stale:
-        return f"but it was lowest ({_number(values[best])}) at step {best}, not since: {advice}"
-    return f"but it rose again at {rises} of the last {quarter} steps: {advice}"
+        return _("but it was lowest ({value}) at step {step}, not since: {advice}").format(
+            value=_number(values[best]), step=best, advice=advice
+        )
+    return _("but it rose again at {rises} of the last {quarter} steps: {advice}").format(
+        rises=rises, quarter=quarter, advice=advice
+    )
 
 
 def _zero_gradient_reason(run: Run, *, frozen: bool) -> tuple[str, bool] | None:
@@ -207,19 +221,22 @@ def _zero_gradient_reason(run: Run, *, frozen: bool) -> tuple[str, bool] | None:
         return None
     x = run.path[-1]
     h = run.h
-    since = f"from step {run.zero_since} on the"
-    after = "x froze there" if frozen else "only the optimizer's own state moved x after that"
+    after = _("x froze there") if frozen else _("only the optimizer's own state moved x after that")
     vanished = vanishing(x, h)
     if vanished.any():
         magnitude = float(np.max(np.abs(x[vanished])))
         spacing = float(np.spacing(x.dtype.type(magnitude)))
         return (
-            f"{since} numerical gradient was exactly zero: at |x| ≈ {magnitude:.2g} floats "
-            f"are {spacing:.2g} apart, more than h = {h:g}, so x ± h rounds back to x and "
-            f"{after}",
+            _(
+                "from step {step} on the numerical gradient was exactly zero: at |x| ≈ "
+                "{magnitude:.2g} floats are {spacing:.2g} apart, more than h = {h:g}, so x ± h "
+                "rounds back to x and {after}"
+            ).format(step=run.zero_since, magnitude=magnitude, spacing=spacing, h=h, after=after),
             True,
         )
-    return f"{since} gradient was exactly zero and {after}", False
+    return _("from step {step} on the gradient was exactly zero and {after}").format(
+        step=run.zero_since, after=after
+    ), False
 
 
 def _freeze_reason(run: Run) -> tuple[str, bool]:
@@ -232,130 +249,192 @@ def _freeze_reason(run: Run) -> tuple[str, bool]:
     largest = float(np.max(np.abs(run.optimizer.lr * grad)))
     spacing = float(np.max(np.spacing(np.abs(x))))
     return (
-        f"from step {len(run.path) - 1} on every update (at most {largest:.2g}) was below "
-        f"half the spacing of floats at x (up to {spacing:.2g}), so x rounded back to itself",
+        _(
+            "from step {step} on every update (at most {largest:.2g}) was below half the "
+            "spacing of floats at x (up to {spacing:.2g}), so x rounded back to itself"
+        ).format(step=len(run.path) - 1, largest=largest, spacing=spacing),
         False,
     )
+
+
+#: Advice at the end of a message, each its own sentence, so that the page can put its own
+#: inputs in their place (looked up in the current language).
+PASS_GTOL = N_("Pass gtol to stop as converged once the gradient is that small.")
+RELATIVE_STEP = N_("Rescale x or pass a step relative to |x| (h='auto').")
 
 
 def explain_end(run: Run) -> tuple[Status, str, bool]:
     """Status and message of a finished run, and whether the message explains vanished h."""
     step = len(run.path) - 1
     first, last = run.values[0], run.values[-1]
+    steps = steps_in_words(step)
     if run.end == "value":
         return (
             "diverged",
-            f"f became {last} at step {step}, where |x| reached "
-            f"{_number(float(np.max(np.abs(run.path[-1]))))}, so the run stopped there; "
-            f"{learning_rate_advice(run)}.",
+            _(
+                "f became {value} at step {step}, where |x| reached {size}, so the run stopped "
+                "there; {advice}."
+            ).format(
+                value=last,
+                step=step,
+                size=_number(float(np.max(np.abs(run.path[-1])))),
+                advice=learning_rate_advice(run),
+            ),
             False,
         )
     if run.end == "gradient":
         return (
             "diverged",
-            f"The gradient became not finite at step {step} (f = {_number(last)}; f is "
-            "inf or nan at points next to x, or grad returned them), so the run stopped "
-            f"there; {learning_rate_advice(run)}.",
+            _(
+                "The gradient became not finite at step {step} (f = {value}; f is inf or nan at "
+                "points next to x, or grad returned them), so the run stopped there; {advice}."
+            ).format(step=step, value=_number(last), advice=learning_rate_advice(run)),
             False,
         )
     if run.end == "callback":
-        return "stopped", f"The callback stopped the run at step {step}; f = {last:.6g}.", False
+        return (
+            "stopped",
+            _("The callback stopped the run at step {step}; f = {value:.6g}.").format(
+                step=step, value=last
+            ),
+            False,
+        )
     if run.end == "gtol":
         return (
             "converged",
-            f"Converged in {steps_in_words(step)}: the gradient norm {run.norms[-1]:.6g} fell "
-            f"below gtol = {run.gtol:g}; f = {last:.6g}.",
+            _(
+                "Converged in {steps}: the gradient norm {norm:.6g} fell below gtol = {gtol:g}; "
+                "f = {value:.6g}."
+            ).format(steps=steps, norm=run.norms[-1], gtol=run.gtol, value=last),
             False,
         )
     scale = max(abs(first), abs(min(run.values)), float(np.finfo(np.float64).tiny))
     frozen = run.end == "frozen"
     reason, explains_h = _freeze_reason(run) if frozen else ("", False)
     if last - first > _GROWTH * scale:
-        growth = (
-            f", {math.log10(abs(last) / abs(first)):.0f} orders of magnitude," if first != 0 else ""
-        )
-        message = (
-            f"f grew from {_number(first)} to {_number(last)}{growth} in {steps_in_words(step)}: "
-        )
-        message += f"{learning_rate_advice(run)}."
+        numbers = {
+            "first": _number(first),
+            "last": _number(last),
+            "steps": steps,
+            "advice": learning_rate_advice(run),
+        }
+        if first != 0:
+            numbers["orders"] = f"{math.log10(abs(last) / abs(first)):.0f}"
+            message = _(
+                "f grew from {first} to {last}, {orders} orders of magnitude, in {steps}: {advice}."
+            ).format(**numbers)
+        else:
+            message = _("f grew from {first} to {last} in {steps}: {advice}.").format(**numbers)
         zero = (reason, explains_h) if frozen else _zero_gradient_reason(run, frozen=False)
         if zero is not None:
-            message += f" Then {zero[0]}."
+            message = sentences(message, _("Then {reason}.").format(reason=zero[0]))
         return "diverged", message, zero is not None and zero[1]
     if frozen:
         if run.ignored:
             return (
                 "stalled",
-                f"x stopped moving at step {step}: f returned exactly the same value at x and "
-                "at every perturbed point, so the gradient is zero, which proves nothing "
-                "about a minimum. f probably ignores its argument (a closure reading "
-                f"another array than the one descended); f = {last:.6g}.",
+                _(
+                    "x stopped moving at step {step}: f returned exactly the same value at x and "
+                    "at every perturbed point, so the gradient is zero, which proves nothing "
+                    "about a minimum. f probably ignores its argument (a closure reading another "
+                    "array than the one descended); f = {value:.6g}."
+                ).format(step=step, value=last),
                 False,
             )
         if not explains_h and run.zero_since is not None:
             return (
                 "converged",
-                f"The gradient is exactly zero at step {step}, so x cannot move: it is a "
-                f"stationary point of f (a minimum, a maximum or a saddle); f = {last:.6g}.",
+                _(
+                    "The gradient is exactly zero at step {step}, so x cannot move: it is a "
+                    "stationary point of f (a minimum, a maximum or a saddle); f = {value:.6g}."
+                ).format(step=step, value=last),
                 False,
             )
         if not explains_h and last <= first and run.norms[-1] <= _FLOOR * run.norms[0]:
             return (
                 "converged",
-                f"Converged to floating-point precision in {steps_in_words(step)}: {reason}, and "
-                f"the gradient norm had fallen from {_number(run.norms[0])} to "
-                f"{_number(run.norms[-1])}; f = {last:.6g}.",
+                _(
+                    "Converged to floating-point precision in {steps}: {reason}, and the "
+                    "gradient norm had fallen from {first} to {last}; f = {value:.6g}."
+                ).format(
+                    steps=steps,
+                    reason=reason,
+                    first=_number(run.norms[0]),
+                    last=_number(run.norms[-1]),
+                    value=last,
+                ),
                 False,
             )
-        advice = (
-            "Rescale x or pass a step relative to |x| (h='auto')."
-            if explains_h
-            else "Raise lr or rescale the problem."
+        advice = _(RELATIVE_STEP) if explains_h else _("Raise lr or rescale the problem.")
+        stopped = _("x stopped moving: {reason}; f = {value:.6g}.").format(
+            reason=reason, value=last
         )
-        return "stalled", f"x stopped moving: {reason}; f = {last:.6g}. {advice}", explains_h
+        return "stalled", sentences(stopped, advice), explains_h
     if run.steps == 0:
-        return "max_steps", f"No steps were asked for (steps=0); f = {last:.6g} at x0.", False
+        return (
+            "max_steps",
+            _("No steps were asked for (steps=0); f = {value:.6g} at x0.").format(value=last),
+            False,
+        )
     if last > first:
         return (
             "max_steps",
-            f"f rose from {_number(first)} to {_number(last)} in {steps_in_words(step)} instead of "
-            f"falling; {learning_rate_advice(run)}.",
+            _("f rose from {first} to {last} in {steps} instead of falling; {advice}.").format(
+                first=_number(first),
+                last=_number(last),
+                steps=steps,
+                advice=learning_rate_advice(run),
+            ),
             False,
         )
     if abs(first - last) <= _BARELY * scale:
-        change = abs(first - last) / scale
         return (
             "max_steps",
-            f"f barely changed in {steps_in_words(step)} (from {first:.8g} to {last:.8g}, a "
-            f"relative change of {change:.1g}): {learning_rate_advice(run, stuck=True)}.",
+            _(
+                "f barely changed in {steps} (from {first:.8g} to {last:.8g}, a relative change "
+                "of {change:.1g}): {advice}."
+            ).format(
+                steps=steps,
+                first=first,
+                last=last,
+                change=abs(first - last) / scale,
+                advice=learning_rate_advice(run, stuck=True),
+            ),
             False,
         )
-    fell = f"f fell from {_number(first)} to {_number(last)} in {steps_in_words(step)}"
+    fell = {"first": _number(first), "last": _number(last), "steps": steps}
     bouncing = _bouncing(run)
     if bouncing is not None:
-        return "max_steps", f"{fell}, {bouncing}.", False
+        return (
+            "max_steps",
+            _("f fell from {first} to {last} in {steps}, {bouncing}.").format(
+                bouncing=bouncing, **fell
+            ),
+            False,
+        )
     if last < 0 and -last > _GROWTH * max(abs(first), float(np.finfo(np.float64).tiny)):
         return (
             "max_steps",
-            f"{fell} and kept falling: f may be unbounded below (an open valley or a saddle "
-            "that descent slides off).",
+            _(
+                "f fell from {first} to {last} in {steps} and kept falling: f may be unbounded "
+                "below (an open valley or a saddle that descent slides off)."
+            ).format(**fell),
             False,
         )
     recent_drop = run.values[-(run.steps // 4 + 2)] - last
     if run.norms[-1] > _STILL_STEEP * run.norms[0] or recent_drop > _STILL_STEEP * (first - last):
         return (
             "max_steps",
-            f"{fell} and was still falling: the gradient norm is {_number(run.norms[-1])} "
-            f"(it was {_number(run.norms[0])} at the start). Allow more steps to go further.",
+            _(
+                "f fell from {first} to {last} in {steps} and was still falling: the gradient "
+                "norm is {norm} (it was {start} at the start). Allow more steps to go further."
+            ).format(norm=_number(run.norms[-1]), start=_number(run.norms[0]), **fell),
             False,
         )
-    return (
-        "max_steps",
-        f"{fell}, and the gradient norm from {_number(run.norms[0])} to "
-        f"{_number(run.norms[-1])}. Pass gtol to stop as converged once the gradient is "
-        "that small.",
-        False,
-    )
+    fell_message = _(
+        "f fell from {first} to {last} in {steps}, and the gradient norm from {start} to {norm}."
+    ).format(norm=_number(run.norms[-1]), start=_number(run.norms[0]), **fell)
+    return "max_steps", sentences(fell_message, _(PASS_GTOL)), False
 
 
 def unexplained(
@@ -387,8 +466,11 @@ def explain_safely(run: Run) -> tuple[Status, str, bool]:
         step = len(run.path) - 1
         return (
             "stopped",
-            f"The run ended after {steps_in_words(step)}; f = {run.values[-1]} "
-            f"(its explanation failed: {type(error).__name__}: {error}).",
+            _("The run ended after {steps}; f = {value} (its explanation failed: {error}).").format(
+                steps=steps_in_words(step),
+                value=run.values[-1],
+                error=f"{type(error).__name__}: {error}",
+            ),
             False,
         )
 
@@ -420,9 +502,15 @@ def grad_advice(f: Callable[[Any], object], run: Run, counts: Counts) -> str:
         return ""
     if not math.isfinite(slope) or abs(slope - norm) <= 1e-2 * max(abs(slope), norm):
         return ""
-    return (
-        f" f rose from the first steps, and grad disagrees with f at x0: along grad f "
-        f"changes at a rate of {slope:.3g}, but grad says {norm:.3g}"
-        + (" (the sign is wrong)" if slope < 0 else "")
-        + ". Check grad, e.g. with check_gradient(f, x0, grad(x0))."
-    )
+    disagrees = (
+        _(
+            "f rose from the first steps, and grad disagrees with f at x0: along grad f changes "
+            "at a rate of {slope:.3g}, but grad says {norm:.3g} (the sign is wrong)."
+        )
+        if slope < 0
+        else _(
+            "f rose from the first steps, and grad disagrees with f at x0: along grad f changes "
+            "at a rate of {slope:.3g}, but grad says {norm:.3g}."
+        )
+    ).format(slope=slope, norm=norm)
+    return sentences(disagrees, _("Check grad, e.g. with check_gradient(f, x0, grad(x0))."))

@@ -24,6 +24,8 @@ from typing import Any, Literal, overload
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from gradwalk._common.language import gettext as _
+from gradwalk._common.language import sentences
 from gradwalk._common.validate import (
     check_callable,
     check_count,
@@ -330,7 +332,7 @@ def learning_rate_bound(
     )
     count = check_count(iterations, "iterations", least=1)
     tolerance = check_positive(rtol, "rtol", " For example 1e-6.")
-    point, _ = working_array(x)
+    point, _copied = working_array(x)
     point = point.copy()
     gradient = _gradient_of(f, grad, point.shape, dict(gradient_options), Counts())
     with warnings.catch_warnings(record=True) as caught:
@@ -339,9 +341,11 @@ def learning_rate_bound(
     _reemit_once(caught, [0] * len(caught))
     if not settled:
         issue_warning(
-            f"the power iteration did not settle in {count} iterations (the two largest "
-            "Hessian eigenvalues are close); the bound is approximate. Pass a larger "
-            "iterations= for a closer estimate.",
+            _(
+                "the power iteration did not settle in {count} iterations (the two largest "
+                "Hessian eigenvalues are close); the bound is approximate. Pass a larger "
+                "iterations= for a closer estimate."
+            ).format(count=count),
             PrecisionWarning,
         )
     return stable_rate(largest)
@@ -539,7 +543,7 @@ def descend(
         settle(step)
     status, message, explains_h = explain_safely(run)
     if grad is not None and rose_at_once(run):
-        message += grad_advice(f, run, counts)
+        message = sentences(message, grad_advice(f, run, counts))
     kept, kept_steps = unexplained(
         caught, warning_steps, status, vanish_steps if explains_h else set()
     )
@@ -554,7 +558,11 @@ def _partial_result(run: Run, update: Optimizer, error: BaseException) -> Descen
     run.norms = (run.norms + [math.nan] * size)[:size]
     step = size - 1
     reason = "Ctrl-C" if isinstance(error, KeyboardInterrupt) else type(error).__name__
-    message = f"The run was interrupted at step {step} by {reason}: {error}".rstrip(": ") + "."
+    message = (
+        _("The run was interrupted at step {step} by {reason}: {error}.")
+        if str(error)
+        else _("The run was interrupted at step {step} by {reason}.")
+    ).format(step=step, reason=reason, error=error)
     return _result(run, update, "stopped", message)
 
 

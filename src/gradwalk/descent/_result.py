@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gradwalk._common.html import Tone, array_block, card
+from gradwalk._common.language import gettext as _
 
 from ._explain import Status, steps_in_words
 
@@ -91,10 +92,10 @@ class DescentResult:
     def _repr_html_(self) -> str:
         """The notebook display: the status coloured, the message, the last point."""
         fields = [
-            ("steps taken", str(self.steps_taken)),
-            ("optimizer", self.optimizer),
-            ("evaluations of f", str(self.nfev)),
-            ("f at the last point", f"{self.value:.6g}"),
+            (_("steps taken"), str(self.steps_taken)),
+            (_("optimizer"), self.optimizer),
+            (_("evaluations of f"), str(self.nfev)),
+            (_("f at the last point"), f"{self.value:.6g}"),
         ]
         return card(
             "DescentResult",
@@ -108,7 +109,15 @@ class DescentResult:
     def __str__(self) -> str:
         with np.printoptions(precision=8, threshold=20, edgeitems=3):
             x = np.array2string(self.x, separator=", ")
-        return (
-            f"{self.status} after {steps_in_words(self.steps_taken)} of {self.optimizer} "
-            f"({self.nfev} evaluations of f): f = {self.value:.6g} at x = {x}\n{self.message}"
+        head = _(
+            "{status} after {steps} of {optimizer} ({nfev} evaluations of f): f = {value:.6g} "
+            "at x = {x}"
+        ).format(
+            status=self.status,
+            steps=steps_in_words(self.steps_taken),
+            optimizer=self.optimizer,
+            nfev=self.nfev,
+            value=self.value,
+            x=x,
         )
+        return f"{head}\n{self.message}"

@@ -11,7 +11,6 @@ null).
 from __future__ import annotations
 
 import math
-import re
 import time
 import warnings
 from collections.abc import Callable, Mapping
@@ -22,10 +21,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gradwalk import testfunctions
+from gradwalk._common.language import gettext as _
+from gradwalk._common.language import gettext_noop as N_
 from gradwalk._derivatives.gradient import numerical_gradient
 from gradwalk._engine.methods import METHODS
 from gradwalk._formulas import ExpressionError, parse_expression
 from gradwalk.descent import descend, learning_rate_bound
+from gradwalk.descent._explain import PASS_GTOL, RELATIVE_STEP
 from gradwalk.optimizers import OPTIMIZERS
 
 from ._requests import LIMITS, Limits, RequestError, choice, choices, integer, number, pair
@@ -46,16 +48,18 @@ FORMULA_WINDOW = ((-2.0, 2.0), (-2.0, 2.0))
 #: Arrows of the negative gradient along each axis.
 ARROWS = 15
 #: Advice in descend's messages that names an option this page lacks (gtol, h), and the
-#: same advice in the page's own inputs.
+#: same advice in the page's own inputs; both looked up in the current language.
 PAGE_ADVICE = (
     (
-        re.compile(r"Pass gtol to stop as converged once the gradient is that small\."),
-        "This page runs every step asked for (it has no gradient tolerance): ask for fewer "
-        "steps to stop sooner.",
+        PASS_GTOL,
+        N_(
+            "This page runs every step asked for (it has no gradient tolerance): ask for fewer "
+            "steps to stop sooner."
+        ),
     ),
     (
-        re.compile(r"pass a step relative to \|x\| \(h='auto'\)"),
-        "choose the richardson method, whose step is relative to |x|",
+        RELATIVE_STEP,
+        N_("Rescale x or choose the richardson method, whose step is relative to |x|."),
     ),
 )
 
@@ -107,12 +111,15 @@ def read_descent(payload: Mapping[str, Any], limits: Limits = LIMITS) -> Descent
     if function == FORMULA:
         raw = payload.get("formula", "")
         if not isinstance(raw, str):
-            raise RequestError("formula", f"formula must be text, got {raw!r:.40}.")
+            raise RequestError(
+                "formula", _("formula must be text, got {value}.").format(value=f"{raw!r:.40}")
+            )
         if len(raw) > limits.formula_length:
             raise RequestError(
                 "formula",
-                f"the formula is {len(raw)} characters long; this page allows at most "
-                f"{limits.formula_length}.",
+                _(
+                    "the formula is {length} characters long; this page allows at most {most}."
+                ).format(length=len(raw), most=limits.formula_length),
             )
         formula = raw
         window = FORMULA_WINDOW
@@ -124,11 +131,12 @@ def read_descent(payload: Mapping[str, Any], limits: Limits = LIMITS) -> Descent
     if not (xlim[0] <= start[0] <= xlim[1] and ylim[0] <= start[1] <= ylim[1]):
         raise RequestError(
             "start",
-            f"the start ({start[0]:g}, {start[1]:g}) is outside the view x in "
-            f"[{xlim[0]:g}, {xlim[1]:g}], y in [{ylim[0]:g}, {ylim[1]:g}]; click inside the "
-            "plot or widen the view.",
+            _(
+                "the start ({x:g}, {y:g}) is outside the view x in [{x0:g}, {x1:g}], y in "
+                "[{y0:g}, {y1:g}]; click inside the plot or widen the view."
+            ).format(x=start[0], y=start[1], x0=xlim[0], x1=xlim[1], y0=ylim[0], y1=ylim[1]),
         )
-    lr = number(payload, "lr", positive=True, what=" Try 0.001 to 0.1.")
+    lr = number(payload, "lr", positive=True, what=N_("Try 0.001 to 0.1."))
     return DescentRequest(
         function=function,
         formula=formula,
@@ -150,7 +158,7 @@ def _function(request: DescentRequest) -> tuple[Callable[[Any], Any], Gradient |
     """f, its analytic gradient on a grid (None for a formula), and its title."""
     if request.function != FORMULA:
         f = testfunctions.FUNCTIONS[request.function]
-        return f, f.gradient, f"{f.title}: {f.formula}"
+        return f, f.gradient, f"{_(f.title)}: {f.formula}"
     try:
         expression = parse_expression(request.formula)
     except ExpressionError as error:
@@ -158,8 +166,10 @@ def _function(request: DescentRequest) -> tuple[Callable[[Any], Any], Gradient |
     if expression.size > 2:
         raise RequestError(
             "formula",
-            f"the formula uses {expression.variables[-1]}; this view draws functions of two "
-            "variables, x and y (or x0 and x1).",
+            _(
+                "the formula uses {variable}; this view draws functions of two variables, x and "
+                "y (or x0 and x1)."
+            ).format(variable=expression.variables[-1]),
         )
     return expression, None, request.formula
 
@@ -229,7 +239,7 @@ def _bound(f: Callable[[Any], Any], start: NDArray[np.float64], method: str) -> 
 def page_message(message: str) -> str:
     """A message of :func:`gradwalk.descend` with its advice in this page's inputs."""
     for advice, instead in PAGE_ADVICE:
-        message = advice.sub(instead, message)
+        message = message.replace(_(advice), _(instead))
     return message
 
 
@@ -258,11 +268,10 @@ def _run(
             return {"optimizer": optimizer, "status": "error", "message": str(error)}
     message = page_message(result.message)
     if result.status == "stopped":
-        message = (
-            f"Stopped at step {result.steps_taken} of {request.steps}: this request reached "
-            f"the page's time limit of {limits.seconds:g} s. Ask for fewer steps, fewer "
-            f"optimizers or the central method."
-        )
+        message = _(
+            "Stopped at step {step} of {steps}: this request reached the page's time limit of "
+            "{seconds:g} s. Ask for fewer steps, fewer optimizers or the central method."
+        ).format(step=result.steps_taken, steps=request.steps, seconds=limits.seconds)
     return {
         "optimizer": optimizer,
         "label": result.optimizer,

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gradwalk._common.language import gettext as _
+from gradwalk._common.language import gettext_noop as N_
 from gradwalk._learning import datasets
 from gradwalk._learning.feedback import judge_run, judged_loss
 from gradwalk._learning.nets import TwoLayerNet
@@ -119,10 +121,15 @@ class Sessions:
         size = integer(payload, "size", 200, least=10, most=limits.dataset_size)
         noise = number(payload, "noise", 0.2)
         if not 0 <= noise <= MOST_NOISE:
-            raise RequestError("noise", f"noise must be from 0 to {MOST_NOISE:g}, got {noise:g}.")
+            raise RequestError(
+                "noise",
+                _("noise must be from 0 to {most:g}, got {value:g}.").format(
+                    most=MOST_NOISE, value=noise
+                ),
+            )
         hidden = integer(payload, "hidden", 10, least=1, most=limits.hidden_size)
         gradient = choice(payload, "gradient", GRADIENTS, "backprop")
-        lr = number(payload, "lr", 1.0, positive=True, what=" Try 0.1 to 1.")
+        lr = number(payload, "lr", 1.0, positive=True, what=N_("Try 0.1 to 1."))
         optimizer = choice(payload, "optimizer", list(OPTIMIZERS), "sgd")
         seed = integer(payload, "seed", 0, least=0, most=2**32 - 1)
         directions = integer(payload, "directions", 1, least=1, most=100)
@@ -175,8 +182,10 @@ class Sessions:
         if session is None:
             raise RequestError(
                 "id",
-                "this training session is no longer on the server (it restarted, or more "
-                f"than {self.limits.sessions} sessions were started since); press Reset.",
+                _(
+                    "this training session is no longer on the server (it restarted, or more "
+                    "than {sessions} sessions were started since); press Reset."
+                ).format(sessions=self.limits.sessions),
             )
         steps = integer(payload, "steps", 1, least=1, most=self.limits.steps_per_request)
         budget = number(payload, "seconds", 0.25, positive=True)
@@ -186,7 +195,7 @@ class Sessions:
         with session.lock:
             began = time.perf_counter()
             spent = 0.0
-            for _ in range(steps):
+            for _step in range(steps):
                 losses.append(self._train_step(session))
                 with np.errstate(all="ignore"):
                     accuracies.append(
@@ -207,7 +216,9 @@ class Sessions:
             return
         stopped = None
         if losses and not np.isfinite(losses[-1]):
-            stopped = f"the loss became {losses[-1]} at step {session.iteration}"
+            stopped = _("the loss became {loss} at step {step}").format(
+                loss=losses[-1], step=session.iteration
+            )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             status, message = judge_run(
@@ -219,6 +230,7 @@ class Sessions:
                 session.optimizer,
                 session.iteration,
                 stopped,
+                blew_up=stopped is not None,
             )
         if status == "diverged" or (status == "stalled" and session.iteration >= WARNED_STALL):
             session.hint = message

@@ -15,6 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gradwalk._common.language import gettext as _
+from gradwalk._common.language import sentences
+
 __all__ = ["LIMITS", "Limits", "RequestError", "choice", "choices", "integer", "number", "pair"]
 
 
@@ -76,10 +79,15 @@ class RequestError(ValueError):
         self.field = field
 
 
+def _cut(value: object) -> str:
+    """A value as the page sent it, for a message: its repr, at most 40 characters."""
+    return f"{value!r:.40}"
+
+
 def _present(payload: Mapping[str, Any], field: str, default: object) -> object:
     value = payload.get(field, default)
     if value is None:
-        raise RequestError(field, f"{field} is missing; send a value for it.")
+        raise RequestError(field, _("{field} is missing; send a value for it.").format(field=field))
     return value
 
 
@@ -98,11 +106,27 @@ def number(
             raise TypeError
         result = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise RequestError(field, f"{field} must be a number, got {value!r:.40}.") from None
+        raise RequestError(
+            field,
+            _("{field} must be a number, got {value}.").format(field=field, value=_cut(value)),
+        ) from None
     if not math.isfinite(result):
-        raise RequestError(field, f"{field} must be a finite number, got {value!r:.40}.")
+        raise RequestError(
+            field,
+            _("{field} must be a finite number, got {value}.").format(
+                field=field, value=_cut(value)
+            ),
+        )
     if positive and result <= 0:
-        raise RequestError(field, f"{field} must be greater than 0, got {result:g}.{what}")
+        raise RequestError(
+            field,
+            sentences(
+                _("{field} must be greater than 0, got {value:g}.").format(
+                    field=field, value=result
+                ),
+                _(what) if what else "",
+            ),
+        )
     return result
 
 
@@ -122,12 +146,25 @@ def integer(
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise RequestError(field, f"{field} must be a whole number, got {value!r:.40}.")
+        raise RequestError(
+            field,
+            _("{field} must be a whole number, got {value}.").format(
+                field=field, value=_cut(value)
+            ),
+        )
     if value < least:
-        raise RequestError(field, f"{field} must be at least {least}, got {value}.")
+        raise RequestError(
+            field,
+            _("{field} must be at least {least}, got {value}.").format(
+                field=field, least=least, value=value
+            ),
+        )
     if value > most:
         raise RequestError(
-            field, f"{field} = {value} is over this page's limit of {most}; ask for at most {most}."
+            field,
+            _(
+                "{field} = {value} is over this page's limit of {most}; ask for at most {most}."
+            ).format(field=field, value=value, most=most),
         )
     return value
 
@@ -141,7 +178,9 @@ def choice(
     if key is None or key not in allowed:
         raise RequestError(
             field,
-            f"{field} = {value!r:.40} is not one of {', '.join(allowed)}; choose one of them.",
+            _("{field} = {value} is not one of {allowed}; choose one of them.").format(
+                field=field, value=_cut(value), allowed=", ".join(allowed)
+            ),
         )
     return key
 
@@ -153,14 +192,24 @@ def choices(
     value = _present(payload, field, list(default))
     items = value.split(",") if isinstance(value, str) else value
     if not isinstance(items, list):
-        raise RequestError(field, f"{field} must be a list of names, got {value!r:.40}.")
+        raise RequestError(
+            field,
+            _("{field} must be a list of names, got {value}.").format(
+                field=field, value=_cut(value)
+            ),
+        )
     picked: list[str] = []
     for item in items:
         key = choice({field: item}, field, allowed)
         if key not in picked:
             picked.append(key)
     if not picked:
-        raise RequestError(field, f"{field} is empty; choose at least one of {', '.join(allowed)}.")
+        raise RequestError(
+            field,
+            _("{field} is empty; choose at least one of {allowed}.").format(
+                field=field, allowed=", ".join(allowed)
+            ),
+        )
     return tuple(picked)
 
 
@@ -177,12 +226,18 @@ def pair(
         value = value.split(",")
     if not isinstance(value, list | tuple) or len(value) != 2:
         raise RequestError(
-            field, f"{field} must be two numbers such as [-2, 2], got {value!r:.40}."
+            field,
+            _("{field} must be two numbers such as [-2, 2], got {value}.").format(
+                field=field, value=_cut(value)
+            ),
         )
     first = number({field: value[0]}, field)
     second = number({field: value[1]}, field)
     if increasing and not first < second:
         raise RequestError(
-            field, f"{field} = [{first:g}, {second:g}] is not a range; the first must be smaller."
+            field,
+            _(
+                "{field} = [{first:g}, {second:g}] is not a range; the first must be smaller."
+            ).format(field=field, first=first, second=second),
         )
     return first, second

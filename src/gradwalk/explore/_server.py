@@ -25,6 +25,9 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from gradwalk._common.language import LANGUAGES, catalog, language_scope, page_language
+from gradwalk._common.language import gettext as _
+
 from ._descent_view import compute_descent, describe, read_descent
 from ._learning_view import Sessions
 from ._requests import LIMITS, Limits, RequestError
@@ -74,8 +77,13 @@ def create_app(limits: Limits = LIMITS) -> Starlette:
 
     async def compute(request: Request, work: Callable[[Mapping[str, Any]], Any]) -> Response:
         payload = await _payload(request, limits)
+
+        def spoken(payload: Mapping[str, Any]) -> Any:
+            with language_scope(page_language(payload.get("lang"))):
+                return work(payload)
+
         try:
-            answer = await anyio.to_thread.run_sync(work, payload, limiter=workers)
+            answer = await anyio.to_thread.run_sync(spoken, payload, limiter=workers)
         except RequestError as error:
             return _error(422, str(error), error.field)
         return JSONResponse(answer)
@@ -84,7 +92,17 @@ def create_app(limits: Limits = LIMITS) -> Starlette:
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-store"})
 
     async def options(request: Request) -> Response:
-        return JSONResponse({"descent": describe(limits), "learning": sessions.describe()})
+        return JSONResponse(
+            {
+                "descent": describe(limits),
+                "learning": sessions.describe(),
+                "languages": LANGUAGES,
+            }
+        )
+
+    async def messages(request: Request) -> Response:
+        code = page_language(request.query_params.get("lang"))
+        return JSONResponse({"lang": code, "messages": catalog(code)})
 
     async def descent(request: Request) -> Response:
         return await compute(request, lambda p: compute_descent(read_descent(p, limits), limits))
@@ -106,6 +124,7 @@ def create_app(limits: Limits = LIMITS) -> Starlette:
         routes=[
             Route("/", index),
             Route("/api/options", options),
+            Route("/api/messages", messages),
             Route("/api/descent", descent, methods=["POST"]),
             Route("/api/learn/start", learn_start, methods=["POST"]),
             Route("/api/learn/step", learn_step, methods=["POST"]),
@@ -124,7 +143,9 @@ def bind(port: int) -> socket.socket:
     except OSError as error:
         sock.close()
         raise OSError(
-            f"cannot listen on {HOST}:{port} ({error.strerror}); pass --port 0 for a free port."
+            _("cannot listen on {address} ({reason}); pass --port 0 for a free port.").format(
+                address=f"{HOST}:{port}", reason=error.strerror
+            )
         ) from None
     sock.listen(128)
     return sock
@@ -146,7 +167,11 @@ def serve(
     """
     sock = bind(port)
     url = f"http://{HOST}:{sock.getsockname()[1]}/"
-    out(f"gradwalk explore: serving on {url} (only this machine can reach it); Ctrl-C stops.")
+    out(
+        _(
+            "gradwalk explore: serving on {url} (only this machine can reach it); Ctrl-C stops."
+        ).format(url=url)
+    )
     config = uvicorn.Config(create_app(limits), log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     if open_browser:
@@ -157,4 +182,4 @@ def serve(
         pass
     finally:
         sock.close()
-    out("gradwalk explore: stopped.")
+    out(_("gradwalk explore: stopped."))

@@ -1,5 +1,51 @@
-// Shared by both views: requests that never let a stale answer overtake a fresh one,
-// messages beside inputs, and canvas drawing helpers (axes, colours).
+// Shared by both views: the page's language, requests that never let a stale answer
+// overtake a fresh one, messages beside inputs, and canvas drawing helpers (axes, colours).
+
+// --- the page's language: English as written, or gradwalk's catalogs (/api/messages) ---
+let LANGUAGE = "en";
+let MESSAGES = {};
+const ENGLISH = new WeakMap();  // the English of each translated text node and attribute
+
+export const language = () => LANGUAGE;
+
+// A text of the page in the current language (the English itself when it has no translation).
+export function _(text) { return MESSAGES[text] ?? text; }
+
+// A message with its {name} placeholders filled, after the lookup (translations may reorder them).
+export function format(text, values) {
+  return text.replace(/\{(\w+)\}/g, (match, name) => (name in values ? String(values[name]) : match));
+}
+
+// The language the browser prefers among those the page speaks (English when none).
+export function browserLanguage(spoken) {
+  for (const tag of navigator.languages ?? [navigator.language]) {
+    const primary = String(tag).toLowerCase().split(/[-_]/)[0];
+    const code = Object.keys(spoken).find((c) => c.toLowerCase().split("_")[0] === primary);
+    if (code) return code;
+  }
+  return "en";
+}
+
+// Switch the page to a language: load its catalog, then translate the marked static text.
+export async function useLanguage(code) {
+  const answer = await (await fetch(`/api/messages?lang=${encodeURIComponent(code)}`)).json();
+  LANGUAGE = answer.lang; MESSAGES = answer.messages;
+  document.documentElement.lang = LANGUAGE.replace("_", "-");
+  for (const element of document.querySelectorAll("[data-i18n]")) {
+    for (const node of element.childNodes) {
+      if (node.nodeType !== Node.TEXT_NODE || !node.textContent.trim()) continue;
+      if (!ENGLISH.has(node)) ENGLISH.set(node, node.textContent.trim().split(/\s+/).join(" "));
+      const [lead, tail] = [node.textContent.match(/^\s*/)[0], node.textContent.match(/\s*$/)[0]];
+      node.textContent = lead + _(ENGLISH.get(node)) + tail;
+    }
+    if (!ENGLISH.has(element)) ENGLISH.set(element, {});
+    const english = ENGLISH.get(element);  // the English of its translated attributes, by name
+    for (const name of (element.dataset.i18nAttr ?? "").split(/\s+/).filter(Boolean)) {
+      english[name] ??= (element.getAttribute(name) ?? "").trim().split(/\s+/).join(" ");
+      element.setAttribute(name, _(english[name]));
+    }
+  }
+}
 
 export const CLASS_COLORS = ["#e4572e", "#2e86ab", "#76b041", "#f3a712", "#7d5ba6"];
 
@@ -13,12 +59,12 @@ export function latestOnly(url, onAnswer, onError) {
     let status = 0, body;
     try {
       const response = await fetch(url, {
-        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload),
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ...payload, lang: LANGUAGE }),
       });
       status = response.status;
-      body = await response.json().catch(() => ({ error: `the server answered ${status} without a message` }));
+      body = await response.json().catch(() => ({ error: format(_("the server answered {status} without a message"), { status }) }));
     } catch (error) {
-      body = { error: `the server cannot be reached (${error.message}); is gradwalk explore still running?` };
+      body = { error: format(_("the server cannot be reached ({reason}); is gradwalk explore still running?"), { reason: error.message }) };
     }
     inFlight = false;
     if (mine > shown) {  // answers arrive in order; an older one never replaces a newer
@@ -32,9 +78,9 @@ export function latestOnly(url, onAnswer, onError) {
 
 export async function postJSON(url, payload) {
   const response = await fetch(url, {
-    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload),
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ ...payload, lang: LANGUAGE }),
   });
-  const body = await response.json().catch(() => ({ error: `the server answered ${response.status}` }));
+  const body = await response.json().catch(() => ({ error: format(_("the server answered {status} without a message"), { status: response.status }) }));
   if (!response.ok) { const error = new Error(body.error); error.field = body.field; throw error; }
   return body;
 }

@@ -1,6 +1,6 @@
 // The descent view: a function's contours and gradient arrows, one path per optimizer,
 // f along each path, and each run's status and message in words.
-import { Frame, fmt, latestOnly, shade, showError } from "./common.js";
+import { _, Frame, fmt, format, latestOnly, shade, showError } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 const FORMULA = "formula";
@@ -20,8 +20,8 @@ export class DescentView {
 
   build() {
     const select = $("function");
-    for (const f of this.options.functions) select.add(new Option(f.title, f.name));
-    select.add(new Option("Your formula…", FORMULA));
+    for (const f of this.options.functions) select.add(new Option(_(f.title), f.name));
+    select.add(new Option(_("Your formula…"), FORMULA));
     for (const m of this.options.methods) $("method").add(new Option(m, m));
     for (const name of this.options.optimizers) {
       const label = document.createElement("label");
@@ -87,9 +87,9 @@ export class DescentView {
   update() {
     const s = this.state();
     $("formula-row").hidden = s.f !== FORMULA;
-    $("note").textContent = s.f === FORMULA ? "Any formula in x and y with + - * / ** and sin, cos, exp, log, sqrt, abs…" : this.functions[s.f].note;
+    $("note").textContent = s.f === FORMULA ? _("Any formula in x and y with + - * / ** and sin, cos, exp, log, sqrt, abs…") : _(this.functions[s.f].note);
     this.onChange();
-    $("status").textContent = "computing…";
+    $("status").textContent = _("computing…");
     this.requestedAt = performance.now();
     const split = (text) => text.split(",").map((v) => (v.trim() === "" ? null : v.trim()));
     this.send({
@@ -112,8 +112,8 @@ export class DescentView {
   }
 
   fail(error, status) {
-    showError(this.view, error.field, error.error || `the server answered ${status}`, INPUTS);
-    $("status").textContent = this.answer ? "not updated: the picture shows the last valid inputs" : "nothing to show yet";
+    showError(this.view, error.field, error.error || format(_("the server answered {status} without a message"), { status }), INPUTS);
+    $("status").textContent = this.answer ? _("not updated: the picture shows the last valid inputs") : _("nothing to show yet");
     $("status").dataset.state = "error";
   }
 
@@ -127,7 +127,10 @@ export class DescentView {
     this.drawBound(answer.bound);
     const ms = performance.now() - began;
     const steps = Math.max(0, ...answer.runs.map((r) => r.steps_taken ?? 0));
-    $("status").textContent = `${answer.runs.length} path${answer.runs.length === 1 ? "" : "s"}, up to ${steps} steps: computed in ${Math.round(answer.seconds * 1000)} ms, drawn in ${Math.round(ms)} ms`;
+    const done = answer.runs.length === 1
+      ? _("1 path, up to {steps} steps: computed in {computed} ms, drawn in {drawn} ms")
+      : _("{paths} paths, up to {steps} steps: computed in {computed} ms, drawn in {drawn} ms");
+    $("status").textContent = format(done, { paths: answer.runs.length, steps, computed: Math.round(answer.seconds * 1000), drawn: Math.round(ms) });
     $("status").dataset.state = "ok";
     window.gradwalkExplore.descent = {
       answer, paths: this.drawnPaths, drawMs: ms, computeMs: answer.seconds * 1000,
@@ -206,7 +209,7 @@ export class DescentView {
       c.stroke();
     }
     c.restore();
-    frame.axes(log ? "f along each path (log scale)" : "f along each path (linear: f takes values ≤ 0)", "step", "f",
+    frame.axes(log ? _("f along each path (log scale)") : _("f along each path (linear: f takes values ≤ 0)"), _("step"), "f",
       log ? (t) => `1e${fmt(t, 2)}` : fmt);
   }
 
@@ -224,9 +227,10 @@ export class DescentView {
       if (run.nfev !== undefined) {
         const cost = document.createElement("div"); cost.className = "cost";
         const at = run.x.map((v) => fmt(v, 4)).join(", ");
-        cost.textContent = `${run.steps_taken} steps, ${run.nfev} evaluations of f (${a.method}), ${Math.round(run.seconds * 1000)} ms; f = ${fmt(run.value, 4)} at (${at})`;
+        cost.textContent = format(_("{steps} steps, {nfev} evaluations of f ({method}), {ms} ms; f = {value} at ({at})"),
+          { steps: run.steps_taken, nfev: run.nfev, method: a.method, ms: Math.round(run.seconds * 1000), value: fmt(run.value, 4), at });
         item.append(cost);
-        for (const w of run.warnings) { const p = document.createElement("div"); p.className = "cost"; p.textContent = `warning: ${w}`; item.append(p); }
+        for (const w of run.warnings) { const p = document.createElement("div"); p.className = "cost"; p.textContent = format(_("warning: {text}"), { text: w }); item.append(p); }
       }
       list.append(item);
     }
@@ -236,14 +240,17 @@ export class DescentView {
     const mark = $("bound-mark"), slider = $("lr-slider");
     if (bound === null) {
       mark.style.display = "none";
-      $("bound").textContent = "stable bound 2/λmax: none at the start (no positive curvature there)";
+      $("bound").textContent = _("stable bound 2/λmax: none at the start (no positive curvature there)");
       return;
     }
     const t = (Math.log10(bound) - +slider.min) / (+slider.max - +slider.min);
     mark.style.display = t >= 0 && t <= 1 ? "block" : "none";
     mark.style.left = `calc(8px + ${t.toFixed(4)} * (100% - 16px) - 1px)`;  // the thumb's travel
     const lr = +$("lr").value;
-    $("bound").textContent = `stable bound 2/λmax at the start ≈ ${fmt(bound)} (red mark): plain SGD with lr = ${fmt(lr)} is ${lr > bound ? "above it and overshoots" : "below it"}.`;
+    $("bound").textContent = format(lr > bound
+      ? _("stable bound 2/λmax at the start ≈ {bound} (red mark): plain SGD with lr = {lr} is above it and overshoots.")
+      : _("stable bound 2/λmax at the start ≈ {bound} (red mark): plain SGD with lr = {lr} is below it."),
+    { bound: fmt(bound), lr: fmt(lr) });
     $("bound").dataset.bound = bound;
   }
 }

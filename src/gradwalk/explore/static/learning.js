@@ -1,14 +1,14 @@
 // The learning view: a TwoLayerNet trains on generated 2-D data; the decision boundary and
 // the loss and accuracy curves update while it trains, with the cost of each gradient.
-import { CLASS_COLORS, Frame, fmt, postJSON, showError } from "./common.js";
+import { _, CLASS_COLORS, Frame, fmt, format, postJSON, showError } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 const FIELDS = { dataset: "dataset", size: "size", noise: "noise", seed: "seed", hidden: "hidden", gradient: "gradient", lr: "learn-lr", optimizer: "learn-optimizer" };
 const INPUTS = Object.fromEntries(Object.entries(FIELDS).map(([k, id]) => [k, [id]]));
 const COST = {
-  backprop: () => "backprop: one forward and one backward pass per step",
-  numerical: (c) => `numerical gradient: ${fmt(c.evaluations_per_step, 4)} evaluations of the loss per step`,
-  spsa: (c) => `SPSA: ${fmt(c.evaluations_per_step, 4)} evaluations of the loss per step, whatever the number of parameters`,
+  backprop: () => _("backprop: one forward and one backward pass per step"),
+  numerical: (c) => format(_("numerical gradient: {count} evaluations of the loss per step"), { count: fmt(c.evaluations_per_step, 4) }),
+  spsa: (c) => format(_("SPSA: {count} evaluations of the loss per step, whatever the number of parameters"), { count: fmt(c.evaluations_per_step, 4) }),
 };
 
 export class LearningView {
@@ -51,12 +51,13 @@ export class LearningView {
       if (generation !== this.generation) return;
       showError(this.view, null, "");
       this.session = answer; this.draw(answer);
-      $("learn-status").textContent = `${answer.points.length} training and ${answer.test_points} test points, ${answer.classes} classes, a network of ${answer.parameters} parameters: press Start or Step`;
+      $("learn-status").textContent = format(_("{points} training and {test} test points, {classes} classes, a network of {parameters} parameters: press Start or Step"),
+        { points: answer.points.length, test: answer.test_points, classes: answer.classes, parameters: answer.parameters });
     } catch (error) {
       if (generation !== this.generation) return;
       showError(this.view, error.field ? Object.keys(FIELDS).includes(error.field) ? error.field === "lr" ? "learn-lr" : error.field : "learning" : "learning", error.message,
         Object.fromEntries(Object.entries(INPUTS).map(([k, v]) => [k === "lr" ? "learn-lr" : k, v])));
-      $("learn-status").textContent = "not started: fix the input marked in red";
+      $("learn-status").textContent = _("not started: fix the input marked in red");
     }
     return this.session;
   }
@@ -73,8 +74,8 @@ export class LearningView {
       this.loss.push(...answer.loss); this.accuracy.push(...answer.accuracy); this.testAccuracy.push(...answer.test_accuracy);
       this.draw(answer);
       if (answer.diverged) {
-        $("learn-status").textContent += " — the loss is not finite";
-        if (!answer.hint) $("learn-hint").textContent = "The learning rate is too large: lower it and press Reset.";
+        $("learn-status").textContent += _(" — the loss is not finite");
+        if (!answer.hint) $("learn-hint").textContent = _("The learning rate is too large: lower it and press Reset.");
         return false;
       }
       return true;
@@ -101,9 +102,11 @@ export class LearningView {
     const loss = this.loss.at(-1), acc = this.accuracy.at(-1);
     if (answer.iteration > 0) {
       const test = this.testAccuracy.at(-1);
-      $("learn-status").textContent = `step ${answer.iteration}: loss ${fmt(loss, 4)}, training accuracy ${(100 * acc).toFixed(1)}%, test accuracy ${(100 * test).toFixed(1)}%`;
+      $("learn-status").textContent = format(_("step {step}: loss {loss}, training accuracy {train}%, test accuracy {test}%"),
+        { step: answer.iteration, loss: fmt(loss, 4), train: (100 * acc).toFixed(1), test: (100 * test).toFixed(1) });
       const c = answer.cost;
-      $("cost").textContent = `${COST[c.gradient](c)}; ${fmt(1000 * c.seconds_per_step, 3)} ms per step (${fmt(1 / c.seconds_per_step, 3)} steps per second).`;
+      $("cost").textContent = format(_("{cost}; {ms} ms per step ({rate} steps per second)."),
+        { cost: COST[c.gradient](c), ms: fmt(1000 * c.seconds_per_step, 3), rate: fmt(1 / c.seconds_per_step, 3) });
     } else {
       $("cost").textContent = "";
     }
@@ -136,7 +139,7 @@ export class LearningView {
       c.beginPath(); c.arc(frame.px(x), frame.py(y), 3.2, 0, 2 * Math.PI); c.fill(); c.stroke();
     });
     c.restore();
-    frame.axes("the data and the network's decision boundary", "x0", "x1");
+    frame.axes(_("the data and the network's decision boundary"), "x0", "x1");
   }
 
   drawCurves() {
@@ -168,7 +171,7 @@ export class LearningView {
     line(this.accuracy, "#1f77b4", (v) => v * top);
     line(this.testAccuracy, "#1f77b4", (v) => v * top, [5, 4]);
     c.restore();
-    frame.axes("loss (red); accuracy, train and test dashed (blue)", "step", "loss");
+    frame.axes(_("loss (red); accuracy, train and test dashed (blue)"), _("step"), _("loss"));
     c.fillStyle = "#1f77b4"; c.font = "12px system-ui, sans-serif"; c.textAlign = "left"; c.textBaseline = "middle";
     for (const p of [0, 0.5, 1]) c.fillText(`${p * 100}%`, frame.m.left + frame.w + 4, frame.py(p * top));
   }
