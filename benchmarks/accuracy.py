@@ -11,6 +11,13 @@ Run by hand (needs the ``bench`` extra: scipy and numdifftools)::
 
     python benchmarks/accuracy.py
 
+``--honesty`` prints, per gradwalk method, the share of elements that are right to their
+error bar or flagged (a status other than CONVERGED) on the two batteries and on the
+hostile one (``gradwalk._hostile_battery``), with evaluations and time per gradient. It
+needs only NumPy, and reads the batteries from this checkout's files, so that it can
+measure another checkout's gradwalk (``PYTHONPATH=that/src``): the cost of verification
+is the difference between the two runs.
+
 The batteries live in ``gradwalk._batteries``, shared with the tests of the honesty of
 gradwalk's error estimates.
 """
@@ -18,6 +25,7 @@ gradwalk's error estimates.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 import warnings
 from collections.abc import Callable, Iterator
@@ -142,6 +150,7 @@ TOOLS: dict[str, Callable[[], Tool]] = {
     "gradwalk central h=1e-4 (book)": lambda: _gradwalk("central", 1e-4),
     "gradwalk central h='auto'": lambda: _gradwalk("central", "auto"),
     "gradwalk forward h='auto'": lambda: _gradwalk("forward", "auto"),
+    "gradwalk backward h='auto'": lambda: _gradwalk("backward", "auto"),
     "gradwalk central order=4": lambda: _gradwalk("central", None, order=4),
     "gradwalk central order=6": lambda: _gradwalk("central", None, order=6),
     "gradwalk central order=8": lambda: _gradwalk("central", None, order=8),
@@ -243,6 +252,122 @@ def timing(name: str, n: int, repeats: int) -> tuple[float, float, float, float]
     return float(np.median(seconds)), median, worst, per_coordinate
 
 
+# --- honesty: right to the error bar, or flagged ------------------------------------------
+
+#: The gradwalk settings of the honesty table: every method, and bounds (which the hostile
+#: battery's domain edges need; elsewhere x is then taken positive, |x|).
+HONESTY: dict[str, dict[str, Any]] = {
+    "central h=1e-4 (book)": {"method": "central"},
+    "central order=4": {"method": "central", "order": 4},
+    "central order=6": {"method": "central", "order": 6},
+    "central order=8": {"method": "central", "order": 8},
+    "forward order=2": {"method": "forward", "order": 2},
+    "forward order=4": {"method": "forward", "order": 4},
+    "backward order=3": {"method": "backward", "order": 3},
+    "richardson": {"method": "richardson"},
+    "complex": {"method": "complex"},
+    "central, bounds (0, inf)": {"method": "central", "bounds": (0, np.inf)},
+    "central order=4, bounds (0, inf)": {"method": "central", "order": 4, "bounds": (0, np.inf)},
+    "richardson, bounds (0, inf)": {"method": "richardson", "bounds": (0, np.inf)},
+}
+
+
+def _hostile_module() -> Any:
+    """This checkout's hostile battery, read from its file (so that another checkout's
+    gradwalk, without it, can be measured on it)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "src" / "gradwalk" / "_hostile_battery.py"
+    spec = importlib.util.spec_from_file_location("hostile_battery", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # (its dataclass looks itself up there)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _cases(battery: str, n: int, count: int) -> list[tuple[str, Any, Any, Array, bool]]:
+    """(name, f, analytic gradient, x, complex-safe) of a battery's points."""
+    if battery == "hostile":
+        module = _hostile_module()
+        return [
+            (case.name, case.f, case.grad, x, case.complex_safe)
+            for case, x in module.hostile_points(n, count)
+        ]
+    points = battery_points if battery == "battery" else feature_points
+    return [(case.name, case.f, case.grad, x, True) for case, x in points(n, count)]
+
+
+@dataclass(frozen=True)
+class Honesty:
+    """One setting on one battery: how its elements stand."""
+
+    elements: int
+    dishonest: int  # CONVERGED with a finite bar, and the true error above it
+    flagged: int  # a status other than CONVERGED
+    no_bar: int  # CONVERGED without a bar (the single differences make no claim)
+    per_coordinate: float
+    milliseconds: float
+
+
+def honesty(setting: str, battery: str, n: int, count: int) -> Honesty:
+    """Run one setting over one battery; f's own warnings are not counted."""
+    from gradwalk import numerical_gradient
+
+    options = HONESTY[setting]
+    elements = dishonest = flagged = no_bar = points = 0
+    seconds: list[float] = []
+    for _, f, grad, x, complex_safe in _cases(battery, n, count):
+        if options["method"] == "complex" and not complex_safe:
+            continue
+        x = np.abs(x) if "bounds" in options else x
+        counted = Counted(f)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            start = time.perf_counter()
+            result = numerical_gradient(counted, x.copy(), full_output=True, **options)
+            seconds.append(time.perf_counter() - start)
+            true = grad(x)
+        status = np.ravel(getattr(result, "status", np.zeros(x.size)))
+        converged = status == 0
+        bar = np.ravel(result.error)
+        wrong = np.abs(np.ravel(result.grad) - np.ravel(true)) > bar
+        dishonest += int(np.sum(converged & ~np.isnan(bar) & wrong))
+        no_bar += int(np.sum(converged & np.isnan(bar)))
+        flagged += int(np.sum(~converged))
+        elements += x.size
+        points += counted.points
+    return Honesty(
+        elements, dishonest, flagged, no_bar, points / elements, 1e3 * float(np.median(seconds))
+    )
+
+
+def _print_honesty(n: int, count: int) -> None:
+    """The honesty tables: every setting on the two batteries and the hostile one."""
+    print(
+        f"Right to the error bar, or flagged: n = {n}, {count} random points per function "
+        "and scale (hostile: per function)."
+    )
+    print()
+    print(
+        "| setting | battery | elements | right or flagged | dishonest | flagged | no bar "
+        "| f evals / coordinate | ms / gradient |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for setting in HONESTY:
+        for battery in ("battery", "small scale", "hostile"):
+            if battery != "hostile" and "bounds" in setting:
+                continue
+            row = honesty(setting, battery, n, count)
+            share = 1 - row.dishonest / row.elements
+            print(
+                f"| {setting} | {battery} | {row.elements} | {share:.1%} | {row.dishonest} "
+                f"| {row.flagged / row.elements:.1%} | {row.no_bar / row.elements:.1%} "
+                f"| {row.per_coordinate:.2f} | {row.milliseconds:.2f} |"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=10, help="variables per function")
@@ -252,9 +377,15 @@ def main() -> None:
     parser.add_argument(
         "--timing-only", action="store_true", help="print only the timing run at --timing-n"
     )
+    parser.add_argument(
+        "--honesty", action="store_true", help="print only the honesty tables (NumPy only)"
+    )
     args = parser.parse_args()
     if args.timing_only:
         _print_timing(args.timing_n, args.repeats)
+        return
+    if args.honesty:
+        _print_honesty(args.n, args.points)
         return
 
     cases = sum(len(case.scales) for case in BATTERY)

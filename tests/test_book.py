@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 import gradwalk
-from gradwalk import PrecisionWarning
+from gradwalk import PrecisionWarning, TrainingWarning
 from gradwalk.book import (
     SimpleNet,
     cross_entropy_error,
@@ -109,6 +109,7 @@ def test_gradient_descent_reproduces_the_book_table_bit_for_bit(lr: float, print
     init_x = np.array([-3.0, 4.0])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PrecisionWarning)  # lr = 10 freezes; tested below
+        warnings.simplefilter("ignore", TrainingWarning)  # and diverges; tested below
         x = gradient_descent(function_2, init_x, lr=lr, step_num=100)
     expected = reference_descent(function_2, np.array([-3.0, 4.0]), lr, 100)
     np.testing.assert_array_equal(x, expected, err_msg=f"lr={lr} differs from the book's loop")
@@ -140,9 +141,9 @@ def test_lr_10_warns_once_per_kind_as_rounding_takes_over() -> None:
     # 8 ulps·|f|/h ~ 2.7e3, is 1.8e-4 of the gradient 1.5e7 (rounding takes over; by step
     # 8 f(x ± h e_0) differ by ~20 units of it); at step 9 x[0] ± h lands on floats
     # 0.000122 apart and x[1] ± h rounds back to x[1]. Each kind is shown once, first.
-    with pytest.warns(PrecisionWarning) as record:
+    with pytest.warns((PrecisionWarning, TrainingWarning)) as record:
         gradient_descent(function_2, np.array([-3.0, 4.0]), lr=10.0, step_num=100)
-    messages = [str(r.message) for r in record]
+    messages = [str(r.message) for r in record if r.category is PrecisionWarning]
     expected = [
         r"^at step 5: rounding in f limits x\[0\].*about 4 significant digits are left",
         r"^at step 9: the step h = 0.0001 is too small .*x\[1\].*rounds back to x",
@@ -151,6 +152,25 @@ def test_lr_10_warns_once_per_kind_as_rounding_takes_over() -> None:
     for pattern in expected:
         assert sum(bool(re.search(pattern, m)) for m in messages) == 1, (pattern, messages)
     assert len(messages) == 3, f"expected one warning per kind, got {messages}"
+
+
+@pytest.mark.parametrize("lr", [10.0, 1e9])
+def test_a_diverging_run_names_lr_as_the_cause_with_the_stable_bound(lr: float) -> None:
+    # f = x0² + x1² has the Hessian 2I: λmax = 2, so the stable bound 2/λmax is exactly 1.
+    with pytest.warns((PrecisionWarning, TrainingWarning)) as record:
+        gradient_descent(function_2, np.array([-3.0, 4.0]), lr=lr, step_num=100)
+    [message] = [str(r.message) for r in record if r.category is TrainingWarning]
+    assert message.startswith("gradient_descent diverged: the largest |x| grew from 4 to"), message
+    assert f"lr = {lr:g} is above the stable bound of about 1 here" in message, message
+    assert "pass a smaller lr, such as 0.5" in message, message
+
+
+def test_a_run_that_converges_or_barely_moves_is_not_called_diverged() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TrainingWarning)
+        gradient_descent(function_2, np.array([-3.0, 4.0]), lr=0.1, step_num=100)
+        gradient_descent(function_2, np.array([-3.0, 4.0]), lr=1e-10, step_num=100)
+        gradient_descent(function_2, np.array([-3.0, 4.0]), lr=1.0, step_num=10)  # swings
 
 
 def test_gradient_descent_accepts_integer_start_and_zero_steps() -> None:

@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("check", "descent"),
     ("_learning",),
     ("nets", "training", "datasets", "book"),
-    ("testfunctions", "_batteries", "plot"),
+    ("testfunctions", "_batteries", "_hostile_battery", "plot"),
     ("_tour", "explore"),
     ("cli",),
     ("_docgen",),

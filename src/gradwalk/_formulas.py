@@ -27,6 +27,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._common.language import gettext as _
+from ._common.language import gettext_noop as N_
+
 __all__ = ["Expression", "ExpressionError", "ascii_spelling", "parse_expression"]
 
 #: Longest formula accepted, in characters.
@@ -90,33 +93,38 @@ _UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {
 }
 _NUMBERED = re.compile(r"x(0|[1-9][0-9]*)")
 _LETTERS = {"x": 0, "y": 1}
-_ALLOWED = (
-    "A formula may use numbers, the variables x0, x1, ... (or x and y), the constants pi "
-    "and e, + - * / ** and parentheses, and the functions " + ", ".join(_FUNCTIONS) + "."
-)
+
+
+def _allowed() -> str:
+    """What a formula may use, in the current language."""
+    return _(
+        "A formula may use numbers, the variables x0, x1, ... (or x and y), the constants "
+        "pi and e, + - * / ** and parentheses, and the functions {functions}."
+    ).format(functions=", ".join(_FUNCTIONS))
+
 
 #: What the rejected kinds of syntax are called in error messages.
 _DESCRIBED = {
-    ast.Attribute: "attribute access",
-    ast.Subscript: "indexing",
-    ast.Lambda: "a lambda",
-    ast.ListComp: "a list comprehension",
-    ast.SetComp: "a set comprehension",
-    ast.DictComp: "a dict comprehension",
-    ast.GeneratorExp: "a generator expression",
-    ast.Compare: "a comparison",
-    ast.BoolOp: "and/or",
-    ast.IfExp: "if/else",
-    ast.NamedExpr: "the := operator",
-    ast.Await: "await",
-    ast.Yield: "yield",
-    ast.YieldFrom: "yield",
-    ast.JoinedStr: "an f-string",
-    ast.List: "a list",
-    ast.Tuple: "a tuple",
-    ast.Set: "a set",
-    ast.Dict: "a dict",
-    ast.Starred: "unpacking with *",
+    ast.Attribute: N_("attribute access"),
+    ast.Subscript: N_("indexing"),
+    ast.Lambda: N_("a lambda"),
+    ast.ListComp: N_("a list comprehension"),
+    ast.SetComp: N_("a set comprehension"),
+    ast.DictComp: N_("a dict comprehension"),
+    ast.GeneratorExp: N_("a generator expression"),
+    ast.Compare: N_("a comparison"),
+    ast.BoolOp: N_("and/or"),
+    ast.IfExp: N_("if/else"),
+    ast.NamedExpr: N_("the := operator"),
+    ast.Await: N_("await"),
+    ast.Yield: N_("yield"),
+    ast.YieldFrom: N_("yield"),
+    ast.JoinedStr: N_("an f-string"),
+    ast.List: N_("a list"),
+    ast.Tuple: N_("a tuple"),
+    ast.Set: N_("a set"),
+    ast.Dict: N_("a dict"),
+    ast.Starred: N_("unpacking with *"),
 }
 
 
@@ -197,7 +205,11 @@ def _fail(what: str, node: ast.AST, text: str) -> ExpressionError:
     snippet = _quoted(ast.get_source_segment(text, node) or what)
     column = getattr(node, "col_offset", 0) + 1
     return ExpressionError(
-        f"{what} is not allowed in a formula ({snippet} at column {column}). {_ALLOWED}"
+        _("{what} is not allowed in a formula ({snippet} at column {column}).").format(
+            what=what, snippet=snippet, column=column
+        )
+        + " "
+        + _allowed()
     )
 
 
@@ -222,8 +234,10 @@ class _Checker:
         """The NumPy function of a checked node and, for a constant subtree, its value."""
         if depth > MAX_DEPTH:
             raise ExpressionError(
-                f"the formula is nested more than {MAX_DEPTH} levels deep; write it with "
-                "fewer nested operations."
+                _(
+                    "the formula is nested more than {depth} levels deep; write it with "
+                    "fewer nested operations."
+                ).format(depth=MAX_DEPTH)
             )
         if isinstance(node, ast.Constant):
             return self._number(node)
@@ -241,26 +255,35 @@ class _Checker:
             segment = ast.get_source_segment(self.text, node) or "x^2"
             column = node.col_offset + segment.index("^") + 1 if "^" in segment else 1
             raise ExpressionError(
-                f"'^' is not a power in a formula ({_quoted(segment)} at column "
-                f"{column}): write ** for powers, as in "
-                f"{_quoted(segment.replace('^', '**'))}."
+                _(
+                    "'^' is not a power in a formula ({segment} at column {column}): write ** "
+                    "for powers, as in {fixed}."
+                ).format(
+                    segment=_quoted(segment),
+                    column=column,
+                    fixed=_quoted(segment.replace("^", "**")),
+                )
             )
         if isinstance(node, ast.UnaryOp | ast.BinOp):
-            raise _fail(f"the operator {type(node.op).__name__}", node, self.text)
-        raise _fail(_DESCRIBED.get(type(node), type(node).__name__), node, self.text)
+            what = _("the operator {name}").format(name=type(node.op).__name__)
+            raise _fail(what, node, self.text)
+        described = _DESCRIBED.get(type(node))
+        raise _fail(_(described) if described else type(node).__name__, node, self.text)
 
     def _number(self, node: ast.Constant) -> tuple[_Node, float | None]:
         value = node.value
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _fail(f"a {type(value).__name__} constant", node, self.text)
+            what = _("a {kind} constant").format(kind=type(value).__name__)
+            raise _fail(what, node, self.text)
         try:
             number = float(value)
         except OverflowError:
             number = float("inf")
         if not np.isfinite(number):
             raise ExpressionError(
-                f"the number {_quoted(ast.get_source_segment(self.text, node))} is too large for "
-                "a float (about 1.8e308 at most)."
+                _("the number {number} is too large for a float (about 1.8e308 at most).").format(
+                    number=_quoted(ast.get_source_segment(self.text, node))
+                )
             )
         return (lambda x: number), number
 
@@ -271,18 +294,22 @@ class _Checker:
         index = _variable_index(node.id)
         if index is None:
             hint = (
-                f"'{node.id}' is a function: call it, as in {node.id}(x0)"
+                _("'{name}' is a function: call it, as in {name}(x0)").format(name=node.id)
                 if node.id in _FUNCTIONS
-                else f"unknown name {_quoted(node.id)}{_did_you_mean(node.id)}"
+                else _("unknown name {name}").format(name=_quoted(node.id)) + _did_you_mean(node.id)
             )
             raise ExpressionError(
-                f"{hint} (at column {node.col_offset + 1}). Variables are x0, x1, ... "
-                "(or x and y); constants are pi and e."
+                _(
+                    "{hint} (at column {column}). Variables are x0, x1, ... (or x and y); "
+                    "constants are pi and e."
+                ).format(hint=hint, column=node.col_offset + 1)
             )
         if index > MAX_VARIABLE:
             raise ExpressionError(
-                f"the variable {_quoted(node.id)} is beyond x{MAX_VARIABLE}; a formula has at most "
-                f"{MAX_VARIABLE + 1} variables."
+                _(
+                    "the variable {name} is beyond x{last}; a formula has at most {count} "
+                    "variables."
+                ).format(name=_quoted(node.id), last=MAX_VARIABLE, count=MAX_VARIABLE + 1)
             )
         self.used.setdefault(index, node.id)
         self.names.add(node.id)
@@ -294,9 +321,14 @@ class _Checker:
         right, right_constant = self.build(node.right, depth + 1)
         if symbol == "**" and right_constant is not None and abs(right_constant) > MAX_EXPONENT:
             raise ExpressionError(
-                f"the constant exponent in {_quoted(ast.get_source_segment(self.text, node))} is "
-                f"{right_constant:.6g}; exponents up to {MAX_EXPONENT:g} in absolute value "
-                "are allowed."
+                _(
+                    "the constant exponent in {power} is {exponent:.6g}; exponents up to "
+                    "{largest:g} in absolute value are allowed."
+                ).format(
+                    power=_quoted(ast.get_source_segment(self.text, node)),
+                    exponent=right_constant,
+                    largest=MAX_EXPONENT,
+                )
             )
         folded = None
         if left_constant is not None and right_constant is not None:
@@ -309,24 +341,41 @@ class _Checker:
             called = _quoted(ast.get_source_segment(self.text, node.func) or "this")
             if isinstance(node.func, ast.Constant):
                 raise ExpressionError(
-                    f"{called} is a number, not a function (at column {node.col_offset + 1}): "
-                    f"a number and what it multiplies need a * between them, as in "
-                    f"{_quoted(called.strip(chr(39)) + '*(...)')}."
+                    _(
+                        "{called} is a number, not a function (at column {column}): a number "
+                        "and what it multiplies need a * between them, as in {fixed}."
+                    ).format(
+                        called=called,
+                        column=node.col_offset + 1,
+                        fixed=_quoted(called.strip(chr(39)) + "*(...)"),
+                    )
                 )
             if isinstance(node.func, ast.Name) and _did_you_mean(node.func.id, _FUNCTIONS):
                 raise ExpressionError(
-                    f"unknown function {called} (at column {node.col_offset + 1})"
-                    f"{_did_you_mean(node.func.id, _FUNCTIONS)}. {_ALLOWED}"
+                    _("unknown function {called} (at column {column})").format(
+                        called=called, column=node.col_offset + 1
+                    )
+                    + _did_you_mean(node.func.id, _FUNCTIONS)
+                    + ". "
+                    + _allowed()
                 )
-            raise _fail(f"calling {called}", node, self.text)
+            raise _fail(_("calling {called}").format(called=called), node, self.text)
         name = node.func.id
         self.functions.setdefault(name, None)
         function, arity = _FUNCTIONS[name]
         if node.keywords or len(node.args) != arity:
+            message = (
+                _("{name} takes 1 argument, written {written}; got {got}.")
+                if arity == 1
+                else _("{name} takes {arity} arguments, written {written}; got {got}.")
+            )
             raise ExpressionError(
-                f"{name} takes {arity} argument{'s' if arity > 1 else ''}, written "
-                f"{name}({', '.join(['x0', 'x1'][:arity])}); got "
-                f"{_quoted(ast.get_source_segment(self.text, node))}."
+                message.format(
+                    name=name,
+                    arity=arity,
+                    written=f"{name}({', '.join(['x0', 'x1'][:arity])})",
+                    got=_quoted(ast.get_source_segment(self.text, node)),
+                )
             )
         built = [self.build(argument, depth + 1) for argument in node.args]
         if arity == 1:
@@ -346,7 +395,7 @@ def _did_you_mean(name: str, choices: Iterable[str] | None = None) -> str:
         list(choices) if choices is not None else [*_FUNCTIONS, *_CONSTANTS, "x", "y", "x0", "x1"]
     )
     close = difflib.get_close_matches(name.lower(), known, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return " " + _("(did you mean {name!r}?)").format(name=close[0]) if close else ""
 
 
 #: A number followed at once by a name or a parenthesis: ``2x0``, ``3(x + 1)``.
@@ -396,11 +445,25 @@ def _non_ascii(text: str) -> ExpressionError | None:
     column, char = next(
         (i, c) for i, c in enumerate(text) if ascii_spelling(c) != c or c in _SUPERSCRIPTS
     )
-    kind = "a superscript" if char in _SUPERSCRIPTS else "a full-width or typographic character"
+    if char in _SUPERSCRIPTS:
+        message = _(
+            "{text} has {char!r} (U+{code:04X}) at column {column}, a superscript that a "
+            "formula does not read: type it in ASCII, {spelled} (write ** for powers)."
+        )
+    else:
+        message = _(
+            "{text} has {char!r} (U+{code:04X}) at column {column}, a full-width or "
+            "typographic character that a formula does not read: type it in ASCII, "
+            "{spelled} (switch the input method to half-width)."
+        )
     return ExpressionError(
-        f"{_quoted(text)} has {char!r} (U+{ord(char):04X}) at column {column + 1}, {kind} "
-        f"that a formula does not read: type it in ASCII, {_quoted(spelled)} (switch the "
-        "input method to half-width, or write ** for powers)."
+        message.format(
+            text=_quoted(text),
+            char=char,
+            code=ord(char),
+            column=column + 1,
+            spelled=_quoted(spelled),
+        )
     )
 
 
@@ -445,36 +508,53 @@ def parse_expression(text: str) -> Expression:
         raise TypeError(f"a formula must be a string, got {type(text).__name__} {text!r:.60}.")
     if len(text) > MAX_LENGTH:
         raise ExpressionError(
-            f"the formula is {len(text)} characters long; at most {MAX_LENGTH} are allowed."
+            _("the formula is {length} characters long; at most {most} are allowed.").format(
+                length=len(text), most=MAX_LENGTH
+            )
         )
     if not text.strip():
-        raise ExpressionError(f"the formula is empty. {_ALLOWED}")
+        raise ExpressionError(_("the formula is empty.") + " " + _allowed())
     spelled = _non_ascii(text.strip())
     if spelled is not None:
         raise spelled
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as error:
-        where = f" at column {error.offset}" if error.offset else ""
+        where = _(" at column {column}").format(column=error.offset) if error.offset else ""
         product = _IMPLICIT_PRODUCT.search(text)
         if product:
             number, name = product.groups()
             raise ExpressionError(
-                f"{_quoted(text)} cannot be read{where}: a number and what it multiplies "
-                f"need a * between them: write {number}*{name}, not {product.group(0)!r}."
+                _(
+                    "{text} cannot be read{where}: a number and what it multiplies need a * "
+                    "between them: write {fixed}, not {written!r}."
+                ).format(
+                    text=_quoted(text),
+                    where=where,
+                    fixed=f"{number}*{name}",
+                    written=product.group(0),
+                )
             ) from None
         raise ExpressionError(
-            f"{_quoted(text)} is not a formula that can be read: {error.msg}{where}. {_ALLOWED}"
+            _("{text} is not a formula that can be read: {reason}{where}.").format(
+                text=_quoted(text), reason=error.msg, where=where
+            )
+            + " "
+            + _allowed()
         ) from None
     except (ValueError, MemoryError, RecursionError) as error:
-        raise ExpressionError(f"{_quoted(text)} cannot be read: {error}.") from None
+        raise ExpressionError(
+            _("{text} cannot be read: {reason}.").format(text=_quoted(text), reason=error)
+        ) from None
     checker = _Checker(text.strip())
-    evaluate, _ = checker.build(tree.body, 1)
+    evaluate, _constant = checker.build(tree.body, 1)
     styles = {name in _LETTERS for name in checker.names}
     if len(styles) > 1:
         raise ExpressionError(
-            f"{_quoted(text)} mixes x, y with x0, x1, ...: x means x0 and y means x1, so use one "
-            "style, e.g. 'x0**2 + x1**2' or 'x**2 + y**2'."
+            _(
+                "{text} mixes x, y with x0, x1, ...: x means x0 and y means x1, so use one "
+                "style, e.g. 'x0**2 + x1**2' or 'x**2 + y**2'."
+            ).format(text=_quoted(text))
         )
     order = sorted(checker.used)
     size = order[-1] + 1 if order else 0

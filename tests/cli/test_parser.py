@@ -58,7 +58,7 @@ def test_grad_takes_an_order_and_lists_the_orders_in_its_help(
     assert main(["grad", "exp(x0)", "--at", "0.5", "--order", "6"]) == 0
     out = capsys.readouterr().out
     np.testing.assert_allclose(_numbers(_line(out, "gradient")), [np.exp(0.5)], rtol=1e-12)
-    assert "6 evaluations of f" in out, out
+    assert "7 evaluations of f" in out, out  # six per element, and f(x) once
     assert main(["grad", "--help"]) == 0
     assert "central: 2, 4, 6, 8" in capsys.readouterr().out, "--help lists no orders"
 
@@ -134,6 +134,12 @@ def test_argparse_errors_show_the_subcommands_usage_and_status_2(
     err = capsys.readouterr().err
     assert err.startswith(f"usage: gradwalk {argv[0]} "), f"not {argv[0]}'s usage:\n{err}"
     assert message in " ".join(err.split()), f"expected {message!r} in {err!r}"
+
+
+def test_a_mistyped_command_names_the_one_meant(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["desend", "sphere"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "invalid choice: 'desend'" in err and "(did you mean descend?)" in err, err
 
 
 def test_hostile_formula_is_refused_and_runs_nothing(

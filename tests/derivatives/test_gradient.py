@@ -18,6 +18,7 @@ from gradwalk import (
     numerical_diff,
     numerical_gradient,
 )
+from gradwalk._engine.ignored_input import JOINT_MOVES
 from gradwalk._engine.methods import METHODS
 from gradwalk.book import function_1, function_2
 
@@ -420,7 +421,8 @@ def test_numerical_diff_at_many_points_is_the_derivative_at_each_point(method: s
     assert result.grad.shape == x.shape, "one derivative per point"
     tolerance = {"central": 1e-9, "forward": 1e-3, "backward": 1e-3}.get(method, 1e-13)
     np.testing.assert_allclose(result.grad, true, rtol=tolerance, err_msg=method)
-    per_level = {"central": 2, "forward": 2, "backward": 2, "complex": 1}
+    # (the complex step: its round, and f at x moved along a random direction, its check)
+    per_level = {"central": 2, "forward": 2, "backward": 2, "complex": 2}
     if method in per_level:
         assert len(calls) == per_level[method], f"{len(calls)} calls: one per round of points"
     one_at_a_time = numerical_diff(lambda t: np.exp(t) * np.sin(t), x, h, method=method)
@@ -487,9 +489,10 @@ def test_nfev_counts_every_call_of_f_including_the_ignored_input_checks() -> Non
     result = numerical_gradient(counted, np.array([3.0, 4.0]), full_output=True)
     assert result.nfev == calls == 4
     calls = 0
-    with pytest.warns(IgnoredInputWarning):  # f(x) and one joint move are evaluated too
+    with pytest.warns(IgnoredInputWarning):  # f(x) and a joint move of each size too
         result = numerical_gradient(lambda w: counted(w) * 0.0, np.zeros(2), full_output=True)
-    assert result.nfev == calls == 6, f"nfev={result.nfev} but f was called {calls} times"
+    expected = 4 + 1 + len(JOINT_MOVES)
+    assert result.nfev == calls == expected, f"nfev={result.nfev} but f was called {calls} times"
 
 
 def test_gradient_results_compare_by_identity_not_by_arrays() -> None:
@@ -676,3 +679,16 @@ def test_status_marks_nonfinite_and_vanished_elements() -> None:
     with pytest.warns(PrecisionWarning, match="rounds back to x"):
         result = numerical_gradient(lambda w: np.sum(w**2), np.array([3e16]), full_output=True)
     assert result.status.tolist() == [GradientStatus.STEP_VANISHED]
+
+
+@pytest.mark.parametrize(
+    ("call", "meant"),
+    [
+        (lambda: numerical_gradient(function_2, np.ones(2), methd="central"), "method"),
+        (lambda: numerical_gradient(function_2, np.ones(2), eps=1e-3), "h"),  # the book's name
+        (lambda: numerical_diff(function_1, 1.0, ordr=4), "order"),
+    ],
+)
+def test_a_mistyped_keyword_names_the_one_meant(call: Any, meant: str) -> None:
+    with pytest.raises(TypeError, match=f"unexpected keyword argument .*Did you mean '{meant}'"):
+        call()

@@ -7,6 +7,7 @@ benchmarks/accuracy.py measures, so the honesty rate asserted here is the one it
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -50,7 +51,9 @@ def battery_run(
     errors, honest, nfev, coordinates = [], [], 0, 0
     for case, x in bench.battery_points(n=5, count=4):
         x = x.astype(dtype)
-        result = numerical_gradient(case.f, x, "auto", method=method, full_output=True)
+        with warnings.catch_warnings():  # float32: some elements are limited, and say so
+            warnings.simplefilter("ignore", PrecisionWarning)
+            result = numerical_gradient(case.f, x, "auto", method=method, full_output=True)
         assert result.grad.dtype == dtype
         grad = result.grad.astype(np.float64)
         true = case.grad(x.astype(np.float64))
@@ -130,8 +133,10 @@ def test_error_estimates_are_honest_in_float32_too(method: str) -> None:
 
 
 def test_complex_step_is_exact_to_rounding_with_one_evaluation_per_coordinate() -> None:
+    # one evaluation per element, and one per gradient for the check that f is analytic
+    # (the battery's points have 5 elements)
     errors, honest, per_coordinate = battery_run("complex")
-    assert per_coordinate == 1, f"{per_coordinate} evaluations per coordinate, not exactly 1"
+    assert per_coordinate == 1.2, f"{per_coordinate} evaluations per coordinate, not 1 + 1/5"
     assert np.median(errors) <= 1e-15, f"median relative error {np.median(errors):.1e}"
     assert honest.mean() >= 0.95, f"only {honest.mean():.1%} of error estimates cover the error"
 

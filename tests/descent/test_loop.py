@@ -19,6 +19,7 @@ from gradwalk import (
     DescentResult,
     Momentum,
     PrecisionWarning,
+    TrainingWarning,
     descend,
     gradient_descent,
     learning_rate_bound,
@@ -47,6 +48,7 @@ def start() -> np.ndarray:
 def test_descend_gives_the_books_table_bit_for_bit(lr: float, printed: str) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PrecisionWarning)  # gradient_descent warns at lr = 10
+        warnings.simplefilter("ignore", TrainingWarning)  # that it diverged
         book = gradient_descent(function_2, start(), lr=lr, step_num=100)
     result = descend(function_2, start(), lr=lr, steps=100)
     np.testing.assert_array_equal(result.x, book, err_msg=f"lr={lr}: descend differs")

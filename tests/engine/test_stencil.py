@@ -95,9 +95,15 @@ def test_each_order_reaches_its_accuracy_at_its_cost(method: str, order: int) ->
     true = exp_sin_grad(x)
     relative = np.max(np.abs(result.grad - true) / np.abs(true))
     assert relative <= REACHES[order], f"{method} order {order}: relative error {relative:.1e}"
-    expected = order * x.size + (method != "central")
-    assert result.nfev == expected, f"{result.nfev} evaluations, expected {expected}"
     lowest = order == (2 if method == "central" else 1)
+    # order evaluations per element, f(x) once wherever there is an order below (the
+    # one-sided stencils use it, the central ones check f's smoothness with it), and
+    # order more for an element its first step does not verify (at most two here)
+    first = order * x.size + (not lowest)
+    extra = result.nfev - first
+    assert extra >= 0 and extra % order == 0 and extra <= 2 * order, (
+        f"{result.nfev} evaluations, expected {first} and a few elements again"
+    )
     assert np.isnan(result.error).all() == lowest, (
         "only the lowest order of each side lacks a stencil below it for its error bar"
     )
@@ -128,7 +134,9 @@ def test_order_6_central_reaches_1e_13_on_the_battery_at_6_evaluations() -> None
         coordinates += x.size
     median = np.median(np.concatenate(errors))
     assert median <= 2e-13, f"median relative error {median:.1e}"
-    assert nfev / coordinates <= 6.1, f"{nfev / coordinates:.2f} evaluations per element"
+    # six per element, f(x) once per gradient, and six more for an element whose first
+    # step does not verify its bar
+    assert nfev / coordinates <= 6.4, f"{nfev / coordinates:.2f} evaluations per element"
 
 
 def test_the_books_central_difference_is_unchanged_and_order_asks_for_its_own_step() -> None:

@@ -270,3 +270,22 @@ def test_a_learning_rate_that_diverges_or_stalls_is_explained_as_descend_does(
     assert history.status == status and history.message in str(record[0].message)
     quoted = float(re.search(r"stable bound of about ([\d.e+-]+)", history.message).group(1))  # type: ignore[union-attr]
     assert quoted == pytest.approx(bound, rel=0.05), f"quoted {quoted}, 2/λmax is {bound:.3g}"
+
+
+def test_mistyped_options_and_transposed_data_are_named_with_the_fix() -> None:
+    x, t = make_spiral(300, 3, seed=0)
+    with pytest.raises(TypeError, match=r"'iter_num'\. Did you mean 'iters_num'"):
+        train(TwoLayerNet(2, 5, 3, seed=0), x, t, iter_num=10)  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="Did you mean 'adam'"):
+        train(TwoLayerNet(2, 5, 3, seed=0), x, t, optimizer="adma", iters_num=1, progress=False)
+    with pytest.raises(
+        ValueError, match=r"samples look like columns.*Pass x_train\.T, of shape \(300, 2\)"
+    ):
+        train(TwoLayerNet(2, 5, 3, seed=0), x.T, t, iters_num=1, progress=False)
+
+
+def test_the_closing_message_shows_the_digits_that_tell_the_losses_apart() -> None:
+    from gradwalk._learning.feedback import _apart
+
+    assert (_apart(1.1042, 1.0987), _apart(1.0987, 1.1042)) == ("1.104", "1.099")
+    assert _apart(2.3, 0.05) == "2.3"

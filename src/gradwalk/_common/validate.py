@@ -16,10 +16,12 @@ ValueError: lr must be a finite number > 0, got lr=0. For example 0.01.
 from __future__ import annotations
 
 import difflib
+import functools
+import inspect
 import math
 import numbers
-from collections.abc import Iterable
-from typing import Literal, overload
+from collections.abc import Callable, Iterable
+from typing import Literal, ParamSpec, TypeVar, overload
 
 __all__ = [
     "check_callable",
@@ -32,7 +34,13 @@ __all__ = [
     "check_tolerance",
     "choice_hint",
     "closest",
+    "keyword_hints",
+    "keyword_names",
+    "unknown_keyword",
 ]
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def check_positive(value: object, name: str, hint: str = "") -> float:
@@ -183,3 +191,51 @@ def check_keywords(
             f"{choice_hint(None, own)[0]}; the numerical gradient's, passed on, are "
             f"{choice_hint(None, passed)[0]}."
         )
+
+
+def keyword_names(function: Callable[..., object]) -> frozenset[str] | None:
+    """The keywords ``function`` accepts, or None when it takes any (``**kwargs``)."""
+    parameters = inspect.signature(function).parameters.values()
+    if any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters):
+        return None
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return frozenset(parameter.name for parameter in parameters if parameter.kind in kinds)
+
+
+def unknown_keyword(where: str, given: Iterable[str], accepted: Iterable[str]) -> TypeError:
+    """The error for the first keyword of ``given`` that ``where`` does not take, with the
+    closest one it does take ("Did you mean 'h'?" for eps, the book's name).
+
+    >>> print(unknown_keyword("diff", ["methd"], ["f", "x", "h", "method"]))
+    diff() got an unexpected keyword argument 'methd'. Did you mean 'method'?
+    """
+    names = sorted(accepted)
+    name = next(name for name in given if name not in names)
+    _, hint = choice_hint(name, names)
+    if _ALIASES.get(name) in names:
+        hint = f" Did you mean {_ALIASES[name]!r}?"
+    return TypeError(f"{where}() got an unexpected keyword argument {name!r}.{hint}")
+
+
+def keyword_hints(function: Callable[P, R]) -> Callable[P, R]:
+    """``function``, with a "did you mean" for a keyword argument it does not take.
+
+    Python's own TypeError names the unknown keyword only; this one names the closest
+    that ``function`` takes.
+
+    Raises
+    ------
+    TypeError
+        A keyword argument ``function`` does not take (raised before it runs).
+    """
+    accepted = keyword_names(function)
+    if accepted is None:
+        return function
+
+    @functools.wraps(function)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+        if kwargs and not accepted.issuperset(kwargs):
+            raise unknown_keyword(function.__name__, kwargs, accepted)
+        return function(*args, **kwargs)
+
+    return checked

@@ -39,7 +39,7 @@ class IgnoredInputWarning(GradwalkWarning):
 
 
 class TrainingWarning(GradwalkWarning):
-    """A training run diverged or stalled; the message says what the learning rate did."""
+    """A descent or training run diverged or stalled; the message says what lr did."""
 
 
 def _user_stacklevel() -> int:

@@ -22,6 +22,7 @@ from typing import Any, ParamSpec, TypeVar
 import numpy as np
 
 from gradwalk._common.trees import is_tree, leaves, rebuild, replace_leaf
+from gradwalk._common.validate import keyword_names, unknown_keyword
 from gradwalk._common.warnings import naming_elements
 from gradwalk._engine.arrays import CallerArray, CallerFunction, is_caller_array
 from gradwalk._engine.inputs import InputModifiedError, modified_message
@@ -64,9 +65,12 @@ def across_libraries(
 
     def decorate(function: Callable[P, R]) -> Callable[P, R]:
         signature = inspect.signature(function)
+        accepted = keyword_names(function)
 
         @functools.wraps(function)
         def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            if kwargs and accepted is not None and not accepted.issuperset(kwargs):
+                raise unknown_keyword(function.__name__, kwargs, accepted)
             x = args[1] if len(args) > 1 else kwargs.get("x")
             if type(x) is np.ndarray:
                 return function(*args, **kwargs)

@@ -2,12 +2,13 @@
 
 A generated table sits in a Markdown page between ``<!-- table: NAME -->`` and
 ``<!-- end table -->``; :data:`TABLES` maps each NAME to the function that writes it
-from its registry (``METHODS``, ``OPTIMIZERS``, ``FUNCTIONS``, the status codes).
+from its registry (``METHODS``, ``OPTIMIZERS``, ``FUNCTIONS``, the status codes, the
+verification stage's thresholds).
 ``python -m gradwalk._docgen`` rewrites them with the pictures; the test suite fails
 on a table that no longer matches its registry.
 
 >>> sorted(TABLES)
-['functions', 'methods', 'optimizers', 'status']
+['functions', 'methods', 'optimizers', 'status', 'thresholds']
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from gradwalk._engine.methods import method_table
 from gradwalk._engine.status_codes import status_table
+from gradwalk._engine.verify import threshold_table
 from gradwalk.optimizers import optimizer_table
 from gradwalk.testfunctions import function_table
 
@@ -29,6 +31,7 @@ TABLES: dict[str, Callable[[], str]] = {
     "optimizers": optimizer_table,
     "functions": function_table,
     "status": status_table,
+    "thresholds": threshold_table,
 }
 
 _MARKED = re.compile(

@@ -45,6 +45,9 @@ _EPS = float(np.finfo(np.float64).eps)
 _FLOAT64 = np.dtype(np.float64)
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
+#: 2**24: a float whose mantissa times this is a whole number has at most float32's digits.
+_FLOAT32_DIGITS = 2.0**24
+
 
 @dataclass(frozen=True)
 class Shortcut:
@@ -106,6 +109,8 @@ def central_shortcut(
     evaluate = evaluator(options, f, work, complex_ok=False)
     try:
         try:
+            # (NumPy's own warnings of f at these points are f's, as in the book's loop:
+            # silencing them would cost this call a tenth of its time)
             values = evaluate(points)
         except InputModifiedError as error:
             if error.flat_index is None:
@@ -143,15 +148,22 @@ def _clean_gradient(values: list[float], array: Any, step: float) -> list[float]
     element), or None where the driver could report something: a value not finite, the
     signs of a singular point (equal values, opposite signs: it would evaluate f(x)), a
     gradient not finite, or an element whose digits f's rounding may limit (the driver's
-    test, :func:`~gradwalk._engine.rounding.rounding_limited`, with a margin)."""
+    test, :func:`~gradwalk._engine.rounding.rounding_limited`, with a margin). Where
+    every difference f(x + h) - f(x - h) is a short binary fraction (24 bits or fewer,
+    as the differences of f computing in float32 are, also with a float64 constant
+    added), the driver measures f's value grid (:func:`~gradwalk._engine.rounding.value_grid`)."""
     if not all(math.isfinite(v) for v in values) or all(v == values[0] for v in values):
         return None
     width = 2 * step
     grad = []
+    short = True
     for plus, minus in zip(values[0::2], values[1::2]):  # noqa: B905 - pairs of one list
         if (plus == minus and plus != 0) or min(plus, minus) < 0 < max(plus, minus):
             return None
+        short = short and (math.frexp(plus - minus)[0] * _FLOAT32_DIGITS).is_integer()
         grad.append((plus - minus) / width)
+    if short:
+        return None
     largest = max(abs(g) for g in grad)
     if not math.isfinite(largest):
         return None

@@ -23,6 +23,7 @@ from .points import (
     PlanGenerator,
     Points,
     Step,
+    all_per_element,
     any_per_element,
     per_element,
     unknown_error,
@@ -30,8 +31,9 @@ from .points import (
 )
 from .rounding import ROUNDING_ULPS
 from .steps import step_sizes
+from .verify import kink_like
 
-__all__ = ["COMPLEX_ULPS", "TRUNCATION_RATIO", "complex_step"]
+__all__ = ["COMPLEX_ULPS", "TRUNCATION_RATIO", "complex_step", "real_kink", "real_slope"]
 
 #: Rounding error of a complex-step derivative, in units of eps·|grad| (no cancellation).
 COMPLEX_ULPS = 8.0
@@ -89,11 +91,24 @@ def complex_step(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
     # With h="auto" the O(h²) truncation error is far below eps wherever |x| is large against
     # h, so rounding is all that is left; at a step of the caller's choosing the truncation
     # error is unknown.
-    error = COMPLEX_ULPS * eps * np.abs(grad) if isinstance(h, str) else unknown_error(grad)
+    # (an element's rounding is relative to the largest element where it is small beside
+    # it: the terms of f that cancel in a small element are of the others' size)
+    largest = np.max(np.abs(grad[np.isfinite(grad)]), initial=0.0)
+    if isinstance(h, str):
+        error = COMPLEX_ULPS * eps * np.maximum(np.abs(grad), largest)
+    else:
+        error = unknown_error(grad)
     # An imaginary part at rounding level is what non-analytic f (abs, conj) leave; one
     # below the smallest normal float has underflowed (or lost its digits to it).
     rounding = ROUNDING_ULPS * eps * np.abs(f_values.real) / per_element(scale(x0), f_values)
     suspect = ((np.abs(grad) <= rounding) | (np.abs(f_values.imag) < tiny)) & np.isfinite(f_values)
+    # An output of a vector-valued f that the element leaves alone has an imaginary part
+    # of exactly 0; the element is checked only where every output is suspect (an f that
+    # drops the imaginary part shows to the real directional difference the driver takes:
+    # see gradwalk._engine.complex_check). Its bar covers what an underflow would hide.
+    quiet = suspect & ~per_element(all_per_element(suspect), suspect)
+    error = np.where(quiet, np.fmax(error, 4 * tiny / per_element(step, error)), error)
+    suspect &= ~quiet
     if near.size:
         at_2h = all_values[n:].imag.astype(wide) / per_element(
             2 * step[near].astype(wide), all_values[n:]
@@ -103,7 +118,7 @@ def complex_step(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
         error[near] = np.fmax(COMPLEX_ULPS * eps * np.abs(grad[near]), truncation)
     flat = np.flatnonzero(any_per_element(suspect))
     if flat.size:
-        slope, slope_error, tolerance, still = yield from _real_slope(
+        slope, slope_error, tolerance, still, _ = yield from real_slope(
             x0, flat, f_values.real, complex_type
         )
         marked = suspect[flat]
@@ -156,7 +171,7 @@ def _flat_list(flat: NDArray[np.intp]) -> str:
     return shown + (f" and {flat.size - 5} more" if flat.size > 5 else "")
 
 
-def _real_slope(
+def real_slope(
     x0: NDArray[np.floating],
     flat: NDArray[np.intp],
     f_at_x: NDArray[Any],
@@ -167,9 +182,9 @@ def _real_slope(
     Returns the slope at s; its error estimate: the change from 2s to s (the O(s²)
     truncation error, times 4/3 for what is left) plus the rounding of f's values, which
     for values below the smallest normal float is the spacing of subnormals; the
-    slope above which f changes for real, not by rounding; and whether all four values
-    equal ``f_at_x`` exactly. Each has one row per element of ``flat`` (and the trailing
-    axes of a vector-valued f).
+    slope above which f changes for real, not by rounding; whether all four values
+    equal ``f_at_x`` exactly (each with one row per element of ``flat``, and the trailing
+    axes of a vector-valued f); and the four values (nan where f left its real domain).
     """
     central = step_sizes(x0, "auto", "central")[flat]
     wide = wide_dtype(x0.dtype)
@@ -178,7 +193,10 @@ def _real_slope(
     value[1::4] = x0[flat] - central
     value[2::4] = x0[flat] + 2 * central
     value[3::4] = x0[flat] - 2 * central
-    f_values = (yield Points(np.repeat(flat, 4), value)).real.astype(wide)
+    returned = yield Points(np.repeat(flat, 4), value)
+    # f at a real point returning an imaginary part has left its real domain there
+    # (log of a negative number as a complex one): those values are not f's
+    f_values = np.where(returned.imag == 0, returned.real, np.nan).astype(wide)
     points = value.real.astype(wide)
     width = per_element(points[0::4] - points[1::4], f_values[0::4])
     slope = (f_values[0::4] - f_values[1::4]) / width
@@ -194,7 +212,27 @@ def _real_slope(
     rounding = ROUNDING_ULPS * spacing / width
     # A slope above this is f really changing, not rounding (the non-analytic check).
     tolerance = eps ** (1 / 3) * level / per_element(scale(x0[flat]), level)
-    return slope, 4 / 3 * np.abs(slope - wider) + rounding, tolerance, still
+    return slope, 4 / 3 * np.abs(slope - wider) + rounding, tolerance, still, f_values
+
+
+def real_kink(
+    x0: NDArray[np.floating],
+    flat: NDArray[np.intp],
+    f_at_x: NDArray[Any],
+    values: NDArray[Any],
+) -> tuple[NDArray[np.bool_], NDArray[Any]]:
+    """From the four real values :func:`real_slope` evaluated (``values``, in its layout)
+    and f(x): whether f's even part grows like the step (a kink:
+    :func:`~gradwalk._engine.verify.kink_like`), and the jump between the one-sided
+    slopes it shows."""
+    central = per_element(step_sizes(x0, "auto", "central")[flat].astype(np.float64), f_at_x)
+    by_element = values.reshape((flat.size, 4, *values.shape[1:]))
+    at_x = np.real(f_at_x).astype(np.float64)
+    first = by_element[:, 0] + by_element[:, 1] - 2 * at_x
+    second = by_element[:, 2] + by_element[:, 3] - 2 * at_x
+    eps = float(np.finfo(x0.dtype).eps)
+    noise = 4 * ROUNDING_ULPS * eps * np.max(np.abs(by_element), axis=1)
+    return kink_like(second, first, noise), np.abs(second - first) / central
 
 
 def _larger_step(

@@ -3,6 +3,7 @@ evaluate its points, restore x, report."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import traceback
 import warnings
@@ -19,6 +20,8 @@ from gradwalk._common.warnings import PACKAGE_DIR, PrecisionWarning, issue_warni
 
 from .book_fast_path import central_shortcut
 from .bounded_richardson import bounded_richardson
+from .complex_check import directional_move, disagrees, non_analytic, warn_non_analytic
+from .complex_step import real_kink, real_slope
 from .display import derivative_html
 from .evaluators.choose import evaluator
 from .evaluators.options import Options
@@ -32,11 +35,13 @@ from .inputs import (
     working_array,
 )
 from .methods import METHODS, method_named, resolve_step
-from .points import UNPERTURBED, Estimate, Points, Step
+from .points import UNPERTURBED, Estimate, Points, Step, any_per_element
 from .richardson import check_accuracy
 from .singular import looks_singular, singular_entries
-from .status import element_status
+from .status import element_status, lost_in_rounding, settle_precision
+from .status_codes import UNKNOWN_STATUS, GradientStatus, raise_status
 from .status_warnings import warn_status
+from .verify import threshold
 
 __all__ = ["GradientResult", "differentiate"]
 
@@ -215,7 +220,14 @@ def differentiate(
     nfev = 0
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]] = []
     f_at_x: NDArray[Any] | None = None
-    if vector and value_shape is None:
+    # The complex step's cross-check: f at x moved along a random direction (for a
+    # vector-valued f, also the evaluation that tells the shape of its values).
+    move = directional_move(snapshot) if complex_step else None
+    moved: NDArray[Any] | None = None
+    if vector and value_shape is None and move is not None:
+        moved = _value_at_x(f, snapshot.real + move, options)
+        value_shape, nfev = moved.shape, 1
+    elif vector and value_shape is None:
         f_at_x = _value_at_x(f, snapshot, options)[np.newaxis]
         value_shape, nfev = f_at_x.shape[1:], 1
         values_seen.append((np.array([UNPERTURBED], dtype=np.intp), f_at_x))
@@ -223,6 +235,8 @@ def differentiate(
     # Outputs not finite at x have no derivative anywhere; the plan sees them as 0, so
     # that they neither shrink nor stop the other outputs' steps (their entries end nan).
     dead = None if f_at_x is None else ~np.isfinite(f_at_x[0])
+    if moved is not None:
+        dead = ~np.isfinite(moved)
     evaluate = evaluator(options, f, work, complex_ok=complex_step, value_shape=value_shape)
 
     def counted(points: Points) -> NDArray[Any]:
@@ -236,7 +250,8 @@ def differentiate(
             if moved.any():
                 values[moved] = counted(Points(points.index[moved], points.value[moved]))
             return values
-        values = evaluate(points)
+        with np.errstate(all="ignore"):  # gradwalk's probes: non-finite values are reported
+            values = evaluate(points)
         nfev += len(points.index)
         values_seen.append((points.index, values))
         if dead is not None and dead.any():
@@ -260,24 +275,57 @@ def differentiate(
         evaluate.close()
 
     nfev += evaluate.extra_evaluations
-    grad = estimate.grad.copy()
     if x0.size and not estimate.vanished.any() and looks_singular(values_seen, x0.size):
         counted(Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=work.dtype)))
     book = record.name == "central" and plan is record.plan  # divides by 2h, as the book
     singular = singular_entries(values_seen, x0.size, evaluate.f_at_x)
-    status = element_status(estimate, values_seen, x0, h, book, complex_step, singular)
-    warn_status(status, grad, estimate, x0, h, shape, values_seen, bool(given), singular)
+    analytic = None
+    if move is not None and x0.size and values_seen and not singular.any():
+        if moved is None:
+            nfev += 1
+            with np.errstate(all="ignore"):
+                moved = np.asarray(evaluate.at((snapshot.real + move).astype(work.dtype)))
+        estimate, analytic = _cross_checked(estimate, values_seen, move, moved, counted, x0)
+    grad = estimate.grad.copy()
+
+    def at_point(element: int, value: Any) -> Any:
+        nonlocal nfev
+        nfev += 1
+        point = snapshot.astype(work.dtype)
+        point.reshape(-1)[element] = value
+        with np.errstate(all="ignore"):
+            return evaluate.at(point)
+
+    needs_precision = not complex_step and (
+        estimate.status is None
+        or bool(np.any(estimate.status == UNKNOWN_STATUS))
+        or bool(np.any(estimate.status == GradientStatus.OUT_OF_BOUNDS))
+    )
+    precision = None
+    if needs_precision:  # the rounding check of the elements whose plan keeps no status
+        precision = settle_precision(estimate, values_seen, x0, at_point, not book)
+    lost = False
     if x0.size and not estimate.vanished.any():
         copies = evaluate.copies
         if complex_step:
             copies = f"method={method!r}" + (f" and {copies}" if copies else "")
 
-        def probe() -> Any:
+        def probe(size: float) -> Any:
             nonlocal nfev
             nfev += 1
-            return evaluate.at(joint_move(snapshot).astype(work.dtype))
+            with np.errstate(all="ignore"):
+                return evaluate.at(joint_move(snapshot, size).astype(work.dtype))
 
-        flag_ignored_input(values_seen, counted, shape, copies, probe)
+        def swallowed(change: float, size: float) -> bool:
+            return lost_in_rounding(change, size, estimate, values_seen, x0, precision)
+
+        lost = flag_ignored_input(values_seen, counted, shape, copies, probe, swallowed)
+    status = element_status(
+        estimate, values_seen, x0, h, book, complex_step, singular, precision, lost
+    )
+    if analytic is not None and analytic.any():
+        raise_status(status, any_per_element(analytic), GradientStatus.NON_ANALYTIC)
+    warn_status(status, grad, estimate, x0, h, shape, values_seen, bool(given), singular, precision)
     result_dtype = np.result_type(dtype, np.float16)
     step = np.asarray(estimate.step, dtype=result_dtype)
     return GradientResult(
@@ -288,6 +336,71 @@ def differentiate(
         method=method,
         status=status.reshape(shape),
     )
+
+
+def _cross_checked(
+    estimate: Estimate,
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
+    move: NDArray[Any],
+    moved: NDArray[Any],
+    counted: Callable[[Points], NDArray[Any]],
+    x0: NDArray[Any],
+) -> tuple[Estimate, NDArray[np.bool_] | None]:
+    """The complex step's estimate after its cross-check (:mod:`gradwalk._engine.complex_check`):
+    where f's change along ``move`` (f there: ``moved``) disagrees with the complex
+    step's projection, every element is differenced for real, and the elements that
+    disagree take the real differences' value and bar; returns them (None: no check
+    called for). An elementwise f (one value per element: ``numerical_diff`` at many
+    points) is checked element by element."""
+    index, values = values_seen[0]
+    elementwise = np.ndim(values) == 1 and np.size(moved) > 1  # one f(x) per element
+    if elementwise:  # Re f(x + ih e_i) is f(x_i), element by element
+        f_at_x = np.real(values[: x0.size]).reshape(np.shape(moved))
+    else:  # Re f(x + ih e_i) is f(x)
+        f_at_x = np.real(values[int(np.argmax(index >= 0))])
+    if not disagrees(
+        estimate.grad,
+        move.reshape(-1),
+        moved.reshape(-1) if elementwise else moved,
+        f_at_x.reshape(-1) if elementwise else f_at_x,
+        elementwise,
+    ):
+        return estimate, None
+    n = x0.size
+    complex_type = np.result_type(x0.dtype, np.complex64)
+    at_x = f_at_x.reshape(-1) if elementwise else np.broadcast_to(f_at_x, (n, *np.shape(f_at_x)))
+    plan = real_slope(x0.real, np.arange(n, dtype=np.intp), at_x, complex_type)
+    found: tuple[Any, ...] = _drive(plan, counted)  # type: ignore[assignment]
+    slope, slope_error, _, _, values = found
+    kink, slope_jump = real_kink(x0.real, np.arange(n, dtype=np.intp), at_x, values)
+    flagged = non_analytic(estimate.grad, slope, slope_error) & ~kink
+    if not (flagged.any() or kink.any()):
+        return estimate, flagged
+    if flagged.any():
+        warn_non_analytic(flagged, slope, estimate.grad, x0.shape)
+    margin = threshold("margin")
+    # a kink: the complex step's value, with a bar that covers both one-sided slopes
+    kink_bar = margin * (np.abs(estimate.grad - slope) + slope_error) + slope_jump
+    return dataclasses.replace(
+        estimate,
+        grad=np.where(flagged, slope, estimate.grad),
+        error=np.where(flagged, margin * slope_error, np.where(kink, kink_bar, estimate.error)),
+        status=_nonsmooth(kink, estimate),
+    ), flagged
+
+
+def _nonsmooth(kink: NDArray[np.bool_], estimate: Estimate) -> NDArray[np.int8] | None:
+    """The estimate's status with the elements at a kink NONSMOOTH (UNKNOWN elsewhere,
+    for the driver to read from f's values)."""
+    if not kink.any():
+        return estimate.status
+    status = (
+        np.full(kink.shape[0], UNKNOWN_STATUS, dtype=np.int8)
+        if estimate.status is None
+        else estimate.status.copy()
+    )
+    raise_status(status, any_per_element(kink), GradientStatus.NONSMOOTH)
+    return status
 
 
 def _value_at_x(f: Callable[[Any], object], x: NDArray[Any], options: Options) -> NDArray[Any]:
@@ -329,16 +442,16 @@ def _value_at_x(f: Callable[[Any], object], x: NDArray[Any], options: Options) -
 def _drive(plan: Any, evaluate: Callable[[Points], NDArray[Any]]) -> Estimate:
     """Run a plan generator to completion, feeding it the values of its points.
 
-    The plan's arithmetic runs with NumPy's floating-point warnings off: non-finite
-    values of f are reported once, by element, after the plan has finished.
+    The plan's arithmetic and f's evaluations at the plan's points run with NumPy's
+    floating-point warnings off: the points are gradwalk's probes (a step may leave f's
+    domain), and non-finite values of f are reported once, by element, after the plan
+    has finished.
     """
     try:
         with np.errstate(all="ignore"):
             points = next(plan)
-        while True:
-            values = evaluate(points)
-            with np.errstate(all="ignore"):
-                points = plan.send(values)
+            while True:
+                points = plan.send(evaluate(points))
     except StopIteration as done:
         estimate: Estimate = done.value
         return estimate

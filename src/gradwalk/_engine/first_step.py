@@ -12,7 +12,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .points import Points, all_per_element, any_per_element, per_element
-from .rounding import ROUNDING_ULPS, value_precision
+from .rounding import PROBE_FRACTION as PROBE_FRACTION
+from .rounding import Precision, measured_precision
 from .steps import representable_step
 
 #: The most levels ``max_levels`` may ask for: the step then falls by about 5e8.
@@ -30,10 +31,6 @@ STEP_GROWTHS = 2
 GROW = 16.0
 ROUNDING_MULTIPLE = 16.0
 
-#: Where the probe of f's precision is taken, as a fraction of an element's first step:
-#: an irrational fraction, so that f's value there is not a short binary fraction.
-PROBE_FRACTION = 0.7071067811865476
-
 
 @dataclass
 class LevelZero:
@@ -41,7 +38,7 @@ class LevelZero:
 
     f_plus: NDArray[Any]
     f_minus: NDArray[Any]
-    eps: float  # the precision f computes in (see value_precision)
+    precision: Precision  # f's precision, measured (see measured_precision)
     shrunk: NDArray[np.bool_]  # the first step shrank: f was not finite at x ± h
     dead: NDArray[np.bool_]  # f was not finite at any step tried
     vanished: NDArray[np.bool_]  # x ± h rounded back to x
@@ -85,19 +82,20 @@ def first_level(
         f_plus[bad], f_minus[bad] = values[0::2], values[1::2]
     dead = any_per_element(~(np.isfinite(f_plus) & np.isfinite(f_minus)))
     difference = np.abs(f_plus - f_minus)
-    eps = value_precision(np.concatenate([f_plus, f_minus]), x0.dtype, least=2)
-    if eps > float(np.finfo(x0.dtype).eps):
-        # f's values all look narrow: a value at a generic point tells chance from fact.
+    precision = measured_precision(np.concatenate([f_plus, f_minus]), x0.dtype, least=2)
+    if precision.narrower_than(x0.dtype):
+        # f's values look narrow, or lie on a grid: a value at a generic point tells chance
+        # from fact.
         candidates = np.where(per_element(dead, difference) | (difference == 0), -1.0, difference)
         k = int(np.unravel_index(np.argmax(candidates), candidates.shape)[0])
         if np.max(candidates[k]) > 0:
             probe = x0[k] + x0.dtype.type(PROBE_FRACTION) * first[k]
             value = yield Points(np.array([k], dtype=np.intp), np.array([probe], dtype=x0.dtype))
             sample = np.concatenate([f_plus[~dead].ravel(), f_minus[~dead].ravel(), value.ravel()])
-            eps = value_precision(sample, x0.dtype)
+            precision = measured_precision(sample, x0.dtype)
         else:
-            eps = float(np.finfo(x0.dtype).eps)
-    noise = ROUNDING_ULPS * eps * np.maximum(np.abs(f_plus), np.abs(f_minus))
+            precision = Precision(float(np.finfo(x0.dtype).eps))
+    noise = precision.rounding(np.maximum(np.abs(f_plus), np.abs(f_minus)))
     at_rounding = all_per_element(difference <= ROUNDING_MULTIPLE * noise)
     growing = np.flatnonzero(~dead & any_per_element(difference > 0) & at_rounding)
     for _ in range(STEP_GROWTHS):
@@ -115,10 +113,10 @@ def first_level(
         first[accepted] = larger[better]
         f_plus[accepted], f_minus[accepted] = new_plus[better], new_minus[better]
         difference[accepted] = new_difference[better]
-        noise[accepted] = (
-            ROUNDING_ULPS * eps * np.maximum(np.abs(new_plus[better]), np.abs(new_minus[better]))
+        noise[accepted] = precision.rounding(
+            np.maximum(np.abs(new_plus[better]), np.abs(new_minus[better]))
         )
         still = all_per_element(difference[accepted] <= ROUNDING_MULTIPLE * noise[accepted])
         growing = accepted[still]
     vanished = ((x0 + first) == x0) | ((x0 - first) == x0)
-    return LevelZero(f_plus, f_minus, eps, shrunk & ~dead, dead, vanished)
+    return LevelZero(f_plus, f_minus, precision, shrunk & ~dead, dead, vanished)

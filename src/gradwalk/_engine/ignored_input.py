@@ -3,6 +3,7 @@ x moved along every element at once."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -20,18 +21,22 @@ from .points import (
     Points,
 )
 
+#: The sizes of the joint moves that tell an f that ignores x from one whose change is
+#: lost in its rounding, relative to max(1, |x|): each tried only while f has not changed.
+JOINT_MOVES = (1e-3, 1.0, 1e3)
 
-def joint_move(snapshot: NDArray[Any]) -> NDArray[Any]:
-    """x moved along every element at once, by about 1e-3 · max(1, |x|).
+
+def joint_move(snapshot: NDArray[Any], size: float = JOINT_MOVES[0]) -> NDArray[Any]:
+    """x moved along every element at once, by about ``size`` · max(1, |x|).
 
     Perturbing one element at a time cannot tell an f that ignores x from a point where
     f is flat along every axis (x0 · x1 at the origin); one joint move can.
     """
     weights = np.random.default_rng(20240).uniform(0.5, 1.5, snapshot.shape)
     signs = np.where(np.arange(snapshot.size).reshape(snapshot.shape) % 2 == 0, 1.0, -1.0)
-    moved: NDArray[Any] = snapshot + (1e-3 * signs * weights * scale(snapshot)).astype(
-        snapshot.dtype
-    )
+    with np.errstate(over="ignore"):
+        move = (size * signs * weights * scale(snapshot)).astype(snapshot.dtype)
+        moved: NDArray[Any] = snapshot + move
     return moved
 
 
@@ -40,12 +45,22 @@ def flag_ignored_input(
     evaluate: Callable[[Points], NDArray[Any]],
     shape: tuple[int, ...],
     copies: str | None,
-    probe: Callable[[], Any],
-) -> None:
+    probe: Callable[[float], Any],
+    lost: Callable[[float, float], bool],
+) -> bool:
     """Warn when f gave the same value at every perturbed point, at x itself and at x
-    moved along every element at once (``probe``).
+    moved along every element at once (``probe(size)``, at each size of
+    :data:`JOINT_MOVES` in turn until f changes); return whether f's change is lost in
+    its rounding.
 
-    ``copies`` names the option that made f receive copies of x (None: in place).
+    Where f does change at a larger move, it depends on x. ``lost(change, size)`` says
+    whether a change of f by ``change`` over a move of ``size`` would also have been
+    below f's rounding over the method's step: then f's constant part swallowed the
+    differences (``1e20 + sum(x**2)``) and True is returned, for the elements to be
+    ROUNDING_LIMITED. Otherwise, where f changes at the smallest move, it is flat along
+    every axis at x only (x0 · x1 at the origin), and where only at a larger one, it is
+    constant near x (a step function), which a warning says. ``copies`` names the
+    option that made f receive copies of x (None: in place).
     """
     perturbed = np.concatenate([values[index >= 0] for index, values in values_seen])
     if (
@@ -54,35 +69,54 @@ def flag_ignored_input(
         or np.any(np.imag(perturbed[0]) != 0)  # the complex step saw x: f does not ignore it
         or not np.all(perturbed == perturbed[0])
     ):
-        return
+        return False
     at_x = [values[index == UNPERTURBED] for index, values in values_seen]
     known = np.concatenate(at_x)
     if known.size == 0:
         known = evaluate(
             Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=np.float64))
         )
-    if np.all(known == perturbed[0]) and np.all(probe() == perturbed[0]):
-        if copies is not None:
+    if not np.all(known == perturbed[0]):
+        return False
+    for size in JOINT_MOVES:
+        value = np.real(np.asarray(probe(size)))
+        if not np.all(value == np.real(perturbed[0])):
+            with np.errstate(all="ignore"):
+                change = float(np.max(np.abs(value - np.real(perturbed[0]))))
+            if not math.isfinite(change) or lost(change, size):
+                return True
+            if size == JOINT_MOVES[0]:
+                return False  # flat along every axis only (x0 * x1 at the origin)
             issue_warning(
                 "f returned exactly the same value at every perturbed point and at x "
-                f"itself, so the gradient is all zeros. With {copies}, f receives perturbed "
-                "copies of x, never the array itself: a closure such as "
-                "lambda w: net.loss(x, t) that reads net.W instead of its argument sees no "
-                "perturbation. Such a closure needs the default in-place mode (a real "
-                "method, no vectorized or workers); otherwise make f compute from its "
-                "argument (the complex step needs that: it evaluates f on a complex copy of "
-                "x, since x + ih cannot be written into a real array). If f "
-                "is constant near x, ignore this warning.",
+                "itself, so the gradient is all zeros; it changes only farther from x "
+                f"(at a move of about {size:g}·max(1, |x|)): f is constant near x, as a "
+                "step function is, and its derivative there is 0.",
                 IgnoredInputWarning,
             )
-            return
+            return False
+    if copies is not None:
         issue_warning(
-            "f returned exactly the same value at every perturbed point and at x itself, "
-            "so the gradient is all zeros. f probably ignores its argument: a closure such "
-            "as lambda w: net.loss(x, t) must read the very array passed to "
-            "numerical_gradient (net.W itself, not a copy or another array), and the "
-            "perturbations are only visible to it when that array is perturbed in place "
-            "(a float ndarray you own, the default mode). If f is constant near x, ignore "
-            "this warning.",
+            "f returned exactly the same value at every perturbed point and at x "
+            f"itself, so the gradient is all zeros. With {copies}, f receives perturbed "
+            "copies of x, never the array itself: a closure such as "
+            "lambda w: net.loss(x, t) that reads net.W instead of its argument sees no "
+            "perturbation. Such a closure needs the default in-place mode (a real "
+            "method, no vectorized or workers); otherwise make f compute from its "
+            "argument (the complex step needs that: it evaluates f on a complex copy of "
+            "x, since x + ih cannot be written into a real array). If f "
+            "is constant near x, ignore this warning.",
             IgnoredInputWarning,
         )
+        return False
+    issue_warning(
+        "f returned exactly the same value at every perturbed point and at x itself, "
+        "so the gradient is all zeros. f probably ignores its argument: a closure such "
+        "as lambda w: net.loss(x, t) must read the very array passed to "
+        "numerical_gradient (net.W itself, not a copy or another array), and the "
+        "perturbations are only visible to it when that array is perturbed in place "
+        "(a float ndarray you own, the default mode). If f is constant near x, ignore "
+        "this warning.",
+        IgnoredInputWarning,
+    )
+    return False

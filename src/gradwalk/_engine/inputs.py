@@ -256,6 +256,18 @@ def modified_message(shape: tuple[int, ...], changed: NDArray[np.intp]) -> str:
     )
 
 
+def exact(value: Any) -> str:
+    """A number in few digits where they give it back exactly, else in all it needs: a
+    value next to a bound reads apart from the bound.
+
+    >>> exact(0.3), exact(2.0), exact(np.nextafter(0.3, 1))
+    ('0.3', '2', '0.30000000000000004')
+    """
+    number = float(value)
+    short = f"{number:g}"
+    return short if float(short) == number else repr(number)
+
+
 def scale(x: ArrayLike) -> NDArray[np.float64]:
     """``max(1, |x|)`` per element, in float64 (nan and inf give 1: f will flag them).
 
@@ -330,7 +342,7 @@ def region(bounds: object, step_direction: object, x: NDArray[Any]) -> Region | 
             i = int(wrong[0])
             raise ValueError(
                 f"bounds=(lower, upper) needs lower < upper, but at {element_name(shape, i)} "
-                f"lower = {lower[i]:g} and upper = {upper[i]:g}"
+                f"lower = {exact(lower[i])} and upper = {exact(upper[i])}"
                 + (f" ({wrong.size} elements in all)" if wrong.size > 1 else "")
                 + "; pass bounds with lower below upper (nan is not a bound)."
             )
@@ -340,8 +352,8 @@ def region(bounds: object, step_direction: object, x: NDArray[Any]) -> Region | 
             i = int(outside[0])
             raise ValueError(
                 f"x lies outside bounds=(lower, upper) at {names(shape, outside)} = "
-                f"{flat[i]:g} (lower {lower[i]:g}, upper {upper[i]:g}); pass an x within "
-                "the bounds, or bounds that contain it."
+                f"{exact(flat[i])} (lower {exact(lower[i])}, upper {exact(upper[i])}); pass an "
+                "x within the bounds, or bounds that contain it."
             )
     if step_direction is None:
         direction = np.zeros(x.size, dtype=np.int8)
@@ -360,7 +372,7 @@ def region(bounds: object, step_direction: object, x: NDArray[Any]) -> Region | 
             i = int(wrong[0])
             raise ValueError(
                 f"step_direction must be -1 (backward), 0 (central) or +1 (forward) per "
-                f"element, got {given[i]:g} at {element_name(shape, i)}."
+                f"element, got {exact(given[i])} at {element_name(shape, i)}."
             )
         direction = given.astype(np.int8)
     return Region(lower, upper, direction)

@@ -7,10 +7,13 @@ Romberg integration applied to central differences, whose error is a series in h
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from .verify import kink_like, noise_level, steady, threshold
 
 #: The most levels ``max_levels`` may ask for: the step then falls by about 5e8.
 MAX_LEVELS = 30
@@ -19,6 +22,32 @@ MAX_LEVELS = 30
 #: the ladder to count as asymptotic: by 4 where the h² term of the error dominates, by
 #: 16 where the third derivative vanishes; by far more while the step is too large for f.
 ASYMPTOTIC_RATIO = (3.0, 20.0)
+
+
+#: Where the last three levels' points lie along an element's axis, in units of the
+#: finest step: x - 4h, x - 2h, x - h, x + h, x + 2h, x + 4h.
+_NOISE_OFFSETS = (-4.0, -2.0, -1.0, 1.0, 2.0, 4.0)
+
+
+@dataclass
+class Reported:
+    """What :func:`~gradwalk._engine.richardson.richardson` returns per element (and
+    output), written by :meth:`Ladder.report` as elements stop: the estimate, its
+    error, its step; f's rounding per value and |f|; and the evidence about it: whether
+    its ladder was asymptotic around its best level, whether f's values there look like
+    a kink (with the jump between the one-sided slopes) or a jump, and f's measured
+    noise per value (0 where none was seen)."""
+
+    grad: NDArray[Any]
+    error: NDArray[Any]
+    step: NDArray[Any]
+    noise: NDArray[Any]
+    size: NDArray[Any]
+    asymptotic: NDArray[np.bool_]
+    kink: NDArray[np.bool_]
+    slope_jump: NDArray[Any]
+    jump: NDArray[np.bool_]
+    f_noise: NDArray[Any]
 
 
 def richardson_weights(levels: int) -> NDArray[np.float64]:
@@ -65,7 +94,17 @@ class Ladder:
         "floor",
         "measured",
         "exact",
+        "slope_jump",
+        "f_noise",
+        "noise_before",
+        "settled",
     )
+
+    #: The attributes with one row per recent level and one column per active element.
+    _RECENT = ("recent", "recent_noise", "recent_plus", "recent_minus", "recent_rounding")
+
+    #: The attributes with one row per level and one column per active element.
+    _PER_LEVEL = ("shrinking", "kinked", "steady")
 
     def __init__(
         self, x0: NDArray[np.floating], first: NDArray[np.floating], wide: np.dtype[Any]
@@ -84,18 +123,34 @@ class Ladder:
         self.floor = np.zeros(n, dtype=wide)  # the worst-case rounding of the best level
         self.measured = np.zeros(n, dtype=wide)  # its measured rounding (see richardson)
         self.exact = np.zeros(n, dtype=bool)  # every value of f so far exact in float32
+        # |f'(x+) - f'(x-)| as f's even part at the best level measures it (a kink)
+        self.slope_jump = np.zeros(n, dtype=wide)
+        # f's noise per value, as measured from the last three levels (0: none seen)
+        self.f_noise = np.zeros(n, dtype=wide)
+        # whether the ladder was asymptotic at two successive levels already: only then
+        # are f's differences at finer steps evidence of noise, not of a step too large
+        self.settled = np.zeros(n, dtype=bool)
+        self.noise_before = np.zeros(n, dtype=wide)  # the noise measured at the last level
         # The last three central differences D_j and their rounding errors, and per level
         # whether D_j - D_{j-1} is asymptotic.
         self.recent = np.full((3, n), np.nan, dtype=wide)
         self.recent_noise = np.zeros((3, n), dtype=wide)
+        # f at x ± h of the last three levels, and the rounding of one such value.
+        self.recent_plus = np.full((3, n), np.nan, dtype=wide)
+        self.recent_minus = np.full((3, n), np.nan, dtype=wide)
+        self.recent_rounding = np.zeros((3, n), dtype=wide)
         self.shrinking = np.zeros((MAX_LEVELS, n), dtype=bool)
+        # Per level: whether f's even part shrank like h (a kink), and whether its odd
+        # part f(x + h) - f(x - h) stayed the same (a jump) (see gradwalk._engine.verify).
+        self.kinked = np.zeros((MAX_LEVELS, n), dtype=bool)
+        self.steady = np.zeros((MAX_LEVELS, n), dtype=bool)
         self.previous: list[NDArray[Any]] = []  # the previous level's row of the table
         self.restarted = False  # whether some element restarted its extrapolation
 
     def widen(self, tail: tuple[int, ...]) -> None:
         """Give every output of a vector-valued f (values of shape ``tail``) its own
         ladder: the per-element state gains trailing axes ``tail``."""
-        for name in (*Ladder._PER_ELEMENT[2:], "recent", "recent_noise", "shrinking"):
+        for name in (*Ladder._PER_ELEMENT[2:], *Ladder._RECENT, *Ladder._PER_LEVEL):
             value = getattr(self, name)
             wide = value.reshape(value.shape + (1,) * len(tail))
             setattr(self, name, np.broadcast_to(wide, (*value.shape, *tail)).copy())
@@ -112,49 +167,85 @@ class Ladder:
         highest = int(order.max())
         return highest if highest == int(order.min()) else order
 
-    def report(
-        self,
-        active: NDArray[np.intp],
-        grad: NDArray[np.floating],
-        error: NDArray[np.floating],
-        step: NDArray[np.floating],
-        noise: NDArray[np.floating],
-        noise_unit: float,
-    ) -> None:
-        """Write the estimates of the active elements into the full-size results.
+    def remember(self, f_plus: NDArray[Any], f_minus: NDArray[Any], rounding: Any) -> None:
+        """Keep f's values at x ± h of the level just evaluated (and the rounding of
+        one), dropping those of the oldest of the three recent levels."""
+        for name, newest in (
+            ("recent_plus", f_plus),
+            ("recent_minus", f_minus),
+            ("recent_rounding", rounding),
+        ):
+            recent = getattr(self, name)
+            recent[:-1] = recent[1:]
+            recent[-1] = newest
+
+    def examine(self, level: int) -> None:
+        """At ``level`` (2 or more), from the last three levels' values: record whether
+        they look like a kink or a jump (:func:`~gradwalk._engine.verify.kink_like`,
+        :func:`~gradwalk._engine.verify.steady`), and measure f's noise
+        (:func:`~gradwalk._engine.verify.noise_level`), kept where it is small beside
+        the change of f over the coarsest of the three steps, alike at two successive
+        levels, once the ladder has been asymptotic at two successive levels (before,
+        high-order differences of f are its own variation at steps too large for it,
+        and that falls by 2**4 or more from level to level: noise does not)."""
+        even = self.recent_plus + self.recent_minus
+        odd = self.recent_plus - self.recent_minus
+        noise = 2 * np.max(self.recent_rounding, axis=0)
+        self.kinked[level] = kink_like(even[0] - even[1], even[1] - even[2], 2 * noise)
+        self.steady[level] = steady(odd[1], odd[2], noise)
+        values = np.concatenate([self.recent_minus, self.recent_plus[::-1]])
+        measured = noise_level(values, _NOISE_OFFSETS)
+        # noise is the same at every step, f's own variation falls by 2**4 or more a level
+        factor = threshold("noise orders")
+        alike = (measured <= factor * self.noise_before) & (self.noise_before <= factor * measured)
+        change = np.abs(odd[0])
+        resolved = np.where(self.settled, threshold("above noise"), threshold("noise resolved"))
+        found = np.where(alike & (resolved * measured <= change), measured, 0.0)
+        self.f_noise = np.maximum(self.f_noise, found)
+        self.noise_before = measured
+
+    def step_jump(self, h_level: NDArray[Any]) -> NDArray[Any]:
+        """|f'(x+) - f'(x-)| as measured by f's even part at the level just evaluated:
+        at a kink, S(2h) - S(h) = |f'(x+) - f'(x-)|·h."""
+        even = self.recent_plus + self.recent_minus
+        jump: NDArray[Any] = np.abs(even[1] - even[2]) / h_level
+        return jump
+
+    def report(self, active: NDArray[np.intp], out: Reported, level: int, rounding: Any) -> None:
+        """Write the estimates of the active elements, and the evidence about them, into
+        the full-size results ``out``; ``level`` is the last level evaluated and
+        ``rounding(size)`` f's rounding per value of magnitude ``size``.
 
         The error reported carries the measured rounding of the best level in place of
-        its worst case (never less than the measured rounding itself).
+        its worst case (never less than the measured rounding itself), times
+        :data:`MARGIN`.
         """
-        grad[active] = self.grad
-        error[active] = np.maximum(self.error - (self.floor - self.measured), self.measured)
-        step[active] = self.step
+        out.grad[active] = self.grad
+        error = np.maximum(self.error - (self.floor - self.measured), self.measured)
+        out.error[active] = MARGIN * error
+        out.step[active] = self.step
         f_scale = self.f_scale  # a vector-valued f: its largest output
         if f_scale.ndim > 1:
             f_scale = f_scale.reshape(len(active), -1).max(axis=1, initial=0.0)
-        noise[active] = noise_unit * f_scale
+        out.noise[active] = rounding(f_scale)
+        out.size[active] = f_scale
+        needed = around_best(self.best, level)[: level + 1]
+        out.asymptotic[active] = ladder_asymptotic(self.shrinking[: level + 1], self.best, level)
+        out.kink[active] = np.any(needed, axis=0) & np.all(
+            self.kinked[: level + 1] | ~needed, axis=0
+        )
+        out.slope_jump[active] = self.slope_jump
+        if level >= 3:
+            out.jump[active] = self.steady[level] & self.steady[level - 1]
+        out.f_noise[active] = self.f_noise
 
     def keep(self, going_on: NDArray[np.bool_]) -> None:
         """Keep only the elements where ``going_on`` is true."""
         for name in Ladder._PER_ELEMENT:
             setattr(self, name, getattr(self, name)[going_on])
-        self.recent = self.recent[:, going_on]
-        self.recent_noise = self.recent_noise[:, going_on]
-        self.shrinking = self.shrinking[:, going_on]
+        for name in (*Ladder._RECENT, *Ladder._PER_LEVEL):
+            setattr(self, name, getattr(self, name)[:, going_on])
         self.previous = [entry[going_on] for entry in self.previous]
-
-
-def short_fraction(values: NDArray[Any]) -> NDArray[np.bool_]:
-    """Whether each value is exactly representable in float32 (a short binary fraction).
-
-    >>> import numpy as np
-    >>> short_fraction(np.array([4.0625, 0.1])).tolist()
-    [True, False]
-    """
-    real = np.real(values)
-    with np.errstate(all="ignore"):
-        short: NDArray[np.bool_] = real.astype(np.float32).astype(real.dtype) == real
-    return short
 
 
 def table_entries(row: list[NDArray[Any]], order: NDArray[np.intp]) -> NDArray[Any]:
@@ -225,17 +316,41 @@ def differences_shrinking(
     return at_rounding | in_ratio
 
 
+#: The error bar reported, in units of the ladder's own error estimate: the distance
+#: between two extrapolants estimates the error of the coarser one, and f's noise,
+#: where not yet measured when the ladder stops, adds to it.
+MARGIN = threshold("richardson margin")
+
+#: How many levels in a row after an element's best level must shrink (or agree to
+#: f's rounding and noise) to confirm it where the levels next to it did not.
+CONFIRMING = int(threshold("confirming"))
+
+
+def around_best(best: NDArray[np.intp], last: int | NDArray[np.intp]) -> NDArray[np.bool_]:
+    """Per level (rows) and element: whether the level is one around the element's
+    ``best`` level that :func:`ladder_asymptotic` examines, from the level before it
+    (level 2 at the earliest, the first with a ratio to test) to the level after it,
+    where evaluated (``last``)."""
+    levels = np.arange(MAX_LEVELS).reshape(-1, *(1,) * np.ndim(best))
+    needed: NDArray[np.bool_] = (levels >= np.maximum(best - 1, 2)) & (
+        levels <= np.minimum(best + 1, last)
+    )
+    return needed
+
+
 def ladder_asymptotic(
     shrinking: NDArray[np.bool_], best: NDArray[np.intp], last: int | NDArray[np.intp]
 ) -> NDArray[np.bool_]:
     """Whether each element's ladder is asymptotic around its best level.
 
     ``shrinking`` (levels × elements) holds :func:`differences_shrinking` per level;
-    ``best`` is the level of each element's estimate and ``last`` the last level it evaluated. The
-    differences around the best level must shrink: from the level before it (level 2
-    at the earliest, the first with a ratio to test) to the level after it, where
-    evaluated. Together they cover the central differences that weigh most in the best
-    estimate. (Further down, rounding takes over and the ratios scatter.)
+    ``best`` is the level of each element's estimate and ``last`` the last level it
+    evaluated. The differences around the best level (:func:`around_best`) must shrink:
+    together they cover the central differences that weigh most in the best estimate.
+    (Further down, rounding takes over and the ratios scatter.) Where a level next to
+    the best one did not shrink (a kink just left the step; noise in f at the level
+    after it), :data:`CONFIRMING` levels in a row after the best one that shrink, or
+    agree to f's rounding and noise, confirm it instead.
 
     Examples
     --------
@@ -245,8 +360,16 @@ def ladder_asymptotic(
     [True]
     >>> ladder_asymptotic(shrinking, np.array([5]), np.array([5])).tolist()  # levels 4..5
     [False]
+    >>> later = np.array([[False, False, False, False, True, True, True, True]]).T
+    >>> ladder_asymptotic(later, np.array([4]), np.array([7])).tolist()  # 5, 6 and 7
+    [True]
     """
-    levels = np.arange(shrinking.shape[0]).reshape(-1, *(1,) * np.ndim(best))
-    needed = (levels >= np.maximum(best - 1, 2)) & (levels <= np.minimum(best + 1, last))
+    rows = shrinking.shape[0]
+    needed = around_best(best, last)[:rows]
     result: NDArray[np.bool_] = np.all(shrinking | ~needed, axis=0)
-    return result
+    levels = np.arange(rows).reshape(-1, *(1,) * np.ndim(best))
+    after = (levels >= np.maximum(best, np.asarray(last) - CONFIRMING + 1)) & (levels <= last)
+    confirmed = np.all(shrinking | ~after, axis=0) & (np.asarray(last) - CONFIRMING >= best)
+    confirmed &= best >= 1
+    asymptotic: NDArray[np.bool_] = result | confirmed
+    return asymptotic

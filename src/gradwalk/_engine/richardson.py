@@ -20,15 +20,23 @@ from .ladder import (
     AMPLIFICATION,
     MAX_LEVELS,
     Ladder,
+    Reported,
     differences_shrinking,
     ladder_asymptotic,
-    short_fraction,
     table_entries,
 )
 from .points import Estimate, PlanGenerator, Points, Step, any_per_element, per_element, wide_dtype
-from .rounding import ROUNDING_ULPS, near_stationary, resolution
-from .status_codes import GradientStatus, new_status, raise_status
+from .rounding import (
+    PROBE_FRACTION,
+    ROUNDING_ULPS,
+    measured_precision,
+    near_stationary,
+    resolution,
+    short_fraction,
+)
+from .status_codes import SEVERITY, GradientStatus, new_status, raise_status
 from .steps import step_sizes
+from .verify import threshold, verdict
 
 #: Default most levels (step halvings) of the Richardson ladder; each costs 2 evaluations. Far
 #: more than a function varying on the scale of max(1, |x|) needs (it stops after four to
@@ -38,6 +46,17 @@ RICHARDSON_LEVELS = 20
 
 #: Relative error estimate below which a level that does not improve ends the refinement.
 CONVERGED = 1e-4
+
+#: How many of f's values the first levels gather, at most, to look for its value grid.
+GRID_SEEN = 16
+
+#: f is noisy where its measured noise exceeds its rounding this many times.
+NOISY = threshold("noisy")
+
+#: The noise the ladder allows for, in units of the noise measured: one estimate from
+#: six values is itself uncertain (for Gaussian noise, below a third of the true level
+#: about one time in four... a few times in a hundred at a third).
+NOISE_MARGIN = threshold("noise margin")
 
 
 def richardson(
@@ -110,24 +129,23 @@ def richardson(
     if limit is not None:  # bounds: the first step, and so every level, stays within them
         first = np.minimum(first, limit.astype(first.dtype))
 
-    # What the plan returns, per element of x: written when an element stops.
-    grad = np.full(n, np.nan, dtype=wide)
-    error = np.full(n, np.nan, dtype=wide)
-    step = first.astype(np.float64)
     status = new_status(n)
-    noise_out = np.zeros(n, dtype=wide)
     ran_out = np.zeros(n, dtype=bool)
-
     level_zero = yield from first_level(x0, first, limit)
-    noise_unit = ROUNDING_ULPS * level_zero.eps  # rounding of f per unit |f|
+    precision = level_zero.precision
+    # With few elements, level 0 has too few values to show f's value grid (float32
+    # inside f with a float64 constant): the first levels add theirs, at generic points
+    # (x not a short binary fraction), until the grid shows or there are enough.
+    sample = [level_zero.f_plus.ravel(), level_zero.f_minus.ravel()]
+    sampling = not short_fraction(x0).all() and not precision.narrower_than(x0.dtype)
     raise_status(status, level_zero.shrunk, GradientStatus.STEP_SHRUNK)
     raise_status(status, level_zero.dead, GradientStatus.NONFINITE)
     vanished = level_zero.vanished
-    tail = level_zero.f_plus.shape[1:]  # a vector-valued f: one ladder per output
-    if tail:
-        grad = np.full((n, *tail), np.nan, dtype=wide)
-        error = np.full((n, *tail), np.nan, dtype=wide)
-        step = np.empty((n, *tail), dtype=np.float64)
+    # What the plan returns, per element of x (and output, for a vector-valued f: one
+    # ladder per output): written when an element stops.
+    tail = level_zero.f_plus.shape[1:]
+    out = _reported(n, tail, wide)
+    grad, error, step = out.grad, out.error, out.step
     step[:] = per_element(first, level_zero.f_plus)
 
     # The state of the elements still active, in the order of ``active``: it shrinks with
@@ -163,23 +181,46 @@ def richardson(
         ladder.recent[:-1] = ladder.recent[1:]
         ladder.recent_noise[:-1] = ladder.recent_noise[1:]
         ladder.recent[-1] = row[0]
-        ladder.recent_noise[-1] = noise_unit * f_here / half_width
+        if sampling and level:
+            sample += [f_plus.ravel(), f_minus.ravel()]
+            seen = measured_precision(np.concatenate(sample), x0.dtype)
+            if seen.narrower_than(x0.dtype):
+                # the levels' points lie on a grid of steps, and a linear f's values with
+                # them: a value at a generic point tells chance from fact
+                probe = ladder.x[:1] + x0.dtype.type(PROBE_FRACTION) * h_level[:1]
+                value = yield Points(active[:1], probe.astype(x0.dtype))
+                sample.append(np.ravel(value))
+                seen = measured_precision(np.concatenate(sample), x0.dtype)
+                precision = seen if seen.narrower_than(x0.dtype) else precision
+                sampling = False
+            sampling = sampling and sum(map(len, sample)) < GRID_SEEN
+        ladder.remember(f_plus, f_minus, precision.rounding(f_here))
+        if level >= 2:
+            ladder.examine(level)
+        # f's rounding per value, or its noise where measured and larger
+        per_value = np.maximum(precision.rounding(f_here), NOISE_MARGIN * ladder.f_noise)
+        ladder.recent_noise[-1] = per_value / half_width
         h_entry = per_element(h_level, f_plus)
         if level == 0:
             ladder.grad = row[0]
             ladder.previous = row
             ladder.exact = short_fraction(f_plus) & short_fraction(f_minus)
+            if precision.narrower_than(x0.dtype):  # f rounds in float32: short, not exact
+                ladder.exact[...] = False
             continue
         known = slice(-min(level + 1, 3), None)
         shrinking = differences_shrinking(ladder.recent[known], ladder.recent_noise[known])
         ladder.shrinking[level] = shrinking
+        if level >= 3:
+            ladder.settled |= shrinking & ladder.shrinking[level - 1]
         if level >= 2 and not shrinking.all():
             # Restart: forget the levels before this one, and their |f|.
             restart = ~shrinking
             ladder.start[restart] = level + 1
             ladder.f_scale[restart] = f_here[restart]
             ladder.restarted = True
-        noise = noise_unit * ladder.f_scale / half_width
+        noise = np.maximum(precision.rounding(ladder.f_scale), NOISE_MARGIN * ladder.f_noise)
+        noise = noise / half_width
         # Extrapolate only over the levels whose differences shrink as they should (all
         # of them, normally): T[j][k] from D_{j-k}..D_j, compared with T[j-1][k-1]. The
         # table is only built as far as some element needs it.
@@ -204,7 +245,7 @@ def richardson(
         spread = np.max(np.abs(np.diff(ladder.recent[known], axis=0)), axis=0)
         exact = ladder.exact & (spread == 0)
         measured = np.where(exact, 0, noise) * amplification
-        measured += noise_unit * np.abs(level_estimate)
+        measured += ROUNDING_ULPS * precision.eps * np.abs(level_estimate)
         # The ladder runs on the worst case, so that a measured rounding small by luck
         # never changes where it stops; the measured one replaces it in the report.
         rounding = noise * amplification
@@ -216,6 +257,7 @@ def richardson(
             ladder.grad, ladder.error, ladder.own = level_estimate, estimate, estimate
             ladder.step = np.broadcast_to(h_entry, estimate.shape)
             ladder.floor, ladder.measured = rounding, measured
+            ladder.slope_jump = ladder.step_jump(h_entry)
             ladder.best[:] = level
             ladder.stalled[:] = False
             if not tolerance_given:
@@ -233,12 +275,15 @@ def richardson(
         ladder.best = np.where(better, level, ladder.best)
         ladder.floor = np.where(better, rounding, ladder.floor)
         ladder.measured = np.where(better, measured, ladder.measured)
+        ladder.slope_jump = np.where(better, ladder.step_jump(h_entry), ladder.slope_jump)
         # A worse level stops an element only once it has converged: a first step far
         # too large for f makes the early levels jump about before they settle. (Where
         # the level is better the entries are those just updated, and go unused.)
-        settled = np.maximum(ladder.own, distance)
         asymptotic = ladder_asymptotic(ladder.shrinking[: level + 1], ladder.best, level)
-        converged = settled <= CONVERGED * np.abs(ladder.grad) + 2 * ladder.floor
+        within = CONVERGED * np.abs(ladder.grad)
+        converged = (ladder.own <= within + 2 * ladder.floor) & (
+            distance <= within + ladder.floor + rounding
+        )
         converged &= asymptotic
         # A finer level that disagrees by more than rounding may only have been unlucky
         # (extrapolants can agree by chance): it stops the element on its second time.
@@ -250,31 +295,100 @@ def richardson(
             going_on &= ~((ladder.error <= wanted) & asymptotic)
         going_on = any_per_element(going_on)
         if not going_on.all():
-            ladder.report(active, grad, error, step, noise_out, noise_unit)
+            ladder.report(active, out, level, precision.rounding)
             active = active[going_on]
             if not active.size:
                 break
             ladder.keep(going_on)
             index = np.repeat(active, 2)
-    # Elements that ran out of levels with a ladder that never became asymptotic: their
-    # estimate is worth no more than the plain central differences at the finest steps.
     if active.size:
-        unsettled = ~ladder_asymptotic(ladder.shrinking, ladder.best, max_levels - 1)
-        spread = np.max(np.abs(ladder.recent - ladder.grad), axis=0)
-        ladder.error = np.where(unsettled, np.maximum(ladder.error, spread), ladder.error)
-        ladder.report(active, grad, error, step, noise_out, noise_unit)
+        ladder.report(active, out, level, precision.rounding)
         ran_out[active] = True
-    short = any_per_element(~(error <= _tolerance(grad, rtol, atol, resolution(x0.dtype))))
-    short &= ~level_zero.dead
-    raise_status(status, short & ran_out, GradientStatus.LEVEL_LIMIT)
-    f_size = float(np.max(noise_out[~level_zero.dead], initial=0.0)) / noise_unit
-    x_entry = np.broadcast_to(per_element(x0, grad), grad.shape)
-    if not (rtol is None and atol is None and near_stationary(grad, x_entry, f_size)):
-        raise_status(status, short & ~ran_out, GradientStatus.ROUNDING_LIMITED)
-    noise_out[level_zero.dead] = np.nan
     return Estimate(
-        grad=grad, error=error, step=step, vanished=vanished, status=status, noise=noise_out
+        grad=grad,
+        error=error,
+        step=step,
+        vanished=vanished,
+        status=_status(status, out, ran_out, level_zero.dead, x0, rtol, atol),
+        noise=np.where(level_zero.dead, np.nan, _per_value_noise(out)),
     )
+
+
+def _per_value_noise(out: Reported) -> NDArray[Any]:
+    """f's rounding or, where larger, its measured noise, per value, per element."""
+    noise = out.f_noise
+    if noise.ndim > 1:
+        noise = noise.reshape(len(noise), -1).max(axis=1)
+    measured: NDArray[Any] = np.maximum(out.noise, np.where(noise > NOISY * out.noise, noise, 0))
+    return measured
+
+
+def _reported(n: int, tail: tuple[int, ...], wide: np.dtype[Any]) -> Reported:
+    """Full-size results of :func:`richardson`, every element not yet written."""
+    shape = (n, *tail)
+    return Reported(
+        grad=np.full(shape, np.nan, dtype=wide),
+        error=np.full(shape, np.nan, dtype=wide),
+        step=np.empty(shape, dtype=np.float64),
+        noise=np.zeros(n, dtype=wide),
+        size=np.zeros(n, dtype=wide),
+        asymptotic=np.ones(shape, dtype=bool),
+        kink=np.zeros(shape, dtype=bool),
+        slope_jump=np.zeros(shape, dtype=wide),
+        jump=np.zeros(shape, dtype=bool),
+        f_noise=np.zeros(shape, dtype=wide),
+    )
+
+
+def _status(
+    status: NDArray[np.int8],
+    out: Reported,
+    ran_out: NDArray[np.bool_],
+    dead: NDArray[np.bool_],
+    x0: NDArray[np.floating],
+    rtol: float | None,
+    atol: float | None,
+) -> NDArray[np.int8]:
+    """Each element's status from the evidence :meth:`Ladder.report` wrote (widening
+    ``out.error`` in place): the verification stage (:func:`~gradwalk._engine.verify.verdict`)
+    per entry, then the most severe over an element's outputs.
+
+    A ladder that was not asymptotic around its best level is STEP_TOO_LARGE (a jump
+    there NONSMOOTH), whatever its error estimate; a kink NONSMOOTH; f's noise, where
+    measured above its rounding, widens the bar. An element whose bar is then above the
+    tolerance (rtol and atol, or :data:`CONVERGED` relative with a floor relative to the
+    largest element) is LEVEL_LIMIT if it used every level, else NOISY or
+    ROUNDING_LIMITED, except near a stationary point with no tolerance given (see
+    :func:`~gradwalk._engine.rounding.near_stationary`).
+    """
+    live = ~per_element(dead, out.grad)
+    live = np.broadcast_to(live, out.grad.shape)
+    tolerance = _tolerance(out.grad, rtol, atol, resolution(x0.dtype))
+    entry = np.zeros(out.grad.shape, dtype=np.int8)
+    judged = verdict(
+        out.grad,
+        out.error,
+        asymptotic=out.asymptotic | ~live,
+        noisy=out.f_noise > NOISY * per_element(out.noise, out.f_noise),
+        kink=out.kink & live,
+        slope_jump=out.slope_jump,
+        jump=out.jump & ~out.asymptotic & live,
+        tolerance=tolerance,
+        status=entry,
+    )
+    out.error[...] = np.where(live, judged.error, out.error)
+    codes = judged.status
+    short = codes == GradientStatus.ROUNDING_LIMITED
+    exhausted = per_element(ran_out, codes)
+    codes = np.where(short & exhausted, int(GradientStatus.LEVEL_LIMIT), codes).astype(np.int8)
+    x_entry = np.broadcast_to(per_element(x0, out.grad), out.grad.shape)
+    f_size = float(np.max(out.size[~dead], initial=0.0))
+    if rtol is None and atol is None and near_stationary(out.grad, x_entry, f_size):
+        quiet = (codes == GradientStatus.ROUNDING_LIMITED) & ~exhausted
+        codes = np.where(quiet, 0, codes).astype(np.int8)
+    for code in SEVERITY[1:]:  # the most severe over each element's outputs
+        raise_status(status, any_per_element((codes == code) & live), code)
+    return status
 
 
 def check_accuracy(given: dict[str, Any], method: str) -> dict[str, Any]:

@@ -3,10 +3,13 @@ uncertainty it leaves in an element is worth reporting."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from .verify import threshold
 
 #: Index used in :class:`Points` for "evaluate f at x itself, unperturbed".
 
@@ -89,6 +92,23 @@ def near_stationary(grad: NDArray[np.floating], x0: NDArray[np.floating], f_size
     return bool(largest <= resolution(x0.dtype) * f_size)
 
 
+#: Where a probe of f's precision is taken, as a fraction of a step: an irrational
+#: fraction, so that f's value there is not a short binary fraction.
+PROBE_FRACTION = 0.7071067811865476
+
+
+def short_fraction(values: NDArray[Any]) -> NDArray[np.bool_]:
+    """Whether each value is exactly representable in float32 (a short binary fraction).
+
+    >>> short_fraction(np.array([4.0625, 0.1])).tolist()
+    [True, False]
+    """
+    real = np.real(values)
+    with np.errstate(all="ignore"):
+        short: NDArray[np.bool_] = real.astype(np.float32).astype(real.dtype) == real
+    return short
+
+
 #: Precisions f may compute in, narrowest first, for :func:`value_precision`.
 _PRECISIONS = (np.float16, np.float32)
 
@@ -146,3 +166,121 @@ def value_precision(
             break
         found = narrow_eps
     return found
+
+
+#: The most significant bits a difference of values on a float32 grid may have (float32's
+#: 24, and room for values a few binades apart): more shows there is no such grid.
+_GRID_DIGITS = 32
+
+#: The fewest trailing zero bits, beyond those of float64 at f's magnitude, that every
+#: difference of f's values must share for :func:`value_grid` to see a grid: by chance,
+#: three differences of a float64 f share them with probability 2**-15.
+GRID_BITS = int(threshold("grid bits"))
+
+#: The fewest nonzero differences of f's values from which :func:`value_grid` infers a grid
+#: (by chance, two differences of a float64 f share :data:`GRID_BITS` zero bits with
+#: probability 2**-10: a caller with few values confirms a grid at a generic point).
+GRID_SAMPLE = 2
+
+#: Below this many values, a grid :func:`value_grid` sees is confirmed at a generic point.
+GRID_CONFIRM = 8
+
+
+def value_grid(values: NDArray[Any]) -> float:
+    """The spacing of a grid that f's values evidently lie on, or 0 where none shows.
+
+    f computing in float32 inside and adding a float64 constant (``1e3 + float(loss32)``)
+    returns values that are not float32 numbers (so :func:`value_precision` sees
+    float64), but their differences are: every difference is a multiple of the float32
+    spacing of the varying part, far coarser than float64's spacing at f's magnitude.
+    The grid is the largest power of two dividing every difference between values
+    within a factor 2 of the first (such differences are exact), accepted where at
+    least :data:`GRID_SAMPLE` of them are nonzero and all share :data:`GRID_BITS`
+    trailing zero bits beyond float64's spacing of the largest value (from fewer than
+    :data:`GRID_CONFIRM` values, the caller confirms it at a generic point). Values that are
+    all integers below 2**53 (f counts something) show no grid. As for
+    :func:`value_precision`, the values should include one at a generic point: a
+    polynomial's values at dyadic points lie on a grid by construction.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> loss = 1e3 + rng.uniform(0.5, 1.0, 6).astype(np.float32).astype(np.float64)
+    >>> value_grid(loss)  # float32 numbers near 0.5, shifted by 1000
+    5.960464477539063e-08
+    >>> value_grid(1e3 + rng.random(6))
+    0.0
+    """
+    real = np.real(np.asarray(values, dtype=np.float64 if np.isrealobj(values) else None))
+    real = real.ravel().astype(np.float64, copy=False)
+    real = real[np.isfinite(real)]
+    if real.size <= GRID_SAMPLE:
+        return 0.0
+    reference = real[0]
+    # A few differences with far more digits than float32 has settle it without a pass
+    # over them all (the common case: f computes in float64): the differences of float32
+    # values a few binades apart keep within 32 bits.
+    head = real[1:_HEAD] - reference
+    mantissa = np.frexp(head[head != 0])[0]
+    if mantissa.size and np.any(np.ldexp(mantissa, _GRID_DIGITS) % 1 != 0):
+        return 0.0
+    with np.errstate(all="ignore"):
+        near = (real / reference >= 0.5) & (real / reference <= 2.0)
+    differences = real[near] - reference
+    differences = differences[differences != 0]
+    if differences.size < GRID_SAMPLE:
+        return 0.0
+    largest = float(np.max(np.abs(real)))
+    if largest < 2.0**53 and np.all(real == np.round(real)):
+        return 0.0  # integers: f counts, say
+    mantissa, exponent = np.frexp(differences)
+    whole = (np.abs(mantissa) * 2.0**53).astype(np.int64)
+    lowest = np.ldexp((whole & -whole).astype(np.float64), exponent - 53)
+    grid = float(lowest.min())
+    return grid if grid >= 2.0**GRID_BITS * float(np.spacing(largest)) else 0.0
+
+
+def per_value_rounding(size: Any, eps: float, grid: float = 0.0) -> Any:
+    """The rounding error of one value of f of magnitude ``size``: ``ROUNDING_ULPS``
+    units of f's precision ``eps``, or of its value grid (:func:`value_grid`) where that
+    is coarser.
+
+    >>> float(per_value_rounding(1e3, 2.0**-52, grid=2.0**-24)) == 8 * 2.0**-24
+    True
+    """
+    return ROUNDING_ULPS * np.maximum(eps * np.asarray(size), grid)
+
+
+@dataclass(frozen=True)
+class Precision:
+    """f's precision as measured from its values: ``eps`` (relative, the precision f
+    computes in: :func:`value_precision`) and ``grid`` (absolute, the grid its values lie
+    on: :func:`value_grid`, 0 where none shows)."""
+
+    eps: float
+    grid: float = 0.0
+
+    def rounding(self, size: Any) -> Any:
+        """The rounding error of one value of f of magnitude ``size``
+        (:func:`per_value_rounding`)."""
+        return per_value_rounding(size, self.eps, self.grid)
+
+    def narrower_than(self, dtype: np.dtype[Any]) -> bool:
+        """Whether f's values look coarser than ``dtype`` computes."""
+        return self.grid > 0 or self.eps > float(np.finfo(dtype).eps)
+
+
+def measured_precision(
+    values: NDArray[Any], dtype: np.dtype[Any], least: int = PRECISION_SAMPLE
+) -> Precision:
+    """f's :class:`Precision` read from ``values`` for x of ``dtype``: the precision f
+    computes in, and where that is x's own, the grid its values lie on (where they are
+    narrower numbers themselves, the grid adds nothing).
+
+    >>> measured_precision(np.array([1.1, 2.3, 0.7, 1.9]), np.dtype(np.float64)).eps
+    2.220446049250313e-16
+    """
+    eps = value_precision(values, dtype, least)
+    if eps > float(np.finfo(dtype).eps):
+        return Precision(eps)
+    return Precision(eps, value_grid(values))

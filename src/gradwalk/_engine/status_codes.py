@@ -36,6 +36,10 @@ class GradientStatus(IntEnum):
     OUT_OF_BOUNDS = 5
     STEP_SHRUNK = 6
     STEP_INEXACT = 7
+    STEP_TOO_LARGE = 8
+    NOISY = 9
+    NONSMOOTH = 10
+    NON_ANALYTIC = 11
 
 
 @dataclass(frozen=True)
@@ -50,9 +54,10 @@ class StatusNote:
 #: docstring and the docs' status table (:func:`status_table`).
 STATUS_NOTES: dict[GradientStatus, StatusNote] = {
     GradientStatus.CONVERGED: StatusNote(
-        'computed as the method intends ("richardson": its error estimate settled, within '
-        "``atol + rtol·|grad|`` when those are given; the other methods: the differences "
-        "were well above f's rounding)",
+        "the evidence supports the error bar: two estimates agree as the method's order "
+        'predicts, within f\'s measured rounding and noise ("richardson": within ``atol + '
+        "rtol·|grad|`` when those are given; the single differences, which have no bar: "
+        "their differences were well above f's rounding)",
         "none",
     ),
     GradientStatus.NONFINITE: StatusNote(
@@ -73,13 +78,14 @@ STATUS_NOTES: dict[GradientStatus, StatusNote] = {
     ),
     GradientStatus.LEVEL_LIMIT: StatusNote(
         '"richardson" used all its levels (``max_levels``) without reaching its '
-        "tolerance; the error estimate says how far it got",
-        "PrecisionWarning when rtol, atol or max_levels was given",
+        "tolerance, on a ladder that was asymptotic: the error bar is honest and says "
+        "how far it got",
+        "PrecisionWarning",
     ),
     GradientStatus.OUT_OF_BOUNDS: StatusNote(
         "the bounds leave no room for the element's stencil at the method's step on "
         "either side, so it was computed with the largest step that fits (shown in "
-        "``GradientResult.step``): less accurate than asked",
+        "``GradientResult.step``) and verified there like any other",
         "none",
     ),
     GradientStatus.STEP_SHRUNK: StatusNote(
@@ -92,6 +98,31 @@ STATUS_NOTES: dict[GradientStatus, StatusNote] = {
         "(:data:`STEP_TOLERANCE`); the book's central difference still divides by 2h, so "
         "the element is off by that much",
         "PrecisionWarning",
+    ),
+    GradientStatus.STEP_TOO_LARGE: StatusNote(
+        "the estimates at the steps tried never agreed as the method's order predicts: f "
+        "varies on a scale below the smallest step tried (Richardson's ladder never became "
+        "asymptotic; a fixed stencil still disagreed at a 256th of its step); nothing "
+        "verifies the value, and its error bar is inf",
+        "PrecisionWarning, naming the step",
+    ),
+    GradientStatus.NOISY: StatusNote(
+        "f's values carry noise above its rounding (measured from the values already "
+        "evaluated, in the spirit of ECnoise), and that noise, amplified by the formula, "
+        "leaves an uncertainty above the tolerance; the error bar includes it",
+        "PrecisionWarning, giving the noise per value",
+    ),
+    GradientStatus.NONSMOOTH: StatusNote(
+        "f's values show a kink or a jump within the step: its differences do not shrink "
+        "with the step as a derivative needs; at a kink the value is the mean of the "
+        "one-sided slopes and the error bar covers both, at a jump the bar is inf",
+        "PrecisionWarning",
+    ),
+    GradientStatus.NON_ANALYTIC: StatusNote(
+        '"complex": f\'s change along a random direction disagreed with the complex step, '
+        "and real differences at the element disagree with it too: f is not analytic "
+        "(abs, conj, comparisons on x.real); the value and bar are the real differences'",
+        "PrecisionWarning, naming the operations",
     ),
 }
 
@@ -114,11 +145,15 @@ GradientStatus.__doc__ = (GradientStatus.__doc__ or "").replace(
 SEVERITY = (
     GradientStatus.CONVERGED,
     GradientStatus.STEP_SHRUNK,
+    GradientStatus.OUT_OF_BOUNDS,
     GradientStatus.LEVEL_LIMIT,
     GradientStatus.ROUNDING_LIMITED,
+    GradientStatus.NOISY,
+    GradientStatus.STEP_TOO_LARGE,
     GradientStatus.STEP_INEXACT,
+    GradientStatus.NON_ANALYTIC,
     GradientStatus.STEP_VANISHED,
-    GradientStatus.OUT_OF_BOUNDS,
+    GradientStatus.NONSMOOTH,
     GradientStatus.NONFINITE,
 )
 

@@ -21,6 +21,7 @@ from .points import (
     Step,
     any_per_element,
 )
+from .rounding import Precision
 from .singular import singular_entries
 from .status import inexact_steps, rounding_uncertainty
 from .status_codes import GradientStatus
@@ -36,13 +37,15 @@ def warn_status(
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
     asked: bool,
     singular: NDArray[np.bool_] | None = None,
+    precision: Precision | None = None,
 ) -> None:
     """Set NONFINITE elements to nan and give one warning per code that calls for one.
 
     For a vector-valued f (``grad`` of shape ``(n, *outputs)``) only the entries that met
     a non-finite value, or are ``singular`` (:func:`singular_entries`), are set to nan.
-    LEVEL_LIMIT warns only where the caller ``asked`` for an accuracy (rtol, atol,
-    max_levels); STEP_SHRUNK and OUT_OF_BOUNDS never do (the status and the step say it).
+    LEVEL_LIMIT's advice depends on whether the caller ``asked`` for an accuracy (rtol,
+    atol, max_levels); STEP_SHRUNK and OUT_OF_BOUNDS never warn (the status and the
+    step say it).
     """
     code = GradientStatus
     n = status.size
@@ -96,7 +99,7 @@ def warn_status(
         first = int(rounding[0])
         if estimate.status is None:
             uncertainty = float(
-                np.ravel(rounding_uncertainty(estimate, values_seen, x0)[0][first])[0]
+                np.ravel(rounding_uncertainty(estimate, values_seen, x0, precision)[0][first])[0]
             )
             value = _entry(grad, first)
             if not abs(value) > uncertainty:
@@ -123,22 +126,85 @@ def warn_status(
             )
         else:
             issue_warning(
-                f"the estimate of {names(shape, rounding)} stopped improving before it "
-                f"reached its tolerance (at {element_name(shape, first)}: "
-                f"{_entry(grad, first):.6g} ± {_entry(estimate.error, first):.1e}): rounding "
-                "in f (about "
-                f"{_noise(estimate, first):.1e} per value) limits it. The error bar is "
-                "honest; for better, rescale f (subtract its large constant part) or "
-                "compute f in higher precision.",
+                f"the error bar of {names(shape, rounding)} is above its tolerance (at "
+                f"{element_name(shape, first)}: {_entry(grad, first):.6g} ± "
+                f"{_entry(estimate.error, first):.1e}): rounding in f (about "
+                f"{_noise(estimate, first):.1e} per value) limits it, at every step the method "
+                "tried. The error bar is honest; for better, rescale f (subtract its large "
+                "constant part) or compute f in higher precision.",
                 PrecisionWarning,
             )
     limit = np.flatnonzero(status == code.LEVEL_LIMIT)
-    if limit.size and asked:
+    if limit.size:
         first = int(limit[0])
         issue_warning(
-            f"Richardson used all its levels for {names(shape, limit)} without reaching "
-            f"its tolerance (at {element_name(shape, first)}: {_entry(grad, first):.6g} ± "
-            f"{_entry(estimate.error, first):.1e}). Raise max_levels or loosen rtol/atol.",
+            f"the estimate of {names(shape, limit)} used every step the method may without "
+            f"reaching its tolerance (at {element_name(shape, first)}: "
+            f"{_entry(grad, first):.6g} ± {_entry(estimate.error, first):.1e}; the error "
+            "bar is honest). "
+            + (
+                "Raise max_levels or loosen rtol/atol."
+                if asked
+                else "With method='richardson', raise max_levels or pass rtol to accept "
+                "that bar; otherwise use method='richardson', which takes smaller steps."
+            ),
+            PrecisionWarning,
+        )
+    _warn_verification(status, grad, estimate, shape, values_seen)
+
+
+def _warn_verification(
+    status: NDArray[np.int8],
+    grad: NDArray[np.floating],
+    estimate: Estimate,
+    shape: tuple[int, ...],
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
+) -> None:
+    """The warnings of the verification stage's codes (see gradwalk._engine.verify):
+    STEP_TOO_LARGE, NONSMOOTH and NOISY. (NON_ANALYTIC is said by the complex step's
+    plan, which has the values that show it.)"""
+    code = GradientStatus
+    large = np.flatnonzero(status == code.STEP_TOO_LARGE)
+    if large.size:
+        first = int(large[0])
+        issue_warning(
+            f"the estimates of {names(shape, large)} never agreed as the method's order "
+            f"predicts (at {element_name(shape, first)}: {_entry(grad, first):.6g} at step "
+            f"{_entry(estimate.step, first):.2g}): f varies on a scale smaller than the "
+            "steps tried, so the value is not verified and its error bar is inf. Pass a "
+            "smaller h, or use method='richardson' (with a larger max_levels), which "
+            "follows f down to smaller steps.",
+            PrecisionWarning,
+        )
+    nonsmooth = np.flatnonzero(status == code.NONSMOOTH)
+    if nonsmooth.size:
+        first = int(nonsmooth[0])
+        issue_warning(
+            f"f has a kink or a jump within the step at {names(shape, nonsmooth)} (at "
+            f"{element_name(shape, first)}: {_entry(grad, first):.6g} ± "
+            f"{_entry(estimate.error, first):.1e}): its differences do not shrink with "
+            "the step as a derivative needs. At a kink (abs, max, relu) the value is the "
+            "mean of the one-sided slopes and the error bar covers both; at a jump (a "
+            "step, a branch) the bar is inf. f has no derivative there, or one the steps "
+            "cannot resolve: move x off the kink, or take a one-sided slope with "
+            "method='forward' or 'backward'.",
+            PrecisionWarning,
+        )
+    noisy = np.flatnonzero(status == code.NOISY)
+    if noisy.size:
+        first = int(noisy[0])
+        per_value = _noise(estimate, first)
+        values = np.abs(np.real(np.concatenate([np.ravel(v) for _, v in values_seen])))
+        size = float(np.max(values[np.isfinite(values)], initial=0.0))
+        relative = f" ({per_value / size:.0e} relative)" if size > 0 else ""
+        issue_warning(
+            f"f is noisy: its values carry noise of about {per_value:.1e}{relative}, "
+            "more than its rounding (an adaptive solver, an iteration tolerance or random "
+            f"sampling inside f?), so {names(shape, noisy)} "
+            f"{'is' if noisy.size == 1 else 'are'} known only to about its error bar (at "
+            f"{element_name(shape, first)}: {_entry(grad, first):.6g} ± "
+            f"{_entry(estimate.error, first):.1e}). Tighten f's own tolerance, or pass a "
+            "larger h.",
             PrecisionWarning,
         )
 

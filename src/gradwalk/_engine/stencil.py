@@ -24,16 +24,37 @@ with that smaller step. No point is ever evaluated outside the bounds.
 from __future__ import annotations
 
 import functools
+from collections.abc import Generator
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .points import UNPERTURBED, Estimate, PlanGenerator, Points, Region, Step, wide_dtype
-from .rounding import ROUNDING_ULPS
-from .status_codes import UNKNOWN_STATUS, GradientStatus
+from .points import (
+    UNPERTURBED,
+    Estimate,
+    PlanGenerator,
+    Points,
+    Region,
+    Step,
+    any_per_element,
+    per_element,
+    wide_dtype,
+)
+from .rounding import (
+    GRID_CONFIRM,
+    PROBE_FRACTION,
+    ROUNDING_FLOOR,
+    measured_precision,
+    near_stationary,
+    short_fraction,
+)
+from .status_codes import SEVERITY, UNKNOWN_STATUS, GradientStatus, raise_status
+from .stencil_check import Checked, checked_stencil
 from .steps import order_steps
+from .verify import default_tolerance, verdict
 
 __all__ = [
     "CENTRAL_ORDERS",
@@ -177,63 +198,170 @@ def stencil_plan(
 ) -> PlanGenerator:
     """The stencil of ``order`` on ``side`` for every element (per element within ``region``).
 
-    One batch of points for all elements; the estimate's error is the distance to the
-    stencil of the order below plus the rounding error of f (nan where there is none
-    below). Values of f may carry trailing axes (one value per output); every array is
-    indexed along axis 0 and combined over it.
+    One batch of points for all elements (with f(x) wherever a stencil has an order
+    below it: the one-sided ones use it, the central ones check f's smoothness with
+    it); then the verification of each element's bar (:func:`checked_stencil`), which
+    evaluates the stencil again at smaller steps where the evidence at the step is not
+    enough. Elements without a stencil below (central 2, one-sided 1) have no bar
+    (nan), and the driver reads their status from f's values, as it does for every
+    element that met a value of f that is not finite. Values of f may carry trailing
+    axes (one value per output); every array is indexed along axis 0 and combined over
+    it.
     """
     n = x0.size
     wide = wide_dtype(x0.dtype)
-    eps = float(np.finfo(x0.dtype).eps)
     step = order_steps(x0, h, order)
-    status = None
+    fits = np.ones(n, dtype=bool)
     if region is None:
         sides = np.full(n, side, dtype=np.int8)
     else:
         sides, step, fits = _sides_that_fit(x0, step, order, region)
-        if not fits.all():  # the rest is read from f's values by the driver
-            status = np.full(n, UNKNOWN_STATUS, dtype=np.int8)
-            status[~fits] = GradientStatus.OUT_OF_BOUNDS
     used = [stencil(s, order) for s in SIDES if (sides == s).any()]
-    one_sided = any(s.side != 0 for s in used)
-    index = [np.array([UNPERTURBED], dtype=np.intp)] if one_sided else []
-    value = [np.zeros(1, dtype=x0.dtype)] if one_sided else []
+    with_x = any(s.side != 0 or s.lower is not None for s in used)
+    index = [np.array([UNPERTURBED], dtype=np.intp)] if with_x else []
+    value = [np.zeros(1, dtype=x0.dtype)] if with_x else []
     blocks = []
     start = len(index)
     for formula in used:
         elements = np.flatnonzero(sides == formula.side)
-        moved = formula.offsets[formula.offsets != 0].astype(x0.dtype)
-        points = x0[elements, None] + moved[None, :] * step[elements, None]
-        if region is not None:
-            points = _inside(points, region.subset(elements))
-        index.append(np.repeat(elements, moved.size))
-        value.append(points.ravel())
+        points = _points(formula, x0, elements, step[elements], region)
+        index.append(points.index)
+        value.append(points.value)
         blocks.append((formula, elements, start))
-        start += points.size
+        start += points.index.size
     f_values = yield Points(np.concatenate(index), np.concatenate(value))
+    precision = measured_precision(f_values, x0.dtype)
+    dyadic = short_fraction(x0).all() and short_fraction(step).all()
+    few = f_values.size < GRID_CONFIRM
+    if precision.narrower_than(x0.dtype) and (dyadic or few):  # a generic point decides
+        probe = x0[:1] + x0.dtype.type(PROBE_FRACTION) * step[:1]
+        generic = yield Points(np.zeros(1, dtype=np.intp), probe.astype(x0.dtype))
+        precision = measured_precision(np.concatenate([f_values, generic]), x0.dtype)
 
     trailing = f_values.shape[1:]
+    at_x = f_values[0].astype(wide) if with_x else None
     grad = np.empty((n, *trailing), dtype=wide)
     error = np.full((n, *trailing), np.nan, dtype=wide)
+    used_step = np.broadcast_to(per_element(step.astype(np.float64), grad), grad.shape).copy()
+    status = np.full(n, UNKNOWN_STATUS, dtype=np.int8)  # read from f's values by the driver
+    evidence = []
     for formula, elements, first in blocks:
         count = formula.offsets.size - int(formula.side != 0)
         block = f_values[first : first + elements.size * count].astype(wide)
-        block = block.reshape(elements.size, count, *trailing)
-        if formula.side != 0:  # f(x) is the value at offset 0, shared by every element
-            at_x = np.broadcast_to(f_values[0].astype(wide), (elements.size, 1, *trailing))
-            block = np.concatenate([at_x, block], axis=1)
+        block = _with_x(formula, block.reshape(elements.size, count, *trailing), at_x)
         width = step[elements].astype(wide).reshape(-1, *(1,) * len(trailing))
-        estimate = np.tensordot(block, formula.weights, axes=([1], [0])) / width
-        grad[elements] = estimate
-        if formula.lower is not None:
-            below = np.tensordot(block, formula.lower, axes=([1], [0])) / width
-            amplification = float(np.abs(formula.weights).sum())
-            rounding = ROUNDING_ULPS * eps * np.max(np.abs(block), axis=1) * amplification
-            error[elements] = np.abs(estimate - below) + rounding / width
+        grad[elements] = np.tensordot(block, formula.weights, axes=([1], [0])) / width
+        finite = np.all(np.isfinite(block).reshape(elements.size, -1), axis=1)
+        if at_x is not None:
+            finite &= bool(np.all(np.isfinite(at_x)))
+        if formula.lower is None or not finite.any():
+            continue
+        checking = elements[finite]
+        x_rows = None
+        if at_x is not None and formula.side == 0:
+            x_rows = np.broadcast_to(at_x, (checking.size, *trailing))
+
+        evaluate_at = _evaluator(formula, x0, checking, region, at_x)
+        checked = yield from checked_stencil(
+            formula, x0[checking], step[checking], block[finite], x_rows, precision, evaluate_at
+        )
+        grad[checking], error[checking], used_step[checking] = (
+            checked.grad,
+            checked.error,
+            checked.step,
+        )
+        evidence.append((checking, checked))
+    noise = np.full(n, np.nan, dtype=wide)
+    if evidence:
+        _judge(status, grad, error, evidence, x0, f_values)
+        for elements, checked in evidence:
+            noise[elements] = checked.noise.reshape(elements.size, -1).max(axis=1)
+    raise_status(status, ~fits, GradientStatus.OUT_OF_BOUNDS)
     return Estimate(
         grad=grad,
         error=error,
-        step=step.astype(np.float64),
+        step=used_step,
         vanished=(x0 + step == x0) | (x0 - step == x0),
         status=status,
+        noise=noise,
     )
+
+
+def _points(
+    formula: Stencil,
+    x0: NDArray[np.floating],
+    elements: NDArray[np.intp],
+    steps: NDArray[np.floating],
+    region: Region | None,
+) -> Points:
+    """The points of ``formula`` (f(x) left out) for ``elements`` at ``steps``."""
+    moved = formula.offsets[formula.offsets != 0].astype(x0.dtype)
+    points = x0[elements, None] + moved[None, :] * steps[:, None]
+    if region is not None:
+        points = _inside(points, region.subset(elements))
+    return Points(np.repeat(elements, moved.size), points.ravel())
+
+
+def _evaluator(
+    formula: Stencil,
+    x0: NDArray[np.floating],
+    elements: NDArray[np.intp],
+    region: Region | None,
+    at_x: NDArray[Any] | None,
+) -> Any:
+    """``evaluate_at(rows, steps)`` for :func:`checked_stencil`: ``formula`` at the rows
+    ``rows`` of ``elements`` at ``steps``, its values as a block (f(x) in front, one-sided)."""
+
+    def evaluate_at(
+        rows: NDArray[np.intp], steps: NDArray[np.floating]
+    ) -> Generator[Points, NDArray[Any], NDArray[Any]]:
+        values = yield _points(formula, x0, elements[rows], steps, region)
+        wide = values.astype(wide_dtype(x0.dtype))
+        block = wide.reshape(rows.size, -1, *values.shape[1:])
+        return _with_x(formula, block, at_x)
+
+    return evaluate_at
+
+
+def _with_x(formula: Stencil, block: NDArray[Any], at_x: NDArray[Any] | None) -> NDArray[Any]:
+    """A one-sided formula's block with f(x), its value at offset 0, in front."""
+    if formula.side == 0 or at_x is None:
+        return block
+    return np.concatenate([np.broadcast_to(at_x, (len(block), 1, *block.shape[2:])), block], 1)
+
+
+def _judge(
+    status: NDArray[np.int8],
+    grad: NDArray[Any],
+    error: NDArray[Any],
+    evidence: list[tuple[NDArray[np.intp], Checked]],
+    x0: NDArray[np.floating],
+    f_values: NDArray[Any],
+) -> None:
+    """The status and bar of the verified elements (:func:`~gradwalk._engine.verify.verdict`),
+    in place: the tolerance is 1e-4 of the element with a floor relative to the largest
+    element, and near a stationary point rounding is not reported (as for "richardson").
+    A verified bar above the tolerance that f's rounding and noise do not make (a
+    truncation error too large to shrink further) is honest and stays CONVERGED."""
+    tolerance = default_tolerance(grad, x0.dtype, ROUNDING_FLOOR)
+    f_size = float(np.max(np.abs(f_values[np.isfinite(f_values)]), initial=0.0))
+    stationary = near_stationary(grad, np.broadcast_to(per_element(x0, grad), grad.shape), f_size)
+    for elements, checked in evidence:
+        judged = verdict(
+            checked.grad,
+            checked.error,
+            asymptotic=checked.asymptotic,
+            noisy=checked.noisy,
+            kink=checked.kink,
+            slope_jump=checked.slope_jump,
+            jump=checked.jump,
+            tolerance=tolerance[elements],
+            limited_part=checked.limited,
+        )
+        codes = judged.status
+        if stationary:
+            codes = np.where(codes == GradientStatus.ROUNDING_LIMITED, 0, codes).astype(np.int8)
+        error[elements] = judged.error
+        status[elements] = GradientStatus.CONVERGED
+        for code in SEVERITY[1:]:
+            raise_status(status, elements[any_per_element(codes == code)], code)

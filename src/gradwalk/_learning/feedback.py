@@ -220,6 +220,7 @@ def judge_run(
         return "stopped", _("The run stopped early: {reason}.").format(reason=stopped)
     samples = min(JUDGED_SAMPLES, len(x))
     numbers = {"first": start_loss, "last": end_loss, "samples": samples, "count": iterations}
+    shown = dict(numbers, first=_apart(start_loss, end_loss), last=_apart(end_loss, start_loss))
     if stopped is not None or not math.isfinite(end_loss) or end_loss > _ROSE * start_loss:
         advice = _advice(net, x, t, start, optimizer, iterations, stuck=False)
         if stopped is not None or not math.isfinite(end_loss):
@@ -230,9 +231,9 @@ def judge_run(
                 what=what, advice=advice
             )
         return "diverged", _(
-            "The loss rose from {first:.3g} to {last:.3g} (on {samples} training samples) in "
+            "The loss rose from {first} to {last} (on {samples} training samples) in "
             "{count} iterations instead of falling: {advice}."
-        ).format(advice=advice, **numbers)
+        ).format(advice=advice, **shown)
     if abs(end_loss - start_loss) <= _BARELY * abs(start_loss):
         advice = _advice(net, x, t, start, optimizer, iterations, stuck=True)
         return "stalled", _(
@@ -240,9 +241,22 @@ def judge_run(
             "{samples} training samples): {advice}."
         ).format(advice=advice, **numbers)
     return "trained", _(
-        "The loss fell from {first:.3g} to {last:.3g} (on {samples} training samples) in "
+        "The loss fell from {first} to {last} (on {samples} training samples) in "
         "{count} iterations."
-    ).format(**numbers)
+    ).format(**shown)
+
+
+def _apart(value: float, other: float) -> str:
+    """``value`` with 3 significant digits, or as many more as tell it from ``other``.
+
+    >>> _apart(1.1042, 1.0987), _apart(1.1042, 2.5)
+    ('1.104', '1.1')
+    """
+    for digits in range(3, 18):
+        text = f"{value:.{digits}g}"
+        if text != f"{other:.{digits}g}":
+            return text
+    return f"{value:.17g}"
 
 
 def _advice(

@@ -262,6 +262,12 @@ class TwoLayerNet:
             raise TypeError(f"{name} must be a real numeric array, got dtype {array.dtype}.")
         if array.ndim == 1 and array.size == self.input_size:
             array = array.reshape(1, -1)
+        if array.ndim == 2 and array.shape[0] == self.input_size != array.shape[1]:
+            raise ValueError(
+                f"{name} has shape {array.shape}: its samples look like columns, while the "
+                f"network takes one sample per row ({self.input_size} features each). Pass "
+                f"{name}.T, of shape {array.shape[::-1]}."
+            )
         if array.ndim != 2 or array.shape[1] != self.input_size:
             raise ValueError(
                 f"{name} has shape {array.shape}, but the network takes input_size="

@@ -37,6 +37,7 @@ from gradwalk._common.language import gettext as _
 from gradwalk._common.progress import progress_bar, write_above
 from gradwalk._common.rng import make_rng
 from gradwalk._common.terminal import write_line
+from gradwalk._common.validate import choice_hint, keyword_hints
 from gradwalk._common.warnings import NonFiniteWarning, TrainingWarning
 from gradwalk.optimizers import OPTIMIZERS, Optimizer
 
@@ -185,7 +186,8 @@ def _optimizer(optimizer: str | Optimizer, learning_rate: float) -> Optimizer:
     if isinstance(optimizer, str) and optimizer.lower() in OPTIMIZERS:
         return OPTIMIZERS[optimizer.lower()](lr=learning_rate)
     names = ", ".join(cls.__name__ for cls in OPTIMIZERS.values())
-    raise ValueError(f"optimizer={optimizer!r} is not known; choose one of {names}.")
+    hint = choice_hint(optimizer, OPTIMIZERS)[1]
+    raise ValueError(f"optimizer={optimizer!r} is not known; choose one of {names}.{hint}")
 
 
 def _data(
@@ -204,6 +206,7 @@ def _data(
     return xs, labels.astype(np.intp)
 
 
+@keyword_hints
 def train(
     net: Network,
     x_train: ArrayLike,
@@ -346,7 +349,8 @@ def train(
         if gradient == "backprop" and options:
             raise ValueError(f"gradient='backprop' takes no options, got {sorted(options)}.")
     else:
-        raise ValueError(f"gradient={gradient!r} is not known; choose one of {GRADIENTS}.")
+        hint = choice_hint(gradient, GRADIENTS)[1]
+        raise ValueError(f"gradient={gradient!r} is not known; choose one of {GRADIENTS}.{hint}")
     updater = _optimizer(optimizer, lr)
 
     history = TrainingHistory(gradient=name, iter_per_epoch=max(round(train_size / batch), 1))

@@ -257,10 +257,13 @@ def learning_stops() -> list[LearningStop]:
         ),
         LearningStop(
             "4.5.2",
-            'train(net, x_train, t_train, iters_num=1000, optimizer="Adam", '
-            "learning_rate=0.05,\n"
-            "      x_test=x_test, t_test=t_test)   "
-            + _("# TwoLayerNet(2, 30, 3), 300 spiral points"),
+            "x_train, t_train = make_spiral(300, 3, seed=0)\n"
+            "x_test, t_test = make_spiral(300, 3, seed=1)\n"
+            "net = TwoLayerNet(2, 30, 3, weight_init_std=1.0, seed=0)   "
+            + _("# TwoLayerNet(2, 30, 3), 300 spiral points")
+            + "\n"
+            'train(net, x_train, t_train, iters_num=1000, optimizer="Adam", learning_rate=0.05,\n'
+            "      x_test=x_test, t_test=t_test, seed=0)",
             _training,
             _(
                 "The book's loop: random mini-batches of 100, the loss after every iteration, "

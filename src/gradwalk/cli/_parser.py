@@ -185,6 +185,12 @@ class _Parser(argparse.ArgumentParser):
                 hint = " " + _("(did you mean {option}?)").format(option=close[0])
             elif option.startswith("-"):
                 hint = _("; {command} lists the options").format(command=f"'{self.prog} --help'")
+        invalid = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if invalid:
+            choices = re.findall(r"'([^']*)'", invalid.group(2))
+            close = difflib.get_close_matches(invalid.group(1), choices, n=1)
+            if close:
+                hint = " " + _("(did you mean {option}?)").format(option=close[0])
         self.print_usage(sys.stderr)
         line = _("{prefix}: error: {message}").format(
             prefix=self.prog, message=_argparse_message(message) + hint

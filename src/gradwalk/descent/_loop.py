@@ -38,6 +38,7 @@ from gradwalk._common.validate import (
 from gradwalk._common.warnings import (
     IgnoredInputWarning,
     PrecisionWarning,
+    TrainingWarning,
     issue_warning,
     reemit_first,
 )
@@ -192,6 +193,7 @@ def gradient_descent(
     rate = check_learning_rate(lr)
     count = check_count(step_num, "step_num")
     x, callers = start_array(init_x, in_place)
+    start = x.copy()
     x_history: list[NDArray[np.floating]] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -211,9 +213,66 @@ def gradient_descent(
                 raise ValueError(copy_message("gradient_descent", "init_x"))
             x -= rate * grad
     _reemit_once(caught, steps)
+    if count:
+        _warn_if_diverged(f, start, x, rate, count)
     if history:
         return x, np.array(x_history).reshape(count, *x.shape)
     return x
+
+
+#: How far the largest |x| must grow, beyond max(1, |init_x|), for gradient_descent to
+#: call its run diverged.
+_DIVERGED_GROWTH = 1e3
+
+
+def _warn_if_diverged(
+    f: Callable[[Any], object],
+    start: NDArray[Any],
+    end: NDArray[np.floating],
+    rate: float,
+    steps: int,
+) -> None:
+    """Warn that gradient_descent diverged and that lr is the cause, with the stable bound.
+
+    The book's function returns only x, so a warning is the one way to say it; warnings
+    about the step h during such a run (x ± h rounding back to x once x is huge) follow
+    from the divergence, and this warning says so.
+    """
+    first = float(np.max(np.abs(start), initial=0.0)) if np.size(start) else 0.0
+    last = float(np.max(np.abs(end), initial=0.0)) if end.size else 0.0
+    if np.all(np.isfinite(end)) and last <= _DIVERGED_GROWTH * max(1.0, first):
+        return
+    bound = math.inf
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            bound = learning_rate_bound(f, start.astype(np.float64), iterations=50)
+    except Exception:  # a diagnosis must never turn a finished run into an error
+        bound = math.inf
+    if math.isfinite(bound) and bound > 0:
+        advice = _(
+            "lr = {lr:g} is above the stable bound of about {bound:.2g} here (2/λmax at "
+            "init_x), so every step overshot further; pass a smaller lr, such as {half:.2g}."
+        ).format(lr=rate, bound=bound, half=bound / 2)
+    else:
+        advice = _(
+            "lr = {lr:g} is too large for f here; pass a smaller lr "
+            "(learning_rate_bound(f, init_x) gives the stable one)."
+        ).format(lr=rate)
+    issue_warning(
+        sentences(
+            _(
+                "gradient_descent diverged: the largest |x| grew from {first:.3g} to "
+                "{last:.3g} in {steps} steps."
+            ).format(first=first, last=last, steps=steps),
+            advice,
+            _(
+                "Warnings about the step h during this run come from x growing so large, "
+                "not from h."
+            ),
+        ),
+        TrainingWarning,
+    )
 
 
 def _ignored(caught: Sequence[warnings.WarningMessage]) -> bool:

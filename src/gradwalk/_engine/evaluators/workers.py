@@ -65,7 +65,10 @@ class _Task:
     value_shape: tuple[int, ...] = ()
 
     def __call__(self, chunk: tuple[NDArray[np.intp], NDArray[Any]]) -> NDArray[Any]:
-        points = Points(*chunk)
+        with np.errstate(all="ignore"):  # gradwalk's probes: non-finite values are reported
+            return self._evaluate(Points(*chunk))
+
+    def _evaluate(self, points: Points) -> NDArray[Any]:
         if self.vectorized:
             return evaluate_batches(
                 self.f,

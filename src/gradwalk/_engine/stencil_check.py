@@ -1,0 +1,374 @@
+"""The verification of a fixed stencil's error bar (``order=``, and one-sided stencils
+within bounds): the stencil and the stencil of the order below, at the stencil's own
+step and, where the evidence there is not enough, at steps four and sixteen times
+smaller.
+
+At the stencil's own step the values already evaluated decide most elements: the two
+orders agree to :data:`~gradwalk._engine.verify.THRESHOLDS` "agreement" (or to f's
+rounding), f's values along the element's axis (equally spaced, f(x) included) are as
+smooth as their highest difference says, and show neither a kink nor noise. The bar of
+those elements is "margin" times the distance between the orders, plus f's rounding
+amplified by the weights. The others are evaluated again at a quarter of the step
+(never outside the bounds: the points only move closer to x) and judged by how the
+evidence scales with the step (:mod:`gradwalk._engine.verify`):
+
+- f's noise the same at both steps, above its rounding: the bars allow for it;
+- f(x + h) - f(x - h) (one-sided: f(x ± h) - f(x)) the same at both steps: a jump;
+- f's even part shrinking like h at both steps (central stencils): a kink;
+- the distance between the orders shrinking as they predict, and f's highest
+  difference falling as a smooth f's does: verified, the estimate with the smaller bar
+  is kept;
+- none of these after a second quarter: not verified.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .points import Points, per_element, wide_dtype
+from .rounding import Precision
+from .steps import representable_step
+from .verify import kink_like, shrinks_as_predicted, steady, threshold
+
+
+class Stencil(Protocol):
+    """What the verification reads of a stencil (:class:`gradwalk._engine.stencil.Stencil`)."""
+
+    @property
+    def side(self) -> int: ...
+    @property
+    def order(self) -> int: ...
+    @property
+    def offsets(self) -> NDArray[np.int64]: ...
+    @property
+    def weights(self) -> NDArray[np.float64]: ...
+    @property
+    def lower(self) -> NDArray[np.float64] | None: ...
+
+
+__all__ = ["Checked", "checked_stencil"]
+
+#: How many times the step is divided by :data:`SHRINK` where the evidence at the
+#: stencil's own step does not verify its bar.
+SHRINKS = int(threshold("shrinks"))
+SHRINK = int(threshold("shrink"))
+
+#: A stencil's highest difference of f is rough (not falling with the order as a smooth
+#: f's does) above this fraction of the largest difference of the order below.
+ROUGH = threshold("rough")
+
+#: ... or where its fall from the order below is this many times slower than the fall
+#: from the order below that.
+TREND = threshold("trend")
+
+#: The agreement of the two orders is relative to the element, or to this share of the
+#: largest element where the element is small beside it (a derivative near 0).
+BESIDE = threshold("beside")
+
+
+@dataclass
+class Checked:
+    """A stencil's result for its elements, and the evidence about it for
+    :func:`~gradwalk._engine.verify.verdict`: the estimate, its bar, the step whose
+    estimate was kept; whether the estimates agreed as the orders predict, whether f
+    looks noisy (with f's rounding or noise per value), kinked (with the jump between its
+    one-sided slopes) or jumping. One row per element (trailing axes of a vector-valued f)."""
+
+    grad: NDArray[Any]
+    error: NDArray[Any]
+    step: NDArray[Any]
+    asymptotic: NDArray[np.bool_]
+    noisy: NDArray[np.bool_]
+    kink: NDArray[np.bool_]
+    slope_jump: NDArray[Any]
+    jump: NDArray[np.bool_]
+    noise: NDArray[Any]
+    limited: NDArray[Any]  # the part of the bar that f's rounding and noise make
+
+    def write(self, rows: NDArray[np.intp], other: Checked, where: NDArray[np.bool_]) -> None:
+        """Set ``rows`` of this result to the rows of ``other`` selected by ``where``."""
+        for field in fields(self):
+            getattr(self, field.name)[rows] = getattr(other, field.name)[where]
+
+
+@dataclass
+class _Look:
+    """What the stencil says at one step about its elements."""
+
+    estimate: NDArray[Any]  # the stencil
+    distance: NDArray[Any]  # |stencil - stencil of the order below|
+    rounding: NDArray[Any]  # f's rounding (or the noise allowed for), amplified
+    rounding_distance: NDArray[Any]  # ... as it enters the distance
+    per_value: NDArray[Any]  # f's rounding (or the noise allowed for) per value
+    top: NDArray[Any]  # the largest highest-order difference of f along the axis
+    below: NDArray[Any]  # ... and of the order below
+    below2: NDArray[Any]  # ... and of the order below that
+    orders: int  # the order of the highest difference
+    noise: NDArray[Any]  # f's noise per value, were the highest difference all noise
+    kink: NDArray[np.bool_]  # f's even part grows like h (central stencils with f(x))
+    even_jump: NDArray[Any]  # |f'(x+) - f'(x-)| as f's even part measures it
+    odd: NDArray[Any]  # f(x + h) - f(x - h), or f(x ± h) - f(x) one-sided (a jump)
+
+    @property
+    def bar(self) -> NDArray[Any]:
+        """The error bar: "margin" times the distance between the orders, plus rounding."""
+        result: NDArray[Any] = threshold("margin") * self.distance + self.rounding
+        return result
+
+    def rows(self, where: NDArray[Any]) -> _Look:
+        """The look at the rows ``where`` only."""
+        parts: dict[str, Any] = {}
+        for field in fields(self):
+            value = getattr(self, field.name)
+            parts[field.name] = value if isinstance(value, int) else value[where]
+        return _Look(**parts)
+
+
+def _look(
+    formula: Stencil,
+    block: NDArray[Any],
+    at_x: NDArray[Any] | None,
+    width: NDArray[Any],
+    precision: Precision,
+    allowed: Any = 0.0,
+) -> _Look:
+    """The evidence of ``formula`` at one step: ``block`` holds f at the formula's
+    offsets (one row per element), ``at_x`` f(x) per element where evaluated, ``width``
+    the step (shaped to broadcast), ``allowed`` the noise per value to allow for."""
+    assert formula.lower is not None
+    estimate = np.tensordot(block, formula.weights, axes=([1], [0])) / width
+    below = np.tensordot(block, formula.lower, axes=([1], [0])) / width
+    offsets, values = formula.offsets, block
+    if at_x is not None and 0 not in offsets:  # central: f(x) between the two sides
+        where = int(np.searchsorted(offsets, 0))
+        offsets = np.insert(offsets, where, 0)
+        values = np.concatenate([block[:, :where], at_x[:, None], block[:, where:]], axis=1)
+    order = np.argsort(offsets)
+    offsets, values = offsets[order], values[:, order]
+    size = np.max(np.abs(values), axis=1)
+    per_value = np.maximum(precision.rounding(size), allowed)
+    points = offsets.size
+    top = np.max(np.abs(np.diff(values, n=points - 1, axis=1)), axis=1)
+    # the highest difference over its size for noise of unit standard deviation (for
+    # equally spaced points, ECnoise's normalisation): f's noise where it dominates
+    noise = top / math.sqrt(math.comb(2 * (points - 1), points - 1))
+    kink = np.zeros(size.shape, dtype=bool)
+    even_jump = np.zeros_like(size)
+    zero = int(np.flatnonzero(offsets == 0)[0]) if 0 in offsets else -1
+    if formula.side == 0 and zero >= 2 and points - zero >= 3:
+        first = values[:, zero + 1] + values[:, zero - 1] - 2 * values[:, zero]
+        second = values[:, zero + 2] + values[:, zero - 2] - 2 * values[:, zero]
+        kink = kink_like(second, first, 4 * per_value)
+        even_jump = np.abs(second - first) / width
+    index = list(formula.offsets)
+    plus = index.index(1) if 1 in index else index.index(-1)
+    minus = index.index(-1) if formula.side == 0 else index.index(0)
+    return _Look(
+        estimate=estimate,
+        distance=np.abs(estimate - below),
+        rounding=per_value * float(np.abs(formula.weights).sum()) / width,
+        rounding_distance=per_value * float(np.abs(formula.weights - formula.lower).sum()) / width,
+        per_value=per_value,
+        top=top,
+        below=np.max(np.abs(np.diff(values, n=points - 2, axis=1)), axis=1),
+        below2=np.max(np.abs(np.diff(values, n=max(points - 3, 1), axis=1)), axis=1),
+        orders=points - 1,
+        noise=noise,
+        kink=kink,
+        even_jump=even_jump,
+        odd=block[:, plus] - block[:, minus],
+    )
+
+
+def _rough(look: _Look) -> NDArray[np.bool_]:
+    """Where f's highest difference is not small beside those of the two orders below
+    (a smooth f's differences fall from order to order; noise makes them grow), and
+    above f's rounding."""
+    rough: NDArray[np.bool_] = look.top > ROUGH * np.maximum(look.below, look.below2)
+    rough &= look.top > threshold("above noise") * look.per_value
+    return rough
+
+
+def _plain(look: _Look, largest: float, one_sided: bool) -> NDArray[np.bool_]:
+    """Where nothing calls for a second step: the two orders agree (relative to the
+    element, with a floor of :data:`BESIDE` times the ``largest`` element, or to f's
+    rounding), and f's values are smooth without a kink: their highest difference is
+    small beside those of the two orders below (noise makes them grow), and for a
+    ``one_sided`` stencil, whose end is x, it falls no slower than the trend of those
+    two (an offset at x, a kink or jump just beside it, stops the fall)."""
+    scale = np.abs(look.estimate) + BESIDE * largest
+    agree = (look.distance <= threshold("agreement") * scale) | (
+        look.distance <= threshold("at noise") * look.rounding_distance
+    )
+    rough = _rough(look)
+    if one_sided and look.orders >= 3:  # an offset at x, f(x) being the stencil's end
+        trend = look.top * look.below2 > TREND * look.below**2
+        rough |= trend & (look.top > threshold("above noise") * look.per_value)
+    plain: NDArray[np.bool_] = agree & ~rough & ~look.kink
+    return plain
+
+
+def _settled(
+    coarse: _Look,
+    fine: _Look,
+    steps: tuple[NDArray[Any], NDArray[Any]],
+    order_below: int,
+    points: int,
+    noisy: NDArray[np.bool_],
+) -> tuple[NDArray[np.bool_], Checked]:
+    """Judge the elements from the stencil at two ``steps`` (per element, the second a
+    :data:`SHRINK`th of the first): which are settled, and their result."""
+    above = threshold("above noise") * fine.per_value
+    # f's highest difference exactly the same at both steps: an offset at x (a jump,
+    # or a kink just beside x); f(x + h) - f(x - h) the same: a jump
+    jump = steady(coarse.odd, fine.odd, fine.per_value) & ~noisy
+    jump |= steady(coarse.top, fine.top, fine.per_value) & ~noisy & ~(coarse.kink & fine.kink)
+    kink = coarse.kink & fine.kink & ~jump
+    # f's highest difference falls like h**(points - 1) for a smooth f (allowing two
+    # orders for coefficients that vanish at x), or is at noise level
+    resolved = fine.top > above * 2.0 ** (points - 1)
+    smooth = (fine.top * SHRINK ** (points - 3) <= coarse.top) | ~resolved
+    at_noise = fine.distance <= threshold("at noise") * (
+        coarse.rounding_distance + fine.rounding_distance
+    )
+    agreeing = shrinks_as_predicted(
+        coarse.distance,
+        fine.distance,
+        coarse.rounding_distance,
+        fine.rounding_distance,
+        ratio=SHRINK,
+        order=order_below,
+    )
+    asymptotic = agreeing & (smooth | noisy) & ~jump & ~kink
+    # The coarse estimate (the step asked for) is kept where the two steps agree as the
+    # leading terms predict, within a narrow band (a step too large for f, turning
+    # smooth at the finer step, gives ratios far above it); its error shows in its
+    # distance to the finer one too, plus the finer one's own bar (it carries more of f's
+    # rounding: where that is larger than modelled, the distance says so).
+    high = threshold("order band high")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        narrow = at_noise | (coarse.distance <= high * float(SHRINK) ** order_below * fine.distance)
+        narrow &= ~resolved | (coarse.top <= high * float(SHRINK) ** (points - 1) * fine.top)
+    coarse_bar = np.maximum(coarse.bar, np.abs(coarse.estimate - fine.estimate) + fine.bar)
+    keep_fine = ~(agreeing & (smooth | noisy) & narrow) | kink | jump
+    coarse_step, fine_step = (per_element(s.astype(np.float64), fine.estimate) for s in steps)
+    checked = Checked(
+        grad=np.where(keep_fine, fine.estimate, coarse.estimate),
+        error=np.where(keep_fine, fine.bar, coarse_bar),
+        step=np.broadcast_to(np.where(keep_fine, fine_step, coarse_step), keep_fine.shape),
+        asymptotic=asymptotic | kink,
+        noisy=noisy,
+        kink=kink,
+        slope_jump=fine.even_jump,
+        jump=jump,
+        noise=np.maximum(fine.per_value, np.where(noisy, np.maximum(coarse.noise, fine.noise), 0)),
+        limited=np.where(keep_fine, fine.rounding, coarse.rounding),
+    )
+    # (a ratio far above the band is a step too large for f at the coarse step: the
+    # finer one is then not verified either, and the next, smaller step decides)
+    return (asymptotic & narrow) | jump | kink, checked
+
+
+def checked_stencil(
+    formula: Stencil,
+    x0: NDArray[np.floating],
+    step: NDArray[np.floating],
+    block: NDArray[Any],
+    at_x: NDArray[Any] | None,
+    precision: Precision,
+    evaluate_at: Callable[
+        [NDArray[np.intp], NDArray[np.floating]], Generator[Points, NDArray[Any], NDArray[Any]]
+    ],
+) -> Generator[Points, NDArray[Any], Checked]:
+    """Verify ``formula``'s estimates of the elements ``x0`` (flat) at ``step``, from f's
+    values ``block`` there (and ``at_x``, f(x) per element, where evaluated),
+    evaluating the stencil at smaller steps where needed: ``evaluate_at(rows, steps)``
+    evaluates it at the rows ``rows`` of these elements at ``steps`` and returns their
+    values in the layout of ``block``.
+    """
+    wide = wide_dtype(x0.dtype)
+    trailing = block.shape[2:]
+    points = formula.offsets.size + int(at_x is not None and 0 not in formula.offsets)
+    order_below = formula.order - 2 if formula.side == 0 else formula.order - 1
+
+    def width(steps: NDArray[Any]) -> NDArray[Any]:
+        return steps.astype(wide).reshape(-1, *(1,) * len(trailing))
+
+    look = _look(formula, block, at_x, width(step), precision)
+    shape = look.estimate.shape
+    # The highest difference of f, normalised as noise would be, and pooled over the
+    # elements (noise is f's, the same at every element): one noisy distance between
+    # two orders is no bound on the noise in the estimate; this allowance is. Where f is
+    # smooth the highest difference is its next term instead, which covers an order
+    # whose leading coefficient vanishes at x. (With three points the highest
+    # difference is f's curvature, counted only where it looks like noise.)
+    rough = _rough(look)
+    counted = look.noise if look.orders >= 3 else look.noise[rough]
+    pooled = float(np.median(counted)) if counted.size else 0.0
+    allowed = threshold("noise margin") * pooled
+    noise_bar = allowed * float(np.abs(formula.weights).sum()) / width(step)
+    result = Checked(
+        grad=look.estimate.copy(),
+        error=look.bar + noise_bar,
+        step=np.broadcast_to(per_element(step.astype(np.float64), look.estimate), shape).copy(),
+        asymptotic=np.ones(shape, dtype=bool),
+        noisy=np.broadcast_to((noise_bar > look.rounding) & rough, shape).copy(),
+        kink=np.zeros(shape, dtype=bool),
+        slope_jump=np.zeros(shape),
+        jump=np.zeros(shape, dtype=bool),
+        noise=np.broadcast_to(np.maximum(look.per_value, allowed), shape).copy(),
+        limited=np.broadcast_to(look.rounding + np.where(rough, noise_bar, 0.0), shape).copy(),
+    )
+    finite = np.abs(look.estimate[np.isfinite(look.estimate)])
+    largest = float(finite.max()) if finite.size else 0.0
+    rows = np.flatnonzero(
+        ~np.all(_plain(look, largest, formula.side != 0).reshape(len(x0), -1), axis=1)
+    )
+    coarse, coarse_block, coarse_step = look.rows(rows), block[rows], step[rows]
+    for _ in range(SHRINKS):
+        if not rows.size:
+            break
+        fine_step = representable_step(
+            x0[rows], (coarse_step / x0.dtype.type(SHRINK)).astype(x0.dtype)
+        ).astype(step.dtype)
+        fine_block = yield from evaluate_at(rows, fine_step)
+        sub_x = None if at_x is None else at_x[rows]
+        fine = _look(formula, fine_block, sub_x, width(fine_step), precision)
+        # noise: f's highest difference falls neither as a smooth f's nor stays the
+        # same as an offset's, and is small beside f's change over the step (else it is
+        # f's own variation at a step too large for it): the bars allow for it (the
+        # noise measured, times a margin)
+        above = threshold("above noise") * fine.per_value
+        falling = fine.top * SHRINK ** (points - 3) <= coarse.top
+        offset = steady(coarse.top, fine.top, fine.per_value)
+        resolved = threshold("noise resolved") * coarse.noise <= np.abs(coarse.odd)
+        noisy = (fine.top > above * 2.0 ** (points - 1)) & ~falling & ~offset & resolved
+        if noisy.any():
+            measured = threshold("noise margin") * np.maximum(coarse.noise, fine.noise)
+            noise_allowed = np.where(noisy, measured, 0.0)
+            coarse = _look(
+                formula, coarse_block, sub_x, width(coarse_step), precision, noise_allowed
+            )
+            fine = _look(formula, fine_block, sub_x, width(fine_step), precision, noise_allowed)
+        steps = (coarse_step, fine_step)
+        settled, judged = _settled(coarse, fine, steps, order_below, points, noisy)
+        done = np.all(settled.reshape(len(rows), -1), axis=1)
+        result.write(rows[done], judged, done)
+        rows, coarse, coarse_block, coarse_step = (
+            rows[~done],
+            fine.rows(~done),
+            fine_block[~done],
+            fine_step[~done],
+        )
+    if rows.size:  # never verified: the finest estimate, unverified
+        result.grad[rows] = coarse.estimate
+        result.error[rows] = coarse.bar
+        result.asymptotic[rows] = False
+        result.step[rows] = per_element(coarse_step.astype(np.float64), coarse.estimate)
+    return result
