@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from gradwalk import PrecisionWarning
 from gradwalk.check import (
     GradientNotCheckable,
     assert_gradient_close,
@@ -29,9 +30,11 @@ def step_plus_square(x: np.ndarray) -> float:
 
 
 def test_a_jump_is_not_checkable_and_named() -> None:
-    # At x[0] = 0 f jumps by 1: the numerical value is 4.9e6 ± 3.9e6, which would let
-    # any analytic value through. It must not be reported as checked, let alone passed.
-    check = check_gradient(step_plus_square, np.array([0.0, 0.5]), np.array([0.0, 1.0]))
+    # At x[0] = 0 f jumps by 1: the numerical value is 4.9e6 with a bar as wide or wider,
+    # which would let any analytic value through. It must not be reported as checked, let
+    # alone passed.
+    with pytest.warns(PrecisionWarning, match="kink or a jump"):  # the gradient says it too
+        check = check_gradient(step_plus_square, np.array([0.0, 0.5]), np.array([0.0, 1.0]))
     assert check.outcome == "not checkable" and not check.passed, str(check)
     assert check.unchecked == 1 and check.failed == 0
     (row,) = check.unverified
@@ -138,7 +141,7 @@ class _nothing:
 
 
 def test_assert_gradient_close_skips_what_it_cannot_check() -> None:
-    with pytest.raises(GradientNotCheckable) as raised:
+    with pytest.raises(GradientNotCheckable) as raised, pytest.warns(PrecisionWarning):
         assert_gradient_close(step_plus_square, np.array([0.0, 0.5]), np.array([0.0, 1.0]))
     assert isinstance(raised.value, unittest.SkipTest), "pytest and unittest must skip it"
     assert str(raised.value).startswith("Gradient check could not check x[0]")
@@ -177,3 +180,26 @@ def test_the_coarse_note_offers_only_remedies_not_in_use() -> None:
     ours = check_gradient(lambda x: np.sum(np.exp(x)), x, np.exp(x), h="auto")
     for note in ours.notes:
         assert "method='richardson'" not in note and "h='auto'" not in note, note
+
+
+X32 = np.linspace(0, 1, 100).astype(np.float32)
+Y32 = np.random.default_rng(0).random(100).astype(np.float32)
+
+
+def offset_least_squares_32(p: np.ndarray) -> float:
+    """A float32 least-squares loss plus a float64 constant: f's values are not float32
+    numbers, but their differences are."""
+    q = p.astype(np.float32)
+    r = q[0] + q[1] * X32 - Y32
+    return 1e3 + float(np.sum(r * r))
+
+
+@pytest.mark.filterwarnings("ignore::gradwalk.PrecisionWarning")
+def test_float32_with_a_float64_constant_is_said_and_a_bug_in_it_found() -> None:
+    p = np.array([-1.0, -1.0])
+    truth = np.array([-409.6581963268109, -224.9392864510108])  # float64 arithmetic
+    check = check_gradient(offset_least_squares_32, p, truth)
+    assert check.outcome != "failed", str(check)
+    assert any("f computes in float32" in note for note in check.notes), str(check)
+    wrong = check_gradient(offset_least_squares_32, p, truth * [1.0, 1.1])
+    assert wrong.outcome == "failed" and [r.label for r in wrong.failures] == ["x[1]"], str(wrong)

@@ -213,8 +213,10 @@ def test_diagnosis_kink_one_sided_differences_disagree(f: Any, grad: Any) -> Non
     x = np.array([0.0, 1.5, -0.7])
     with pytest.warns(PrecisionWarning, match="kink or a jump"):  # the gradient says it too
         check = check_gradient(f, x, grad(x))
-    assert [(c.index, c.diagnosis) for c in check.failures] == [((0,), "nonsmooth")], str(check)
-    assert "forward and backward differences disagree" in check.failures[0].explanation
+    assert check.outcome == "not checkable", "a kink is not the analytic gradient's fault"
+    rows = check.failures + check.unverified
+    assert [(c.index, c.diagnosis) for c in rows] == [((0,), "nonsmooth")], str(check)
+    assert "forward and backward differences disagree" in rows[0].explanation
     assert "kink" in check.verdict
 
 

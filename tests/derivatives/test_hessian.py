@@ -168,7 +168,7 @@ def test_where_the_second_derivative_does_not_exist_the_entry_is_flagged(
     with pytest.warns(PrecisionWarning, match=r"second derivative does not exist at x for H\["):
         result = numerical_hessian(g, x, full_output=True)  # type: ignore[arg-type]
     i, j = entry
-    assert result.status[i, j] != GradientStatus.CONVERGED, result.status
+    assert result.status[i, j] == GradientStatus.NONSMOOTH, result.status
     assert result.status[i, j] == result.status[j, i]
     low, high = one_sided
     assert result.hess[i, j] - result.error[i, j] <= low + 1e-9, "the bar spans both sides"
@@ -185,7 +185,7 @@ def test_an_infinite_second_derivative_never_converges() -> None:
         result = numerical_hessian(
             lambda x: abs(x[0]) ** 1.5 + x[1] ** 2, [0.0, 1.0], full_output=True
         )
-    assert result.status[0, 0] != GradientStatus.CONVERGED
+    assert result.status[0, 0] == GradientStatus.STEP_TOO_LARGE and result.error[0, 0] == np.inf
     assert result.status[1, 1] == GradientStatus.CONVERGED and result.hess[1, 1] == pytest.approx(2)
 
 
@@ -200,7 +200,7 @@ def test_rtol_atol_and_max_levels_set_how_far_each_entry_goes() -> None:
     assert tight.nfev > default.nfev, "a tight tolerance goes on while it improves"
     assert np.any(tight.status == GradientStatus.ROUNDING_LIMITED), "1e-12 is out of reach"
     assert np.all(np.abs(tight.hess - hessian(X)) <= tight.error)
-    with pytest.warns(PrecisionWarning, match="did not settle"):
+    with pytest.warns(PrecisionWarning, match="used all its levels"):
         short = numerical_hessian(f, X.copy(), max_levels=2, full_output=True)
     assert np.any(short.status == GradientStatus.LEVEL_LIMIT)
     assert np.all(np.abs(short.hess - hessian(X)) <= short.error), "its bars still cover"

@@ -66,7 +66,9 @@ def test_nfev_counts_every_call_and_costs_less_than_the_hessian(n: int) -> None:
 def test_differentiating_numerical_gradients_counts_their_evaluations() -> None:
     counted = Counted(f)
     v = np.array([1.0, 0.0, 0.0])
-    result = hessian_vector_product(counted, X, v, gradient_method="central", full_output=True)
+    result = hessian_vector_product(
+        counted, X, v, method="central", gradient_method="central", full_output=True
+    )
     assert result.nfev == counted.calls > 0
     np.testing.assert_allclose(result.jac, hessian(X) @ v, atol=1e-5)
 

@@ -368,27 +368,37 @@ def warn_entries(
             "entries are nan. Check the domain of f near x.",
             NonFiniteWarning,
         )
-    kink = np.flatnonzero(result.kink)
+    kink = np.flatnonzero(status == code.NONSMOOTH)
     if kink.size:
         k = int(kink[0])
         issue_warning(
-            f"the second derivative does not exist at x for "
-            f"{describe(kink)}: the first derivative has a kink "
-            "there (its differences shrink in proportion to the step, as where f'' jumps, "
-            "not to its square). The value given is the mean of the one-sided second "
-            f"derivatives, and its error bar spans both ({name} = {result.value[k]:.6g} ± "
-            f"{result.error[k]:.2g} at the first); evaluate at a point away from the kink.",
+            f"the second derivative does not exist at x for {describe(kink)}: the first "
+            "derivative has a kink there (its differences shrink in proportion to the step, "
+            "as where f'' jumps, not to its square). The value given is the mean of the "
+            f"one-sided second derivatives, and its error bar spans both ({name} = "
+            f"{result.value[k]:.6g} ± {result.error[k]:.2g} at the first); evaluate at a "
+            "point away from the kink.",
             PrecisionWarning,
         )
-    limited = np.flatnonzero((status == code.LEVEL_LIMIT) & ~result.kink)
+    unsettled = np.flatnonzero(status == code.STEP_TOO_LARGE)
+    if unsettled.size:
+        k = int(unsettled[0])
+        issue_warning(
+            f"{describe(unsettled)} did not settle: the second differences never shrank as "
+            "the step halved, as they do once the steps are small enough for f (or a step "
+            f"off the ladder disagreed), so nothing is verified ({name} = "
+            f"{result.value[k]:.6g} at the first, error bar inf). The second derivative "
+            "may be infinite there, or f vary on a scale below the finest step; pass "
+            "max_levels= for more levels.",
+            PrecisionWarning,
+        )
+    limited = np.flatnonzero(status == code.LEVEL_LIMIT)
     if limited.size:
         k = int(limited[0])
         issue_warning(
-            f"{describe(limited)} did not settle within "
-            "the levels allowed: the second differences kept changing as the step halved "
-            f"({name} = {result.value[k]:.6g} ± {result.error[k]:.2g} at the first). The second "
-            "derivative may be infinite there, or f vary on a scale below the finest "
-            "step; the error bar says how far it got. Pass max_levels= for more levels.",
+            f"{describe(limited)} used all its levels without reaching its tolerance "
+            f"({name} = {result.value[k]:.6g} ± {result.error[k]:.2g} at the first; the "
+            "error bar is honest): pass max_levels= for more levels, or a looser rtol.",
             PrecisionWarning,
         )
     rounding = np.flatnonzero(status == code.ROUNDING_LIMITED)

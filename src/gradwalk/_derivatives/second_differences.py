@@ -41,12 +41,12 @@ from gradwalk._engine.ladder import (
     richardson_weights,
     table_entries,
 )
-from gradwalk._engine.rounding import ROUNDING_ULPS, resolution, value_precision
+from gradwalk._engine.rounding import ROUNDING_ULPS, Precision, measured_precision, resolution
 from gradwalk._engine.status_codes import GradientStatus, new_status, raise_status
+from gradwalk._engine.verify import kink_like, threshold, verdict
 
 __all__ = [
     "CONVERGED",
-    "KINK_RATIO",
     "LEVELS",
     "Request",
     "SecondDerivatives",
@@ -63,17 +63,6 @@ CONVERGED = 1e-4
 #: How many times an entry may fail its confirmation at an off-ladder step and start its
 #: extrapolation afresh at the next level; after that it is reported as unsettled.
 PROBES = 3
-
-#: The error bar reported: this many times the ladder's own estimate (the distance to
-#: the previous extrapolant plus rounding), as the gradient's Richardson reports it.
-BAR_MARGIN = 2.0
-
-#: Where successive differences of the odd ladder shrink by a factor in this range at
-#: two levels running, its h term dominates: f'' jumps across x (a kink in f').
-KINK_RATIO = (1.6, 2.5)
-
-#: The status of an entry whose second derivative does not exist.
-KINK_STATUS = GradientStatus.LEVEL_LIMIT
 
 #: The order of the points of a mixed entry in :class:`Request`: (s, t) in x + s a d_p + t b d_q.
 MIXED_SIGNS = ((1, 1), (1, -1), (-1, 1), (-1, -1))
@@ -242,7 +231,7 @@ class _Ladder:
         factor: NDArray[np.float64],
         checks_odd: NDArray[np.bool_],
         f_at_x: float,
-        eps: float,
+        precision: Precision,
         rtol: float | None,
         atol: float | None,
     ) -> None:
@@ -250,7 +239,9 @@ class _Ladder:
         self.diagonal = p == q
         self.checks_odd = checks_odd
         self.f_at_x = f_at_x
-        self.unit = ROUNDING_ULPS * eps  # the rounding of one value of f per unit |f|
+        self.unit = ROUNDING_ULPS * precision.eps  # the rounding of one value per unit |f|
+        # f's values on a grid coarser than eps·|f| round as if |f| were grid / eps
+        self.least = precision.grid / precision.eps
         self.rtol, self.atol = rtol, atol
 
     def level_values(
@@ -289,7 +280,7 @@ class _Ladder:
         diagonal = self.diagonal[active]
         a = self.factor[active] * self.first[p] * 2.0**-level
         b = self.factor[active] * self.first[q] * 2.0**-level
-        size = np.abs(np.where(np.isfinite(values), values, 0.0))
+        size = np.fmax(np.abs(np.where(np.isfinite(values), values, 0.0)), self.least)
         f0 = self.f_at_x
         with np.errstate(all="ignore"):
             second = np.where(
@@ -299,12 +290,14 @@ class _Ladder:
             )
             noise = self.unit * np.where(
                 diagonal,
-                (size[:, 0] + 2 * abs(f0) + size[:, 1]) / (a * a),
+                (size[:, 0] + 2 * max(abs(f0), self.least) + size[:, 1]) / (a * a),
                 size.sum(axis=1) / (4 * a * b),
             )
             odd_p = axis_values[p, 0] - axis_values[p, 1]
             odd_q = axis_values[q, 0] - axis_values[q, 1]
-            axis_size = np.abs(axis_values[p]).sum(axis=1) + np.abs(axis_values[q]).sum(axis=1)
+            axis_size = np.fmax(np.abs(axis_values[p]), self.least).sum(axis=1) + np.fmax(
+                np.abs(axis_values[q]), self.least
+            ).sum(axis=1)
             along = values[:, 0] - values[:, 3] - odd_p - odd_q
             across = values[:, 1] - values[:, 2] - odd_p + odd_q
             one = np.where(diagonal, (values[:, 0] - values[:, 1]) / (2 * a), along / (2 * b))
@@ -334,6 +327,7 @@ class _Ladder:
         step = self.factor * self.first[self.p]
         kink = np.zeros(m, dtype=bool)
         ran_out = np.zeros(m, dtype=bool)
+        unsettled = np.zeros(m, dtype=bool)  # the ladder never settled where it stopped
         s = _State.new(active.size)
         tolerance_given = self.rtol is not None or self.atol is not None
         for level in range(max_levels):
@@ -422,23 +416,24 @@ class _Ladder:
             stop = ~going_on
             self._report(active, stop, s, level, odd_asymptotic, value, error, step, kink)
             unconfirmed = active[stop & (s.probes >= PROBES)]
-            ran_out[unconfirmed] = True  # what the ladder settled on, an off step denies
+            unsettled[unconfirmed] = True  # what the ladder settled on, an off step denies
             active = active[going_on]
             s.keep(going_on)
         if active.size:  # out of levels
             last = max_levels - 1
             everything = np.ones(active.size, dtype=bool)
             if last >= 1:
-                unsettled = ~ladder_asymptotic(s.shrinking, s.best, last)
+                never = ~ladder_asymptotic(s.shrinking, s.best, last)
+                unsettled[active] = never
                 spread = np.max(np.abs(s.recent - s.value), axis=0)
-                s.error = np.where(unsettled, np.maximum(s.error, spread), s.error)
+                s.error = np.where(never, np.maximum(s.error, spread), s.error)
                 odd_asymptotic = s.odd_shrinking[last] & (s.odd_shrinking[last - 1] | (last < 2))
             else:  # one level: its rounding is all that is known
                 s.error = s.floor
                 odd_asymptotic = everything
             self._report(active, everything, s, last, odd_asymptotic, value, error, step, kink)
             ran_out[active] = True
-        return value, error, step, kink, ran_out
+        return value, error, step, kink, ran_out, unsettled
 
     def _confirm(
         self, active: NDArray[np.intp], which: NDArray[np.bool_], s: _State
@@ -460,7 +455,7 @@ class _Ladder:
         values[diagonal, :2] = axis_part
         values[~diagonal] = pair_part
         f0 = self.f_at_x
-        size = np.abs(np.where(np.isfinite(values), values, 0.0))
+        size = np.fmax(np.abs(np.where(np.isfinite(values), values, 0.0)), self.least)
         with np.errstate(all="ignore"):
             probe = np.where(
                 diagonal,
@@ -469,12 +464,14 @@ class _Ladder:
             )
             noise = self.unit * np.where(
                 diagonal,
-                (size[:, 0] + 2 * abs(f0) + size[:, 1]) / (a * a),
+                (size[:, 0] + 2 * max(abs(f0), self.least) + size[:, 1]) / (a * a),
                 size.sum(1) / (4 * a * b),
             )
         truncation = s.raw[which] - s.value[which]
         predicted = s.value[which] + c * c * truncation
-        allowed = BAR_MARGIN * s.error[which] + 0.5 * np.abs(truncation) + 4 * noise
+        allowed = (
+            threshold("richardson margin") * s.error[which] + 0.5 * np.abs(truncation) + 4 * noise
+        )
         agrees: NDArray[np.bool_] = np.ones(active.size, dtype=bool)
         agrees[which] = np.abs(probe - predicted) <= allowed
         missed = which.copy()
@@ -484,16 +481,13 @@ class _Ladder:
 
     @staticmethod
     def _halving(s: _State) -> NDArray[np.bool_]:
-        """Whether either odd part's newest differences shrank by a factor in
-        :data:`KINK_RATIO`, clear of rounding: its term in h dominates."""
+        """Whether either odd part's newest differences shrank as a term in h makes them,
+        clear of rounding (:func:`~gradwalk._engine.verify.kink_like`): f'' jumps."""
         halving = np.zeros(s.odd.shape[2], dtype=bool)
         for c in range(2):
             newest = s.odd[c, -1] - s.odd[c, -2]
             older = s.odd[c, -2] - s.odd[c, -3]
-            clear = np.abs(newest) > 2 * (s.odd_noise[c, -1] + s.odd_noise[c, -2])
-            with np.errstate(all="ignore"):
-                ratio = older / np.where(clear, newest, 1.0)
-            halving |= clear & (ratio >= KINK_RATIO[0]) & (ratio <= KINK_RATIO[1])
+            halving |= kink_like(older, newest, s.odd_noise[c, -1] + s.odd_noise[c, -2])
         return halving
 
     def _report(
@@ -514,7 +508,7 @@ class _Ladder:
         value[stopping] = s.value[stop]
         step[stopping] = self.factor[stopping] * self.first[self.p[stopping]] * 2.0 ** -s.best[stop]
         bent = ~odd_asymptotic[stop]
-        bar = BAR_MARGIN * s.error[stop] if level >= 1 else s.error[stop]
+        bar = threshold("richardson margin") * s.error[stop] if level >= 1 else s.error[stop]
         if level >= 1 and bent.any():
             a = self.factor[stopping] * self.first[self.p[stopping]] * 2.0**-level
             slope = (
@@ -528,6 +522,15 @@ class _Ladder:
             bar = np.where(bent, np.fmax(bar, half_jump), bar)
         error[stopping] = bar
         kink[stopping] = bent & (level >= 2)
+
+
+def _precision(values: NDArray[np.float64], dtype: np.dtype[Any]) -> Precision:
+    """f's precision from its values; a value grid counts only for float64 x (for a
+    narrower x f's values are narrow numbers anyway)."""
+    precision = measured_precision(values, dtype)
+    if dtype != np.dtype(np.float64):
+        return Precision(precision.eps)
+    return precision
 
 
 def second_differences(
@@ -595,12 +598,13 @@ def second_differences(
             )
             pair_values[bad] = (yield request)[1]
     values = np.concatenate([[f_at_x], axis_values[used].ravel(), pair_values[mixed].ravel()])
-    eps = value_precision(values, dtype)
-    if eps > float(np.finfo(dtype).eps) and used.size:
-        # All narrow so far: one pair at a generic point tells chance from fact.
+    precision = _precision(values, dtype)
+    if precision.narrower_than(dtype) and used.size:
+        # All narrow so far: one pair at a generic point tells chance from fact (the
+        # values at dyadic points and steps are short binary fractions by chance).
         k = used[:1]
         probe = (yield _request(axes=k, axis_step=PROBE_FRACTION * first[k]))[0]
-        eps = value_precision(np.concatenate([values, probe.ravel()]), dtype)
+        precision = _precision(np.concatenate([values, probe.ravel()]), dtype)
     entry_values = np.where(
         diagonal[:, None],
         np.pad(axis_values[p], ((0, 0), (0, 2)), constant_values=np.nan),
@@ -611,9 +615,9 @@ def second_differences(
     raise_status(status, shrunk & ~dead, GradientStatus.STEP_SHRUNK)
     raise_status(status, dead, GradientStatus.NONFINITE)
     checks_odd = diagonal | (factor == 1)
-    ladder = _Ladder(first, p, q, factor, checks_odd, f_at_x, eps, rtol, atol)
+    ladder = _Ladder(first, p, q, factor, checks_odd, f_at_x, precision, rtol, atol)
     result = yield from ladder.run(np.flatnonzero(~dead), entry_values, axis_values, max_levels)
-    value, error, step, kink, ran_out = result
+    value, error, step, kink, ran_out, unsettled = result
     finite = np.abs(value[np.isfinite(value)])
     largest = float(finite.max()) if finite.size else 0.0
     if rtol is None and atol is None:
@@ -622,12 +626,23 @@ def second_differences(
         # relative to the entry, but never to less than the resolution of the largest:
         # an entry that is 0 cannot be resolved to a fraction of itself
         wanted = (atol or 0.0) + (rtol or 0.0) * np.fmax(np.abs(value), resolution(dtype) * largest)
-    short = ~(error <= wanted) & ~dead & ~kink
-    raise_status(status, short & ran_out, GradientStatus.LEVEL_LIMIT)
+    # LEVEL_LIMIT: out of levels on an asymptotic ladder, the bar above the tolerance.
+    raise_status(
+        status, ~(error <= wanted) & ran_out & ~unsettled & ~dead, GradientStatus.LEVEL_LIMIT
+    )
     # Where every entry is zero within its bar (f barely curves: a linear f), rounding is
     # all there is to see, as the gradient's at a stationary point: nothing to report.
     flat = rtol is None and atol is None and bool(np.all(~(np.abs(value) > error)))
-    if not flat:
-        raise_status(status, short & ~ran_out, GradientStatus.ROUNDING_LIMITED)
-    raise_status(status, kink, KINK_STATUS)
-    return SecondDerivatives(value=value, error=error, status=status, step=step, kink=kink, eps=eps)
+    tolerance = np.where(ran_out | dead | flat, np.inf, wanted)
+    judged = verdict(
+        np.where(dead, 0.0, value),
+        np.where(dead, 0.0, error),
+        asymptotic=~unsettled | dead,
+        kink=kink,
+        tolerance=tolerance,
+        status=status,
+    )
+    status, error = judged.status, np.where(dead, error, judged.error)
+    return SecondDerivatives(
+        value=value, error=error, status=status, step=step, kink=kink, eps=precision.eps
+    )

@@ -33,6 +33,7 @@ from gradwalk._engine.inputs import (
     names,
     scale,
 )
+from gradwalk._engine.status_codes import GradientStatus
 from gradwalk._engine.steps import step_sizes
 
 from ._report import ERROR_BAR_FACTOR, SCALE_FLOOR, SHOWN_ROWS, Diagnosis, ElementCheck
@@ -52,6 +53,10 @@ __all__ = [
 #: A value whose tolerance, by ERROR_BAR_FACTOR times its numerical error bar alone,
 #: reaches this fraction of its scale has not been checked: a factor-2 bug would pass.
 UNCHECKED_FRACTION = 0.5
+
+#: The numerical statuses whose value is no derivative to check against, whatever its
+#: error bar: a kink or jump in f, steps that never agreed as the order predicts.
+NOT_VERIFIED = (int(GradientStatus.NONSMOOTH), int(GradientStatus.STEP_TOO_LARGE))
 
 #: A tolerance looser than this relative error somewhere (or than eps**(1/3) of x's
 #: dtype, the accuracy of a plain central difference, if that is larger) earns a note.
@@ -115,6 +120,8 @@ class Group:
     h: object = None
     # f along value i's line, every output (a vector-valued f): where noise in f shows
     outputs: Callable[[int], Line] | None = None
+    # the numerical value's GradientStatus code, per value (None: not known)
+    status: NDArray[np.int8] | None = None
     rel: NDArray[np.float64] = field(init=False)
     scale: NDArray[np.float64] = field(init=False)
     allowed: NDArray[np.float64] = field(init=False)
@@ -135,12 +142,16 @@ class Group:
             self.scale = size
             self.allowed = atol + rtol * size + ERROR_BAR_FACTOR * bar
             self.rel = np.where(difference == 0, 0.0, difference / size)
-            self.failed = ~(difference <= self.allowed) | ~finite
+            nothing = np.isinf(self.error)  # the numerical side verified nothing
+            self.failed = (~(difference <= self.allowed) | ~finite) & ~(nothing & finite)
             self.badness = np.where(difference == 0, 0.0, difference / self.allowed)
             # A value within the tolerance only by the numerical value's own uncertainty
             # (a bar of half the scale lets a factor-2 bug through) was not checked.
             vague = ERROR_BAR_FACTOR * self.error >= UNCHECKED_FRACTION * size
-            self.unchecked = ~self.failed & (vague | np.isinf(self.error))
+            vague |= np.isinf(self.error)
+            if self.status is not None:  # no derivative, or the steps never agreed
+                vague |= np.isin(self.status, NOT_VERIFIED)
+            self.unchecked = ~self.failed & vague
         self.rel[~finite] = np.inf
         self.badness[~finite] = np.inf
 
@@ -211,6 +222,7 @@ def full_groups(
                 t_dtype=array.dtype,
                 method=method,
                 h=h,
+                status=np.asarray(result.status, dtype=np.int8).reshape(-1),
             )
         )
     return groups, nfev
@@ -237,6 +249,7 @@ def directional_group(
     t0 = np.zeros((), dtype=t_dtype)
     lines: list[Line] = []
     values = np.empty((4, k))
+    codes = np.zeros(k, dtype=np.int8)
     nfev = 0
     for j in range(k):
         directions = []
@@ -255,6 +268,7 @@ def directional_group(
         result = _numerical_diff_of_line(lines[-1], t0, method, h)
         nfev += result.nfev
         values[:, j] = (projection, float(result.grad), float(result.error), float(result.step))
+        codes[j] = int(np.max(result.status))
     nonfinite = [
         f"{name}" + names(a.shape, np.flatnonzero(~np.isfinite(a)))[1:]
         for name, a in analytic.items()
@@ -274,6 +288,7 @@ def directional_group(
         nonfinite_note=("; ".join(nonfinite)),
         method=method,
         h=h,
+        status=codes,
     )
     return group, nfev
 

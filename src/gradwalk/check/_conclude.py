@@ -12,6 +12,7 @@ from numpy.typing import NDArray
 
 from gradwalk._common.validate import check_count, check_tolerance
 from gradwalk._engine.methods import COMPLEX_METHODS
+from gradwalk._engine.status_codes import GradientStatus
 
 from ._compare import COARSE as COARSE
 from ._compare import (
@@ -21,7 +22,7 @@ from ._compare import (
     full_groups,
     worst_first,
 )
-from ._diagnose import Finding, diagnose_failure, f_precision
+from ._diagnose import Finding, diagnose_failure, f_narrower
 from ._report import ERROR_BAR_FACTOR as ERROR_BAR_FACTOR
 from ._report import SCALE_FLOOR as SCALE_FLOOR
 from ._report import SHOWN_ROWS, ElementCheck, GradientCheck, Mode
@@ -36,8 +37,9 @@ NOISE_PROBES = 2
 
 #: The note where f's values show it computes in float32 while x is float64.
 FLOAT32_NOTE = (
-    "Note: f computes in float32 (its values are float32 numbers although x is float64): "
-    "its differences resolve only about 1e-4 relative, so a close check needs f in float64."
+    "Note: f computes in float32 (its values, or their differences, are float32 numbers "
+    "although x is float64): its differences resolve only about 1e-4 relative, so a close "
+    "check needs f in float64."
 )
 
 
@@ -137,15 +139,20 @@ def conclude_check(
         nfev += finding.nfev
         findings.append(finding)
         diagnosed[(g_index, i)] = groups[g_index].item(i, finding.kind, finding.why)
-    if notes and not findings and eps <= float(np.finfo(np.float64).eps):
+    limited = rounding_limited(groups)
+    if (notes or limited) and not findings and eps <= float(np.finfo(np.float64).eps):
+        # a coarse check, or f's rounding limiting a value: say so if f computes in float32
+        candidates = [(g, c[0]) for g, group in enumerate(groups) if (c := group.coarsest())]
+        if limited is not None:
+            candidates.append(limited)
         g_index, i = max(
-            ((g, c[0]) for g, group in enumerate(groups) if (c := group.coarsest())),
+            candidates,
             key=lambda gi: groups[gi[0]].allowed[gi[1]] / groups[gi[0]].scale[gi[1]],
         )
-        f_eps, cost = f_precision(groups[g_index], i)
+        narrow, cost = f_narrower(groups[g_index], i)
         nfev += cost
-        findings.append(Finding("inconclusive", "", cost, f_eps))
-    if any(finding.f_eps > eps for finding in findings):
+        findings.append(Finding("inconclusive", "", cost, narrow))
+    if any(finding.narrow for finding in findings):
         notes += (FLOAT32_NOTE,)
     diagnosed = relabel(diagnosed, groups)
     shown = worst_first(groups, SHOWN_ROWS)[:SHOWN_ROWS]
@@ -182,6 +189,16 @@ def conclude_check(
         unchecked=unchecked,
         unverified=unverified,
     ).concluded()
+
+
+def rounding_limited(groups: list[Group]) -> tuple[int, int] | None:
+    """The first value whose numerical status says f's rounding limits it, if any."""
+    for g_index, group in enumerate(groups):
+        if group.status is not None:
+            hits = np.flatnonzero(group.status == GradientStatus.ROUNDING_LIMITED)
+            if hits.size:
+                return g_index, int(hits[0])
+    return None
 
 
 def to_diagnose(groups: list[Group], most: int | None) -> list[tuple[int, int]]:

@@ -13,6 +13,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,12 +22,13 @@ from gradwalk._derivatives.diff import numerical_diff
 from gradwalk._engine.driver import GradientResult
 from gradwalk._engine.first_step import PROBE_FRACTION
 from gradwalk._engine.inputs import real_value, scale
-from gradwalk._engine.rounding import ROUNDING_ULPS, value_precision
+from gradwalk._engine.rounding import Precision, measured_precision
+from gradwalk._engine.status_codes import GradientStatus
 from gradwalk._engine.steps import representable_step
 
 from ._compare import Group, Line, as_float64, untried
 from ._noise import noise_along
-from ._report import Diagnosis
+from ._report import ERROR_BAR_FACTOR, Diagnosis
 
 __all__ = ["Finding", "diagnose_failure", "diagnosis_steps"]
 
@@ -58,12 +60,12 @@ JUMP_RATIO = 2.0
 @dataclass(frozen=True)
 class Finding:
     """A diagnosis: its kind, the explanation with the numbers behind it, the
-    evaluations it cost, and the precision f was found to compute in."""
+    evaluations it cost, and whether f was found to compute in less than x."""
 
     kind: Diagnosis
     why: str
     nfev: int
-    f_eps: float
+    narrow: bool  # f computes in less than x (float32, or a float32 part on a constant)
     probed: bool = False  # whether it looked for noise in f
 
 
@@ -118,17 +120,43 @@ def diagnosis_steps(group: Group, i: int) -> NDArray[np.float64]:
     return np.unique(ladder[ladder >= smallest])[::-1]
 
 
-def f_precision(group: Group, i: int) -> tuple[float, int]:
-    """The machine epsilon f computes in, read from f at x and at two generic points on
-    value i's line (float32 inside f shows there), and the evaluations spent."""
-    line = group.line(i)
+#: Generic points on a value's line where f's precision is read (multiples of
+#: PROBE_FRACTION times the step): enough differences for a value grid to show.
+GENERIC_POINTS = (1, 2, 3, 4)
+
+
+def _generic_values(group: Group, i: int, line: Line, step: float) -> list[float]:
+    """f at the generic points of value i's line (float32 inside f shows there, and so
+    does its value grid when a float64 constant is added to a float32 part)."""
     t0 = np.zeros((), dtype=group.t_dtype)
-    step = float(group.best_step[i])
+    points = [t0 + group.t_dtype.type(PROBE_FRACTION * k * step) for k in GENERIC_POINTS]
+    return [float(real_value(line(t))) for t in points]
+
+
+def _narrower(precision: Precision, dtype: np.dtype[Any]) -> bool:
+    """Whether f computes in less than x: in a narrower type, or (x in float64) with its
+    values on a grid far coarser than float64's, as a float32 part on a float64 constant
+    makes them. For narrower x a grid says nothing: its values are narrow anyway."""
+    if precision.eps > float(np.finfo(dtype).eps):
+        return True
+    return precision.grid > 0 and dtype == np.dtype(np.float64)
+
+
+def f_precision(group: Group, i: int) -> tuple[Precision, int]:
+    """The precision f computes in (and the grid its values lie on), read from f at x
+    and at generic points on value i's line, and the evaluations spent."""
+    line = group.line(i)
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        points = [t0 + group.t_dtype.type(PROBE_FRACTION * k * step) for k in (0, 1, 2)]
-        sample = np.array([float(real_value(line(t))) for t in points], dtype=np.float64)
-    return value_precision(sample, np.dtype(group.t_dtype)), 3
+        f0 = float(real_value(line(np.zeros((), dtype=group.t_dtype))))
+        sample = np.array([f0, *_generic_values(group, i, line, float(group.best_step[i]))])
+    return measured_precision(sample, np.dtype(group.t_dtype)), 1 + len(GENERIC_POINTS)
+
+
+def f_narrower(group: Group, i: int) -> tuple[bool, int]:
+    """Whether f computes in less than x, read as :func:`f_precision` reads it."""
+    precision, cost = f_precision(group, i)
+    return _narrower(precision, np.dtype(group.t_dtype)), cost
 
 
 def diagnose_failure(group: Group, i: int, probe_noise: bool = True) -> Finding:
@@ -141,14 +169,14 @@ def diagnose_failure(group: Group, i: int, probe_noise: bool = True) -> Finding:
     if not math.isfinite(a):
         where = f" ({group.nonfinite_note})" if group.nonfinite_note else ""
         why = f"the analytic value is {a}{where}: the hand-written gradient produced inf or nan."
-        return Finding("nonfinite", why, 0, eps)
+        return Finding("nonfinite", why, 0, False)
     if not math.isfinite(n):
         return Finding(
             "nonfinite",
             f"the numerical value is {n}: f is inf or nan within a step of this point "
             "(see the NonFiniteWarning). Check the domain of f near x.",
             0,
-            eps,
+            False,
         )
     line = group.line(i)
     t0 = np.zeros((), dtype=group.t_dtype)
@@ -174,22 +202,38 @@ def diagnose_failure(group: Group, i: int, probe_noise: bool = True) -> Finding:
             jumps.append(abs(forward - backward))
         # f's precision, from its values at x and at two generic points on the line: f
         # computing in float32 shows there, and its rounding is then float32's
-        generic = [line(t0 + group.t_dtype.type(PROBE_FRACTION * k * centre)) for k in (1, 2)]
-        nfev += 2
-        sample = np.array([f0, *(float(real_value(v)) for v in generic)], dtype=np.float64)
-    f_eps = value_precision(sample, np.dtype(group.t_dtype))
-    rounding = ROUNDING_ULPS * f_eps * f0
-    narrow = f_eps > eps  # f computes in less than x
+        generic = _generic_values(group, i, line, centre)
+        nfev += len(generic)
+        sample = np.array([f0, *generic], dtype=np.float64)
+    precision = measured_precision(sample, np.dtype(group.t_dtype))
+    rounding = float(precision.rounding(f0))
+    narrow = _narrower(precision, np.dtype(group.t_dtype))
+    allowed = float(group.allowed[i])
+    if group.unchecked[i] and math.isfinite(e):  # judge the evidence without the wide bar
+        allowed -= ERROR_BAR_FACTOR * e
     repeated = RepeatedDifferences(
-        a, float(group.allowed[i]), used, steps, central, rounding, untried(group, narrow)
+        a, allowed, used, steps, central, rounding, untried(group, narrow)
     )
     jump = repeated.jump()
     if jump:
-        return Finding("discontinuous", jump, nfev, f_eps)
+        return Finding("discontinuous", jump, nfev, narrow)
     kink = repeated.kink(kink_steps, jumps)
     if kink:
-        return Finding("nonsmooth", kink, nfev, f_eps)
+        return Finding("nonsmooth", kink, nfev, narrow)
+    if group.status is not None and group.status[i] == GradientStatus.NONSMOOTH:
+        return Finding(
+            "nonsmooth",
+            "f has a kink or a jump within the step here: its differences do not shrink with "
+            "the step as a derivative needs (the numerical value's status is NONSMOOTH). "
+            f"The analytic value {a:.6g} may be a valid one-sided choice, but differences "
+            "cannot check it; check at a point away from it.",
+            nfev,
+            narrow,
+        )
     kind, why = repeated.classify(n, e)
+    noisy = group.status is not None and group.status[i] == GradientStatus.NOISY
+    if kind == "wrong" and noisy:  # the numerical side measured noise in f itself
+        return Finding("inexact", _inexact(a, n, math.nan, math.nan), nfev, narrow)
     if kind == "wrong" and probe_noise:
         unit = 1.0 if group.anchor is None else float(scale(group.anchor[i]))
         along = line if group.outputs is None else group.outputs(i)
@@ -198,12 +242,12 @@ def diagnose_failure(group: Group, i: int, probe_noise: bool = True) -> Finding:
             noise, spacing, cost = noise_along(
                 lambda t: np.real(np.asarray(along(t0 + t), dtype=complex)),
                 unit,
-                max(f_eps, eps),
+                precision if precision.eps >= eps else Precision(eps, precision.grid),
             )
         nfev += cost
         if math.isfinite(noise):
-            return Finding("inexact", _inexact(a, n, noise, spacing), nfev, f_eps, True)
-        return Finding(kind, why, nfev, f_eps, True)
+            return Finding("inexact", _inexact(a, n, noise, spacing), nfev, narrow, True)
+        return Finding(kind, why, nfev, narrow, True)
     if group.unchecked[i] and kind not in ("wrong", "truncation", "rounding"):
         kind = "uncertain"
         why = (
@@ -213,20 +257,26 @@ def diagnose_failure(group: Group, i: int, probe_noise: bool = True) -> Finding:
     if narrow and kind in ("rounding", "inconclusive", "uncertain"):
         kind = "float32"
         why = (
-            f"f computes in float32 (its values are float32 numbers although x is "
-            f"{np.dtype(group.t_dtype).name}), and its rounding hides the difference: {why} "
+            f"f computes in float32 (its values, or their differences, are float32 numbers "
+            f"although x is {np.dtype(group.t_dtype).name}), and its rounding hides the "
+            f"difference: {why} "
             "Compute f in float64 for a close check."
         )
-    return Finding(kind, why, nfev, f_eps)
+    return Finding(kind, why, nfev, narrow)
 
 
 def _inexact(analytic: float, numerical: float, noise: float, spacing: float) -> str:
     """The explanation of an f computed inexactly."""
+    where = (
+        "its values carry noise (the numerical value's status is NOISY)"
+        if math.isnan(noise)
+        else f"at a spacing of {spacing:.0e} its values scatter by about {noise:.0e} relative"
+    )
     return (
-        f"f is computed inexactly: at a spacing of {spacing:.0e} its values scatter by about "
-        f"{noise:.0e} relative, as an adaptive solver's or an iteration's stopping at a "
-        "tolerance do. Differences measure the derivative of that approximation, which can "
-        "differ from the exact derivative by far more than the scatter, so the difference "
+        f"f is computed inexactly: {where}, as an adaptive solver's or an iteration's "
+        "stopping at a tolerance do. Differences measure the derivative of that "
+        "approximation, which can differ from the exact derivative by far more than the "
+        "scatter, so the difference "
         f"between the analytic value {analytic:.12g} and the numerical {numerical:.12g} "
         "cannot be blamed on the analytic side. Tighten the tolerance inside f and check "
         "again: a difference that shrinks with it is f's."
