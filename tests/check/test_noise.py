@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from gradwalk._engine.rounding import Precision
 from gradwalk.check._noise import noise_along
 
 EPS = float(np.finfo(np.float64).eps)
@@ -32,7 +33,9 @@ def test_no_noise_is_found_in_smooth_functions(s: float) -> None:
     for k, f in enumerate(smooth_functions(s)):
         for _ in range(10):
             x = rng.standard_normal() * s
-            noise, _, _ = noise_along(lambda t, f=f, x=x: np.array([f(x + t)]), max(1, abs(x)), EPS)
+            noise, _, _ = noise_along(
+                lambda t, f=f, x=x: np.array([f(x + t)]), max(1, abs(x)), Precision(EPS)
+            )
             assert math.isnan(noise), f"function {k} at x = {x} (scale {s}) read as noisy: {noise}"
 
 
@@ -41,6 +44,6 @@ def test_small_jumps_in_f_are_found_at_their_size() -> None:
     def f(t: float) -> np.ndarray:
         return np.array([np.exp(0.3 + t) + 1e-9 * math.floor(t / 0.013)])
 
-    noise, spacing, cost = noise_along(f, 1.0, EPS)
+    noise, spacing, cost = noise_along(f, 1.0, Precision(EPS))
     assert 1e-11 < noise < 1e-8, noise
     assert spacing > 0 and cost <= 1 + 4 * 14
