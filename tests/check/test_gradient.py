@@ -201,14 +201,6 @@ def test_a_coarse_check_says_so() -> None:
     ],
     ids=["relu at 0", "abs at 0"],
 )
-@pytest.mark.xfail(
-    reason=(
-        "the checker reads the engine's NONSMOOTH status (the mean of the one-sided slopes,"
-        " a bar covering both) in honesty-check's branch (issue 20, items 4-5);"
-        " until then that bar lets the check pass"
-    ),
-    strict=False,
-)
 def test_diagnosis_kink_one_sided_differences_disagree(f: Any, grad: Any) -> None:
     x = np.array([0.0, 1.5, -0.7])
     with pytest.warns(PrecisionWarning, match="kink or a jump"):  # the gradient says it too

@@ -45,14 +45,6 @@ def test_a_wrong_entry_is_named_and_diagnosed_wrong() -> None:
     assert "Jacobian check FAILED: the analytic Jacobian is wrong at J[1, 1]" in str(check)
 
 
-@pytest.mark.xfail(
-    reason=(
-        "the checker reads the engine's NONSMOOTH status (the mean of the one-sided slopes,"
-        " a bar covering both) in honesty-check's branch (issue 20, items 4-5);"
-        " until then that bar lets the check pass"
-    ),
-    strict=False,
-)
 def test_a_kink_in_one_output_is_diagnosed_nonsmooth() -> None:
     def g(x: np.ndarray) -> np.ndarray:
         return np.array([np.abs(x[0]), x[0] ** 2])
