@@ -26,7 +26,7 @@ from gradwalk._engine.inputs import (
     real_value,
 )
 
-from .second_differences import MIXED_SIGNS, Answer, Request
+from .second_difference_ladder import MIXED_SIGNS, Answer, Request
 
 __all__ = ["PointEvaluator"]
 
