@@ -10,7 +10,8 @@ from __future__ import annotations
 from .diff import numerical_diff
 from .directional import jacobian_vector_product
 from .gradient import numerical_gradient
-from .hessian import HessianResult, hessian_vector_product, numerical_hessian
+from .hessian import HessianResult, numerical_hessian
+from .hessian_vector import hessian_vector_product
 from .jacobian import JacobianResult, numerical_jacobian
 from .sparsity import SparsityResult, jacobian_sparsity
 

@@ -185,6 +185,16 @@ def check_jacobian(
 
         return Line(output, [work], [direction])
 
+    def every_output(entry: int) -> Line:
+        direction = np.zeros(work.shape, dtype=work.dtype)
+        direction.flat[entry % n] = 1
+
+        def every() -> object:
+            value = f(work[np.newaxis])[0] if vectorized else f(work)  # type: ignore[index]
+            return np.asarray(value).reshape(-1)
+
+        return Line(every, [work], [direction])
+
     group = Group(
         name="J",
         shape=result.jac.shape,
@@ -196,6 +206,9 @@ def check_jacobian(
         line=line,
         anchor=np.tile(start, outputs),
         t_dtype=work.dtype,
+        method=method,
+        h=h,
+        outputs=every_output,  # (no status: the Jacobian's is per element, not per entry)
     )
     eps = float(np.finfo(work.dtype).eps)
     return conclude_check(
