@@ -31,6 +31,7 @@ from gradwalk._engine.points import Step
 from gradwalk._engine.richardson import RICHARDSON_LEVELS
 from gradwalk._engine.steps import step_sizes
 
+from .boundary import across_libraries
 from .jacobian_result import JacobianResult, jacobian_result
 
 __all__ = [
@@ -127,6 +128,7 @@ def exact_direction(x: ArrayLike, v: ArrayLike, max_levels: int | None = None) -
     return exact
 
 
+@across_libraries(same=("v",))
 def jacobian_vector_product(
     f: Callable[[Any], object],
     x: ArrayLike,
