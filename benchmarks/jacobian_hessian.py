@@ -5,7 +5,13 @@ with analytic Hessians (n = 20), each at random points of magnitude 1; every too
 the same points in the same run. The error of an entry is its absolute error divided by
 the largest |entry| of the true matrix (entries that are exactly zero make entrywise
 relative errors meaningless). "covered" is the share of entries whose error estimate,
-where the tool gives one, is at least the true error.
+where the tool gives one, is at least the true error; "flagged" the share of entries
+whose status is not CONVERGED.
+
+A third table takes hostile Hessians, one entry each: an f far faster than the first
+step, and points where the second derivative does not exist (a kink in f') or is
+infinite. An entry is honest when its value is within its error bar of the truth, or its
+status is not CONVERGED (with a warning).
 
 Run by hand (needs the ``bench`` extra: scipy and numdifftools)::
 
@@ -110,7 +116,7 @@ class Counted:
         return self.f(x)
 
 
-Tool = Callable[[Counted, Array], tuple[Array, Array | None]]
+Tool = Callable[[Counted, Array], tuple[Array, Array | None, Array | None]]
 
 
 def jacobian_tools() -> dict[str, Tool]:
@@ -119,12 +125,12 @@ def jacobian_tools() -> dict[str, Tool]:
     from scipy.optimize._numdiff import approx_derivative
 
     def ours(method: str, order: int | None = None) -> Tool:
-        def run(f: Counted, x: Array) -> tuple[Array, Array | None]:
+        def run(f: Counted, x: Array) -> tuple[Array, Array | None, Array | None]:
             h = None if order else "auto"
             r = gradwalk.numerical_jacobian(
                 f, x.copy(), h, method=method, order=order, full_output=True
             )
-            return r.jac, r.error
+            return r.jac, r.error, r.status
 
         return run
 
@@ -133,10 +139,14 @@ def jacobian_tools() -> dict[str, Tool]:
         "gradwalk central, order 6": ours("central", 6),
         "gradwalk richardson": ours("richardson"),
         "gradwalk complex": ours("complex"),
-        "numdifftools Jacobian": lambda f, x: (nd.Jacobian(f)(x), None),
+        "numdifftools Jacobian": lambda f, x: (nd.Jacobian(f)(x), None, None),
         "scipy.differentiate.jacobian": lambda f, x: _scipy(jacobian(f, x)),
-        "approx_derivative 3-point": lambda f, x: (approx_derivative(f, x, "3-point"), None),
-        "approx_derivative cs": lambda f, x: (approx_derivative(f, x, "cs"), None),
+        "approx_derivative 3-point": lambda f, x: (
+            approx_derivative(f, x, "3-point"),
+            None,
+            None,
+        ),
+        "approx_derivative cs": lambda f, x: (approx_derivative(f, x, "cs"), None, None),
     }
 
 
@@ -146,29 +156,103 @@ def hessian_tools() -> dict[str, Tool]:
     from scipy.optimize._numdiff import approx_derivative
 
     def ours(method: str) -> Tool:
-        def run(f: Counted, x: Array) -> tuple[Array, Array | None]:
+        def run(f: Counted, x: Array) -> tuple[Array, Array | None, Array | None]:
             r = gradwalk.numerical_hessian(f, x.copy(), method=method, full_output=True)
-            return r.hess, r.error
+            return r.hess, r.error, getattr(r, "status", None)
 
         return run
 
-    def nested(f: Counted, x: Array) -> tuple[Array, Array | None]:
+    def nested(f: Counted, x: Array) -> tuple[Array, Array | None, Array | None]:
         def gradient(y: Array) -> Array:
             return approx_derivative(f, y, "3-point")
 
-        return approx_derivative(gradient, x, "3-point"), None
+        return approx_derivative(gradient, x, "3-point"), None, None
 
     return {
         "gradwalk richardson": ours("richardson"),
         "gradwalk central": ours("central"),
-        "numdifftools Hessian": lambda f, x: (nd.Hessian(f)(x), None),
+        "numdifftools Hessian": lambda f, x: (nd.Hessian(f)(x), None, None),
         "scipy.differentiate.hessian": lambda f, x: _scipy(hessian(f, x)),
         "approx_derivative of approx_derivative": nested,
     }
 
 
-def _scipy(result: Any) -> tuple[Array, Array | None]:
-    return result.ddf if hasattr(result, "ddf") else result.df, result.error
+def _scipy(result: Any) -> tuple[Array, Array | None, Array | None]:
+    return result.ddf if hasattr(result, "ddf") else result.df, result.error, None
+
+
+#: Hostile Hessian entries: name, f, x, entry, truth (None: the second derivative does not exist).
+HOSTILE = [
+    (
+        "sin(x0² + 3 x1⁴) at (1, 2), H01",
+        lambda x: np.sin(x[0] ** 2 + 3 * x[1] ** 4),
+        [1.0, 2.0],
+        (0, 1),
+        183.1205093298186,
+    ),
+    (
+        "sin(x0² + 3 x1⁴) at (1, 2), H11",
+        lambda x: np.sin(x[0] ** 2 + 3 * x[1] ** 4),
+        [1.0, 2.0],
+        (1, 1),
+        8833.069774130376,
+    ),
+    (
+        "x0·|x0| + x1² at 0, H00 (kink in f')",
+        lambda x: x[0] * abs(x[0]) + x[1] ** 2,
+        [0.0, 1.0],
+        (0, 0),
+        None,
+    ),
+    (
+        "max(x0, 0)² + x0 x1 at 0, H00 (kink in f')",
+        lambda x: max(x[0], 0.0) ** 2 + x[0] * x[1],
+        [0.0, 1.0],
+        (0, 0),
+        None,
+    ),
+    ("x0·|x1| at 0, H01 (kink in ∂f/∂x0)", lambda x: x[0] * abs(x[1]), [0.0, 0.0], (0, 1), None),
+    (
+        "|x0|^1.5 + x1² at 0, H00 (infinite)",
+        lambda x: abs(x[0]) ** 1.5 + x[1] ** 2,
+        [0.0, 1.0],
+        (0, 0),
+        None,
+    ),
+]
+
+
+def hostile_rows() -> list[str]:
+    """One row per hostile entry: gradwalk's value, bar, status, cost; numdifftools' value."""
+    import numdifftools as nd
+
+    rows = []
+    for name, f, x, (i, j), truth in HOSTILE:
+        counted = Counted(f, len(x))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = gradwalk.numerical_hessian(counted, np.array(x), full_output=True)
+            theirs = nd.Hessian(f)(np.array(x))[i, j]
+        status = getattr(r, "status", None)
+        code = "—" if status is None else gradwalk.GradientStatus(int(status[i, j])).name
+        value, bar = float(r.hess[i, j]), float(r.error[i, j])
+        converged = status is None or int(status[i, j]) == 0
+        if truth is None:
+            honest = "yes" if not converged else "no (does not exist)"
+        else:
+            honest = "yes" if abs(value - truth) <= bar or not converged else "no"
+        shown = "does not exist" if truth is None else f"{truth:.10g}"
+        rows.append(
+            f"| {name} | {shown} | {value:.10g} ± {bar:.1e} | {code} | {counted.count} | "
+            f"{honest} | {theirs:.10g} |"
+        )
+    return [
+        "### Hostile Hessian entries",
+        "",
+        "| entry | truth | gradwalk | status | evaluations | honest | numdifftools |",
+        "|---|---|---|---|---|---|---|",
+        *rows,
+    ]
 
 
 def measure(
@@ -179,37 +263,40 @@ def measure(
 ) -> list[tuple[str, float, float, float, str]]:
     rows = []
     for name, tool in tools.items():
-        errors, covered, nfev, calls = [], [], 0, 0
+        errors, covered, flagged, nfev, calls = [], [], [], 0, 0
         for f, truth in battery.values():
             for seed in range(count):
                 x = np.random.default_rng(seed).uniform(-1, 1, n)
                 counted = Counted(f, n)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    value, error = tool(counted, x)
+                    value, error, status = tool(counted, x)
                 true = truth(x)
                 err = np.abs(np.asarray(value) - true) / np.max(np.abs(true))
                 errors.append(err.ravel())
                 if error is not None and not np.all(np.isnan(error)):
                     bar = np.asarray(error) / np.max(np.abs(true))
                     covered.append((err <= bar).ravel())
+                if status is not None:
+                    flagged.append((np.asarray(status) != 0).ravel())
                 nfev += counted.count
                 calls += 1
         every = np.concatenate(errors)
         share = f"{np.mean(np.concatenate(covered)):.1%}" if covered else "—"
-        rows.append((name, float(np.median(every)), float(every.max()), nfev / calls, share))
+        flags = f"{np.mean(np.concatenate(flagged)):.1%}" if flagged else "—"
+        rows.append((name, float(np.median(every)), float(every.max()), nfev / calls, share, flags))
     return rows
 
 
-def table(title: str, rows: list[tuple[str, float, float, float, str]]) -> str:
+def table(title: str, rows: list[tuple[str, float, float, float, str, str]]) -> str:
     lines = [
         f"### {title}",
         "",
-        "| tool | median error | worst error | evaluations per call | error bar covers |",
-        "|---|---|---|---|---|",
+        "| tool | median error | worst error | evaluations per call | error bar covers | flagged |",
+        "|---|---|---|---|---|---|",
     ]
-    for name, median, worst, nfev, share in rows:
-        lines.append(f"| {name} | {median:.1e} | {worst:.1e} | {nfev:.0f} | {share} |")
+    for name, median, worst, nfev, share, flags in rows:
+        lines.append(f"| {name} | {median:.1e} | {worst:.1e} | {nfev:.0f} | {share} | {flags} |")
     return "\n".join(lines)
 
 
@@ -220,6 +307,8 @@ def main() -> None:
     print(table("Jacobian, n = 10", measure(JACOBIANS, jacobian_tools(), 10, args.points)))
     print()
     print(table("Hessian, n = 20", measure(HESSIANS, hessian_tools(), 20, args.points)))
+    print()
+    print("\n".join(hostile_rows()))
 
 
 if __name__ == "__main__":

@@ -19,12 +19,16 @@ from ._common.warnings import (
     IgnoredInputWarning,
     NonFiniteWarning,
     PrecisionWarning,
+    SparsityWarning,
     TrainingWarning,
 )
 from ._derivatives.diff import numerical_diff
+from ._derivatives.directional import jacobian_vector_product
 from ._derivatives.gradient import numerical_gradient
-from ._derivatives.hessian import HessianResult, hessian_vector_product, numerical_hessian
+from ._derivatives.hessian import HessianResult, numerical_hessian
+from ._derivatives.hessian_vector import hessian_vector_product
 from ._derivatives.jacobian import JacobianResult, numerical_jacobian
+from ._derivatives.sparsity import SparsityResult, jacobian_sparsity
 from ._engine.driver import GradientResult
 from ._engine.inputs import InputModifiedError
 from ._engine.status_codes import GradientStatus
@@ -33,7 +37,12 @@ from ._formulas import Expression, ExpressionError, parse_expression
 from ._learning.nets import SimpleNet, TwoLayerNet, simpleNet
 from ._learning.training import SPSA, TrainingHistory, train
 from ._tour.notebook import tour
-from .check._gradient import assert_gradient_close, check_gradient, check_gradients
+from .check._gradient import (
+    GradientNotCheckable,
+    assert_gradient_close,
+    check_gradient,
+    check_gradients,
+)
 from .check._jacobian import check_jacobian
 from .check._report import ElementCheck, GradientCheck
 from .descent._loop import DescentResult, descend, gradient_descent, learning_rate_bound
@@ -49,6 +58,7 @@ __all__ = [
     "Expression",
     "ExpressionError",
     "GradientCheck",
+    "GradientNotCheckable",
     "GradientResult",
     "GradientStatus",
     "GradwalkWarning",
@@ -63,6 +73,8 @@ __all__ = [
     "PrecisionWarning",
     "RMSprop",
     "SimpleNet",
+    "SparsityResult",
+    "SparsityWarning",
     "TrainingHistory",
     "TrainingWarning",
     "TwoLayerNet",
@@ -75,6 +87,8 @@ __all__ = [
     "get_language",
     "gradient_descent",
     "hessian_vector_product",
+    "jacobian_sparsity",
+    "jacobian_vector_product",
     "learning_rate_bound",
     "limit_blas_threads",
     "numerical_diff",

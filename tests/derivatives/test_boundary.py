@@ -16,6 +16,7 @@ from gradwalk import (
     InputModifiedError,
     NonFiniteWarning,
     hessian_vector_product,
+    jacobian_vector_product,
     numerical_diff,
     numerical_gradient,
     numerical_hessian,
@@ -94,6 +95,11 @@ def test_every_numerical_function_keeps_the_library(lib: Library) -> None:
             "hvp",
             hessian_vector_product(cubic(xp), x, lib.make([1.0, 0.0, 2.0])),
             hessian_vector_product(cubic(np), np.array(X), np.array([1.0, 0.0, 2.0])),
+        ),
+        (
+            "jvp",
+            jacobian_vector_product(lambda v: v * v * v, x, lib.make([1.0, 0.0, 2.0])),
+            jacobian_vector_product(lambda v: v * v * v, np.array(X), np.array([1.0, 0.0, 2.0])),
         ),
         (
             "diff",

@@ -190,7 +190,7 @@ def test_float32_inside_f_gets_an_honest_error_bar_and_passes_the_check() -> Non
         assert error <= 1e-4 * 2 * point, f"x={point}: relative error {error / (2 * point):.1e}"
     assert check_gradient(g, [1.004], [2.008]).passed
     central = check_gradient(g, [1.004], [2.008], method="central")
-    assert all(f.diagnosis == "rounding" for f in central.failures), str(central)
+    assert all(f.diagnosis in ("rounding", "float32") for f in central.failures), str(central)
 
 
 def test_a_difference_lost_in_rounding_grows_the_step() -> None:

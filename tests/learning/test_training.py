@@ -224,9 +224,10 @@ def test_blas_threads_are_chosen_by_measuring() -> None:
         pytest.skip("BLAS runs one thread here already: there is nothing to choose")
     before = threadpool_info()
     # slower on several threads than on one, as a busy machine makes a matrix product
-    chosen, seconds = faster_blas_threads(lambda: time.sleep(0.004 if threads() > 1 else 0.001))
-    assert chosen == 1 and 0.0005 < seconds < 0.003, (chosen, seconds)
-    chosen, _ = faster_blas_threads(lambda: time.sleep(0.001 if threads() > 1 else 0.004))
+    # (sleeps 10 times apart, so that a loaded machine cannot reverse the order)
+    chosen, seconds = faster_blas_threads(lambda: time.sleep(0.02 if threads() > 1 else 0.002))
+    assert chosen == 1 and seconds < 0.02, (chosen, seconds)
+    chosen, _ = faster_blas_threads(lambda: time.sleep(0.002 if threads() > 1 else 0.02))
     assert chosen is None, "one thread was chosen although it was slower"
     assert threadpool_info() == before, "the thread limits were not restored"
     with threadpool_limits(limits=1):

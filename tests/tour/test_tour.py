@@ -161,7 +161,8 @@ def test_the_4_5_network_has_the_shapes_the_book_prints() -> None:
 def test_the_gradient_stop_explains_the_difference_by_the_books_1e_7() -> None:
     lines, _, _ = _stop("check_gradients").run()
     text = " ".join(line.split(maxsplit=1)[-1] for line in lines)
-    assert "Gradient check FAILED" in text and "1e-7" in text and "passed" in text, text
+    assert "small systematic difference" in text and "1e-7" in text and "passed" in text, text
+    assert "wrong" not in text, "the book's 1e-7 is a constant, not a wrong backprop"
     # Independently: the tour's network and a random spiral mini-batch; the gradient of the
     # loss with its 1e-7 is what the numerical gradient finds, and backprop is off by the
     # relative 1e-7 / y_t the lesson names.

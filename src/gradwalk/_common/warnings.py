@@ -15,6 +15,7 @@ __all__ = [
     "IgnoredInputWarning",
     "NonFiniteWarning",
     "PrecisionWarning",
+    "SparsityWarning",
     "TrainingWarning",
 ]
 
@@ -36,6 +37,10 @@ class NonFiniteWarning(GradwalkWarning):
 
 class IgnoredInputWarning(GradwalkWarning):
     """f did not react to the perturbations of x: it probably ignores its argument."""
+
+
+class SparsityWarning(GradwalkWarning):
+    """f's values show a Jacobian entry that the sparsity pattern given does not have."""
 
 
 class TrainingWarning(GradwalkWarning):

@@ -1,19 +1,16 @@
-"""The Hessian and Hessian-vector products.
+"""The Hessian: second differences at halving steps, extrapolated and verified per entry.
 
-:func:`numerical_hessian` uses the second differences of Abramowitz & Stegun 25.3.23
-and 25.3.26 (the diagonal from x ± h e_i, the mixed entries from the four points
-x ± h_i e_i ± h_j e_j, each entry computed once and mirrored), at halving steps with
-Richardson extrapolation: their errors are series in h², as the central difference's.
-:func:`hessian_vector_product` differentiates the gradient along v: the Jacobian of
-``t -> grad(x + t v)`` at t = 0, with every method of :func:`~gradwalk.numerical_jacobian`.
+:func:`numerical_hessian` runs the ladder of
+:mod:`~gradwalk._derivatives.second_differences` over the diagonal and upper entries
+(Abramowitz & Stegun 25.3.23 and 25.3.26, each entry computed once and mirrored, so the
+result is exactly symmetric): every entry halves its steps until its Richardson
+extrapolant converges on a ladder in its asymptotic range, as the gradient's Richardson
+does, and gets a status code and a warning where it does not.
 """
 
 from __future__ import annotations
 
-import multiprocessing.pool
-import warnings
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any, Literal, Unpack, overload
 
@@ -22,77 +19,84 @@ from numpy.typing import ArrayLike, NDArray
 
 from gradwalk._common.html import array_block, card
 from gradwalk._common.validate import choice_hint
-from gradwalk._common.warnings import IgnoredInputWarning, NonFiniteWarning, issue_warning
-from gradwalk._engine.driver import differentiate
-from gradwalk._engine.evaluators.options import Options, Workers, check_options
-from gradwalk._engine.first_step import DOMAIN_SHRINKS, SHRINK
+from gradwalk._common.warnings import NonFiniteWarning, PrecisionWarning, issue_warning
+from gradwalk._engine.evaluators.options import Workers, check_options
 from gradwalk._engine.inputs import (
     InputModifiedError,
-    analytic_gradient,
     changed_elements,
+    element_name,
     modified_message,
-    names,
-    real_value,
+    region,
     scale,
     working_array,
 )
-from gradwalk._engine.methods import method_named
 from gradwalk._engine.points import Step
-from gradwalk._engine.rounding import ROUNDING_ULPS
+from gradwalk._engine.richardson import check_accuracy
+from gradwalk._engine.status_codes import GradientStatus
 from gradwalk._engine.steps import check_step, representable_step
 
 from .boundary import across_libraries
-from .gradient import numerical_gradient
-from .jacobian import jacobian_result
 from .keywords import HessianKeywords
+from .second_difference_points import PointEvaluator
+from .second_differences import LEVELS, SecondDerivatives, second_differences
 
-__all__ = ["HessianResult", "hessian_vector_product", "numerical_hessian"]
-
-#: Halvings of the step for method="richardson" (extrapolant of order 2 · LEVELS).
-LEVELS = 4
+__all__ = ["HESSIAN_METHODS", "HessianResult", "numerical_hessian", "run_ladder"]
 
 #: First step relative to max(1, |x|), per method: for "central" rounding (eps / h²) and
 #: truncation (h²) balance at eps**(1/4); for "richardson" a far larger step (about 0.17),
-#: as its extrapolant is of order 8 and rounding, divided by h², dominates (measured on
-#: the accuracy benchmark).
-_FIRST_STEP = {"central": 1.0 / 4, "richardson": 1.0 / 20}
+#: as its extrapolants are of high order and rounding, divided by h², dominates (measured
+#: on the accuracy benchmark); the ladder halves it as often as f needs.
+FIRST_STEP = {"central": 1.0 / 4, "richardson": 1.0 / 20}
 
 #: The methods of numerical_hessian.
 HESSIAN_METHODS = {
     "central": "one level of second differences (1 + 2n² evaluations)",
-    "richardson": f"second differences at {LEVELS} halving steps, extrapolated",
+    "richardson": "second differences at halving steps, extrapolated, per entry",
 }
+
+#: Entries named in a warning before "and N more".
+QUOTED_ENTRIES = 3
 
 
 @dataclass(frozen=True, eq=False)
 class HessianResult:
-    """A numerical Hessian with its error estimate and cost.
+    """A numerical Hessian with its error estimate, status and cost.
 
     Attributes
     ----------
     hess : ndarray
-        The Hessian, shape ``x.shape + x.shape``, symmetric.
+        The Hessian, shape ``x.shape + x.shape``, exactly symmetric.
     error : ndarray
         Estimated absolute error per entry (hess's shape): for "richardson" the distance
         between the last two extrapolants plus the rounding error of f amplified by the
-        finest step; nan for "central".
+        step; widened to cover both one-sided values where the second derivative does
+        not exist; nan for "central".
     nfev : int
-        Number of evaluations of f.
+        Number of evaluations of f, f(x) included.
     method : str
         The method that produced it.
+    status : ndarray of int8
+        One :class:`~gradwalk.GradientStatus` code per entry (hess's shape, symmetric):
+        CONVERGED where the error bar is backed by a ladder in its asymptotic range.
+    step : ndarray
+        The step along the entry's first element at the level kept (hess's shape).
 
     Examples
     --------
     >>> import numpy as np
     >>> result = numerical_hessian(lambda x: x[0] ** 2 * x[1], [1.0, 3.0], full_output=True)
-    >>> bool(np.allclose(result.hess, [[6, 2], [2, 0]], atol=1e-12)), result.nfev
-    (True, 33)
+    >>> bool(np.allclose(result.hess, [[6, 2], [2, 0]], atol=1e-12))
+    True
+    >>> [GradientStatus(code).name for code in result.status.ravel()]
+    ['CONVERGED', 'CONVERGED', 'CONVERGED', 'CONVERGED']
     """
 
     hess: NDArray[np.floating]
     error: NDArray[np.floating]
     nfev: int
     method: str
+    status: NDArray[np.int8]
+    step: NDArray[np.floating]
 
     def __repr__(self) -> str:
         with np.printoptions(precision=8, threshold=20, edgeitems=3):
@@ -112,122 +116,55 @@ class HessianResult:
         return card("HessianResult", fields, sections=[("hess", array_block(self.hess))])
 
 
-def _evaluate(
-    f: Callable[[Any], object],
-    work: NDArray[np.floating],
-    moves: NDArray[np.intp],
-    values: NDArray[np.floating],
-    options: Options,
-) -> NDArray[np.floating]:
-    """f at x with elements ``moves[k]`` (two flat indices, -1: none) set to ``values[k]``.
+def run_ladder(
+    evaluator: PointEvaluator,
+    first: NDArray[np.float64],
+    p: NDArray[np.intp],
+    q: NDArray[np.intp],
+    dtype: np.dtype[Any],
+    accuracy: dict[str, Any],
+) -> SecondDerivatives:
+    """The ladder of the entries (p, q), its requests answered by ``evaluator``."""
+    ladder = second_differences(first, p, q, evaluator.at_x(), dtype, **accuracy)
+    request = next(ladder)
+    while True:
+        try:
+            request = ladder.send(evaluator.answer(request))
+        except StopIteration as done:
+            result: SecondDerivatives = done.value
+            return result
 
-    In place on ``work`` (each point set, f called, the elements restored), or on copies
-    of x: stacked for a vectorized f, mapped over ``options.workers``.
+
+def first_steps(
+    x0: NDArray[np.floating], h: Step, method: str, bounds: object
+) -> NDArray[np.float64]:
+    """The first step of every element: ``h``, or for "auto" a step relative to
+    max(1, |x|), within half the room to the nearer bound where ``bounds`` are given.
+
+    Raises
+    ------
+    ValueError
+        An element sits on its bound: a central second difference has no room there.
     """
-    flat = work.reshape(-1)
-    original = flat.copy()
-    if options.workers is None and not options.vectorized:
-        out = np.empty(len(moves))
-        for k, (pair, new) in enumerate(zip(moves, values, strict=True)):
-            chosen = pair[pair >= 0]
-            flat[chosen] = new[pair >= 0]
-            try:
-                out[k] = real_value(f(work))
-                if np.any(flat[chosen] != new[pair >= 0]):
-                    raise InputModifiedError(modified_message(work.shape, chosen), int(chosen[0]))
-            finally:
-                flat[chosen] = original[chosen]
-        return out
-    points = np.repeat(original[np.newaxis], len(moves), axis=0)
-    rows = np.repeat(np.arange(len(moves)), 2)
-    used = moves.reshape(-1) >= 0
-    points[rows[used], moves.reshape(-1)[used]] = values.reshape(-1)[used]
-    points = points.reshape((len(moves), *work.shape))
-    if options.workers is None:
-        size = options.batch_size or len(moves)
-        parts = [
-            np.asarray(f(points[start : start + size]), dtype=np.float64).reshape(-1)
-            for start in range(0, len(moves), size)
-        ]
-        return np.concatenate(parts) if parts else np.empty(0)
-    workers = options.workers
-    batch = list(points)
-    if isinstance(workers, int):
-        with multiprocessing.Pool(workers) as pool:
-            results: Any = pool.map(f, batch)
-    elif isinstance(workers, Executor):
-        results = list(workers.map(f, batch))
+    eps = float(np.finfo(x0.dtype).eps)
+    if isinstance(h, str):
+        wanted = eps ** FIRST_STEP[method] * scale(x0)
     else:
-        results = list(workers(f, batch))
-    return np.array([real_value(value) for value in results], dtype=np.float64)
-
-
-def _second_differences(
-    f_values: NDArray[np.floating], f_at_x: float, n: int, h: NDArray[np.floating]
-) -> NDArray[np.floating]:
-    """The Hessian estimate of one level from its values (see :func:`_level_points`)."""
-    hess = np.empty((n, n))
-    diagonal = f_values[: 2 * n]
-    hess[np.diag_indices(n)] = (diagonal[0::2] - 2 * f_at_x + diagonal[1::2]) / h**2
-    i, j = np.triu_indices(n, 1)
-    mixed = f_values[2 * n :].reshape(-1, 4)
-    entries = (mixed[:, 0] - mixed[:, 1] - mixed[:, 2] + mixed[:, 3]) / (4 * h[i] * h[j])
-    hess[i, j] = entries
-    hess[j, i] = entries
-    return hess
-
-
-def _outside_domain(f_values: NDArray[np.floating], n: int) -> NDArray[np.intp]:
-    """The elements whose points x ± h e_i of a level (the first 2n values) are not
-    finite: the step left f's domain there (log or sqrt near 0)."""
-    single = f_values[: 2 * n]
-    return np.flatnonzero(~(np.isfinite(single[0::2]) & np.isfinite(single[1::2])))
-
-
-def _shrink_into_domain(
-    f: Callable[[Any], object],
-    work: NDArray[np.floating],
-    x0: NDArray[np.floating],
-    first: NDArray[np.floating],
-    outside: NDArray[np.intp],
-    options: Options,
-) -> int:
-    """Shrink ``first`` (in place) by SHRINK along the elements ``outside`` until f is
-    finite at x ± h e_i (at most DOMAIN_SHRINKS times, as the Richardson ladder of the
-    gradient does); returns the evaluations spent. An element still outside keeps its
-    non-finite values and ends as nan."""
-    nfev = 0
-    for _ in range(DOMAIN_SHRINKS):
-        if not outside.size:
-            break
-        first[outside] = representable_step(x0[outside], first[outside] / SHRINK)
-        moves = np.stack([np.repeat(outside, 2), np.full(2 * outside.size, -1)], axis=1)
-        steps = np.repeat(first[outside], 2) * np.tile([1.0, -1.0], outside.size)
-        values = np.stack([np.repeat(x0[outside], 2) + steps, np.zeros(2 * outside.size)], 1)
-        f_values = _evaluate(f, work, moves.astype(np.intp), values.astype(x0.dtype), options)
-        nfev += len(moves)
-        outside = outside[_outside_domain(f_values, outside.size)]
-    return nfev
-
-
-def _level_points(
-    x0: NDArray[np.floating], h: NDArray[np.floating]
-) -> tuple[NDArray[np.intp], NDArray[np.floating]]:
-    """The points of one level: x ± h_i e_i, then x + s h_i e_i + t h_j e_j for i < j and
-    (s, t) = (+, +), (+, -), (-, +), (-, -)."""
-    n = x0.size
-    element = np.arange(n)
-    single = np.stack([np.repeat(element, 2), np.full(2 * n, -1)], axis=1)
-    single_values = np.stack([np.ravel(np.stack([x0 + h, x0 - h], axis=1)), np.zeros(2 * n)], 1)
-    i, j = np.triu_indices(n, 1)
-    signs = np.array([[1, 1], [1, -1], [-1, 1], [-1, -1]], dtype=np.float64)
-    pair = np.repeat(np.stack([i, j], axis=1), 4, axis=0)
-    s = np.tile(signs, (i.size, 1))
-    pair_values = np.stack(
-        [x0[pair[:, 0]] + s[:, 0] * h[pair[:, 0]], x0[pair[:, 1]] + s[:, 1] * h[pair[:, 1]]], 1
-    )
-    moves = np.concatenate([single, pair]).astype(np.intp)
-    return moves, np.concatenate([single_values, pair_values]).astype(x0.dtype)
+        wanted = np.full(x0.size, float(h))
+    limits = region(bounds, None, x0)
+    if limits is not None:
+        wide = x0.astype(np.float64)
+        room = np.minimum(wide - limits.lower, limits.upper - wide)
+        on_bound = np.flatnonzero(room <= 0)
+        if on_bound.size:
+            i = int(on_bound[0])
+            raise ValueError(
+                f"{element_name(x0.shape, i)} = {float(x0[i])!r} lies on its bound, where "
+                "the Hessian's central second differences have no room on one side; "
+                "evaluate it at a point inside the bounds."
+            )
+        wanted = np.minimum(wanted, room / 2)
+    return representable_step(x0, wanted.astype(x0.dtype)).astype(np.float64)
 
 
 @overload
@@ -252,7 +189,7 @@ def numerical_hessian(
 ) -> HessianResult: ...
 
 
-@across_libraries()
+@across_libraries(lenient=("bounds",))
 def numerical_hessian(
     f: Callable[[Any], object],
     x: ArrayLike,
@@ -263,13 +200,19 @@ def numerical_hessian(
     vectorized: bool = False,
     batch_size: int | None = None,
     workers: Workers | None = None,
+    bounds: tuple[ArrayLike, ArrayLike] | None = None,
+    rtol: float | None = None,
+    atol: float | None = None,
+    max_levels: int | None = None,
 ) -> NDArray[np.floating] | HessianResult:
     """Numerical Hessian of a scalar f at x: symmetric, shape ``x.shape + x.shape``.
 
     Each entry is computed once from second differences (Abramowitz & Stegun 25.3.23 for
     the diagonal, 25.3.26 for the mixed entries) and mirrored. "richardson" (the default)
-    evaluates them at :data:`LEVELS` halving steps and extrapolates (1 + 2n² evaluations
-    per level, 4 levels); "central" takes one level.
+    halves each entry's steps until its Richardson extrapolant converges on a ladder in
+    its asymptotic range (the gradient's rule; 2 evaluations per level for a diagonal
+    entry, 4 for a mixed one, plus the axis points that check for a kink); "central"
+    takes one level (1 + 2n² evaluations).
 
     Parameters
     ----------
@@ -281,13 +224,23 @@ def numerical_hessian(
         float array is perturbed in place and restored bit for bit).
     h : float or "auto", optional
         First step; None or "auto": ``eps**(1/4) * max(1, |x|)`` for "central",
-        ``eps**(1/20) * max(1, |x|)`` for "richardson".
+        ``eps**(1/20) * max(1, |x|)`` (about 0.17) for "richardson".
     method : {"richardson", "central"}
     full_output : bool
-        Return a :class:`HessianResult` with a per-entry error estimate.
+        Return a :class:`HessianResult` with a per-entry error estimate and status.
     vectorized, batch_size, workers
         As for :func:`~gradwalk.numerical_gradient` (``batch_size``: points per call of
         a vectorized f; with workers each point is one task).
+    bounds : (lower, upper), optional
+        Where f may be evaluated (numbers or arrays broadcasting to x's shape): each
+        element's first step is at most half its room to the nearer bound, so no point
+        leaves them.
+    rtol, atol : float, optional
+        "richardson" only: an entry also stops once its error estimate is at most
+        ``atol + rtol·|H_ij|`` on an asymptotic ladder; they set the standard of its
+        status (default: a relative 1e-4).
+    max_levels : int, optional
+        "richardson" only: the most levels per entry (default 20).
 
     Returns
     -------
@@ -296,7 +249,9 @@ def numerical_hessian(
     Raises
     ------
     ValueError
-        Unknown method, h not positive.
+        Unknown method, h not positive, an accuracy option with "central" or out of
+        range, bounds that are not a pair with lower < upper, x outside its bounds or on
+        one of them.
     TypeError
         f does not return a real scalar; x not real numeric.
     InputModifiedError
@@ -305,7 +260,11 @@ def numerical_hessian(
     Warns
     -----
     NonFiniteWarning
-        f was not finite at some points; the affected entries are nan.
+        f was not finite at the points of some entries at every step tried: they are nan.
+    PrecisionWarning
+        An entry whose second derivative does not exist (a kink in the first
+        derivative), that did not settle within ``max_levels``, or that f's rounding
+        limits: its status is not CONVERGED, and the warning names it.
 
     Examples
     --------
@@ -323,210 +282,132 @@ def numerical_hessian(
             f"method={method!r} is not a method of numerical_hessian; choose one of "
             f"{choices}.{hint}"
         )
+    given = {
+        name: value
+        for name, value in (("rtol", rtol), ("atol", atol), ("max_levels", max_levels))
+        if value is not None
+    }
+    accuracy = check_accuracy(given, method) if given else {}
+    accuracy.setdefault("max_levels", LEVELS if method == "richardson" else 1)
     options = check_options(vectorized, batch_size, workers, False)
     step_given = check_step("auto" if h is None else h)
     work, is_callers = working_array(x)
     snapshot = work.copy()
     x0 = snapshot.reshape(-1)
-    n = x0.size
-    eps = float(np.finfo(work.dtype).eps)
-    if isinstance(step_given, str):
-        first = representable_step(x0, eps ** _FIRST_STEP[method] * scale(x0))
-    else:
-        first = representable_step(x0, np.full(n, step_given))
-    levels = LEVELS if method == "richardson" else 1
+    first = first_steps(x0, step_given, method, bounds)
+    p, q = np.triu_indices(x0.size)
+    evaluator = PointEvaluator(f, work, options)
     try:
-        nowhere = np.full((1, 2), -1, dtype=np.intp)
-        f_at_x = float(_evaluate(f, work, nowhere, np.zeros((1, 2), dtype=work.dtype), options)[0])
-        estimates = []
-        largest = abs(f_at_x)
-        nfev = 1
-        for level in range(levels):
-            h_level = (first / 2**level).astype(work.dtype)
-            moves, values = _level_points(x0, h_level)
-            f_values = _evaluate(f, work, moves, values, options)
-            nfev += len(moves)
-            outside = _outside_domain(f_values, n)
-            if level == 0 and outside.size:
-                nfev += _shrink_into_domain(f, work, x0, first, outside, options)
-                h_level = first.astype(work.dtype)
-                moves, values = _level_points(x0, h_level)
-                f_values = _evaluate(f, work, moves, values, options)
-                nfev += len(moves)
-            largest = max(largest, float(np.max(np.abs(f_values), initial=0.0)))
-            estimates.append(_second_differences(f_values, f_at_x, n, h_level.astype(np.float64)))
+        result = run_ladder(
+            evaluator, first, p.astype(np.intp), q.astype(np.intp), work.dtype, accuracy
+        )
         changed = changed_elements(work, snapshot)
         if changed.size:
             raise InputModifiedError(modified_message(work.shape, changed), int(changed[0]))
     finally:
         if is_callers:
             np.copyto(work, snapshot)
-    hess, error = _extrapolate(estimates, eps * ROUNDING_ULPS * largest, first)
+    warn_entries(result, lambda e: entry_names(work.shape, p[e], q[e], "H"), "H")
+    n = x0.size
+    hess, error, step = (np.empty((n, n)) for _ in range(3))
+    for full, entries in ((hess, result.value), (error, result.error), (step, result.step)):
+        full[p, q] = entries
+        full[q, p] = entries
+    status = np.empty((n, n), dtype=np.int8)
+    status[p, q] = result.status
+    status[q, p] = result.status
     if method == "central":
-        error = np.full_like(hess, np.nan)
-    bad = ~np.isfinite(hess)
-    if bad.any():
-        rows = np.unique(np.nonzero(bad)[0])
-        issue_warning(
-            f"f returned inf or nan near x, at points moving {names(work.shape, rows)}; "
-            "those Hessian entries are nan.",
-            NonFiniteWarning,
-        )
-        hess[bad] = np.nan
+        error[:] = np.nan
     shape = work.shape + work.shape
     dtype = np.result_type(work.dtype, np.float16)
-    result = HessianResult(
+    answer = HessianResult(
         hess=hess.astype(dtype).reshape(shape),
         error=error.astype(dtype).reshape(shape),
-        nfev=nfev,
+        nfev=evaluator.nfev,
         method=method,
+        status=status.reshape(shape),
+        step=step.astype(dtype).reshape(shape),
     )
-    return result if full_output else result.hess
+    return answer if full_output else answer.hess
 
 
-def _romberg(estimates: list[Any]) -> tuple[Any, Any]:
-    """The last diagonal entry of Romberg's table over ``estimates`` (errors in h², h⁴,
-    ... at halving steps) and the entry of one order less beside it."""
-    previous: list[Any] = []
-    for j, estimate in enumerate(estimates):
-        row = [estimate]
-        for k in range(1, j + 1):
-            row.append(row[k - 1] + (row[k - 1] - previous[k - 1]) / (4.0**k - 1))
-        previous = row
-    return previous[-1], previous[-2] if len(previous) > 1 else previous[-1]
+def entry_names(shape: tuple[int, ...], p: NDArray[np.intp], q: NDArray[np.intp], name: str) -> str:
+    """``H[0, 1], H[1, 1] and 3 more`` for entries given by flat element indices; for
+    x of more than one axis, ``H[x[0, 1], x[1, 0]]``.
 
-
-def _extrapolate(
-    estimates: list[NDArray[np.floating]], noise: float, first: NDArray[np.floating]
-) -> tuple[NDArray[np.floating], NDArray[np.floating]]:
-    """The extrapolated Hessian and its error: the distance to the extrapolant of one
-    order less, plus f's rounding (``noise``) through each level's second differences
-    (4 noise / (h_i h_j)) and the extrapolation weights."""
-    last, below = _romberg(estimates)
-    levels = len(estimates)
-    weights, _ = _romberg(list(np.eye(levels)))
-    amplification = float(np.sum(np.abs(weights) * 4.0 ** np.arange(levels)))
-    rounding = 4 * noise * amplification / np.outer(first, first)
-    return last, np.abs(last - below) + rounding
-
-
-@across_libraries(same=("v", "grad"), functions=("f", "grad"))
-def hessian_vector_product(
-    f: Callable[[Any], object] | None,
-    x: ArrayLike,
-    v: ArrayLike,
-    h: Step | None = None,
-    *,
-    grad: Callable[[Any], object] | None = None,
-    method: str = "richardson",
-    gradient_method: str = "richardson",
-    full_output: bool = False,
-) -> Any:
-    """The product H(x) v of f's Hessian with v, without forming H.
-
-    The derivative of the gradient along v: the Jacobian of ``t -> grad(x + t v)`` at
-    t = 0, by ``method`` (any method of :func:`~gradwalk.numerical_jacobian`; with
-    "central", the classic ``(grad(x + h v) - grad(x - h v)) / 2h``). The gradient is
-    the user's ``grad`` when given (f is then not needed), else
-    ``numerical_gradient(f, ·, method=gradient_method)``.
-
-    Parameters
-    ----------
-    f : callable or None
-        The scalar function; may be None when ``grad`` is given.
-    x : array_like
-        The point.
-    v : array_like
-        The direction: x's shape.
-    h : float or "auto", optional
-        The step in t (as for numerical_jacobian's ``h``).
-    grad : callable, optional
-        ``grad(x) -> array`` of x's shape: an analytic gradient.
-    method, gradient_method : str
-        The method in t, and the method of the numerical gradient.
-    full_output : bool
-        Return the :class:`~gradwalk.JacobianResult` of the derivative in t (its ``jac``
-        has x's shape).
-
-    Returns
-    -------
-    ndarray or JacobianResult
-        H(x) v, x's shape.
-
-    Raises
-    ------
-    ValueError
-        v does not have x's shape, or is not finite; neither f nor grad given.
-    TypeError
-        f or grad is not callable; grad returns something other than x's shape.
-
-    Warns
-    -----
-    NonFiniteWarning
-        The gradient was not finite at some points along v: those entries are nan.
-    PrecisionWarning, IgnoredInputWarning
-        As for :func:`~gradwalk.numerical_gradient`, from the numerical gradient or
-        from the derivative in t.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> f = lambda x: x[0] ** 2 * x[1]                       # H = [[2 x1, 2 x0], [2 x0, 0]]
-    >>> hv = hessian_vector_product(f, [1.0, 3.0], [1.0, 0.0])
-    >>> bool(np.allclose(hv, [6.0, 2.0], atol=1e-9))
-    True
-    >>> hessian_vector_product(None, [1.0, 3.0], [1.0, 0.0], grad=lambda x: np.array(
-    ...     [2 * x[0] * x[1], x[0] ** 2]), method="central", h=1e-3)
-    array([6., 2.])
+    >>> entry_names((3,), np.array([0, 1]), np.array([1, 2]), "H")
+    'H[0, 1], H[1, 2]'
     """
-    point = np.array(working_array(x)[0], copy=True)
-    direction = np.asarray(v)
-    if direction.dtype.kind not in "fiu" or direction.shape != point.shape:
-        raise ValueError(
-            f"v must be a real array of x's shape {point.shape}, got "
-            f"{'shape ' + str(direction.shape) if direction.dtype.kind in 'fiu' else repr(v)}"
-            f" (dtype {direction.dtype}): one direction component per element of x."
+
+    def one(i: int, j: int) -> str:
+        if len(shape) == 1:
+            return f"{name}[{i}, {j}]"
+        return f"{name}[{element_name(shape, i)}, {element_name(shape, j)}]"
+
+    quoted = ", ".join(
+        one(int(i), int(j)) for i, j in zip(p[:QUOTED_ENTRIES], q[:QUOTED_ENTRIES], strict=True)
+    )
+    more = p.size - QUOTED_ENTRIES
+    return quoted + (f" and {more} more" if more > 0 else "")
+
+
+def warn_entries(
+    result: SecondDerivatives, describe: Callable[[NDArray[np.intp]], str], name: str
+) -> None:
+    """One warning per cause for the entries that are not CONVERGED (STEP_SHRUNK is
+    good: the status says it); NONFINITE entries are set to nan. ``describe`` names
+    entries given by their indices, ``name`` is what the values are called."""
+    code = GradientStatus
+    status = result.status
+    nonfinite = np.flatnonzero(status == code.NONFINITE)
+    if nonfinite.size:
+        result.value[nonfinite] = np.nan
+        where = describe(nonfinite)
+        issue_warning(
+            f"f returned inf or nan at the points of {where} at every step tried; those "
+            "entries are nan. Check the domain of f near x.",
+            NonFiniteWarning,
         )
-    if not np.all(np.isfinite(direction)):
-        raise ValueError("v must be finite: it holds inf or nan.")
-    direction = direction.astype(point.dtype)
-    if grad is not None:
-        if not callable(grad):
-            raise TypeError(f"grad must be a callable returning the gradient, got {grad!r}.")
-        user_grad = grad
-
-        def along(t: NDArray[Any]) -> NDArray[Any]:
-            value = np.asarray(user_grad(point + t * direction))
-            if value.dtype.kind == "c":  # the complex step in t: a complex-safe grad
-                return analytic_gradient(value.real, point.shape, "grad(x)") + 1j * value.imag
-            return analytic_gradient(value, point.shape, "grad(x)")
-
-    elif f is not None and callable(f):
-        if method_named(method).complex_points:
-            raise ValueError(
-                f"method={method!r} moves x along v by a complex t, which a numerical "
-                "gradient cannot follow; pass grad= (an analytic gradient written with "
-                "complex-safe operations), or method='richardson'."
-            )
-        scalar_f = f
-
-        def along(t: NDArray[Any]) -> NDArray[Any]:
-            return numerical_gradient(scalar_f, point + t * direction, method=gradient_method)
-
-    else:
-        raise TypeError(f"f must be a callable (or pass grad=, an analytic gradient), got f={f!r}.")
-    options = check_options(False, None, None, False)
-    with warnings.catch_warnings():
-        # a gradient that does not change along v is zero curvature, not an f ignoring x
-        warnings.simplefilter("ignore", IgnoredInputWarning)
-        result = differentiate(
-            along,
-            np.zeros((), dtype=point.dtype),
-            h,
-            method,
-            options,
-            vector=True,
-            value_shape=point.shape,
+    kink = np.flatnonzero(status == code.NONSMOOTH)
+    if kink.size:
+        k = int(kink[0])
+        issue_warning(
+            f"the second derivative does not exist at x for {describe(kink)}: the first "
+            "derivative has a kink there (its differences shrink in proportion to the step, "
+            "as where f'' jumps, not to its square). The value given is the mean of the "
+            f"one-sided second derivatives, and its error bar spans both ({name} = "
+            f"{result.value[k]:.6g} ± {result.error[k]:.2g} at the first); evaluate at a "
+            "point away from the kink.",
+            PrecisionWarning,
         )
-    jacobian = jacobian_result(result, 0)
-    return jacobian if full_output else jacobian.jac
+    unsettled = np.flatnonzero(status == code.STEP_TOO_LARGE)
+    if unsettled.size:
+        k = int(unsettled[0])
+        issue_warning(
+            f"{describe(unsettled)} did not settle: the second differences never shrank as "
+            "the step halved, as they do once the steps are small enough for f (or a step "
+            f"off the ladder disagreed), so nothing is verified ({name} = "
+            f"{result.value[k]:.6g} at the first, error bar inf). The second derivative "
+            "may be infinite there, or f vary on a scale below the finest step; pass "
+            "max_levels= for more levels.",
+            PrecisionWarning,
+        )
+    limited = np.flatnonzero(status == code.LEVEL_LIMIT)
+    if limited.size:
+        k = int(limited[0])
+        issue_warning(
+            f"{describe(limited)} used all its levels without reaching its tolerance "
+            f"({name} = {result.value[k]:.6g} ± {result.error[k]:.2g} at the first; the "
+            "error bar is honest): pass max_levels= for more levels, or a looser rtol.",
+            PrecisionWarning,
+        )
+    rounding = np.flatnonzero(status == code.ROUNDING_LIMITED)
+    if rounding.size:
+        k = int(rounding[0])
+        issue_warning(
+            f"f's rounding limits {describe(rounding)}: the "
+            "second differences stopped improving before reaching their tolerance "
+            f"({name} = {result.value[k]:.6g} ± {result.error[k]:.2g} at the first). The error "
+            "bar is honest; for better, compute f in higher precision or rescale it.",
+            PrecisionWarning,
+        )

@@ -34,12 +34,11 @@ class JacobianKeywords(HessianKeywords, total=False):
     bounds: tuple[ArrayLike, ArrayLike] | None
     step_direction: ArrayLike | None
     progress: Progress
-
-
-class GradientKeywords(JacobianKeywords, total=False):
-    """The keyword options of :func:`~gradwalk.numerical_gradient`."""
-
     worker_threads: int | None
     rtol: float | None
     atol: float | None
     max_levels: int | None
+
+
+class GradientKeywords(JacobianKeywords, total=False):
+    """The keyword options of :func:`~gradwalk.numerical_gradient`."""

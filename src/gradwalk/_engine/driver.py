@@ -43,7 +43,7 @@ from .status_codes import UNKNOWN_STATUS, GradientStatus, raise_status
 from .status_warnings import warn_status
 from .verify import threshold
 
-__all__ = ["GradientResult", "differentiate"]
+__all__ = ["GradientResult", "differentiate", "value_at_x"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -231,10 +231,10 @@ def differentiate(
     move = directional_move(snapshot) if complex_step else None
     moved: NDArray[Any] | None = None
     if vector and value_shape is None and move is not None:
-        moved = _value_at_x(f, snapshot.real + move, options)
+        moved = value_at_x(f, snapshot.real + move, options)
         value_shape, nfev = moved.shape, 1
     elif vector and value_shape is None:
-        f_at_x = _value_at_x(f, snapshot, options)[np.newaxis]
+        f_at_x = value_at_x(f, snapshot, options)[np.newaxis]
         value_shape, nfev = f_at_x.shape[1:], 1
         values_seen.append((np.array([UNPERTURBED], dtype=np.intp), f_at_x))
     value_shape = value_shape or ()
@@ -292,7 +292,7 @@ def differentiate(
             with np.errstate(all="ignore"):
                 moved = np.asarray(evaluate.at((snapshot.real + move).astype(work.dtype)))
         estimate, analytic = _cross_checked(estimate, values_seen, move, moved, counted, x0)
-    grad = estimate.grad.copy()
+    grad = estimate.grad  # copied below only where entries are to be set to nan
 
     def at_point(element: int, value: Any) -> Any:
         nonlocal nfev
@@ -344,6 +344,8 @@ def differentiate(
     )
     if analytic is not None and analytic.any():
         raise_status(status, any_per_element(analytic), GradientStatus.NON_ANALYTIC)
+    if np.any(status == GradientStatus.NONFINITE):  # warn_status sets those entries nan
+        grad = grad.copy()
     warn_status(status, grad, estimate, x0, h, shape, values_seen, bool(given), singular, precision)
     result_dtype = np.result_type(dtype, np.float16)
     step = np.asarray(estimate.step, dtype=result_dtype)
@@ -422,7 +424,7 @@ def _nonsmooth(kink: NDArray[np.bool_], estimate: Estimate) -> NDArray[np.int8] 
     return status
 
 
-def _value_at_x(f: Callable[[Any], object], x: NDArray[Any], options: Options) -> NDArray[Any]:
+def value_at_x(f: Callable[[Any], object], x: NDArray[Any], options: Options) -> NDArray[Any]:
     """f(x) for a vector-valued f, on a copy of x (a batch of one if f is vectorized).
 
     Raises

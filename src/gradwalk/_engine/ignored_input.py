@@ -64,6 +64,8 @@ def flag_ignored_input(
     where only at a larger one, it is constant near x (a step function), which a warning
     says. ``copies`` names the option that made f receive copies of x (None: in place).
     """
+    if _two_differ(values_seen):
+        return False  # f moved: it does not ignore x (one look at two values, no copy)
     perturbed = np.concatenate([values[index >= 0] for index, values in values_seen])
     if (
         perturbed.size == 0
@@ -121,4 +123,16 @@ def flag_ignored_input(
         "this warning.",
         IgnoredInputWarning,
     )
+    return False
+
+
+def _two_differ(values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]]) -> bool:
+    """Whether the first two perturbed points seen have different (finite) values."""
+    found: list[NDArray[Any]] = []
+    for index, values in values_seen:
+        for row in np.flatnonzero(index >= 0)[: 2 - len(found)].tolist():
+            found.append(np.asarray(values[row]))
+        if len(found) == 2:
+            first, second = found
+            return bool(np.all(np.isfinite(first)) and np.any(first != second))
     return False

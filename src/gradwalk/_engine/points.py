@@ -150,6 +150,18 @@ def unknown_error(grad: NDArray[np.floating]) -> NDArray[np.floating]:
     return np.full_like(grad, np.nan)
 
 
+def no_error_estimate(grad: NDArray[np.floating]) -> NDArray[np.floating]:
+    """:func:`unknown_error` as a read-only view of one nan: a single difference's error,
+    which nothing writes to (a Jacobian's would be as large as the Jacobian).
+
+    >>> no_error_estimate(np.zeros((2, 3))).shape
+    (2, 3)
+    """
+    nan = np.full((), np.nan, dtype=grad.dtype)
+    view: NDArray[np.floating] = np.broadcast_to(nan, grad.shape)
+    return view
+
+
 def wide_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
     """The dtype in which distances between points are computed (float64 or wider)."""
     return np.result_type(dtype, np.float64)

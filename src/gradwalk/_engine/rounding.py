@@ -213,17 +213,21 @@ def value_grid(values: NDArray[Any]) -> float:
     """
     real = np.real(np.asarray(values, dtype=np.float64 if np.isrealobj(values) else None))
     real = real.ravel().astype(np.float64, copy=False)
+    # A few differences with far more digits than float32 has settle it without a pass
+    # over them all (the common case: f computes in float64): the differences of float32
+    # values a few binades apart keep within 32 bits.
+    head = real[: 2 * _HEAD]
+    head = head[np.isfinite(head)]
+    if head.size > GRID_SAMPLE:
+        with np.errstate(all="ignore"):
+            differences = head[1:_HEAD] - head[0]
+        mantissa = np.frexp(differences[differences != 0])[0]
+        if mantissa.size and np.any(np.ldexp(mantissa, _GRID_DIGITS) % 1 != 0):
+            return 0.0
     real = real[np.isfinite(real)]
     if real.size <= GRID_SAMPLE:
         return 0.0
     reference = real[0]
-    # A few differences with far more digits than float32 has settle it without a pass
-    # over them all (the common case: f computes in float64): the differences of float32
-    # values a few binades apart keep within 32 bits.
-    head = real[1:_HEAD] - reference
-    mantissa = np.frexp(head[head != 0])[0]
-    if mantissa.size and np.any(np.ldexp(mantissa, _GRID_DIGITS) % 1 != 0):
-        return 0.0
     with np.errstate(all="ignore"):
         near = (real / reference >= 0.5) & (real / reference <= 2.0)
     differences = real[near] - reference

@@ -12,9 +12,9 @@ from .points import (
     PlanGenerator,
     Points,
     Step,
+    no_error_estimate,
     own_x,
     per_element,
-    unknown_error,
     wide_dtype,
 )
 from .steps import step_sizes
@@ -42,10 +42,11 @@ def central_difference(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
         width: float | NDArray[np.floating] = 2 * step
     else:
         width = plus.astype(wide_dtype(x0.dtype)) - minus.astype(wide_dtype(x0.dtype))
-    grad = (f_values[0::2] - f_values[1::2]) / per_element(width, f_values)
+    grad = np.subtract(f_values[0::2], f_values[1::2])
+    grad /= per_element(width, f_values)  # in place: one array of n × outputs, not two
     return Estimate(
         grad=grad,
-        error=unknown_error(grad),
+        error=no_error_estimate(grad),
         step=np.broadcast_to(np.asarray(step, dtype=np.float64), (n,)).copy(),
         vanished=(plus == x0) | (minus == x0),
     )
@@ -78,7 +79,7 @@ def one_sided_difference(
     grad = (f_values[at_x.size :] - f_at_x) / per_element(width, f_values)
     return Estimate(
         grad=grad,
-        error=unknown_error(grad),
+        error=no_error_estimate(grad),
         step=np.broadcast_to(np.asarray(step, dtype=np.float64), (n,)).copy(),
         vanished=moved == x0,
     )

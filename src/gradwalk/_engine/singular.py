@@ -93,18 +93,51 @@ def singular_entries(
         if not known:
             return singular
         at_x = np.broadcast_to(known[0][:1], (n, outputs))
-    singular |= ~np.isfinite(at_x)
-    sides = [(i[i >= 0], v[i >= 0]) for i, v in requests if not np.iscomplexobj(v)]
+    with np.errstate(all="ignore"):  # nan or inf anywhere shows in the sum
+        all_finite = bool(np.isfinite(np.sum(at_x[:1] if own_at_x is None else at_x)))
+    if not all_finite:
+        singular |= ~np.isfinite(at_x)
+    sides = [_perturbed(i, v) for i, v in requests if not np.iscomplexobj(v)]
     if not sides or np.iscomplexobj(at_x):
         return singular
-    index = np.concatenate([i for i, _ in sides])
-    values = np.concatenate([v for _, v in sides]).astype(np.float64)
+    if not _may_spike(sides, at_x, own_at_x is None):
+        return singular  # no value small enough beside f(x): no spike anywhere
+    index = joined([i for i, _ in sides])
+    values = joined([v for _, v in sides]).astype(np.float64, copy=False)
     low, high = extremes_per_element(index, values, n)  # nan propagates: no spike
     with np.errstate(all="ignore"):
         spike = (low < 0) & (high > 0) & np.isfinite(at_x)
         spike &= np.abs(at_x) > SPIKE * np.maximum(-low, high)
     singular |= spike
     return singular
+
+
+def _perturbed(index: NDArray[np.intp], values: NDArray[Any]) -> tuple[NDArray[np.intp], Any]:
+    """The points of a request that perturb an element (the request itself if all do)."""
+    if not index.size or index.min() >= 0:
+        return index, values
+    keep = index >= 0
+    return index[keep], values[keep]
+
+
+def _may_spike(sides: list[tuple[NDArray[np.intp], Any]], at_x: NDArray[Any], shared: bool) -> bool:
+    """Whether any value beside x is below |f(x)| / SPIKE in its output, as every value
+    of a spike's element must be (one pass over the values, none of them copied).
+    ``shared``: f(x) is the same for every element (its first row)."""
+    with np.errstate(all="ignore"):
+        bound = np.abs(at_x[0] if shared else at_x) / SPIKE
+        for index, values in sides:
+            rows = max(1, _BLOCK // max(1, values[0].size * 8)) if len(values) else 1
+            for start in range(0, len(values), rows):  # blocks: no large temporary arrays
+                block = values[start : start + rows]
+                limit = bound if shared else bound[index[start : start + rows]]
+                if np.any((block < limit) & (block > -limit)):
+                    return True
+    return False
+
+
+#: Bytes of values compared at once in :func:`_may_spike`.
+_BLOCK = 2**20
 
 
 def extremes_per_element(

@@ -77,7 +77,14 @@ def element_status(
     if unknown.any():
         status[unknown] = GradientStatus.CONVERGED
         nonfinite = np.zeros(n, dtype=bool)
-        for index, values in values_seen:
+        extents = _extents(values_seen)
+        for (index, values), (highest, lowest) in zip(values_seen, extents, strict=True):
+            if np.iscomplexobj(values):  # the imaginary parts count too
+                with np.errstate(all="ignore"):
+                    if np.isfinite(np.sum(values)):  # a nan or inf anywhere shows in the sum
+                        continue
+            elif math.isfinite(highest) and math.isfinite(lowest):  # no nan or inf in them
+                continue
             not_finite = any_per_element(~np.isfinite(values))  # any output, if several
             nonfinite[element_of(index)[not_finite & (index != UNPERTURBED)]] = True
             if (not_finite & (index == UNPERTURBED)).any():
@@ -85,7 +92,9 @@ def element_status(
         raise_status(status, nonfinite & unknown, GradientStatus.NONFINITE)
         if not complex_step:  # the complex step takes no difference: nothing cancels
             narrow = x0.dtype.itemsize < 8 and not isinstance(h, str)
-            limited = _rounding_limited(estimate, values_seen, x0, narrow, precision, own_at_x)
+            limited = _rounding_limited(
+                estimate, values_seen, x0, narrow, precision, extents, own_at_x
+            )
             raise_status(status, limited & unknown, ROUNDING)
         raise_status(status, squeezed, GradientStatus.OUT_OF_BOUNDS)
     # f singular at x (a pole): those elements have no gradient, whatever the plan says.
@@ -109,6 +118,7 @@ def _rounding_limited(
     x0: NDArray[np.floating],
     narrow: bool = False,
     precision: Precision | None = None,
+    extents: list[tuple[float, float]] | None = None,
     own_at_x: NDArray[Any] | None = None,
 ) -> NDArray[np.bool_]:
     """Elements whose digits f's rounding limits, where it matters.
@@ -123,9 +133,12 @@ def _rounding_limited(
     the driver tells a change lost in f's rounding from an f that ignores x. Where x is
     ``narrow`` (float32 or float16 with a fixed h, whose limit the driver has already
     warned of), only elements whose values of f agree within f's rounding are reported.
-    ``own_at_x``: f(x) per element, for an elementwise f.
+    ``extents``: each request's largest and least value, where known; ``own_at_x``: f(x)
+    per element, for an elementwise f.
     """
-    limited, stationary = _limited_near_stationary(estimate, values_seen, x0, narrow, precision)
+    limited, stationary = _limited_near_stationary(
+        estimate, values_seen, x0, narrow, precision, extents
+    )
     if stationary and limited.any():
         limited &= ~at_extremum(values_seen, x0.size, precision, own_at_x)
     flagged: NDArray[np.bool_] = any_per_element(limited)
@@ -155,6 +168,7 @@ def _limited_near_stationary(
     x0: NDArray[np.floating],
     narrow: bool,
     precision: Precision | None,
+    extents: list[tuple[float, float]] | None = None,
 ) -> tuple[NDArray[np.bool_], bool]:
     """The entries f's rounding limits (:func:`_rounding_limited`), and whether x looks
     near a stationary point."""
@@ -163,16 +177,20 @@ def _limited_near_stationary(
     if not n or not values_seen:
         return none, False
     if precision is None:
-        precision = measured_precision(_values_of(values_seen), x0.dtype)
-    grad = np.abs(estimate.grad.astype(np.float64, copy=False))
-    largest = float(grad.max(initial=0.0))
+        precision = precision_of(values_seen, x0.dtype)
+    signed = estimate.grad.astype(np.float64, copy=False)
+    with np.errstate(all="ignore"):  # the largest |grad| without an array of |grad|
+        largest = float(max(np.fmax.reduce(signed, axis=None), -np.fmin.reduce(signed, axis=None)))
     if not math.isfinite(largest):
-        largest = float(grad[np.isfinite(grad)].max(initial=0.0))
-    bound = _uncertainty_bound(estimate, values_seen, precision)
+        largest = float(np.abs(signed[np.isfinite(signed)]).max(initial=0.0))
+    if largest != largest:  # every element nan
+        largest = 0.0
+    bound = _uncertainty_bound(estimate, values_seen, precision, extents)
     if largest == 0 or bound <= rounding_floor(largest, x0.dtype):
         # every element 0 (f ignores x, or its change is lost: the driver tells which), or
         # no element can be reported: spares the pass below
         return none, False
+    grad = np.abs(signed)
     uncertainty, size, agree = rounding_uncertainty(estimate, values_seen, x0, precision)
     f_size = float(size[np.isfinite(size)].max(initial=0.0))
     x_entry = np.broadcast_to(per_element(x0, grad), grad.shape)
@@ -223,13 +241,16 @@ def _uncertainty_bound(
     estimate: Estimate,
     values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
     precision: Precision,
+    extents: list[tuple[float, float]] | None = None,
 ) -> float:
     """An upper bound on every element's uncertainty from :func:`rounding_uncertainty`
     (inf where there is none to be had cheaply): f's rounding at its largest finite |value|
     over the smallest step, computed as each element's is, so that rounding keeps it a
-    bound."""
-    values = _values_of(values_seen)
-    highest, lowest = float(values.max(initial=-math.inf)), float(values.min(initial=math.inf))
+    bound. ``extents``: each request's largest and least value, where known."""
+    if extents is None:
+        extents = _extents(values_seen)
+    highest = max((top for top, _ in extents), default=-math.inf)
+    lowest = min((bottom for _, bottom in extents), default=math.inf)
     step = estimate.step.astype(np.float64, copy=False)
     top, bottom = float(step.max(initial=-math.inf)), float(step.min(initial=math.inf))
     smallest = bottom if bottom > 0 else -top if top < 0 else 0.0
@@ -237,6 +258,36 @@ def _uncertainty_bound(
         return math.inf  # nan or inf among the values, or a step of 0 or of both signs
     noise = float(precision.rounding(max(highest, -lowest)))
     return noise / smallest
+
+
+def _extents(values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]]) -> list[tuple[float, float]]:
+    """Each request's largest and least value (real parts; nan where any is nan)."""
+    return [
+        (float(v.max(initial=-math.inf)), float(v.min(initial=math.inf)))
+        for v in _pieces(values_seen)
+    ]
+
+
+def _pieces(values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]]) -> list[NDArray[np.float64]]:
+    """f's values (their real parts), float64, one array per request (none copied
+    where they are float64 already)."""
+    return [np.real(v).astype(np.float64, copy=False) for _, v in values_seen]
+
+
+def precision_of(
+    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]], dtype: np.dtype[Any]
+) -> Precision:
+    """:func:`measured_precision` of every value seen, read first from the largest
+    request alone: where that shows x's own precision and no grid (the common case),
+    so do all of them together, without joining them into one array."""
+    pieces = _pieces(values_seen)
+    if not pieces:
+        return measured_precision(np.zeros(0), dtype)
+    largest = max(pieces, key=np.size)
+    precision = measured_precision(largest, dtype)
+    if len(pieces) == 1 or not precision.narrower_than(dtype):
+        return precision
+    return measured_precision(_values_of(values_seen), dtype)
 
 
 def _values_of(values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]]) -> NDArray[np.float64]:
@@ -315,10 +366,10 @@ def settle_precision(
     · step`` along the element whose values differ most (``at_point(element, value)``
     evaluates it), tells chance from fact.
     """
-    values = _values_of(values_seen)
-    precision = measured_precision(values, x0.dtype)
+    precision = precision_of(values_seen, x0.dtype)
     if not precision.narrower_than(x0.dtype) or not x0.size:
         return precision
+    values = _values_of(values_seen)
     step = np.abs(estimate.step.astype(np.float64, copy=False)).reshape(x0.size, -1).max(axis=1)
     dyadic = short_fraction(x0).all() and short_fraction(step).all()
     if not dyadic and (values.size >= GRID_CONFIRM or not few_confirmed):

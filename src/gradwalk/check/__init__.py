@@ -15,7 +15,12 @@ True
 from __future__ import annotations
 
 from ._compare import COARSE as COARSE
-from ._gradient import assert_gradient_close, check_gradient, check_gradients
+from ._gradient import (
+    GradientNotCheckable,
+    assert_gradient_close,
+    check_gradient,
+    check_gradients,
+)
 from ._jacobian import check_jacobian
 from ._report import ERROR_BAR_FACTOR as ERROR_BAR_FACTOR
 from ._report import SCALE_FLOOR as SCALE_FLOOR
@@ -24,6 +29,7 @@ from ._report import ElementCheck, GradientCheck
 __all__ = [
     "ElementCheck",
     "GradientCheck",
+    "GradientNotCheckable",
     "assert_gradient_close",
     "check_gradient",
     "check_gradients",

@@ -33,6 +33,7 @@ from gradwalk._engine.inputs import (
     names,
     scale,
 )
+from gradwalk._engine.status_codes import GradientStatus
 from gradwalk._engine.steps import step_sizes
 
 from ._report import ERROR_BAR_FACTOR, SCALE_FLOOR, SHOWN_ROWS, Diagnosis, ElementCheck
@@ -48,6 +49,14 @@ __all__ = [
     "full_groups",
     "worst_first",
 ]
+
+#: A value whose tolerance, by ERROR_BAR_FACTOR times its numerical error bar alone,
+#: reaches this fraction of its scale has not been checked: a factor-2 bug would pass.
+UNCHECKED_FRACTION = 0.5
+
+#: The numerical statuses whose value is no derivative to check against, whatever its
+#: error bar: a kink or jump in f, steps that never agreed as the order predicts.
+NOT_VERIFIED = (int(GradientStatus.NONSMOOTH), int(GradientStatus.STEP_TOO_LARGE))
 
 #: A tolerance looser than this relative error somewhere (or than eps**(1/3) of x's
 #: dtype, the accuracy of a plain central difference, if that is larger) earns a note.
@@ -107,10 +116,17 @@ class Group:
     anchor: NDArray[np.floating] | None  # x's elements, for steps x + h represents exactly
     t_dtype: np.dtype[Any]
     nonfinite_note: str = ""
+    method: str = "richardson"  # the numerical method and step, for advice not already taken
+    h: object = None
+    # f along value i's line, every output (a vector-valued f): where noise in f shows
+    outputs: Callable[[int], Line] | None = None
+    # the numerical value's GradientStatus code, per value (None: not known)
+    status: NDArray[np.int8] | None = None
     rel: NDArray[np.float64] = field(init=False)
     scale: NDArray[np.float64] = field(init=False)
     allowed: NDArray[np.float64] = field(init=False)
     failed: NDArray[np.bool_] = field(init=False)
+    unchecked: NDArray[np.bool_] = field(init=False)
     badness: NDArray[np.float64] = field(init=False)
 
     def compare(self, rtol: float, atol: float) -> None:
@@ -126,16 +142,25 @@ class Group:
             self.scale = size
             self.allowed = atol + rtol * size + ERROR_BAR_FACTOR * bar
             self.rel = np.where(difference == 0, 0.0, difference / size)
-            self.failed = ~(difference <= self.allowed) | ~finite
+            nothing = np.isinf(self.error)  # the numerical side verified nothing
+            self.failed = (~(difference <= self.allowed) | ~finite) & ~(nothing & finite)
             self.badness = np.where(difference == 0, 0.0, difference / self.allowed)
+            # A value within the tolerance only by the numerical value's own uncertainty
+            # (a bar of half the scale lets a factor-2 bug through) was not checked.
+            vague = ERROR_BAR_FACTOR * self.error >= UNCHECKED_FRACTION * size
+            vague |= np.isinf(self.error)
+            if self.status is not None:  # no derivative, or the steps never agreed
+                vague |= np.isin(self.status, NOT_VERIFIED)
+            self.unchecked = ~self.failed & vague
         self.rel[~finite] = np.inf
         self.badness[~finite] = np.inf
 
     def coarsest(self) -> tuple[int, float] | None:
-        """The value whose tolerance is loosest relative to its scale, and that ratio."""
+        """The value whose tolerance is loosest relative to its scale, and that ratio
+        (among the values checked at all: those too uncertain are reported as such)."""
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = self.allowed / self.scale
-        ratio = np.where(np.isfinite(ratio), ratio, 0.0)
+        ratio = np.where(np.isfinite(ratio) & ~self.unchecked, ratio, 0.0)
         if not ratio.size or ratio.max() <= 0:
             return None
         i = int(np.argmax(ratio))
@@ -157,6 +182,7 @@ class Group:
             failed=bool(self.failed[i]),
             diagnosis=diagnosis,
             explanation=why,
+            unchecked=bool(self.unchecked[i]),
         )
 
 
@@ -194,6 +220,9 @@ def full_groups(
                 line=line,
                 anchor=start,
                 t_dtype=array.dtype,
+                method=method,
+                h=h,
+                status=np.asarray(result.status, dtype=np.int8).reshape(-1),
             )
         )
     return groups, nfev
@@ -220,6 +249,7 @@ def directional_group(
     t0 = np.zeros((), dtype=t_dtype)
     lines: list[Line] = []
     values = np.empty((4, k))
+    codes = np.zeros(k, dtype=np.int8)
     nfev = 0
     for j in range(k):
         directions = []
@@ -238,6 +268,7 @@ def directional_group(
         result = _numerical_diff_of_line(lines[-1], t0, method, h)
         nfev += result.nfev
         values[:, j] = (projection, float(result.grad), float(result.error), float(result.step))
+        codes[j] = int(np.max(result.status))
     nonfinite = [
         f"{name}" + names(a.shape, np.flatnonzero(~np.isfinite(a)))[1:]
         for name, a in analytic.items()
@@ -255,6 +286,9 @@ def directional_group(
         anchor=None,
         t_dtype=t_dtype,
         nonfinite_note=("; ".join(nonfinite)),
+        method=method,
+        h=h,
+        status=codes,
     )
     return group, nfev
 
@@ -301,6 +335,29 @@ def analytic_array(grad: object, shape: tuple[int, ...], what: str, of: str) -> 
     return as_float64(analytic_gradient(grad, shape, what, of))
 
 
+def untried(group: Group, narrow: bool) -> str:
+    """The remedies for a coarse numerical value that are not already in use, in words:
+    h='auto' (not for methods that choose their own steps), method='richardson', and
+    float64 where x or f (``narrow``) computes in less.
+
+    >>> import numpy as np
+    >>> group = Group("x", (1,), *(np.zeros(1),) * 5, lambda i: None, None, np.dtype(float))
+    >>> untried(group, narrow=True)
+    'float64'
+    >>> group.method, group.h = "central", None
+    >>> untried(group, narrow=False)
+    "h='auto' or method='richardson'"
+    """
+    remedies = []
+    if group.method not in ("richardson", "complex") and group.h != "auto":
+        remedies.append("h='auto'")
+    if group.method != "richardson":
+        remedies.append("method='richardson'")
+    if narrow or float(np.finfo(group.t_dtype).eps) > float(np.finfo(np.float64).eps):
+        remedies.append("float64")
+    return " or ".join(remedies)
+
+
 def coarse_notes(groups: Sequence[Group], coarse: float) -> tuple[str, ...]:
     """A note when the tolerance somewhere is looser than a relative ``coarse``."""
     loosest = [(ratio, g, i) for g in groups if (c := g.coarsest()) for i, ratio in [c]]
@@ -311,10 +368,12 @@ def coarse_notes(groups: Sequence[Group], coarse: float) -> tuple[str, ...]:
         return ()
     row = group.item(i)
     bar = "" if math.isnan(row.error) else f" (its error bar is {row.error:.1e})"
+    remedies = untried(group, narrow=False)
+    advice = f": try {remedies}" if remedies else ", as f's precision allows here"
     return (
         f"Note: the tolerance at {row.label} allows relative errors up to {ratio:.1e}{bar}, "
-        "so smaller errors go unseen there. The numerical value is too coarse for a close "
-        "check: try h='auto' or method='richardson', or check in float64.",
+        f"so smaller errors go unseen there. The numerical value is too coarse for a close "
+        f"check{advice}.",
     )
 
 

@@ -13,6 +13,7 @@ import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,13 +22,15 @@ from gradwalk._derivatives.diff import numerical_diff
 from gradwalk._engine.driver import GradientResult
 from gradwalk._engine.first_step import PROBE_FRACTION
 from gradwalk._engine.inputs import real_value, scale
-from gradwalk._engine.rounding import ROUNDING_ULPS, value_precision
+from gradwalk._engine.rounding import Precision, measured_precision
+from gradwalk._engine.status_codes import GradientStatus
 from gradwalk._engine.steps import representable_step
 
-from ._compare import Group, Line, as_float64
-from ._report import Diagnosis
+from ._compare import Group, Line, as_float64, untried
+from ._noise import noise_along
+from ._report import ERROR_BAR_FACTOR, Diagnosis
 
-__all__ = ["diagnose_failure", "diagnosis_steps"]
+__all__ = ["Finding", "diagnose_failure", "diagnosis_steps"]
 
 #: The diagnosis repeats central differences at the step used and at the central
 #: difference's own best step, times LADDER_RATIO**j for j in LADDER_SPAN.
@@ -48,6 +51,27 @@ ABRUPT_ORDER = 6.0
 #: One-sided differences that disagree by amounts within this factor of each other over
 #: a 16-fold range of steps mark a kink.
 KINK_RATIO = 4.0
+
+#: f(x + h) - f(x - h) that stays within this factor over the finest three steps (a
+#: 16-fold range), clear of rounding, marks a jump: a smooth f's shrinks with h.
+JUMP_RATIO = 2.0
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A diagnosis: its kind, the explanation with the numbers behind it, the
+    evaluations it cost, and whether f was found to compute in less than x."""
+
+    kind: Diagnosis
+    why: str
+    nfev: int
+    narrow: bool  # f computes in less than x (float32, or a float32 part on a constant)
+    probed: bool = False  # whether it looked for noise in f
+
+
+def _or(remedies: str) -> str:
+    """``", or h='auto'"``: the remedies appended to one already named, if any."""
+    return f", or {remedies}" if remedies else ""
 
 
 def _trace(steps: NDArray[np.float64], gaps: NDArray[np.float64]) -> str:
@@ -96,22 +120,63 @@ def diagnosis_steps(group: Group, i: int) -> NDArray[np.float64]:
     return np.unique(ladder[ladder >= smallest])[::-1]
 
 
-def diagnose_failure(group: Group, i: int) -> tuple[Diagnosis, str, int]:
-    """Why value i failed: repeat the difference at larger and smaller steps."""
+#: Generic points on a value's line where f's precision is read (multiples of
+#: PROBE_FRACTION times the step): enough differences for a value grid to show.
+GENERIC_POINTS = (1, 2, 3, 4)
+
+
+def _generic_values(group: Group, i: int, line: Line, step: float) -> list[float]:
+    """f at the generic points of value i's line (float32 inside f shows there, and so
+    does its value grid when a float64 constant is added to a float32 part)."""
+    t0 = np.zeros((), dtype=group.t_dtype)
+    points = [t0 + group.t_dtype.type(PROBE_FRACTION * k * step) for k in GENERIC_POINTS]
+    return [float(real_value(line(t))) for t in points]
+
+
+def _narrower(precision: Precision, dtype: np.dtype[Any]) -> bool:
+    """Whether f computes in less than x: in a narrower type, or (x in float64) with its
+    values on a grid far coarser than float64's, as a float32 part on a float64 constant
+    makes them. For narrower x a grid says nothing: its values are narrow anyway."""
+    if precision.eps > float(np.finfo(dtype).eps):
+        return True
+    return precision.grid > 0 and dtype == np.dtype(np.float64)
+
+
+def f_precision(group: Group, i: int) -> tuple[Precision, int]:
+    """The precision f computes in (and the grid its values lie on), read from f at x
+    and at generic points on value i's line, and the evaluations spent."""
+    line = group.line(i)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        f0 = float(real_value(line(np.zeros((), dtype=group.t_dtype))))
+        sample = np.array([f0, *_generic_values(group, i, line, float(group.best_step[i]))])
+    return measured_precision(sample, np.dtype(group.t_dtype)), 1 + len(GENERIC_POINTS)
+
+
+def f_narrower(group: Group, i: int) -> tuple[bool, int]:
+    """Whether f computes in less than x, read as :func:`f_precision` reads it."""
+    precision, cost = f_precision(group, i)
+    return _narrower(precision, np.dtype(group.t_dtype)), cost
+
+
+def diagnose_failure(group: Group, i: int, probe_noise: bool = True) -> Finding:
+    """Why value i failed, or could not be checked: repeat the difference at larger and
+    smaller steps, read f's precision, and for a value that looks wrong, look for noise
+    in f (:func:`~gradwalk.check._noise.noise_along`; not with ``probe_noise`` false,
+    where it was found already)."""
     a, n, e = float(group.analytic[i]), float(group.numerical[i]), float(group.error[i])
+    eps = float(np.finfo(group.t_dtype).eps)
     if not math.isfinite(a):
         where = f" ({group.nonfinite_note})" if group.nonfinite_note else ""
-        return (
-            "nonfinite",
-            f"the analytic value is {a}{where}: the hand-written gradient produced inf or nan.",
-            0,
-        )
+        why = f"the analytic value is {a}{where}: the hand-written gradient produced inf or nan."
+        return Finding("nonfinite", why, 0, False)
     if not math.isfinite(n):
-        return (
+        return Finding(
             "nonfinite",
             f"the numerical value is {n}: f is inf or nan within a step of this point "
             "(see the NonFiniteWarning). Check the domain of f near x.",
             0,
+            False,
         )
     line = group.line(i)
     t0 = np.zeros((), dtype=group.t_dtype)
@@ -137,17 +202,85 @@ def diagnose_failure(group: Group, i: int) -> tuple[Diagnosis, str, int]:
             jumps.append(abs(forward - backward))
         # f's precision, from its values at x and at two generic points on the line: f
         # computing in float32 shows there, and its rounding is then float32's
-        generic = [line(t0 + group.t_dtype.type(PROBE_FRACTION * k * centre)) for k in (1, 2)]
-        nfev += 2
-        sample = np.array([f0, *(float(real_value(v)) for v in generic)], dtype=np.float64)
-    eps = value_precision(sample, np.dtype(group.t_dtype))
-    rounding = ROUNDING_ULPS * eps * f0
-    repeated = RepeatedDifferences(a, float(group.allowed[i]), used, steps, central, rounding)
+        generic = _generic_values(group, i, line, centre)
+        nfev += len(generic)
+        sample = np.array([f0, *generic], dtype=np.float64)
+    precision = measured_precision(sample, np.dtype(group.t_dtype))
+    rounding = float(precision.rounding(f0))
+    narrow = _narrower(precision, np.dtype(group.t_dtype))
+    allowed = float(group.allowed[i])
+    if group.unchecked[i] and math.isfinite(e):  # judge the evidence without the wide bar
+        allowed -= ERROR_BAR_FACTOR * e
+    repeated = RepeatedDifferences(
+        a, allowed, used, steps, central, rounding, untried(group, narrow)
+    )
+    jump = repeated.jump()
+    if jump:
+        return Finding("discontinuous", jump, nfev, narrow)
     kink = repeated.kink(kink_steps, jumps)
     if kink:
-        return "nonsmooth", kink, nfev
+        return Finding("nonsmooth", kink, nfev, narrow)
+    if group.status is not None and group.status[i] == GradientStatus.NONSMOOTH:
+        return Finding(
+            "nonsmooth",
+            "f has a kink or a jump within the step here: its differences do not shrink with "
+            "the step as a derivative needs (the numerical value's status is NONSMOOTH). "
+            f"The analytic value {a:.6g} may be a valid one-sided choice, but differences "
+            "cannot check it; check at a point away from it.",
+            nfev,
+            narrow,
+        )
     kind, why = repeated.classify(n, e)
-    return kind, why, nfev
+    noisy = group.status is not None and group.status[i] == GradientStatus.NOISY
+    if kind == "wrong" and noisy:  # the numerical side measured noise in f itself
+        return Finding("inexact", _inexact(a, n, math.nan, math.nan), nfev, narrow)
+    if kind == "wrong" and probe_noise:
+        unit = 1.0 if group.anchor is None else float(scale(group.anchor[i]))
+        along = line if group.outputs is None else group.outputs(i)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            noise, spacing, cost = noise_along(
+                lambda t: np.real(np.asarray(along(t0 + t), dtype=complex)),
+                unit,
+                precision if precision.eps >= eps else Precision(eps, precision.grid),
+            )
+        nfev += cost
+        if math.isfinite(noise):
+            return Finding("inexact", _inexact(a, n, noise, spacing), nfev, narrow, True)
+        return Finding(kind, why, nfev, narrow, True)
+    if group.unchecked[i] and kind not in ("wrong", "truncation", "rounding"):
+        kind = "uncertain"
+        why = (
+            f"the numerical value {n:.12g} ± {e:.1e} is as uncertain as the value itself, "
+            f"so the analytic value {a:.12g} has not been checked. " + repeated.closest_agreement()
+        )
+    if narrow and kind in ("rounding", "inconclusive", "uncertain"):
+        kind = "float32"
+        why = (
+            f"f computes in float32 (its values, or their differences, are float32 numbers "
+            f"although x is {np.dtype(group.t_dtype).name}), and its rounding hides the "
+            f"difference: {why} "
+            "Compute f in float64 for a close check."
+        )
+    return Finding(kind, why, nfev, narrow)
+
+
+def _inexact(analytic: float, numerical: float, noise: float, spacing: float) -> str:
+    """The explanation of an f computed inexactly."""
+    where = (
+        "its values carry noise (the numerical value's status is NOISY)"
+        if math.isnan(noise)
+        else f"at a spacing of {spacing:.0e} its values scatter by about {noise:.0e} relative"
+    )
+    return (
+        f"f is computed inexactly: {where}, as an adaptive solver's or an iteration's "
+        "stopping at a tolerance do. Differences measure the derivative of that "
+        "approximation, which can differ from the exact derivative by far more than the "
+        "scatter, so the difference "
+        f"between the analytic value {analytic:.12g} and the numerical {numerical:.12g} "
+        "cannot be blamed on the analytic side. Tighten the tolerance inside f and check "
+        "again: a difference that shrinks with it is f's."
+    )
 
 
 @dataclass(frozen=True)
@@ -164,6 +297,7 @@ class RepeatedDifferences:
     steps: NDArray[np.float64]
     central: NDArray[np.float64]
     rounding: float
+    remedies: str = "method='richardson'"  # the remedies not already in use, in words
 
     @property
     def noise(self) -> NDArray[np.float64]:
@@ -174,6 +308,29 @@ class RepeatedDifferences:
     def gap(self) -> NDArray[np.float64]:
         """|central difference - analytic value| at each step."""
         return np.abs(self.central - self.analytic)
+
+    def jump(self) -> str:
+        """The explanation if f jumps at x, else "".
+
+        ``f(x + h) - f(x - h)`` is ``2h`` times the central difference: a smooth f's
+        shrinks with h, a jump's stays at the size of the jump, far above rounding.
+        """
+        finite = np.flatnonzero(np.isfinite(self.central))
+        if finite.size < 3:
+            return ""
+        finest = finite[-3:]
+        spans = np.abs(2 * self.steps[finest] * self.central[finest])
+        clear = spans > SPREAD_FACTOR * 2 * self.rounding
+        if not clear.all() or spans.max() > JUMP_RATIO * spans.min():
+            return ""
+        largest, smallest = self.steps[finest[0]], self.steps[finest[-1]]
+        return (
+            f"f jumps here: f(x + h) - f(x - h) stays about {float(np.median(spans)):.2g} as "
+            f"the step shrinks from h={largest:.1e} to h={smallest:.1e}, "
+            "where a smooth f's would shrink with h. f is discontinuous at x, so there is no "
+            f"derivative to check (the analytic value {self.analytic:.6g} may be a valid "
+            "choice there); check at a point away from the jump."
+        )
 
     def kink(self, kink_steps: Sequence[float], jumps: Sequence[float]) -> str:
         """The explanation if f has a kink at or near this point, else "".
@@ -203,18 +360,21 @@ class RepeatedDifferences:
                 f"f is not smooth within the step: the forward and backward differences "
                 f"disagree by {jumps[0]:.2g} at h={kink_steps[0]:.1e} and by {jumps[1]:.2g} at "
                 f"h={kink_steps[1]:.1e}, but only by {jumps[2]:.2g} at h={kink_steps[2]:.1e}: a "
-                f"kink lies between x - h and x + h. {self._closest_agreement()} Use a "
+                f"kink lies between x - h and x + h. {self.closest_agreement()} Use a "
                 "smaller step, or check at a point further from the kink."
             )
         return ""
 
-    def _closest_agreement(self) -> str:
-        """Where the repeated differences come closest to the analytic value."""
+    def closest_agreement(self) -> str:
+        """Where the repeated differences come closest to the analytic value, and how
+        much they scatter there."""
         gap = np.where(np.isfinite(self.gap), self.gap, np.inf)
         k = int(np.argmin(gap))
+        steadiest = self._steadiest()
+        scatter = "" if steadiest is None else f" (they scatter by {steadiest[1]:.1e})"
         return (
             f"At h={self.steps[k]:.1e} the difference agrees with the analytic value to "
-            f"{gap[k]:.1e}."
+            f"{gap[k]:.1e}{scatter}."
         )
 
     def _steadiest(self) -> tuple[NDArray[np.intp], float] | None:
@@ -320,7 +480,7 @@ class RepeatedDifferences:
                     f"finite-difference truncation, not a bug: the discrepancy shrinks like "
                     f"h^{order:.1f} as the step shrinks "
                     f"({_trace(steps[[u, u + 1]], gap[[u, u + 1]])}), and {agree}. Use a "
-                    "smaller step or method='richardson'.",
+                    f"smaller step{_or(self.remedies)}.",
                 )
         if u > window[-1] and gap[u] > SPREAD_FACTOR * best and self.noise[u] * 10 > gap[u]:
             shown = [closest, (closest + u) // 2, u] if u - closest > 1 else [closest, u]
@@ -329,12 +489,12 @@ class RepeatedDifferences:
                 f"rounding in f, not a bug: the discrepancy grows as the step shrinks "
                 f"({_trace(steps[shown], gap[shown])}), as rounding errors of about "
                 f"{self.noise[u]:.1e} at h={steps[u]:.1e} do. The step is too small for the "
-                "precision of f (float32, or cancellation); use a larger step, h='auto', "
-                "or float64.",
+                f"precision of f (float32, or cancellation); use a larger step"
+                f"{_or(self.remedies)}.",
             )
         return (
             "inconclusive",
             f"{agree}, about as well as the differences agree with each other "
             f"({spread:.1e}): at this tolerance the difference cannot tell a bug from noise. "
-            "Loosen rtol or use method='richardson'.",
+            f"Loosen rtol{_or(self.remedies)}.",
         )

@@ -3,6 +3,13 @@
 :class:`ElementCheck` is one compared value, :class:`GradientCheck` the whole check;
 ``str(check)`` is the printable report with its worst-values table.
 
+A check has three honest outcomes. It passed when every value agrees with a numerical
+value certain enough to tell; it failed when the diagnosis puts the fault in the
+analytic value ("the analytic gradient is wrong at ...", or a small systematic
+difference, stated with its size); and otherwise some values could not be checked here,
+and the verdict names the cause: a jump or a kink in f, f computed inexactly, float32
+or rounding in f, a step too large, or a numerical value as uncertain as the value itself.
+
 >>> import numpy as np
 >>> from gradwalk import check_gradient
 >>> print(check_gradient(lambda x: np.sum(x**2), np.array([1.0]), [2.0]).verdict)
@@ -11,16 +18,20 @@ Gradient check passed: 1 element agrees (largest relative error 0.0e+00).
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Literal
 
-from gradwalk._common.html import card
+from gradwalk._common.html import Tone, card
 from gradwalk._common.html import table as html_table
 
 __all__ = [
+    "AT_FAULT",
+    "CAUSES",
     "ERROR_BAR_FACTOR",
     "SCALE_FLOOR",
     "SHOWN_ROWS",
@@ -28,11 +39,44 @@ __all__ = [
     "ElementCheck",
     "GradientCheck",
     "Mode",
+    "Outcome",
+    "enough_rtol",
+    "headline",
     "report",
 ]
 
 Mode = Literal["full", "directional"]
-Diagnosis = Literal["wrong", "truncation", "rounding", "nonsmooth", "nonfinite", "inconclusive"]
+Diagnosis = Literal[
+    "wrong",
+    "systematic",
+    "truncation",
+    "rounding",
+    "nonsmooth",
+    "discontinuous",
+    "inexact",
+    "float32",
+    "uncertain",
+    "nonfinite",
+    "inconclusive",
+]
+
+#: The colour of a value's state, or of a check's outcome, in a notebook.
+_TONES: dict[str, Tone] = {
+    "ok": "good",
+    "passed": "good",
+    "FAIL": "bad",
+    "failed": "bad",
+    "unchecked": "warn",
+    "not checkable": "warn",
+    "": "plain",
+}
+
+#: The three honest outcomes of a check.
+Outcome = Literal["passed", "failed", "not checkable"]
+
+#: The diagnoses that put the fault in the analytic value (with "nonfinite" where the
+#: analytic value itself is inf or nan); every other one says the value was not checked.
+AT_FAULT = ("wrong", "systematic")
 
 #: The numerical value's error bar joins the tolerance multiplied by this factor.
 ERROR_BAR_FACTOR = 4.0
@@ -40,10 +84,6 @@ ERROR_BAR_FACTOR = 4.0
 #: A relative error is divided by at least this fraction of the largest value compared
 #: in the same array, never by a near-zero element alone.
 SCALE_FLOOR = 1e-3
-
-#: When many values are wrong, all by less than this relative error, the report hints
-#: at a small systematic term.
-SMALL_BUG = 1e-4
 
 #: Rows of the worst-values table, and diagnoses written out in full, in the report.
 SHOWN_ROWS = 5
@@ -71,10 +111,17 @@ class ElementCheck:
     failed : bool
         Whether the difference exceeds the tolerance.
     diagnosis : str or None
-        For a diagnosed failure: "wrong", "truncation", "rounding", "nonsmooth",
-        "nonfinite" or "inconclusive".
+        For a diagnosed value: "wrong" or "systematic" (the analytic value is at
+        fault), "nonfinite" (at fault where the analytic value is inf or nan), or why
+        the value could not be checked: "truncation", "rounding", "nonsmooth" (a kink),
+        "discontinuous" (a jump), "inexact" (noise in f), "float32" (f computes in
+        float32 and its rounding hides the difference), "uncertain" (the numerical
+        value is as uncertain as the value itself), "inconclusive".
     explanation : str
         The diagnosis in plain words, with the numbers behind it.
+    unchecked : bool
+        The value is within the tolerance only because the numerical value is too
+        uncertain to tell (see :data:`UNCHECKED_FRACTION`): it has not been checked.
 
     Examples
     --------
@@ -94,14 +141,30 @@ class ElementCheck:
     failed: bool
     diagnosis: Diagnosis | None = None
     explanation: str = ""
+    unchecked: bool = False
+
+    @property
+    def at_fault(self) -> bool:
+        """Whether the diagnosis puts the fault in the analytic value."""
+        if self.diagnosis == "nonfinite":
+            return not math.isfinite(self.analytic)
+        return self.diagnosis in AT_FAULT
+
+    @property
+    def state(self) -> str:
+        """ "ok", "FAIL", or "unchecked" (too uncertain, or a failure that is not the
+        analytic value's fault): the last column of the report's table."""
+        if self.unchecked or (self.failed and self.diagnosis is not None and not self.at_fault):
+            return "unchecked"
+        return "FAIL" if self.failed else "ok"
 
     def _repr_html_(self) -> str:
         """The notebook display: the value's row of the report, and its diagnosis."""
         return card(
             "ElementCheck",
             [],
-            verdict=f"{self.label}: {'FAIL' if self.failed else 'ok'}",
-            tone="bad" if self.failed else "good",
+            verdict=f"{self.label}: {self.state}",
+            tone=_TONES[self.state],
             message=self.explanation or None,
             sections=[("", html_table(TABLE_HEADER, table_cells([self])))],
         )
@@ -121,7 +184,8 @@ class GradientCheck:
     Attributes
     ----------
     passed : bool
-        True when every compared value is within the tolerance.
+        True when the outcome is "passed": every compared value is within the tolerance
+        of a numerical value certain enough to tell.
     mode : {"full", "directional"}
         Every element compared, or ``checked`` random directions.
     method : str
@@ -147,6 +211,17 @@ class GradientCheck:
         Caveats, such as a tolerance too loose to catch anything but gross errors.
     subject : str
         What was checked: "gradient", or "Jacobian" (:func:`~gradwalk.check_jacobian`).
+    outcome : {"passed", "failed", "not checkable"}
+        (Where not given, "passed" or "failed" as ``passed`` says.) "failed": some
+        value is diagnosed as the analytic value's fault (or failed
+        undiagnosed); "not checkable": no value is, but some could not be checked here
+        (a jump or a kink in f, noise or float32 in f, a numerical value as uncertain as
+        the value itself); "passed" otherwise.
+    unchecked : int
+        How many values are within the tolerance only because the numerical value is
+        too uncertain to tell (not counted in ``failed``).
+    unverified : tuple of ElementCheck
+        The diagnosed values among those, with why they could not be checked.
 
     Examples
     --------
@@ -174,12 +249,19 @@ class GradientCheck:
     seed: int | None = None
     notes: tuple[str, ...] = ()
     subject: str = "gradient"
+    outcome: Outcome | Literal[""] = ""
+    unchecked: int = 0
+    unverified: tuple[ElementCheck, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.outcome:  # not concluded (see concluded()): passed, or failed
+            object.__setattr__(self, "outcome", "passed" if self.passed else "failed")
 
     @property
     def verdict(self) -> str:
-        """The report's first line: passed or failed, and what the failures look like."""
+        """The report's first line: the outcome, and what the failures look like."""
         return (
-            self._verdict()
+            headline(self)
             .replace("Gradient check", f"{self.title} check")
             .replace("the gradient", f"the {self.subject}")
             .replace("analytic gradient", f"analytic {self.subject}")
@@ -190,54 +272,27 @@ class GradientCheck:
         """The subject with a capital: "Gradient", "Jacobian"."""
         return self.subject[:1].upper() + self.subject[1:]
 
-    def _verdict(self) -> str:
-        what = "elements" if self.mode == "full" else "random directions"
-        if self.checked == 1:
-            what = "element" if self.mode == "full" else "random direction"
-        if self.passed:
-            every = "all " if self.checked > 1 else ""
-            coarse = " Only a coarse check: see the note." if self.notes else ""
-            return (
-                f"Gradient check passed: {every}{self.checked} {what} agree"
-                f"{'s' if self.checked == 1 else ''} "
-                f"(largest relative error {self.max_rel_error:.1e}).{coarse}"
-            )
-        count = f"{self.failed} of {self.checked} {what} failed"
-        if not self.failures:
-            return f"Gradient check FAILED ({count}); the failures were not diagnosed."
-        kinds = {failure.diagnosis for failure in self.failures}
-        if "wrong" in kinds:
-            wrong = [f.label for f in self.failures if f.diagnosis == "wrong"]
-            where = ", ".join(wrong[:3])
-            if len(wrong) > 3:
-                where += f" and {len(wrong) - 3} more diagnosed"
-            if self.mode == "full":
-                return (
-                    f"Gradient check FAILED: the analytic gradient is wrong at {where} ({count})."
-                )
-            return (
-                f"Gradient check FAILED: the analytic gradient is wrong along {where} "
-                f"({count}); run mode='full' to find the elements."
-            )
-        if "nonfinite" in kinds:
-            return f"Gradient check FAILED: inf or nan values ({count})."
-        if "nonsmooth" in kinds:
-            return (
-                f"Gradient check FAILED at a kink of f ({count}): differences cannot check "
-                "a gradient where f is not smooth."
-            )
-        noise = [kind for kind in ("truncation", "rounding") if kind in kinds]
-        if noise and kinds <= {"truncation", "rounding"}:
-            named = " and ".join("rounding in f" if k == "rounding" else k for k in noise)
-            return (
-                f"Gradient check FAILED ({count}), but the discrepancies look like "
-                f"finite-difference {named}, not a bug in the gradient."
-            )
-        return f"Gradient check FAILED ({count}); the diagnosis is inconclusive."
+    def concluded(self) -> GradientCheck:
+        """This check with its ``outcome`` (and ``passed``) read from its counts and
+        diagnoses: failed where a diagnosis puts the fault in the analytic value, or
+        failures went undiagnosed; not checkable where values failed or are too
+        uncertain for other reasons; passed otherwise."""
+        diagnosed = self.failures + self.unverified
+        outcome: Outcome
+        if any(row.at_fault for row in diagnosed):
+            outcome = "failed"
+        elif self.failed and not any(row.failed for row in self.failures):
+            outcome = "failed"  # nothing diagnosed: a failure is a failure
+        elif self.failed or self.unchecked:
+            outcome = "not checkable"
+        else:
+            outcome = "passed"
+        return dataclasses.replace(self, outcome=outcome, passed=outcome == "passed")
 
     def __repr__(self) -> str:
         return (
-            f"GradientCheck(passed={self.passed}, mode={self.mode!r}, method={self.method!r}, "
+            f"GradientCheck(outcome={self.outcome!r}, mode={self.mode!r}, "
+            f"method={self.method!r}, "
             f"checked={self.checked}, failed={self.failed}, "
             f"max_rel_error={self.max_rel_error:.2e})"
         )
@@ -262,7 +317,7 @@ def report_html(check: GradientCheck) -> str:
         f"{check.title} check",
         [],
         verdict=check.verdict,
-        tone="good" if check.passed else "bad",
+        tone=_TONES[check.outcome],
         message="\n".join(head[1:]),
         sections=sections,
     )
@@ -274,7 +329,7 @@ def report(check: GradientCheck) -> str:
     lines = list(head)
     if worst:
         lines += ["", "Worst values:", *worst]
-    if check.failed:
+    if diagnosis:
         lines += ["", "Diagnosis:", *diagnosis]
     return "\n".join(lines)
 
@@ -298,39 +353,32 @@ def _report_parts(check: GradientCheck) -> tuple[list[str], list[str], list[str]
         check.verdict,
         f"{scope}; method={check.method!r}; {check.nfev} evaluations of f.",
         f"Tolerance: |analytic - numerical| <= {absolute}{check.rtol:.1e} × scale{bars},",
-        f"  scale = max(|analytic|, |numerical|, {SCALE_FLOOR:g} × largest value).",
+        _scale_line(check),
         f"Failed: {check.failed} of {check.checked}; "
-        f"largest relative error {check.max_rel_error:.1e}.",
+        f"largest relative error {check.max_rel_error:.1e}."
+        + (f" Too uncertain to check: {check.unchecked}." if check.unchecked else ""),
     ]
     lines += list(check.notes)
     worst = table(check.worst) if check.worst else []
-    # Every line below follows a failure (a hint or an undiagnosed count needs one).
-    diagnosis = [f"  {f.label}: {f.explanation}" for f in check.failures[:SHOWN_DIAGNOSES]]
-    rest = check.failures[SHOWN_DIAGNOSES:]
+    diagnosed = check.failures + check.unverified
+    diagnosis = [f"  {f.label}: {f.explanation}" for f in diagnosed[:SHOWN_DIAGNOSES]]
+    rest = diagnosed[SHOWN_DIAGNOSES:]
     if rest:
         kinds: dict[str, int] = {}
         for failure in rest:
             kinds[str(failure.diagnosis)] = kinds.get(str(failure.diagnosis), 0) + 1
         summary = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
         diagnosis.append(f"  ... and {len(rest)} more ({summary}); see .failures.")
-    wrong = any(f.diagnosis == "wrong" for f in check.failures)
-    widespread = check.failed >= max(3, check.checked / 10)
-    if wrong and widespread and 0 < check.max_rel_error < SMALL_BUG:
-        enough = 10 ** math.ceil(math.log10(3 * check.max_rel_error))
-        diagnosis.append(
-            f"  Hint: no value is off by more than a relative {check.max_rel_error:.1e}, a "
-            "small but systematic difference: a term the hand-written gradient leaves out, "
-            "such as the 1e-7 that the book's cross_entropy_error adds inside the log. If "
-            f"that is intended, pass rtol={enough:.0e}."
-        )
     undiagnosed = check.failed - len(check.failures)
+    if check.subject == "Jacobian" and check.mode == "directional":
+        undiagnosed = 0  # its failures are directions, its diagnoses the entries named
     if undiagnosed > 0:
         more = " more" if check.failures else ""
         diagnosis.append(
             f"  {undiagnosed}{more} failing values were not diagnosed "
             "(pass diagnose=None to diagnose them all)."
         )
-    return lines, worst, diagnosis if check.failed else []
+    return lines, worst, diagnosis if diagnosed or check.failed else []
 
 
 #: The columns of the worst-values table.
@@ -350,7 +398,7 @@ def table_cells(rows: Sequence[ElementCheck]) -> list[tuple[str, ...]]:
                 f"{row.numerical:.12g}",
                 "n/a" if math.isnan(row.error) else f"{row.error:.1e}",
                 f"{row.rel_error:.1e}",
-                "FAIL" if row.failed else "ok",
+                row.state,
             )
         )
     return cells
@@ -365,3 +413,128 @@ def table(rows: Sequence[ElementCheck]) -> list[str]:
         ("  " + "  ".join(c.ljust(w) for c, w in zip(cell, widths, strict=True))).rstrip()
         for cell in cells
     ]
+
+
+#: Why a value could not be checked, by diagnosis, as the headline says it.
+CAUSES = {
+    "discontinuous": "f jumps there, so there is no derivative to check",
+    "nonsmooth": "f has a kink there, so differences cannot check a one-sided derivative",
+    "inexact": (
+        "f is computed inexactly (its values carry noise, as from an adaptive solver or an "
+        "iteration tolerance inside f), so its differences need not match the exact "
+        "derivative"
+    ),
+    "rounding": "f's rounding hides the differences that would tell",
+    "float32": (
+        "f computes in float32, whose rounding hides differences below about 1e-4 relative; "
+        "compute f in float64 for a close check"
+    ),
+    "truncation": "the step is too large for f there",
+    "uncertain": "the numerical value is as uncertain as the value itself",
+    "nonfinite": "f is inf or nan within a step of x",
+    "inconclusive": "the repeated differences scatter too much to tell a bug from noise",
+}
+
+#: Labels named in the headline before "and N more".
+NAMED = 3
+
+
+def _scale_line(check: GradientCheck) -> str:
+    """What a value's scale is, in the tolerance: its own for each output of J·v and each
+    entry in the directional Jacobian check, else with a floor from the largest value."""
+    if check.mode == "directional" and check.subject == "Jacobian":
+        return "  scale = sum_j |J[i, j] v_j| for output i of J·v; |J[i, j]| for an entry."
+    return f"  scale = max(|analytic|, |numerical|, {SCALE_FLOOR:g} × largest value)."
+
+
+def enough_rtol(relative: float) -> float:
+    """The power of ten that accepts a relative difference (with a margin of 3).
+
+    >>> enough_rtol(2.8e-5)
+    0.0001
+    """
+    return float(10 ** math.ceil(math.log10(3 * relative)))
+
+
+def _where(rows: list[ElementCheck], total: int) -> str:
+    """``x[0], x[2]`` (and how many more there are of ``total``)."""
+    named = ", ".join(row.label for row in rows[:NAMED])
+    more = total - min(len(rows), NAMED)
+    return named + (f" and {more} more" if more > 0 else "")
+
+
+def _what(check: GradientCheck, count: int) -> str:
+    if check.mode == "full":
+        return "element" if count == 1 else "elements"
+    return "random direction" if count == 1 else "random directions"
+
+
+def headline(check: GradientCheck) -> str:
+    """The verdict line of ``check`` (for the gradient; :attr:`GradientCheck.verdict`
+    puts in the subject's name)."""
+    count = f"{check.failed} of {check.checked} {_what(check, check.checked)} failed"
+    if check.outcome == "passed":
+        every = "all " if check.checked > 1 else ""
+        coarse = " Only a coarse check: see the note." if check.notes else ""
+        return (
+            f"Gradient check passed: {every}{check.checked} {_what(check, check.checked)} "
+            f"agree{'s' if check.checked == 1 else ''} "
+            f"(largest relative error {check.max_rel_error:.1e}).{coarse}"
+        )
+    if check.outcome == "failed":
+        return _failed(check, count)
+    return _not_checkable(check)
+
+
+def _failed(check: GradientCheck, count: str) -> str:
+    at_fault = [row for row in check.failures if row.at_fault]
+    if not at_fault:
+        return f"Gradient check FAILED ({count}); the failures were not diagnosed."
+    kinds = {row.diagnosis for row in at_fault}
+    if kinds == {"systematic"}:
+        return (
+            f"Gradient check found a small systematic difference: the analytic gradient "
+            f"agrees to {check.max_rel_error:.1e} relative everywhere, but {check.failed} of "
+            f"{check.checked} {_what(check, check.checked)} differ by more than the tolerance "
+            "steadily, as from a constant such as the 1e-7 inside the log of the book's "
+            "cross_entropy_error. If that is intended, pass "
+            f"rtol={enough_rtol(check.max_rel_error):.0e}."
+        )
+    wrong = [row for row in at_fault if row.diagnosis != "nonfinite"]
+    if not wrong:
+        return f"Gradient check FAILED: inf or nan values in the analytic gradient ({count})."
+    where = _where(wrong, len(wrong))
+    if len(wrong) > NAMED:
+        where = _where(wrong, NAMED) + f" and {len(wrong) - NAMED} more diagnosed"
+    if check.mode == "full" or all(row.index is not None for row in wrong):
+        return f"Gradient check FAILED: the analytic gradient is wrong at {where} ({count})."
+    return (
+        f"Gradient check FAILED: the analytic gradient is wrong along {where} ({count}); run "
+        "mode='full' to find the elements."
+    )
+
+
+def _not_checkable(check: GradientCheck) -> str:
+    rows = [row for row in check.failures + check.unverified if not row.at_fault]
+    total = check.failed + check.unchecked
+    what = _what(check, check.checked)
+    kinds = Counter(row.diagnosis for row in rows)
+    if kinds:
+        kind = kinds.most_common(1)[0][0]
+        cause = CAUSES[str(kind)]
+        where = [row for row in rows if row.diagnosis == kind]
+    else:  # too uncertain, not diagnosed
+        cause = CAUSES["uncertain"]
+        where = []
+    named = _where(where, total) if where else f"{total}"
+    line = f"Gradient check could not check {named} ({total} of {check.checked} {what}): {cause}."
+    if kinds.get("inexact") and check.max_rel_error > 0:
+        line += (
+            f" The largest difference, {check.max_rel_error:.1e} relative, cannot be blamed on "
+            "the analytic gradient here; tighten the tolerance inside f and check again: a "
+            "difference that shrinks with it is f's, one that stays is the analytic gradient's."
+        )
+    others = check.checked - total
+    if others > 0:
+        line += f" The other {others} {_what(check, others)} agree{'s' if others == 1 else ''}."
+    return line

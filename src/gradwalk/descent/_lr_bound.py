@@ -19,7 +19,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-from gradwalk._derivatives.hessian import hessian_vector_product
+from gradwalk._derivatives.hessian_vector import hessian_vector_product
 from gradwalk._engine.inputs import scale
 
 __all__ = ["Gradient", "largest_eigenvalue", "stable_rate"]

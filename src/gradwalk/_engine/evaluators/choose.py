@@ -6,10 +6,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 from numpy.typing import NDArray
 
 from gradwalk._engine.arrays import CallerFunction
 
+from .compressed import Compressed, WholePoints, whole_batch_size
 from .elementwise import Elementwise
 from .in_place import InPlace
 from .interface import Evaluator
@@ -32,6 +34,8 @@ def evaluator(
             replace(options, known=None), f, work, complex_ok=complex_ok, value_shape=value_shape
         )
         return Replayed(inner, *options.known)
+    if options.compressed is not None:
+        return _compressed(options, complex_ok)
     if options.elementwise:
         return Elementwise(f, work, options, complex_ok)
     if options.workers is not None:
@@ -47,3 +51,25 @@ def evaluator(
 
         return Batches(f, work, options, complex_ok, value_shape)
     return InPlace(f, work, options, complex_ok, value_shape)
+
+
+def _compressed(options: Options, complex_ok: bool) -> Evaluator:
+    """The evaluator of a sparse Jacobian's entries: whole points, evaluated by the
+    evaluator of the other options given f as a function of a point's number."""
+    compression = options.compressed
+    assert compression is not None
+    copies = complex_ok or options.vectorized or options.workers is not None
+    base = compression.x
+    if complex_ok:
+        base = base.astype(np.result_type(base.dtype, np.complex64))
+    elif copies:
+        base = base.copy()
+    whole = WholePoints(compression.f, base, options.vectorized, in_place=not copies)
+    plain = replace(options, compressed=None)
+    if options.vectorized and options.batch_size is None:
+        plain = replace(plain, batch_size=whole_batch_size(base))
+    numbers = np.full(1, -1.0)
+    inner = evaluator(
+        plain, whole, numbers, complex_ok=complex_ok, value_shape=compression.value_shape
+    )
+    return Compressed(compression, whole, inner, complex_ok)

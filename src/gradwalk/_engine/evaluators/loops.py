@@ -48,9 +48,13 @@ def evaluate_in_place(
     indices = points.index.tolist()
     values = points.value.tolist() if points.value.dtype == np.float64 else list(points.value)
     dtype = values_dtype(work.dtype, complex_ok)
-    # float64 values go straight into a C array of doubles (no object per value kept).
+    # float64 values go straight into a C array of doubles (no object per value kept);
+    # arrays of values (a Jacobian's) into the rows of one array, as they come.
     results: Any = array.array("d") if dtype is np.float64 and not value_shape else []
     append, python_float, numpy_float = results.append, float, np.float64
+    if value_shape:
+        results = np.empty((len(indices), *value_shape), dtype=dtype)
+        append = _RowWriter(results).append
     last = -1  # the element perturbed now; restored once the points move on from it
     try:
         for i, new in zip(indices, values):  # noqa: B905 - equal lengths: one Points
@@ -76,7 +80,19 @@ def evaluate_in_place(
         if last >= 0:
             flat[last] = original[last]
     if value_shape:
-        return np.array(results, dtype=dtype).reshape(len(results), *value_shape)
+        rows: NDArray[Any] = results
+        return rows
     if dtype is np.float64:
         return np.frombuffer(results, dtype=np.float64) if results else np.empty(0)
     return np.array(results, dtype=dtype)
+
+
+class _RowWriter:
+    """Writes values one after another into the rows of an array."""
+
+    def __init__(self, rows: NDArray[Any]) -> None:
+        self.rows, self.next = rows, 0
+
+    def append(self, value: Any) -> None:
+        self.rows[self.next] = value
+        self.next += 1

@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .compression import Compression
+
 MapLike = Callable[[Callable[[Any], Any], Iterable[Any]], Iterable[Any]]
 Workers = int | Executor | MapLike
 #: ``progress=``: a tqdm bar (True), none (False), or a function called with the number
@@ -37,6 +39,9 @@ class Options:
     known: tuple[NDArray[np.intp], NDArray[Any], NDArray[Any]] | None = field(
         default=None, compare=False
     )
+    #: A sparse Jacobian: x holds one element per entry, evaluated in column groups by
+    #: :class:`~gradwalk._engine.evaluators.compressed.Compressed`.
+    compressed: Compression | None = field(default=None, compare=False)
 
 
 #: The default: the book's in-place loop, serially, silently.
