@@ -378,6 +378,26 @@ def test_richardson_aliased_by_its_halving_steps_is_right_to_its_bar_or_flagged(
         assert messages(record, PrecisionWarning), f"{statuses(result)} without a warning"
 
 
+@pytest.mark.parametrize("distance", [1.4e-12, 1.0e-10])
+def test_a_kink_just_beside_x_behind_a_backward_stencil_is_flagged(distance: float) -> None:
+    # the stencil sees the slope on the kink's far side (0.3) and f(x) offset by the
+    # kink: the derivative at x is 1.3
+    x = 0.3 + distance
+    result, record = caught(
+        lambda: numerical_diff(
+            lambda t: np.maximum(t - 0.3, 0) + 0.5 * t**2,
+            x,
+            method="backward",
+            order=4,
+            full_output=True,
+        )
+    )
+    if statuses(result) == ["CONVERGED"]:
+        assert abs(result.grad - (1 + x)) <= result.error, (result.grad, result.error)
+    else:
+        assert messages(record, PrecisionWarning), f"{statuses(result)} without a warning"
+
+
 def test_the_complex_step_jacobian_costs_one_evaluation_per_element_and_one_more() -> None:
     calls = []
 

@@ -329,7 +329,20 @@ def differentiate(
         def swallowed(change: float, size: float, value: Any) -> bool:
             return lost_in_rounding(change, size, estimate, values_seen, x0, precision, value)
 
-        lost = flag_ignored_input(values_seen, counted, shape, copies, probe, swallowed)
+        def own_at_x() -> Any:  # an elementwise f's f(x), per element
+            if evaluate.f_at_x is None:
+                counted(Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, work.dtype)))
+            return evaluate.f_at_x
+
+        lost = flag_ignored_input(
+            values_seen,
+            counted,
+            shape,
+            copies,
+            probe,
+            swallowed,
+            own_at_x if options.elementwise else None,
+        )
     status = element_status(
         estimate,
         values_seen,

@@ -48,6 +48,7 @@ def flag_ignored_input(
     copies: str | None,
     probe: Callable[[float], Any],
     lost: Callable[[float, float, Any], bool],
+    own_at_x: Callable[[], Any] | None = None,
 ) -> bool:
     """Warn when f gave the same value at every perturbed point, at x itself and at x
     moved along every element at once (``probe(size)``, at each size of
@@ -63,6 +64,7 @@ def flag_ignored_input(
     smallest move, it is flat along every axis at x only (x0 · x1 at the origin), and
     where only at a larger one, it is constant near x (a step function), which a warning
     says. ``copies`` names the option that made f receive copies of x (None: in place).
+    ``own_at_x`` gives f(x) per element for an elementwise f (evaluating it if need be).
     """
     if _two_differ(values_seen):
         return False  # f moved: it does not ignore x (one look at two values, no copy)
@@ -75,7 +77,7 @@ def flag_ignored_input(
     ):
         return False
     at_x = [values[(index == UNPERTURBED) | (index <= OWN_X)] for index, values in values_seen]
-    known = np.concatenate(at_x)
+    known = np.asarray(own_at_x()) if own_at_x is not None else np.concatenate(at_x)
     if known.size == 0:
         known = evaluate(
             Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=np.float64))

@@ -297,18 +297,14 @@ def _settled(
     order_below: int,
     points: int,
     noisy: NDArray[np.bool_],
-    tolerable: NDArray[np.bool_],
 ) -> tuple[NDArray[np.bool_], Checked]:
     """Judge the elements from the stencil at two ``steps`` (per element, the second a
-    :data:`SHRINK`th of the first): which are settled, and their result (``tolerable``:
-    where f's highest difference moves the estimate by less than its tolerance)."""
+    :data:`SHRINK`th of the first): which are settled, and their result."""
     above = threshold("above noise") * fine.per_value
     # f's highest difference exactly the same at both steps: an offset at x (a jump,
-    # or a kink just beside x), unless too small to matter; f(x + h) - f(x - h) the
-    # same: a jump
+    # or a kink just beside x); f(x + h) - f(x - h) the same: a jump
     jump = steady(coarse.odd, fine.odd, fine.per_value) & ~noisy
-    offset = steady(coarse.top, fine.top, fine.per_value) & ~(coarse.kink & fine.kink)
-    jump |= offset & ~noisy & ~tolerable
+    jump |= steady(coarse.top, fine.top, fine.per_value) & ~noisy & ~(coarse.kink & fine.kink)
     kink = coarse.kink & fine.kink & ~jump
     # f's highest difference falls like h**(points - 1) for a smooth f (allowing two
     # orders for coefficients that vanish at x), or is at noise level
@@ -449,12 +445,6 @@ def checked_stencil(
         above = threshold("above noise") * fine.per_value
         falling = fine.top * SHRINK ** (points - 3) <= coarse.top
         offset = steady(coarse.top, fine.top, fine.per_value)
-        # (an offset too small to move the estimate by its tolerance is rounding in f's
-        # arithmetic beyond what |f| shows, as where f is 0 by cancellation, or a jump
-        # that does not matter: noise at its level, within the bar)
-        gain = float(np.abs(formula.weights).sum()) / width(fine_step)
-        tolerable = fine.top * gain <= threshold("tolerance") * np.abs(fine.estimate)
-        offset &= ~tolerable
         resolved = threshold("noise resolved") * coarse.noise <= np.abs(coarse.odd)
         noisy = (fine.top > above * 2.0 ** (points - 1)) & ~falling & ~offset & resolved
         if noisy.any():
@@ -467,7 +457,7 @@ def checked_stencil(
                 formula, fine_block, sub_x, width(fine_step), precision, noise_allowed, terms
             )
         steps = (coarse_step, fine_step)
-        settled, judged = _settled(coarse, fine, steps, order_below, points, noisy, tolerable)
+        settled, judged = _settled(coarse, fine, steps, order_below, points, noisy)
         # two pairs of steps in a row asymptotic settle it too, the finer estimate kept,
         # though their ratio is that of a higher order than the leading term's (a
         # coefficient that vanishes at x: x**4 at 0)
