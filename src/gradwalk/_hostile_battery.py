@@ -1,5 +1,7 @@
 """A battery of hostile functions with analytic derivatives, where they exist: kinks,
-jumps, poles, noise, float32 inside f, large constant parts, the edges of a domain.
+jumps, poles, noise, float32 inside f (with a float64 or a float32 whole-number
+constant), large constant parts, the edges of a domain, oscillations faster than a
+method's step (aliased by it), a staircase.
 
 Shared by the property test of honesty (every element's true error within its error bar,
 or a status other than CONVERGED) and ``benchmarks/accuracy.py``'s hostile table. Each
@@ -64,6 +66,10 @@ def _float32_sine(x: Array) -> Any:
     return 1e3 + float(np.sum(np.sin(x.astype(np.float32))))
 
 
+def _float32_whole(x: Array) -> Any:
+    return float(np.sum(x.astype(np.float32) ** 2) + np.float32(1e4))
+
+
 #: The hostile functions.
 HOSTILE: tuple[Hostile, ...] = (
     Hostile(
@@ -112,9 +118,28 @@ HOSTILE: tuple[Hostile, ...] = (
         complex_safe=False,
     ),
     Hostile("float32 inside", "float32", _float32_square, lambda x: 2 * x, complex_safe=False),
+    Hostile(
+        "float32 + float32 1e4", "float32", _float32_whole, lambda x: 2 * x, complex_safe=False
+    ),
     Hostile("float32 + 1e3", "float32", _float32_sine, np.cos, complex_safe=False),
     Hostile("1e20 + x^2", "constant", lambda x: 1e20 + np.sum(x**2), lambda x: 2 * x),
     Hostile("1e10 + x^2", "constant", lambda x: 1e10 + np.sum(x**2), lambda x: 2 * x),
+    Hostile(
+        "sin(1e4 x)", "fast", lambda x: np.sum(np.sin(1e4 * x)), lambda x: 1e4 * np.cos(1e4 * x)
+    ),
+    Hostile(
+        "x^2 + 1e-6 sin(1e5 x)",
+        "fast",
+        lambda x: np.sum(x**2 + 1e-6 * np.sin(1e5 * x)),
+        lambda x: 2 * x + 0.1 * np.cos(1e5 * x),
+    ),
+    Hostile(
+        "staircase floor(1e3 x)",
+        "steps",
+        lambda x: float(np.sum(np.floor(1e3 * np.real(x)))),
+        lambda x: np.zeros_like(x),
+        complex_safe=False,
+    ),
     Hostile(
         "log near 0",
         "edge",

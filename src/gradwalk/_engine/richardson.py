@@ -359,8 +359,12 @@ def _off_grid(
     size = np.max(np.abs(values), axis=1)
     quiet = misfit & (apart <= threshold("noise seen") * size)
     out.asymptotic[elements] &= ~(misfit & ~quiet)
-    # noise of that size in f's values, amplified by a central difference (x ± h)
-    out.error[elements] += np.where(quiet, MARGIN * NOISE_MARGIN * apart, 0.0) / per_element(
+    # f's deviation off the grid where it is more than its rounding as modelled (a
+    # disagreement below "noise seen", or rounding in f's arithmetic beyond 8 units of
+    # |f|, as in sin(1e4 x)'s argument): noise of that size in f's values, amplified by
+    # a central difference (x ± h)
+    beyond = quiet | (apart > per_value)
+    out.error[elements] += np.where(beyond, MARGIN * NOISE_MARGIN * apart, 0.0) / per_element(
         out.finest[elements], apart
     )
 

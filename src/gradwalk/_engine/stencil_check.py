@@ -257,13 +257,15 @@ def _off_grid_misfit(
     look: _Look,
     where: NDArray[Any],
     value: NDArray[Any],
-) -> NDArray[np.bool_]:
+) -> tuple[NDArray[np.bool_], NDArray[Any]]:
     """Where f's ``value`` at an extra point ``where`` (in units of the step, between the
     stencil's own points) is not what the polynomial through the stencil's values says
     (:func:`~gradwalk._engine.verify.interpolation`),
     within :data:`OFF_GRID` times the error the trend of f's differences predicts for it
     (the next difference, at most the highest one, times the interpolation's node
-    polynomial over N!), plus f's rounding through the interpolation's weights.
+    polynomial over N!), plus f's rounding through the interpolation's weights; and
+    how far ``value`` is from that polynomial (f's own deviation from a smooth f there:
+    its noise, or a fast oscillation, seen directly).
 
     On a grid of step h, f = sin(ω x) with ω h near a multiple of 2π is a slow sine: the
     stencil's values, both its orders and its differences are those of a smooth f, and
@@ -286,8 +288,9 @@ def _off_grid_misfit(
     term /= math.factorial(nodes.size)
     lebesgue = per_element(1.0 + np.abs(basis).sum(axis=1), look.top)
     allowed = OFF_GRID * term + threshold("at noise") * look.per_value * lebesgue
-    misfit: NDArray[np.bool_] = ~(np.abs(value - predicted) <= allowed)
-    return misfit
+    apart = np.abs(value - predicted)
+    misfit: NDArray[np.bool_] = ~(apart <= allowed)
+    return misfit, apart
 
 
 def _settled(
@@ -415,6 +418,7 @@ def checked_stencil(
     finite = np.abs(look.estimate[np.isfinite(look.estimate)])
     largest = float(finite.max()) if finite.size else 0.0
     plain = np.all(_plain(look, largest, formula.side != 0).reshape(len(x0), -1), axis=1)
+    deviation = np.zeros(shape)  # the largest of f's deviations off the grid, per element
     # the plain elements, before they are trusted: f at one more point, off the grid
     # (aliasing shows there); those that disagree go on to smaller steps too
     off = np.flatnonzero(plain)
@@ -424,8 +428,12 @@ def checked_stencil(
         value, moved = yield from probe_at(off, move)
         where = (moved.astype(wide) - x0[off].astype(wide)) / step[off].astype(wide)
         sub_x = None if at_x is None else at_x[off]
-        misfit = _off_grid_misfit(formula, block[off], sub_x, look.rows(off), where, value)
+        probed = look.rows(off)
+        misfit, apart = _off_grid_misfit(formula, block[off], sub_x, probed, where, value)
         plain[off[np.any(misfit.reshape(off.size, -1), axis=1)]] = False
+        deviation[off] = apart
+        # noise allowed for, and f's deviation off the grid that no rounding makes
+        result.loud[off] |= result.noisy[off] & (apart > NOISE_SEEN * probed.size)
     rows = np.flatnonzero(~plain)
     coarse, coarse_block, coarse_step = look.rows(rows), block[rows], step[rows]
     before = np.zeros(rows.size, dtype=bool)  # the pair of steps before was asymptotic
@@ -477,11 +485,16 @@ def checked_stencil(
             where = moved.astype(wide) - x0[rows[check]].astype(wide)
             where /= fine_step[check].astype(wide)
             check_x = None if sub_x is None else sub_x[check]
-            misfit = _off_grid_misfit(
-                formula, fine_block[check], check_x, fine.rows(check), where, value
+            probed = fine.rows(check)
+            misfit, apart = _off_grid_misfit(
+                formula, fine_block[check], check_x, probed, where, value
             )
             aliased = np.any((misfit & smooth[check]).reshape(check.size, -1), axis=1)
+            deviation[rows[check]] = np.maximum(deviation[rows[check]], apart)
             done[check[aliased]] = False
+        # noise allowed for, and f's deviation off the grid at some step that no rounding
+        # makes (one value off the grid may fall near the smooth part by chance)
+        judged.loud |= judged.noisy & (deviation[rows] > NOISE_SEEN * fine.size)
         result.write(rows[done], judged, done)
         rows, coarse, coarse_block, coarse_step, before = (
             rows[~done],
