@@ -499,6 +499,53 @@ def test_every_element_is_within_its_error_bar_or_flagged(
     check_honest(method, case, draw(case, np.random.default_rng(seed), n))
 
 
+#: Exact functions (a polynomial's derivative is exact where f's arithmetic is): no method
+#: may raise an alarm on them, at generic points, at dyadic ones (where their values are
+#: short binary fractions) or at 0 (where the leading terms of an error vanish).
+EXACT: dict[str, tuple[Any, Any]] = {
+    "linear": (lambda w: np.sum(3 * w + 1), lambda w: 3 + 0 * w),
+    "cubic": (lambda w: np.sum(w**3 - 2 * w), lambda w: 3 * w**2 - 2),
+    "quartic": (lambda w: np.sum(w**4), lambda w: 4 * w**3),
+    "degree 7": (
+        lambda w: np.sum(w**7 / 5040 - w**3 / 6 + w),
+        lambda w: w**6 / 720 - w**2 / 2 + 1,
+    ),
+}
+
+
+@settings(settings.get_profile(PROFILE))
+@given(
+    method=st.sampled_from(sorted(METHODS)),
+    name=st.sampled_from(sorted(EXACT)),
+    where=st.sampled_from(["generic", "dyadic", "zero"]),
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 4),
+)
+def test_an_exact_polynomial_raises_no_alarm_with_any_method(
+    method: str, name: str, where: str, seed: int, n: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    x = {
+        "generic": rng.uniform(-2, 2, n),
+        "dyadic": rng.integers(-8, 9, n) / 4.0,
+        "zero": np.zeros(n),
+    }[where]
+    options = METHODS[method]
+    if "bounds" in options:
+        x = np.abs(x)
+    f, grad = EXACT[name]
+    result, record = caught(lambda: numerical_gradient(f, x.copy(), full_output=True, **options))
+    true = grad(x)
+    assert statuses(result) == ["CONVERGED"] * n, f"{method} on {name} at {x}: {statuses(result)}"
+    assert not messages(record, PrecisionWarning), messages(record, PrecisionWarning)
+    slack = 16 * np.finfo(np.float64).eps * max(1.0, float(np.max(np.abs(true))))
+    claimed = ~np.isnan(result.error)  # (a single difference claims no bar)
+    within = np.abs(result.grad - true) <= result.error + slack
+    assert np.all(within | ~claimed), (
+        f"{method} on {name} at {x}: {result.grad} ± {result.error}, derivative {true}"
+    )
+
+
 @pytest.mark.parametrize("method", ["central order 4", "central order 8", "richardson"])
 def test_noise_in_f_leaves_at_most_one_element_in_fifty_dishonest(method: str) -> None:
     rng = np.random.default_rng(20)

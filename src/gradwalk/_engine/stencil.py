@@ -241,7 +241,9 @@ def stencil_plan(
         start += points.index.size
     f_values = yield Points(np.concatenate(index), np.concatenate(value))
     precision = measured_precision(f_values, x0.dtype)
-    dyadic = short_fraction(x0).all() and short_fraction(step).all()
+    # (with a step that is a short binary fraction, the offsets k·h are, and so are a
+    # linear f's differences, wherever x lies: they share a grid by construction)
+    dyadic = short_fraction(step).all()
     few = f_values.size < GRID_CONFIRM
     if precision.narrower_than(x0.dtype) and (dyadic or few):  # a generic point decides
         probe = x0[:1] + x0.dtype.type(PROBE_FRACTION) * step[:1]
