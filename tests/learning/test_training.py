@@ -269,6 +269,9 @@ def test_a_learning_rate_that_diverges_or_stalls_is_explained_as_descend_does(
     with pytest.warns(TrainingWarning, match=pattern) as record:
         history = train(net, X, T, iters_num=300, learning_rate=lr, seed=0, progress=False)
     assert history.status == status and history.message in str(record[0].message)
+    assert record[0].filename == __file__, (
+        f"the warning points at {record[0].filename}, not at the caller's line"
+    )
     quoted = float(re.search(r"stable bound of about ([\d.e+-]+)", history.message).group(1))  # type: ignore[union-attr]
     assert quoted == pytest.approx(bound, rel=0.05), f"quoted {quoted}, 2/λmax is {bound:.3g}"
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 import numbers
 import time
-import warnings
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
@@ -38,7 +37,7 @@ from gradwalk._common.progress import progress_bar, write_above
 from gradwalk._common.rng import make_rng
 from gradwalk._common.terminal import write_line
 from gradwalk._common.validate import choice_hint, keyword_hints
-from gradwalk._common.warnings import NonFiniteWarning, TrainingWarning
+from gradwalk._common.warnings import NonFiniteWarning, TrainingWarning, issue_warning
 from gradwalk.optimizers import OPTIMIZERS, Optimizer
 
 from .feedback import NumericalCost, judge_run, judged_loss, numerical_cost
@@ -414,21 +413,18 @@ def train(
         if verbose:
             display.write(history.message)
     if blew_up:
-        warnings.warn(
-            _("training stopped. {message}").format(message=history.message),
-            NonFiniteWarning,
-            stacklevel=2,
+        issue_warning(
+            _("training stopped. {message}").format(message=history.message), NonFiniteWarning
         )
     elif not verbose and (
         history.status == "diverged"
         or (history.status == "stalled" and history.iterations >= WARNED_STALL)
     ):
-        warnings.warn(
+        issue_warning(
             _("training {status}: {message}").format(
                 status=history.status, message=history.message
             ),
             TrainingWarning,
-            stacklevel=2,
         )
     return history
 
