@@ -338,6 +338,36 @@ def test_every_entry_is_right_to_its_bar_or_flagged(
     )
 
 
+def test_an_entry_from_subnormal_values_of_f_is_right_to_its_bar_or_flagged() -> None:
+    # f's values along x0 are subnormal (about 2.2e-316, spaced 4.9e-324 apart: some 8
+    # digits). Their rounding was modelled as 8 eps·|f|, which underflows to 0 there, so
+    # every second difference looked exact: H00 came out 0 ± 6.8e-322 and CONVERGED
+    # (the truth is 0.09 sin(x1) = 2.0e-317), or NONSMOOTH where x1 = 2.2e-316.
+    g, exact = BATTERY["exp·sin"]
+    for x1 in (2.2250738585e-316, 2.2e-316):
+        point = np.array([0.0, x1])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = numerical_hessian(g, point, full_output=True)
+        truth = 0.09 * np.sin(x1)
+        off = abs(result.hess[0, 0] - truth)
+        assert off <= result.error[0, 0] or (
+            result.status[0, 0] != GradientStatus.CONVERGED
+            and any(issubclass(w.category, PrecisionWarning) for w in caught)
+        ), (
+            f"at x1 = {x1}, H00 = {result.hess[0, 0]} ± {result.error[0, 0]} "
+            f"(status {result.status[0, 0]}) against the true {truth}: f's rounding of "
+            "subnormal values was taken for none, and a wrong entry passed as converged"
+        )
+        assert result.status[0, 0] != GradientStatus.NONSMOOTH, (
+            f"at x1 = {x1}, H00 of a smooth f was called a kink: f's rounding of "
+            "subnormal values was taken for a change in f''"
+        )
+        assert np.all(np.abs(result.hess - exact(point)) <= result.error), (
+            f"at x1 = {x1}: {result.hess} against {exact(point)}, bars {result.error}"
+        )
+
+
 def test_steps_near_multiples_of_a_period_of_f_are_caught() -> None:
     # At x1 = 1218.75 the first step, 0.165 · 1218.75 = 201.02, is within 0.02% of 64π:
     # the ladder's first six steps all sample sin at nearly whole periods and agree,

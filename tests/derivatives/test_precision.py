@@ -15,6 +15,7 @@ import pytest
 
 from gradwalk import (
     GradientResult,
+    GradientStatus,
     IgnoredInputWarning,
     NonFiniteWarning,
     PrecisionWarning,
@@ -105,6 +106,33 @@ def test_richardson_is_honest_for_a_small_scale_in_float32_too() -> None:
         honest.append(np.abs(result.grad.astype(np.float64) - true) <= result.error)
     rate = np.concatenate(honest).mean()
     assert rate >= 0.95, f"only {rate:.1%} of float32 estimates hold at feature scale 1e-2"
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {"order": 4}, {"method": "richardson"}], ids=["book", "order 4", "richardson"]
+)
+def test_a_derivative_from_subnormal_values_of_f_is_right_to_its_bar_or_flagged(
+    options: dict[str, Any],
+) -> None:
+    # f's values are subnormal (about 2.2e-316, spaced 4.9e-324 apart: some 8 digits).
+    # Their rounding was modelled as 8 eps·|f|, which underflows to 0 there: the book's
+    # central difference passed 5 digits as CONVERGED, and order 4 and "richardson"
+    # blamed a kink or a scale finer than their steps instead of f's rounding.
+    def f(t: float) -> float:
+        return float(np.exp(0.3 * t) * 2.2e-316)
+
+    truth = 0.3 * math.exp(0.15) * 2.2e-316
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = numerical_diff(f, 0.5, full_output=True, **options)
+    messages = [str(w.message) for w in caught if issubclass(w.category, PrecisionWarning)]
+    assert result.status == GradientStatus.ROUNDING_LIMITED and messages, (
+        f"{options}: {result.grad} ± {result.error} (status {result.status}) against the "
+        f"true {truth}: the rounding of f's subnormal values was not seen as such"
+    )
+    assert math.isnan(result.error) or abs(result.grad - truth) <= result.error, (
+        f"{options}: {result.grad} ± {result.error} against the true {truth}"
+    )
 
 
 def test_richardson_does_not_stop_on_levels_that_agree_by_chance() -> None:

@@ -205,8 +205,10 @@ class Ladder:
         self.checks_odd = checks_odd
         self.f_at_x = f_at_x
         self.unit = ROUNDING_ULPS * precision.eps  # the rounding of one value per unit |f|
-        # f's values on a grid coarser than eps·|f| round as if |f| were grid / eps
-        self.least = precision.grid / precision.eps
+        # f's values on a grid coarser than eps·|f|, or subnormal, round as if |f| were
+        # grid / eps, or f's smallest normal number
+        self.size = precision.size
+        self.f0_size = max(abs(f_at_x), float(precision.size(f_at_x)))  # nan stays
         self.rtol, self.atol = rtol, atol
 
     def level_values(
@@ -245,7 +247,7 @@ class Ladder:
         diagonal = self.diagonal[active]
         a = self.factor[active] * self.first[p] * 2.0**-level
         b = self.factor[active] * self.first[q] * 2.0**-level
-        size = np.fmax(np.abs(np.where(np.isfinite(values), values, 0.0)), self.least)
+        size = self.size(np.where(np.isfinite(values), values, 0.0))
         f0 = self.f_at_x
         with np.errstate(all="ignore"):
             second = np.where(
@@ -255,14 +257,14 @@ class Ladder:
             )
             noise = self.unit * np.where(
                 diagonal,
-                (size[:, 0] + 2 * max(abs(f0), self.least) + size[:, 1]) / (a * a),
+                (size[:, 0] + 2 * self.f0_size + size[:, 1]) / (a * a),
                 size.sum(axis=1) / (4 * a * b),
             )
             odd_p = axis_values[p, 0] - axis_values[p, 1]
             odd_q = axis_values[q, 0] - axis_values[q, 1]
-            axis_size = np.fmax(np.abs(axis_values[p]), self.least).sum(axis=1) + np.fmax(
-                np.abs(axis_values[q]), self.least
-            ).sum(axis=1)
+            axis_size = self.size(axis_values[p]).sum(axis=1) + self.size(axis_values[q]).sum(
+                axis=1
+            )
             along = values[:, 0] - values[:, 3] - odd_p - odd_q
             across = values[:, 1] - values[:, 2] - odd_p + odd_q
             one = np.where(diagonal, (values[:, 0] - values[:, 1]) / (2 * a), along / (2 * b))
@@ -420,7 +422,7 @@ class Ladder:
         values[diagonal, :2] = axis_part
         values[~diagonal] = pair_part
         f0 = self.f_at_x
-        size = np.fmax(np.abs(np.where(np.isfinite(values), values, 0.0)), self.least)
+        size = self.size(np.where(np.isfinite(values), values, 0.0))
         with np.errstate(all="ignore"):
             probe = np.where(
                 diagonal,
@@ -429,7 +431,7 @@ class Ladder:
             )
             noise = self.unit * np.where(
                 diagonal,
-                (size[:, 0] + 2 * max(abs(f0), self.least) + size[:, 1]) / (a * a),
+                (size[:, 0] + 2 * self.f0_size + size[:, 1]) / (a * a),
                 size.sum(1) / (4 * a * b),
             )
         truncation = s.raw[which] - s.value[which]

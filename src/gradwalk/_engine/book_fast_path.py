@@ -29,7 +29,7 @@ from .evaluators.options import Options, is_plain
 from .inputs import InputModifiedError, changed_elements, modified_message, working_array
 from .methods import resolve_step
 from .points import Points
-from .rounding import ROUNDING_ULPS, rounding_limited, value_precision
+from .rounding import ROUNDING_ULPS, rounding_limited, subnormal_spacing, value_precision
 from .status_codes import STEP_TOLERANCE
 
 __all__ = ["SMALL", "Shortcut", "central_shortcut"]
@@ -170,8 +170,11 @@ def _clean_gradient(values: list[float], array: Any, step: float) -> list[float]
     eps = _EPS
     if all(v == 0 or (abs(v) < _FLOAT32_MAX and float(np.float32(v)) == v) for v in values):
         eps = value_precision(array, np.dtype(np.float64))  # f may compute in float32
+    # a subnormal value of f rounds to its subnormal spacing, not to eps·|f|
+    least = ROUNDING_ULPS * subnormal_spacing(eps)
     for plus, minus, g in zip(values[0::2], values[1::2], grad):  # noqa: B905 - pairs of one list
-        uncertainty = ROUNDING_ULPS * eps * max(abs(plus), abs(minus)) / step
+        rounding = ROUNDING_ULPS * eps * max(abs(plus), abs(minus))
+        uncertainty = (least if 0 < rounding < least else rounding) / step
         if rounding_limited(uncertainty * (1 + _MARGIN) ** 2, g, largest, _FLOAT64):
             return None
     return grad

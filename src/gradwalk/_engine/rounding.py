@@ -244,15 +244,59 @@ def value_grid(values: NDArray[Any]) -> float:
     return grid if grid >= 2.0**GRID_BITS * float(np.spacing(largest)) else 0.0
 
 
+#: The precisions whose subnormal spacing :func:`subnormal_spacing` knows, by their eps.
+_SUBNORMAL_SPACING = {
+    float(np.finfo(kind).eps): float(np.finfo(kind).smallest_subnormal)
+    for kind in (np.float16, np.float32, np.float64)
+}
+
+
+def subnormal_spacing(eps: float) -> float:
+    """The spacing of the subnormal numbers of the precision whose epsilon is ``eps``
+    (its smallest subnormal, eps times its smallest normal number): the rounding a value
+    of f below that normal number carries. There a value keeps fewer digits than eps says
+    (2.2e-316 in float64 keeps about 8), and eps·|f| underflows to 0. A precision other
+    than float16, float32 and float64 (longdouble) gets float64's.
+
+    >>> subnormal_spacing(2.0**-52)
+    5e-324
+    >>> subnormal_spacing(2.0**-23) == 2.0**-149
+    True
+    """
+    return _SUBNORMAL_SPACING.get(eps, _SUBNORMAL_SPACING[float(np.finfo(np.float64).eps)])
+
+
+def rounding_size(size: Any, eps: float, grid: float = 0.0) -> Any:
+    """The magnitude of f that the rounding of a value of magnitude ``size`` is eps of:
+    ``size``, or ``grid / eps`` where f's value grid is coarser, or the precision's
+    smallest normal number (:func:`subnormal_spacing` over eps) where ``size`` is
+    subnormal. A value of exactly 0 is taken as exact, as f computes it in the normal
+    range (x·y at y = 0).
+
+    >>> rounding_size(np.array([0.0, 2.2e-316, 1.5]), 2.0**-52).tolist()
+    [0.0, 2.2250738585072014e-308, 1.5]
+    """
+    magnitude = np.fmax(np.abs(np.asarray(size, dtype=np.float64)), grid / eps)
+    least = subnormal_spacing(eps) / eps
+    return np.where((magnitude > 0) & (magnitude < least), least, magnitude)[()]
+
+
 def per_value_rounding(size: Any, eps: float, grid: float = 0.0) -> Any:
     """The rounding error of one value of f of magnitude ``size``: ``ROUNDING_ULPS``
     units of f's precision ``eps``, or of its value grid (:func:`value_grid`) where that
-    is coarser.
+    is coarser, or of the precision's subnormal spacing (:func:`subnormal_spacing`) where
+    |f| is subnormal (a value of 0 is taken as exact).
 
     >>> float(per_value_rounding(1e3, 2.0**-52, grid=2.0**-24)) == 8 * 2.0**-24
     True
+    >>> float(per_value_rounding(2.2e-316, 2.0**-52)) == 8 * 2.0**-1074  # a subnormal f
+    True
     """
-    return ROUNDING_ULPS * np.maximum(eps * np.asarray(size), grid)
+    size = np.asarray(size)
+    spacing = subnormal_spacing(eps)
+    rounding = np.maximum(eps * size, grid)
+    subnormal = (size != 0) & (np.abs(size) < spacing / eps)  # eps·|f| underflows
+    return (ROUNDING_ULPS * np.where(subnormal, np.maximum(rounding, spacing), rounding))[()]
 
 
 @dataclass(frozen=True)
@@ -268,6 +312,11 @@ class Precision:
         """The rounding error of one value of f of magnitude ``size``
         (:func:`per_value_rounding`)."""
         return per_value_rounding(size, self.eps, self.grid)
+
+    def size(self, values: Any) -> Any:
+        """The magnitude of f whose eps is the rounding of each value
+        (:func:`rounding_size`)."""
+        return rounding_size(values, self.eps, self.grid)
 
     def narrower_than(self, dtype: np.dtype[Any]) -> bool:
         """Whether f's values look coarser than ``dtype`` computes."""
