@@ -70,10 +70,9 @@ def test_every_method_with_sparsity_gives_the_dense_jacobians_entries(
     assert result.nfev <= 3 * verified + 1 + VERIFICATION + cross_check, result.nfev
     rows, columns = bratu.pattern().nonzero()
     found, expected = entries(result.jac, bratu.pattern()), dense[rows, columns]
-    if order is None:  # the same points and the same arithmetic: bit for bit
-        assert np.array_equal(found, expected), f"{method}: not the dense entries bit for bit"
-    else:  # a stencil with f(x) takes its differences from f(x) first: rounding apart
-        np.testing.assert_allclose(found, expected, rtol=0, atol=1e-9 * np.abs(expected).max())
+    # the same points and the same arithmetic on f's own values (each entry's f(x) its
+    # output's): bit for bit
+    assert np.array_equal(found, expected), f"{method}: not the dense entries bit for bit"
     assert isinstance(result.jac, sparse.csr_array) and result.jac.nnz == 3 * 300 - 2
 
 
@@ -101,6 +100,52 @@ def test_bratu_at_2000_costs_colours_times_stencil_points_plus_one_plus_the_veri
     # the central difference's own error: rounding in F amplified by 1/dx² ~ 4e6
     assert np.max(np.abs(entries(result.jac, bratu.pattern()) - exact)) < 1e-4
     assert repr(result).startswith("JacobianResult(method='central', nfev=9, colours=3")
+
+
+@pytest.mark.parametrize(("method", "order"), [("central", 4), ("central", 6), ("forward", 2)])
+@pytest.mark.parametrize("sparsity", [True, False], ids=["sparse", "dense"])
+def test_a_fixed_stencil_on_the_smooth_bratu_residual_converges_without_a_noise_alarm(
+    method: str, order: int, sparsity: bool
+) -> None:
+    # Each entry's f(x) is its own output's: a plan that read f(x) as 0 (the differences
+    # of its first request) beside f's own values at a finer step or off the stencil's
+    # grid saw f(x) itself as noise, and every entry of the sparse path was NOISY.
+    bratu = Bratu(2000 if sparsity else 200)
+    pattern = bratu.pattern()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = numerical_jacobian(
+            bratu,
+            bratu.u,
+            method=method,
+            order=order,
+            sparsity=pattern if sparsity else None,
+            full_output=True,
+        )
+    path = "sparse" if sparsity else "dense"
+    rows, columns = pattern.nonzero()
+    exact = entries(bratu.jacobian(), pattern)
+    if sparsity:
+        found, bars = entries(result.jac, pattern), entries(result.error, pattern)
+    else:
+        found, bars = result.jac[rows, columns], result.error[rows, columns]
+    codes, counts = np.unique(result.status, return_counts=True)
+    statuses = dict(zip(codes.tolist(), counts.tolist(), strict=True))
+    assert np.all(result.status == GradientStatus.CONVERGED), (
+        f"{path} {method} order={order}: the smooth Bratu residual's entries are not all "
+        f"CONVERGED (status counts {statuses}): a false alarm"
+    )
+    messages = [str(w.message) for w in caught]
+    assert not messages, f"{path} {method} order={order}: a false alarm on smooth F: {messages}"
+    missed = np.abs(found - exact) > bars
+    assert not missed.any(), (
+        f"{path} {method} order={order}: {int(missed.sum())} entries lie outside their "
+        "error bars: the bars are not honest"
+    )
+    assert np.all(bars <= 1e-4 * np.abs(exact)), (
+        f"{path} {method} order={order}: error bars up to {np.max(bars / np.abs(exact)):.1e} "
+        "of the entries, beyond the default tolerance, on a smooth F"
+    )
 
 
 @pytest.mark.parametrize("mode", ["vectorized", "threads", "processes"])

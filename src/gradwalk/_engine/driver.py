@@ -201,7 +201,11 @@ def differentiate(
     work, is_callers = working_array(x)
     shape, dtype = work.shape, work.dtype
     where = region(bounds, step_direction, work)
-    plan = record.planner(order, where, options.elementwise)
+    # f(x) is one value per element for an elementwise f and for a sparse Jacobian's
+    # entries (each its output's): the plans ask for it per element (``own_x``), so that
+    # every request of a plan reads f's own values, not differences from f(x)
+    own_x_per_element = options.elementwise or options.compressed is not None
+    plan = record.planner(order, where, own_x_per_element)
     given = {name: value for name, value in (accuracy or {}).items() if value is not None}
     if given:  # Richardson's accuracy controls
         controls = check_accuracy(given, method)
@@ -212,7 +216,7 @@ def differentiate(
                 bounded_richardson,
                 order=0,
                 region=where,
-                elementwise=options.elementwise,
+                elementwise=own_x_per_element,
                 **controls,
             )
     if dtype.itemsize < 8:

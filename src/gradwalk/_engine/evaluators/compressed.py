@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gradwalk._engine.inputs import InputModifiedError, modified_message
-from gradwalk._engine.points import UNPERTURBED, Points
+from gradwalk._engine.points import OWN_X, UNPERTURBED, Points, element_of
 from gradwalk._engine.rounding import ROUNDING_ULPS
 
 from .batching import copy_modified
@@ -168,10 +168,14 @@ def _derived(compression: Compression) -> dict[str, Any]:
 class Compressed(Evaluator):
     """The entries of a sparse Jacobian (see the module's description).
 
-    f(x) is one value per entry (its output's), as for an elementwise f: a request that
-    includes x gets 0 there and, for every other point of that request, the value minus
-    f(x) at that entry's output (see :class:`~.elementwise.Elementwise`); :meth:`at`
-    reads a whole point entry by entry, each entry's column alone at its value.
+    f(x) is one value per entry (its output's), as for an elementwise f: the driver's
+    plans ask for it as each entry's own value (:func:`~gradwalk._engine.points.own_x`),
+    which is known and costs no evaluation, so that every request of a plan holds f's
+    own values. A request that includes x itself (index
+    :data:`~gradwalk._engine.points.UNPERTURBED`) gets 0 there and, for every other
+    point of that request, the value minus f(x) at that entry's output (see
+    :class:`~.elementwise.Elementwise`); :meth:`at` reads a whole point entry by entry,
+    each entry's column alone at its value.
     """
 
     def __init__(
@@ -208,6 +212,8 @@ class Compressed(Evaluator):
         moved = index >= 0
         entries = index[moved]
         out = np.zeros(len(index), dtype=kind)
+        own = index <= OWN_X  # f(x) as an entry's own value: known, not evaluated
+        out[own] = self.at_x[element_of(index[own])]
         if entries.size:
             table, point_of = self._tables(entries, points.value[moved])
             values = self._evaluated(table)
