@@ -122,13 +122,15 @@ def numerical_jacobian(
         evaluations verify the result: a central difference along a random half of the
         columns must match the Jacobian's product with that move, row by row (an entry
         missing from the pattern goes, unseen, into an entry of its row whose column
-        shares its group: the random half, with random signs and a fixed seed, moves
-        the two apart with probability 5/8, so such an entry can go unseen; compare
-        with :func:`~gradwalk.jacobian_vector_product` along a random direction, or
-        find the pattern with :func:`~gradwalk.jacobian_sparsity`, when the pattern is
-        in doubt). Where f's values show an entry outside the pattern, a few more
-        evaluations find its column and a :class:`~gradwalk.SparsityWarning` names it;
-        rows that f contradicts get inf error bars.
+        shares its group: the random half, drawn from a fixed seed, shows it only
+        where it moves the two differently and the entry is above 1e-3 of the row's
+        move, or where it moves the missing column and none of the row's own, so such
+        an entry can go unseen; when the pattern is in doubt, compare with
+        :func:`~gradwalk.jacobian_vector_product` along a random direction, or find
+        the pattern with :func:`~gradwalk.jacobian_sparsity`). Where f's values show an
+        entry outside the pattern, a few more evaluations find its column and a
+        :class:`~gradwalk.SparsityWarning` names it; rows that f contradicts get inf
+        error bars.
     as_linear_operator : bool
         Return a ``scipy.sparse.linalg.LinearOperator`` of shape (outputs, elements)
         whose ``matvec(v)`` is :func:`~gradwalk.jacobian_vector_product` with this

@@ -178,8 +178,10 @@ def verify_rows(
     Columns of one colour share no row by the pattern; where the pattern misses an entry
     (i, j'), row i moves through j' at every point that moves j''s colour, and an entry
     (i, j) of that colour absorbed it. Moving only half of the columns separates them
-    (with probability 1/2 for each such pair): row i then differs from the prediction by
-    about J[i, j']·h_j', far above the central difference's own error. Rows that differ
+    where j' moves and j does not, or both move with opposite signs (probability 5/8 for
+    each such pair, the same at every call): row i then differs from the prediction by
+    about J[i, j']·h_j', seen where that is above the tolerance below, or wherever row
+    i moves although none of its columns do (the evaluator's exact check). Rows that differ
     by more than 1e-3 of their move (plus 4 error bars and f's rounding) are returned,
     and the columns that move them are traced (recorded in ``Compression.missed``).
     """
