@@ -608,3 +608,35 @@ def test_gradient_descent_suggests_the_keyword_meant() -> None:
     with pytest.raises(TypeError, match=r"'step_nums'\. Did you mean 'step_num'\?"):
         gradient_descent(function_2, [-3.0, 4.0], lr=0.1, step_nums=100)
 
+
+def test_gradient_descent_names_a_misspelled_required_keyword() -> None:
+    with pytest.raises(TypeError, match=r"'initx'\. Did you mean 'init_x'\?") as caught:
+        gradient_descent(function_2, initx=np.array([-3.0, 4.0]))
+    assert "missing" not in str(caught.value), (
+        f"the misspelled keyword initx is the mistake, not a missing init_x: {caught.value}"
+    )
+    with pytest.raises(TypeError, match="unknown option xo"):
+        descend(function_2, xo=[-3.0, 4.0])
+    with pytest.raises(TypeError, match=r"unknown option xx\. Did you mean 'x'\?"):
+        learning_rate_bound(function_2, xx=[-3.0, 4.0])
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'init_x'"):
+        gradient_descent(function_2, lr=0.1)  # keywords all right: Python's own message
+
+
+def test_gradient_descent_warns_when_x_swings_without_getting_closer() -> None:
+    with pytest.warns(TrainingWarning, match="swings across the minimum") as caught:
+        x = gradient_descent(function_2, np.array([-3.0, 4.0]), lr=1.0, step_num=100)
+    np.testing.assert_array_equal(x, [-3.0, 4.0], err_msg="the book's return value changed")
+    message = str(caught[0].message)
+    assert "lr = 1 " in message and "stable bound of about 1 " in message, (
+        f"the warning must name lr and the stable bound: {message}"
+    )
+    with pytest.warns(TrainingWarning, match="overshot further"):  # rose, not diverged
+        gradient_descent(function_2, np.array([-3.0, 4.0]), lr=1.01, step_num=100)
+
+
+@pytest.mark.parametrize("lr", [0.1, 1e-10])
+def test_gradient_descent_is_silent_for_the_books_calls(lr: float) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the book's own example
+        gradient_descent(function_2, np.array([-3.0, 4.0]), lr=lr, step_num=100)
