@@ -23,6 +23,20 @@ def test_train_on_the_default_spiral_prints_epochs_and_writes_figures(
     assert target.stat().st_size > 0 and (tmp_path / "run-boundary.png").stat().st_size > 0
 
 
+def test_train_with_backprop_claims_no_loss_evaluations_for_gradients(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["train", "--dataset", "moons", "--gradient", "backprop", "--iters", "20"]
+    assert main([*argv, "--hidden", "5", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "loss evaluations for gradients" not in out, (
+        f"backprop evaluates no loss for a numerical gradient, yet the summary says so: {out}"
+    )
+    assert "20 backprop passes (forward and backward)" in out, (
+        f"the summary should count backprop's forward and backward passes: {out}"
+    )
+
+
 def test_train_with_spsa_counts_two_evaluations_per_direction(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

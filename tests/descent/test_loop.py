@@ -116,6 +116,30 @@ def test_tiny_lr_barely_changes_f_and_names_the_stable_bound() -> None:
     assert result.values[0] - result.values[-1] < 1e-6 * result.values[0]
 
 
+@pytest.mark.parametrize("steps", [100, 101])
+def test_lr_at_the_stable_bound_swings_and_does_not_rise(steps: int) -> None:
+    # lr = 1 on function_2 maps x to -x: f stays 25, though after an odd number of
+    # steps it may end a rounding error above where it began.
+    result = descend(function_2, start(), lr=1.0, steps=steps)
+    assert "rose" not in result.message, (
+        f"f stayed at 25 while x swung across the minimum, it did not rise: {result.message}"
+    )
+    assert "swings across the minimum" in result.message, (
+        f"the message must say x swings across the minimum at lr = 1: {result.message}"
+    )
+    assert "))" not in result.message, f"doubled parentheses: {result.message}"
+
+
+def test_a_rise_below_the_stable_bound_has_no_doubled_parentheses() -> None:
+    result = descend(get("ackley"), [2.2, -1.3], lr=0.63, steps=40)
+    assert "f rose from" in result.message, result.message
+    assert "))" not in result.message, f"doubled parentheses: {result.message}"
+    assert "lr = 0.63 is below the stable bound" in result.message, (
+        f"advice to go below the bound must not be given when lr is already below it: "
+        f"{result.message}"
+    )
+
+
 def test_lr_0_1_converges_with_gtol() -> None:
     result = descend(function_2, start(), lr=0.1, gtol=1e-6)
     # |grad| = 10 · 0.8^k < 1e-6 first at k = 73
@@ -583,3 +607,36 @@ def test_a_sign_flipped_grad_that_diverges_is_told_to_check_grad() -> None:
 def test_gradient_descent_suggests_the_keyword_meant() -> None:
     with pytest.raises(TypeError, match=r"'step_nums'\. Did you mean 'step_num'\?"):
         gradient_descent(function_2, [-3.0, 4.0], lr=0.1, step_nums=100)
+
+
+def test_gradient_descent_names_a_misspelled_required_keyword() -> None:
+    with pytest.raises(TypeError, match=r"'initx'\. Did you mean 'init_x'\?") as caught:
+        gradient_descent(function_2, initx=np.array([-3.0, 4.0]))
+    assert "missing" not in str(caught.value), (
+        f"the misspelled keyword initx is the mistake, not a missing init_x: {caught.value}"
+    )
+    with pytest.raises(TypeError, match="unknown option xo"):
+        descend(function_2, xo=[-3.0, 4.0])
+    with pytest.raises(TypeError, match=r"unknown option xx\. Did you mean 'x'\?"):
+        learning_rate_bound(function_2, xx=[-3.0, 4.0])
+    with pytest.raises(TypeError, match="missing 1 required positional argument: 'init_x'"):
+        gradient_descent(function_2, lr=0.1)  # keywords all right: Python's own message
+
+
+def test_gradient_descent_warns_when_x_swings_without_getting_closer() -> None:
+    with pytest.warns(TrainingWarning, match="swings across the minimum") as caught:
+        x = gradient_descent(function_2, np.array([-3.0, 4.0]), lr=1.0, step_num=100)
+    np.testing.assert_array_equal(x, [-3.0, 4.0], err_msg="the book's return value changed")
+    message = str(caught[0].message)
+    assert "lr = 1 " in message and "stable bound of about 1 " in message, (
+        f"the warning must name lr and the stable bound: {message}"
+    )
+    with pytest.warns(TrainingWarning, match="overshot further"):  # rose, not diverged
+        gradient_descent(function_2, np.array([-3.0, 4.0]), lr=1.01, step_num=100)
+
+
+@pytest.mark.parametrize("lr", [0.1, 1e-10])
+def test_gradient_descent_is_silent_for_the_books_calls(lr: float) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the book's own example
+        gradient_descent(function_2, np.array([-3.0, 4.0]), lr=lr, step_num=100)

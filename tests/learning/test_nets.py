@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -50,7 +52,7 @@ def test_a_legacy_random_state_draws_the_books_np_random_randn_weights() -> None
 
 # --- TwoLayerNet ------------------------------------------------------------------
 
-from gradwalk import check_gradients  # noqa: E402
+from gradwalk import IgnoredInputWarning, check_gradients  # noqa: E402
 from gradwalk.functions import sigmoid, softmax  # noqa: E402
 from gradwalk.nets import TwoLayerNet  # noqa: E402
 
@@ -154,6 +156,28 @@ def test_complex_step_differentiates_the_loss_through_a_copy() -> None:
     exact = _analytic_gradient(net.params, x, t)
     for name in grads:
         np.testing.assert_allclose(grads[name], exact[name], rtol=1e-5, atol=1e-9)
+
+
+@pytest.mark.parametrize("options", [{}, {"vectorized": True}], ids=["in place", "vectorized"])
+def test_a_zero_input_names_w1_and_accuses_no_closure(options: dict[str, bool]) -> None:
+    net = TwoLayerNet(2, 10, 3, seed=0)
+    x, t = np.zeros((1, 2)), np.array([1])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        grads = net.numerical_gradient(x, t, **options)
+    assert not grads["W1"].any(), "W1's gradient must be exactly 0 when every input is 0"
+    messages = [str(w.message) for w in caught if issubclass(w.category, IgnoredInputWarning)]
+    assert len(messages) == 1, f"only W1 should be flagged, got {messages}"
+    assert "closure" not in messages[0], (
+        "the net's own numerical_gradient built f itself: the warning must not blame a "
+        f"closure the user never wrote, got {messages[0]!r}"
+    )
+    assert messages[0].startswith("W1's gradient is exactly 0"), (
+        f"the warning must name W1 and say its gradient is exactly 0, got {messages[0]!r}"
+    )
+    assert "every input in x is 0" in messages[0], (
+        f"the warning must say why W1 has no effect (the inputs are 0), got {messages[0]!r}"
+    )
 
 
 def test_batched_loss_equals_the_loss_of_each_copy() -> None:

@@ -36,6 +36,7 @@ __all__ = [
     "closest",
     "keyword_hints",
     "keyword_names",
+    "keywords_checked_first",
     "unknown_keyword",
 ]
 
@@ -239,3 +240,34 @@ def keyword_hints(function: Callable[P, R]) -> Callable[P, R]:
         return function(*args, **kwargs)
 
     return checked
+
+
+def keywords_checked_first(
+    check: Callable[[dict[str, object]], None],
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A decorator: ``check(kwargs)`` runs before Python reports a missing argument.
+
+    A function that takes ``**options`` checks its keywords in its body, which Python
+    never reaches when a required argument is missing: ``initx=...`` for ``init_x``
+    would be told "missing 1 required positional argument: 'init_x'", not that initx is
+    unknown. Where a required argument is missing, ``check`` (which raises for an unknown
+    keyword, with its "Did you mean") runs first; otherwise the call goes through as is.
+    """
+
+    def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+        required = [
+            parameter.name
+            for parameter in inspect.signature(function).parameters.values()
+            if parameter.kind in kinds and parameter.default is inspect.Parameter.empty
+        ]
+
+        @functools.wraps(function)
+        def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+            if any(name not in kwargs for name in required[len(args) :]):
+                check(kwargs)
+            return function(*args, **kwargs)
+
+        return checked
+
+    return decorate

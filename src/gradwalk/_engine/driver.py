@@ -25,7 +25,7 @@ from .complex_step import real_kink, real_slope
 from .display import derivative_html
 from .evaluators.choose import evaluator
 from .evaluators.options import Options
-from .ignored_input import flag_ignored_input, joint_move
+from .ignored_input import flag_ignored_input, joint_move, own_description
 from .inputs import (
     InputModifiedError,
     changed_elements,
@@ -346,6 +346,7 @@ def differentiate(
             probe,
             swallowed,
             own_at_x if options.elementwise else None,
+            own_description(f),
         )
     status = element_status(
         estimate,

@@ -27,6 +27,21 @@ from .points import (
 JOINT_MOVES = (1e-3, 1.0, 1e3)
 
 
+def own_description(f: object) -> tuple[str, str] | None:
+    """The parameter and the reason an f that gradwalk built itself gives, if it is one.
+
+    The nets' numerical_gradient differentiates its own loss of one parameter array (a
+    ``_ParameterLoss``); such an f reads the array it is given, so a gradient of exactly
+    0 is the true one, not a closure's mistake. It says so with ``parameter`` (its name,
+    such as ``"W1"``) and ``unmoved_reason()`` (why the loss cannot change).
+    """
+    parameter = getattr(f, "parameter", None)
+    reason = getattr(f, "unmoved_reason", None)
+    if isinstance(parameter, str) and callable(reason):
+        return parameter, str(reason())
+    return None
+
+
 def joint_move(snapshot: NDArray[Any], size: float = JOINT_MOVES[0]) -> NDArray[Any]:
     """x moved along every element at once, by about ``size`` · max(1, |x|).
 
@@ -49,6 +64,7 @@ def flag_ignored_input(
     probe: Callable[[float], Any],
     lost: Callable[[float, float, Any], bool],
     own_at_x: Callable[[], Any] | None = None,
+    own: tuple[str, str] | None = None,
 ) -> bool:
     """Warn when f gave the same value at every perturbed point, at x itself and at x
     moved along every element at once (``probe(size)``, at each size of
@@ -65,6 +81,9 @@ def flag_ignored_input(
     where only at a larger one, it is constant near x (a step function), which a warning
     says. ``copies`` names the option that made f receive copies of x (None: in place).
     ``own_at_x`` gives f(x) per element for an elementwise f (evaluating it if need be).
+    ``own`` is (parameter, reason) where gradwalk built f itself (:func:`own_description`):
+    the warning then names the parameter and says why its gradient is exactly 0, with no
+    word about closures the user did not write.
     """
     if _two_differ(values_seen):
         return False  # f moved: it does not ignore x (one look at two values, no copy)
@@ -101,6 +120,17 @@ def flag_ignored_input(
                 IgnoredInputWarning,
             )
             return False
+    if own is not None:
+        parameter, reason = own
+        issue_warning(
+            f"{parameter}'s gradient is exactly 0: the loss had exactly the same value at "
+            f"every perturbed point, at {parameter} itself and with all of {parameter} "
+            f"moved at once, so it does not change when {parameter} moves ({reason}). "
+            f"That is the true gradient, not a mistake: {parameter} gets no update from "
+            "this batch.",
+            IgnoredInputWarning,
+        )
+        return False
     if copies is not None:
         issue_warning(
             "f returned exactly the same value at every perturbed point and at x "

@@ -133,6 +133,15 @@ class _ParameterLoss:
         scores = _forward({**self.params, self.name: w}, self.x)
         return cross_entropy_error(softmax(scores), self.t)
 
+    @property
+    def parameter(self) -> str:
+        """The parameter this loss is a function of, named in gradwalk's warnings."""
+        return self.name
+
+    def unmoved_reason(self) -> str:
+        """Why the loss may not change when this parameter moves."""
+        return _unmoved_reason(self.name, self.x)
+
 
 @dataclass(frozen=True)
 class _StackedParameterLoss:
@@ -145,6 +154,22 @@ class _StackedParameterLoss:
 
     def __call__(self, stack: NDArray[Any]) -> NDArray[Any]:
         return _stacked_loss({**self.params, self.name: stack}, {self.name}, self.x, self.t)
+
+    @property
+    def parameter(self) -> str:
+        """The parameter this loss is a function of, named in gradwalk's warnings."""
+        return self.name
+
+    def unmoved_reason(self) -> str:
+        """Why the loss may not change when this parameter moves."""
+        return _unmoved_reason(self.name, self.x)
+
+
+def _unmoved_reason(name: str, x: NDArray[Any]) -> str:
+    """Why the loss does not change when parameter ``name`` moves, for batch ``x``."""
+    if name == "W1" and not np.any(x):
+        return "every input in x is 0, so W1 multiplies only zeros and has no effect"
+    return f"{name} has no effect on the loss for this batch"
 
 
 class TwoLayerNet:

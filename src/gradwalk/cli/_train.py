@@ -253,11 +253,15 @@ def _run_train(args: argparse.Namespace, out: Output) -> int:
     final = _("train acc {train:.4f}, test acc {test:.4f}; {iterations} iterations").format(
         train=net.accuracy(x, t), test=net.accuracy(x_test, t_test), iterations=history.iterations
     )
-    out(
-        _("final: {final}, {evaluations} loss evaluations for gradients, {seconds:.2f} s").format(
-            final=final, evaluations=history.loss_evaluations, seconds=history.wall_time
+    if args.gradient == "backprop":  # no loss evaluated for a gradient: one pass each
+        line = _("final: {final}, {passes} backprop passes (forward and backward), {seconds:.2f} s")
+        out(line.format(final=final, passes=history.iterations, seconds=history.wall_time))
+    else:
+        out(
+            _(
+                "final: {final}, {evaluations} loss evaluations for gradients, {seconds:.2f} s"
+            ).format(final=final, evaluations=history.loss_evaluations, seconds=history.wall_time)
         )
-    )
     if plot is not None and history.iterations:  # what the run reached, also when stopped
         _plot(plot, history, net, x, t, out)
     if history.status == "stopped":  # by Ctrl-C

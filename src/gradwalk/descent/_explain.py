@@ -174,7 +174,10 @@ def learning_rate_advice(run: Run, *, stuck: bool = False) -> str:
         return _("lr = {lr:g} is above {where}, so every step overshot further").format(
             lr=lr, where=where
         )
-    return _("try a smaller learning rate ({where})").format(where=where)
+    return _(
+        "try a smaller learning rate: lr = {lr:g} is below {where}, but that bound holds only "
+        "near the start"
+    ).format(lr=lr, where=where)
 
 
 def _bouncing(run: Run) -> str | None:
@@ -376,18 +379,7 @@ def explain_end(run: Run) -> tuple[Status, str, bool]:
             _("No steps were asked for (steps=0); f = {value:.6g} at x0.").format(value=last),
             False,
         )
-    if last > first:
-        return (
-            "max_steps",
-            _("f rose from {first} to {last} in {steps} instead of falling; {advice}.").format(
-                first=_number(first),
-                last=_number(last),
-                steps=steps,
-                advice=learning_rate_advice(run),
-            ),
-            False,
-        )
-    if abs(first - last) <= _BARELY * scale:
+    if abs(first - last) <= _BARELY * scale:  # a swing can end a rounding error above f(x0)
         return (
             "max_steps",
             _(
@@ -399,6 +391,17 @@ def explain_end(run: Run) -> tuple[Status, str, bool]:
                 last=last,
                 change=abs(first - last) / scale,
                 advice=learning_rate_advice(run, stuck=True),
+            ),
+            False,
+        )
+    if last > first:
+        return (
+            "max_steps",
+            _("f rose from {first} to {last} in {steps} instead of falling; {advice}.").format(
+                first=_number(first),
+                last=_number(last),
+                steps=steps,
+                advice=learning_rate_advice(run),
             ),
             False,
         )

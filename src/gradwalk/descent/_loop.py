@@ -34,6 +34,7 @@ from gradwalk._common.validate import (
     check_positive,
     check_tolerance,
     choice_hint,
+    keywords_checked_first,
 )
 from gradwalk._common.warnings import (
     IgnoredInputWarning,
@@ -88,6 +89,31 @@ def _reemit_once(caught: Sequence[warnings.WarningMessage], steps: Sequence[int]
 _GRADIENT_DESCENT_OPTIONS = ["lr", "step_num", "in_place", "history"]
 
 
+def _check_gradient_descent_keywords(keywords: dict[str, object]) -> None:
+    """Refuse a keyword gradient_descent does not take, with the closest it does."""
+    unknown = [name for name in keywords if name not in ("f", "init_x", *_GRADIENT_DESCENT_OPTIONS)]
+    if unknown:
+        name = unknown[0]
+        quoted = choice_hint(None, _GRADIENT_DESCENT_OPTIONS)[0]
+        _, hint = choice_hint(name, ["f", "init_x", *_GRADIENT_DESCENT_OPTIONS])
+        raise TypeError(
+            f"gradient_descent() got an unexpected keyword argument {name!r}.{hint} It "
+            f"takes f, init_x and {quoted}."
+        )
+
+
+def _check_descend_keywords(keywords: dict[str, object]) -> None:
+    """Refuse a keyword descend does not take, with the closest it does."""
+    own = ["f", "x0", *_DESCEND_OPTIONS]
+    check_keywords(list(keywords), "descend", own, GRADIENT_OPTIONS)
+
+
+def _check_bound_keywords(keywords: dict[str, object]) -> None:
+    """Refuse a keyword learning_rate_bound does not take, with the closest it does."""
+    own = ["f", "x", "grad", "iterations", "rtol"]
+    check_keywords(list(keywords), "learning_rate_bound", own, GRADIENT_OPTIONS)
+
+
 @overload
 def gradient_descent(
     f: Callable[[Any], object],
@@ -114,6 +140,7 @@ def gradient_descent(
 ) -> tuple[NDArray[np.floating], NDArray[np.floating]]: ...
 
 
+@keywords_checked_first(_check_gradient_descent_keywords)
 def gradient_descent(
     f: Callable[[Any], object],
     init_x: ArrayLike,
@@ -172,6 +199,10 @@ def gradient_descent(
         the step it first happened at.
     NonFiniteWarning
         f is inf or nan next to x; once per run.
+    TrainingWarning
+        The run diverged (|x| grew more than a thousandfold), or f did not fall with lr
+        at or above the stable bound 2/λmax at init_x (x swings across the minimum, as
+        lr=1.0 on function_2 does); each names the stable bound.
 
     Examples
     --------
@@ -183,17 +214,12 @@ def gradient_descent(
     >>> x_history.shape, x_history[1]
     ((20, 2), array([-2.4,  3.2]))
     """
-    if unknown:
-        name = next(iter(unknown))
-        quoted, hint = choice_hint(name, _GRADIENT_DESCENT_OPTIONS)
-        raise TypeError(
-            f"gradient_descent() got an unexpected keyword argument {name!r}.{hint} It "
-            f"takes f, init_x and {quoted}."
-        )
+    _check_gradient_descent_keywords(unknown)
     rate = check_learning_rate(lr)
     count = check_count(step_num, "step_num")
     x, callers = start_array(init_x, in_place)
     start = x.copy()
+    first_value = _value_or_none(f, x) if count else None
     x_history: list[NDArray[np.floating]] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -213,8 +239,8 @@ def gradient_descent(
                 raise ValueError(copy_message("gradient_descent", "init_x"))
             x -= rate * grad
     _reemit_once(caught, steps)
-    if count:
-        _warn_if_diverged(f, start, x, rate, count)
+    if count and not _warn_if_diverged(f, start, x, rate, count):
+        _warn_if_swinging(f, start, x, rate, count, first_value)
     if history:
         return x, np.array(x_history).reshape(count, *x.shape)
     return x
@@ -231,8 +257,9 @@ def _warn_if_diverged(
     end: NDArray[np.floating],
     rate: float,
     steps: int,
-) -> None:
-    """Warn that gradient_descent diverged and that lr is the cause, with the stable bound.
+) -> bool:
+    """Warn that gradient_descent diverged and that lr is the cause, with the stable bound;
+    return whether it did.
 
     The book's function returns only x, so a warning is the one way to say it; warnings
     about the step h during such a run (x ± h rounding back to x once x is huge) follow
@@ -241,14 +268,8 @@ def _warn_if_diverged(
     first = float(np.max(np.abs(start), initial=0.0)) if np.size(start) else 0.0
     last = float(np.max(np.abs(end), initial=0.0)) if end.size else 0.0
     if np.all(np.isfinite(end)) and last <= _DIVERGED_GROWTH * max(1.0, first):
-        return
-    bound = math.inf
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            bound = learning_rate_bound(f, start.astype(np.float64), iterations=50)
-    except Exception:  # a diagnosis must never turn a finished run into an error
-        bound = math.inf
+        return False
+    bound = _bound_at_start(f, start)
     if math.isfinite(bound) and bound > 0:
         advice = _(
             "lr = {lr:g} is above the stable bound of about {bound:.2g} here (2/λmax at "
@@ -270,6 +291,83 @@ def _warn_if_diverged(
                 "Warnings about the step h during this run come from x growing so large, "
                 "not from h."
             ),
+        ),
+        TrainingWarning,
+    )
+    return True
+
+
+def _bound_at_start(f: Callable[[Any], object], start: NDArray[Any]) -> float:
+    """The stable bound 2/λmax at ``start`` (inf where it cannot be estimated)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return learning_rate_bound(f, start.astype(np.float64), iterations=50)
+    except Exception:  # a diagnosis must never turn a finished run into an error
+        return math.inf
+
+
+def _value_or_none(f: Callable[[Any], object], x: NDArray[Any]) -> float | None:
+    """f(x) as a finite float, or None where f fails there or is not finite (then the
+    gradient's own checks speak)."""
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            value = float(real_value(f(x)))
+    except Exception:  # a diagnosis must never change which error a run raises
+        return None
+    return value if math.isfinite(value) else None
+
+
+#: f must fall by more than this share of max(|f(init_x)|, |f(x)|) for a run that did
+#: not diverge to count as getting closer (the share descend calls "barely changed").
+_SWING_FALL = 1e-3
+
+
+def _warn_if_swinging(
+    f: Callable[[Any], object],
+    start: NDArray[Any],
+    end: NDArray[np.floating],
+    rate: float,
+    steps: int,
+    first_value: float | None,
+) -> None:
+    """Warn that gradient_descent swung across the minimum without getting closer.
+
+    That is a run whose f did not fall (by more than :data:`_SWING_FALL`) with lr at or
+    above the stable bound 2/λmax at init_x: on function_2 with lr = 1 each step maps x
+    to -x. A run whose f barely fell because lr is tiny is not warned about (the book's
+    lr=1e-10 example shows that on purpose), nor one that fell.
+    """
+    if first_value is None or not np.all(np.isfinite(end)):
+        return
+    last_value = _value_or_none(f, end)
+    if last_value is None:
+        return
+    scale = max(abs(first_value), abs(last_value), float(np.finfo(np.float64).tiny))
+    if first_value - last_value > _SWING_FALL * scale:
+        return  # f fell: the run got closer
+    bound = _bound_at_start(f, start)
+    if not (math.isfinite(bound) and bound > 0 and rate >= (1 - _SWING_FALL) * bound):
+        return
+    if last_value - first_value > _SWING_FALL * scale:  # f rose, less than a divergence
+        advice = _(
+            "lr = {lr:g} is above the stable bound of about {bound:.2g} here (2/λmax at "
+            "init_x), so every step overshot further; pass a smaller lr, such as {half:.2g}."
+        )
+    else:
+        advice = _(
+            "lr = {lr:g} is at or above the stable bound of about {bound:.2g} here "
+            "(2/λmax at init_x), so x swings across the minimum without getting closer; "
+            "pass a smaller lr, such as {half:.2g}."
+        )
+    issue_warning(
+        sentences(
+            _(
+                "gradient_descent did not get closer: f went from {first:.6g} to {last:.6g} "
+                "in {steps} steps instead of falling."
+            ).format(first=first_value, last=last_value, steps=steps),
+            advice.format(lr=rate, bound=bound, half=bound / 2),
         ),
         TrainingWarning,
     )
@@ -325,6 +423,7 @@ def _fixed_h(options: dict[str, Any]) -> float | None:
     return None if isinstance(h, str) else h
 
 
+@keywords_checked_first(_check_bound_keywords)
 def learning_rate_bound(
     f: Callable[[Any], object],
     x: ArrayLike,
@@ -410,6 +509,7 @@ def learning_rate_bound(
     return stable_rate(largest)
 
 
+@keywords_checked_first(_check_descend_keywords)
 def descend(
     f: Callable[[Any], object],
     x0: ArrayLike,
