@@ -631,3 +631,47 @@ def test_check_gradients_warnings_name_the_parameter_not_x() -> None:
             lambda p: np.sum(np.sqrt(p["W"])), {"W": W}, {"W": 0.5 / np.sqrt(W + 1e-300)}
         )
     assert not any("x[" in str(w.message) for w in seen), [str(w.message) for w in seen]
+
+
+def _jumpy(x: np.ndarray) -> float:
+    """docs/checking.md's jumpy: a jump at x = 0 in each element, plus x**2."""
+    return float(np.sum(np.where(x >= 0, 1.0, 0.0) + x**2))
+
+
+@pytest.mark.parametrize("wrong", [1.9, -2.0, 5.0])
+def test_a_value_too_uncertain_is_never_ok_beside_a_jump(wrong: float) -> None:
+    # d/dx1 of x1**2 at 0.5 is exactly 1; x[0] sits on the jump, whose "derivative" of
+    # about 5e6 must not raise x[1]'s scale (it was 4.9e3, so 1.01 ± 1.0 passed any value).
+    x = np.array([0.0, 0.5])
+    with pytest.warns(PrecisionWarning):
+        check = check_gradient(_jumpy, x, np.array([0.0, wrong]))
+    row = next(r for r in check.worst if r.index == (1,))
+    assert row.state != "ok", f"x[1] = {wrong} against a true 1 was called ok:\n{check}"
+    assert "agrees" not in check.verdict, f"a wrong value was said to agree:\n{check}"
+    expected = abs(wrong - row.numerical) / max(abs(wrong), abs(row.numerical))
+    assert row.rel_error == pytest.approx(expected), (
+        f"the relative error of x[1] should be |a - n| / max(|a|, |n|) = {expected:.2g}, "
+        f"not {row.rel_error:.2g}: a jump's estimate is no scale for its neighbours"
+    )
+
+
+def test_the_true_value_beside_a_jump_is_not_checked_when_too_uncertain() -> None:
+    x = np.array([0.0, 0.5])
+    with pytest.warns(PrecisionWarning):
+        check = check_gradient(_jumpy, x, np.array([0.0, 1.0]))  # the true x[1]: 2·0.5
+    row = next(r for r in check.worst if r.index == (1,))
+    assert 4 * row.error >= 0.5 * abs(row.numerical), "the premise: x[1]'s bar is this wide"
+    assert check.outcome == "not checkable" and row.state == "unchecked", (
+        f"a value whose 4 error bars reach half its scale is too uncertain to check:\n{check}"
+    )
+    assert "agrees" not in check.verdict, check.verdict
+    assert check.verdict.startswith("Gradient check could not check x[0]"), check.verdict
+
+
+def test_check_gradients_takes_no_scale_from_a_jump() -> None:
+    params = {"x": np.array([0.0, 0.5])}
+    with pytest.warns(PrecisionWarning):
+        check = check_gradients(lambda p: _jumpy(p["x"]), params, {"x": np.array([0.0, 1.9])})
+    row = next(r for r in check.worst if r.index == (1,))
+    assert row.state != "ok", f"x[1] = 1.9 against a true 1 was called ok:\n{check}"
+    assert row.rel_error > 0.1, f"1.9 against about 1 is no {row.rel_error:.1e} relative"

@@ -115,3 +115,18 @@ def test_an_ode_solved_to_a_tolerance_is_computed_inexactly_not_a_wrong_jacobian
     assert {row.diagnosis for row in check.failures} == {"inexact"}, str(check)
     assert "f is computed inexactly" in check.verdict and "wrong" not in check.verdict
     assert f"{check.max_rel_error:.1e} relative" in check.verdict, "the size is stated"
+
+
+def test_an_entry_beside_a_jump_is_not_ok_when_its_value_is_too_uncertain() -> None:
+    # J = [[jump, 2·x1], [0, 2·x1]] at x = (0, 0.5): the true J[:, 1] is 1, not 1.9; the
+    # jump's estimate (about 5e6) must not set the scale the other entries are judged on.
+    def f(x: np.ndarray) -> np.ndarray:
+        return np.array([np.where(x[0] >= 0, 1.0, 0.0) + x[1] ** 2, x[1] ** 2])
+
+    with pytest.warns(PrecisionWarning):
+        check = check_jacobian(f, np.array([0.0, 0.5]), np.array([[0.0, 1.9], [0.0, 1.9]]))
+    for row in check.worst:
+        if row.index in ((0, 1), (1, 1)):
+            assert row.state != "ok", f"J{list(row.index)} = 1.9 against 1 was ok:\n{check}"
+            assert row.rel_error > 0.1, f"1.9 against 1 is no {row.rel_error:.1e} relative"
+    assert "agree" not in check.verdict, f"wrong entries were said to agree:\n{check}"

@@ -386,6 +386,16 @@ def test_full_output_reports_evaluations_and_reads_well() -> None:
     assert "GradientResult(method='central', nfev=4" in text and "grad=[6., 8.]" in text
 
 
+def test_the_repr_prints_error_bars_in_significant_figures() -> None:
+    # d/dx (sin x + x**2) at 1e6 is about 2e6; its bar of about 1e-3 must not vanish
+    result = numerical_gradient(
+        lambda x: np.sin(x[0]) + x[0] ** 2, np.array([1e6]), method="richardson", full_output=True
+    )
+    text = repr(result)
+    bar = f"{result.error[0]:.1e}"
+    assert result.error[0] > 0 and f"error=[{bar}]" in text, f"the bar {bar} is not shown: {text}"
+
+
 # --- numerical_diff ------------------------------------------------------------------------
 
 

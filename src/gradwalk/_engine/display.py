@@ -12,20 +12,40 @@ import math
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from gradwalk._common.html import Tone, array_block, card, table
 
 from .inputs import element_name
 from .status_codes import GradientStatus
 
-__all__ = ["ROWS_SHOWN", "derivative_html", "status_verdict"]
+__all__ = ["ROWS_SHOWN", "bars_text", "derivative_html", "status_verdict"]
 
 #: Elements listed in the table of a display; a larger x shows its first ones.
 ROWS_SHOWN = 20
 
 #: Codes whose element holds no usable value (nan, or points outside the bounds).
 _UNUSABLE = {GradientStatus.NONFINITE, GradientStatus.OUT_OF_BOUNDS}
+
+
+def bars_text(error: ArrayLike, prefix: str = "", threshold: int = 20) -> str:
+    """Error bars as text, each to two significant figures (``8.5e-04``), whatever the
+    size of the values they belong to; a bar of exactly 0 prints ``0``.
+
+    >>> bars_text(np.array([8.509e-4, 0.0, np.inf, np.nan, 2.0]))
+    '[8.5e-04, 0, inf, nan, 2.0e+00]'
+    """
+
+    def bar(value: np.floating[Any]) -> str:
+        return "0" if value == 0 else f"{value:.1e}"
+
+    with np.printoptions(threshold=threshold, edgeitems=3):
+        return np.array2string(
+            np.asarray(error, dtype=np.float64),
+            separator=", ",
+            prefix=prefix,
+            formatter={"float": bar},
+        )
 
 
 def status_verdict(status: NDArray[np.int8], shape: tuple[int, ...]) -> tuple[str, Tone]:

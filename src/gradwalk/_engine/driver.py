@@ -22,7 +22,7 @@ from .book_fast_path import central_shortcut
 from .bounded_richardson import bounded_richardson
 from .complex_check import directional_move, disagrees, non_analytic, warn_non_analytic
 from .complex_step import real_kink, real_slope
-from .display import derivative_html
+from .display import bars_text, derivative_html
 from .evaluators.choose import evaluator
 from .evaluators.options import Options
 from .ignored_input import flag_ignored_input, joint_move, own_description
@@ -127,11 +127,10 @@ class GradientResult:
     def __repr__(self) -> str:
         with np.printoptions(precision=8, threshold=20, edgeitems=3):
             grad = np.array2string(self.grad, separator=", ", prefix="               ")
-            error = np.array2string(self.error, separator=", ", prefix="               ")
         return (
             f"GradientResult(method={self.method!r}, nfev={self.nfev},\n"
             f"               grad={grad},\n"
-            f"               error={error})"
+            f"               error={bars_text(self.error, prefix='               error=')})"
         )
 
     def _repr_html_(self) -> str:

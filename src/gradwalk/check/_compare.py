@@ -133,7 +133,7 @@ class Group:
         """Relative errors, tolerances and failures of every value."""
         a, n = self.analytic, self.numerical
         finite = np.isfinite(a) & np.isfinite(n)
-        values = np.abs(np.concatenate([a[finite], n[finite]]))
+        values = np.abs(np.concatenate([a[finite], n[self._sure(finite)]]))
         largest = float(values.max()) if values.size else 0.0
         with np.errstate(invalid="ignore", divide="ignore"):
             size = np.fmax(np.fmax(np.abs(a), np.abs(n)), SCALE_FLOOR * largest)
@@ -154,6 +154,21 @@ class Group:
             self.unchecked = ~self.failed & vague
         self.rel[~finite] = np.inf
         self.badness[~finite] = np.inf
+
+    def _sure(self, finite: NDArray[np.bool_]) -> NDArray[np.bool_]:
+        """The numerical values that may set the floor's "largest value" (with every
+        finite analytic value): those certain of their own size (4 error bars below half
+        of it) and a derivative at all. A jump's "derivative" (about 1/h, its bar inf),
+        or a value as uncertain as itself, says nothing about the array's scale: taken as
+        its largest value, it would raise every other value's floor, and a value too
+        uncertain to check would pass next to it."""
+        with np.errstate(invalid="ignore"):
+            sure = finite & (
+                ERROR_BAR_FACTOR * self.error < UNCHECKED_FRACTION * np.abs(self.numerical)
+            )
+        if self.status is not None:
+            sure &= ~np.isin(self.status, NOT_VERIFIED)
+        return sure
 
     def coarsest(self) -> tuple[int, float] | None:
         """The value whose tolerance is loosest relative to its scale, and that ratio

@@ -213,6 +213,7 @@ def to_diagnose(groups: list[Group], most: int | None) -> list[tuple[int, int]]:
     for g_index, g in enumerate(groups):
         with np.errstate(invalid="ignore", divide="ignore"):
             looseness = g.allowed / g.scale
+        looseness[np.isinf(g.error)] = np.inf  # nothing verified: the most uncertain
         vague += [(float(looseness[i]), g_index, int(i)) for i in np.flatnonzero(g.unchecked)]
     ranked = sorted(failing, key=lambda c: (-c[0], c[1], c[2]))
     ranked += sorted(vague, key=lambda c: (-c[0], c[1], c[2]))

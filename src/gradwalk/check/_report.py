@@ -153,7 +153,10 @@ class ElementCheck:
     @property
     def state(self) -> str:
         """ "ok", "FAIL", or "unchecked" (too uncertain, or a failure that is not the
-        analytic value's fault): the last column of the report's table."""
+        analytic value's fault): the last column of the report's table. A value too
+        uncertain to pass that its diagnosis finds wrong is a FAIL, as the verdict says."""
+        if self.unchecked and self.at_fault:
+            return "FAIL"
         if self.unchecked or (self.failed and self.diagnosis is not None and not self.at_fault):
             return "unchecked"
         return "FAIL" if self.failed else "ok"
@@ -520,7 +523,8 @@ def _not_checkable(check: GradientCheck) -> str:
     what = _what(check, check.checked)
     kinds = Counter(row.diagnosis for row in rows)
     if kinds:
-        kind = kinds.most_common(1)[0][0]
+        # the commonest cause; on a tie, a cause found (a jump) before "too uncertain"
+        kind = max(kinds, key=lambda k: (kinds[k], k not in ("uncertain", "inconclusive")))
         cause = CAUSES[str(kind)]
         where = [row for row in rows if row.diagnosis == kind]
     else:  # too uncertain, not diagnosed

@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 from gradwalk._common.language import gettext as _
 from gradwalk._common.language import gettext_noop as N_
 from gradwalk._derivatives.gradient import numerical_gradient
+from gradwalk._engine.display import bars_text
 
 from ._args import (
     add_function_argument,
@@ -61,7 +62,7 @@ def _run_grad(args: argparse.Namespace, out: Output) -> int:
     out(labelled(_("f at x"), f"{float(np.asarray(target.f(x))):.12g}"))
     out(labelled(_("gradient"), shown(result.grad)))
     if not np.all(np.isnan(result.error)):
-        out(labelled(_("error"), np.array2string(result.error, separator=", ", precision=2)))
+        out(labelled(_("error"), bars_text(result.error)))
         out(continued(_("(estimated absolute error of each element)")))
     method = _("{method}, {steps}, {count} evaluations of f").format(
         method=result.method, steps=_steps_used(result.step), count=result.nfev
