@@ -130,3 +130,18 @@ def test_an_entry_beside_a_jump_is_not_ok_when_its_value_is_too_uncertain() -> N
             assert row.state != "ok", f"J{list(row.index)} = 1.9 against 1 was ok:\n{check}"
             assert row.rel_error > 0.1, f"1.9 against 1 is no {row.rel_error:.1e} relative"
     assert "agree" not in check.verdict, f"wrong entries were said to agree:\n{check}"
+
+
+def test_a_float64_f_that_is_flat_along_an_entry_is_not_called_float32() -> None:
+    # output 1 ignores x[0] (its values along that line are all equal), and output 0 is
+    # 1 + t**2 beside x[0] = 0 (values a few float64 units apart): neither says anything
+    # about f's precision, and f computes in float64
+    def f(x: np.ndarray) -> np.ndarray:
+        return np.where(x >= 0, 1.0, 0.0) + x**2
+
+    with pytest.warns(PrecisionWarning):
+        check = check_jacobian(f, np.array([0.0, 0.5]), np.diag([0.0, 1.0]))
+    said = [note for note in check.notes if "float32" in note] + [
+        row.explanation for row in check.worst if row.diagnosis == "float32"
+    ]
+    assert not said, f"a float64 f was said to compute in float32: {said}"

@@ -150,7 +150,28 @@ def f_precision(group: Group, i: int) -> tuple[Precision, int]:
         warnings.simplefilter("ignore")
         f0 = float(real_value(line(np.zeros((), dtype=group.t_dtype))))
         sample = np.array([f0, *_generic_values(group, i, line, float(group.best_step[i]))])
-    return measured_precision(sample, np.dtype(group.t_dtype)), 1 + len(GENERIC_POINTS)
+    return _line_precision(sample, np.dtype(group.t_dtype)), 1 + len(GENERIC_POINTS)
+
+
+#: A grid that f's values along a line lie on is believed only where it is at least this
+#: many times float64's spacing of the values (values a few units of rounding apart share
+#: trailing zero bits by chance, as 1 + t**2 does for small t; a float32 part beside a
+#: float64 constant up to 1e5 times larger makes a grid far coarser).
+GRID_ULPS = 4096.0
+
+
+def _line_precision(sample: NDArray[Any], dtype: np.dtype[Any]) -> Precision:
+    """f's precision read from its values along a line. Values that are all the same (f
+    does not move along it: a Jacobian entry whose output ignores the element) say
+    nothing about it, nor does a grid a few units of their rounding wide: x's own is
+    assumed."""
+    own = Precision(float(np.finfo(dtype).eps))
+    if np.all(sample == sample[0]):
+        return own
+    precision = measured_precision(sample, dtype)
+    if precision.grid and precision.grid < GRID_ULPS * np.spacing(np.max(np.abs(sample))):
+        return own
+    return precision
 
 
 def f_narrower(group: Group, i: int) -> tuple[bool, int]:
@@ -205,7 +226,7 @@ def diagnose_failure(group: Group, i: int, probe_noise: bool = True) -> Finding:
         generic = _generic_values(group, i, line, centre)
         nfev += len(generic)
         sample = np.array([f0, *generic], dtype=np.float64)
-    precision = measured_precision(sample, np.dtype(group.t_dtype))
+    precision = _line_precision(sample, np.dtype(group.t_dtype))
     rounding = float(precision.rounding(f0))
     narrow = _narrower(precision, np.dtype(group.t_dtype))
     allowed = float(group.allowed[i])
