@@ -6,6 +6,7 @@ code under test; the numerical side is what gets checked against it.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -675,3 +676,20 @@ def test_check_gradients_takes_no_scale_from_a_jump() -> None:
     row = next(r for r in check.worst if r.index == (1,))
     assert row.state != "ok", f"x[1] = 1.9 against a true 1 was called ok:\n{check}"
     assert row.rel_error > 0.1, f"1.9 against about 1 is no {row.rel_error:.1e} relative"
+
+
+@pytest.mark.parametrize("x", [1e6, 1e4])
+def test_f_varying_below_richardsons_steps_neither_fails_the_right_gradient_nor_passes_a_wrong_one(
+    x: float,
+) -> None:
+    # sin(x) + x**2 at x = 1e6: Richardson's steps are all far above sin's scale; its
+    # value (2x, sin missed) failed the right gradient and passed the wrong one
+    def f(w: Any) -> Any:
+        return np.sum(np.sin(w) + w**2)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        right = check_gradient(f, np.array([x]), lambda w: np.cos(w) + 2 * w)
+        wrong = check_gradient(f, np.array([x]), lambda w: 2 * w)
+    assert right.outcome != "failed", f"the right gradient was called wrong: {right}"
+    assert not wrong.passed, f"the wrong gradient 2x (cos(x) missing) passed: {wrong}"

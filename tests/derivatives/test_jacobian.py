@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -145,4 +146,21 @@ def test_a_finite_pole_in_one_output_is_nan_in_that_entry_only() -> None:
         [0.0, 0.0, 1 + np.tan(0.3) ** 2],
         rtol=1e-8,
         atol=1e-10,
+    )
+
+
+def test_f_varying_below_richardsons_steps_is_not_a_confident_jacobian() -> None:
+    # sin(x) + x at x = 1e6, each output its own: the ladder's steps are all far above
+    # sin's scale, and its value 2x (sin missed) was CONVERGED with a bar of 1e-3
+    x = np.array([1e6, 1e4])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = numerical_jacobian(
+            lambda w: np.sin(w) + w**2, x, method="richardson", full_output=True
+        )
+    true = np.diag(2 * x + np.cos(x))
+    wrong = np.abs(result.jac - true) > result.error
+    converged = np.broadcast_to(result.status == GradientStatus.CONVERGED, wrong.shape)
+    assert not np.any(wrong & converged), (
+        f"{result.jac} ± {result.error} called converged against the true {true}"
     )

@@ -130,6 +130,36 @@ def test_richardson_goes_below_steps_too_large_for_f_and_restarts_there() -> Non
     assert np.all(estimate.step < s / 10), f"estimates kept at steps {estimate.step}"
 
 
+@pytest.mark.parametrize("x", [1e6, 1e4])
+def test_f_varying_below_the_steps_is_not_taken_for_noise(x: float) -> None:
+    # sin(x) + x**2 at x = 1e6: every level's step is far above 1, where sin varies, and
+    # sin's share of each difference (at most 1/h) looked like noise: 1999999.99997 ±
+    # 8.5e-4, CONVERGED, against 2e6 + cos(1e6). Two small steps tell.
+    true = 2 * x + np.cos(x)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = richardson(lambda w: np.sum(np.sin(w) + w**2), [x])
+    right = bool(np.abs(result.grad[0] - true) <= result.error[0])
+    assert right or result.status[0] != GradientStatus.CONVERGED, (
+        f"{result.grad[0]} ± {result.error[0]} was called converged against the true {true}"
+    )
+    if not right:
+        assert any(issubclass(w.category, PrecisionWarning) for w in caught), (
+            "a wrong value was flagged without a warning"
+        )
+
+
+def test_noise_in_f_still_gets_a_bar_that_covers_it() -> None:
+    # noise 1e-9 of f's magnitude (below "noise seen") on a smooth f: the small steps
+    # show the noise again, so the ladder's bar, which allows for it, stands
+    rng = np.random.default_rng(7)
+    x = np.array([0.7, 1.3, -2.1])
+    result = richardson(lambda w: np.sum(np.exp(w)) * (1 + 1e-10 * rng.standard_normal()), x)
+    wrong = np.abs(result.grad - np.exp(x)) > result.error
+    converged = result.status == GradientStatus.CONVERGED
+    assert not np.any(wrong & converged), f"{result.grad} ± {result.error} against {np.exp(x)}"
+
+
 # --- f's domain, f's own rounding, accuracy controls ---------------------------------
 
 

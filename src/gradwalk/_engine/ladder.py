@@ -38,7 +38,7 @@ class Reported:
     a kink (with the jump between the one-sided slopes) or a jump, and f's measured
     noise per value (0 where none was seen); and f's values at x ∓ h of its last three
     levels (in the order of :data:`NOISE_OFFSETS`, one row per offset) with the finest of
-    those steps, for a check off their grid."""
+    those steps, for a check off their grid; and f's deviation found off that grid."""
 
     grad: NDArray[Any]
     error: NDArray[Any]
@@ -52,6 +52,7 @@ class Reported:
     f_noise: NDArray[Any]
     last_values: NDArray[Any]
     finest: NDArray[Any]
+    off_grid: NDArray[Any]
 
 
 def richardson_weights(levels: int) -> NDArray[np.float64]:

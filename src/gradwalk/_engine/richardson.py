@@ -62,6 +62,11 @@ NOISY = threshold("noisy")
 NOISE_MARGIN = threshold("noise margin")
 
 
+#: The small steps that tell noise from f varying below the ladder's steps
+#: (:func:`_probe`) are at least this share of |x|.
+PROBE_FLOOR = 2.0**-24
+
+
 def richardson(
     x0: NDArray[np.floating],
     h: Step,
@@ -308,6 +313,7 @@ def richardson(
         ladder.report(active, out, level, precision.rounding)
         ran_out[active] = True
     yield from _off_grid(x0, out, level_zero.dead)
+    yield from _probe(x0, out, level_zero.dead)
     return Estimate(
         grad=grad,
         error=error,
@@ -359,6 +365,10 @@ def _off_grid(
     size = np.max(np.abs(values), axis=1)
     quiet = misfit & (apart <= threshold("noise seen") * size)
     out.asymptotic[elements] &= ~(misfit & ~quiet)
+    # (beyond the truncation error the trend of f's differences predicts there)
+    out.off_grid[elements] = np.maximum(
+        apart - threshold("off grid") * np.abs(predicted - coarser), 0
+    )
     # f's deviation off the grid where it is more than its rounding as modelled (a
     # disagreement below "noise seen", or rounding in f's arithmetic beyond 8 units of
     # |f|, as in sin(1e4 x)'s argument): noise of that size in f's values, amplified by
@@ -367,6 +377,71 @@ def _off_grid(
     out.error[elements] += np.where(beyond, MARGIN * NOISE_MARGIN * apart, 0.0) / per_element(
         out.finest[elements], apart
     )
+
+
+def _probe(
+    x0: NDArray[np.floating], out: Reported, dead: NDArray[np.bool_]
+) -> Generator[Points, NDArray[Any], None]:
+    """Where the noise the ladder measured in f's values (or f's deviation off its grid,
+    :func:`_off_grid`) is :data:`THRESHOLDS` "probe" times f's rounding or more, f at
+    three small steps, x ± h, x ± 2h and x ± 4h (6 evaluations): the ladder's steps
+    cannot tell noise from f varying on a scale below them (sin(x) + x**2 at x = 1e6,
+    where every step is ≫ 1 and sin's share of each difference, at most 1/h, looks like
+    noise); a smaller step can. h is the geometric mean of the finest step and the step
+    at which f's rounding, amplified, reaches the tolerance, at least
+    :data:`PROBE_FLOOR` of |x| and at most a 16th of the finest step. Where f's central
+    differences and even parts there change with the step as a smooth f's do (within
+    "probe smooth" of the noise measured, plus f's rounding), and the extrapolant of the
+    two finer differences disagrees with the ladder's value by more than both error
+    bars, f varies on a scale below the ladder's steps: the ladder is not asymptotic
+    (STEP_TOO_LARGE, bar inf). Where they do not, f's noise is there at the small steps
+    too: the ladder's value and its bar, which allows for that noise, stand.
+    """
+    noise = np.maximum(out.f_noise, out.off_grid)
+    rounding = per_element(out.noise, noise)
+    loud = np.any((noise > threshold("probe") * rounding).reshape(len(dead), -1), axis=1)
+    loud &= np.all(out.asymptotic.reshape(len(dead), -1), axis=1) & ~dead
+    loud &= np.isfinite(out.finest) & (out.noise > 0)
+    loud &= np.all(np.isfinite(out.grad).reshape(len(dead), -1), axis=1)
+    elements = np.flatnonzero(loud)
+    if not elements.size:
+        return
+    wide = wide_dtype(x0.dtype)
+    grad, bar = out.grad[elements], out.error[elements]
+    tolerance = CONVERGED * np.abs(grad) + bar
+    tolerance = tolerance.reshape(len(elements), -1).max(axis=1)
+    finest = out.finest[elements]
+    fine = np.where(tolerance > 0, out.noise[elements] / tolerance, finest)
+    # (never within 2**-24 of |x|: f's rounding at moves of a few ulps of x can be as
+    # regular as a smooth f's, as fl(1e4 x) is)
+    step = np.maximum(np.sqrt(fine * finest), PROBE_FLOOR * np.abs(x0[elements]))
+    step = np.minimum(step, finest / 16)
+    at = x0[elements]
+    k = elements.size
+    multiples = (1, -1, 2, -2, 4, -4)
+    points = np.concatenate([at + m * step for m in multiples]).astype(x0.dtype)
+    values = np.asarray((yield Points(np.tile(elements, 6), points)), dtype=wide)
+    moved = points.astype(wide) - np.tile(at, 6).astype(wide)
+    f_at = [values[i * k : (i + 1) * k] for i in range(6)]
+    off = [per_element(moved[i * k : (i + 1) * k], f_at[0]) for i in range(6)]
+    d1, d2, d4 = ((f_at[i] - f_at[i + 1]) / (off[i] - off[i + 1]) for i in (0, 2, 4))
+    e1, e2, e4 = (f_at[i] + f_at[i + 1] for i in (0, 2, 4))
+    probe = d1 + (d1 - d2) / 3
+    half = per_element(step, d1)
+    per_value = per_element(out.noise[elements], d1)
+    own = MARGIN * (np.abs(d1 - d2) / 3 + 1.5 * per_value / half)
+    own += ROUNDING_ULPS * np.finfo(wide).eps * np.abs(probe)
+    # smooth at these steps: the odd parts' and the even parts' differences grow as a
+    # smooth f's do (by 4 per doubling), within f's rounding through the weights, and
+    # a small share of the noise the ladder measured (noise shows in both)
+    seen = threshold("probe smooth") * noise[elements]
+    at_noise = threshold("at noise")
+    odd = np.abs((d2 - d4) - 4 * (d1 - d2)) * half <= at_noise * 6.75 * per_value + seen
+    even = np.abs((e4 - e2) - 4 * (e2 - e1)) <= at_noise * 20 * per_value + seen
+    smooth = odd & even
+    apart = ~(np.abs(probe - grad) <= bar + own) & smooth
+    apart &= np.isfinite(probe)
+    out.asymptotic[elements] &= ~apart
 
 
 def _per_value_noise(out: Reported) -> NDArray[Any]:
@@ -394,6 +469,7 @@ def _reported(n: int, tail: tuple[int, ...], wide: np.dtype[Any]) -> Reported:
         f_noise=np.zeros(shape, dtype=wide),
         last_values=np.full((len(NOISE_OFFSETS), *shape), np.nan, dtype=wide),
         finest=np.full(n, np.nan, dtype=np.float64),
+        off_grid=np.zeros(shape, dtype=wide),
     )
 
 

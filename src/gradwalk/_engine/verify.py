@@ -121,6 +121,18 @@ THRESHOLDS: dict[str, tuple[float, str]] = {
         "polynomial through the stencil's values within this many times the error the "
         "trend of f's differences predicts, plus f's rounding (else aliased: smaller steps)",
     ),
+    "probe": (
+        64.0,
+        "Richardson: noise measured in f, or f's deviation off its grid, this many "
+        "times f's rounding or more may be f varying on a scale below "
+        "the steps tried: f is evaluated at three small steps, h, 2h and 4h, to tell",
+    ),
+    "probe smooth": (
+        1e-3,
+        "... f is smooth at those steps where its central differences and even parts there "
+        "change as a smooth f's do within this share of the noise measured, plus its "
+        "rounding; and then their extrapolant disagreeing with the value: STEP_TOO_LARGE",
+    ),
     "shrink": (4.0, "a fixed stencil's smaller steps: its step divided by this ..."),
     "shrinks": (4.0, "... at most this many times, before its value is called unverified"),
     "confirming": (
