@@ -442,15 +442,18 @@ def test_ctrl_c_stops_quietly_with_one_line_and_status_130(
 def test_grad_prints_a_small_error_bar_of_a_large_value_in_significant_figures(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    # at x = 1e6 the gradient (about 2e6) prints with many digits; its bar (about 1e-3)
-    # used to print with the value's fixed decimals as "[0.]"
-    assert main(["grad", "sin(x)+x**2", "--at", "1e6", "--method", "richardson"]) == 0
+    # at x = 1e6 the gradient (3e6·e, about 8.2e6) prints with many digits; its bar
+    # (about 1e-5) used to print with the value's fixed decimals as "[0.]"
+    assert main(["grad", "exp(x/1e6)*x**2", "--at", "1e6", "--method", "richardson"]) == 0
     out = capsys.readouterr().out
     error_line = _line(out, "error")
     assert re.search(r"\[\d\.\de-\d\d\]", error_line), f"the bar is not in 8.5e-04 form: {out}"
     (bar,) = _numbers(error_line)
     assert bar > 0, f"a nonzero error bar printed as 0:\n{out}"
     computed = numerical_gradient(
-        lambda x: np.sin(x[0]) + x[0] ** 2, np.array([1e6]), method="richardson", full_output=True
+        lambda x: np.exp(x[0] / 1e6) * x[0] ** 2,
+        np.array([1e6]),
+        method="richardson",
+        full_output=True,
     ).error[0]
     assert bar == pytest.approx(computed, rel=0.06), f"printed {bar}, computed {computed:.3e}"

@@ -387,9 +387,13 @@ def test_full_output_reports_evaluations_and_reads_well() -> None:
 
 
 def test_the_repr_prints_error_bars_in_significant_figures() -> None:
-    # d/dx (sin x + x**2) at 1e6 is about 2e6; its bar of about 1e-3 must not vanish
+    # d/dx (exp(x/1e6)·x**2) at 1e6 is 3e6·e, about 8.2e6; its bar of about 1e-5 must
+    # not vanish
     result = numerical_gradient(
-        lambda x: np.sin(x[0]) + x[0] ** 2, np.array([1e6]), method="richardson", full_output=True
+        lambda x: np.exp(x[0] / 1e6) * x[0] ** 2,
+        np.array([1e6]),
+        method="richardson",
+        full_output=True,
     )
     text = repr(result)
     bar = f"{result.error[0]:.1e}"
