@@ -560,3 +560,60 @@ def test_noise_in_f_leaves_at_most_one_element_in_fifty_dishonest(method: str) -
             honest += int(np.sum(covered | (result.status != CONVERGED)))
             total += x.size
     assert honest / total >= 0.98, f"{method}: {honest}/{total} honest or flagged under noise"
+
+
+def _noisy_sine_product(x: Any, rng: np.random.Generator, noise: float) -> float:
+    smooth = float(np.sum(np.sin(x) * x**2) + x[0] * x[1])
+    return smooth * (1 + noise * float(rng.standard_normal()))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"order": 4},
+        {"order": 6},
+        {"order": 8},
+        {"order": 4, "method": "forward"},
+        {"order": 3, "method": "backward"},
+    ],
+    ids=str,
+)
+@pytest.mark.parametrize("noise", [1e-9, 1e-6])
+def test_noise_in_a_smooth_f_is_never_called_a_kink_or_a_jump(
+    options: dict[str, Any], noise: float
+) -> None:
+    # f(x) is evaluated once and shared by every step: its noise is an offset at x, the
+    # same in f's highest difference at both steps, which alone once read as a jump
+    x = np.array([0.3, -1.2, 2.5])
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+
+        def noisy(t: Any, rng: np.random.Generator = rng) -> float:
+            return _noisy_sine_product(t, rng, noise)
+
+        result, record = caught(lambda: numerical_gradient(noisy, x, full_output=True, **options))
+        names = statuses(result)
+        assert "NONSMOOTH" not in names, (
+            f"{options} with {noise:g} relative noise, seed {seed}: the smooth f was called "
+            f"non-smooth ({names}); its noise is no kink and no jump"
+        )
+        assert not any("kink" in str(w.message) for w in record), (
+            f"{options} with {noise:g} relative noise, seed {seed}: a warning named a kink "
+            f"where f is smooth and noisy: {[str(w.message) for w in record]}"
+        )
+
+
+@pytest.mark.parametrize("order", [4, 6, 8])
+def test_a_real_kink_or_jump_beside_noise_free_elements_is_still_nonsmooth(order: int) -> None:
+    x = np.array([0.3, -1.2, 2.5])
+    kinked = {
+        "abs(x - 0.3 - 1e-5)": lambda t: abs(t[0] - 0.3 - 1e-5) + np.sum(np.sin(t[1:])),
+        "relu at x": lambda t: max(t[0] - 0.3, 0.0) + np.sum(np.sin(t[1:])),
+        "jump at x": lambda t: float(t[0] >= 0.3) + np.sum(np.sin(t[1:])),
+    }
+    for name, f in kinked.items():
+        result, _ = caught(lambda: numerical_gradient(f, x, full_output=True, order=order))  # noqa: B023
+        assert statuses(result)[0] == "NONSMOOTH", (
+            f"order {order}, {name}: the element at the kink or jump is "
+            f"{statuses(result)[0]}, not NONSMOOTH"
+        )

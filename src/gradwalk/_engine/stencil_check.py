@@ -13,7 +13,9 @@ amplified by the weights. The others are evaluated again at a quarter of the ste
 evidence scales with the step (:mod:`gradwalk._engine.verify`):
 
 - f's noise the same at both steps, above its rounding: the bars allow for it;
-- f(x + h) - f(x - h) (one-sided: f(x ± h) - f(x)) the same at both steps: a jump;
+- f(x + h) - f(x - h) (one-sided: f(x ± h) - f(x)), or f's highest difference, the
+  same at both steps, above f's noise (f(x), shared by both steps, carries its noise
+  into both alike): a jump;
 - f's even part shrinking like h at both steps (central stencils): a kink;
 - the distance between the orders shrinking as they predict, and f's highest
   difference falling as a smooth f's does: verified, the estimate with the smaller bar
@@ -127,6 +129,7 @@ class _Look:
     size: NDArray[Any]  # the largest |f| along the axis
     noise_seen: NDArray[Any]  # f's noise where its two highest differences say so, else 0
     top: NDArray[Any]  # the largest highest-order difference of f along the axis
+    signed_top: NDArray[Any]  # the highest-order difference of f, signed (per output)
     below: NDArray[Any]  # ... and of the order below
     below2: NDArray[Any]  # ... and of the order below that
     orders: int  # the order of the highest difference
@@ -185,7 +188,8 @@ def _look(
     size = np.max(np.abs(values), axis=1)
     per_value = np.maximum(precision.rounding(np.maximum(size, terms)), allowed)
     points = offsets.size
-    top = np.max(np.abs(np.diff(values, n=points - 1, axis=1)), axis=1)
+    highest = np.diff(values, n=points - 1, axis=1)[:, 0]
+    top = np.abs(highest)
     # the highest difference over its size for noise of unit standard deviation (for
     # equally spaced points, ECnoise's normalisation): f's noise where it dominates
     noise = top / math.sqrt(math.comb(2 * (points - 1), points - 1))
@@ -209,6 +213,7 @@ def _look(
         size=size,
         noise_seen=noise_level(np.moveaxis(values, 1, 0), tuple(offsets.astype(float))),
         top=top,
+        signed_top=highest,
         below=np.max(np.abs(np.diff(values, n=points - 2, axis=1)), axis=1),
         below2=np.max(np.abs(np.diff(values, n=max(points - 3, 1), axis=1)), axis=1),
         orders=points - 1,
@@ -293,6 +298,31 @@ def _off_grid_misfit(
     return misfit, apart
 
 
+def _changing_noise(coarse: _Look, fine: _Look, shared: float) -> float:
+    """f's noise per value, measured by how f's highest difference changes between two
+    steps, pooled over the elements (the median; noise is f's, the same at every element).
+
+    An offset at x (a jump, f(x) off its neighbours) makes the highest difference the
+    same at both steps, and so does f(x)'s own noise where f(x) is shared by both steps
+    (its weight ``shared`` in the highest difference): the difference at the two steps
+    cancels both, and what is left is the noise of the points that are not shared (and
+    the change of a smooth f's next term, which falls with the step). Noise of standard
+    deviation s gives a change of standard deviation s·sqrt(2·(γ - shared²)), γ the sum of
+    the squared weights, whose median |·| is 0.674 of that.
+    """
+    change = np.abs(coarse.signed_top - fine.signed_top)
+    finite = change[np.isfinite(change)]
+    if not finite.size:
+        return 0.0
+    weights = float(math.comb(2 * coarse.orders, coarse.orders))
+    spread = math.sqrt(2.0 * max(weights - shared**2, 1.0))
+    return float(np.median(finite)) / (_HALF_NORMAL_MEDIAN * spread)
+
+
+#: The median of |Z| for a standard normal Z.
+_HALF_NORMAL_MEDIAN = 0.6745
+
+
 def _settled(
     coarse: _Look,
     fine: _Look,
@@ -300,14 +330,18 @@ def _settled(
     order_below: int,
     points: int,
     noisy: NDArray[np.bool_],
+    floors: tuple[NDArray[Any], NDArray[Any]],
 ) -> tuple[NDArray[np.bool_], Checked]:
     """Judge the elements from the stencil at two ``steps`` (per element, the second a
-    :data:`SHRINK`th of the first): which are settled, and their result."""
+    :data:`SHRINK`th of the first): which are settled, and their result. ``floors`` are
+    the noise in f(x + h) - f(x - h) and in f's highest difference (f's rounding, or its
+    noise as :func:`_changing_noise` measures it): evidence of a jump only above them."""
     above = threshold("above noise") * fine.per_value
     # f's highest difference exactly the same at both steps: an offset at x (a jump,
     # or a kink just beside x); f(x + h) - f(x - h) the same: a jump
-    jump = steady(coarse.odd, fine.odd, fine.per_value) & ~noisy
-    jump |= steady(coarse.top, fine.top, fine.per_value) & ~noisy & ~(coarse.kink & fine.kink)
+    odd_floor, top_floor = floors
+    jump = steady(coarse.odd, fine.odd, odd_floor) & ~noisy
+    jump |= steady(coarse.top, fine.top, top_floor) & ~noisy & ~(coarse.kink & fine.kink)
     kink = coarse.kink & fine.kink & ~jump
     # f's highest difference falls like h**(points - 1) for a smooth f (allowing two
     # orders for coefficients that vanish at x), or is at noise level
@@ -389,6 +423,10 @@ def checked_stencil(
 
     look = _look(formula, block, at_x, width(step), precision, terms=terms)
     shape = look.estimate.shape
+    # the weight of f(x), evaluated once for every step, in f's highest difference
+    ordered, _ = _ordered(formula, block[:1], None if at_x is None else at_x[:1])
+    unit = (ordered == 0).astype(np.float64)
+    shared = float(np.diff(unit, n=points - 1)[0]) if unit.any() else 0.0
     # The highest difference of f, normalised as noise would be, and pooled over the
     # elements (noise is f's, the same at every element): one noisy distance between
     # two orders is no bound on the noise in the estimate; this allowance is. Where f is
@@ -435,6 +473,11 @@ def checked_stencil(
         # noise allowed for, and f's deviation off the grid that no rounding makes
         result.loud[off] |= result.noisy[off] & (apart > NOISE_SEEN * probed.size)
     rows = np.flatnonzero(~plain)
+    # f's noise as the elements verified at the step measure it (their highest
+    # difference, normalised as noise would be: smooth there, it is at most that): an
+    # offset at x in one element alone, below it, is no evidence of a jump either
+    quiet = look.noise[plain]
+    plain_noise = float(np.median(quiet)) if quiet.size else 0.0
     coarse, coarse_block, coarse_step = look.rows(rows), block[rows], step[rows]
     before = np.zeros(rows.size, dtype=bool)  # the pair of steps before was asymptotic
     for _ in range(SHRINKS):
@@ -452,7 +495,18 @@ def checked_stencil(
         # noise measured, times a margin)
         above = threshold("above noise") * fine.per_value
         falling = fine.top * SHRINK ** (points - 3) <= coarse.top
-        offset = steady(coarse.top, fine.top, fine.per_value)
+        # an offset at x, or f(x + h) - f(x - h) the same at both steps, is evidence of
+        # a jump only above f's noise as the change of its highest difference measures
+        # it (f(x)'s noise, shared by both steps, is an offset at x too), or as the
+        # elements verified at the step do
+        measured = max(_changing_noise(coarse, fine, shared), plain_noise)
+        floors = (
+            np.maximum(fine.per_value, math.sqrt(2.0) * measured),
+            np.maximum(
+                fine.per_value, math.sqrt(math.comb(2 * (points - 1), points - 1)) * measured
+            ),
+        )
+        offset = steady(coarse.top, fine.top, floors[1])
         resolved = threshold("noise resolved") * coarse.noise <= np.abs(coarse.odd)
         noisy = (fine.top > above * 2.0 ** (points - 1)) & ~falling & ~offset & resolved
         if noisy.any():
@@ -465,7 +519,7 @@ def checked_stencil(
                 formula, fine_block, sub_x, width(fine_step), precision, noise_allowed, terms
             )
         steps = (coarse_step, fine_step)
-        settled, judged = _settled(coarse, fine, steps, order_below, points, noisy)
+        settled, judged = _settled(coarse, fine, steps, order_below, points, noisy, floors)
         # two pairs of steps in a row asymptotic settle it too, the finer estimate kept,
         # though their ratio is that of a higher order than the leading term's (a
         # coefficient that vanishes at x: x**4 at 0)
