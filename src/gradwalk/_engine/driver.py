@@ -37,6 +37,7 @@ from .inputs import (
 from .methods import METHODS, method_named, resolve_step
 from .points import UNPERTURBED, Estimate, Points, Step, any_per_element
 from .richardson import check_accuracy
+from .single_difference import BOOK_STEP
 from .singular import looks_singular, singular_entries
 from .status import element_status, hides_rounding, lost_in_rounding, settle_precision
 from .status_codes import UNKNOWN_STATUS, GradientStatus, raise_status
@@ -312,7 +313,10 @@ def differentiate(
     )
     precision = None
     if needs_precision:  # the rounding check of the elements whose plan keeps no status
-        precision = settle_precision(estimate, values_seen, x0, at_point, not book)
+        # one more value where two are too few to tell f's precision, but never for the
+        # book's own call (central, h = 1e-4: two evaluations per element, its digits)
+        book_call = book and not isinstance(h, str) and h == BOOK_STEP
+        precision = settle_precision(estimate, values_seen, x0, at_point, not book, not book_call)
         if not estimate.vanished.any() and hides_rounding(
             estimate, values_seen, x0, precision, evaluate.f_at_x
         ):  # a minimum, or f's large constant part? f(x) tells

@@ -168,6 +168,36 @@ def value_precision(
     return found
 
 
+def undecided_precision(
+    values: NDArray[Any], dtype: np.dtype[Any], least: int = PRECISION_SAMPLE
+) -> bool:
+    """Whether ``values`` are too few for :func:`value_precision` to conclude, yet look
+    narrower than ``dtype``: fewer than ``least`` finite nonzero values, at least one,
+    all of them exact in the widest type narrower than ``dtype``, and not all integers.
+
+    A single difference of f at one element sees two values (f(x) and f(x + h), or
+    f(x ± h)); f computing in float32 returns float32 numbers, but so may a float64 f by
+    chance. One more value at a generic point decides.
+
+    >>> undecided_precision(np.float64(np.float32([1.3, 1.31]) ** 3), np.dtype(np.float64))
+    True
+    >>> undecided_precision(np.array([1.3, 1.31]) ** 3, np.dtype(np.float64))
+    False
+    >>> undecided_precision(np.array([3.0, 4.0]), np.dtype(np.float64))  # f counts
+    False
+    """
+    eps = float(np.finfo(dtype).eps)
+    narrower = [narrow for narrow in _PRECISIONS if float(np.finfo(narrow).eps) > eps]
+    if not narrower:
+        return False
+    real = np.real(np.asarray(values)).ravel()
+    real = real[np.isfinite(real) & (real != 0)]
+    if not 0 < real.size < least or np.all(real == np.round(real)):
+        return False
+    with np.errstate(all="ignore"):
+        return bool(np.all(real.astype(narrower[-1]).astype(real.dtype) == real))
+
+
 #: The most significant bits a difference of values on a float32 grid may have (float32's
 #: 24, and room for values a few binades apart): more shows there is no such grid.
 _GRID_DIGITS = 32

@@ -23,6 +23,7 @@ from .points import (
 )
 from .rounding import (
     GRID_CONFIRM,
+    PRECISION_SAMPLE,
     PROBE_FRACTION,
     Precision,
     measured_precision,
@@ -30,6 +31,7 @@ from .rounding import (
     rounding_floor,
     rounding_limited,
     short_fraction,
+    undecided_precision,
 )
 from .singular import extremes_per_element, joined, singular_entries
 from .status_codes import STEP_TOLERANCE, UNKNOWN_STATUS, GradientStatus, raise_status
@@ -355,6 +357,7 @@ def settle_precision(
     x0: NDArray[np.floating],
     at_point: Callable[[int, Any], Any],
     few_confirmed: bool = True,
+    undecided_probed: bool = False,
 ) -> Precision:
     """f's precision, measured from its values (:func:`measured_precision`), confirmed at
     a generic point where it looks narrower than x's dtype and every point evaluated
@@ -364,22 +367,60 @@ def settle_precision(
     At a dyadic x with a power-of-two step, a polynomial's values are exact in float32
     and lie on a coarse grid by construction: one more value of f, at ``x + PROBE_FRACTION
     · step`` along the element whose values differ most (``at_point(element, value)``
-    evaluates it), tells chance from fact.
+    evaluates it), tells chance from fact. With ``undecided_probed``, the same value is
+    asked for where the values are too few for the precision test to conclude but all
+    exact in a narrower type (:func:`undecided_precision`: a single difference at one
+    element sees two values); f's value there, exact in that type too, settles it.
     """
     precision = precision_of(values_seen, x0.dtype)
-    if not precision.narrower_than(x0.dtype) or not x0.size:
+    if not x0.size:
         return precision
+    if not precision.narrower_than(x0.dtype):
+        if not undecided_probed:
+            return precision
+        values = _values_of(values_seen)
+        if np.all(values == values.flat[0]) or not undecided_precision(values, x0.dtype):
+            # (values all the same leave no difference for f's rounding to limit: the
+            # driver's ignored-input check reads f elsewhere, and its precision there)
+            return precision
+        value = _generic_value(estimate, x0, at_point)
+        if not (np.all(np.isfinite(value)) and np.all(value != 0)):
+            return precision  # f there says nothing of its precision
+        joined_values = np.concatenate([values.ravel(), value])
+        known = joined_values[np.isfinite(joined_values) & (joined_values != 0)]
+        return measured_precision(joined_values, x0.dtype, min(PRECISION_SAMPLE, known.size))
     values = _values_of(values_seen)
-    step = np.abs(estimate.step.astype(np.float64, copy=False)).reshape(x0.size, -1).max(axis=1)
+    step = _widest_steps(estimate, x0)
     dyadic = short_fraction(x0).all() and short_fraction(step).all()
     if not dyadic and (values.size >= GRID_CONFIRM or not few_confirmed):
         return precision
+    value = _generic_value(estimate, x0, at_point)
+    return measured_precision(np.concatenate([values.ravel(), value]), x0.dtype)
+
+
+def _widest_steps(estimate: Estimate, x0: NDArray[np.floating]) -> NDArray[np.float64]:
+    """Each element's largest |step|."""
+    steps: NDArray[np.float64] = (
+        np.abs(estimate.step.astype(np.float64, copy=False)).reshape(x0.size, -1).max(axis=1)
+    )
+    return steps
+
+
+def _generic_value(
+    estimate: Estimate, x0: NDArray[np.floating], at_point: Callable[[int, Any], Any]
+) -> NDArray[np.float64]:
+    """f at ``x + PROBE_FRACTION · step`` along the element whose values differ most
+    (``at_point(element, value)`` evaluates it): a point that is not a short binary
+    fraction, for :func:`settle_precision`. Its real parts, flat."""
+    step = _widest_steps(estimate, x0)
     grad = np.abs(estimate.grad.astype(np.float64, copy=False)).reshape(x0.size, -1)
     spread = np.where(np.isfinite(grad), grad, 0).max(axis=1) * step
     element = int(np.argmax(spread))
     point = x0[element] + x0.dtype.type(PROBE_FRACTION) * x0.dtype.type(step[element])
-    value = np.real(np.asarray(at_point(element, point), dtype=np.complex128)).ravel()
-    return measured_precision(np.concatenate([values.ravel(), value]), x0.dtype)
+    value: NDArray[np.float64] = np.real(
+        np.asarray(at_point(element, point), dtype=np.complex128)
+    ).ravel()
+    return value
 
 
 def lost_in_rounding(
