@@ -131,3 +131,22 @@ def test_integer_values_say_nothing_of_precision() -> None:
         )
     )
     assert result.nfev == 2, f"an f that counts needs no probe, but it cost {result.nfev}"
+
+
+@pytest.mark.parametrize(
+    ("method", "compared", "absent"),
+    [
+        ("forward", "f(x + h) and f(x) differ", "f(x - h)"),
+        ("backward", "f(x - h) and f(x) differ", "f(x + h)"),
+        ("central", "f(x + h) and f(x - h) differ", None),
+    ],
+)
+def test_rounding_warning_names_the_values_compared(
+    method: str, compared: str, absent: str | None
+) -> None:
+    with pytest.warns(PrecisionWarning) as record:
+        numerical_gradient(lambda x: np.sum(x**2), np.array([1.0, 1e7]), method=method, h=1e-4)
+    text = " ".join(str(w.message) for w in record)
+    assert compared in text, f"{method}'s warning should say '{compared}': {text}"
+    if absent is not None:
+        assert absent not in text, f"{method} never evaluates {absent}, yet its warning says so"

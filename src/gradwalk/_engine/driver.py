@@ -367,7 +367,10 @@ def differentiate(
         raise_status(status, any_per_element(analytic), GradientStatus.NON_ANALYTIC)
     if np.any(status == GradientStatus.NONFINITE):  # warn_status sets those entries nan
         grad = grad.copy()
-    warn_status(status, grad, estimate, x0, h, shape, values_seen, bool(given), singular, precision)
+    kind = record.name  # the warnings name the values of f that the method compares
+    warn_status(
+        status, grad, estimate, x0, h, shape, values_seen, bool(given), singular, precision, kind
+    )
     result_dtype = np.result_type(dtype, np.float16)
     step = np.asarray(estimate.step, dtype=result_dtype)
     return GradientResult(

@@ -28,6 +28,20 @@ from .status import inexact_steps, rounding_uncertainty
 from .status_codes import GradientStatus
 
 
+def compared_values(method: str) -> str:
+    """The values of f whose difference ``method`` takes, in words: a forward difference
+    compares f(x + h) with f(x), and never evaluates f(x - h).
+
+    >>> compared_values("forward")
+    'f(x + h) and f(x)'
+    >>> compared_values("central")
+    'f(x + h) and f(x - h)'
+    """
+    return {"forward": "f(x + h) and f(x)", "backward": "f(x - h) and f(x)"}.get(
+        method, "f(x + h) and f(x - h)"
+    )
+
+
 def warn_status(
     status: NDArray[np.int8],
     grad: NDArray[np.floating],
@@ -39,6 +53,7 @@ def warn_status(
     asked: bool,
     singular: NDArray[np.bool_] | None = None,
     precision: Precision | None = None,
+    method: str = "central",
 ) -> None:
     """Set NONFINITE elements to nan and give one warning per code that calls for one.
 
@@ -46,7 +61,8 @@ def warn_status(
     a non-finite value, or are ``singular`` (:func:`singular_entries`), are set to nan.
     LEVEL_LIMIT's advice depends on whether the caller ``asked`` for an accuracy (rtol,
     atol, max_levels); STEP_SHRUNK and OUT_OF_BOUNDS never warn (the status and the
-    step say it).
+    step say it). ROUNDING_LIMITED's warning names the values of f that ``method``
+    compares (:func:`compared_values`).
     """
     code = GradientStatus
     n = status.size
@@ -105,8 +121,9 @@ def warn_status(
             value = _entry(grad, first)
             if not abs(value) > uncertainty:
                 found = (
-                    f"rounding in f limits {names(shape, rounding)}: f(x + h) and f(x - h) "
-                    f"differ only by rounding in f for {names(shape, rounding)} (at "
+                    f"rounding in f limits {names(shape, rounding)}: "
+                    f"{compared_values(method)} differ only by rounding in f for "
+                    f"{names(shape, rounding)} (at "
                     f"{element_name(shape, first)} the values of f it compares agree to "
                     "within f's own rounding error), so that element of the gradient is "
                     "rounding noise"
