@@ -18,6 +18,7 @@ from ._compare import COARSE as COARSE
 from ._compare import (
     Group,
     coarse_notes,
+    coarse_threshold,
     directional_group,
     full_groups,
     worst_first,
@@ -125,10 +126,11 @@ def conclude_check(
     seed_value = seed
     error_bars = any(np.isfinite(g.error).any() for g in groups)
     rtol_value = rtol if rtol is not None else eps ** (0.5 if error_bars else 0.25)
+    coarse = coarse_threshold(rtol_value, eps)
     for g in groups:
-        g.compare(rtol_value, atol_value)
+        g.compare(rtol_value, atol_value, coarse)
 
-    notes = coarse_notes(groups, max(COARSE, eps ** (1 / 3)))
+    notes = coarse_notes(groups, coarse)
     diagnosed: dict[tuple[int, int], ElementCheck] = {}
     findings: list[Finding] = []
     probes = NOISE_PROBES  # noise is f's: found once, or absent twice, it is known
