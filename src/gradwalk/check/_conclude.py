@@ -4,6 +4,7 @@ shared by the gradient and the Jacobian checks."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -249,7 +250,11 @@ def relabel(
             else row
             for key, row in diagnosed.items()
         }
-    widespread = failed >= max(3, checked / 10)
+    # values within a coarse tolerance by as large a difference as the failures' count
+    # too: the error bars, not the difference, set them apart (f's rounding decides)
+    least = min((row.rel_error for row in rows if row.failed), default=math.inf)
+    alike = sum(int((g.coarse & (g.rel >= least / 2)).sum()) for g in groups)
+    widespread = failed + alike >= max(3, checked / 10)
     systematic = wrong and all(row.diagnosis == "wrong" for row in rows if row.failed)
     if systematic and widespread and 0 < largest < SMALL_BUG:
         return {
