@@ -204,3 +204,15 @@ def test_float32_with_a_float64_constant_is_said_and_a_bug_in_it_found() -> None
     assert any("f computes in float32" in note for note in check.notes), str(check)
     wrong = check_gradient(offset_least_squares_32, p, truth * [1.0, 1.1])
     assert wrong.outcome == "failed" and [r.label for r in wrong.failures] == ["x[1]"], str(wrong)
+
+
+def test_a_steady_small_difference_hidden_partly_by_coarse_bars_is_called_systematic() -> None:
+    # Every element 5e-5 off in f = 1e8 + sum(x²): some fail, the others are within
+    # their (1e-4 relative) bars by as large a difference. Together they are widespread:
+    # a small systematic difference, not a bug at the failing elements alone.
+    x = np.random.default_rng(1).normal(size=4)
+    check = check_gradient(lambda x: float(1e8 + np.sum(x**2)), x, 2 * x * (1 + 5e-5))
+    assert check.outcome == "failed", f"a steady 5e-5 difference must not pass:\n{check}"
+    assert check.verdict.startswith("Gradient check found a small systematic difference"), (
+        f"a difference alike in every element was not called systematic:\n{check}"
+    )

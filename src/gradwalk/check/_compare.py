@@ -40,6 +40,7 @@ from ._report import ERROR_BAR_FACTOR, SCALE_FLOOR, SHOWN_ROWS, Diagnosis, Eleme
 
 __all__ = [
     "COARSE",
+    "COARSE_RTOLS",
     "Group",
     "Line",
     "analytic_array",
@@ -61,6 +62,21 @@ NOT_VERIFIED = (int(GradientStatus.NONSMOOTH), int(GradientStatus.STEP_TOO_LARGE
 #: A tolerance looser than this relative error somewhere (or than eps**(1/3) of x's
 #: dtype, the accuracy of a plain central difference, if that is larger) earns a note.
 COARSE = 1e-3
+
+#: A tolerance more than this many times rtol (relative) somewhere earns the note too:
+#: there the error bars, not rtol, decide, and errors far above rtol go unseen (f = 1e8 +
+#: sum(x**2) knows its gradient only to about 1e-4 relative against an rtol of 1.5e-8).
+COARSE_RTOLS = 1e3
+
+
+def coarse_threshold(rtol: float, eps: float) -> float:
+    """The relative tolerance above which a check is coarse: COARSE (or eps**(1/3) of
+    x's dtype, if larger), or COARSE_RTOLS times rtol, whichever is smaller.
+
+    >>> print(f"{coarse_threshold(1.5e-8, 2.2e-16):.1e}", coarse_threshold(1e-2, 2.2e-16))
+    1.5e-05 0.001
+    """
+    return min(max(COARSE, float(eps ** (1 / 3))), COARSE_RTOLS * rtol)
 
 
 class Line:
@@ -127,10 +143,14 @@ class Group:
     allowed: NDArray[np.float64] = field(init=False)
     failed: NDArray[np.bool_] = field(init=False)
     unchecked: NDArray[np.bool_] = field(init=False)
+    # within the tolerance, but one looser than the check's coarse threshold: agreeing
+    # only to the numerical value's resolution, not to rtol
+    coarse: NDArray[np.bool_] = field(init=False)
     badness: NDArray[np.float64] = field(init=False)
 
-    def compare(self, rtol: float, atol: float) -> None:
-        """Relative errors, tolerances and failures of every value."""
+    def compare(self, rtol: float, atol: float, coarse: float = math.inf) -> None:
+        """Relative errors, tolerances and failures of every value; ``coarse`` the
+        relative tolerance above which a value that passes is only coarsely checked."""
         a, n = self.analytic, self.numerical
         finite = np.isfinite(a) & np.isfinite(n)
         values = np.abs(np.concatenate([a[finite], n[self._sure(finite)]]))
@@ -152,6 +172,7 @@ class Group:
             if self.status is not None:  # no derivative, or the steps never agreed
                 vague |= np.isin(self.status, NOT_VERIFIED)
             self.unchecked = ~self.failed & vague
+            self.coarse = ~self.failed & ~self.unchecked & (self.allowed > coarse * size)
         self.rel[~finite] = np.inf
         self.badness[~finite] = np.inf
 
@@ -198,6 +219,7 @@ class Group:
             diagnosis=diagnosis,
             explanation=why,
             unchecked=bool(self.unchecked[i]),
+            coarse=bool(self.coarse[i]),
         )
 
 
@@ -384,11 +406,18 @@ def coarse_notes(groups: Sequence[Group], coarse: float) -> tuple[str, ...]:
     row = group.item(i)
     bar = "" if math.isnan(row.error) else f" (its error bar is {row.error:.1e})"
     remedies = untried(group, narrow=False)
-    advice = f": try {remedies}" if remedies else ", as f's precision allows here"
+    if remedies:
+        advice = f": try {remedies}"
+    else:
+        advice = ", as f's precision allows here (a large constant added to f costs it)"
+    marked = ' Values marked "coarse" agree only to within their error bars, not to rtol.'
+
+    if not any(g.coarse.any() for g in groups):
+        marked = ""
     return (
         f"Note: the tolerance at {row.label} allows relative errors up to {ratio:.1e}{bar}, "
         f"so smaller errors go unseen there. The numerical value is too coarse for a close "
-        f"check{advice}.",
+        f"check{advice}.{marked}",
     )
 
 

@@ -4,6 +4,7 @@ shared by the gradient and the Jacobian checks."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -18,6 +19,7 @@ from ._compare import COARSE as COARSE
 from ._compare import (
     Group,
     coarse_notes,
+    coarse_threshold,
     directional_group,
     full_groups,
     worst_first,
@@ -125,10 +127,11 @@ def conclude_check(
     seed_value = seed
     error_bars = any(np.isfinite(g.error).any() for g in groups)
     rtol_value = rtol if rtol is not None else eps ** (0.5 if error_bars else 0.25)
+    coarse = coarse_threshold(rtol_value, eps)
     for g in groups:
-        g.compare(rtol_value, atol_value)
+        g.compare(rtol_value, atol_value, coarse)
 
-    notes = coarse_notes(groups, max(COARSE, eps ** (1 / 3)))
+    notes = coarse_notes(groups, coarse)
     diagnosed: dict[tuple[int, int], ElementCheck] = {}
     findings: list[Finding] = []
     probes = NOISE_PROBES  # noise is f's: found once, or absent twice, it is known
@@ -247,7 +250,11 @@ def relabel(
             else row
             for key, row in diagnosed.items()
         }
-    widespread = failed >= max(3, checked / 10)
+    # values within a coarse tolerance by as large a difference as the failures' count
+    # too: the error bars, not the difference, set them apart (f's rounding decides)
+    least = min((row.rel_error for row in rows if row.failed), default=math.inf)
+    alike = sum(int((g.coarse & (g.rel >= least / 2)).sum()) for g in groups)
+    widespread = failed + alike >= max(3, checked / 10)
     systematic = wrong and all(row.diagnosis == "wrong" for row in rows if row.failed)
     if systematic and widespread and 0 < largest < SMALL_BUG:
         return {

@@ -67,6 +67,7 @@ _TONES: dict[str, Tone] = {
     "FAIL": "bad",
     "failed": "bad",
     "unchecked": "warn",
+    "coarse": "warn",
     "not checkable": "warn",
     "": "plain",
 }
@@ -122,6 +123,10 @@ class ElementCheck:
     unchecked : bool
         The value is within the tolerance only because the numerical value is too
         uncertain to tell (see :data:`UNCHECKED_FRACTION`): it has not been checked.
+    coarse : bool
+        The value is within a tolerance looser than the check's coarse threshold (see
+        :data:`COARSE_RTOLS`): it agrees only to the numerical value's resolution, so
+        an error far larger than rtol would have passed there too.
 
     Examples
     --------
@@ -142,6 +147,7 @@ class ElementCheck:
     diagnosis: Diagnosis | None = None
     explanation: str = ""
     unchecked: bool = False
+    coarse: bool = False
 
     @property
     def at_fault(self) -> bool:
@@ -152,14 +158,18 @@ class ElementCheck:
 
     @property
     def state(self) -> str:
-        """ "ok", "FAIL", or "unchecked" (too uncertain, or a failure that is not the
-        analytic value's fault): the last column of the report's table. A value too
-        uncertain to pass that its diagnosis finds wrong is a FAIL, as the verdict says."""
+        """ "ok", "FAIL", "unchecked" (too uncertain, or a failure that is not the
+        analytic value's fault), or "coarse" (within a coarse tolerance only: agreeing to
+        the numerical value's resolution, not to rtol): the last column of the report's
+        table. A value too uncertain to pass that its diagnosis finds wrong is a FAIL,
+        as the verdict says."""
         if self.unchecked and self.at_fault:
             return "FAIL"
         if self.unchecked or (self.failed and self.diagnosis is not None and not self.at_fault):
             return "unchecked"
-        return "FAIL" if self.failed else "ok"
+        if self.failed:
+            return "FAIL"
+        return "coarse" if self.coarse else "ok"
 
     def _repr_html_(self) -> str:
         """The notebook display: the value's row of the report, and its diagnosis."""
