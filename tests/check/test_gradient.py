@@ -604,6 +604,21 @@ def test_complex_step_checks_in_full_mode_only() -> None:
         check_gradients(lambda p: f(p["x"]), {"x": x}, {"x": np.cos(x)}, method="complex")
 
 
+def test_complex_step_far_from_zero_passes_a_right_gradient_and_fails_a_wrong_one() -> None:
+    # at |x| ~ 1e6 the real differences the complex step is cross-checked with take
+    # steps ≫ sin's period: their disagreement must not call cos(x) wrong
+    x = np.array([1e6, 2e6 + 0.5, 0.3])
+    f = lambda x: np.sum(np.sin(x))  # noqa: E731
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        right = check_gradient(f, x, np.cos(x), method="complex")
+    assert right.passed, f"d/dx sum(sin x) = cos x called wrong:\n{right}"
+    assert not [w for w in record if "not analytic" in str(w.message)], "sin blamed as non-analytic"
+    planted = np.cos(x) * [1.001, 1.0, 1.0]
+    bad = check_gradient(f, x, planted, method="complex")
+    assert [(c.index, c.diagnosis) for c in bad.failures] == [((0,), "wrong")], str(bad)
+
+
 def test_vectorized_f_is_passed_on() -> None:
     x = np.array([1.0, 2.0, 3.0])
     f = lambda xs: np.sum(xs**3, axis=1)  # noqa: E731

@@ -9,10 +9,20 @@ evaluated once more, at x moved by t·d along a random direction d (t = sqrt(eps
 |x|) per element, random signs and sizes): (f(x + t d) - f(x)) must agree with the
 complex step's projection t d · f'(x) to the first order. Where it does not, every
 element is differenced for real (central differences at two steps, with their error
-bar), and the elements whose complex step disagrees with them are NON_ANALYTIC: their
-value and bar are the real differences', and a warning names the operations that do
-this. A mismatch that no element confirms (a step too large for an f varying faster)
-costs those evaluations and changes nothing.
+bar). Those steps, like t, scale with max(1, |x|), and an f varying on a smaller scale
+(sin at x = 1e6, whose period is ≪ the step) defeats them: their disagreement with the
+complex step proves nothing until it is verified. So the elements whose complex step
+disagrees with them are differenced again at a much smaller step σ
+(:func:`small_step`): where that agrees with the complex step and not with the larger
+step, the larger step was not asymptotic and the complex step stands
+(:func:`complex_stands`; its bar then covers the distance to the smaller step's
+value); where it disagrees with the complex step, once more at 4σ, and only where the
+two agree and change with the step as a smooth f's differences do
+(:func:`confirmed_non_analytic`) is the element NON_ANALYTIC: the value and bar are
+the real differences' at σ, and a warning names the operations that do this. Anything
+else is STEP_TOO_LARGE: the complex step's value (exact for an analytic f), a bar of
+inf, and a warning that the real differences could not be verified at this scale. A
+mismatch that no element confirms costs those evaluations and changes nothing.
 """
 
 from __future__ import annotations
@@ -29,7 +39,16 @@ from .points import any_per_element, per_element
 from .rounding import ROUNDING_ULPS
 from .verify import threshold
 
-__all__ = ["directional_move", "disagrees", "non_analytic", "warn_non_analytic"]
+__all__ = [
+    "complex_stands",
+    "confirmed_non_analytic",
+    "directional_move",
+    "disagrees",
+    "non_analytic",
+    "small_step",
+    "warn_non_analytic",
+    "warn_unverified",
+]
 
 #: The seed of the random direction (fixed: the same x gets the same check).
 _SEED = 20250
@@ -85,6 +104,88 @@ def non_analytic(
     with np.errstate(invalid="ignore"):
         result: NDArray[np.bool_] = np.abs(grad - slope) > allowed
     return result
+
+
+def small_step(x0: NDArray[np.floating]) -> NDArray[np.floating]:
+    """The step of the verifying central differences: eps**(2/3)·max(1, |x|), the "auto"
+    step times eps**(1/3) (6e-6 in float64), so that an f varying on a scale between
+    the two shows it; at least 64 ulps of x, so that x ± the step stays distinct from
+    x and its move is exact to a 64th."""
+    real = np.real(x0)
+    eps = float(np.finfo(real.dtype).eps)
+    magnitude = np.abs(real).astype(real.dtype)
+    step = np.maximum(eps ** (2 / 3) * scale(real), 64 * eps * magnitude)
+    result: NDArray[np.floating] = step.astype(real.dtype)
+    return result
+
+
+def complex_stands(
+    grad: NDArray[Any],
+    slope: NDArray[Any],
+    slope_error: NDArray[Any],
+    fine: NDArray[Any],
+    fine_error: NDArray[Any],
+) -> NDArray[np.bool_]:
+    """Whether the complex-step ``grad``, which disagreed with real central differences
+    ``slope`` ± ``slope_error``, stands: central differences at the small step, ``fine``
+    ± ``fine_error``, agree with it and not with ``slope`` (whose step was too large
+    for f)."""
+    with np.errstate(invalid="ignore"):
+        finite = np.isfinite(fine) & np.isfinite(fine_error)
+    off_slope = non_analytic(slope, fine, fine_error + slope_error)
+    result: NDArray[np.bool_] = ~non_analytic(grad, fine, fine_error) & off_slope & finite
+    return result
+
+
+def confirmed_non_analytic(
+    grad: NDArray[Any],
+    fine: tuple[NDArray[Any], NDArray[Any], NDArray[Any]],
+    coarse: tuple[NDArray[Any], NDArray[Any], NDArray[Any]],
+) -> NDArray[np.bool_]:
+    """Whether real central differences confirm that the complex-step ``grad`` is not
+    f's derivative: ``fine`` is (slope at σ, slope at 2σ, error bar of the first) from
+    the small step σ, ``coarse`` the same from 4σ. They must be asymptotic (the change
+    from 4σ to 8σ is 16 times the change from σ to 2σ, as a smooth f's O(h²) error
+    makes it, within half of itself and f's rounding: an f varying faster than σ
+    aliases into values that do not scale so), agree with each other within their bars,
+    and disagree with ``grad`` beyond the bar and their distance."""
+    slope, wider, bar = fine
+    slope_4, wider_4, bar_4 = coarse
+    with np.errstate(invalid="ignore"):
+        change, change_4 = wider - slope, wider_4 - slope_4
+        rounding = np.maximum(bar - 4 / 3 * np.abs(change), 0)
+        rounding_4 = np.maximum(bar_4 - 4 / 3 * np.abs(change_4), 0)
+        allowed = 0.5 * np.abs(change_4) + 32 * rounding + 2 * rounding_4
+        smooth = np.abs(change_4 - 16 * change) <= allowed
+        finite = np.isfinite(slope) & np.isfinite(bar) & np.isfinite(slope_4) & np.isfinite(bar_4)
+        distance = np.abs(slope - slope_4)
+    agree = ~non_analytic(slope, slope_4, bar + bar_4)
+    off = non_analytic(grad, slope, bar + distance)
+    result: NDArray[np.bool_] = smooth & agree & off & finite
+    return result
+
+
+def warn_unverified(
+    unverified: NDArray[np.bool_],
+    grad: NDArray[Any],
+    slope: NDArray[Any],
+    shape: tuple[int, ...],
+) -> None:
+    """The warning for the elements whose complex step disagreed with real differences
+    that smaller steps could not verify: no blame on f's operations, the value kept."""
+    elements = np.flatnonzero(any_per_element(unverified))
+    first = int(elements[0])
+    issue_warning(
+        f"method='complex': the complex step's value at {names(shape, elements)} "
+        f"({float(np.ravel(grad[first])[0]):.6g}) could not be verified: real differences "
+        f"give {float(np.ravel(slope[first])[0]):.6g} at the usual step, and at much "
+        "smaller steps they are not asymptotic or too imprecise to tell: f varies on a "
+        "scale below the real differences' steps there, and they cannot show whether f "
+        "is analytic. The complex step's value (exact for an analytic f) is kept, with an "
+        "error bar of inf (STEP_TOO_LARGE). Check it with method='richardson', which "
+        "follows f down to smaller steps.",
+        PrecisionWarning,
+    )
 
 
 def warn_non_analytic(

@@ -118,7 +118,7 @@ def complex_step(x0: NDArray[np.floating], h: Step) -> PlanGenerator:
         error[near] = np.fmax(COMPLEX_ULPS * eps * np.abs(grad[near]), truncation)
     flat = np.flatnonzero(any_per_element(suspect))
     if flat.size:
-        slope, slope_error, tolerance, still, _ = yield from real_slope(
+        slope, slope_error, tolerance, still, _, _ = yield from real_slope(
             x0, flat, f_values.real, complex_type
         )
         marked = suspect[flat]
@@ -176,17 +176,21 @@ def real_slope(
     flat: NDArray[np.intp],
     f_at_x: NDArray[Any],
     complex_type: np.dtype[Any],
+    central: NDArray[np.floating] | None = None,
 ) -> Generator[Points, NDArray[Any], tuple[NDArray[Any], ...]]:
-    """Central differences of f along ``flat`` at the "auto" step s and at 2s.
+    """Central differences of f along ``flat`` at the "auto" step s (or at ``central``,
+    one step per element of ``flat``) and at 2s.
 
     Returns the slope at s; its error estimate: the change from 2s to s (the O(s²)
     truncation error, times 4/3 for what is left) plus the rounding of f's values, which
     for values below the smallest normal float is the spacing of subnormals; the
     slope above which f changes for real, not by rounding; whether all four values
     equal ``f_at_x`` exactly (each with one row per element of ``flat``, and the trailing
-    axes of a vector-valued f); and the four values (nan where f left its real domain).
+    axes of a vector-valued f); the four values (nan where f left its real domain); and
+    the slope at 2s.
     """
-    central = step_sizes(x0, "auto", "central")[flat]
+    if central is None:
+        central = step_sizes(x0, "auto", "central")[flat]
     wide = wide_dtype(x0.dtype)
     value = np.empty(4 * flat.size, dtype=complex_type)
     value[0::4] = x0[flat] + central
@@ -212,7 +216,7 @@ def real_slope(
     rounding = ROUNDING_ULPS * spacing / width
     # A slope above this is f really changing, not rounding (the non-analytic check).
     tolerance = eps ** (1 / 3) * level / per_element(scale(x0[flat]), level)
-    return slope, 4 / 3 * np.abs(slope - wider) + rounding, tolerance, still, f_values
+    return slope, 4 / 3 * np.abs(slope - wider) + rounding, tolerance, still, f_values, wider
 
 
 def real_kink(

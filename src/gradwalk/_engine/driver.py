@@ -20,7 +20,16 @@ from gradwalk._common.warnings import PACKAGE_DIR, PrecisionWarning, issue_warni
 
 from .book_fast_path import central_shortcut
 from .bounded_richardson import bounded_richardson
-from .complex_check import directional_move, disagrees, non_analytic, warn_non_analytic
+from .complex_check import (
+    complex_stands,
+    confirmed_non_analytic,
+    directional_move,
+    disagrees,
+    non_analytic,
+    small_step,
+    warn_non_analytic,
+    warn_unverified,
+)
 from .complex_step import real_kink, real_slope
 from .display import bars_text, derivative_html
 from .evaluators.choose import evaluator
@@ -289,13 +298,15 @@ def differentiate(
         counted(Points(np.array([UNPERTURBED], dtype=np.intp), np.zeros(1, dtype=work.dtype)))
     book = record.name == "central" and plan is record.plan  # divides by 2h, as the book
     singular = singular_entries(values_seen, x0.size, evaluate.f_at_x)
-    analytic = None
+    analytic = unverified = None
     if move is not None and x0.size and values_seen and not singular.any():
         if moved is None:
             nfev += 1
             with np.errstate(all="ignore"):
                 moved = np.asarray(evaluate.at((snapshot.real + move).astype(work.dtype)))
-        estimate, analytic = _cross_checked(estimate, values_seen, move, moved, counted, x0)
+        estimate, analytic, unverified = _cross_checked(
+            estimate, values_seen, move, moved, counted, x0
+        )
     grad = estimate.grad  # copied below only where entries are to be set to nan
 
     def at_point(element: int, value: Any) -> Any:
@@ -367,9 +378,14 @@ def differentiate(
         raise_status(status, any_per_element(analytic), GradientStatus.NON_ANALYTIC)
     if np.any(status == GradientStatus.NONFINITE):  # warn_status sets those entries nan
         grad = grad.copy()
+    shown = status
+    if unverified is not None and unverified.any():  # the cross-check has warned of those
+        shown = status.copy()
+        quiet = any_per_element(unverified) & (status == GradientStatus.STEP_TOO_LARGE)
+        shown[quiet] = GradientStatus.CONVERGED
     kind = record.name  # the warnings name the values of f that the method compares
     warn_status(
-        status, grad, estimate, x0, h, shape, values_seen, bool(given), singular, precision, kind
+        shown, grad, estimate, x0, h, shape, values_seen, bool(given), singular, precision, kind
     )
     result_dtype = np.result_type(dtype, np.float16)
     step = np.asarray(estimate.step, dtype=result_dtype)
@@ -390,12 +406,15 @@ def _cross_checked(
     moved: NDArray[Any],
     counted: Callable[[Points], NDArray[Any]],
     x0: NDArray[Any],
-) -> tuple[Estimate, NDArray[np.bool_] | None]:
+) -> tuple[Estimate, NDArray[np.bool_] | None, NDArray[np.bool_] | None]:
     """The complex step's estimate after its cross-check (:mod:`gradwalk._engine.complex_check`):
     where f's change along ``move`` (f there: ``moved``) disagrees with the complex
     step's projection, every element is differenced for real, and the elements that
-    disagree take the real differences' value and bar; returns them (None: no check
-    called for). An elementwise f (one value per element: ``numerical_diff`` at many
+    disagree are judged at much smaller steps (:func:`_verified`): confirmed not
+    analytic, they take the real differences' value and bar; unverified, they keep the
+    complex step's value with a bar of inf (STEP_TOO_LARGE). Returns the estimate, the
+    confirmed entries and the unverified ones (None: no check called for, or none
+    unverified). An elementwise f (one value per element: ``numerical_diff`` at many
     points) is checked element by element."""
     index, values = values_seen[0]
     elementwise = np.ndim(values) == 1 and np.size(moved) > 1  # one f(x) per element
@@ -410,42 +429,114 @@ def _cross_checked(
         f_at_x.reshape(-1) if elementwise else f_at_x,
         elementwise,
     ):
-        return estimate, None
+        return estimate, None, None
     n = x0.size
     complex_type = np.result_type(x0.dtype, np.complex64)
     at_x = f_at_x.reshape(-1) if elementwise else np.broadcast_to(f_at_x, (n, *np.shape(f_at_x)))
     plan = real_slope(x0.real, np.arange(n, dtype=np.intp), at_x, complex_type)
     found: tuple[Any, ...] = _drive(plan, counted)  # type: ignore[assignment]
-    slope, slope_error, _, _, values = found
+    slope, slope_error, _, _, values, _ = found
     kink, slope_jump = real_kink(x0.real, np.arange(n, dtype=np.intp), at_x, values)
     flagged = non_analytic(estimate.grad, slope, slope_error) & ~kink
-    if not (flagged.any() or kink.any()):
-        return estimate, flagged
+    fine, fine_error = estimate.grad, estimate.error
+    if flagged.any():  # verified at much smaller steps, or the disagreement proves nothing
+        verified = _verified(estimate, slope, slope_error, flagged, at_x, counted, x0)
+        estimate, flagged, unverified, fine, fine_error = verified
+    else:
+        unverified = np.zeros_like(flagged)
+    if not (flagged.any() or kink.any() or unverified.any()):
+        return estimate, flagged, None
     if flagged.any():
-        warn_non_analytic(flagged, slope, estimate.grad, x0.shape)
+        warn_non_analytic(flagged, fine, estimate.grad, x0.shape)
+    if unverified.any():
+        warn_unverified(unverified, estimate.grad, slope, x0.shape)
     margin = threshold("margin")
     # a kink: the complex step's value, with a bar that covers both one-sided slopes
     kink_bar = margin * (np.abs(estimate.grad - slope) + slope_error) + slope_jump
-    return dataclasses.replace(
-        estimate,
-        grad=np.where(flagged, slope, estimate.grad),
-        error=np.where(flagged, margin * slope_error, np.where(kink, kink_bar, estimate.error)),
-        status=_nonsmooth(kink, estimate),
-    ), flagged
+    error = np.where(flagged, margin * fine_error, np.where(kink, kink_bar, estimate.error))
+    return (
+        dataclasses.replace(
+            estimate,
+            grad=np.where(flagged, fine, estimate.grad),
+            error=np.where(unverified, np.inf, error),
+            status=_raised(unverified, GradientStatus.STEP_TOO_LARGE, _nonsmooth(kink, estimate)),
+        ),
+        flagged,
+        unverified,
+    )
+
+
+def _verified(
+    estimate: Estimate,
+    slope: NDArray[Any],
+    slope_error: NDArray[Any],
+    flagged: NDArray[np.bool_],
+    at_x: NDArray[Any],
+    counted: Callable[[Points], NDArray[Any]],
+    x0: NDArray[Any],
+) -> tuple[Estimate, NDArray[np.bool_], NDArray[np.bool_], NDArray[Any], NDArray[Any]]:
+    """The entries ``flagged`` (their complex step disagrees with the real ``slope``)
+    judged again by central differences at :func:`small_step` σ (and 2σ), and where
+    those disagree with the complex step, at 4σ (and 8σ) too (4 evaluations per element
+    each; :mod:`gradwalk._engine.complex_check`). Returns the estimate (the bar of the
+    entries whose complex step stands widened to the small step's distance), the
+    entries confirmed not analytic, those left unverified, and the real differences'
+    value and bar for the confirmed ones (full shape; the complex step's elsewhere)."""
+    complex_type = np.result_type(x0.dtype, np.complex64)
+    elements = np.flatnonzero(any_per_element(flagged))
+    small = small_step(x0.real)[elements]
+    found: tuple[Any, ...] = _drive(  # type: ignore[assignment]
+        real_slope(x0.real, elements, at_x, complex_type, small), counted
+    )
+    fine, fine_error, fine_wider = found[0], found[1], found[5]
+    grad = estimate.grad[elements]
+    stands = complex_stands(grad, slope[elements], slope_error[elements], fine, fine_error)
+    confirmed = np.zeros_like(stands)
+    candidates = np.flatnonzero(any_per_element(non_analytic(grad, fine, fine_error)))
+    if candidates.size:  # f's real differences, asymptotic from σ to 8σ, or not judged
+        found = _drive(  # type: ignore[assignment]
+            real_slope(x0.real, elements[candidates], at_x, complex_type, 4 * small[candidates]),
+            counted,
+        )
+        confirmed[candidates] = confirmed_non_analytic(
+            grad[candidates],
+            (fine[candidates], fine_wider[candidates], fine_error[candidates]),
+            (found[0], found[5], found[1]),
+        )
+        # the bar of the confirmed: the finer steps' own and their distance to the coarser
+        fine_error = fine_error.copy()
+        fine_error[candidates] += np.abs(fine[candidates] - found[0])
+    bar = estimate.error.copy()
+    covered = threshold("margin") * (np.abs(grad - fine) + fine_error)
+    bar[elements] = np.where(stands, np.maximum(bar[elements], covered), bar[elements])
+    value, value_error = estimate.grad.copy(), estimate.error.copy()
+    value[elements], value_error[elements] = fine, fine_error
+    is_confirmed, unverified = np.zeros_like(flagged), np.zeros_like(flagged)
+    is_confirmed[elements] = confirmed & flagged[elements]
+    unverified[elements] = ~(stands | confirmed) & flagged[elements]
+    return dataclasses.replace(estimate, error=bar), is_confirmed, unverified, value, value_error
 
 
 def _nonsmooth(kink: NDArray[np.bool_], estimate: Estimate) -> NDArray[np.int8] | None:
     """The estimate's status with the elements at a kink NONSMOOTH (UNKNOWN elsewhere,
     for the driver to read from f's values)."""
-    if not kink.any():
-        return estimate.status
-    status = (
-        np.full(kink.shape[0], UNKNOWN_STATUS, dtype=np.int8)
-        if estimate.status is None
-        else estimate.status.copy()
+    return _raised(kink, GradientStatus.NONSMOOTH, estimate.status)
+
+
+def _raised(
+    where: NDArray[np.bool_], code: GradientStatus, status: NDArray[np.int8] | None
+) -> NDArray[np.int8] | None:
+    """``status`` (None: UNKNOWN everywhere, for the driver to read from f's values) with
+    the elements ``where`` (one row per element) raised to ``code``."""
+    if not where.any():
+        return status
+    raised = (
+        np.full(where.shape[0], UNKNOWN_STATUS, dtype=np.int8) if status is None else status.copy()
     )
-    raise_status(status, any_per_element(kink), GradientStatus.NONSMOOTH)
-    return status
+    elements = any_per_element(where)
+    raised[elements & (raised == UNKNOWN_STATUS)] = int(code)  # (UNKNOWN ranks as no code)
+    raise_status(raised, elements, code)
+    return raised
 
 
 def value_at_x(f: Callable[[Any], object], x: NDArray[Any], options: Options) -> NDArray[Any]:

@@ -102,8 +102,9 @@ STATUS_NOTES: dict[GradientStatus, StatusNote] = {
     GradientStatus.STEP_TOO_LARGE: StatusNote(
         "the estimates at the steps tried never agreed as the method's order predicts: f "
         "varies on a scale below the smallest step tried (Richardson's ladder never became "
-        "asymptotic; a fixed stencil still disagreed at a 256th of its step); nothing "
-        "verifies the value, and its error bar is inf",
+        "asymptotic; a fixed stencil still disagreed at a 256th of its step; the complex "
+        "step disagreed with real differences that smaller steps could not verify, and "
+        "keeps its value); nothing verifies the value, and its error bar is inf",
         "PrecisionWarning, naming the step",
     ),
     GradientStatus.NOISY: StatusNote(
@@ -123,8 +124,11 @@ STATUS_NOTES: dict[GradientStatus, StatusNote] = {
     ),
     GradientStatus.NON_ANALYTIC: StatusNote(
         '"complex": f\'s change along a random direction disagreed with the complex step, '
-        "and real differences at the element disagree with it too: f is not analytic "
-        "(abs, conj, comparisons on x.real); the value and bar are the real differences'",
+        "and real differences at the element disagree with it too, at steps of "
+        "eps**(2/3)·max(1, |x|) and 4 times that where they agree with each other and "
+        "change as a smooth f's do (real differences at larger steps prove nothing for an "
+        "f varying faster): f is not analytic (abs, conj, comparisons on x.real); the "
+        "value and bar are those real differences'",
         "PrecisionWarning, naming the operations",
     ),
 }
