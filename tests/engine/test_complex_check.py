@@ -155,3 +155,57 @@ def test_non_analyticity_needs_asymptotic_real_differences() -> None:
         np.array([1e-9, 0.02, 64 * c]),
     )
     assert confirmed_non_analytic(grad, fine, coarse).tolist() == [True, False, True]
+
+
+X = np.array([2.0, -3.0])
+
+
+def test_a_non_analytic_f_with_a_large_constant_is_flagged_not_confidently_wrong() -> None:
+    # d/dx x|x| = 2|x|: [4, 6]; the complex step gives |x| = [2, 3], and + 1e10 makes f's
+    # rounding swamp that difference at the usual step of the cross-check
+    result, messages = caught(
+        lambda: numerical_gradient(
+            lambda x: np.sum(x * np.abs(x)) + 1e10, X, method="complex", full_output=True
+        )
+    )
+    truth = 2 * np.abs(X)
+    right = np.all(np.abs(result.grad - truth) <= result.error)
+    flagged = all(name != "CONVERGED" for name in names(result.status)) and any(
+        "could not be checked" in message for message in messages
+    )
+    assert right or flagged, (
+        f"x*|x| + 1e10 gave {result.grad} ± {result.error} ({names(result.status)}) where "
+        f"the derivative is {truth}, without a warning that says so: {messages}"
+    )
+
+
+@pytest.mark.parametrize("constant", [0.0, 1e10])
+def test_an_analytic_f_with_a_large_constant_stays_converged_and_exact(constant: float) -> None:
+    result, messages = caught(
+        lambda: numerical_gradient(
+            lambda x: np.sum(np.exp(x)) + constant, X, method="complex", full_output=True
+        )
+    )
+    assert names(result.status) == ["CONVERGED", "CONVERGED"], (
+        f"exp + {constant:g} is analytic, and a wider step settles its cross-check, but it "
+        f"came out {names(result.status)}: {messages}"
+    )
+    np.testing.assert_allclose(
+        result.grad, np.exp(X), rtol=1e-14, err_msg="the complex step of exp is exact"
+    )
+    assert not messages, f"exp + {constant:g} needs no warning, got {messages}"
+
+
+def test_a_non_analytic_f_without_a_constant_is_non_analytic_with_the_real_derivative() -> None:
+    result, messages = caught(
+        lambda: numerical_gradient(
+            lambda x: np.sum(x * np.abs(x)), X, method="complex", full_output=True
+        )
+    )
+    assert names(result.status) == ["NON_ANALYTIC", "NON_ANALYTIC"], (
+        f"x*|x| must be found non-analytic, came out {names(result.status)}"
+    )
+    np.testing.assert_allclose(
+        result.grad, 2 * np.abs(X), rtol=1e-4, err_msg="real differences give 2|x| = [4, 6]"
+    )
+    assert any("not analytic" in message for message in messages), messages

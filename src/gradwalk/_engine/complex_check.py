@@ -47,7 +47,10 @@ __all__ = [
     "non_analytic",
     "small_step",
     "warn_non_analytic",
+    "warn_unchecked",
     "warn_unverified",
+    "widening",
+    "within_domain",
 ]
 
 #: The seed of the random direction (fixed: the same x gets the same check).
@@ -65,6 +68,48 @@ def directional_move(snapshot: NDArray[Any]) -> NDArray[Any]:
     return move
 
 
+#: The check decides only where f's rounding is below this share of the projection.
+_DECISIVE = 1e-2
+#: A widened move makes f's rounding this share of the projection ...
+_RESOLVED = 1e-3
+#: ... up to this much of max(1, |x|) per element (its truncation stays far below
+#: "agreement" for an f that curves on the scale of x).
+_WIDEST = 1e-2
+
+
+def within_domain(*values: NDArray[Any]) -> bool:
+    """Whether f's ``values`` at real points are real and finite (not log(-1), not inf):
+    the points are within f's domain, and their difference can check the complex step."""
+    for value in values:
+        value = np.asarray(value, dtype=np.complex128)
+        if np.any(np.imag(value) != 0) or not np.all(np.isfinite(value)):
+            return False
+    return True
+
+
+def _compared(
+    grad: NDArray[Any],
+    move: NDArray[Any],
+    f_moved: NDArray[Any],
+    f_at_x: NDArray[Any],
+    elementwise: bool,
+) -> tuple[NDArray[Any], NDArray[Any], NDArray[Any], NDArray[Any]] | None:
+    """f's change over ``move``, the complex step's projection on it, the first order's
+    allowance ("agreement" of the projection's terms) and f's rounding over the change;
+    None where x + ``move`` leaves f's domain (see :func:`disagrees`)."""
+    if not within_domain(f_moved, f_at_x):
+        return None  # x + t d leaves f's domain: no check to be had
+    moved = np.real(np.asarray(f_moved, dtype=np.complex128)).astype(np.float64)
+    at_x = np.real(np.asarray(f_at_x, dtype=np.complex128)).astype(np.float64)
+    terms = per_element(move.astype(np.float64), grad) * grad
+    projected, allowed = terms, threshold("agreement") * np.abs(terms)
+    if not elementwise:  # f(x) depends on every element: the projection sums them
+        projected, allowed = np.sum(terms, axis=0), np.sum(allowed, axis=0)
+    eps = float(np.finfo(np.float64).eps)
+    rounding = 4 * ROUNDING_ULPS * eps * np.maximum(np.abs(moved), np.abs(at_x))
+    return moved - at_x, projected, allowed, rounding
+
+
 def disagrees(
     grad: NDArray[Any],
     move: NDArray[Any],
@@ -77,21 +122,42 @@ def disagrees(
     vector-valued f) projected on it, beyond what the first order and f's rounding
     allow: :data:`~gradwalk._engine.verify.THRESHOLDS` "agreement" of the projection's
     terms, plus f's rounding. An ``elementwise`` f (one value per element, each
-    depending on its own element) is compared element by element."""
-    value = np.asarray(f_moved, dtype=np.complex128)
-    moved = np.real(value).astype(np.float64)
-    at_x = np.real(np.asarray(f_at_x, dtype=np.complex128)).astype(np.float64)
-    outside = np.any(np.imag(value) != 0)  # a real point, a complex value: log(-1)
-    if outside or not (np.all(np.isfinite(moved)) and np.all(np.isfinite(at_x))):
-        return False  # x + t d leaves f's domain: no check to be had
-    terms = per_element(move.astype(np.float64), grad) * grad
-    projected, allowed = terms, threshold("agreement") * np.abs(terms)
-    if not elementwise:  # f(x) depends on every element: the projection sums them
-        projected, allowed = np.sum(terms, axis=0), np.sum(allowed, axis=0)
-    eps = float(np.finfo(np.float64).eps)
-    allowed = allowed + 4 * ROUNDING_ULPS * eps * np.maximum(np.abs(moved), np.abs(at_x))
+    depending on its own element) is compared element by element. ``f_at_x`` may be f
+    at x - ``move``/2 and ``f_moved`` f at x + ``move``/2: a central difference."""
+    compared = _compared(grad, move, f_moved, f_at_x, elementwise)
+    if compared is None:
+        return False
+    change, projected, allowed, rounding = compared
     with np.errstate(invalid="ignore"):
-        return bool(np.any(np.abs((moved - at_x) - projected) > allowed))
+        return bool(np.any(np.abs(change - projected) > allowed + rounding))
+
+
+def widening(
+    grad: NDArray[Any],
+    move: NDArray[Any],
+    f_moved: NDArray[Any],
+    f_at_x: NDArray[Any],
+    x0: NDArray[Any],
+    elementwise: bool = False,
+) -> float:
+    """The factor by which ``move`` (at ``x0``) must grow for :func:`disagrees` to decide: 1 where
+    f's rounding is at most 1e-2 of the projection already (or the projection is 0, or
+    x + ``move`` leaves f's domain), else the factor that makes it 1e-3 of it (f large
+    against its change: x·|x| + 1e10, whose rounding swamps the half of the projection
+    by which the complex step is wrong), inf where that would move an element by more
+    than 1e-2·max(1, |x|): then nothing can check f's analyticity."""
+    compared = _compared(grad, move, f_moved, f_at_x, elementwise)
+    if compared is None:
+        return 1.0
+    _, projected, _, rounding = compared
+    size = np.abs(projected)
+    undecided = (rounding > _DECISIVE * size) & (size > 0)
+    if not undecided.any():
+        return 1.0
+    factor = float(np.max(rounding[undecided] / (_RESOLVED * size[undecided])))
+    moves = np.abs(np.ravel(move).astype(np.float64))
+    widest = _WIDEST * float(np.min(np.ravel(scale(np.real(x0))) / np.maximum(moves, 1e-300)))
+    return factor if factor <= widest else float("inf")
 
 
 def non_analytic(
@@ -184,6 +250,33 @@ def warn_unverified(
         "is analytic. The complex step's value (exact for an analytic f) is kept, with an "
         "error bar of inf (STEP_TOO_LARGE). Check it with method='richardson', which "
         "follows f down to smaller steps.",
+        PrecisionWarning,
+    )
+
+
+#: Why :func:`warn_unchecked` could not check the complex step at a wider move.
+UNCHECKED_BECAUSE = {
+    "unresolved": "no move up to 1e-2·max(1, |x|) resolves it",
+    "outside": "f is not real and finite at a move wide enough to resolve it",
+    "disagreed": "at a move {factor:.3g} times wider, f's change disagrees with the complex "
+    "step: f may not be analytic (np.abs or abs of a complex number, np.conj, .real, "
+    "comparisons on x), or it curves over that move",
+}
+
+
+def warn_unchecked(factor: float, shape: tuple[int, ...], because: str) -> None:
+    """The warning for a complex step whose analyticity f's rounding hid: f's change
+    along the random direction was lost in f's rounding at the usual move, and a move
+    ``factor`` times wider could not settle it, for the reason named ``because`` (a key
+    of :data:`UNCHECKED_BECAUSE`)."""
+    elements = np.arange(int(np.prod(shape)))
+    issue_warning(
+        f"method='complex': the complex step's values at {names(shape, elements)} could "
+        "not be checked: f is large against its change along a random direction (a "
+        "large constant part?), whose difference is lost in f's rounding at the usual "
+        f"move; {UNCHECKED_BECAUSE[because].format(factor=factor)}. Whether f is analytic "
+        "is not known: the values are kept, with an error bar of inf (ROUNDING_LIMITED). "
+        "Subtract f's constant part, or check them with method='richardson'.",
         PrecisionWarning,
     )
 

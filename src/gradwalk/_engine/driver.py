@@ -28,7 +28,10 @@ from .complex_check import (
     non_analytic,
     small_step,
     warn_non_analytic,
+    warn_unchecked,
     warn_unverified,
+    widening,
+    within_domain,
 )
 from .complex_step import real_kink, real_slope
 from .display import bars_text, derivative_html
@@ -304,8 +307,15 @@ def differentiate(
             nfev += 1
             with np.errstate(all="ignore"):
                 moved = np.asarray(evaluate.at((snapshot.real + move).astype(work.dtype)))
+
+        def along(factor: float) -> NDArray[Any]:  # f at x + factor·move (real)
+            nonlocal nfev
+            nfev += 1
+            with np.errstate(all="ignore"):
+                return np.asarray(evaluate.at((snapshot.real + factor * move).astype(work.dtype)))
+
         estimate, analytic, unverified = _cross_checked(
-            estimate, values_seen, move, moved, counted, x0
+            estimate, values_seen, move, moved, counted, x0, along
         )
     grad = estimate.grad  # copied below only where entries are to be set to nan
 
@@ -381,7 +391,8 @@ def differentiate(
     shown = status
     if unverified is not None and unverified.any():  # the cross-check has warned of those
         shown = status.copy()
-        quiet = any_per_element(unverified) & (status == GradientStatus.STEP_TOO_LARGE)
+        raised = (GradientStatus.STEP_TOO_LARGE, GradientStatus.ROUNDING_LIMITED)
+        quiet = any_per_element(unverified) & np.isin(status, raised)
         shown[quiet] = GradientStatus.CONVERGED
     kind = record.name  # the warnings name the values of f that the method compares
     warn_status(
@@ -406,6 +417,7 @@ def _cross_checked(
     moved: NDArray[Any],
     counted: Callable[[Points], NDArray[Any]],
     x0: NDArray[Any],
+    along: Callable[[float], NDArray[Any]],
 ) -> tuple[Estimate, NDArray[np.bool_] | None, NDArray[np.bool_] | None]:
     """The complex step's estimate after its cross-check (:mod:`gradwalk._engine.complex_check`):
     where f's change along ``move`` (f there: ``moved``) disagrees with the complex
@@ -415,20 +427,24 @@ def _cross_checked(
     complex step's value with a bar of inf (STEP_TOO_LARGE). Returns the estimate, the
     confirmed entries and the unverified ones (None: no check called for, or none
     unverified). An elementwise f (one value per element: ``numerical_diff`` at many
-    points) is checked element by element."""
+    points) is checked element by element. Where f's rounding hides its change along
+    ``move``, the check is made by a central difference at a wider move (f there:
+    ``along(factor)``; :func:`_widened`)."""
     index, values = values_seen[0]
     elementwise = np.ndim(values) == 1 and np.size(moved) > 1  # one f(x) per element
     if elementwise:  # Re f(x + ih e_i) is f(x_i), element by element
         f_at_x = np.real(values[: x0.size]).reshape(np.shape(moved))
     else:  # Re f(x + ih e_i) is f(x)
         f_at_x = np.real(values[int(np.argmax(index >= 0))])
-    if not disagrees(
-        estimate.grad,
-        move.reshape(-1),
-        moved.reshape(-1) if elementwise else moved,
-        f_at_x.reshape(-1) if elementwise else f_at_x,
-        elementwise,
-    ):
+
+    def flat(value: NDArray[Any]) -> NDArray[Any]:  # one entry per element, if elementwise
+        return value.reshape(-1) if elementwise else value
+
+    compared = (estimate.grad, move.reshape(-1), flat(moved), flat(f_at_x))
+    factor = widening(*compared, x0, elementwise)
+    if factor > 1:
+        return _widened(estimate, move.reshape(-1), factor, along, flat, x0, elementwise)
+    if not disagrees(*compared, elementwise):
         return estimate, None, None
     n = x0.size
     complex_type = np.result_type(x0.dtype, np.complex64)
@@ -464,6 +480,41 @@ def _cross_checked(
         flagged,
         unverified,
     )
+
+
+def _widened(
+    estimate: Estimate,
+    move: NDArray[Any],
+    factor: float,
+    along: Callable[[float], NDArray[Any]],
+    flat: Callable[[NDArray[Any]], NDArray[Any]],
+    x0: NDArray[Any],
+    elementwise: bool,
+) -> tuple[Estimate, None, NDArray[np.bool_] | None]:
+    """The cross-check where f's rounding hid its change along ``move``: a central
+    difference over ``factor`` times it (2 evaluations, :func:`along`) that agrees with
+    the complex step leaves the estimate as it is; one that disagrees, or a ``factor``
+    of inf (no move resolves f's change), or a wider move that leaves f's domain,
+    leaves every entry unverified:
+    ROUNDING_LIMITED, the complex step's value with a bar of inf, and a warning
+    (:func:`warn_unchecked`)."""
+    because = "unresolved"
+    if np.isfinite(factor):
+        ahead, behind = flat(along(factor)), flat(along(-factor))
+        wide = (estimate.grad, 2 * factor * move, ahead, behind)
+        if not within_domain(ahead, behind):
+            because = "outside"
+        elif disagrees(*wide, elementwise):
+            because = "disagreed"
+        elif widening(*wide, x0, elementwise) == 1:
+            return estimate, None, None
+    warn_unchecked(factor, x0.shape, because)
+    unchecked = np.ones(estimate.grad.shape, dtype=bool)
+    status = _raised(unchecked, GradientStatus.ROUNDING_LIMITED, estimate.status)
+    widened = dataclasses.replace(
+        estimate, error=np.full_like(estimate.error, np.inf), status=status
+    )
+    return widened, None, unchecked
 
 
 def _verified(

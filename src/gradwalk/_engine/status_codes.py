@@ -73,8 +73,12 @@ STATUS_NOTES: dict[GradientStatus, StatusNote] = {
     GradientStatus.ROUNDING_LIMITED: StatusNote(
         "f's own rounding (measured from f's values) over the step leaves an uncertainty "
         "above 1e-4 of the element (and above 6e-5 of the largest element): few digits, "
-        "or none, are left",
-        "PrecisionWarning, saying how many digits are left",
+        'or none, are left; "complex": f\'s rounding hid its change along the random '
+        "direction that checks f's analyticity, and a wider move did not settle it (none "
+        "resolves it, or there it disagrees with the complex step): the values are kept, "
+        "with a bar of inf",
+        'PrecisionWarning, saying how many digits are left ("complex": that the '
+        "analyticity could not be checked)",
     ),
     GradientStatus.LEVEL_LIMIT: StatusNote(
         '"richardson" used all its levels (``max_levels``) without reaching its '
