@@ -23,6 +23,14 @@ the real differences' at σ, and a warning names the operations that do this. An
 else is STEP_TOO_LARGE: the complex step's value (exact for an analytic f), a bar of
 inf, and a warning that the real differences could not be verified at this scale. A
 mismatch that no element confirms costs those evaluations and changes nothing.
+
+An f large against its change along d (a large constant part: x·|x| + 1e10) hides
+that change in its rounding, and with it any disagreement. Where f's rounding exceeds
+1e-2 of the projection, :func:`widening` finds the factor that makes it 1e-3 of it,
+and f is differenced centrally over that wider move (two evaluations, judged by
+:func:`disagrees`). Where no move up to 1e-2·max(1, |x|) suffices, the wider move
+disagrees, or it leaves f's domain, the analyticity could not be checked
+(:func:`warn_unchecked`): the complex step's values, a bar of inf, ROUNDING_LIMITED.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ from .rounding import ROUNDING_ULPS
 from .verify import threshold
 
 __all__ = [
+    "UNCHECKED_BECAUSE",
     "complex_stands",
     "confirmed_non_analytic",
     "directional_move",
