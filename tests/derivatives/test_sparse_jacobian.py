@@ -214,8 +214,11 @@ def sparsity_warnings(*args: object, **options: object) -> tuple[object, str]:
 def test_an_entry_outside_the_pattern_that_moves_an_untouched_row_is_named() -> None:
     x = np.linspace(1.0, 2.0, 8)
     tridiagonal = sparse.diags_array([1, 1, 1], offsets=[-1, 0, 1], shape=(8, 8), dtype=bool)
-    _, said = sparsity_warnings(with_stray_entry, x, "auto", sparsity=tridiagonal)
+    result, said = sparsity_warnings(with_stray_entry, x, "auto", sparsity=tridiagonal)
     assert "the sparsity pattern lacks: J[0, 5]" in said, said
+    assert result.status[5] == GradientStatus.PATTERN_MISSED, (  # type: ignore[attr-defined]
+        f"the column found to move row 0 kept status {result.status[5]}, as if it were known"  # type: ignore[attr-defined]
+    )
 
 
 def test_an_entry_hidden_in_its_rows_group_is_caught_by_the_verification() -> None:
@@ -225,6 +228,10 @@ def test_an_entry_hidden_in_its_rows_group_is_caught_by_the_verification() -> No
     assert "rows for f(x)[0] do not match f" in said, said
     assert "J[0, 5]" in said, "the column that moves row 0 should be traced"
     assert np.isinf(result.error[0, 0]), "the contaminated row's error bar must be inf"  # type: ignore[attr-defined]
+    assert result.status[0] == GradientStatus.PATTERN_MISSED, (  # type: ignore[attr-defined]
+        "an element with an entry in a row f contradicts is not CONVERGED"
+    )
+    assert result.status[3] == GradientStatus.CONVERGED, "rows f agrees with are untouched"  # type: ignore[attr-defined]
 
 
 def test_a_correct_pattern_draws_no_sparsity_warning() -> None:

@@ -130,7 +130,8 @@ def numerical_jacobian(
         the pattern with :func:`~gradwalk.jacobian_sparsity`). Where f's values show an
         entry outside the pattern, a few more evaluations find its column and a
         :class:`~gradwalk.SparsityWarning` names it; rows that f contradicts get inf
-        error bars.
+        error bars, and the elements with entries in them (or found to move them) the
+        status ``PATTERN_MISSED``.
     as_linear_operator : bool
         Return a ``scipy.sparse.linalg.LinearOperator`` of shape (outputs, elements)
         whose ``matvec(v)`` is :func:`~gradwalk.jacobian_vector_product` with this

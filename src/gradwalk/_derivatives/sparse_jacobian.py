@@ -43,7 +43,7 @@ from gradwalk._engine.inputs import (
 from gradwalk._engine.methods import method_named
 from gradwalk._engine.points import Region, Step
 from gradwalk._engine.rounding import ROUNDING_ULPS
-from gradwalk._engine.status_codes import SEVERITY, raise_status
+from gradwalk._engine.status_codes import SEVERITY, GradientStatus, raise_status
 from gradwalk._engine.steps import step_sizes
 
 from .jacobian_result import JacobianResult
@@ -245,7 +245,8 @@ def _result(
     astray: NDArray[np.intp],
 ) -> JacobianResult:
     """The entries in CSR matrices; each element's status the most severe of its entries';
-    the error bars of the ``astray`` rows (contradicted by f) inf."""
+    the error bars of the ``astray`` rows (contradicted by f) inf, and the elements with
+    entries in them, or found to move one of them, PATTERN_MISSED."""
     dtype = np.result_type(work.dtype, np.float16)
     status = np.zeros(work.size, dtype=np.int8)
     if result is None:  # a pattern without entries: the Jacobian is zero
@@ -258,6 +259,11 @@ def _result(
         entry_status = result.status.reshape(-1)
         for code in SEVERITY:
             raise_status(status, columns[entry_status == code], code)
+    missed = [column for _, column in compression.missed if column >= 0]
+    if astray.size or missed:  # f contradicts the pattern: those entries are unknown
+        touched = columns[np.isin(pattern.rows(), astray)] if result is not None else columns[:0]
+        elements = np.union1d(touched, np.asarray(missed, dtype=np.intp))
+        raise_status(status, elements, GradientStatus.PATTERN_MISSED)
     return JacobianResult(
         jac=pattern.matrix(grad),
         error=pattern.matrix(error),

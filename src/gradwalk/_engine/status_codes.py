@@ -40,6 +40,7 @@ class GradientStatus(IntEnum):
     NOISY = 9
     NONSMOOTH = 10
     NON_ANALYTIC = 11
+    PATTERN_MISSED = 12
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,14 @@ STATUS_NOTES: dict[GradientStatus, StatusNote] = {
         "value and bar are those real differences'",
         "PrecisionWarning, naming the operations",
     ),
+    GradientStatus.PATTERN_MISSED: StatusNote(
+        "``sparsity=``: f's values moved a row of the Jacobian in a way the pattern "
+        "cannot (an entry it lacks, folded into an entry of the same colour or moving an "
+        "output that no column of the move touches); the element has entries in such a "
+        "row, or is the column found for one, and those rows' entries are not known: "
+        "their error bars are inf",
+        "SparsityWarning, naming the rows and the columns found",
+    ),
 }
 
 
@@ -165,6 +174,7 @@ SEVERITY = (
     GradientStatus.NON_ANALYTIC,
     GradientStatus.STEP_VANISHED,
     GradientStatus.NONSMOOTH,
+    GradientStatus.PATTERN_MISSED,
     GradientStatus.NONFINITE,
 )
 
