@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from gradwalk import InputModifiedError, numerical_gradient
+from gradwalk import InputModifiedError, check_gradient, numerical_gradient
 from gradwalk._engine.arrays import CallerArray, CallerFunction, host_value, is_caller_array
 from tests.support.libraries import library
 
@@ -85,6 +85,31 @@ def test_the_mutable_path_catches_an_f_that_changes_x() -> None:
     arrays.host[0] = 1.0
     assert arrays.restore().tolist() == [0]
     assert x.tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    "make", [lambda t: t.expand(2, 3), lambda t: torch.broadcast_to(t, (2, 3))]
+)
+def test_a_tensor_whose_elements_share_memory_is_never_perturbed_in_place(make: Any) -> None:
+    base = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
+    x = make(base)
+    assert x.stride() == (0, 1)
+    arrays = CallerArray(x)
+    assert not arrays.shared and not arrays.mutable, (
+        "an expanded tensor must be mirrored by a private copy, not shared or written"
+    )
+    result = numerical_gradient(lambda v: (v**2).sum(), x, method="richardson", full_output=True)
+    expected = torch.tensor([[2.0, 4.0, 6.0], [2.0, 4.0, 6.0]], dtype=torch.float64)
+    assert isinstance(result.grad, torch.Tensor) and result.grad.shape == (2, 3)
+    assert result.grad.dtype == torch.float64 and result.grad.device == x.device
+    assert torch.allclose(result.grad, expected, rtol=1e-10), (
+        f"d/dv sum(v**2) = 2v at an expanded tensor, got {result.grad}: one memory cell "
+        "was moved for several elements"
+    )
+    assert torch.all((result.grad - expected).abs() <= result.error + 1e-12)
+    assert base.tolist() == [1.0, 2.0, 3.0] and base._version == 0, "x must be left as it was"
+    report = check_gradient(lambda v: (v**2).sum(), x, 2 * x)
+    assert report.passed, f"the analytic 2x must pass at an expanded tensor:\n{report}"
 
 
 def test_host_values_of_f() -> None:
