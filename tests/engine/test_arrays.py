@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from gradwalk import InputModifiedError, check_gradient, numerical_gradient
+from gradwalk import InputModifiedError, PrecisionWarning, check_gradient, numerical_gradient
 from gradwalk._engine.arrays import CallerArray, CallerFunction, host_value, is_caller_array
 from tests.support.libraries import library
 
@@ -110,6 +110,12 @@ def test_a_tensor_whose_elements_share_memory_is_never_perturbed_in_place(make: 
     assert base.tolist() == [1.0, 2.0, 3.0] and base._version == 0, "x must be left as it was"
     report = check_gradient(lambda v: (v**2).sum(), x, 2 * x)
     assert report.passed, f"the analytic 2x must pass at an expanded tensor:\n{report}"
+
+
+def test_the_precision_warning_names_the_conversion_of_torch_too() -> None:
+    x = torch.ones(3, dtype=torch.float32)
+    with pytest.warns(PrecisionWarning, match=r"x\.double\(\)"):
+        numerical_gradient(lambda v: (v**2).sum(), x, h=1e-4)
 
 
 def test_host_values_of_f() -> None:

@@ -16,6 +16,7 @@ from gradwalk._engine.inputs import (
     QUOTED,
     analytic_gradient,
     changed_elements,
+    float64_spelling,
     may_overlap,
     names,
     real_value,
@@ -87,6 +88,12 @@ def test_may_overlap_finds_elements_that_could_share_memory(
         + ("can" if overlaps else "cannot")
         + " hold two elements in one memory cell"
     )
+
+
+def test_float64_spelling_names_each_librarys_own_conversion() -> None:
+    text = float64_spelling("w")
+    assert "w.astype(np.float64)" in text and "w.double()" in text
+    assert "astype(np" not in float64_spelling("w", numpy=False)
 
 
 def test_a_ragged_nested_list_is_named_with_what_to_pass_instead() -> None:

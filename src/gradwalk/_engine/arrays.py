@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .inputs import InputModifiedError, may_overlap, modified_message
+from .inputs import InputModifiedError, float64_spelling, may_overlap, modified_message
 
 __all__ = [
     "CallerArray",
@@ -247,8 +247,8 @@ class CallerArray:
             raise TypeError(
                 f"{name} is a {self.library} of dtype {dtype}; gradwalk differentiates at "
                 "real floating arrays (float16, float32, float64) and hands f arrays of "
-                f"that dtype. Convert {name} in its own library first (PyTorch: "
-                f"{name}.double(); others: xp.astype({name}, xp.float64)); for a complex "
+                f"that dtype. Convert {name} in its own library first "
+                f"({float64_spelling(name, numpy=False)}); for a complex "
                 f"{name}, differentiate with respect to its real and imaginary parts."
             )
         #: Whether elements share memory (an expanded tensor): then f never gets the

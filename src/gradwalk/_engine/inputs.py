@@ -117,6 +117,16 @@ def may_overlap(array: Any, strides: tuple[int, ...] | None = None, itemsize: in
     return False
 
 
+def float64_spelling(name: str = "x", *, numpy: bool = True) -> str:
+    """How to make ``name`` float64 in each library's own spelling, for messages.
+
+    >>> float64_spelling("x", numpy=False)
+    'PyTorch: x.double(); others: xp.astype(x, xp.float64)'
+    """
+    spelling = f"PyTorch: {name}.double(); others: xp.astype({name}, xp.float64)"
+    return f"NumPy: {name}.astype(np.float64); " + spelling if numpy else spelling
+
+
 def describe(value: object) -> str:
     """A short description of what f returned, for error messages.
 
