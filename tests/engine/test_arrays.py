@@ -9,7 +9,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from gradwalk import InputModifiedError, PrecisionWarning, check_gradient, numerical_gradient
+from gradwalk import (
+    InputModifiedError,
+    PrecisionWarning,
+    check_gradient,
+    numerical_gradient,
+    numerical_hessian,
+)
 from gradwalk._engine.arrays import CallerArray, CallerFunction, host_value, is_caller_array
 from tests.support.libraries import library
 
@@ -108,6 +114,11 @@ def test_a_tensor_whose_elements_share_memory_is_never_perturbed_in_place(make: 
     )
     assert torch.all((result.grad - expected).abs() <= result.error + 1e-12)
     assert base.tolist() == [1.0, 2.0, 3.0] and base._version == 0, "x must be left as it was"
+    assert arrays.host.flags.c_contiguous, "the private copy must be C-contiguous"
+    hessian = numerical_hessian(lambda v: (v**3).sum(), x).reshape(6, 6)
+    assert torch.allclose(hessian, torch.diag(6 * expected.reshape(-1) / 2), rtol=1e-6), (
+        f"the Hessian of sum(v**3) is diag(6v) at an expanded tensor, got {hessian}"
+    )
     report = check_gradient(lambda v: (v**2).sum(), x, 2 * x)
     assert report.passed, f"the analytic 2x must pass at an expanded tensor:\n{report}"
 

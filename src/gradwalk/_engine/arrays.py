@@ -260,6 +260,8 @@ class CallerArray:
             self.shared or bool(compat.is_writeable_array(array))
         )
         self.host: NDArray[Any] = array.detach().numpy() if self.shared else _host_copy(array)
+        if self.overlapping:  # a copy in the order of the strides puts a 0 stride first
+            self.host = np.ascontiguousarray(self.host)
         self.snapshot = self.host.copy()
         #: What the caller's array holds now (the mirror's values last written into it).
         self.written = self.host.copy()
