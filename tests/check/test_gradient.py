@@ -586,6 +586,9 @@ def test_check_gradients_refuses_what_it_cannot_perturb_in_place() -> None:
     frozen.flags.writeable = False
     with pytest.raises(TypeError, match="read-only"):
         check_gradients(lambda p: 0.0, {"W": frozen}, {"W": np.zeros(2)})
+    shared = np.lib.stride_tricks.as_strided(np.ones(2), (2, 2), (0, 8), writeable=True)
+    with pytest.raises(TypeError, match=r"params\['W'\] is a view whose elements share memory"):
+        check_gradients(lambda p: 0.0, {"W": shared}, {"W": np.zeros((2, 2))})
     with pytest.raises(ValueError, match="no gradient for 'b'"):
         check_gradients(lambda p: 0.0, {"W": np.ones(2), "b": np.ones(1)}, {"W": np.zeros(2)})
     with pytest.raises(ValueError, match="workers"):

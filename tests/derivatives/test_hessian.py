@@ -387,3 +387,16 @@ def test_steps_near_multiples_of_a_period_of_f_are_caught() -> None:
     honest = (error <= result.error) | (result.status != GradientStatus.CONVERGED)
     assert honest.all(), f"{result.hess} against {exact}, bars {result.error}"
     assert error[1, 1] < 1e-6, f"H11 = {result.hess[1, 1]}, truth {exact[1, 1]}"
+
+
+def test_a_fortran_ordered_x_is_perturbed_where_f_sees_it() -> None:
+    # reshape(-1) copies a Fortran-ordered array: writes there never reached f, whose
+    # unchanged values gave a zero Hessian, CONVERGED.
+    x = np.asfortranarray([[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]])
+    result = numerical_hessian(lambda v: np.sum(v**3), x, full_output=True)
+    expected = np.diag(6 * x.reshape(-1))
+    hess = result.hess.reshape(6, 6)
+    assert np.allclose(hess, expected, rtol=1e-6, atol=1e-8), (
+        f"the Hessian of sum(v**3) is diag(6v) at a Fortran-ordered x, got {np.diag(hess)}"
+    )
+    assert x.flags.f_contiguous and x.tolist() == [[1.0, 2.0, 3.0], [-1.0, 0.5, 2.0]]

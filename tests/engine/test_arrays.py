@@ -9,7 +9,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from gradwalk import InputModifiedError, numerical_gradient
+from gradwalk import (
+    InputModifiedError,
+    PrecisionWarning,
+    check_gradient,
+    numerical_gradient,
+    numerical_hessian,
+)
 from gradwalk._engine.arrays import CallerArray, CallerFunction, host_value, is_caller_array
 from tests.support.libraries import library
 
@@ -85,6 +91,42 @@ def test_the_mutable_path_catches_an_f_that_changes_x() -> None:
     arrays.host[0] = 1.0
     assert arrays.restore().tolist() == [0]
     assert x.tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    "make", [lambda t: t.expand(2, 3), lambda t: torch.broadcast_to(t, (2, 3))]
+)
+def test_a_tensor_whose_elements_share_memory_is_never_perturbed_in_place(make: Any) -> None:
+    base = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
+    x = make(base)
+    assert x.stride() == (0, 1)
+    arrays = CallerArray(x)
+    assert not arrays.shared and not arrays.mutable, (
+        "an expanded tensor must be mirrored by a private copy, not shared or written"
+    )
+    result = numerical_gradient(lambda v: (v**2).sum(), x, method="richardson", full_output=True)
+    expected = torch.tensor([[2.0, 4.0, 6.0], [2.0, 4.0, 6.0]], dtype=torch.float64)
+    assert isinstance(result.grad, torch.Tensor) and result.grad.shape == (2, 3)
+    assert result.grad.dtype == torch.float64 and result.grad.device == x.device
+    assert torch.allclose(result.grad, expected, rtol=1e-10), (
+        f"d/dv sum(v**2) = 2v at an expanded tensor, got {result.grad}: one memory cell "
+        "was moved for several elements"
+    )
+    assert torch.all((result.grad - expected).abs() <= result.error + 1e-12)
+    assert base.tolist() == [1.0, 2.0, 3.0] and base._version == 0, "x must be left as it was"
+    assert arrays.host.flags.c_contiguous, "the private copy must be C-contiguous"
+    hessian = numerical_hessian(lambda v: (v**3).sum(), x).reshape(6, 6)
+    assert torch.allclose(hessian, torch.diag(6 * expected.reshape(-1) / 2), rtol=1e-6), (
+        f"the Hessian of sum(v**3) is diag(6v) at an expanded tensor, got {hessian}"
+    )
+    report = check_gradient(lambda v: (v**2).sum(), x, 2 * x)
+    assert report.passed, f"the analytic 2x must pass at an expanded tensor:\n{report}"
+
+
+def test_the_precision_warning_names_the_conversion_of_torch_too() -> None:
+    x = torch.ones(3, dtype=torch.float32)
+    with pytest.warns(PrecisionWarning, match=r"x\.double\(\)"):
+        numerical_gradient(lambda v: (v**2).sum(), x, h=1e-4)
 
 
 def test_host_values_of_f() -> None:

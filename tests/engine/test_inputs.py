@@ -16,6 +16,8 @@ from gradwalk._engine.inputs import (
     QUOTED,
     analytic_gradient,
     changed_elements,
+    float64_spelling,
+    may_overlap,
     names,
     real_value,
     scale,
@@ -32,6 +34,66 @@ def test_working_array_is_the_callers_writable_float_array_and_a_copy_otherwise(
     work, is_own = working_array(frozen)
     assert not is_own and work.dtype == np.float32, "a read-only array gets a same-dtype copy"
     assert work.flags.writeable, "the copy of a read-only array must be writable"
+
+
+def _square_sum(v: Any) -> Any:
+    return (v**2).sum()
+
+
+def test_an_array_whose_elements_share_memory_is_worked_on_as_a_private_copy() -> None:
+    base = np.array([1.0, 2.0, 3.0])
+    shared = np.lib.stride_tricks.as_strided(base, (2, 3), (0, 8), writeable=True)
+    work, is_own = working_array(shared)
+    assert not is_own and work is not shared, "a zero-stride view must not be perturbed in place"
+    assert not np.shares_memory(work, base), "the copy must not share the caller's memory"
+    assert work.flags.c_contiguous and work.dtype == np.float64
+    result = numerical_gradient(_square_sum, shared, method="richardson", full_output=True)
+    expected = 2 * np.array([[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]])
+    assert np.allclose(result.grad, expected, rtol=1e-10), (
+        f"d/dv sum(v**2) = 2v at a view whose rows share memory, got {result.grad}: one "
+        "memory cell was moved for several elements"
+    )
+    assert np.all(np.abs(result.grad - expected) <= result.error + 1e-12)
+    assert base.tolist() == [1.0, 2.0, 3.0], "the caller's memory must be left as it was"
+
+
+def test_a_broadcast_view_gives_the_gradient_of_each_element() -> None:
+    x = np.broadcast_to(np.array([1.0, -2.0]), (3, 2))
+    grad = numerical_gradient(_square_sum, x)
+    assert grad.shape == (3, 2) and grad.dtype == np.float64
+    assert np.allclose(grad, np.tile([2.0, -4.0], (3, 1)), rtol=1e-8), (
+        f"d/dv sum(v**2) = 2v at a read-only broadcast view, got {grad}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("shape", "strides", "itemsize", "overlaps"),
+    [
+        ((2, 3), (24, 8), 8, False),  # C order
+        ((2, 3), (8, 16), 8, False),  # Fortran order
+        ((2, 3), (48, -16), 8, False),  # every other element, reversed
+        ((2, 3), (0, 8), 8, True),  # a broadcast row
+        ((3, 3), (8, 8), 8, True),  # a sliding window: x[i, j] is x[j, i]
+        ((1, 3), (0, 8), 8, False),  # a zero stride on an axis of length 1
+        ((0, 3), (0, 8), 8, False),  # no elements
+        ((2, 3), (0, 1), 1, True),  # strides in elements (a tensor's)
+    ],
+)
+def test_may_overlap_finds_elements_that_could_share_memory(
+    shape: tuple[int, ...], strides: tuple[int, ...], itemsize: int, overlaps: bool
+) -> None:
+    array = np.empty(shape)
+    assert may_overlap(array, strides, itemsize) is overlaps, (
+        f"shape {shape} with strides {strides} (item {itemsize}) "
+        + ("can" if overlaps else "cannot")
+        + " hold two elements in one memory cell"
+    )
+
+
+def test_float64_spelling_names_each_librarys_own_conversion() -> None:
+    text = float64_spelling("w")
+    assert "w.astype(np.float64)" in text and "w.double()" in text
+    assert "astype(np" not in float64_spelling("w", numpy=False)
 
 
 def test_a_ragged_nested_list_is_named_with_what_to_pass_instead() -> None:

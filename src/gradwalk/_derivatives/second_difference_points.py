@@ -31,6 +31,16 @@ from .second_difference_ladder import MIXED_SIGNS, Answer, Request
 __all__ = ["PointEvaluator"]
 
 
+def _flat_view(array: NDArray[Any]) -> Any:
+    """A 1-D view of ``array`` that writes through to it: ``reshape(-1)`` copies a
+    Fortran-ordered array, where the writes would never reach f's array (its ``.flat``
+    then)."""
+    try:
+        return np.reshape(array, -1, copy=False)
+    except ValueError:
+        return array.flat
+
+
 class PointEvaluator:
     """Evaluates f at the points of second differences around x0, counting the calls.
 
@@ -140,7 +150,7 @@ class PointEvaluator:
         base = self._base(c)
         values = values.astype(self.x0.dtype)
         options = self.options
-        flat = self.work.reshape(-1)
+        flat = _flat_view(self.work)
         if options.workers is None and not options.vectorized:
             if c != 0.0:
                 flat[:] = base
@@ -148,7 +158,7 @@ class PointEvaluator:
                 return self._in_place(flat, base, moves, values)
             finally:
                 if c != 0.0:
-                    changed = changed_elements(flat, base)
+                    changed = changed_elements(self.work.reshape(-1), base)
                     flat[:] = self.x0
                     if changed.size:
                         raise InputModifiedError(

@@ -23,7 +23,10 @@ How a perturbation reaches the caller's array, by library:
 - *immutable*: a JAX array. f gets a new array of the caller's library for each point
   (a JAX array cannot change, so no closure could see a change either).
 
-Only PyTorch's CPU tensors are shared. array-api-strict, whose arrays a NumPy view could
+Only PyTorch's CPU tensors are shared, and of those only ones whose elements cannot
+share memory: an expanded tensor (a zero stride), written in place, would move several
+elements at once, so it is mirrored by a private copy and f gets a new tensor for each
+point, as on the immutable path. array-api-strict, whose arrays a NumPy view could
 reach too, stands in for a GPU library: its arrays take the *mutable* path, on its CPU
 device or on the stand-in devices it offers.
 
@@ -42,7 +45,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .inputs import InputModifiedError, modified_message
+from .inputs import InputModifiedError, float64_spelling, may_overlap, modified_message
 
 __all__ = [
     "CallerArray",
@@ -244,13 +247,21 @@ class CallerArray:
             raise TypeError(
                 f"{name} is a {self.library} of dtype {dtype}; gradwalk differentiates at "
                 "real floating arrays (float16, float32, float64) and hands f arrays of "
-                f"that dtype. Convert {name} in its own library first (PyTorch: "
-                f"{name}.double(); others: xp.astype({name}, xp.float64)); for a complex "
+                f"that dtype. Convert {name} in its own library first "
+                f"({float64_spelling(name, numpy=False)}); for a complex "
                 f"{name}, differentiate with respect to its real and imaginary parts."
             )
-        self.shared = is_torch and array.device.type == "cpu" and share
-        self.mutable = self.shared or bool(compat.is_writeable_array(array))
+        #: Whether elements share memory (an expanded tensor): then f never gets the
+        #: caller's array, whose one cell would move several elements when written, but
+        #: a new array for each point, as for an immutable library.
+        self.overlapping = is_torch and may_overlap(array, tuple(array.stride()))
+        self.shared = is_torch and array.device.type == "cpu" and share and not self.overlapping
+        self.mutable = not self.overlapping and (
+            self.shared or bool(compat.is_writeable_array(array))
+        )
         self.host: NDArray[Any] = array.detach().numpy() if self.shared else _host_copy(array)
+        if self.overlapping:  # a copy in the order of the strides puts a 0 stride first
+            self.host = np.ascontiguousarray(self.host)
         self.snapshot = self.host.copy()
         #: What the caller's array holds now (the mirror's values last written into it).
         self.written = self.host.copy()
@@ -308,6 +319,8 @@ class CallerArray:
         array for an immutable library)."""
         if self.shared:
             return self.array
+        if self.overlapping:
+            return self.convert(self.host)
         changed = self._differing(self.host, self.written)
         self.just_written = changed
         if not changed.size:

@@ -42,6 +42,7 @@ from .inputs import (
     InputModifiedError,
     changed_elements,
     describe,
+    float64_spelling,
     modified_message,
     region,
     working_array,
@@ -163,8 +164,8 @@ def _warn_low_precision(dtype: np.dtype[Any], h: Step) -> None:
         issue_warning(
             f"x is {dtype}: with a fixed h = {h:g}, rounding in f limits the gradient's "
             f"accuracy to about {limit:.0e} (the {dtype} spacing {eps:.1e} divided by h). "
-            "Pass h='auto' for a step sized to the dtype, or compute on "
-            "x.astype(np.float64).",
+            "Pass h='auto' for a step sized to the dtype, or compute on x in float64 "
+            f"({float64_spelling('x')}).",
             PrecisionWarning,
         )
 

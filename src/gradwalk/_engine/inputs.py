@@ -1,7 +1,8 @@
 """What x, f and grad may be: the rules every tool applies to its inputs.
 
 - :func:`working_array`: the array to perturb (the caller's own float array, or a copy
-  that never truncates);
+  that never truncates); :func:`may_overlap`: whether an array's elements may share
+  memory (perturbed in place, one cell would move several elements);
 - :func:`real_value`: one real number returned by f; :func:`real_array`: the array of
   a fixed shape a vector-valued f returns; :func:`value_of`: either, by the shape;
 - :func:`analytic_gradient`: an analytic gradient of x's shape and a real dtype;
@@ -45,9 +46,11 @@ class InputModifiedError(RuntimeError):
 def working_array(x: ArrayLike) -> tuple[NDArray[np.floating], bool]:
     """The array to perturb and whether it is the caller's own.
 
-    A writable floating ndarray is used as it is (the book's in-place semantics).
-    Integers, bools, lists, Python scalars and read-only arrays are computed on a float64
-    (or, for read-only floating arrays, same-dtype) copy: never truncated.
+    A writable floating ndarray is used as it is (the book's in-place semantics), unless
+    its elements may share memory (:func:`may_overlap`: a broadcast view, a zero stride),
+    where a write to one element would move others too. Integers, bools, lists, Python
+    scalars, read-only and overlapping arrays are computed on a float64 (or, for floating
+    arrays, same-dtype) contiguous copy: never truncated, never perturbed in place.
 
     Raises
     ------
@@ -70,9 +73,9 @@ def working_array(x: ArrayLike) -> tuple[NDArray[np.floating], bool]:
         ) from None
     kind = array.dtype.kind
     if kind == "f":
-        if array is x and array.flags.writeable:
+        if array is x and array.flags.writeable and not may_overlap(array):
             return array, True
-        return np.array(array, copy=True), False
+        return np.array(array, copy=True, order="C"), False
     if kind in "biu":
         return array.astype(np.float64), False
     if kind == "c":
@@ -84,6 +87,44 @@ def working_array(x: ArrayLike) -> tuple[NDArray[np.floating], bool]:
         f"x must be a real numeric array, a list of numbers or a number; got dtype "
         f"{array.dtype} ({type(x).__name__}). Convert it with np.asarray(x, dtype=float)."
     )
+
+
+def may_overlap(array: Any, strides: tuple[int, ...] | None = None, itemsize: int = 1) -> bool:
+    """Whether two elements of ``array`` may be one memory cell (False: they cannot).
+
+    ``strides`` (default ``array.strides``, in bytes, with ``array.itemsize``) may be given
+    in elements with ``itemsize=1``, for a tensor whose NumPy view would not show them. A
+    sufficient test: sorted by stride, each axis longer than 1 must step past all the
+    memory the smaller axes span. A zero stride on such an axis always fails it.
+
+    >>> import numpy as np
+    >>> may_overlap(np.ones((2, 3))), may_overlap(np.broadcast_to(np.ones(3), (2, 3)))
+    (False, True)
+    >>> may_overlap(np.ones((4, 4))[::2, ::-1]), may_overlap(np.ones((1, 3)), (0, 1))
+    (False, False)
+    """
+    if strides is None:
+        strides, itemsize = tuple(array.strides), int(array.itemsize)
+    shape = tuple(array.shape)
+    if 0 in shape:
+        return False
+    axes = sorted((abs(int(s)), int(n)) for s, n in zip(strides, shape, strict=True) if n > 1)
+    span = itemsize
+    for stride, length in axes:
+        if stride < span:
+            return True
+        span += stride * (length - 1)
+    return False
+
+
+def float64_spelling(name: str = "x", *, numpy: bool = True) -> str:
+    """How to make ``name`` float64 in each library's own spelling, for messages.
+
+    >>> float64_spelling("x", numpy=False)
+    'PyTorch: x.double(); others: xp.astype(x, xp.float64)'
+    """
+    spelling = f"PyTorch: {name}.double(); others: xp.astype({name}, xp.float64)"
+    return f"NumPy: {name}.astype(np.float64); " + spelling if numpy else spelling
 
 
 def describe(value: object) -> str:

@@ -26,7 +26,7 @@ from gradwalk._engine.arrays import (
     is_caller_array,
     is_torch_module,
 )
-from gradwalk._engine.inputs import InputModifiedError, modified_message
+from gradwalk._engine.inputs import InputModifiedError, may_overlap, modified_message
 
 from ._compare import analytic_array
 
@@ -140,7 +140,13 @@ class Parameters:
 def _check_writable(array: object, shown: str) -> None:
     """A NumPy parameter must be a writable float array: the loss reads it in place."""
     if isinstance(array, np.ndarray) and array.dtype.kind == "f" and array.flags.writeable:
-        return
+        if not may_overlap(array):
+            return
+        raise TypeError(
+            f"{shown} is a view whose elements share memory (a zero stride, as from "
+            "np.broadcast_to or as_strided): perturbing one element in place would move "
+            f"others too. Give the model its own copy, e.g. {shown} = np.array({shown})."
+        )
     got = (
         f"a read-only {array.dtype} array"
         if isinstance(array, np.ndarray) and array.dtype.kind == "f"
