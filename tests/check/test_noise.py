@@ -46,4 +46,5 @@ def test_small_jumps_in_f_are_found_at_their_size() -> None:
 
     noise, spacing, cost = noise_along(f, 1.0, Precision(EPS))
     assert 1e-11 < noise < 1e-8, noise
-    assert spacing > 0 and cost <= 1 + 4 * 14
+    # each spacing: 6 for the differences, 8 points, 24 more where noise shows (kinks)
+    assert spacing > 0 and cost <= 1 + 4 * (14 + 24)

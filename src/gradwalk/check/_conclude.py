@@ -158,6 +158,11 @@ def conclude_check(
     if any(finding.narrow for finding in findings):
         notes += (FLOAT32_NOTE,)
     diagnosed = relabel(diagnosed, groups)
+    if reports_failures(diagnosed, groups):  # only then: a check that passes pays nothing
+        differ, cost = f_differs(groups)
+        nfev += cost
+        if differ:
+            diagnosed = as_random(diagnosed, groups)
     shown = worst_first(groups, SHOWN_ROWS)[:SHOWN_ROWS]
     # The headline's largest relative error is shown in the table too, where it is.
     largest = [(float(g.rel.max()), g_index) for g_index, g in enumerate(groups) if g.rel.size]
@@ -192,6 +197,53 @@ def conclude_check(
         unchecked=unchecked,
         unverified=unverified,
     ).concluded()
+
+
+#: Why a check whose f returns different values at the same x is not checkable.
+RANDOM_WHY = (
+    "f returns different values at the same x (random, e.g. dropout or a module in train "
+    "mode; fix its seed or use eval()): its differences mix in the randomness, so they "
+    "cannot check the analytic value."
+)
+
+
+def reports_failures(diagnosed: dict[tuple[int, int], ElementCheck], groups: list[Group]) -> bool:
+    """Whether the check is about to report failures, or values it could not check (a
+    check that passes is not)."""
+    del diagnosed  # the groups' counts decide
+    return any(bool(g.failed.any() or g.unchecked.any()) for g in groups)
+
+
+def f_differs(groups: list[Group]) -> tuple[bool, int]:
+    """Whether f, evaluated at x twice more, returns different values (f is random:
+    dropout, a module in train mode, a fresh random mask per call), and the evaluations
+    spent."""
+    group = next((g for g in groups if g.analytic.size), None)
+    if group is None:
+        return False, 0
+    line = group.line(0)
+    t0 = np.zeros((), dtype=group.t_dtype)
+    try:
+        first, second = (np.asarray(line(t0), dtype=complex) for _ in range(2))
+    except (ArithmeticError, ValueError):
+        return False, 2
+    same = first.shape == second.shape and bool(np.array_equal(first, second, equal_nan=True))
+    return not same, 2
+
+
+def as_random(
+    diagnosed: dict[tuple[int, int], ElementCheck], groups: list[Group]
+) -> dict[tuple[int, int], ElementCheck]:
+    """The diagnoses where f returns different values at the same x: every value that
+    failed or could not be checked is "random" (not checkable), whatever its differences
+    looked like."""
+    rows = dict(diagnosed)
+    for g_index, group in enumerate(groups):
+        for i in np.flatnonzero(group.failed | group.unchecked):
+            key = (g_index, int(i))
+            row = rows.get(key) or group.item(int(i))
+            rows[key] = dataclasses.replace(row, diagnosis="random", explanation=RANDOM_WHY)
+    return rows
 
 
 def rounding_limited(groups: list[Group]) -> tuple[int, int] | None:

@@ -22,6 +22,7 @@ from gradwalk._derivatives.diff import numerical_diff
 from gradwalk._engine.driver import GradientResult
 from gradwalk._engine.first_step import PROBE_FRACTION
 from gradwalk._engine.inputs import real_value, scale
+from gradwalk._engine.ladder import AMPLIFICATION
 from gradwalk._engine.rounding import Precision, measured_precision
 from gradwalk._engine.status_codes import GradientStatus
 from gradwalk._engine.steps import representable_step
@@ -55,6 +56,23 @@ KINK_RATIO = 4.0
 #: f(x + h) - f(x - h) that stays within this factor over the finest three steps (a
 #: 16-fold range), clear of rounding, marks a jump: a smooth f's shrinks with h.
 JUMP_RATIO = 2.0
+
+#: Noise in f's values, per unit of noise over the step, in a numerical value: the sum of
+#: the method's weights' sizes (the central difference's stencils up to order 8, the
+#: richardson extrapolant's at any level, the one-sided stencils up to order 4).
+NOISE_GAIN = {
+    "central": 2.1,
+    "richardson": float(AMPLIFICATION.max()),
+    "forward": 10.7,
+    "backward": 10.7,
+    "complex": 1.0,
+}
+
+#: Noise in f explains no discrepancy that exceeds what the numerical value allows this
+#: many times over, while the noise amplified over the step stays NOISE_MARGIN times
+#: below it (:func:`_noise_cannot_explain`).
+WIDE_MARGIN = 100.0
+NOISE_MARGIN = 10.0
 
 
 @dataclass(frozen=True)
@@ -260,14 +278,22 @@ def diagnose_failure(group: Group, i: int, probe_noise: bool = True) -> Finding:
         along = line if group.outputs is None else group.outputs(i)
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            noise, spacing, cost = noise_along(
-                lambda t: np.real(np.asarray(along(t0 + t), dtype=complex)),
+
+            def outputs(t: float) -> NDArray[np.float64]:
+                return np.real(np.asarray(along(t0 + t), dtype=complex))
+
+            relative, spacing, cost = noise_along(
+                outputs,
                 unit,
                 precision if precision.eps >= eps else Precision(eps, precision.grid),
             )
-        nfev += cost
-        if math.isfinite(noise):
-            return Finding("inexact", _inexact(a, n, noise, spacing), nfev, narrow, True)
+            nfev += cost
+            noise = math.nan
+            if math.isfinite(relative):  # its size, to bound what it does to a difference
+                noise = relative * float(np.max(np.abs(outputs(0.0)), initial=0.0))
+                nfev += 1
+        if math.isfinite(relative) and not _noise_cannot_explain(group, i, noise):
+            return Finding("inexact", _inexact(a, n, relative, spacing), nfev, narrow, True)
         return Finding(kind, why, nfev, narrow, True)
     if group.unchecked[i] and kind not in ("wrong", "truncation", "rounding"):
         kind = "uncertain"
@@ -284,6 +310,30 @@ def diagnose_failure(group: Group, i: int, probe_noise: bool = True) -> Finding:
             "Compute f in float64 for a close check."
         )
     return Finding(kind, why, nfev, narrow)
+
+
+def _noise_cannot_explain(group: Group, i: int, noise: float) -> bool:
+    """Whether noise of about ``noise`` in f's values (absolute), found at
+    a spacing far coarser than the steps value i was verified at, is far too small to
+    explain its discrepancy.
+
+    An f computed to a tolerance is smooth at the steps a difference takes, and its
+    error (of about the noise) varies no faster than over the step: its derivative is off
+    by at most the noise over the step, amplified by the method's weights. Where the
+    numerical value CONVERGED, the discrepancy exceeds what it allows WIDE_MARGIN times
+    over, and that bound is NOISE_MARGIN times below the discrepancy, the noise cannot
+    have made it: the analytic value stays wrong."""
+    if group.status is None or group.status[i] != GradientStatus.CONVERGED:
+        return False
+    step = float(group.step[i])
+    if not (step > 0 and math.isfinite(step) and math.isfinite(noise)):
+        return False
+    discrepancy = abs(float(group.analytic[i]) - float(group.numerical[i]))
+    gain = NOISE_GAIN.get(group.method, max(NOISE_GAIN.values()))
+    bound = gain * noise / step
+    return (
+        discrepancy > WIDE_MARGIN * float(group.allowed[i]) and discrepancy > NOISE_MARGIN * bound
+    )
 
 
 def _inexact(analytic: float, numerical: float, noise: float, spacing: float) -> str:

@@ -11,7 +11,11 @@ on f at equally spaced points.
 The spacing is taken only where the central differences of f at 16, 8 and 4 times it
 still shrink as a smooth f's do, and the points only where f varies by at most 10% over
 them (ECnoise's own test), so that a function varying on the scale of the points is not
-taken for noise.
+taken for noise; nor is a kink that the points cross (a ReLU's, an abs's): its trace
+in the second differences is a lone spike, or two side by side of one sign, where a
+small jump's is a pair of opposite signs and scatter's is everywhere. Where noise shows,
+the points are taken again KINK_REFINE times as dense over the same span, the kinks
+found there are taken out (:func:`without_kinks`), and what is left is the noise.
 """
 
 from __future__ import annotations
@@ -25,7 +29,14 @@ from numpy.typing import NDArray
 from gradwalk._engine.ladder import differences_shrinking
 from gradwalk._engine.rounding import ROUNDING_ULPS, Precision
 
-__all__ = ["NOISE_FLOOR", "SPACINGS", "noise_along", "plateau_noise"]
+__all__ = [
+    "KINK_REFINE",
+    "NOISE_FLOOR",
+    "SPACINGS",
+    "noise_along",
+    "plateau_noise",
+    "without_kinks",
+]
 
 #: Spacings tried, relative to max(1, |x_i|): an adaptive solver's switches show at
 #: some of them (measured on an ODE solved by solve_ivp at rtol 1e-6 and 1e-8).
@@ -36,6 +47,26 @@ HALF_WIDTH = 4
 
 #: The highest order of differences :func:`plateau_noise` reads.
 MAX_ORDER = 6
+
+#: The points are taken again this many times as dense over the same span where noise
+#: shows, to tell it from kinks.
+KINK_REFINE = 4
+
+#: A second difference stands out (as a kink's does) where it departs from the median
+#: of its neighbours by more than this share of the largest such departure.
+KINK_SHARE = 0.05
+
+#: Passes of :func:`without_kinks`: each takes out the kinks above KINK_SHARE of the
+#: largest left.
+KINK_PASSES = 4
+
+#: The longest run of second differences that kinks side by side make, and the share of
+#: its size that its sum (the change of slope) keeps at least: a jump's pair cancels.
+KINK_RUN = 4
+KINK_NET = 0.5
+
+#: The neighbours on each side whose median is a second difference's baseline.
+KINK_REACH = 5
 
 #: Noise counts only above this many units of f's own rounding (of the precision it
 #: computes in, or the grid its values lie on), which stays below about ROUNDING_ULPS.
@@ -78,6 +109,61 @@ def plateau_noise(values: NDArray[np.float64]) -> float:
     return 0.0
 
 
+def without_kinks(values: NDArray[np.float64], floor: float = 0.0) -> NDArray[np.float64] | None:
+    """``values`` (f at equally spaced points) with the kinks they cross taken out, or
+        None where what stands out in them is not kinks alone.
+
+        A kink between two points adds to the second differences of the one or two points
+        beside it, both of one sign (the change of slope, shared between them); a jump adds
+        a pair of opposite signs, and noise departs everywhere. Where every departure from
+        the neighbours' median is a run of at most two of one sign, and they are few, the
+        departures are set to what the clean second differences beside them continue to (a
+    cubic through them), and the values rebuilt from the first two.
+
+        Examples
+        --------
+        >>> t = np.linspace(-0.04, 0.04, 33)
+        >>> kinked = np.exp(t) + 0.3 * np.maximum(t - 0.013, 0)
+        >>> plateau_noise(kinked) > 1e-9, plateau_noise(without_kinks(kinked)) < 1e-14
+        (True, True)
+        >>> without_kinks(np.exp(t) + 1e-7 * (t > 0.013)) is None  # a jump is not a kink
+        True
+    """
+    second = np.diff(values, 2)
+    if second.size < 2 * KINK_REACH + 1:
+        return None
+    index = np.arange(second.size)
+    cleaned = second.copy()
+    out = np.zeros(second.size, dtype=bool)
+    for _ in range(KINK_PASSES):  # the largest kinks first, then those they hid
+        padded = np.pad(cleaned, KINK_REACH, mode="edge")
+        windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * KINK_REACH + 1)
+        excess = cleaned - np.median(windows, axis=1)
+        largest = float(np.max(np.abs(excess)))
+        if not largest > floor:
+            break
+        flagged = np.abs(excess) > max(KINK_SHARE * largest, floor)
+        out |= flagged
+        if out.sum() > second.size // 3:
+            return None
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], flagged.astype(np.int8), [0]])))
+        for start, stop in zip(edges[::2], edges[1::2], strict=True):
+            run = excess[start:stop]
+            if stop - start > KINK_RUN or abs(run.sum()) < KINK_NET * np.abs(run).sum():
+                return None
+            # the run's second differences as the clean ones beside it continue
+            near = index[~out & (np.abs(index - (start + stop - 1) / 2) <= KINK_REACH + 1)]
+            if near.size < 2:
+                return None
+            fit = np.polynomial.Polynomial.fit(near, cleaned[near], min(3, near.size - 1))
+            cleaned[start:stop] = fit(index[start:stop])
+    if not out.any():
+        return None
+    first = np.concatenate([[values[1] - values[0]], values[1] - values[0] + np.cumsum(cleaned)])
+    rebuilt: NDArray[np.float64] = np.concatenate([[values[0]], values[0] + np.cumsum(first)])
+    return rebuilt
+
+
 def noise_along(
     line: Callable[[float], NDArray[np.float64]],
     unit: float,
@@ -113,8 +199,24 @@ def noise_along(
         close = np.ptp(values, axis=0) <= 0.1 * top
         level = np.array([plateau_noise(column) for column in values.T])
         floor = NOISE_FLOOR * precision.rounding(top) / ROUNDING_ULPS
+        seen = smooth & close & (level > floor)
+        if seen.any():  # kinks crossed by the points are not noise: take them out
+            dense = np.array(
+                [
+                    values[(k + HALF_WIDTH * KINK_REFINE) // KINK_REFINE]
+                    if k % KINK_REFINE == 0
+                    else values_at(k * delta / KINK_REFINE)
+                    for k in range(-HALF_WIDTH * KINK_REFINE, HALF_WIDTH * KINK_REFINE + 1)
+                ]
+            )
+            cost += 2 * HALF_WIDTH * (KINK_REFINE - 1)
+            for j in np.flatnonzero(seen):
+                cleaned = without_kinks(dense[:, j], float(floor[j]))
+                if cleaned is not None:
+                    level[j] = plateau_noise(cleaned)
+            seen &= level > floor
         with np.errstate(all="ignore"):
-            relative = np.where(smooth & close & (level > floor), level / top, 0.0)
+            relative = np.where(seen, level / top, 0.0)
         if relative.max() > 0 and not relative.max() <= found:
             found, at = float(relative.max()), delta
     return found, at, cost

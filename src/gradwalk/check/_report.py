@@ -54,6 +54,7 @@ Diagnosis = Literal[
     "nonsmooth",
     "discontinuous",
     "inexact",
+    "random",
     "float32",
     "uncertain",
     "nonfinite",
@@ -115,7 +116,8 @@ class ElementCheck:
         For a diagnosed value: "wrong" or "systematic" (the analytic value is at
         fault), "nonfinite" (at fault where the analytic value is inf or nan), or why
         the value could not be checked: "truncation", "rounding", "nonsmooth" (a kink),
-        "discontinuous" (a jump), "inexact" (noise in f), "float32" (f computes in
+        "discontinuous" (a jump), "inexact" (noise in f), "random" (f returns
+        different values at the same x), "float32" (f computes in
         float32 and its rounding hides the difference), "uncertain" (the numerical
         value is as uncertain as the value itself), "inconclusive".
     explanation : str
@@ -436,6 +438,10 @@ CAUSES = {
         "f is computed inexactly (its values carry noise, as from an adaptive solver or an "
         "iteration tolerance inside f), so its differences need not match the exact "
         "derivative"
+    ),
+    "random": (
+        "f returns different values at the same x (random, e.g. dropout or a module in "
+        "train mode; fix its seed or use eval())"
     ),
     "rounding": "f's rounding hides the differences that would tell",
     "float32": (
