@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from gradwalk._engine.rounding import Precision
-from gradwalk.check._noise import noise_along
+from gradwalk.check._noise import noise_along, plateau_noise, without_kinks
 
 EPS = float(np.finfo(np.float64).eps)
 
@@ -48,3 +48,14 @@ def test_small_jumps_in_f_are_found_at_their_size() -> None:
     assert 1e-11 < noise < 1e-8, noise
     # each spacing: 6 for the differences, 8 points, 24 more where noise shows (kinks)
     assert spacing > 0 and cost <= 1 + 4 * (14 + 24)
+
+
+def test_a_kink_is_taken_out_but_a_jump_or_scatter_is_not() -> None:
+    t = np.linspace(-0.04, 0.04, 33)
+    kinked = np.exp(t) + 0.3 * np.maximum(t - 0.013, 0) - 0.2 * np.maximum(t + 0.021, 0)
+    cleaned = without_kinks(kinked)
+    assert cleaned is not None and plateau_noise(cleaned) < 1e-14, "two kinks are not noise"
+    jump = np.exp(t) + 1e-7 * (t > 0.013)
+    assert without_kinks(jump) is None, "a jump is not a kink"
+    scatter = np.exp(t) + 1e-7 * np.random.default_rng(0).standard_normal(t.size)
+    assert without_kinks(scatter) is None, "scatter is not a kink"
