@@ -175,3 +175,26 @@ def test_a_jax_loss_gets_a_tree_with_the_moved_leaf() -> None:
     assert any(p is params for p in seen)  # b moves in place: the caller's own dict
     assert any(p is not params and p["b"] is params["b"] for p in seen)  # a moved: new tree
     np.testing.assert_array_equal(np.asarray(params["a"]), [1.0, 2.0])
+
+
+def batch_norm_net() -> Any:
+    torch.manual_seed(0)
+    return torch.nn.Sequential(
+        torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.Linear(4, 1)
+    ).double()
+
+
+def test_linear_then_batch_norm_passes_with_its_exactly_zero_bias_gradient() -> None:
+    net = batch_norm_net()
+    inputs = torch.tensor(INPUTS)
+
+    def loss(module: Any) -> Any:
+        return (module(inputs) ** 2).sum()
+
+    loss(net).backward()
+    assert torch.all(net[0].bias.grad.abs() < 1e-12), "BatchNorm cancels the bias exactly"
+    check = check_gradients(loss, net)
+    assert check.passed and check.checked == 29, (
+        f"Linear -> BatchNorm1d in train mode (Linear's bias gradient exactly 0) should "
+        f"pass:\n{check}"
+    )

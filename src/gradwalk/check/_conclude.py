@@ -128,8 +128,11 @@ def conclude_check(
     error_bars = any(np.isfinite(g.error).any() for g in groups)
     rtol_value = rtol if rtol is not None else eps ** (0.5 if error_bars else 0.25)
     coarse = coarse_threshold(rtol_value, eps)
+    # The floor's largest value is the whole check's: an array whose gradient is exactly
+    # 0 (a parameter f never uses) is checked against its neighbours' scale.
+    floor_largest = max(g.largest() for g in groups)
     for g in groups:
-        g.compare(rtol_value, atol_value, coarse)
+        g.compare(rtol_value, atol_value, coarse, floor_largest)
 
     notes = coarse_notes(groups, coarse)
     diagnosed: dict[tuple[int, int], ElementCheck] = {}

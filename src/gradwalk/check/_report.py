@@ -83,7 +83,7 @@ AT_FAULT = ("wrong", "systematic")
 ERROR_BAR_FACTOR = 4.0
 
 #: A relative error is divided by at least this fraction of the largest value compared
-#: in the same array, never by a near-zero element alone.
+#: in the whole check (every parameter array), never by a near-zero element alone.
 SCALE_FLOOR = 1e-3
 
 #: Rows of the worst-values table, and diagnoses written out in full, in the report.
@@ -108,7 +108,7 @@ class ElementCheck:
         The numerical value's estimated absolute error (nan if the method gives none).
     rel_error : float
         ``|analytic - numerical| / max(|analytic|, |numerical|, floor)``, the floor
-        being :data:`SCALE_FLOOR` times the largest value compared in the same array.
+        being :data:`SCALE_FLOOR` times the largest value compared in the whole check.
     failed : bool
         Whether the difference exceeds the tolerance.
     diagnosis : str or None
