@@ -198,3 +198,22 @@ def test_linear_then_batch_norm_passes_with_its_exactly_zero_bias_gradient() -> 
         f"Linear -> BatchNorm1d in train mode (Linear's bias gradient exactly 0) should "
         f"pass:\n{check}"
     )
+
+
+def test_a_batch_norm_in_train_mode_is_left_with_its_running_statistics() -> None:
+    net = batch_norm_net()
+    inputs = torch.tensor(INPUTS)
+    net[1].running_mean += 0.5  # as after some training
+    buffers = {name: b.clone() for name, b in net.named_buffers()}
+    objects = {name: b for name, b in net.named_buffers()}
+    net[2].eval()  # a mixed training flag must come back as it was, too
+    check = check_gradients(lambda m: (m(inputs) ** 2).sum(), net)  # autograd's gradient
+    assert check.passed, str(check)
+    for name, b in net.named_buffers():
+        assert b is objects[name], f"{name} was replaced by another tensor"
+        assert torch.equal(b, buffers[name]), (
+            f"{name} was left changed by the check's calls of the loss: {b} instead of "
+            f"{buffers[name]}"
+        )
+    assert [m.training for m in net] == [True, True, False], "training flags changed"
+    assert all(p.grad is None for p in net.parameters()), "the check set .grad"

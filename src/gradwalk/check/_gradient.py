@@ -233,7 +233,8 @@ def check_gradients(
         arrays of other libraries (PyTorch, JAX, CuPy, ...) are given to the loss as
         they are. Left exactly as they were. A ``torch.nn.Module``: its parameters that
         require grad, named as ``named_parameters()`` names them; the loss gets the
-        module.
+        module. Its buffers (a BatchNorm's running statistics, which every call in
+        train mode moves) and training flags are put back as they were after the check.
     grads : mapping or tree of arrays, optional
         The analytic gradient of each parameter, in params' structure, library and
         device (e.g. the result of ``net.gradient(x, t)``). For a module it may be left

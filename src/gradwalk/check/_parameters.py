@@ -51,11 +51,18 @@ class Parameters:
 
     def __init__(self, loss: Callable[[Any], object], params: Any, grads: Any) -> None:
         self.loss = loss
+        self.module_state: ModuleState | None = None
         if is_torch_module(params):
+            # The check calls the loss hundreds of times: a BatchNorm in train mode would
+            # move its running statistics each time. Its state is put back afterwards.
+            self.module_state = ModuleState(params)
             named = [(n, p) for n, p in params.named_parameters() if p.requires_grad]
             tree: Any = dict(named)
             if grads is None:
-                grads = _module_gradients(loss, params, named)
+                try:
+                    grads = _module_gradients(loss, params, named)
+                finally:
+                    self.module_state.restore()
         elif isinstance(params, Mapping) or is_tree(params):
             tree = params
         else:
@@ -129,12 +136,41 @@ class Parameters:
         InputModifiedError
             The loss changed a parameter (it has been put back).
         """
+        if self.module_state is not None:
+            self.module_state.restore()
         for caller in self.callers:
             if caller is not None:
                 changed = caller.restore()
                 if changed.size:
                     message = modified_message(caller.host.shape, changed)
                     raise InputModifiedError(renamed(message, caller.name), int(changed[0]))
+
+
+class ModuleState:
+    """A PyTorch module's state that calling it may change, other than its parameters:
+    every buffer (a BatchNorm's running_mean, running_var and num_batches_tracked) and
+    every submodule's training flag. :meth:`restore` puts them back as they were."""
+
+    def __init__(self, module: Any) -> None:
+        self.buffers = [
+            (owner, name, buffer, buffer.detach().clone())
+            for owner in module.modules()
+            for name, buffer in owner.named_buffers(recurse=False)
+        ]
+        self.training = [(owner, owner.training) for owner in module.modules()]
+
+    def restore(self) -> None:
+        """Each buffer back to its own tensor and values; each training flag as it was."""
+        import torch
+
+        with torch.no_grad():
+            for owner, name, buffer, saved in self.buffers:
+                if getattr(owner, name, None) is not buffer:
+                    setattr(owner, name, buffer)
+                if not torch.equal(buffer, saved):
+                    buffer.copy_(saved)
+        for owner, training in self.training:
+            owner.training = training
 
 
 def _check_writable(array: object, shown: str) -> None:
