@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from gradwalk import assert_gradient_close, check_gradient, check_gradients
+from gradwalk import IgnoredInputWarning, assert_gradient_close, check_gradient, check_gradients
 from tests.support.libraries import library
 
 torch = pytest.importorskip("torch", reason="PyTorch 2.13 CPU: pip install torch==2.13.0")
@@ -217,3 +217,26 @@ def test_a_batch_norm_in_train_mode_is_left_with_its_running_statistics() -> Non
         )
     assert [m.training for m in net] == [True, True, False], "training flags changed"
     assert all(p.grad is None for p in net.parameters()), "the check set .grad"
+
+
+def test_a_jax_loss_that_ignores_its_argument_is_not_checkable_not_wrong() -> None:
+    p = {"w": jnp.array([0.5, -1.0, 2.0])}
+
+    def closure(q: Any) -> Any:
+        return jnp.sum(jnp.sin(p["w"]))  # reads p, not q: no move reaches it
+
+    with pytest.warns(IgnoredInputWarning):
+        check = check_gradients(closure, p, {"w": jnp.cos(p["w"])})
+    assert check.outcome == "not checkable" and not check.failures, (
+        f"a loss that ignores its argument must not convict a correct gradient:\n{check}"
+    )
+    assert "does not depend on the parameters passed" in check.verdict, check.verdict
+    assert {row.diagnosis for row in check.unverified} == {"ignored"}, str(check)
+
+
+def test_a_loss_that_reads_its_argument_still_convicts_a_wrong_gradient() -> None:
+    p = {"w": jnp.array([0.5, -1.0, 2.0])}
+    check = check_gradients(lambda q: jnp.sum(jnp.sin(q["w"])), p, {"w": jnp.sin(p["w"])})
+    assert check.outcome == "failed" and "wrong" in check.verdict, (
+        f"a wrong gradient of a loss that reads its argument should fail:\n{check}"
+    )

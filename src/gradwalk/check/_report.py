@@ -58,6 +58,7 @@ Diagnosis = Literal[
     "uncertain",
     "nonfinite",
     "inconclusive",
+    "ignored",
 ]
 
 #: The colour of a value's state, or of a check's outcome, in a notebook.
@@ -446,6 +447,11 @@ CAUSES = {
     "uncertain": "the numerical value is as uncertain as the value itself",
     "nonfinite": "f is inf or nan within a step of x",
     "inconclusive": "the repeated differences scatter too much to tell a bug from noise",
+    "ignored": (
+        "f does not depend on the parameters passed (f stays exactly the same when they "
+        "move): the loss probably reads other arrays than its argument, such as a closure "
+        "over the original parameters, which in JAX cannot be perturbed"
+    ),
 }
 
 #: Labels named in the headline before "and N more".
