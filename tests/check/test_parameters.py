@@ -240,3 +240,34 @@ def test_a_loss_that_reads_its_argument_still_convicts_a_wrong_gradient() -> Non
     assert check.outcome == "failed" and "wrong" in check.verdict, (
         f"a wrong gradient of a loss that reads its argument should fail:\n{check}"
     )
+
+
+def test_a_parameter_whose_grad_is_none_is_named_not_called_wrong() -> None:
+    net = small_net()
+    inputs = torch.tensor(INPUTS)
+
+    def loss(module: Any) -> Any:
+        return (module(inputs) ** 2).mean()
+
+    loss(net).backward()
+    net[2].bias.grad = None  # cleared: the loss still depends on it
+    with pytest.raises(ValueError, match=r"2\.bias: \.grad is None") as caught:
+        check_gradients(loss, net)
+    assert "wrong" not in str(caught.value), "a missing .grad is no wrong gradient"
+
+
+def test_an_unused_parameter_without_grad_is_checked_as_zero() -> None:
+    net = small_net()
+    net.extra = torch.nn.Parameter(torch.ones(2, dtype=torch.float64))  # never used
+    inputs = torch.tensor(INPUTS)
+
+    def loss(module: Any) -> Any:
+        return (module(inputs) ** 2).mean()
+
+    loss(net).backward()
+    assert net.extra.grad is None
+    with pytest.warns(IgnoredInputWarning):  # the loss ignores extra, and says so
+        check = check_gradients(loss, net)
+    assert check.passed and check.checked == 28, (
+        f"a parameter the loss never uses has gradient 0 and should pass:\n{check}"
+    )

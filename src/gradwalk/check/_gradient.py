@@ -239,7 +239,8 @@ def check_gradients(
         The analytic gradient of each parameter, in params' structure, library and
         device (e.g. the result of ``net.gradient(x, t)``). For a module it may be left
         out: the parameters' own ``.grad`` are checked (zeros for a parameter without one
-        while others have one), or, where none has one yet, the gradients of
+        while others have one, if the loss does not depend on it; if it does, a
+        ValueError names it), or, where none has one yet, the gradients of
         ``torch.autograd.grad(loss(module), parameters)`` (no ``.grad`` is set).
     rtol, atol, method, mode, h, k, seed, diagnose, **gradient_options
         As for :func:`check_gradient`. In directional mode each direction moves all

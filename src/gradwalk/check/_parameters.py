@@ -194,8 +194,15 @@ def _module_gradients(
     loss: Callable[[Any], object], module: Any, named: list[tuple[str, Any]]
 ) -> dict[str, Any]:
     """A module's own gradients: each parameter's ``.grad`` (zeros where a parameter
-    has none but others do: it took no part in the loss), or, where none has one yet,
-    ``torch.autograd.grad`` of the loss (which sets no ``.grad``)."""
+    has none but others do, if it took no part in the loss), or, where none has one yet,
+    ``torch.autograd.grad`` of the loss (which sets no ``.grad``).
+
+    Raises
+    ------
+    ValueError
+        A parameter has no ``.grad`` while others have one, yet the loss depends on it
+        (its gradient was never computed, or cleared: it is not the analytic one).
+    """
     import torch
 
     grads = {name: parameter.grad for name, parameter in named}
@@ -203,6 +210,21 @@ def _module_gradients(
         value: Any = loss(module)
         computed = torch.autograd.grad(value, [p for _, p in named], allow_unused=True)
         grads = dict(zip(grads, computed, strict=True))
+    elif any(grad is None for grad in grads.values()):
+        lacking = [(name, p) for name, p in named if grads[name] is None]
+        value = loss(module)
+        reached: tuple[Any, ...] = (None,) * len(lacking)
+        if isinstance(value, torch.Tensor) and value.requires_grad:
+            reached = torch.autograd.grad(value, [p for _, p in lacking], allow_unused=True)
+        used = [name for (name, _), grad in zip(lacking, reached, strict=True) if grad is not None]
+        if used:
+            listed = ", ".join(used)
+            raise ValueError(
+                f"{listed}: .grad is None while the other parameters have one, yet the "
+                "loss depends on it, so there is no analytic gradient to check (it was "
+                "never computed or was cleared, e.g. by zero_grad() after backward()). "
+                "Run backward() on the loss again, or pass grads explicitly."
+            )
     return {
         name: torch.zeros_like(parameter) if grads[name] is None else grads[name]
         for name, parameter in named
