@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from gradwalk.check import check_gradient
+from gradwalk import IgnoredInputWarning
+from gradwalk.check import check_gradient, check_gradients
 from gradwalk.check._compare import COARSE, COARSE_RTOLS, coarse_threshold
 
 
@@ -68,3 +70,31 @@ def test_a_close_check_has_no_coarse_note_or_coarse_values() -> None:
     check = check_gradient(lambda x: float(np.sum(x**2)), x, 2 * x)
     assert check.passed and not check.notes, f"an exact check called coarse:\n{check}"
     assert {row.state for row in check.worst} == {"ok"}, str(check)
+
+
+def test_an_array_whose_gradient_is_exactly_zero_is_checked_against_the_whole_check() -> None:
+    w, unused = np.array([1.0, 2.0]), np.array([3.0])
+    params = {"w": w, "unused": unused}
+
+    def loss(p: dict[str, np.ndarray]) -> float:
+        return float(np.sum(p["w"] ** 2))
+
+    with pytest.warns(IgnoredInputWarning):  # the loss ignores "unused", and says so
+        right = check_gradients(loss, params, {"w": 2 * w, "unused": np.zeros(1)})
+    assert right.passed and right.checked == 3, (
+        f"a parameter the loss never uses has gradient 0 and should pass against the "
+        f"other parameters' scale:\n{right}"
+    )
+    with pytest.warns(IgnoredInputWarning):
+        wrong = check_gradients(loss, params, {"w": 2 * w, "unused": np.ones(1)})
+    assert [c.label for c in wrong.failures] == ["unused[0]"], (
+        f"a nonzero gradient for the unused parameter should fail there:\n{wrong}"
+    )
+
+
+def test_a_check_whose_every_value_is_zero_stays_not_checkable() -> None:
+    with pytest.warns(IgnoredInputWarning):
+        check = check_gradients(lambda p: 1.0, {"w": np.array([1.0, 2.0])}, {"w": np.zeros(2)})
+    assert not check.passed and not check.failures, (
+        f"with no nonzero value anywhere there is no scale: not checkable, not failed\n{check}"
+    )

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from gradwalk import NonFiniteWarning, PrecisionWarning
+from gradwalk import IgnoredInputWarning, NonFiniteWarning, PrecisionWarning
 from gradwalk.check import (
     SCALE_FLOOR,
     ElementCheck,
@@ -711,3 +711,13 @@ def test_f_varying_below_richardsons_steps_neither_fails_the_right_gradient_nor_
         wrong = check_gradient(f, np.array([x]), lambda w: 2 * w)
     assert right.outcome != "failed", f"the right gradient was called wrong: {right}"
     assert not wrong.passed, f"the wrong gradient 2x (cos(x) missing) passed: {wrong}"
+
+
+def test_an_f_that_ignores_x_is_not_checkable_and_a_constant_f_is_not_passed() -> None:
+    x, other = np.array([1.0, 2.0]), np.array([1.0, 2.0])
+    with pytest.warns(IgnoredInputWarning):
+        check = check_gradient(lambda z: float(np.sum(other**2)), x, 2 * x)
+    assert check.outcome == "not checkable", (
+        f"f that reads another array than x checked nothing, so it must not fail or pass:\n{check}"
+    )
+    assert "does not depend" in check.verdict, check.verdict

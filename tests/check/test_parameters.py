@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from gradwalk import assert_gradient_close, check_gradient, check_gradients
+from gradwalk import IgnoredInputWarning, assert_gradient_close, check_gradient, check_gradients
 from gradwalk._engine.rounding import Precision
 from gradwalk.check._noise import noise_along
 from tests.support.libraries import library
@@ -270,3 +270,99 @@ def test_a_jax_loss_with_a_fresh_random_mask_per_call_is_not_checkable_as_random
     check = check_gradient(loss, x, grad)
     assert check.outcome == "not checkable", f"a random f is no wrong gradient:\n{check}"
     assert "f returns different values at the same x" in check.verdict, check.verdict
+
+
+def batch_norm_net() -> Any:
+    torch.manual_seed(0)
+    return torch.nn.Sequential(
+        torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.Linear(4, 1)
+    ).double()
+
+
+def test_linear_then_batch_norm_passes_with_its_exactly_zero_bias_gradient() -> None:
+    net = batch_norm_net()
+    inputs = torch.tensor(INPUTS)
+
+    def loss(module: Any) -> Any:
+        return (module(inputs) ** 2).sum()
+
+    loss(net).backward()
+    assert torch.all(net[0].bias.grad.abs() < 1e-12), "BatchNorm cancels the bias exactly"
+    check = check_gradients(loss, net)
+    assert check.passed and check.checked == 29, (
+        f"Linear -> BatchNorm1d in train mode (Linear's bias gradient exactly 0) should "
+        f"pass:\n{check}"
+    )
+
+
+def test_a_batch_norm_in_train_mode_is_left_with_its_running_statistics() -> None:
+    net = batch_norm_net()
+    inputs = torch.tensor(INPUTS)
+    net[1].running_mean += 0.5  # as after some training
+    buffers = {name: b.clone() for name, b in net.named_buffers()}
+    objects = {name: b for name, b in net.named_buffers()}
+    net[2].eval()  # a mixed training flag must come back as it was, too
+    check = check_gradients(lambda m: (m(inputs) ** 2).sum(), net)  # autograd's gradient
+    assert check.passed, str(check)
+    for name, b in net.named_buffers():
+        assert b is objects[name], f"{name} was replaced by another tensor"
+        assert torch.equal(b, buffers[name]), (
+            f"{name} was left changed by the check's calls of the loss: {b} instead of "
+            f"{buffers[name]}"
+        )
+    assert [m.training for m in net] == [True, True, False], "training flags changed"
+    assert all(p.grad is None for p in net.parameters()), "the check set .grad"
+
+
+def test_a_jax_loss_that_ignores_its_argument_is_not_checkable_not_wrong() -> None:
+    p = {"w": jnp.array([0.5, -1.0, 2.0])}
+
+    def closure(q: Any) -> Any:
+        return jnp.sum(jnp.sin(p["w"]))  # reads p, not q: no move reaches it
+
+    with pytest.warns(IgnoredInputWarning):
+        check = check_gradients(closure, p, {"w": jnp.cos(p["w"])})
+    assert check.outcome == "not checkable" and not check.failures, (
+        f"a loss that ignores its argument must not convict a correct gradient:\n{check}"
+    )
+    assert "does not depend on the parameters passed" in check.verdict, check.verdict
+    assert {row.diagnosis for row in check.unverified} == {"ignored"}, str(check)
+
+
+def test_a_loss_that_reads_its_argument_still_convicts_a_wrong_gradient() -> None:
+    p = {"w": jnp.array([0.5, -1.0, 2.0])}
+    check = check_gradients(lambda q: jnp.sum(jnp.sin(q["w"])), p, {"w": jnp.sin(p["w"])})
+    assert check.outcome == "failed" and "wrong" in check.verdict, (
+        f"a wrong gradient of a loss that reads its argument should fail:\n{check}"
+    )
+
+
+def test_a_parameter_whose_grad_is_none_is_named_not_called_wrong() -> None:
+    net = small_net()
+    inputs = torch.tensor(INPUTS)
+
+    def loss(module: Any) -> Any:
+        return (module(inputs) ** 2).mean()
+
+    loss(net).backward()
+    net[2].bias.grad = None  # cleared: the loss still depends on it
+    with pytest.raises(ValueError, match=r"2\.bias: \.grad is None") as caught:
+        check_gradients(loss, net)
+    assert "wrong" not in str(caught.value), "a missing .grad is no wrong gradient"
+
+
+def test_an_unused_parameter_without_grad_is_checked_as_zero() -> None:
+    net = small_net()
+    net.extra = torch.nn.Parameter(torch.ones(2, dtype=torch.float64))  # never used
+    inputs = torch.tensor(INPUTS)
+
+    def loss(module: Any) -> Any:
+        return (module(inputs) ** 2).mean()
+
+    loss(net).backward()
+    assert net.extra.grad is None
+    with pytest.warns(IgnoredInputWarning):  # the loss ignores extra, and says so
+        check = check_gradients(loss, net)
+    assert check.passed and check.checked == 28, (
+        f"a parameter the loss never uses has gradient 0 and should pass:\n{check}"
+    )

@@ -148,13 +148,25 @@ class Group:
     coarse: NDArray[np.bool_] = field(init=False)
     badness: NDArray[np.float64] = field(init=False)
 
-    def compare(self, rtol: float, atol: float, coarse: float = math.inf) -> None:
-        """Relative errors, tolerances and failures of every value; ``coarse`` the
-        relative tolerance above which a value that passes is only coarsely checked."""
+    def largest(self) -> float:
+        """The largest value that may set a floor: the finite analytic values and the
+        numerical values certain of their own size (0.0 where there is none)."""
         a, n = self.analytic, self.numerical
         finite = np.isfinite(a) & np.isfinite(n)
         values = np.abs(np.concatenate([a[finite], n[self._sure(finite)]]))
-        largest = float(values.max()) if values.size else 0.0
+        return float(values.max()) if values.size else 0.0
+
+    def compare(
+        self, rtol: float, atol: float, coarse: float = math.inf, largest: float | None = None
+    ) -> None:
+        """Relative errors, tolerances and failures of every value; ``coarse`` the
+        relative tolerance above which a value that passes is only coarsely checked;
+        ``largest`` the largest value of the whole check, which sets the floor (None:
+        this group's own, :meth:`largest`)."""
+        a, n = self.analytic, self.numerical
+        finite = np.isfinite(a) & np.isfinite(n)
+        if largest is None:
+            largest = self.largest()
         with np.errstate(invalid="ignore", divide="ignore"):
             size = np.fmax(np.fmax(np.abs(a), np.abs(n)), SCALE_FLOOR * largest)
             difference = np.abs(a - n)

@@ -12,12 +12,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from gradwalk._common.validate import check_count, check_tolerance
+from gradwalk._engine.inputs import scale
 from gradwalk._engine.methods import COMPLEX_METHODS
 from gradwalk._engine.status_codes import GradientStatus
 
 from ._compare import COARSE as COARSE
 from ._compare import (
     Group,
+    Line,
     coarse_notes,
     coarse_threshold,
     directional_group,
@@ -92,9 +94,10 @@ def run_check(
         )
         groups = [group]
     eps = max(float(np.finfo(a.dtype).eps) for a in arrays.values())
+    ignored, cost = ignores_argument(groups, call, arrays)
     return conclude_check(
         groups,
-        nfev,
+        nfev + cost,
         eps,
         rtol=rtol_given,
         atol=atol_value,
@@ -102,7 +105,49 @@ def run_check(
         mode="full" if mode == "full" else "directional",
         method=method,
         seed=seed_value,
+        ignored=ignored,
     )
+
+
+#: The relative moves of every parameter together at which f must stay exactly the same
+#: for the check to conclude that f does not depend on its argument.
+JOINT_MOVES = (1e-6, 1e-3, 0.1)
+
+
+def ignores_argument(
+    groups: list[Group], call: Callable[[], object], arrays: Mapping[str, NDArray[np.floating]]
+) -> tuple[bool, int]:
+    """Whether f does not depend on the arrays it is given, and the calls of f it took:
+    every numerical value exactly 0 while some analytic value is not, and f exactly the
+    same after moving every array together (by :data:`JOINT_MOVES`, relative, in random
+    directions). A closure over the original parameters does this (in JAX, whose arrays
+    cannot be perturbed in place, a loss that reads ``p`` rather than its argument): its
+    analytic gradient is not to be called wrong against a numerical 0 it never saw."""
+    if not all(np.all(g.numerical == 0) for g in groups):
+        return False, 0
+    if not any(np.any(g.analytic != 0) for g in groups):
+        return False, 0
+    rng = np.random.default_rng(0)
+    directions = [
+        (scale(a) * rng.choice(np.array([-1.0, 1.0]), size=a.shape)).astype(a.dtype)
+        for a in arrays.values()
+    ]
+    line = Line(call, list(arrays.values()), directions)
+    start = line(np.float64(0.0))
+    for t in JOINT_MOVES:
+        moved = line(np.float64(t))
+        if not np.array_equal(np.asarray(moved), np.asarray(start)):
+            return False, 2 + JOINT_MOVES.index(t)
+    return True, 1 + len(JOINT_MOVES)
+
+
+#: Why a check whose f does not depend on its argument checked nothing.
+IGNORED_WHY = (
+    "every numerical value is exactly 0 and f stays exactly the same when all the "
+    "parameters move together, so f reads other arrays than those it is given (a closure "
+    "over the original parameters; in JAX, compute from the argument: lambda q: loss(q)). "
+    "If f really is constant here, this nonzero analytic value is wrong"
+)
 
 
 def conclude_check(
@@ -117,25 +162,45 @@ def conclude_check(
     method: str,
     seed: int | None,
     subject: str = "gradient",
+    ignored: bool = False,
 ) -> GradientCheck:
     """Compare the groups' values, diagnose the worst failures, and build the report.
 
     ``rtol`` None: the default for ``eps`` (the dtype's), ``subject`` what was checked
-    (its name in the verdict). Shared by every checker: gradients and Jacobians.
+    (its name in the verdict), ``ignored`` whether f was found not to depend on its
+    argument (see :func:`ignores_argument`: then nothing is checked, and nothing fails).
+    Shared by every checker: gradients and Jacobians.
     """
     atol_value = atol
     seed_value = seed
     error_bars = any(np.isfinite(g.error).any() for g in groups)
     rtol_value = rtol if rtol is not None else eps ** (0.5 if error_bars else 0.25)
     coarse = coarse_threshold(rtol_value, eps)
+    # The floor's largest value is the whole check's: an array whose gradient is exactly
+    # 0 (a parameter f never uses) is checked against its neighbours' scale.
+    floor_largest = max(g.largest() for g in groups)
     for g in groups:
-        g.compare(rtol_value, atol_value, coarse)
+        g.compare(rtol_value, atol_value, coarse, floor_largest)
 
     notes = coarse_notes(groups, coarse)
     diagnosed: dict[tuple[int, int], ElementCheck] = {}
     findings: list[Finding] = []
     probes = NOISE_PROBES  # noise is f's: found once, or absent twice, it is known
-    for g_index, i in to_diagnose(groups, most):
+    if ignored:  # a numerical 0 that f never saw a move for checks nothing
+        for g in groups:
+            g.failed = np.zeros_like(g.failed)
+            g.unchecked = np.ones_like(g.unchecked)
+            g.coarse = np.zeros_like(g.coarse)
+        notes = ()
+        ranked = [
+            (g_index, int(i))
+            for g_index, g in enumerate(groups)
+            for i in np.flatnonzero(g.analytic != 0)
+        ]
+        budget = len(ranked) if most is None else most
+        for g_index, i in ranked[:budget]:
+            diagnosed[(g_index, i)] = groups[g_index].item(i, "ignored", IGNORED_WHY + ".")
+    for g_index, i in [] if ignored else to_diagnose(groups, most):
         finding = diagnose_failure(groups[g_index], i, probe_noise=probes > 0)
         if finding.probed:
             probes = 0 if finding.kind == "inexact" else probes - 1
@@ -143,7 +208,12 @@ def conclude_check(
         findings.append(finding)
         diagnosed[(g_index, i)] = groups[g_index].item(i, finding.kind, finding.why)
     limited = rounding_limited(groups)
-    if (notes or limited) and not findings and eps <= float(np.finfo(np.float64).eps):
+    if (
+        (notes or limited)
+        and not findings
+        and not ignored
+        and eps <= float(np.finfo(np.float64).eps)
+    ):
         # a coarse check, or f's rounding limiting a value: say so if f computes in float32
         candidates = [(g, c[0]) for g, group in enumerate(groups) if (c := group.coarsest())]
         if limited is not None:

@@ -233,12 +233,14 @@ def check_gradients(
         arrays of other libraries (PyTorch, JAX, CuPy, ...) are given to the loss as
         they are. Left exactly as they were. A ``torch.nn.Module``: its parameters that
         require grad, named as ``named_parameters()`` names them; the loss gets the
-        module.
+        module. Its buffers (a BatchNorm's running statistics, which every call in
+        train mode moves) and training flags are put back as they were after the check.
     grads : mapping or tree of arrays, optional
         The analytic gradient of each parameter, in params' structure, library and
         device (e.g. the result of ``net.gradient(x, t)``). For a module it may be left
         out: the parameters' own ``.grad`` are checked (zeros for a parameter without one
-        while others have one), or, where none has one yet, the gradients of
+        while others have one, if the loss does not depend on it; if it does, a
+        ValueError names it), or, where none has one yet, the gradients of
         ``torch.autograd.grad(loss(module), parameters)`` (no ``.grad`` is set).
     rtol, atol, method, mode, h, k, seed, diagnose, **gradient_options
         As for :func:`check_gradient`. In directional mode each direction moves all

@@ -51,11 +51,18 @@ class Parameters:
 
     def __init__(self, loss: Callable[[Any], object], params: Any, grads: Any) -> None:
         self.loss = loss
+        self.module_state: ModuleState | None = None
         if is_torch_module(params):
+            # The check calls the loss hundreds of times: a BatchNorm in train mode would
+            # move its running statistics each time. Its state is put back afterwards.
+            self.module_state = ModuleState(params)
             named = [(n, p) for n, p in params.named_parameters() if p.requires_grad]
             tree: Any = dict(named)
             if grads is None:
-                grads = _module_gradients(loss, params, named)
+                try:
+                    grads = _module_gradients(loss, params, named)
+                finally:
+                    self.module_state.restore()
         elif isinstance(params, Mapping) or is_tree(params):
             tree = params
         else:
@@ -129,12 +136,41 @@ class Parameters:
         InputModifiedError
             The loss changed a parameter (it has been put back).
         """
+        if self.module_state is not None:
+            self.module_state.restore()
         for caller in self.callers:
             if caller is not None:
                 changed = caller.restore()
                 if changed.size:
                     message = modified_message(caller.host.shape, changed)
                     raise InputModifiedError(renamed(message, caller.name), int(changed[0]))
+
+
+class ModuleState:
+    """A PyTorch module's state that calling it may change, other than its parameters:
+    every buffer (a BatchNorm's running_mean, running_var and num_batches_tracked) and
+    every submodule's training flag. :meth:`restore` puts them back as they were."""
+
+    def __init__(self, module: Any) -> None:
+        self.buffers = [
+            (owner, name, buffer, buffer.detach().clone())
+            for owner in module.modules()
+            for name, buffer in owner.named_buffers(recurse=False)
+        ]
+        self.training = [(owner, owner.training) for owner in module.modules()]
+
+    def restore(self) -> None:
+        """Each buffer back to its own tensor and values; each training flag as it was."""
+        import torch
+
+        with torch.no_grad():
+            for owner, name, buffer, saved in self.buffers:
+                if getattr(owner, name, None) is not buffer:
+                    setattr(owner, name, buffer)
+                if not torch.equal(buffer, saved):
+                    buffer.copy_(saved)
+        for owner, training in self.training:
+            owner.training = training
 
 
 def _check_writable(array: object, shown: str) -> None:
@@ -164,8 +200,15 @@ def _module_gradients(
     loss: Callable[[Any], object], module: Any, named: list[tuple[str, Any]]
 ) -> dict[str, Any]:
     """A module's own gradients: each parameter's ``.grad`` (zeros where a parameter
-    has none but others do: it took no part in the loss), or, where none has one yet,
-    ``torch.autograd.grad`` of the loss (which sets no ``.grad``)."""
+    has none but others do, if it took no part in the loss), or, where none has one yet,
+    ``torch.autograd.grad`` of the loss (which sets no ``.grad``).
+
+    Raises
+    ------
+    ValueError
+        A parameter has no ``.grad`` while others have one, yet the loss depends on it
+        (its gradient was never computed, or cleared: it is not the analytic one).
+    """
     import torch
 
     grads = {name: parameter.grad for name, parameter in named}
@@ -173,6 +216,21 @@ def _module_gradients(
         value: Any = loss(module)
         computed = torch.autograd.grad(value, [p for _, p in named], allow_unused=True)
         grads = dict(zip(grads, computed, strict=True))
+    elif any(grad is None for grad in grads.values()):
+        lacking = [(name, p) for name, p in named if grads[name] is None]
+        value = loss(module)
+        reached: tuple[Any, ...] = (None,) * len(lacking)
+        if isinstance(value, torch.Tensor) and value.requires_grad:
+            reached = torch.autograd.grad(value, [p for _, p in lacking], allow_unused=True)
+        used = [name for (name, _), grad in zip(lacking, reached, strict=True) if grad is not None]
+        if used:
+            listed = ", ".join(used)
+            raise ValueError(
+                f"{listed}: .grad is None while the other parameters have one, yet the "
+                "loss depends on it, so there is no analytic gradient to check (it was "
+                "never computed or was cleared, e.g. by zero_grad() after backward()). "
+                "Run backward() on the loss again, or pass grads explicitly."
+            )
     return {
         name: torch.zeros_like(parameter) if grads[name] is None else grads[name]
         for name, parameter in named

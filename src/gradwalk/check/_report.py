@@ -59,6 +59,7 @@ Diagnosis = Literal[
     "uncertain",
     "nonfinite",
     "inconclusive",
+    "ignored",
 ]
 
 #: The colour of a value's state, or of a check's outcome, in a notebook.
@@ -84,7 +85,7 @@ AT_FAULT = ("wrong", "systematic")
 ERROR_BAR_FACTOR = 4.0
 
 #: A relative error is divided by at least this fraction of the largest value compared
-#: in the same array, never by a near-zero element alone.
+#: in the whole check (every parameter array), never by a near-zero element alone.
 SCALE_FLOOR = 1e-3
 
 #: Rows of the worst-values table, and diagnoses written out in full, in the report.
@@ -109,7 +110,7 @@ class ElementCheck:
         The numerical value's estimated absolute error (nan if the method gives none).
     rel_error : float
         ``|analytic - numerical| / max(|analytic|, |numerical|, floor)``, the floor
-        being :data:`SCALE_FLOOR` times the largest value compared in the same array.
+        being :data:`SCALE_FLOOR` times the largest value compared in the whole check.
     failed : bool
         Whether the difference exceeds the tolerance.
     diagnosis : str or None
@@ -452,6 +453,11 @@ CAUSES = {
     "uncertain": "the numerical value is as uncertain as the value itself",
     "nonfinite": "f is inf or nan within a step of x",
     "inconclusive": "the repeated differences scatter too much to tell a bug from noise",
+    "ignored": (
+        "f does not depend on the parameters passed (f stays exactly the same when they "
+        "move): the loss probably reads other arrays than its argument, such as a closure "
+        "over the original parameters, which in JAX cannot be perturbed"
+    ),
 }
 
 #: Labels named in the headline before "and N more".
