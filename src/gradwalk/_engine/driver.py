@@ -3,37 +3,22 @@ evaluate its points, restore x, report."""
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import traceback
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numpy.exceptions import ComplexWarning
 from numpy.typing import ArrayLike, NDArray
 
-from gradwalk._common.warnings import PACKAGE_DIR, PrecisionWarning, issue_warning
+from gradwalk._common.warnings import PrecisionWarning, issue_warning
 
 from .book_fast_path import central_shortcut
 from .bounded_richardson import bounded_richardson
 from .complex_check import (
-    complex_stands,
-    confirmed_non_analytic,
     directional_move,
-    disagrees,
-    non_analytic,
-    small_step,
-    warn_non_analytic,
-    warn_unchecked,
-    warn_unverified,
-    widening,
-    within_domain,
 )
-from .complex_step import real_kink, real_slope
+from .cross_check import cross_checked
 from .display import bars_text, derivative_html
 from .evaluators.choose import evaluator
 from .evaluators.options import Options
@@ -48,14 +33,14 @@ from .inputs import (
     working_array,
 )
 from .methods import METHODS, method_named, resolve_step
-from .points import UNPERTURBED, Estimate, Points, Step, any_per_element
+from .plan_runner import drive, drive_complex
+from .points import UNPERTURBED, Points, Step, any_per_element
 from .richardson import check_accuracy
 from .single_difference import BOOK_STEP
 from .singular import looks_singular, singular_entries
 from .status import element_status, hides_rounding, lost_in_rounding, settle_precision
 from .status_codes import UNKNOWN_STATUS, GradientStatus, raise_status
 from .status_warnings import warn_status
-from .verify import threshold
 
 __all__ = ["GradientResult", "differentiate", "value_at_x"]
 
@@ -283,7 +268,7 @@ def differentiate(
 
     try:
         try:
-            estimate = (_drive_complex if complex_step else _drive)(plan(x0, h), counted)
+            estimate = (drive_complex if complex_step else drive)(plan(x0, h), counted)
         except InputModifiedError as error:
             if error.flat_index is None:
                 raise
@@ -315,7 +300,7 @@ def differentiate(
             with np.errstate(all="ignore"):
                 return np.asarray(evaluate.at((snapshot.real + factor * move).astype(work.dtype)))
 
-        estimate, analytic, unverified = _cross_checked(
+        estimate, analytic, unverified = cross_checked(
             estimate, values_seen, move, moved, counted, x0, along
         )
     grad = estimate.grad  # copied below only where entries are to be set to nan
@@ -411,186 +396,6 @@ def differentiate(
     )
 
 
-def _cross_checked(
-    estimate: Estimate,
-    values_seen: list[tuple[NDArray[np.intp], NDArray[Any]]],
-    move: NDArray[Any],
-    moved: NDArray[Any],
-    counted: Callable[[Points], NDArray[Any]],
-    x0: NDArray[Any],
-    along: Callable[[float], NDArray[Any]],
-) -> tuple[Estimate, NDArray[np.bool_] | None, NDArray[np.bool_] | None]:
-    """The complex step's estimate after its cross-check (:mod:`gradwalk._engine.complex_check`):
-    where f's change along ``move`` (f there: ``moved``) disagrees with the complex
-    step's projection, every element is differenced for real, and the elements that
-    disagree are judged at much smaller steps (:func:`_verified`): confirmed not
-    analytic, they take the real differences' value and bar; unverified, they keep the
-    complex step's value with a bar of inf (STEP_TOO_LARGE). Returns the estimate, the
-    confirmed entries and the unverified ones (None: no check called for, or none
-    unverified). An elementwise f (one value per element: ``numerical_diff`` at many
-    points) is checked element by element. Where f's rounding hides its change along
-    ``move``, the check is made by a central difference at a wider move (f there:
-    ``along(factor)``; :func:`_widened`)."""
-    index, values = values_seen[0]
-    elementwise = np.ndim(values) == 1 and np.size(moved) > 1  # one f(x) per element
-    if elementwise:  # Re f(x + ih e_i) is f(x_i), element by element
-        f_at_x = np.real(values[: x0.size]).reshape(np.shape(moved))
-    else:  # Re f(x + ih e_i) is f(x)
-        f_at_x = np.real(values[int(np.argmax(index >= 0))])
-
-    def flat(value: NDArray[Any]) -> NDArray[Any]:  # one entry per element, if elementwise
-        return value.reshape(-1) if elementwise else value
-
-    compared = (estimate.grad, move.reshape(-1), flat(moved), flat(f_at_x))
-    factor = widening(*compared, x0, elementwise)
-    if factor > 1:
-        return _widened(estimate, move.reshape(-1), factor, along, flat, x0, elementwise)
-    if not disagrees(*compared, elementwise):
-        return estimate, None, None
-    n = x0.size
-    complex_type = np.result_type(x0.dtype, np.complex64)
-    at_x = f_at_x.reshape(-1) if elementwise else np.broadcast_to(f_at_x, (n, *np.shape(f_at_x)))
-    plan = real_slope(x0.real, np.arange(n, dtype=np.intp), at_x, complex_type)
-    found: tuple[Any, ...] = _drive(plan, counted)  # type: ignore[assignment]
-    slope, slope_error, _, _, values, _ = found
-    kink, slope_jump = real_kink(x0.real, np.arange(n, dtype=np.intp), at_x, values)
-    flagged = non_analytic(estimate.grad, slope, slope_error) & ~kink
-    fine, fine_error = estimate.grad, estimate.error
-    if flagged.any():  # verified at much smaller steps, or the disagreement proves nothing
-        verified = _verified(estimate, slope, slope_error, flagged, at_x, counted, x0)
-        estimate, flagged, unverified, fine, fine_error = verified
-    else:
-        unverified = np.zeros_like(flagged)
-    if not (flagged.any() or kink.any() or unverified.any()):
-        return estimate, flagged, None
-    if flagged.any():
-        warn_non_analytic(flagged, fine, estimate.grad, x0.shape)
-    if unverified.any():
-        warn_unverified(unverified, estimate.grad, slope, x0.shape)
-    margin = threshold("margin")
-    # a kink: the complex step's value, with a bar that covers both one-sided slopes
-    kink_bar = margin * (np.abs(estimate.grad - slope) + slope_error) + slope_jump
-    error = np.where(flagged, margin * fine_error, np.where(kink, kink_bar, estimate.error))
-    return (
-        dataclasses.replace(
-            estimate,
-            grad=np.where(flagged, fine, estimate.grad),
-            error=np.where(unverified, np.inf, error),
-            status=_raised(unverified, GradientStatus.STEP_TOO_LARGE, _nonsmooth(kink, estimate)),
-        ),
-        flagged,
-        unverified,
-    )
-
-
-def _widened(
-    estimate: Estimate,
-    move: NDArray[Any],
-    factor: float,
-    along: Callable[[float], NDArray[Any]],
-    flat: Callable[[NDArray[Any]], NDArray[Any]],
-    x0: NDArray[Any],
-    elementwise: bool,
-) -> tuple[Estimate, None, NDArray[np.bool_] | None]:
-    """The cross-check where f's rounding hid its change along ``move``: a central
-    difference over ``factor`` times it (2 evaluations, :func:`along`) that agrees with
-    the complex step leaves the estimate as it is; one that disagrees, or a ``factor``
-    of inf (no move resolves f's change), or a wider move that leaves f's domain,
-    leaves every entry unverified:
-    ROUNDING_LIMITED, the complex step's value with a bar of inf, and a warning
-    (:func:`warn_unchecked`)."""
-    because = "unresolved"
-    if np.isfinite(factor):
-        ahead, behind = flat(along(factor)), flat(along(-factor))
-        wide = (estimate.grad, 2 * factor * move, ahead, behind)
-        if not within_domain(ahead, behind):
-            because = "outside"
-        elif disagrees(*wide, elementwise):
-            because = "disagreed"
-        elif widening(*wide, x0, elementwise) == 1:
-            return estimate, None, None
-    warn_unchecked(factor, x0.shape, because)
-    unchecked = np.ones(estimate.grad.shape, dtype=bool)
-    status = _raised(unchecked, GradientStatus.ROUNDING_LIMITED, estimate.status)
-    widened = dataclasses.replace(
-        estimate, error=np.full_like(estimate.error, np.inf), status=status
-    )
-    return widened, None, unchecked
-
-
-def _verified(
-    estimate: Estimate,
-    slope: NDArray[Any],
-    slope_error: NDArray[Any],
-    flagged: NDArray[np.bool_],
-    at_x: NDArray[Any],
-    counted: Callable[[Points], NDArray[Any]],
-    x0: NDArray[Any],
-) -> tuple[Estimate, NDArray[np.bool_], NDArray[np.bool_], NDArray[Any], NDArray[Any]]:
-    """The entries ``flagged`` (their complex step disagrees with the real ``slope``)
-    judged again by central differences at :func:`small_step` σ (and 2σ), and where
-    those disagree with the complex step, at 4σ (and 8σ) too (4 evaluations per element
-    each; :mod:`gradwalk._engine.complex_check`). Returns the estimate (the bar of the
-    entries whose complex step stands widened to the small step's distance), the
-    entries confirmed not analytic, those left unverified, and the real differences'
-    value and bar for the confirmed ones (full shape; the complex step's elsewhere)."""
-    complex_type = np.result_type(x0.dtype, np.complex64)
-    elements = np.flatnonzero(any_per_element(flagged))
-    small = small_step(x0.real)[elements]
-    found: tuple[Any, ...] = _drive(  # type: ignore[assignment]
-        real_slope(x0.real, elements, at_x, complex_type, small), counted
-    )
-    fine, fine_error, fine_wider = found[0], found[1], found[5]
-    grad = estimate.grad[elements]
-    stands = complex_stands(grad, slope[elements], slope_error[elements], fine, fine_error)
-    confirmed = np.zeros_like(stands)
-    candidates = np.flatnonzero(any_per_element(non_analytic(grad, fine, fine_error)))
-    if candidates.size:  # f's real differences, asymptotic from σ to 8σ, or not judged
-        found = _drive(  # type: ignore[assignment]
-            real_slope(x0.real, elements[candidates], at_x, complex_type, 4 * small[candidates]),
-            counted,
-        )
-        confirmed[candidates] = confirmed_non_analytic(
-            grad[candidates],
-            (fine[candidates], fine_wider[candidates], fine_error[candidates]),
-            (found[0], found[5], found[1]),
-        )
-        # the bar of the confirmed: the finer steps' own and their distance to the coarser
-        fine_error = fine_error.copy()
-        fine_error[candidates] += np.abs(fine[candidates] - found[0])
-    bar = estimate.error.copy()
-    covered = threshold("margin") * (np.abs(grad - fine) + fine_error)
-    bar[elements] = np.where(stands, np.maximum(bar[elements], covered), bar[elements])
-    value, value_error = estimate.grad.copy(), estimate.error.copy()
-    value[elements], value_error[elements] = fine, fine_error
-    is_confirmed, unverified = np.zeros_like(flagged), np.zeros_like(flagged)
-    is_confirmed[elements] = confirmed & flagged[elements]
-    unverified[elements] = ~(stands | confirmed) & flagged[elements]
-    return dataclasses.replace(estimate, error=bar), is_confirmed, unverified, value, value_error
-
-
-def _nonsmooth(kink: NDArray[np.bool_], estimate: Estimate) -> NDArray[np.int8] | None:
-    """The estimate's status with the elements at a kink NONSMOOTH (UNKNOWN elsewhere,
-    for the driver to read from f's values)."""
-    return _raised(kink, GradientStatus.NONSMOOTH, estimate.status)
-
-
-def _raised(
-    where: NDArray[np.bool_], code: GradientStatus, status: NDArray[np.int8] | None
-) -> NDArray[np.int8] | None:
-    """``status`` (None: UNKNOWN everywhere, for the driver to read from f's values) with
-    the elements ``where`` (one row per element) raised to ``code``."""
-    if not where.any():
-        return status
-    raised = (
-        np.full(where.shape[0], UNKNOWN_STATUS, dtype=np.int8) if status is None else status.copy()
-    )
-    elements = any_per_element(where)
-    raised[elements & (raised == UNKNOWN_STATUS)] = int(code)  # (UNKNOWN ranks as no code)
-    raise_status(raised, elements, code)
-    return raised
-
-
 def value_at_x(f: Callable[[Any], object], x: NDArray[Any], options: Options) -> NDArray[Any]:
     """f(x) for a vector-valued f, on a copy of x (a batch of one if f is vectorized).
 
@@ -625,51 +430,3 @@ def value_at_x(f: Callable[[Any], object], x: NDArray[Any], options: Options) ->
             )
         array = array.real
     return array
-
-
-def _drive(plan: Any, evaluate: Callable[[Points], NDArray[Any]]) -> Estimate:
-    """Run a plan generator to completion, feeding it the values of its points.
-
-    The plan's arithmetic and f's evaluations at the plan's points run with NumPy's
-    floating-point warnings off: the points are gradwalk's probes (a step may leave f's
-    domain), and non-finite values of f are reported once, by element, after the plan
-    has finished.
-    """
-    try:
-        with np.errstate(all="ignore"):
-            points = next(plan)
-            while True:
-                points = plan.send(evaluate(points))
-    except StopIteration as done:
-        estimate: Estimate = done.value
-        return estimate
-
-
-def _drive_complex(plan: Any, evaluate: Callable[[Points], NDArray[Any]]) -> Estimate:
-    """:func:`_drive` for the complex step: f discarding the imaginary part is an error."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", ComplexWarning)
-            return _drive(plan, evaluate)
-    except ComplexWarning as error:
-        raise ValueError(
-            "method='complex' evaluates f at complex points x + ih, and f cast one to a "
-            f"real number ({error}), which throws the derivative away. Keep f complex-safe "
-            "(no float(), .astype(float) or assignment into a real array), or use "
-            "method='richardson', which needs no complex arithmetic."
-        ) from None
-    except TypeError as error:
-        if _raised_in_gradwalk(error):
-            raise
-        raise TypeError(
-            "method='complex' evaluates f at complex points x + ih, and f failed on one: "
-            f"{error}. The complex step needs f written with operations that accept "
-            "complex numbers (NumPy functions and arithmetic; not math.*, float() or "
-            "int()). Use method='richardson' otherwise."
-        ) from error
-
-
-def _raised_in_gradwalk(error: BaseException) -> bool:
-    """Whether the innermost frame of ``error``'s traceback is gradwalk's own code."""
-    frames = traceback.extract_tb(error.__traceback__)
-    return bool(frames) and str(Path(frames[-1].filename).resolve()).startswith(PACKAGE_DIR)
