@@ -45,7 +45,8 @@ from .check._gradient import (
 )
 from .check._jacobian import check_jacobian
 from .check._report import ElementCheck, GradientCheck
-from .descent._loop import DescentResult, descend, gradient_descent, learning_rate_bound
+from .descent._gradient_descent import gradient_descent
+from .descent._loop import DescentResult, descend, learning_rate_bound
 from .optimizers import SGD, AdaGrad, Adam, Momentum, Nesterov, Optimizer, RMSprop
 
 __all__ = [

@@ -17,7 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 from ._derivatives.diff import numerical_diff
 from ._derivatives.gradient import numerical_gradient
 from ._learning.nets import SimpleNet, simpleNet
-from .descent._loop import gradient_descent
+from .descent._gradient_descent import gradient_descent
 from .functions import cross_entropy_error, softmax
 
 __all__ = [

@@ -16,7 +16,7 @@ from gradwalk._common.terminal import padded
 from gradwalk._derivatives.gradient import numerical_gradient
 from gradwalk._learning.nets import SimpleNet
 from gradwalk.book import function_2
-from gradwalk.descent._loop import gradient_descent
+from gradwalk.descent._gradient_descent import gradient_descent
 from gradwalk.functions import softmax
 
 if TYPE_CHECKING:

@@ -10,6 +10,7 @@ array([-6.11110793e-10,  8.14814391e-10])
 
 from __future__ import annotations
 
-from ._loop import DescentResult, descend, gradient_descent, learning_rate_bound
+from ._gradient_descent import gradient_descent
+from ._loop import DescentResult, descend, learning_rate_bound
 
 __all__ = ["DescentResult", "descend", "gradient_descent", "learning_rate_bound"]
