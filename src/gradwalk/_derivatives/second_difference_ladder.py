@@ -21,6 +21,7 @@ from gradwalk._engine.first_step import PROBE_FRACTION
 from gradwalk._engine.ladder import (
     MAX_LEVELS,
     differences_shrinking,
+    extrapolated,
     ladder_asymptotic,
     richardson_weights,
     table_entries,
@@ -234,19 +235,17 @@ class Ladder:
         values[~diagonal] = pair_part
         return values, axis_values
 
-    def differences(
+    def second_difference(
         self,
-        active: NDArray[np.intp],
         values: NDArray[np.float64],
-        axis_values: NDArray[np.float64],
-        level: int,
-    ) -> tuple[NDArray[np.float64], ...]:
-        """The second differences of a level, their rounding, and the two odd parts
-        with theirs (see the module docstring)."""
-        p, q = self.p[active], self.q[active]
-        diagonal = self.diagonal[active]
-        a = self.factor[active] * self.first[p] * 2.0**-level
-        b = self.factor[active] * self.first[q] * 2.0**-level
+        diagonal: NDArray[np.bool_],
+        a: NDArray[np.float64],
+        b: NDArray[np.float64],
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        """Each entry's second difference from its values (diagonal: f(x + a), f(x - a);
+        off the diagonal: f(x ± a ± b), four corners) and f(x), with its rounding (f's
+        rounding per value carried through the formula's weights) and the size each value
+        rounds as."""
         size = self.size(np.where(np.isfinite(values), values, 0.0))
         f0 = self.f_at_x
         with np.errstate(all="ignore"):
@@ -260,6 +259,23 @@ class Ladder:
                 (size[:, 0] + 2 * self.f0_size + size[:, 1]) / (a * a),
                 size.sum(axis=1) / (4 * a * b),
             )
+        return second, noise, size
+
+    def differences(
+        self,
+        active: NDArray[np.intp],
+        values: NDArray[np.float64],
+        axis_values: NDArray[np.float64],
+        level: int,
+    ) -> tuple[NDArray[np.float64], ...]:
+        """The second differences of a level, their rounding, and the two odd parts
+        with theirs (see the module docstring)."""
+        p, q = self.p[active], self.q[active]
+        diagonal = self.diagonal[active]
+        a = self.factor[active] * self.first[p] * 2.0**-level
+        b = self.factor[active] * self.first[q] * 2.0**-level
+        second, noise, size = self.second_difference(values, diagonal, a, b)
+        with np.errstate(all="ignore"):
             odd_p = axis_values[p, 0] - axis_values[p, 1]
             odd_q = axis_values[q, 0] - axis_values[q, 1]
             axis_size = self.size(axis_values[p]).sum(axis=1) + self.size(axis_values[q]).sum(
@@ -332,8 +348,7 @@ class Ladder:
             if level >= 2 and not shrinking.all():
                 s.start[~shrinking] = level + 1  # restart where S stops shrinking
             order = np.clip(level - s.start + 1, 1, level)
-            for k in range(1, int(order.max()) + 1):
-                row.append(row[k - 1] + (row[k - 1] - s.previous[k - 1]) / (4.0**k - 1))
+            extrapolated(row, s.previous, int(order.max()))
             estimate = table_entries(row, order)
             below = table_entries(s.previous, order - 1)
             rounding = noise * AMPLIFICATION[order]
@@ -421,19 +436,7 @@ class Ladder:
         values = np.full((entries.size, 4), np.nan)
         values[diagonal, :2] = axis_part
         values[~diagonal] = pair_part
-        f0 = self.f_at_x
-        size = self.size(np.where(np.isfinite(values), values, 0.0))
-        with np.errstate(all="ignore"):
-            probe = np.where(
-                diagonal,
-                (values[:, 0] - 2 * f0 + values[:, 1]) / (a * a),
-                (values[:, 0] - values[:, 1] - values[:, 2] + values[:, 3]) / (4 * a * b),
-            )
-            noise = self.unit * np.where(
-                diagonal,
-                (size[:, 0] + 2 * self.f0_size + size[:, 1]) / (a * a),
-                size.sum(1) / (4 * a * b),
-            )
+        probe, noise, _ = self.second_difference(values, diagonal, a, b)
         truncation = s.raw[which] - s.value[which]
         predicted = s.value[which] + c * c * truncation
         allowed = (

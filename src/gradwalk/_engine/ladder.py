@@ -55,6 +55,20 @@ class Reported:
     off_grid: NDArray[Any]
 
 
+def extrapolated(row: list[Any], previous: list[Any], highest: int) -> list[Any]:
+    """``row`` (this level's central difference, ``[D_j]``) extended with its Richardson
+    extrapolants up to column ``highest``, by ``T[j][k] = T[j][k-1] + (T[j][k-1] -
+    T[j-1][k-1]) / (4**k - 1)`` from the level before's row ``previous`` (the steps halve
+    from one level to the next; the error is a series in h**2).
+
+    >>> extrapolated([np.array(4.25)], [np.array(5.0)], 1)[1]  # (4 D_1 - D_0) / 3
+    np.float64(4.0)
+    """
+    for k in range(1, highest + 1):
+        row.append(row[k - 1] + (row[k - 1] - previous[k - 1]) / (4.0**k - 1))
+    return row
+
+
 def richardson_weights(levels: int) -> NDArray[np.float64]:
     """Row j: the weights of the differences D_0..D_j in the extrapolant T[j][j].
 
@@ -69,9 +83,7 @@ def richardson_weights(levels: int) -> NDArray[np.float64]:
     weights = np.zeros((levels, levels))
     previous: list[NDArray[np.float64]] = []
     for j in range(levels):
-        row = [np.eye(levels)[j]]
-        for k in range(1, j + 1):
-            row.append(row[k - 1] + (row[k - 1] - previous[k - 1]) / (4.0**k - 1))
+        row = extrapolated([np.eye(levels)[j]], previous, j)
         weights[j] = row[j]
         previous = row
     return weights

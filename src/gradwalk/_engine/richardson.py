@@ -25,6 +25,7 @@ from .ladder import (
     Ladder,
     Reported,
     differences_shrinking,
+    extrapolated,
     ladder_asymptotic,
     table_entries,
 )
@@ -235,8 +236,7 @@ def richardson(
         order = ladder.order(level)
         highest = order if isinstance(order, int) else int(order.max())
         previous = ladder.previous
-        for k in range(1, highest + 1):
-            row.append(row[k - 1] + (row[k - 1] - previous[k - 1]) / (4.0**k - 1))
+        extrapolated(row, previous, highest)
         if isinstance(order, int):  # the usual case: one column of the table for every element
             level_estimate, below = row[order], previous[order - 1]
         else:
