@@ -6,22 +6,7 @@ import numpy as np
 import pytest
 
 from gradwalk import GradientStatus, hessian_vector_product, numerical_hessian
-
-
-def f(x: np.ndarray) -> float:
-    return float(np.sum(np.exp(0.3 * x) * np.sin(x)) + x[0] * x[1] ** 2)
-
-
-def hessian(x: np.ndarray) -> np.ndarray:
-    e = np.exp(0.3 * x)
-    H = np.diag(e * (0.09 * np.sin(x) + 0.6 * np.cos(x) - np.sin(x)))
-    H[1, 1] += 2 * x[0]
-    H[0, 1] += 2 * x[1]
-    H[1, 0] += 2 * x[1]
-    return H
-
-
-X = np.array([0.4, -1.2, 2.0])
+from tests.support.hessian_example import X, f, hessian
 
 
 class Counted:
